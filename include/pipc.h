@@ -1,0 +1,231 @@
+/*
+ * pipc.h - portable inter-process communication for C.
+ *
+ * One small API for shared memory, Semaphore, Lock and Process spawning
+ * (Queue and Pipe follow), the same on POSIX and Windows.  See DESIGN.md for
+ * the contract; every function below documents its errors and the platform
+ * caveats that a portable program must know.
+ *
+ * Conventions
+ *  - Every function that can fail returns int: PIPC_OK (0) or a negative
+ *    PIPC_E* code.  pipc_strerror() names each code.
+ *  - Timeouts are int milliseconds: PIPC_FOREVER (-1) blocks, 0 never blocks
+ *    (PIPC_EAGAIN instead of waiting), > 0 waits at most that long and then
+ *    returns PIPC_ETIMEDOUT.  Any other negative value is PIPC_EINVAL.
+ *  - Names are 1-64 characters of [A-Za-z0-9._-], not starting with '.'.
+ *    NULL as the name of a *_create makes a unique name; *_name() reads it.
+ *    One name is one object, whatever its kind: a Lock and a shm segment
+ *    cannot share a name.
+ *  - *_create is exclusive (PIPC_EEXIST), *_open never creates (PIPC_ENOENT).
+ *    *_unlink(name) removes the name; objects already open keep working.
+ *    Windows: a name lives while any handle to it is open, and unlink only
+ *    stops new opens from finding it; a *_create of that name fails with
+ *    PIPC_EEXIST until every handle is closed.  Portable programs unlink
+ *    when done and do not re-create a name that may still be open.
+ *  - Objects are owner-only: mode 0600 on POSIX, a DACL granting only the
+ *    current user on Windows.
+ *  - Handles may be used from several threads at once unless a function says
+ *    otherwise.  A NULL handle or out-pointer is PIPC_EINVAL, never a crash.
+ */
+#ifndef PIPC_H
+#define PIPC_H
+
+#include <stddef.h>
+
+#ifdef __cplusplus
+extern "C" {
+#endif
+
+#define PIPC_VERSION_MAJOR 0
+#define PIPC_VERSION_MINOR 1
+#define PIPC_VERSION_PATCH 0
+
+#if defined(_WIN32) && !defined(PIPC_STATIC)
+#  ifdef PIPC_BUILDING
+#    define PIPC_API __declspec(dllexport)
+#  else
+#    define PIPC_API __declspec(dllimport)
+#  endif
+#elif defined(__GNUC__) && __GNUC__ >= 4
+#  define PIPC_API __attribute__((visibility("default")))
+#else
+#  define PIPC_API
+#endif
+
+/* ---------------------------------------------------------------- errors */
+
+/* X-macro: one list for the enum and the strings. */
+#define PIPC_ERRNO_MAP(X)                                                      \
+  X(EINVAL,      -1,  "invalid argument")                                     \
+  X(ENOMEM,      -2,  "out of memory or address space")                       \
+  X(EEXIST,      -3,  "name already exists")                                  \
+  X(ENOENT,      -4,  "no such name")                                         \
+  X(EACCES,      -5,  "permission denied")                                    \
+  X(EAGAIN,      -6,  "would block")                                          \
+  X(ETIMEDOUT,   -7,  "timed out")                                            \
+  X(EMSGSIZE,    -8,  "message too long")                                     \
+  X(ECLOSED,     -9,  "closed")                                               \
+  X(EOVERFLOW,   -10, "value would exceed its maximum")                       \
+  X(EOWNERDEAD,  -11, "previous owner died; lock acquired")                   \
+  X(ECORRUPT,    -12, "shared state is corrupt")                              \
+  X(ENOTSUP,     -13, "not supported")                                        \
+  X(ESYS,        -14, "system error (see pipc_last_os_error)")
+
+enum pipc_error {
+  PIPC_OK = 0,
+#define PIPC__ERR_ENUM(name, value, text) PIPC_##name = value,
+  PIPC_ERRNO_MAP(PIPC__ERR_ENUM)
+#undef PIPC__ERR_ENUM
+  PIPC__ERR_LAST = -15
+};
+
+#define PIPC_FOREVER (-1)
+
+/* Name of an error code ("invalid argument", ...); "unknown error" for
+   values that are not PIPC codes.  Never NULL. */
+PIPC_API const char *pipc_strerror(int code);
+
+/* The operating-system error (errno / GetLastError()) behind the last error
+   this thread got from pipc that came from a system call, 0 if none.  Useful
+   after PIPC_ESYS, which means an OS error with no closer PIPC code. */
+PIPC_API int pipc_last_os_error(void);
+
+/* Longest valid name, in bytes, without the terminating NUL. */
+#define PIPC_NAME_MAX 64
+
+/* 0 if name is a valid pipc name, PIPC_EINVAL otherwise. */
+PIPC_API int pipc_name_check(const char *name);
+
+/* ---------------------------------------------------------- shared memory */
+
+typedef struct pipc_shm pipc_shm;
+
+/* Create a zero-filled segment of exactly `size` bytes (size 0: PIPC_EINVAL).
+   Its bytes start at offset 0 of the OS object: on POSIX it is
+   shm_open("/pipc.NAME"), so Python's SharedMemory(name="pipc.NAME")
+   attaches to it; on Windows it is the mapping Local\pipc.NAME.
+   The memory is allocated at create where the OS allows it (Linux: a full
+   /dev/shm is PIPC_ENOMEM here, never a SIGBUS later).
+   Errors: PIPC_EINVAL, PIPC_EEXIST, PIPC_ENOMEM (too large for memory, address
+   space or the shm file system), PIPC_EACCES, PIPC_ESYS. */
+PIPC_API int pipc_shm_create(const char *name, size_t size, pipc_shm **out);
+
+/* Open an existing segment and learn its size.  Windows: a segment made by
+   pipc reports its exact size; one made by another program reports the size
+   rounded up to the page, as Python does.
+   Errors: PIPC_EINVAL, PIPC_ENOENT, PIPC_EACCES, PIPC_ENOMEM, PIPC_ESYS. */
+PIPC_API int pipc_shm_open(const char *name, pipc_shm **out);
+
+/* Base address, size and name of an open segment (NULL / 0 / NULL for a NULL
+   handle).  The address stays valid until pipc_shm_close. */
+PIPC_API void *pipc_shm_addr(const pipc_shm *s);
+PIPC_API size_t pipc_shm_size(const pipc_shm *s);
+PIPC_API const char *pipc_shm_name(const pipc_shm *s);
+
+/* Unmap and free the handle.  The segment lives on until unlinked. */
+PIPC_API int pipc_shm_close(pipc_shm *s);
+
+/* Remove the name.  Errors: PIPC_EINVAL, PIPC_ENOENT, PIPC_EACCES.
+   Windows: see "Conventions" - the segment itself lives while mapped. */
+PIPC_API int pipc_shm_unlink(const char *name);
+
+/* -------------------------------------------------------------- semaphore */
+
+typedef struct pipc_sem pipc_sem;
+
+/* Largest count and largest max of a semaphore (2^31 - 1). */
+#define PIPC_SEM_VALUE_MAX 0x7fffffffu
+
+/* Create a named counting semaphore with count `initial`.  `max` bounds the
+   count (Python's BoundedSemaphore); max 0 means unbounded, i.e. bounded by
+   PIPC_SEM_VALUE_MAX.  initial > max (max != 0) or initial >
+   PIPC_SEM_VALUE_MAX is PIPC_EINVAL.
+   Errors: PIPC_EINVAL, PIPC_EEXIST, PIPC_EACCES, PIPC_ENOMEM, PIPC_ESYS. */
+PIPC_API int pipc_sem_create(const char *name, unsigned initial, unsigned max,
+                             pipc_sem **out);
+
+/* Errors: PIPC_EINVAL, PIPC_ENOENT, PIPC_EACCES, PIPC_ECORRUPT (the name is
+   not a pipc semaphore, or its header is damaged), PIPC_ESYS. */
+PIPC_API int pipc_sem_open(const char *name, pipc_sem **out);
+
+/* Take one unit.  An uncontended wait makes no system call.
+   Errors: PIPC_EINVAL, PIPC_EAGAIN (timeout 0, count 0), PIPC_ETIMEDOUT. */
+PIPC_API int pipc_sem_wait(pipc_sem *s, int timeout_ms);
+
+/* Give one unit back and wake one waiter, if any.  At max: PIPC_EOVERFLOW and
+   the count is unchanged. */
+PIPC_API int pipc_sem_post(pipc_sem *s);
+
+/* Current count (a snapshot: other processes may change it at once). */
+PIPC_API int pipc_sem_value(pipc_sem *s, unsigned *out);
+
+PIPC_API const char *pipc_sem_name(const pipc_sem *s);
+PIPC_API int pipc_sem_close(pipc_sem *s);
+PIPC_API int pipc_sem_unlink(const char *name);
+
+/* ------------------------------------------------------------------- lock */
+
+typedef struct pipc_lock pipc_lock;
+
+/* A named, robust, non-recursive mutex between processes.  The lock is held
+   by a thread: the thread that acquired it releases it.
+   If the holder dies (killed, crashed, exited) while holding it, the next
+   acquire returns PIPC_EOWNERDEAD *with the lock held*: repair the data it
+   guards, then release as usual; the lock then works normally.
+   POSIX: a robust process-shared pthread mutex in shared memory.
+   Windows: a named mutex (WAIT_ABANDONED is PIPC_EOWNERDEAD). */
+PIPC_API int pipc_lock_create(const char *name, pipc_lock **out);
+PIPC_API int pipc_lock_open(const char *name, pipc_lock **out);
+
+/* Errors: PIPC_EINVAL (also: this thread already holds it), PIPC_EAGAIN
+   (timeout 0, held), PIPC_ETIMEDOUT, PIPC_EOWNERDEAD (acquired; see above). */
+PIPC_API int pipc_lock_acquire(pipc_lock *l, int timeout_ms);
+
+/* Errors: PIPC_EINVAL (also: this thread does not hold it). */
+PIPC_API int pipc_lock_release(pipc_lock *l);
+
+PIPC_API const char *pipc_lock_name(const pipc_lock *l);
+PIPC_API int pipc_lock_close(pipc_lock *l);
+PIPC_API int pipc_lock_unlink(const char *name);
+
+/* ---------------------------------------------------------------- process */
+
+typedef struct pipc_process pipc_process;
+
+/* Start argv[0] (searched in PATH when it has no directory part) with the
+   arguments argv[1..], NULL-terminated.  The child inherits standard input,
+   output and error, and no pipc object: every handle pipc opens is
+   close-on-exec / non-inheritable.
+   Errors: PIPC_EINVAL (NULL or empty argv), PIPC_ENOENT (no such program),
+   PIPC_EACCES (not executable), PIPC_ENOMEM, PIPC_ESYS. */
+PIPC_API int pipc_process_spawn(const char *const argv[], pipc_process **out);
+
+/* Wait for the child to end and reap it.  *exit_code (may be NULL) gets its
+   exit status; a child killed by signal N reports -N (Python's convention),
+   and one ended by pipc_process_kill reports -9 on every platform.
+   Errors: PIPC_EINVAL, PIPC_EAGAIN (timeout 0, still running),
+   PIPC_ETIMEDOUT.  Waiting again after success returns the same code. */
+PIPC_API int pipc_process_wait(pipc_process *p, int timeout_ms, int *exit_code);
+
+/* Kill the child at once (SIGKILL / TerminateProcess).  Killing a child that
+   has already ended is not an error. */
+PIPC_API int pipc_process_kill(pipc_process *p);
+
+/* The child's process id. */
+PIPC_API long pipc_process_pid(const pipc_process *p);
+
+/* Free the handle.  A child that was not waited for keeps running. */
+PIPC_API void pipc_process_free(pipc_process *p);
+
+/* Absolute path of the running program, NUL-terminated, UTF-8.
+   Errors: PIPC_EINVAL, PIPC_EOVERFLOW (cap too small), PIPC_ESYS. */
+PIPC_API int pipc_self_exe(char *buf, size_t cap);
+
+/* Sleep for ms milliseconds (a convenience for examples and tests). */
+PIPC_API void pipc_sleep_ms(int ms);
+
+#ifdef __cplusplus
+}
+#endif
+
+#endif /* PIPC_H */

@@ -1,0 +1,130 @@
+/*
+ * pipc_internal.h - what the shared code and the backends both use:
+ * OS-error bookkeeping, atomics on shared memory, deadlines, and the
+ * versioned header of typed segments (Semaphore, Lock, later Queue).
+ */
+#ifndef PIPC_INTERNAL_H
+#define PIPC_INTERNAL_H
+
+#include "pipc.h"
+#include "pipc_os.h"
+#include <stdint.h>
+#include <stddef.h>
+
+/* ---- errors ---- */
+
+/* Remember the OS error behind a failure (per thread) and return `code`. */
+int pipc__os_fail(int code, int os_error);
+
+/* ---- atomics on shared memory (GCC/Clang builtins, MSVC intrinsics) ---- */
+
+#if defined(_MSC_VER) && !defined(__clang__)
+#include <intrin.h>
+static __inline uint32_t pipc__load32(volatile uint32_t *p) {
+  uint32_t v = *p; _ReadWriteBarrier(); return v; /* x86/x64: loads acquire */
+}
+static __inline void pipc__store32(volatile uint32_t *p, uint32_t v) {
+  _InterlockedExchange((volatile long *)p, (long)v);
+}
+static __inline int pipc__cas32(volatile uint32_t *p, uint32_t *expected,
+                                uint32_t desired) {
+  long old = _InterlockedCompareExchange((volatile long *)p, (long)desired,
+                                         (long)*expected);
+  if ((uint32_t)old == *expected) return 1;
+  *expected = (uint32_t)old;
+  return 0;
+}
+static __inline uint32_t pipc__add32(volatile uint32_t *p, int32_t d) {
+  return (uint32_t)_InterlockedExchangeAdd((volatile long *)p, (long)d) +
+         (uint32_t)d;
+}
+static __inline void pipc__cpu_relax(void) { _mm_pause(); }
+#else
+static inline uint32_t pipc__load32(volatile uint32_t *p) {
+  return __atomic_load_n(p, __ATOMIC_SEQ_CST);
+}
+static inline void pipc__store32(volatile uint32_t *p, uint32_t v) {
+  __atomic_store_n(p, v, __ATOMIC_SEQ_CST);
+}
+static inline int pipc__cas32(volatile uint32_t *p, uint32_t *expected,
+                              uint32_t desired) {
+  return __atomic_compare_exchange_n(p, expected, desired, 0, __ATOMIC_SEQ_CST,
+                                     __ATOMIC_SEQ_CST);
+}
+/* Adds d and returns the new value. */
+static inline uint32_t pipc__add32(volatile uint32_t *p, int32_t d) {
+  return __atomic_add_fetch(p, (uint32_t)d, __ATOMIC_SEQ_CST);
+}
+static inline void pipc__cpu_relax(void) {
+#if defined(__x86_64__) || defined(__i386__)
+  __builtin_ia32_pause();
+#elif defined(__aarch64__)
+  __asm__ __volatile__("yield");
+#endif
+}
+#endif
+
+/* ---- deadlines ---- */
+
+/* PIPC_EINVAL for a timeout below PIPC_FOREVER; else 0 and *deadline set:
+   -1 for PIPC_FOREVER, otherwise now + timeout (0: now, i.e. "try"). */
+int pipc__deadline(int timeout_ms, int64_t *deadline);
+
+/* The error a wait that ran out returns: PIPC_EAGAIN for timeout 0,
+   PIPC_ETIMEDOUT otherwise. */
+#define PIPC__EXPIRED(timeout_ms) \
+  ((timeout_ms) == 0 ? PIPC_EAGAIN : PIPC_ETIMEDOUT)
+
+/* ---- names ---- */
+
+/* Copy `name` (validated) into buf[PIPC_NAME_MAX + 1], or make a unique name
+   there if name is NULL and allow_null. */
+int pipc__name_pick(const char *name, int allow_null, char *buf);
+
+/* Create with a name chosen by pipc__name_pick, retrying a generated name
+   that collides.  make(name, arg) does the exclusive create. */
+int pipc__create_named(const char *name, char *buf,
+                       int (*make)(const char *name, void *arg), void *arg);
+
+/* ---- typed segments: the versioned header every Semaphore, Lock and Queue
+   segment starts with.  Fixed-width fields only; read once, then checked. ---- */
+
+#define PIPC_SEG_MAGIC 0x43504950u /* "PIPC" little-endian */
+#define PIPC_SEG_VERSION 1u
+
+enum pipc_seg_kind { PIPC_KIND_SEM = 1, PIPC_KIND_LOCK = 2, PIPC_KIND_QUEUE = 3 };
+
+typedef struct pipc_seg_hdr {
+  volatile uint32_t magic;   /* written last at create: the segment is ready */
+  uint16_t version;          /* PIPC_SEG_VERSION */
+  uint16_t kind;             /* enum pipc_seg_kind */
+  uint32_t hdr_size;         /* bytes of the kind's fixed header */
+  uint32_t abi;              /* backend's parking / mutex scheme */
+  uint64_t seg_size;         /* bytes of the whole segment */
+  uint64_t reserved[5];
+} pipc_seg_hdr;              /* 64 bytes */
+
+/* Create the typed segment `name` of `size` bytes; init(base, arg) fills the
+   kind's fields (the header is zeroed and stamped by this function), then
+   the magic is published. On init failure the segment is removed. */
+int pipc__seg_create(const char *name, size_t size, uint16_t kind,
+                     uint32_t hdr_size, uint32_t abi,
+                     int (*init)(void *base, void *arg), void *arg,
+                     pipc_os_map *out);
+
+/* Open the typed segment `name`, wait briefly for a creator still
+   initialising it, and check magic, version, kind, sizes and abi:
+   PIPC_ECORRUPT if it is not a `kind` segment of this layout. */
+int pipc__seg_open(const char *name, uint16_t kind, uint32_t hdr_size,
+                   uint32_t abi, size_t min_size, pipc_os_map *out);
+
+/* Thread-local storage class. */
+#if defined(_MSC_VER) && !defined(__clang__)
+#define PIPC_THREAD_LOCAL __declspec(thread)
+#else
+#define PIPC_THREAD_LOCAL _Thread_local
+#endif
+
+#define PIPC_ALIGN_UP(x, a) (((x) + ((a) - 1)) & ~((size_t)(a) - 1))
+
+#endif /* PIPC_INTERNAL_H */

@@ -1,0 +1,128 @@
+/*
+ * pipc_os.h - the platform contract.
+ *
+ * This is the only door between the shared code in src/ and a backend
+ * (src/posix, src/win32).  Every function here is implemented once per
+ * backend; each has a one-line contract.  All return PIPC_OK or a PIPC_E*
+ * code unless stated, and record the OS error behind a failure with
+ * pipc__set_os_error().  Names passed here are already validated pipc names.
+ */
+#ifndef PIPC_OS_H
+#define PIPC_OS_H
+
+#include "pipc.h"
+#include <stdint.h>
+#include <stddef.h>
+
+/* ---- time ---- */
+
+/* Monotonic clock in milliseconds; never goes back. */
+int64_t pipc_os_now_ms(void);
+
+/* Sleep at least ms milliseconds (ms >= 0). */
+void pipc_os_sleep_ms(int ms);
+
+/* Let another thread or process run. */
+void pipc_os_yield(void);
+
+/* A number that differs between processes and calls (not cryptographic):
+   used to make unique names, whose create is retried on a collision. */
+uint64_t pipc_os_entropy(void);
+
+/* ---- shared memory mappings ---- */
+
+typedef struct pipc_os_map {
+  void *base;    /* first byte the user sees */
+  size_t size;   /* bytes the user may use */
+  void *view;    /* what the backend unmaps */
+  size_t len;    /* length of that view */
+  void *handle;  /* the backend's handle kept with the view, if any */
+} pipc_os_map;
+
+/* Create the segment of `name` exclusively, owner-only, zero-filled, with the
+   memory allocated now where the OS allows, and map it read-write.  On any
+   error nothing named is left behind.
+   PIPC_EEXIST if the name exists (as any kind of pipc object). */
+int pipc_os_shm_create(const char *name, size_t size, pipc_os_map *out);
+
+/* Open and map an existing segment; out->size is its size.  PIPC_ENOENT if
+   none (or, on Windows, if it was unlinked). */
+int pipc_os_shm_open(const char *name, pipc_os_map *out);
+
+/* Unmap. */
+void pipc_os_shm_unmap(pipc_os_map *m);
+
+/* Remove the name: new opens get PIPC_ENOENT.  POSIX removes it at once;
+   Windows marks it so (the OS keeps it while it is mapped). */
+int pipc_os_shm_unlink(const char *name);
+
+/* ---- parking: sleep on a 32-bit word in shared memory (a portable futex) ---- */
+
+/* Bytes of shared memory one parking place needs beside its word (0 when the
+   kernel parks on the word itself). 8-byte aligned; the caller zero-fills. */
+size_t pipc_os_park_shared_size(void);
+
+/* An ABI tag of the parking scheme, stored in headers so that a segment made
+   by a build with another scheme is refused instead of misread. */
+uint32_t pipc_os_park_abi(void);
+
+typedef struct pipc_os_park pipc_os_park;
+
+/* Set up this process's access to parking place `slot` of object `name`.
+   `shared` points at pipc_os_park_shared_size() bytes of the segment;
+   create != 0 initialises them (the segment is new). */
+int pipc_os_park_init(const char *name, unsigned slot, void *shared,
+                      int create, pipc_os_park **out);
+
+/* Sleep while *word == expected, until woken or until deadline (absolute
+   pipc_os_now_ms() time, -1 = none).  Returns PIPC_OK when woken or when the
+   word had changed (spurious wake-ups allowed: the caller re-checks),
+   PIPC_ETIMEDOUT at the deadline. */
+int pipc_os_park_wait(pipc_os_park *p, volatile uint32_t *word,
+                      uint32_t expected, int64_t deadline);
+
+/* Wake up to n sleepers of this place (the caller changed the word first). */
+int pipc_os_park_wake(pipc_os_park *p, volatile uint32_t *word, int n);
+
+void pipc_os_park_close(pipc_os_park *p);
+
+/* ---- robust mutex ---- */
+
+/* Bytes of shared memory the robust mutex of a Lock needs (8-byte aligned). */
+size_t pipc_os_mutex_shared_size(void);
+uint32_t pipc_os_mutex_abi(void);
+
+typedef struct pipc_os_mutex pipc_os_mutex;
+
+/* As pipc_os_park_init, for the mutex of Lock `name`. */
+int pipc_os_mutex_init(const char *name, void *shared, int create,
+                       pipc_os_mutex **out);
+
+/* Acquire by deadline (-1 none; a deadline already past means "try").
+   PIPC_OK, PIPC_EOWNERDEAD (held; the previous holder died, the mutex is
+   usable again), PIPC_ETIMEDOUT, PIPC_EINVAL (this thread holds it). */
+int pipc_os_mutex_lock(pipc_os_mutex *m, int64_t deadline);
+
+/* Release; PIPC_EINVAL if this thread does not hold it. */
+int pipc_os_mutex_unlock(pipc_os_mutex *m);
+
+void pipc_os_mutex_close(pipc_os_mutex *m);
+
+/* ---- processes ---- */
+
+typedef struct pipc_os_process pipc_os_process;
+
+/* Start argv[0] (PATH-searched) with argv; no pipc handle is inherited. */
+int pipc_os_process_spawn(const char *const argv[], pipc_os_process **out);
+
+/* Wait by deadline (-1 none, past = poll once): PIPC_OK with *code set,
+   PIPC_ETIMEDOUT while it runs. Reaps the child. */
+int pipc_os_process_wait(pipc_os_process *p, int64_t deadline, int *code);
+
+int pipc_os_process_kill(pipc_os_process *p);
+long pipc_os_process_pid(const pipc_os_process *p);
+void pipc_os_process_free(pipc_os_process *p);
+
+int pipc_os_self_exe(char *buf, size_t cap);
+
+#endif /* PIPC_OS_H */

@@ -1,0 +1,92 @@
+/* posix_mutex.c - the Lock's robust, process-shared, error-checking pthread
+   mutex.  A holder that dies hands EOWNERDEAD to the next locker, which
+   marks the mutex consistent at once: the caller gets the lock and
+   PIPC_EOWNERDEAD, repairs its data, and releases as usual. */
+#define _GNU_SOURCE
+#include "posix.h"
+
+#include <errno.h>
+#include <pthread.h>
+#include <stdlib.h>
+#include <time.h>
+
+#if !PIPC_HAVE_ROBUST
+#error "pipc's Lock needs robust process-shared mutexes (POSIX.1-2008 TSF)"
+#endif
+
+struct pipc_os_mutex {
+  pthread_mutex_t *m;
+};
+
+size_t pipc_os_mutex_shared_size(void) { return sizeof(pthread_mutex_t); }
+uint32_t pipc_os_mutex_abi(void) {
+  return 0x504d0000u | (uint32_t)(sizeof(pthread_mutex_t) & 0xffffu); /* "PM" */
+}
+
+int pipc_os_mutex_init(const char *name, void *shared, int create,
+                       pipc_os_mutex **out) {
+  pipc_os_mutex *m;
+  (void)name;
+  m = (pipc_os_mutex *)calloc(1, sizeof(*m));
+  if (m == NULL) return PIPC_ENOMEM;
+  m->m = (pthread_mutex_t *)shared;
+  if (create) {
+    pthread_mutexattr_t a;
+    int err;
+    pthread_mutexattr_init(&a);
+    pthread_mutexattr_setpshared(&a, PTHREAD_PROCESS_SHARED);
+    pthread_mutexattr_setrobust(&a, PTHREAD_MUTEX_ROBUST);
+    pthread_mutexattr_settype(&a, PTHREAD_MUTEX_ERRORCHECK);
+    err = pthread_mutex_init(m->m, &a);
+    pthread_mutexattr_destroy(&a);
+    if (err != 0) {
+      free(m);
+      return pipc__posix_fail(err);
+    }
+  }
+  *out = m;
+  return PIPC_OK;
+}
+
+int pipc_os_mutex_lock(pipc_os_mutex *m, int64_t deadline) {
+  int err;
+  if (deadline < 0) {
+    err = pthread_mutex_lock(m->m);
+  } else if (deadline <= pipc_os_now_ms()) {
+    err = pthread_mutex_trylock(m->m);
+  } else {
+    struct timespec ts;
+#if PIPC_USE_LINUX && defined(__GLIBC__) && \
+    (__GLIBC__ > 2 || (__GLIBC__ == 2 && __GLIBC_MINOR__ >= 30))
+    pipc__posix_abstime(CLOCK_MONOTONIC, deadline, &ts);
+    err = pthread_mutex_clocklock(m->m, CLOCK_MONOTONIC, &ts);
+#else
+    pipc__posix_abstime(CLOCK_REALTIME, deadline, &ts);
+    err = pthread_mutex_timedlock(m->m, &ts);
+#endif
+  }
+  switch (err) {
+  case 0:
+    return PIPC_OK;
+  case EOWNERDEAD:
+    pthread_mutex_consistent(m->m);
+    return PIPC_EOWNERDEAD;
+  case EBUSY:
+  case ETIMEDOUT:
+    return PIPC_ETIMEDOUT;
+  case EDEADLK:
+    return PIPC_EINVAL; /* this thread holds it already */
+  case ENOTRECOVERABLE:
+    return pipc__os_fail(PIPC_ECORRUPT, err);
+  default:
+    return pipc__posix_fail(err);
+  }
+}
+
+int pipc_os_mutex_unlock(pipc_os_mutex *m) {
+  int err = pthread_mutex_unlock(m->m);
+  if (err == EPERM) return PIPC_EINVAL; /* not held by this thread */
+  return err ? pipc__posix_fail(err) : PIPC_OK;
+}
+
+void pipc_os_mutex_close(pipc_os_mutex *m) { free(m); }

@@ -1,0 +1,144 @@
+/* posix_process.c - spawn with posix_spawnp (exec errors come back to the
+   caller), wait with a pidfd on Linux or by polling elsewhere. */
+#define _GNU_SOURCE
+#include "posix.h"
+
+#include <errno.h>
+#include <limits.h>
+#include <signal.h>
+#include <spawn.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/types.h>
+#include <sys/wait.h>
+#include <unistd.h>
+
+#if PIPC_USE_LINUX
+#include <poll.h>
+#include <sys/syscall.h>
+#endif
+
+#if defined(__APPLE__)
+#include <crt_externs.h>
+#include <mach-o/dyld.h>
+#define environ (*_NSGetEnviron())
+#else
+extern char **environ;
+#endif
+
+struct pipc_os_process {
+  pid_t pid;
+  int pidfd; /* -1 if none */
+};
+
+int pipc_os_process_spawn(const char *const argv[], pipc_os_process **out) {
+  pipc_os_process *p;
+  posix_spawnattr_t attr;
+  sigset_t none, dfl;
+  int err;
+
+  p = (pipc_os_process *)calloc(1, sizeof(*p));
+  if (p == NULL) return PIPC_ENOMEM;
+  p->pidfd = -1;
+  /* The child starts with no blocked signals and SIGPIPE at its default,
+     whatever this process did with them. */
+  posix_spawnattr_init(&attr);
+  sigemptyset(&none);
+  sigemptyset(&dfl);
+  sigaddset(&dfl, SIGPIPE);
+  posix_spawnattr_setsigmask(&attr, &none);
+  posix_spawnattr_setsigdefault(&attr, &dfl);
+  posix_spawnattr_setflags(&attr, POSIX_SPAWN_SETSIGMASK | POSIX_SPAWN_SETSIGDEF);
+  err = posix_spawnp(&p->pid, argv[0], NULL, &attr, (char *const *)argv, environ);
+  posix_spawnattr_destroy(&attr);
+  if (err != 0) {
+    free(p);
+    return pipc__posix_fail(err);
+  }
+#if PIPC_USE_LINUX && defined(SYS_pidfd_open)
+  p->pidfd = (int)syscall(SYS_pidfd_open, p->pid, 0); /* -1 on old kernels */
+#endif
+  *out = p;
+  return PIPC_OK;
+}
+
+static int decode(int status) {
+  if (WIFEXITED(status)) return WEXITSTATUS(status);
+  if (WIFSIGNALED(status)) return -WTERMSIG(status);
+  return -1;
+}
+
+/* One non-blocking look: 1 reaped, 0 still running, <0 error. */
+static int try_reap(pipc_os_process *p, int *code) {
+  int status;
+  pid_t r;
+  do {
+    r = waitpid(p->pid, &status, WNOHANG);
+  } while (r < 0 && errno == EINTR);
+  if (r < 0) return pipc__posix_fail(errno);
+  if (r == 0) return 0;
+  *code = decode(status);
+  return 1;
+}
+
+int pipc_os_process_wait(pipc_os_process *p, int64_t deadline, int *code) {
+  int nap = 1, r;
+  for (;;) {
+    int64_t left;
+    r = try_reap(p, code);
+    if (r != 0) return r < 0 ? r : PIPC_OK;
+    left = deadline < 0 ? INT_MAX : deadline - pipc_os_now_ms();
+    if (left <= 0) return PIPC_ETIMEDOUT;
+#if PIPC_USE_LINUX
+    if (p->pidfd >= 0) {
+      struct pollfd pfd;
+      pfd.fd = p->pidfd;
+      pfd.events = POLLIN;
+      poll(&pfd, 1, left > INT_MAX ? INT_MAX : (int)left);
+      continue;
+    }
+#endif
+    /* Portable: poll the child, backing off to 20 ms between looks. */
+    pipc_os_sleep_ms(left < nap ? (int)left : nap);
+    if (nap < 20) nap *= 2;
+  }
+}
+
+int pipc_os_process_kill(pipc_os_process *p) {
+  if (kill(p->pid, SIGKILL) != 0 && errno != ESRCH) return pipc__posix_fail(errno);
+  return PIPC_OK;
+}
+
+long pipc_os_process_pid(const pipc_os_process *p) { return (long)p->pid; }
+
+void pipc_os_process_free(pipc_os_process *p) {
+  if (p == NULL) return;
+  if (p->pidfd >= 0) close(p->pidfd);
+  free(p);
+}
+
+int pipc_os_self_exe(char *buf, size_t cap) {
+#if defined(__APPLE__)
+  char raw[PATH_MAX], real[PATH_MAX];
+  uint32_t n = sizeof(raw);
+  size_t len;
+  if (_NSGetExecutablePath(raw, &n) != 0) return PIPC_EOVERFLOW;
+  if (realpath(raw, real) == NULL) return pipc__posix_fail(errno);
+  len = strlen(real);
+  if (len + 1 > cap) return PIPC_EOVERFLOW;
+  memcpy(buf, real, len + 1);
+  return PIPC_OK;
+#else
+  char tmp[PATH_MAX];
+#if defined(__linux__)
+  ssize_t n = readlink("/proc/self/exe", tmp, sizeof(tmp));
+#else
+  ssize_t n = readlink("/proc/curproc/file", tmp, sizeof(tmp));
+#endif
+  if (n < 0) return pipc__posix_fail(errno);
+  if ((size_t)n >= sizeof(tmp) || (size_t)n + 1 > cap) return PIPC_EOVERFLOW;
+  memcpy(buf, tmp, (size_t)n);
+  buf[n] = '\0';
+  return PIPC_OK;
+#endif
+}

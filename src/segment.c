@@ -1,0 +1,77 @@
+/* segment.c - typed segments: create, stamp, publish; open, wait, check. */
+#include "pipc_internal.h"
+
+#include <string.h>
+
+/* How long open waits for a creator that has made the name but not yet
+   published the header (it is between two system calls). */
+#define PIPC_SEG_READY_WAIT_MS 500
+
+int pipc__seg_create(const char *name, size_t size, uint16_t kind,
+                     uint32_t hdr_size, uint32_t abi,
+                     int (*init)(void *base, void *arg), void *arg,
+                     pipc_os_map *out) {
+  pipc_seg_hdr *h;
+  int rc = pipc_os_shm_create(name, size, out);
+  if (rc != PIPC_OK) return rc;
+  h = (pipc_seg_hdr *)out->base;
+  h->version = PIPC_SEG_VERSION;
+  h->kind = kind;
+  h->hdr_size = hdr_size;
+  h->abi = abi;
+  h->seg_size = (uint64_t)size;
+  rc = init ? init(out->base, arg) : PIPC_OK;
+  if (rc != PIPC_OK) {
+    pipc_os_shm_unmap(out);
+    pipc_os_shm_unlink(name);
+    return rc;
+  }
+  pipc__store32(&h->magic, PIPC_SEG_MAGIC); /* publish: everything above first */
+  return PIPC_OK;
+}
+
+int pipc__seg_open(const char *name, uint16_t kind, uint32_t hdr_size,
+                   uint32_t abi, size_t min_size, pipc_os_map *out) {
+  int64_t give_up = pipc_os_now_ms() + PIPC_SEG_READY_WAIT_MS;
+  pipc_seg_hdr *h;
+  uint32_t magic;
+  int rc;
+
+  for (;;) {
+    rc = pipc_os_shm_open(name, out);
+    if (rc == PIPC_OK) {
+      if (out->size >= sizeof(pipc_seg_hdr)) {
+        h = (pipc_seg_hdr *)out->base;
+        while ((magic = pipc__load32(&h->magic)) == 0 &&
+               pipc_os_now_ms() < give_up)
+          pipc_os_sleep_ms(1);
+        if (magic != 0) break;
+      }
+      pipc_os_shm_unmap(out);
+      return PIPC_ECORRUPT; /* too small, or never published */
+    }
+    if (rc != PIPC_EAGAIN) return rc; /* EAGAIN: created, not sized yet */
+    if (pipc_os_now_ms() >= give_up) return PIPC_ECORRUPT;
+    pipc_os_sleep_ms(1);
+  }
+
+  /* Read each field once; the other side may be hostile. */
+  {
+    uint16_t version = h->version, k = h->kind;
+    uint32_t hs = h->hdr_size, a = h->abi;
+    uint64_t seg_size = h->seg_size;
+    if (magic != PIPC_SEG_MAGIC)
+      rc = PIPC_ECORRUPT;
+    else if (version != PIPC_SEG_VERSION)
+      rc = PIPC_ENOTSUP; /* a pipc segment of another layout version */
+    else if (k != kind)
+      rc = PIPC_EINVAL; /* a pipc object of another kind */
+    else if (a != abi)
+      rc = PIPC_ENOTSUP; /* made by a build with another backend scheme */
+    else if (hs != hdr_size || seg_size < min_size ||
+             seg_size > (uint64_t)out->size)
+      rc = PIPC_ECORRUPT;
+  }
+  if (rc != PIPC_OK) pipc_os_shm_unmap(out);
+  return rc;
+}

@@ -1,0 +1,32 @@
+/* win32.h - private to the Win32 backend. */
+#ifndef PIPC_WIN32_H
+#define PIPC_WIN32_H
+
+#ifndef WIN32_LEAN_AND_MEAN
+#define WIN32_LEAN_AND_MEAN
+#endif
+#include <windows.h>
+
+#include "pipc_internal.h"
+
+/* Map a GetLastError() value to a PIPC code, remember it, return the code. */
+int pipc__win32_fail(DWORD err);
+
+/* L"Local\\pipc.NAME" followed by `suffix` (L"" for the segment itself;
+   kernel objects beside it use a suffix starting with ':', a character no
+   pipc name has, so they never collide with another name). */
+#define PIPC_WIN32_NAME_MAX (PIPC_NAME_MAX + 32)
+void pipc__win32_object_name(WCHAR *buf, const char *name, const WCHAR *suffix);
+
+/* Security attributes granting the current user alone; not inheritable.
+   NULL if they could not be made (the error is recorded). */
+SECURITY_ATTRIBUTES *pipc__win32_owner_only(void);
+
+/* Milliseconds until deadline for a Wait function (INFINITE for -1). */
+DWORD pipc__win32_wait_ms(int64_t deadline);
+
+/* UTF-8 <-> UTF-16; the result is malloc'ed (NULL: out of memory or bad). */
+WCHAR *pipc__win32_wide(const char *utf8);
+char *pipc__win32_utf8(const WCHAR *wide);
+
+#endif

@@ -1,0 +1,138 @@
+/* win32_shm.c - named segments as page-file-backed file mappings.
+ *
+ * Windows keeps a mapping while any handle or view of it exists and has no
+ * unlink.  pipc puts a small trailer at the very end of the mapping's last
+ * page: it records the exact size (Windows reports only whole pages) and an
+ * "unlinked" flag that makes later opens fail with PIPC_ENOENT.  The user's
+ * bytes still start at offset 0, as Python's SharedMemory expects.
+ */
+#include "win32.h"
+
+#define TRAILER_MAGIC 0x4c49415254435049ull /* "IPCTRAIL" */
+
+typedef struct trailer {
+  uint64_t magic;
+  uint64_t size;
+  volatile uint32_t unlinked;
+  uint32_t reserved[3];
+} trailer;
+
+static size_t page_size(void) {
+  SYSTEM_INFO si;
+  GetSystemInfo(&si);
+  return si.dwPageSize;
+}
+
+int pipc_os_shm_create(const char *name, size_t size, pipc_os_map *out) {
+  WCHAR wname[PIPC_WIN32_NAME_MAX];
+  SECURITY_ATTRIBUTES *sa = pipc__win32_owner_only();
+  size_t page = page_size(), total;
+  HANDLE h;
+  void *view;
+  trailer *t;
+  if (sa == NULL) return PIPC_ESYS;
+  if (size > SIZE_MAX - sizeof(trailer) - page) return PIPC_ENOMEM;
+  total = PIPC_ALIGN_UP(size + sizeof(trailer), page);
+  pipc__win32_object_name(wname, name, L"");
+  h = CreateFileMappingW(INVALID_HANDLE_VALUE, sa, PAGE_READWRITE | SEC_COMMIT,
+                         (DWORD)((uint64_t)total >> 32), (DWORD)(total & 0xffffffffu),
+                         wname);
+  if (h == NULL) {
+    DWORD e = GetLastError();
+    /* the name is held by a kernel object of another type */
+    return e == ERROR_INVALID_HANDLE ? pipc__os_fail(PIPC_EEXIST, (int)e)
+                                     : pipc__win32_fail(e);
+  }
+  if (GetLastError() == ERROR_ALREADY_EXISTS) {
+    CloseHandle(h);
+    return pipc__os_fail(PIPC_EEXIST, ERROR_ALREADY_EXISTS);
+  }
+  view = MapViewOfFile(h, FILE_MAP_READ | FILE_MAP_WRITE, 0, 0, total);
+  if (view == NULL) {
+    DWORD e = GetLastError();
+    CloseHandle(h); /* the last handle: the name goes with it */
+    return pipc__win32_fail(e);
+  }
+  /* Keep the handle as long as the view: Windows would keep the name alive
+     through the view alone, Wine does not. */
+  t = (trailer *)((char *)view + total - sizeof(trailer));
+  t->size = (uint64_t)size;
+  t->magic = TRAILER_MAGIC;
+  out->base = out->view = view;
+  out->size = size;
+  out->len = total;
+  out->handle = h;
+  return PIPC_OK;
+}
+
+/* Map an existing mapping; *t is its pipc trailer or NULL (not made by pipc). */
+static int map_existing(const char *name, pipc_os_map *out, trailer **t) {
+  WCHAR wname[PIPC_WIN32_NAME_MAX];
+  MEMORY_BASIC_INFORMATION mbi;
+  HANDLE h;
+  void *view;
+  pipc__win32_object_name(wname, name, L"");
+  h = OpenFileMappingW(FILE_MAP_READ | FILE_MAP_WRITE, FALSE, wname);
+  if (h == NULL) {
+    DWORD e = GetLastError();
+    return e == ERROR_INVALID_HANDLE ? pipc__os_fail(PIPC_EINVAL, (int)e)
+                                     : pipc__win32_fail(e);
+  }
+  view = MapViewOfFile(h, FILE_MAP_READ | FILE_MAP_WRITE, 0, 0, 0);
+  if (view == NULL) {
+    DWORD e = GetLastError();
+    CloseHandle(h);
+    return pipc__win32_fail(e);
+  }
+  if (VirtualQuery(view, &mbi, sizeof mbi) == 0) {
+    DWORD e = GetLastError();
+    UnmapViewOfFile(view);
+    CloseHandle(h);
+    return pipc__win32_fail(e);
+  }
+  out->handle = h;
+  out->base = out->view = view;
+  out->len = out->size = mbi.RegionSize;
+  *t = NULL;
+  if (mbi.RegionSize >= sizeof(trailer)) {
+    trailer *c = (trailer *)((char *)view + mbi.RegionSize - sizeof(trailer));
+    uint64_t size = c->size;
+    if (c->magic == TRAILER_MAGIC && size > 0 &&
+        size <= mbi.RegionSize - sizeof(trailer)) {
+      out->size = (size_t)size;
+      *t = c;
+    }
+  }
+  return PIPC_OK;
+}
+
+int pipc_os_shm_open(const char *name, pipc_os_map *out) {
+  trailer *t;
+  int rc = map_existing(name, out, &t);
+  if (rc != PIPC_OK) return rc;
+  if (t && pipc__load32(&t->unlinked)) {
+    pipc_os_shm_unmap(out);
+    return pipc__os_fail(PIPC_ENOENT, ERROR_FILE_NOT_FOUND);
+  }
+  return PIPC_OK;
+}
+
+void pipc_os_shm_unmap(pipc_os_map *m) {
+  if (m->view) UnmapViewOfFile(m->view);
+  if (m->handle) CloseHandle((HANDLE)m->handle);
+  m->view = m->base = m->handle = NULL;
+  m->len = m->size = 0;
+}
+
+int pipc_os_shm_unlink(const char *name) {
+  pipc_os_map m;
+  trailer *t;
+  uint32_t was = 0;
+  int rc = map_existing(name, &m, &t);
+  if (rc != PIPC_OK) return rc;
+  /* A mapping pipc did not make has no trailer: Windows removes its name
+     when its last handle closes, and that is all there is to do. */
+  if (t) was = pipc__cas32(&t->unlinked, &was, 1) ? 0 : 1;
+  pipc_os_shm_unmap(&m);
+  return was ? pipc__os_fail(PIPC_ENOENT, ERROR_FILE_NOT_FOUND) : PIPC_OK;
+}

@@ -1,0 +1,37 @@
+/* harness.h - the conformance suite's helpers.  The test binary re-runs
+   itself as helper processes: `pipc-tests --child ROLE ARGS...`. */
+#ifndef PIPC_TEST_HARNESS_H
+#define PIPC_TEST_HARNESS_H
+
+#include <CUnit/CUnit.h>
+#include <stdint.h>
+#include "pipc.h"
+
+/* A name unique to this test process: "t<pid>-<tag>-<n>". */
+void t_name(char *buf, size_t cap, const char *tag);
+
+/* Spawn this binary as `--child role args...` (NULL-terminated). */
+pipc_process *t_spawn(const char *role, ...);
+
+/* Wait up to timeout_ms for p and free it; returns its exit code, or
+   T_HUNG after killing a child that did not finish in time. */
+#define T_HUNG (-1000)
+int t_join(pipc_process *p, int timeout_ms);
+
+/* Milliseconds on a monotonic clock. */
+int64_t t_now_ms(void);
+
+/* Assert a pipc call's result, printing both codes' names on failure. */
+#define T_RC(expr, want)                                                    \
+  do {                                                                      \
+    int t_rc_ = (expr);                                                     \
+    if (t_rc_ != (want))                                                    \
+      t_report_rc(#expr, t_rc_, (want), __FILE__, __LINE__);                \
+    CU_ASSERT_EQUAL(t_rc_, (want));                                         \
+  } while (0)
+void t_report_rc(const char *expr, int got, int want, const char *file, int line);
+
+/* Child roles: int role(int argc, char **argv) returns the exit code. */
+typedef int (*t_role_fn)(int argc, char **argv);
+
+#endif

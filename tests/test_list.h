@@ -1,0 +1,66 @@
+/* test_list.h - the one test list, for every platform.
+   PIPC_SUITE(suite) opens a suite; PIPC_TEST(suite, name) adds a case
+   implemented as void test_<suite>_<name>(void). */
+#define PIPC_TEST_LIST(PIPC_SUITE, PIPC_TEST)        \
+  PIPC_SUITE(errors)                                 \
+  PIPC_TEST(errors, strerror_names_every_code)       \
+  PIPC_TEST(errors, os_error_kept_per_thread)        \
+  PIPC_SUITE(names)                                  \
+  PIPC_TEST(names, invalid_names_rejected)           \
+  PIPC_TEST(names, longest_name_works)               \
+  PIPC_TEST(names, null_name_makes_unique_names)     \
+  PIPC_TEST(names, one_name_one_object)              \
+  PIPC_SUITE(shm)                                    \
+  PIPC_TEST(shm, create_zero_filled)                 \
+  PIPC_TEST(shm, size_zero_is_einval)                \
+  PIPC_TEST(shm, create_existing_is_eexist)          \
+  PIPC_TEST(shm, open_missing_is_enoent)             \
+  PIPC_TEST(shm, open_learns_size)                   \
+  PIPC_TEST(shm, child_writes_parent_reads)          \
+  PIPC_TEST(shm, unlink_then_open_is_enoent)         \
+  PIPC_TEST(shm, huge_size_created_or_enomem)        \
+  PIPC_TEST(shm, typed_segment_refused_as_sem)       \
+  PIPC_SUITE(sem)                                    \
+  PIPC_TEST(sem, initial_count)                      \
+  PIPC_TEST(sem, zero_timeout_is_eagain)             \
+  PIPC_TEST(sem, timeout_waits_at_least_timeout)     \
+  PIPC_TEST(sem, post_past_max_is_eoverflow)         \
+  PIPC_TEST(sem, bad_bounds_are_einval)              \
+  PIPC_TEST(sem, unbounded_counts_up)                \
+  PIPC_TEST(sem, open_shares_count)                  \
+  PIPC_TEST(sem, waiter_woken_by_other_process)      \
+  PIPC_TEST(sem, other_process_woken_by_post)        \
+  PIPC_TEST(sem, threads_hand_off_exactly)           \
+  PIPC_TEST(sem, seed002_three_of_ten_inside)        \
+  PIPC_SUITE(lock)                                   \
+  PIPC_TEST(lock, acquire_release)                   \
+  PIPC_TEST(lock, misuse_by_holder_is_einval)        \
+  PIPC_TEST(lock, timeouts_when_held)                \
+  PIPC_TEST(lock, seed002_counter_race_fixed)        \
+  PIPC_TEST(lock, holder_killed_is_eownerdead)       \
+  PIPC_TEST(lock, parked_waiters_survive_kill)       \
+  PIPC_SUITE(process)                                \
+  PIPC_TEST(process, exit_codes)                     \
+  PIPC_TEST(process, arguments_arrive_intact)        \
+  PIPC_TEST(process, wait_timeout_and_kill)          \
+  PIPC_TEST(process, missing_program_is_enoent)      \
+  PIPC_TEST(process, self_exe)                       \
+  PIPC_TEST(process, no_handle_inherited)            \
+  PIPC_SUITE(misuse)                                 \
+  PIPC_TEST(misuse, null_handles_are_einval)         \
+  PIPC_TEST(misuse, null_out_pointers_are_einval)    \
+  PIPC_TEST(misuse, bad_timeouts_are_einval)
+
+/* Helper-process roles: PIPC_ROLE(name) is int role_<name>(argc, argv). */
+#define PIPC_ROLE_LIST(PIPC_ROLE) \
+  PIPC_ROLE(exit)                 \
+  PIPC_ROLE(sleep)                \
+  PIPC_ROLE(args)                 \
+  PIPC_ROLE(handles)              \
+  PIPC_ROLE(shm_write)            \
+  PIPC_ROLE(sem_wait)             \
+  PIPC_ROLE(sem_post_later)       \
+  PIPC_ROLE(sem_task)             \
+  PIPC_ROLE(lock_count)           \
+  PIPC_ROLE(lock_hold)            \
+  PIPC_ROLE(lock_wait)

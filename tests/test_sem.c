@@ -1,0 +1,317 @@
+/* test_sem.c - counting semaphores, in one process and across processes. */
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "harness.h"
+
+void test_sem_initial_count(void) {
+  char name[80];
+  pipc_sem *s = NULL;
+  unsigned v = 99;
+  int i;
+  t_name(name, sizeof name, "init");
+  T_RC(pipc_sem_create(name, 3, 0, &s), PIPC_OK);
+  CU_ASSERT_FATAL(s != NULL);
+  CU_ASSERT_STRING_EQUAL(pipc_sem_name(s), name);
+  T_RC(pipc_sem_value(s, &v), PIPC_OK);
+  CU_ASSERT_EQUAL(v, 3);
+  for (i = 0; i < 3; i++) T_RC(pipc_sem_wait(s, 0), PIPC_OK);
+  T_RC(pipc_sem_wait(s, 0), PIPC_EAGAIN);
+  T_RC(pipc_sem_value(s, &v), PIPC_OK);
+  CU_ASSERT_EQUAL(v, 0);
+  T_RC(pipc_sem_unlink(name), PIPC_OK);
+  pipc_sem_close(s);
+}
+
+void test_sem_zero_timeout_is_eagain(void) {
+  pipc_sem *s = NULL;
+  T_RC(pipc_sem_create(NULL, 0, 1, &s), PIPC_OK);
+  CU_ASSERT_FATAL(s != NULL);
+  T_RC(pipc_sem_wait(s, 0), PIPC_EAGAIN);
+  T_RC(pipc_sem_post(s), PIPC_OK);
+  T_RC(pipc_sem_wait(s, 0), PIPC_OK);
+  T_RC(pipc_sem_wait(s, 0), PIPC_EAGAIN);
+  pipc_sem_unlink(pipc_sem_name(s));
+  pipc_sem_close(s);
+}
+
+void test_sem_timeout_waits_at_least_timeout(void) {
+  pipc_sem *s = NULL;
+  int64_t t0, waited;
+  T_RC(pipc_sem_create(NULL, 0, 0, &s), PIPC_OK);
+  CU_ASSERT_FATAL(s != NULL);
+  t0 = t_now_ms();
+  T_RC(pipc_sem_wait(s, 200), PIPC_ETIMEDOUT);
+  waited = t_now_ms() - t0;
+  CU_ASSERT(waited >= 200); /* a lower bound: never returns early */
+  pipc_sem_unlink(pipc_sem_name(s));
+  pipc_sem_close(s);
+}
+
+void test_sem_post_past_max_is_eoverflow(void) {
+  pipc_sem *s = NULL;
+  unsigned v = 0;
+  T_RC(pipc_sem_create(NULL, 1, 2, &s), PIPC_OK);
+  CU_ASSERT_FATAL(s != NULL);
+  T_RC(pipc_sem_post(s), PIPC_OK);
+  T_RC(pipc_sem_post(s), PIPC_EOVERFLOW);
+  T_RC(pipc_sem_value(s, &v), PIPC_OK);
+  CU_ASSERT_EQUAL(v, 2); /* unchanged by the refused post */
+  T_RC(pipc_sem_wait(s, 0), PIPC_OK);
+  T_RC(pipc_sem_post(s), PIPC_OK);
+  T_RC(pipc_sem_value(s, &v), PIPC_OK);
+  CU_ASSERT_EQUAL(v, 2);
+  pipc_sem_unlink(pipc_sem_name(s));
+  pipc_sem_close(s);
+}
+
+void test_sem_bad_bounds_are_einval(void) {
+  char name[80];
+  pipc_sem *s = (pipc_sem *)1;
+  t_name(name, sizeof name, "bounds");
+  T_RC(pipc_sem_create(name, 3, 2, &s), PIPC_EINVAL);
+  CU_ASSERT_PTR_NULL(s);
+  T_RC(pipc_sem_create(name, 0, PIPC_SEM_VALUE_MAX + 1u, &s), PIPC_EINVAL);
+  T_RC(pipc_sem_create(name, PIPC_SEM_VALUE_MAX + 1u, 0, &s), PIPC_EINVAL);
+  T_RC(pipc_sem_open(name, &s), PIPC_ENOENT); /* nothing left behind */
+  T_RC(pipc_sem_create(name, 2, 2, &s), PIPC_OK); /* initial == max is fine */
+  pipc_sem_unlink(name);
+  pipc_sem_close(s);
+}
+
+void test_sem_unbounded_counts_up(void) {
+  pipc_sem *s = NULL;
+  unsigned v = 0;
+  int i;
+  T_RC(pipc_sem_create(NULL, PIPC_SEM_VALUE_MAX - 2, 0, &s), PIPC_OK);
+  CU_ASSERT_FATAL(s != NULL);
+  T_RC(pipc_sem_post(s), PIPC_OK);
+  T_RC(pipc_sem_post(s), PIPC_OK);
+  T_RC(pipc_sem_post(s), PIPC_EOVERFLOW); /* the representable limit */
+  T_RC(pipc_sem_value(s, &v), PIPC_OK);
+  CU_ASSERT_EQUAL(v, PIPC_SEM_VALUE_MAX);
+  for (i = 0; i < 1000; i++) T_RC(pipc_sem_wait(s, 0), PIPC_OK);
+  T_RC(pipc_sem_value(s, &v), PIPC_OK);
+  CU_ASSERT_EQUAL(v, PIPC_SEM_VALUE_MAX - 1000);
+  pipc_sem_unlink(pipc_sem_name(s));
+  pipc_sem_close(s);
+}
+
+void test_sem_open_shares_count(void) {
+  char name[80];
+  pipc_sem *a = NULL, *b = NULL;
+  unsigned v = 0;
+  t_name(name, sizeof name, "share");
+  T_RC(pipc_sem_create(name, 0, 5, &a), PIPC_OK);
+  T_RC(pipc_sem_open(name, &b), PIPC_OK);
+  CU_ASSERT_FATAL(a && b);
+  T_RC(pipc_sem_post(a), PIPC_OK);
+  T_RC(pipc_sem_value(b, &v), PIPC_OK);
+  CU_ASSERT_EQUAL(v, 1);
+  T_RC(pipc_sem_wait(b, 0), PIPC_OK);
+  T_RC(pipc_sem_wait(a, 0), PIPC_EAGAIN);
+  /* the bound travels with the object */
+  T_RC(pipc_sem_post(b), PIPC_OK);
+  T_RC(pipc_sem_post(b), PIPC_OK);
+  T_RC(pipc_sem_post(b), PIPC_OK);
+  T_RC(pipc_sem_post(b), PIPC_OK);
+  T_RC(pipc_sem_post(b), PIPC_OK);
+  T_RC(pipc_sem_post(b), PIPC_EOVERFLOW);
+  T_RC(pipc_sem_unlink(name), PIPC_OK);
+  T_RC(pipc_sem_open(name, &b), PIPC_ENOENT);
+  pipc_sem_close(a);
+  pipc_sem_close(b);
+}
+
+/* argv: sem_wait NAME READY_SEM TIMEOUT -> 0 if the wait succeeded */
+int role_sem_wait(int argc, char **argv) {
+  pipc_sem *s = NULL, *ready = NULL;
+  int rc;
+  if (argc < 4) return 10;
+  if (pipc_sem_open(argv[1], &s) != PIPC_OK) return 11;
+  if (pipc_sem_open(argv[2], &ready) != PIPC_OK) return 12;
+  pipc_sem_post(ready);
+  rc = pipc_sem_wait(s, atoi(argv[3]));
+  pipc_sem_close(s);
+  pipc_sem_close(ready);
+  return rc == PIPC_OK ? 0 : 20 - rc;
+}
+
+/* argv: sem_post_later NAME DELAY_MS */
+int role_sem_post_later(int argc, char **argv) {
+  pipc_sem *s = NULL;
+  int rc;
+  if (argc < 3 || pipc_sem_open(argv[1], &s) != PIPC_OK) return 10;
+  pipc_sleep_ms(atoi(argv[2]));
+  rc = pipc_sem_post(s);
+  pipc_sem_close(s);
+  return rc == PIPC_OK ? 0 : 11;
+}
+
+void test_sem_waiter_woken_by_other_process(void) {
+  char name[80], ready_name[80];
+  pipc_sem *s = NULL, *ready = NULL;
+  pipc_process *p;
+  t_name(name, sizeof name, "wake");
+  t_name(ready_name, sizeof ready_name, "ready");
+  T_RC(pipc_sem_create(name, 0, 0, &s), PIPC_OK);
+  T_RC(pipc_sem_create(ready_name, 0, 0, &ready), PIPC_OK);
+  CU_ASSERT_FATAL(s && ready);
+  p = t_spawn("sem_wait", name, ready_name, "30000", NULL);
+  CU_ASSERT_FATAL(p != NULL);
+  T_RC(pipc_sem_wait(ready, 30000), PIPC_OK);
+  pipc_sleep_ms(50); /* let it go to sleep; the test holds either way */
+  T_RC(pipc_sem_post(s), PIPC_OK);
+  CU_ASSERT_EQUAL(t_join(p, 30000), 0);
+  pipc_sem_unlink(name);
+  pipc_sem_unlink(ready_name);
+  pipc_sem_close(s);
+  pipc_sem_close(ready);
+}
+
+void test_sem_other_process_woken_by_post(void) {
+  char name[80];
+  pipc_sem *s = NULL;
+  pipc_process *p;
+  t_name(name, sizeof name, "wake2");
+  T_RC(pipc_sem_create(name, 0, 1, &s), PIPC_OK);
+  CU_ASSERT_FATAL(s != NULL);
+  p = t_spawn("sem_post_later", name, "100", NULL);
+  T_RC(pipc_sem_wait(s, 30000), PIPC_OK); /* this process sleeps, the child posts */
+  CU_ASSERT_EQUAL(t_join(p, 30000), 0);
+  pipc_sem_unlink(name);
+  pipc_sem_close(s);
+}
+
+/* Two threads bounce a token through two semaphores 20000 times: every post
+   must be taken exactly once, none lost to a sleeping thread. */
+struct pingpong {
+  pipc_sem *ping, *pong;
+  int rounds, errors;
+};
+
+static void *pong_thread(void *arg) {
+  struct pingpong *pp = (struct pingpong *)arg;
+  int i;
+  for (i = 0; i < pp->rounds; i++) {
+    if (pipc_sem_wait(pp->ping, 30000) != PIPC_OK) pp->errors++;
+    if (pipc_sem_post(pp->pong) != PIPC_OK) pp->errors++;
+  }
+  return NULL;
+}
+
+#ifdef _WIN32
+#include <windows.h>
+static DWORD WINAPI pong_thread_w(LPVOID arg) {
+  pong_thread(arg);
+  return 0;
+}
+#else
+#include <pthread.h>
+#endif
+
+void test_sem_threads_hand_off_exactly(void) {
+  struct pingpong pp;
+  unsigned v = 9;
+  int i, errors = 0;
+  memset(&pp, 0, sizeof pp);
+  pp.rounds = 20000;
+  T_RC(pipc_sem_create(NULL, 0, 1, &pp.ping), PIPC_OK);
+  T_RC(pipc_sem_create(NULL, 0, 1, &pp.pong), PIPC_OK);
+  CU_ASSERT_FATAL(pp.ping && pp.pong);
+  {
+#ifdef _WIN32
+    HANDLE th = CreateThread(NULL, 0, pong_thread_w, &pp, 0, NULL);
+    CU_ASSERT_FATAL(th != NULL);
+#else
+    pthread_t th;
+    CU_ASSERT_FATAL(pthread_create(&th, NULL, pong_thread, &pp) == 0);
+#endif
+    for (i = 0; i < pp.rounds; i++) {
+      if (pipc_sem_post(pp.ping) != PIPC_OK) errors++;
+      if (pipc_sem_wait(pp.pong, 30000) != PIPC_OK) errors++;
+    }
+#ifdef _WIN32
+    WaitForSingleObject(th, INFINITE);
+    CloseHandle(th);
+#else
+    pthread_join(th, NULL);
+#endif
+  }
+  CU_ASSERT_EQUAL(errors, 0);
+  CU_ASSERT_EQUAL(pp.errors, 0);
+  T_RC(pipc_sem_value(pp.ping, &v), PIPC_OK);
+  CU_ASSERT_EQUAL(v, 0);
+  T_RC(pipc_sem_value(pp.pong, &v), PIPC_OK);
+  CU_ASSERT_EQUAL(v, 0);
+  pipc_sem_unlink(pipc_sem_name(pp.ping));
+  pipc_sem_unlink(pipc_sem_name(pp.pong));
+  pipc_sem_close(pp.ping);
+  pipc_sem_close(pp.pong);
+}
+
+/* Seed 002: Semaphore(3), ten tasks; the shared block counts who is inside.
+   argv: sem_task SEM LOCK SHM */
+struct inside {
+  int now, most, done;
+};
+
+int role_sem_task(int argc, char **argv) {
+  pipc_sem *sem = NULL;
+  pipc_lock *lock = NULL;
+  pipc_shm *shm = NULL;
+  struct inside *in;
+  int rc = 0;
+  if (argc < 4) return 10;
+  if (pipc_sem_open(argv[1], &sem) || pipc_lock_open(argv[2], &lock) ||
+      pipc_shm_open(argv[3], &shm))
+    return 11;
+  in = (struct inside *)pipc_shm_addr(shm);
+  if (pipc_sem_wait(sem, 60000) != PIPC_OK) return 12;
+  if (pipc_lock_acquire(lock, 60000) != PIPC_OK) return 13;
+  if (++in->now > in->most) in->most = in->now;
+  pipc_lock_release(lock);
+  pipc_sleep_ms(30); /* "the task" */
+  if (pipc_lock_acquire(lock, 60000) != PIPC_OK) return 14;
+  in->now--;
+  in->done++;
+  pipc_lock_release(lock);
+  if (pipc_sem_post(sem) != PIPC_OK) rc = 15;
+  pipc_sem_close(sem);
+  pipc_lock_close(lock);
+  pipc_shm_close(shm);
+  return rc;
+}
+
+void test_sem_seed002_three_of_ten_inside(void) {
+  char sname[80], lname[80], mname[80];
+  pipc_sem *sem = NULL;
+  pipc_lock *lock = NULL;
+  pipc_shm *shm = NULL;
+  pipc_process *kids[10];
+  struct inside *in;
+  unsigned v = 0;
+  int i;
+  t_name(sname, sizeof sname, "s3");
+  t_name(lname, sizeof lname, "l3");
+  t_name(mname, sizeof mname, "m3");
+  T_RC(pipc_sem_create(sname, 3, 3, &sem), PIPC_OK);
+  T_RC(pipc_lock_create(lname, &lock), PIPC_OK);
+  T_RC(pipc_shm_create(mname, sizeof(struct inside), &shm), PIPC_OK);
+  CU_ASSERT_FATAL(sem && lock && shm);
+  for (i = 0; i < 10; i++) kids[i] = t_spawn("sem_task", sname, lname, mname, NULL);
+  for (i = 0; i < 10; i++) CU_ASSERT_EQUAL(t_join(kids[i], 60000), 0);
+  in = (struct inside *)pipc_shm_addr(shm);
+  CU_ASSERT_EQUAL(in->done, 10);
+  CU_ASSERT_EQUAL(in->now, 0);
+  CU_ASSERT(in->most >= 1 && in->most <= 3);
+  T_RC(pipc_sem_value(sem, &v), PIPC_OK);
+  CU_ASSERT_EQUAL(v, 3);
+  pipc_sem_unlink(sname);
+  pipc_lock_unlink(lname);
+  pipc_shm_unlink(mname);
+  pipc_sem_close(sem);
+  pipc_lock_close(lock);
+  pipc_shm_close(shm);
+}
