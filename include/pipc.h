@@ -214,6 +214,9 @@ PIPC_API int pipc_process_kill(pipc_process *p);
 /* The child's process id. */
 PIPC_API long pipc_process_pid(const pipc_process *p);
 
+/* The id of the calling process. */
+PIPC_API long pipc_self_pid(void);
+
 /* Free the handle.  A child that was not waited for keeps running. */
 PIPC_API void pipc_process_free(pipc_process *p);
 

@@ -124,5 +124,6 @@ long pipc_os_process_pid(const pipc_os_process *p);
 void pipc_os_process_free(pipc_os_process *p);
 
 int pipc_os_self_exe(char *buf, size_t cap);
+long pipc_os_self_pid(void);
 
 #endif /* PIPC_OS_H */

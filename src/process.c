@@ -62,3 +62,5 @@ int pipc_self_exe(char *buf, size_t cap) {
   if (buf == NULL || cap == 0) return PIPC_EINVAL;
   return pipc_os_self_exe(buf, cap);
 }
+
+long pipc_self_pid(void) { return pipc_os_self_pid(); }

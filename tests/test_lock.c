@@ -7,7 +7,7 @@
 
 void test_lock_acquire_release(void) {
   char name[80];
-  pipc_lock *a = NULL, *b = NULL;
+  pipc_lock *a = NULL, *b = NULL, *c = (pipc_lock *)1;
   t_name(name, sizeof name, "lk");
   T_RC(pipc_lock_create(name, &a), PIPC_OK);
   T_RC(pipc_lock_create(name, &b), PIPC_EEXIST);
@@ -19,7 +19,8 @@ void test_lock_acquire_release(void) {
   T_RC(pipc_lock_acquire(b, 0), PIPC_OK);
   T_RC(pipc_lock_release(b), PIPC_OK);
   T_RC(pipc_lock_unlink(name), PIPC_OK);
-  T_RC(pipc_lock_open(name, &b), PIPC_ENOENT);
+  T_RC(pipc_lock_open(name, &c), PIPC_ENOENT);
+  CU_ASSERT_PTR_NULL(c);
   pipc_lock_close(a);
   pipc_lock_close(b);
 }

@@ -60,6 +60,8 @@ void test_process_wait_timeout_and_kill(void) {
   int64_t t0;
   CU_ASSERT_FATAL(p != NULL);
   CU_ASSERT(pipc_process_pid(p) > 0);
+  CU_ASSERT(pipc_process_pid(p) != pipc_self_pid());
+  CU_ASSERT(pipc_self_pid() > 0);
   T_RC(pipc_process_wait(p, 0, &code), PIPC_EAGAIN);
   t0 = t_now_ms();
   T_RC(pipc_process_wait(p, 100, &code), PIPC_ETIMEDOUT);

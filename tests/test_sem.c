@@ -100,7 +100,7 @@ void test_sem_unbounded_counts_up(void) {
 
 void test_sem_open_shares_count(void) {
   char name[80];
-  pipc_sem *a = NULL, *b = NULL;
+  pipc_sem *a = NULL, *b = NULL, *c = (pipc_sem *)1;
   unsigned v = 0;
   t_name(name, sizeof name, "share");
   T_RC(pipc_sem_create(name, 0, 5, &a), PIPC_OK);
@@ -119,7 +119,8 @@ void test_sem_open_shares_count(void) {
   T_RC(pipc_sem_post(b), PIPC_OK);
   T_RC(pipc_sem_post(b), PIPC_EOVERFLOW);
   T_RC(pipc_sem_unlink(name), PIPC_OK);
-  T_RC(pipc_sem_open(name, &b), PIPC_ENOENT);
+  T_RC(pipc_sem_open(name, &c), PIPC_ENOENT);
+  CU_ASSERT_PTR_NULL(c);
   pipc_sem_close(a);
   pipc_sem_close(b);
 }

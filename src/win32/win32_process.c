@@ -126,6 +126,8 @@ int pipc_os_process_kill(pipc_os_process *p) {
 
 long pipc_os_process_pid(const pipc_os_process *p) { return (long)p->pid; }
 
+long pipc_os_self_pid(void) { return (long)GetCurrentProcessId(); }
+
 void pipc_os_process_free(pipc_os_process *p) {
   if (p == NULL) return;
   CloseHandle(p->h);

@@ -1,0 +1,19 @@
+#!/usr/bin/env bash
+# Install the Debian packages a pipc task needs, if any are missing.
+#   scripts/deps.sh showcase | test
+set -euo pipefail
+case "${1:-test}" in
+  showcase) pkgs="cmake ninja-build gcc" ;;
+  test) pkgs="cmake ninja-build gcc clang libcunit1-dev gcc-mingw-w64-x86-64 wine wine64 dpkg-dev" ;;
+  *) echo "usage: $0 showcase|test" >&2; exit 2 ;;
+esac
+missing=""
+for p in $pkgs; do
+  dpkg-query -W -f='${Status}' "$p" 2>/dev/null | grep -q "install ok installed" || missing="$missing $p"
+done
+if [ -n "$missing" ]; then
+  echo "== installing:$missing"
+  if [ "$(id -u)" != 0 ]; then sudo=sudo; else sudo=; fi
+  $sudo apt-get update -qq
+  DEBIAN_FRONTEND=noninteractive $sudo apt-get install -y -qq --no-install-recommends $missing >/dev/null
+fi
