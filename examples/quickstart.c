@@ -2,26 +2,31 @@
 #include "pipc.h"
 
 int main(int argc, char **argv) {
-  pipc_shm *shm; pipc_lock *lock; int *money;
+  pipc_shm *shm; pipc_lock *lock; pipc_process *child;
+  char exe[4096]; int code = -1, ok;
   if (argc == 3) {                                  /* the child */
     pipc_shm_open(argv[1], &shm);
     pipc_lock_open(argv[2], &lock);
-    money = pipc_shm_addr(shm);
+    int *money = pipc_shm_addr(shm);
     for (int i = 0; i < 1000; i++) {
       pipc_lock_acquire(lock, PIPC_FOREVER);        /* PIPC_EOWNERDEAD: repair, go on */
       *money += 1;
       pipc_lock_release(lock);
     }
-    return 0;
+    pipc_lock_close(lock);
+    return pipc_shm_close(shm);
   }
-  char exe[4096]; pipc_process *child; int code;
   pipc_shm_create(NULL, sizeof(int), &shm);         /* zero-filled, unique name */
   pipc_lock_create(NULL, &lock);
   pipc_self_exe(exe, sizeof exe);
   const char *args[] = {exe, pipc_shm_name(shm), pipc_lock_name(lock), NULL};
   pipc_process_spawn(args, &child);
   pipc_process_wait(child, PIPC_FOREVER, &code);
+  pipc_process_free(child);
+  ok = code == 0 && *(int *)pipc_shm_addr(shm) == 1000;
   pipc_shm_unlink(pipc_shm_name(shm));              /* portable: unlink when done */
   pipc_lock_unlink(pipc_lock_name(lock));
-  return *(int *)pipc_shm_addr(shm) == 1000 ? 0 : 1;
+  pipc_shm_close(shm);
+  pipc_lock_close(lock);
+  return ok ? 0 : 1;
 }
