@@ -6,6 +6,10 @@
 #ifndef PIPC_INTERNAL_H
 #define PIPC_INTERNAL_H
 
+/* Everything that includes this header is part of the library. */
+#ifndef PIPC_BUILDING
+#define PIPC_BUILDING
+#endif
 #include "pipc.h"
 #include "pipc_os.h"
 #include <stdint.h>
