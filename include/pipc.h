@@ -96,6 +96,70 @@ PIPC_API int pipc_last_os_error(void);
 /* 0 if name is a valid pipc name, PIPC_EINVAL otherwise. */
 PIPC_API int pipc_name_check(const char *name);
 
+/* ------------------------------------------------------------------ queue */
+
+typedef struct pipc_queue pipc_queue;
+
+/* A bounded queue of messages in shared memory (multiprocessing.Queue), for
+   any number of producer and consumer processes, found by name.
+   `capacity` counts messages (1..2^31-1); each message is 0..max_msg_size
+   bytes (max_msg_size 1..0x7fffff00).  The memory taken is about
+   capacity * (max_msg_size + 8) bytes.
+
+   The promise, for every process killed at any instruction:
+     - every message put is delivered exactly once, in order per producer;
+     - a message is either delivered whole or never seen: a producer killed
+       inside put leaves nothing, and no slot is lost;
+     - the one exception: a consumer killed inside get may take the message
+       it was taking with it;
+     - the survivors never deadlock: the queue's internal locks are robust
+       (POSIX robust mutexes, Win32 abandoned mutexes).  If the shared state
+       fails its checks after a crash, or has been damaged, the queue is
+       marked poisoned and every call returns PIPC_ECORRUPT - never a hang,
+       a crash or a wrong message.
+   An uncontended put or get makes no system call on Linux; a sleeper is woken
+   only when one sleeps.  Windows: each put and get takes a named mutex (a
+   system call).
+
+   Errors: PIPC_EINVAL (capacity or max_msg_size 0 or too big, bad name),
+   PIPC_EEXIST, PIPC_ENOMEM, PIPC_EACCES, PIPC_ESYS. */
+PIPC_API int pipc_queue_create(const char *name, size_t capacity,
+                               size_t max_msg_size, pipc_queue **out);
+
+/* Errors: PIPC_EINVAL (also: the name is another kind of object),
+   PIPC_ENOENT, PIPC_ECORRUPT (damaged header), PIPC_ENOTSUP (made by an
+   incompatible pipc build), PIPC_EACCES, PIPC_ESYS. */
+PIPC_API int pipc_queue_open(const char *name, pipc_queue **out);
+
+/* Copy `len` bytes in as one message (len 0 is a message too).
+   Errors: PIPC_EINVAL, PIPC_EMSGSIZE (len > max_msg_size; checked before
+   any wait), PIPC_EAGAIN (timeout 0, full), PIPC_ETIMEDOUT, PIPC_ECLOSED
+   (shut down), PIPC_ECORRUPT. */
+PIPC_API int pipc_queue_put(pipc_queue *q, const void *msg, size_t len,
+                            int timeout_ms);
+
+/* Take the oldest message into buf[cap]; *out_len gets its length.
+   A message longer than cap: PIPC_EMSGSIZE, *out_len = the size needed, and
+   the message stays at the head.  After pipc_queue_shutdown, gets drain what
+   is left, then return PIPC_ECLOSED.
+   Errors: PIPC_EINVAL, PIPC_EMSGSIZE, PIPC_EAGAIN (timeout 0, empty),
+   PIPC_ETIMEDOUT, PIPC_ECLOSED, PIPC_ECORRUPT. */
+PIPC_API int pipc_queue_get(pipc_queue *q, void *buf, size_t cap,
+                            size_t *out_len, int timeout_ms);
+
+/* Messages in the queue now: exact when nobody is putting or getting,
+   approximate otherwise (like qsize()). */
+PIPC_API int pipc_queue_size(pipc_queue *q, size_t *out);
+
+/* Close the queue for every process: puts fail with PIPC_ECLOSED at once,
+   gets drain then fail with PIPC_ECLOSED; blocked callers are released.
+   Cannot be undone (create a new queue). */
+PIPC_API int pipc_queue_shutdown(pipc_queue *q);
+
+PIPC_API const char *pipc_queue_name(const pipc_queue *q);
+PIPC_API int pipc_queue_close(pipc_queue *q);
+PIPC_API int pipc_queue_unlink(const char *name);
+
 /* ---------------------------------------------------------- shared memory */
 
 typedef struct pipc_shm pipc_shm;

@@ -23,3 +23,17 @@ int pipc__os_fail(int code, int os_error) {
   last_os_error = os_error;
   return code;
 }
+
+#ifdef PIPC_FAULT_INJECTION
+volatile int pipc__fault_point;
+static volatile long fault_countdown;
+
+void pipc__fault_arm(int point, long countdown) {
+  fault_countdown = countdown;
+  pipc__fault_point = point;
+}
+
+void pipc__fault_hit(void) {
+  if (--fault_countdown <= 0) pipc_os_die();
+}
+#endif

@@ -27,7 +27,7 @@ struct lock_create_arg {
    sees a half-made one. */
 static int lock_init(void *base, void *arg) {
   struct lock_create_arg *a = (struct lock_create_arg *)arg;
-  return pipc_os_mutex_init(a->name, (char *)base + LOCK_MUTEX_OFFSET, 1,
+  return pipc_os_mutex_init(a->name, 0, (char *)base + LOCK_MUTEX_OFFSET, 1,
                             &a->l->m);
 }
 
@@ -68,7 +68,7 @@ int pipc_lock_open(const char *name, pipc_lock **out) {
   rc = pipc__seg_open(name, PIPC_KIND_LOCK, 64, pipc_os_mutex_abi(),
                       lock_size(), &l->map);
   if (rc == PIPC_OK) {
-    rc = pipc_os_mutex_init(name, (char *)l->map.base + LOCK_MUTEX_OFFSET, 0,
+    rc = pipc_os_mutex_init(name, 0, (char *)l->map.base + LOCK_MUTEX_OFFSET, 0,
                             &l->m);
     if (rc != PIPC_OK) pipc_os_shm_unmap(&l->map);
   }

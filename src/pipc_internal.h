@@ -42,6 +42,15 @@ static __inline uint32_t pipc__add32(volatile uint32_t *p, int32_t d) {
   return (uint32_t)_InterlockedExchangeAdd((volatile long *)p, (long)d) +
          (uint32_t)d;
 }
+static __inline uint64_t pipc__load64(volatile uint64_t *p) {
+  uint64_t v = *p; _ReadWriteBarrier(); return v; /* x64: aligned loads are atomic */
+}
+static __inline void pipc__store64(volatile uint64_t *p, uint64_t v) {
+  _InterlockedExchange64((volatile __int64 *)p, (__int64)v);
+}
+static __inline uint32_t pipc__or32(volatile uint32_t *p, uint32_t bits) {
+  return (uint32_t)_InterlockedOr((volatile long *)p, (long)bits);
+}
 static __inline void pipc__cpu_relax(void) { _mm_pause(); }
 #else
 static inline uint32_t pipc__load32(volatile uint32_t *p) {
@@ -58,6 +67,16 @@ static inline int pipc__cas32(volatile uint32_t *p, uint32_t *expected,
 /* Adds d and returns the new value. */
 static inline uint32_t pipc__add32(volatile uint32_t *p, int32_t d) {
   return __atomic_add_fetch(p, (uint32_t)d, __ATOMIC_SEQ_CST);
+}
+static inline uint64_t pipc__load64(volatile uint64_t *p) {
+  return __atomic_load_n(p, __ATOMIC_SEQ_CST);
+}
+static inline void pipc__store64(volatile uint64_t *p, uint64_t v) {
+  __atomic_store_n(p, v, __ATOMIC_SEQ_CST);
+}
+/* Sets bits, returns the old value. */
+static inline uint32_t pipc__or32(volatile uint32_t *p, uint32_t bits) {
+  return __atomic_fetch_or(p, bits, __ATOMIC_SEQ_CST);
 }
 static inline void pipc__cpu_relax(void) {
 #if defined(__x86_64__) || defined(__i386__)
@@ -78,6 +97,18 @@ int pipc__deadline(int timeout_ms, int64_t *deadline);
    PIPC_ETIMEDOUT otherwise. */
 #define PIPC__EXPIRED(timeout_ms) \
   ((timeout_ms) == 0 ? PIPC_EAGAIN : PIPC_ETIMEDOUT)
+
+/* ---- sleeping ---- */
+
+/* Longest single sleep.  Every wait re-checks its condition at least this
+   often, so a wake-up lost with a process killed between changing a word and
+   waking its sleepers costs a bounded delay, never a hang. */
+#define PIPC_PARK_SLICE_MS 250
+
+/* pipc_os_park_wait for at most one slice: PIPC_OK (woken, changed, or the
+   slice ended - re-check) or PIPC_ETIMEDOUT once deadline has passed. */
+int pipc__park(pipc_os_park *p, volatile uint32_t *word, uint32_t expected,
+               int64_t deadline);
 
 /* ---- names ---- */
 
@@ -121,6 +152,31 @@ int pipc__seg_create(const char *name, size_t size, uint16_t kind,
    PIPC_ECORRUPT if it is not a `kind` segment of this layout. */
 int pipc__seg_open(const char *name, uint16_t kind, uint32_t hdr_size,
                    uint32_t abi, size_t min_size, pipc_os_map *out);
+
+/* ---- fault injection (tests only) ----
+   A build with PIPC_FAULT_INJECTION can make the process die at a named
+   point inside an operation, so that tests kill a process exactly where a
+   crash is hardest to survive.  Other builds compile the points away. */
+enum pipc_fault {
+  PIPC_FAULT_NONE = 0,
+  PIPC_FAULT_PUT_LOCKED,    /* producers' lock held, nothing written */
+  PIPC_FAULT_PUT_LEN,       /* slot length written, bytes not yet */
+  PIPC_FAULT_PUT_COPIED,    /* bytes written, tail not yet published */
+  PIPC_FAULT_PUT_PUBLISHED, /* tail published, lock still held */
+  PIPC_FAULT_GET_LOCKED,    /* consumers' lock held, nothing read */
+  PIPC_FAULT_GET_COPIED,    /* message copied out, head not yet moved */
+  PIPC_FAULT_GET_RELEASED,  /* head moved, lock still held */
+  PIPC_FAULT_COUNT
+};
+#ifdef PIPC_FAULT_INJECTION
+extern volatile int pipc__fault_point;
+void pipc__fault_arm(int point, long countdown); /* die at the n-th hit */
+void pipc__fault_hit(void);
+#define PIPC__FAULT(point) \
+  do { if (pipc__fault_point == (point)) pipc__fault_hit(); } while (0)
+#else
+#define PIPC__FAULT(point) ((void)0)
+#endif
 
 /* Thread-local storage class. */
 #if defined(_MSC_VER) && !defined(__clang__)

@@ -25,6 +25,9 @@ void pipc_os_sleep_ms(int ms);
 /* Let another thread or process run. */
 void pipc_os_yield(void);
 
+/* Number of CPUs this process may run on (>= 1): spinning is pointless on 1. */
+int pipc_os_ncpu(void);
+
 /* A number that differs between processes and calls (not cryptographic):
    used to make unique names, whose create is retried on a collision. */
 uint64_t pipc_os_entropy(void);
@@ -94,9 +97,9 @@ uint32_t pipc_os_mutex_abi(void);
 
 typedef struct pipc_os_mutex pipc_os_mutex;
 
-/* As pipc_os_park_init, for the mutex of Lock `name`. */
-int pipc_os_mutex_init(const char *name, void *shared, int create,
-                       pipc_os_mutex **out);
+/* As pipc_os_park_init, for robust mutex `slot` of object `name`. */
+int pipc_os_mutex_init(const char *name, unsigned slot, void *shared,
+                       int create, pipc_os_mutex **out);
 
 /* Acquire by deadline (-1 none; a deadline already past means "try").
    PIPC_OK, PIPC_EOWNERDEAD (held; the previous holder died, the mutex is
@@ -124,6 +127,10 @@ long pipc_os_process_pid(const pipc_os_process *p);
 void pipc_os_process_free(pipc_os_process *p);
 
 int pipc_os_self_exe(char *buf, size_t cap);
+
+/* End this process at once, as if killed (SIGKILL / TerminateProcess with
+   -9): no cleanup of any kind.  For fault injection. */
+void pipc_os_die(void);
 long pipc_os_self_pid(void);
 
 #endif /* PIPC_OS_H */

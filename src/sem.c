@@ -146,7 +146,7 @@ int pipc_sem_wait(pipc_sem *s, int timeout_ms) {
       rc = PIPC_ETIMEDOUT;
       break;
     }
-    rc = pipc_os_park_wait(s->park, &sh->count, 0, deadline);
+    rc = pipc__park(s->park, &sh->count, 0, deadline);
     if (rc != PIPC_OK && rc != PIPC_ETIMEDOUT) break;
   }
   pipc__add32(&sh->waiters, -1);

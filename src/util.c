@@ -56,6 +56,20 @@ int pipc__deadline(int timeout_ms, int64_t *deadline) {
   return PIPC_OK;
 }
 
+int pipc__park(pipc_os_park *p, volatile uint32_t *word, uint32_t expected,
+               int64_t deadline) {
+  int64_t now = pipc_os_now_ms(), until = now + PIPC_PARK_SLICE_MS;
+  int rc;
+  if (deadline >= 0) {
+    if (now >= deadline) return PIPC_ETIMEDOUT;
+    if (deadline < until) until = deadline;
+  }
+  rc = pipc_os_park_wait(p, word, expected, until);
+  if (rc == PIPC_ETIMEDOUT && (deadline < 0 || pipc_os_now_ms() < deadline))
+    rc = PIPC_OK; /* only the slice ended */
+  return rc;
+}
+
 void pipc_sleep_ms(int ms) {
   if (ms > 0) pipc_os_sleep_ms(ms);
 }

@@ -31,6 +31,14 @@ int64_t t_now_ms(void);
   } while (0)
 void t_report_rc(const char *expr, int got, int want, const char *file, int line);
 
+/* Threads, portably: start fn(arg); join returns when it is done. */
+typedef struct t_thread t_thread;
+t_thread *t_thread_start(void (*fn)(void *), void *arg);
+void t_thread_join(t_thread *t);
+
+/* A small fast PRNG for test data (xorshift). */
+uint32_t t_rand(uint32_t *state);
+
 /* Child roles: int role(int argc, char **argv) returns the exit code. */
 typedef int (*t_role_fn)(int argc, char **argv);
 

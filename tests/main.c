@@ -88,6 +88,72 @@ int t_join(pipc_process *p, int timeout_ms) {
   return code;
 }
 
+#ifdef _WIN32
+#include <windows.h>
+struct t_thread {
+  HANDLE h;
+  void (*fn)(void *);
+  void *arg;
+};
+static DWORD WINAPI thread_main(LPVOID p) {
+  t_thread *t = (t_thread *)p;
+  t->fn(t->arg);
+  return 0;
+}
+t_thread *t_thread_start(void (*fn)(void *), void *arg) {
+  t_thread *t = (t_thread *)calloc(1, sizeof(*t));
+  t->fn = fn;
+  t->arg = arg;
+  t->h = CreateThread(NULL, 0, thread_main, t, 0, NULL);
+  if (t->h == NULL) {
+    free(t);
+    return NULL;
+  }
+  return t;
+}
+void t_thread_join(t_thread *t) {
+  if (t == NULL) return;
+  WaitForSingleObject(t->h, INFINITE);
+  CloseHandle(t->h);
+  free(t);
+}
+#else
+#include <pthread.h>
+struct t_thread {
+  pthread_t th;
+  void (*fn)(void *);
+  void *arg;
+};
+static void *thread_main(void *p) {
+  t_thread *t = (t_thread *)p;
+  t->fn(t->arg);
+  return NULL;
+}
+t_thread *t_thread_start(void (*fn)(void *), void *arg) {
+  t_thread *t = (t_thread *)calloc(1, sizeof(*t));
+  t->fn = fn;
+  t->arg = arg;
+  if (pthread_create(&t->th, NULL, thread_main, t) != 0) {
+    free(t);
+    return NULL;
+  }
+  return t;
+}
+void t_thread_join(t_thread *t) {
+  if (t == NULL) return;
+  pthread_join(t->th, NULL);
+  free(t);
+}
+#endif
+
+uint32_t t_rand(uint32_t *s) {
+  uint32_t x = *s ? *s : 0x9e3779b9u;
+  x ^= x << 13;
+  x ^= x >> 17;
+  x ^= x << 5;
+  return *s = x;
+}
+
 static int run_role(int argc, char **argv) {
   size_t i;
   for (i = 0; i < COUNT(roles); i++)

@@ -39,6 +39,29 @@
   PIPC_TEST(lock, seed002_counter_race_fixed)        \
   PIPC_TEST(lock, holder_killed_is_eownerdead)       \
   PIPC_TEST(lock, parked_waiters_survive_kill)       \
+  PIPC_SUITE(queue)                                  \
+  PIPC_TEST(queue, fifo)                             \
+  PIPC_TEST(queue, full_eagain_and_timeout)          \
+  PIPC_TEST(queue, empty_eagain_and_timeout)         \
+  PIPC_TEST(queue, zero_length_messages)             \
+  PIPC_TEST(queue, max_msg_size_boundary)            \
+  PIPC_TEST(queue, small_buffer_keeps_message)       \
+  PIPC_TEST(queue, size_exact_when_quiet)            \
+  PIPC_TEST(queue, bad_arguments)                    \
+  PIPC_TEST(queue, shutdown_drains_then_closed)      \
+  PIPC_TEST(queue, shutdown_releases_blocked)        \
+  PIPC_TEST(queue, unlink_while_open)                \
+  PIPC_TEST(queue, open_by_unrelated_process)        \
+  PIPC_TEST(queue, threads_share_handles)            \
+  PIPC_TEST(queue, corrupt_header_is_ecorrupt)       \
+  PIPC_TEST(queue, producer_lock_holder_killed)      \
+  PIPC_TEST(queue, consumer_lock_holder_killed)      \
+  PIPC_SUITE(queue_mp)                               \
+  PIPC_TEST(queue_mp, mpmc_4x4_exactly_once)         \
+  PIPC_TEST(queue_mp, mpmc_4x4_capacity_1)           \
+  PIPC_SUITE(queue_kill)                             \
+  PIPC_TEST(queue_kill, producer_killed_inside_put)  \
+  PIPC_TEST(queue_kill, consumer_killed_inside_get)  \
   PIPC_SUITE(process)                                \
   PIPC_TEST(process, exit_codes)                     \
   PIPC_TEST(process, arguments_arrive_intact)        \
@@ -63,4 +86,12 @@
   PIPC_ROLE(sem_task)             \
   PIPC_ROLE(lock_count)           \
   PIPC_ROLE(lock_hold)            \
-  PIPC_ROLE(lock_wait)
+  PIPC_ROLE(lock_wait)            \
+  PIPC_ROLE(queue_block)          \
+  PIPC_ROLE(queue_putter)         \
+  PIPC_ROLE(mpmc_producer)        \
+  PIPC_ROLE(mpmc_consumer)        \
+  PIPC_ROLE(kill_producer)        \
+  PIPC_ROLE(kill_consumer)        \
+  PIPC_ROLE(queue_hold)           \
+  PIPC_ROLE(queue_one)

@@ -192,25 +192,14 @@ struct pingpong {
   int rounds, errors;
 };
 
-static void *pong_thread(void *arg) {
+static void pong_thread(void *arg) {
   struct pingpong *pp = (struct pingpong *)arg;
   int i;
   for (i = 0; i < pp->rounds; i++) {
     if (pipc_sem_wait(pp->ping, 30000) != PIPC_OK) pp->errors++;
     if (pipc_sem_post(pp->pong) != PIPC_OK) pp->errors++;
   }
-  return NULL;
 }
-
-#ifdef _WIN32
-#include <windows.h>
-static DWORD WINAPI pong_thread_w(LPVOID arg) {
-  pong_thread(arg);
-  return 0;
-}
-#else
-#include <pthread.h>
-#endif
 
 void test_sem_threads_hand_off_exactly(void) {
   struct pingpong pp;
@@ -222,23 +211,13 @@ void test_sem_threads_hand_off_exactly(void) {
   T_RC(pipc_sem_create(NULL, 0, 1, &pp.pong), PIPC_OK);
   CU_ASSERT_FATAL(pp.ping && pp.pong);
   {
-#ifdef _WIN32
-    HANDLE th = CreateThread(NULL, 0, pong_thread_w, &pp, 0, NULL);
+    t_thread *th = t_thread_start(pong_thread, &pp);
     CU_ASSERT_FATAL(th != NULL);
-#else
-    pthread_t th;
-    CU_ASSERT_FATAL(pthread_create(&th, NULL, pong_thread, &pp) == 0);
-#endif
     for (i = 0; i < pp.rounds; i++) {
       if (pipc_sem_post(pp.ping) != PIPC_OK) errors++;
       if (pipc_sem_wait(pp.pong, 30000) != PIPC_OK) errors++;
     }
-#ifdef _WIN32
-    WaitForSingleObject(th, INFINITE);
-    CloseHandle(th);
-#else
-    pthread_join(th, NULL);
-#endif
+    t_thread_join(th);
   }
   CU_ASSERT_EQUAL(errors, 0);
   CU_ASSERT_EQUAL(pp.errors, 0);

@@ -63,6 +63,18 @@ void pipc_os_sleep_ms(int ms) {
 
 void pipc_os_yield(void) { sched_yield(); }
 
+int pipc_os_ncpu(void) {
+#if defined(__linux__) && defined(CPU_COUNT)
+  cpu_set_t set;
+  if (sched_getaffinity(0, sizeof set, &set) == 0 && CPU_COUNT(&set) > 0)
+    return CPU_COUNT(&set);
+#endif
+  {
+    long n = sysconf(_SC_NPROCESSORS_ONLN);
+    return n > 0 ? (int)n : 1;
+  }
+}
+
 uint64_t pipc_os_entropy(void) {
   static volatile uint32_t counter;
   struct timespec ts;

@@ -23,10 +23,11 @@ uint32_t pipc_os_mutex_abi(void) {
   return 0x504d0000u | (uint32_t)(sizeof(pthread_mutex_t) & 0xffffu); /* "PM" */
 }
 
-int pipc_os_mutex_init(const char *name, void *shared, int create,
-                       pipc_os_mutex **out) {
+int pipc_os_mutex_init(const char *name, unsigned slot, void *shared,
+                       int create, pipc_os_mutex **out) {
   pipc_os_mutex *m;
   (void)name;
+  (void)slot;
   m = (pipc_os_mutex *)calloc(1, sizeof(*m));
   if (m == NULL) return PIPC_ENOMEM;
   m->m = (pthread_mutex_t *)shared;

@@ -1,13 +1,10 @@
 /* posix_park.c - sleeping on a word in shared memory.
- * Linux: the futex is the word itself.  Elsewhere: a robust process-shared
- * mutex and condition variable in the segment; the word is checked under the
- * mutex, and every sleep is cut into slices so that a waker lost to a killed
- * process costs a bounded delay, never a hang. */
+ * Linux: the futex is the word itself.  Elsewhere: a process-shared POSIX
+ * semaphore in the segment, used as a pool of wake-up tokens. */
 #define _GNU_SOURCE
 #include "posix.h"
 
 #include <errno.h>
-#include <pthread.h>
 #include <stdlib.h>
 #include <time.h>
 
@@ -60,30 +57,21 @@ void pipc_os_park_close(pipc_os_park *p) { free(p); }
 
 #else /* portable POSIX */
 
-/* Longest single sleep: bounds the delay if a wake-up is ever lost. */
-#define PARK_SLICE_MS 200
-
-typedef struct park_shared {
-  pthread_mutex_t m;
-  pthread_cond_t c;
-} park_shared;
+/* An unnamed process-shared POSIX semaphore in the segment is a pool of
+ * wake-up tokens: a waker posts one per sleeper it wakes, a sleeper takes
+ * one.  Unlike a process-shared condition variable (whose waiter killed
+ * mid-wait can block every later signaller in glibc), a semaphore survives
+ * any process dying at any instruction: a dead sleeper leaves at most one
+ * token, which costs one spurious wake-up later. */
+#include <semaphore.h>
 
 struct pipc_os_park {
-  park_shared *sh;
-  clockid_t clock;
+  sem_t *sem;
 };
 
-size_t pipc_os_park_shared_size(void) { return sizeof(park_shared); }
+size_t pipc_os_park_shared_size(void) { return sizeof(sem_t); }
 uint32_t pipc_os_park_abi(void) {
-  return 0x43560000u | (uint32_t)(sizeof(park_shared) & 0xffffu); /* "CV" */
-}
-
-static clockid_t park_clock(void) {
-#if defined(_POSIX_CLOCK_SELECTION) && _POSIX_CLOCK_SELECTION > 0 && !defined(__APPLE__)
-  return CLOCK_MONOTONIC;
-#else
-  return CLOCK_REALTIME;
-#endif
+  return 0x53450000u | (uint32_t)(sizeof(sem_t) & 0xffffu); /* "SE" */
 }
 
 int pipc_os_park_init(const char *name, unsigned slot, void *shared, int create,
@@ -92,77 +80,40 @@ int pipc_os_park_init(const char *name, unsigned slot, void *shared, int create,
   (void)name; (void)slot;
   p = (pipc_os_park *)calloc(1, sizeof(*p));
   if (p == NULL) return PIPC_ENOMEM;
-  p->sh = (park_shared *)shared;
-  p->clock = park_clock();
-  if (create) {
-    pthread_mutexattr_t ma;
-    pthread_condattr_t ca;
-    int err;
-    pthread_mutexattr_init(&ma);
-    pthread_mutexattr_setpshared(&ma, PTHREAD_PROCESS_SHARED);
-#if PIPC_HAVE_ROBUST
-    pthread_mutexattr_setrobust(&ma, PTHREAD_MUTEX_ROBUST);
-#endif
-    err = pthread_mutex_init(&p->sh->m, &ma);
-    pthread_mutexattr_destroy(&ma);
-    if (err == 0) {
-      pthread_condattr_init(&ca);
-      pthread_condattr_setpshared(&ca, PTHREAD_PROCESS_SHARED);
-#if defined(_POSIX_CLOCK_SELECTION) && _POSIX_CLOCK_SELECTION > 0 && !defined(__APPLE__)
-      pthread_condattr_setclock(&ca, p->clock);
-#endif
-      err = pthread_cond_init(&p->sh->c, &ca);
-      pthread_condattr_destroy(&ca);
-    }
-    if (err != 0) {
-      free(p);
-      return pipc__posix_fail(err);
-    }
+  p->sem = (sem_t *)shared;
+  if (create && sem_init(p->sem, 1, 0) != 0) {
+    int err = errno;
+    free(p);
+    return pipc__posix_fail(err);
   }
   *out = p;
   return PIPC_OK;
 }
 
-static void park_lock(park_shared *sh) {
-  int err = pthread_mutex_lock(&sh->m);
-#if PIPC_HAVE_ROBUST
-  /* The dead holder was only looking at the word: nothing to repair. */
-  if (err == EOWNERDEAD) pthread_mutex_consistent(&sh->m);
-#else
-  (void)err;
-#endif
-}
-
 int pipc_os_park_wait(pipc_os_park *p, volatile uint32_t *word,
                       uint32_t expected, int64_t deadline) {
-  int64_t now = pipc_os_now_ms(), until = now + PARK_SLICE_MS;
-  struct timespec ts;
-  int err;
-  if (deadline >= 0) {
-    if (deadline <= now) return PIPC_ETIMEDOUT;
-    if (deadline < until) until = deadline;
+  int r;
+  if (pipc__load32(word) != expected) return PIPC_OK;
+  if (deadline < 0) {
+    r = sem_wait(p->sem);
+  } else {
+    struct timespec ts;
+    if (deadline <= pipc_os_now_ms()) return PIPC_ETIMEDOUT;
+    pipc__posix_abstime(CLOCK_REALTIME, deadline, &ts);
+    r = sem_timedwait(p->sem, &ts);
   }
-  pipc__posix_abstime(p->clock, until, &ts);
-  park_lock(p->sh);
-  if (pipc__load32(word) == expected) {
-    err = pthread_cond_timedwait(&p->sh->c, &p->sh->m, &ts);
-#if PIPC_HAVE_ROBUST
-    if (err == EOWNERDEAD) pthread_mutex_consistent(&p->sh->m);
-#endif
+  if (r != 0) {
+    if (errno == ETIMEDOUT)
+      return pipc_os_now_ms() >= deadline ? PIPC_ETIMEDOUT : PIPC_OK;
+    if (errno != EINTR) return pipc__posix_fail(errno);
   }
-  pthread_mutex_unlock(&p->sh->m);
-  if (deadline >= 0 && pipc_os_now_ms() >= deadline) return PIPC_ETIMEDOUT;
   return PIPC_OK;
 }
 
 int pipc_os_park_wake(pipc_os_park *p, volatile uint32_t *word, int n) {
   (void)word;
-  park_lock(p->sh);
-  if (n == 1)
-    pthread_cond_signal(&p->sh->c);
-  else
-    pthread_cond_broadcast(&p->sh->c);
-  pthread_mutex_unlock(&p->sh->m);
+  while (n-- > 0)
+    if (sem_post(p->sem) != 0 && errno != EOVERFLOW) return pipc__posix_fail(errno);
   return PIPC_OK;
 }
 

@@ -100,6 +100,14 @@ void pipc_os_sleep_ms(int ms) { Sleep((DWORD)ms); }
 
 void pipc_os_yield(void) { SwitchToThread(); }
 
+int pipc_os_ncpu(void) {
+  DWORD_PTR proc, sys;
+  int n = 0;
+  if (GetProcessAffinityMask(GetCurrentProcess(), &proc, &sys))
+    for (; proc; proc &= proc - 1) n++;
+  return n > 0 ? n : 1;
+}
+
 uint64_t pipc_os_entropy(void) {
   static volatile uint32_t counter;
   LARGE_INTEGER qpc;

@@ -6,6 +6,7 @@
  * by the holder, as POSIX's error-checking mutex does. */
 #include "win32.h"
 
+#include <stdio.h>
 #include <stdlib.h>
 
 typedef struct mutex_shared {
@@ -20,13 +21,15 @@ struct pipc_os_mutex {
 size_t pipc_os_mutex_shared_size(void) { return sizeof(mutex_shared); }
 uint32_t pipc_os_mutex_abi(void) { return 0x574d5458u; /* "WMTX" */ }
 
-int pipc_os_mutex_init(const char *name, void *shared, int create,
-                       pipc_os_mutex **out) {
-  WCHAR wname[PIPC_WIN32_NAME_MAX];
+int pipc_os_mutex_init(const char *name, unsigned slot, void *shared,
+                       int create, pipc_os_mutex **out) {
+  WCHAR wname[PIPC_WIN32_NAME_MAX], suffix[16];
   pipc_os_mutex *m = (pipc_os_mutex *)calloc(1, sizeof(*m));
   if (m == NULL) return PIPC_ENOMEM;
   m->sh = (mutex_shared *)shared;
-  pipc__win32_object_name(wname, name, L":mutex");
+  _snwprintf(suffix, 15, L":mutex%u", slot);
+  suffix[15] = 0;
+  pipc__win32_object_name(wname, name, suffix);
   if (create) {
     SECURITY_ATTRIBUTES *sa = pipc__win32_owner_only();
     if (sa == NULL) {

@@ -128,6 +128,8 @@ long pipc_os_process_pid(const pipc_os_process *p) { return (long)p->pid; }
 
 long pipc_os_self_pid(void) { return (long)GetCurrentProcessId(); }
 
+void pipc_os_die(void) { TerminateProcess(GetCurrentProcess(), (UINT)-9); }
+
 void pipc_os_process_free(pipc_os_process *p) {
   if (p == NULL) return;
   CloseHandle(p->h);

@@ -1,0 +1,480 @@
+/* queue.c - pipc_queue_*: a bounded multi-producer multi-consumer message
+ * queue in one shared segment.  The whole algorithm lives here; a backend
+ * gives only robust mutexes and parking.
+ *
+ * Layout (offsets in the segment, all fixed-width, no pointers):
+ *   0    the typed-segment header (magic, version, kind, sizes)
+ *   64   configuration, written once at create: capacity, max_msg, slot size
+ *   128  producers' line: tail, the count of messages ever published
+ *   192  consumers' line: head, the count of messages ever taken
+ *   256  wake-up words and flags
+ *   320  two robust mutexes (producers', consumers'), two parking places
+ *   ring capacity slots of [u32 len][u32 0][max_msg bytes], 8-aligned
+ *
+ * Producers serialise on their mutex and consumers on theirs; the two sides
+ * meet only on tail and head.  A producer writes the slot at tail, then makes
+ * the message visible with one store of tail + 1.  A consumer copies the slot
+ * at head out, then frees it with one store of head + 1.  So a process killed
+ * at any instruction leaves either a whole message or none:
+ *   - a producer killed before its store leaves an invisible, reusable slot;
+ *   - a consumer killed before its store leaves the message for the next;
+ *     after it, the message is gone with it (its one in-flight message).
+ * The side's mutex is robust: the next process on that side gets
+ * EOWNERDEAD, checks 0 <= tail - head <= capacity, and carries on - or marks
+ * the queue poisoned and returns PIPC_ECORRUPT if the check fails.
+ *
+ * Every value read from the segment (indices, lengths, flags) is read once
+ * into a local and checked before it is used: a damaged or hostile segment
+ * yields PIPC_ECORRUPT, never an out-of-bounds access.
+ *
+ * Sleeping: a side that must wait registers in its waiters count, reads its
+ * wake-up word, re-checks, and parks on the word.  The other side bumps the
+ * word and wakes only when the count is non-zero, so an uncontended put or
+ * get makes no system call.  Sleeps are cut into slices (pipc__park) so that
+ * a wake-up lost with a killed process costs a bounded delay, never a hang.
+ */
+#include "pipc_internal.h"
+
+#include <stdlib.h>
+#include <string.h>
+
+#define Q_CFG_OFF 64u
+#define Q_PROD_OFF 128u
+#define Q_CONS_OFF 192u
+#define Q_WAKE_OFF 256u
+#define Q_OS_OFF 320u
+
+#define Q_FLAG_CLOSED 1u
+#define Q_FLAG_POISONED 2u
+
+#define Q_MAX_CAPACITY 0x7fffffffu
+#define Q_MAX_MSG 0x7fffff00u
+#define Q_SPIN 200
+
+typedef struct q_cfg {
+  uint64_t capacity, max_msg, slot_size, ring_off;
+  uint64_t reserved[4];
+} q_cfg;
+
+typedef struct q_side {
+  volatile uint64_t index; /* tail (producers) or head (consumers) */
+  uint64_t reserved[7];
+} q_side;
+
+typedef struct q_wake {
+  volatile uint32_t data_seq;  /* consumers park here; producers bump it */
+  volatile uint32_t space_seq; /* producers park here; consumers bump it */
+  volatile uint32_t cons_waiters, prod_waiters;
+  volatile uint32_t flags;
+  uint32_t reserved[11];
+} q_wake;
+
+enum { SIDE_PROD = 0, SIDE_CONS = 1 };
+
+struct pipc_queue {
+  pipc_os_map map;
+  unsigned char *base;
+  volatile uint64_t *tail, *head;
+  q_wake *wake;
+  unsigned char *ring;
+  pipc_os_mutex *mutex[2];
+  pipc_os_park *park[2]; /* [SIDE_PROD] parks producers on space_seq */
+  uint64_t capacity, max_msg, slot_size; /* read once at open, checked */
+  int spin;
+  char name[PIPC_NAME_MAX + 1];
+};
+
+/* ---- layout ---- */
+
+static size_t q_os_area(void) {
+  return 2 * PIPC_ALIGN_UP(pipc_os_mutex_shared_size(), 64) +
+         2 * PIPC_ALIGN_UP(pipc_os_park_shared_size(), 64);
+}
+
+static size_t q_mutex_off(int side) {
+  return Q_OS_OFF + (size_t)side * PIPC_ALIGN_UP(pipc_os_mutex_shared_size(), 64);
+}
+
+static size_t q_park_off(int side) {
+  return Q_OS_OFF + 2 * PIPC_ALIGN_UP(pipc_os_mutex_shared_size(), 64) +
+         (size_t)side * PIPC_ALIGN_UP(pipc_os_park_shared_size(), 64);
+}
+
+static uint64_t q_ring_off(void) { return PIPC_ALIGN_UP(Q_OS_OFF + q_os_area(), 64); }
+
+static uint64_t q_slot_size(uint64_t max_msg) { return (8 + max_msg + 7) & ~(uint64_t)7; }
+
+static uint32_t q_abi(void) {
+  return pipc_os_mutex_abi() ^ (pipc_os_park_abi() * 31u);
+}
+
+/* ---- attaching a handle to a mapped segment ---- */
+
+static void q_bind(pipc_queue *q) {
+  q->base = (unsigned char *)q->map.base;
+  q->tail = &((q_side *)(q->base + Q_PROD_OFF))->index;
+  q->head = &((q_side *)(q->base + Q_CONS_OFF))->index;
+  q->wake = (q_wake *)(q->base + Q_WAKE_OFF);
+  q->ring = q->base + q_ring_off();
+  q->spin = pipc_os_ncpu() > 1 ? Q_SPIN : 0;
+}
+
+static int q_attach_os(pipc_queue *q, const char *name, int create) {
+  int side, rc = PIPC_OK;
+  for (side = 0; side < 2 && rc == PIPC_OK; side++) {
+    rc = pipc_os_mutex_init(name, (unsigned)side, q->base + q_mutex_off(side),
+                            create, &q->mutex[side]);
+    if (rc == PIPC_OK)
+      rc = pipc_os_park_init(name, (unsigned)side, q->base + q_park_off(side),
+                             create, &q->park[side]);
+  }
+  return rc;
+}
+
+static void q_detach_os(pipc_queue *q) {
+  int side;
+  for (side = 0; side < 2; side++) {
+    if (q->mutex[side]) pipc_os_mutex_close(q->mutex[side]);
+    if (q->park[side]) pipc_os_park_close(q->park[side]);
+    q->mutex[side] = NULL;
+    q->park[side] = NULL;
+  }
+}
+
+struct q_create_arg {
+  pipc_queue *q;
+  const char *name;
+};
+
+/* Everything, kernel objects included, is ready before the header is
+   published: an opener never sees a half-made queue. */
+static int q_init(void *base, void *arg) {
+  struct q_create_arg *a = (struct q_create_arg *)arg;
+  pipc_queue *q = a->q;
+  q_cfg *cfg = (q_cfg *)((unsigned char *)base + Q_CFG_OFF);
+  int rc;
+  cfg->capacity = q->capacity;
+  cfg->max_msg = q->max_msg;
+  cfg->slot_size = q->slot_size;
+  cfg->ring_off = q_ring_off();
+  q_bind(q); /* q->map is filled in before init runs */
+  rc = q_attach_os(q, a->name, 1);
+  if (rc != PIPC_OK) q_detach_os(q);
+  return rc;
+}
+
+static int q_make(const char *name, void *arg) {
+  struct q_create_arg *a = (struct q_create_arg *)arg;
+  uint64_t size = q_ring_off() + a->q->capacity * a->q->slot_size;
+  a->name = name;
+  if (size > (uint64_t)SIZE_MAX) return PIPC_ENOMEM;
+  return pipc__seg_create(name, (size_t)size, PIPC_KIND_QUEUE, Q_OS_OFF, q_abi(),
+                          q_init, a, &a->q->map);
+}
+
+int pipc_queue_create(const char *name, size_t capacity, size_t max_msg_size,
+                      pipc_queue **out) {
+  struct q_create_arg a;
+  pipc_queue *q;
+  int rc;
+  if (out == NULL) return PIPC_EINVAL;
+  *out = NULL;
+  if (capacity == 0 || max_msg_size == 0 || capacity > Q_MAX_CAPACITY ||
+      max_msg_size > Q_MAX_MSG)
+    return PIPC_EINVAL;
+  if ((uint64_t)capacity > (UINT64_MAX / 2) / q_slot_size(max_msg_size))
+    return PIPC_ENOMEM;
+  q = (pipc_queue *)calloc(1, sizeof(*q));
+  if (q == NULL) return PIPC_ENOMEM;
+  q->capacity = capacity;
+  q->max_msg = max_msg_size;
+  q->slot_size = q_slot_size(max_msg_size);
+  a.q = q;
+  rc = pipc__create_named(name, q->name, q_make, &a);
+  if (rc != PIPC_OK) {
+    free(q);
+    return rc;
+  }
+  *out = q;
+  return PIPC_OK;
+}
+
+int pipc_queue_open(const char *name, pipc_queue **out) {
+  pipc_queue *q;
+  q_cfg cfg;
+  int rc;
+  if (out == NULL) return PIPC_EINVAL;
+  *out = NULL;
+  if (pipc_name_check(name) != PIPC_OK) return PIPC_EINVAL;
+  q = (pipc_queue *)calloc(1, sizeof(*q));
+  if (q == NULL) return PIPC_ENOMEM;
+  strcpy(q->name, name);
+  rc = pipc__seg_open(name, PIPC_KIND_QUEUE, Q_OS_OFF, q_abi(), q_ring_off(),
+                      &q->map);
+  if (rc != PIPC_OK) {
+    free(q);
+    return rc;
+  }
+  /* One copy of the configuration, then every check against it. */
+  memcpy(&cfg, (unsigned char *)q->map.base + Q_CFG_OFF, sizeof cfg);
+  if (cfg.capacity == 0 || cfg.capacity > Q_MAX_CAPACITY || cfg.max_msg == 0 ||
+      cfg.max_msg > Q_MAX_MSG || cfg.slot_size != q_slot_size(cfg.max_msg) ||
+      cfg.ring_off != q_ring_off() ||
+      cfg.capacity * cfg.slot_size > (uint64_t)q->map.size - cfg.ring_off) {
+    pipc_os_shm_unmap(&q->map);
+    free(q);
+    return PIPC_ECORRUPT;
+  }
+  q->capacity = cfg.capacity;
+  q->max_msg = cfg.max_msg;
+  q->slot_size = cfg.slot_size;
+  q_bind(q);
+  rc = q_attach_os(q, name, 0);
+  if (rc != PIPC_OK) {
+    q_detach_os(q);
+    pipc_os_shm_unmap(&q->map);
+    free(q);
+    return rc;
+  }
+  *out = q;
+  return PIPC_OK;
+}
+
+/* ---- the ring ---- */
+
+static int q_poison(pipc_queue *q) {
+  pipc__or32(&q->wake->flags, Q_FLAG_POISONED);
+  /* wake every sleeper so that each sees the flag */
+  pipc__add32(&q->wake->data_seq, 1);
+  pipc__add32(&q->wake->space_seq, 1);
+  pipc_os_park_wake(q->park[SIDE_CONS], &q->wake->data_seq, 1 << 20);
+  pipc_os_park_wake(q->park[SIDE_PROD], &q->wake->space_seq, 1 << 20);
+  return PIPC_ECORRUPT;
+}
+
+/* Messages in the ring, or -1 if head and tail contradict each other. */
+static int64_t q_depth(pipc_queue *q, uint64_t tail, uint64_t head) {
+  uint64_t n = tail - head;
+  return n <= q->capacity ? (int64_t)n : -1;
+}
+
+static unsigned char *q_slot(pipc_queue *q, uint64_t index) {
+  return q->ring + (index % q->capacity) * q->slot_size;
+}
+
+/* Take a side's mutex by the operation's deadline; a dead previous holder is
+   repaired here.  timeout 0 does not wait for room or data, but does wait the
+   few microseconds another process holds the side's mutex. */
+static int q_lock(pipc_queue *q, int side, int timeout_ms, int64_t deadline) {
+  int rc;
+  if (timeout_ms == 0) deadline = pipc_os_now_ms() + 2;
+  rc = pipc_os_mutex_lock(q->mutex[side], deadline);
+  if (rc == PIPC_EOWNERDEAD) {
+    /* The holder died mid-operation.  Its side's state is the index alone,
+       which it changes with one store: check it against the other side. */
+    if (q_depth(q, pipc__load64(q->tail), pipc__load64(q->head)) < 0) {
+      q_poison(q);
+      pipc_os_mutex_unlock(q->mutex[side]);
+      return PIPC_ECORRUPT;
+    }
+    return PIPC_OK;
+  }
+  if (rc == PIPC_ETIMEDOUT) return PIPC__EXPIRED(timeout_ms);
+  return rc;
+}
+
+static int q_flags_error(pipc_queue *q, uint32_t *flags) {
+  *flags = pipc__load32(&q->wake->flags);
+  return (*flags & Q_FLAG_POISONED) ? PIPC_ECORRUPT : PIPC_OK;
+}
+
+/* Wake one sleeper of the other side, if any sleeps. */
+static int q_wake_side(pipc_queue *q, int side) {
+  volatile uint32_t *waiters =
+      side == SIDE_CONS ? &q->wake->cons_waiters : &q->wake->prod_waiters;
+  volatile uint32_t *seq = side == SIDE_CONS ? &q->wake->data_seq : &q->wake->space_seq;
+  if (pipc__load32(waiters) == 0) return PIPC_OK;
+  pipc__add32(seq, 1);
+  return pipc_os_park_wake(q->park[side], seq, 1);
+}
+
+/* Is there room (producers) or a message (consumers), or has the queue
+   been shut down or poisoned?  Read without a lock: a hint to stop waiting. */
+static int q_ready(pipc_queue *q, int side) {
+  uint64_t tail = pipc__load64(q->tail), head = pipc__load64(q->head);
+  uint32_t flags = pipc__load32(&q->wake->flags);
+  if (flags) return 1;
+  if (side == SIDE_PROD) return tail - head < q->capacity || tail - head > q->capacity;
+  return tail != head;
+}
+
+/* Wait until q_ready(side) or the deadline: PIPC_OK to try again, or the
+   expired code.  Spins a little first where another CPU can make progress. */
+static int q_wait(pipc_queue *q, int side, int timeout_ms, int64_t deadline) {
+  volatile uint32_t *waiters =
+      side == SIDE_CONS ? &q->wake->cons_waiters : &q->wake->prod_waiters;
+  volatile uint32_t *seq = side == SIDE_CONS ? &q->wake->data_seq : &q->wake->space_seq;
+  int i, rc = PIPC_OK;
+  if (timeout_ms == 0) return PIPC_EAGAIN;
+  for (i = 0; i < q->spin; i++) {
+    if (q_ready(q, side)) return PIPC_OK;
+    pipc__cpu_relax();
+  }
+  pipc__add32(waiters, 1);
+  for (;;) {
+    uint32_t s = pipc__load32(seq);
+    if (q_ready(q, side)) break;
+    rc = pipc__park(q->park[side], seq, s, deadline);
+    if (rc != PIPC_OK) break;
+  }
+  pipc__add32(waiters, -1);
+  if (rc == PIPC_ETIMEDOUT && q_ready(q, side))
+    q_wake_side(q, side); /* pass on a wake-up this waiter may have taken */
+  return rc;
+}
+
+int pipc_queue_put(pipc_queue *q, const void *msg, size_t len, int timeout_ms) {
+  int64_t deadline;
+  uint32_t flags;
+  int rc;
+  if (q == NULL || (msg == NULL && len > 0)) return PIPC_EINVAL;
+  if (pipc__deadline(timeout_ms, &deadline) != PIPC_OK) return PIPC_EINVAL;
+  if ((uint64_t)len > q->max_msg) return PIPC_EMSGSIZE;
+  for (;;) {
+    uint64_t tail, head;
+    int64_t depth;
+    if ((rc = q_flags_error(q, &flags)) != PIPC_OK) return rc;
+    if (flags & Q_FLAG_CLOSED) return PIPC_ECLOSED;
+    if ((rc = q_lock(q, SIDE_PROD, timeout_ms, deadline)) != PIPC_OK) return rc;
+    PIPC__FAULT(PIPC_FAULT_PUT_LOCKED);
+    tail = pipc__load64(q->tail);
+    head = pipc__load64(q->head);
+    depth = q_depth(q, tail, head);
+    if (depth < 0) {
+      q_poison(q);
+      pipc_os_mutex_unlock(q->mutex[SIDE_PROD]);
+      return PIPC_ECORRUPT;
+    }
+    if (pipc__load32(&q->wake->flags) & Q_FLAG_CLOSED) {
+      pipc_os_mutex_unlock(q->mutex[SIDE_PROD]);
+      return PIPC_ECLOSED;
+    }
+    if ((uint64_t)depth < q->capacity) {
+      unsigned char *slot = q_slot(q, tail);
+      uint32_t len32 = (uint32_t)len;
+      memcpy(slot, &len32, 4);
+      PIPC__FAULT(PIPC_FAULT_PUT_LEN);
+      if (len) memcpy(slot + 8, msg, len);
+      PIPC__FAULT(PIPC_FAULT_PUT_COPIED);
+      pipc__store64(q->tail, tail + 1); /* the message is visible from here */
+      PIPC__FAULT(PIPC_FAULT_PUT_PUBLISHED);
+      pipc_os_mutex_unlock(q->mutex[SIDE_PROD]);
+      return q_wake_side(q, SIDE_CONS);
+    }
+    pipc_os_mutex_unlock(q->mutex[SIDE_PROD]);
+    if ((rc = q_wait(q, SIDE_PROD, timeout_ms, deadline)) != PIPC_OK) return rc;
+  }
+}
+
+int pipc_queue_get(pipc_queue *q, void *buf, size_t cap, size_t *out_len,
+                   int timeout_ms) {
+  int64_t deadline;
+  uint32_t flags;
+  int rc;
+  if (q == NULL || out_len == NULL || (buf == NULL && cap > 0)) return PIPC_EINVAL;
+  if (pipc__deadline(timeout_ms, &deadline) != PIPC_OK) return PIPC_EINVAL;
+  for (;;) {
+    uint64_t tail, head;
+    int64_t depth;
+    if ((rc = q_flags_error(q, &flags)) != PIPC_OK) return rc;
+    if ((rc = q_lock(q, SIDE_CONS, timeout_ms, deadline)) != PIPC_OK) return rc;
+    PIPC__FAULT(PIPC_FAULT_GET_LOCKED);
+    head = pipc__load64(q->head);
+    tail = pipc__load64(q->tail);
+    depth = q_depth(q, tail, head);
+    if (depth < 0) {
+      q_poison(q);
+      pipc_os_mutex_unlock(q->mutex[SIDE_CONS]);
+      return PIPC_ECORRUPT;
+    }
+    if (depth > 0) {
+      unsigned char *slot = q_slot(q, head);
+      uint32_t len;
+      memcpy(&len, slot, 4); /* read once, then checked */
+      if (len > q->max_msg) {
+        q_poison(q);
+        pipc_os_mutex_unlock(q->mutex[SIDE_CONS]);
+        return PIPC_ECORRUPT;
+      }
+      *out_len = len;
+      if (len > cap) { /* the message stays at the head */
+        pipc_os_mutex_unlock(q->mutex[SIDE_CONS]);
+        return PIPC_EMSGSIZE;
+      }
+      if (len) memcpy(buf, slot + 8, len);
+      PIPC__FAULT(PIPC_FAULT_GET_COPIED);
+      pipc__store64(q->head, head + 1); /* the slot is free from here */
+      PIPC__FAULT(PIPC_FAULT_GET_RELEASED);
+      pipc_os_mutex_unlock(q->mutex[SIDE_CONS]);
+      return q_wake_side(q, SIDE_PROD);
+    }
+    pipc_os_mutex_unlock(q->mutex[SIDE_CONS]);
+    if (pipc__load32(&q->wake->flags) & Q_FLAG_CLOSED) {
+      /* closed: drained only if no put slipped in before the flag */
+      if (pipc__load64(q->tail) == head) return PIPC_ECLOSED;
+      continue;
+    }
+    if ((rc = q_wait(q, SIDE_CONS, timeout_ms, deadline)) != PIPC_OK) return rc;
+  }
+}
+
+int pipc_queue_size(pipc_queue *q, size_t *out) {
+  int64_t depth;
+  uint64_t head;
+  if (q == NULL || out == NULL) return PIPC_EINVAL;
+  head = pipc__load64(q->head);
+  depth = q_depth(q, pipc__load64(q->tail), head);
+  if (depth < 0) return PIPC_ECORRUPT;
+  *out = (size_t)depth;
+  return PIPC_OK;
+}
+
+int pipc_queue_shutdown(pipc_queue *q) {
+  if (q == NULL) return PIPC_EINVAL;
+  /* Taking the producers' mutex orders the flag after any put in flight. */
+  if (q_lock(q, SIDE_PROD, PIPC_FOREVER, -1) == PIPC_OK) {
+    pipc__or32(&q->wake->flags, Q_FLAG_CLOSED);
+    pipc_os_mutex_unlock(q->mutex[SIDE_PROD]);
+  } else {
+    pipc__or32(&q->wake->flags, Q_FLAG_CLOSED);
+  }
+  pipc__add32(&q->wake->data_seq, 1);
+  pipc__add32(&q->wake->space_seq, 1);
+  pipc_os_park_wake(q->park[SIDE_CONS], &q->wake->data_seq,
+                    (int)pipc__load32(&q->wake->cons_waiters) + 1);
+  pipc_os_park_wake(q->park[SIDE_PROD], &q->wake->space_seq,
+                    (int)pipc__load32(&q->wake->prod_waiters) + 1);
+  return PIPC_OK;
+}
+
+const char *pipc_queue_name(const pipc_queue *q) { return q ? q->name : NULL; }
+
+int pipc_queue_close(pipc_queue *q) {
+  if (q == NULL) return PIPC_EINVAL;
+  q_detach_os(q);
+  pipc_os_shm_unmap(&q->map);
+  free(q);
+  return PIPC_OK;
+}
+
+int pipc_queue_unlink(const char *name) {
+  if (pipc_name_check(name) != PIPC_OK) return PIPC_EINVAL;
+  return pipc_os_shm_unlink(name);
+}
+
+/* Test hook (not in pipc.h): take a side's mutex and keep it, so that a test
+   can kill a process that holds it. */
+int pipc__queue_hold(pipc_queue *q, int consumers) {
+  if (q == NULL) return PIPC_EINVAL;
+  return q_lock(q, consumers ? SIDE_CONS : SIDE_PROD, PIPC_FOREVER, -1);
+}

@@ -1,0 +1,828 @@
+/* test_queue.c - the shared-memory message queue: semantics, many
+   processes, killed processes, damaged shared memory. */
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "harness.h"
+
+int pipc__queue_hold(pipc_queue *q, int consumers); /* test hook, src/queue.c */
+
+/* Kill-test rounds: natively at least 200; a Windows build runs under Wine
+   here, where each process start costs tens of milliseconds. */
+#ifdef _WIN32
+#define KILL_ROUNDS 50
+#define MPMC_PER_PRODUCER 20000
+#else
+#define KILL_ROUNDS 200
+#define MPMC_PER_PRODUCER 100000
+#endif
+
+/* The segment layout, as documented at the top of src/queue.c. */
+#define Q_CAPACITY_OFF 64
+#define Q_TAIL_OFF 128
+#define Q_HEAD_OFF 192
+
+static pipc_queue *make_queue(char *name, size_t namecap, const char *tag,
+                              size_t capacity, size_t max_msg) {
+  pipc_queue *q = NULL;
+  t_name(name, namecap, tag);
+  T_RC(pipc_queue_create(name, capacity, max_msg, &q), PIPC_OK);
+  return q;
+}
+
+static void drop_queue(pipc_queue *q) {
+  if (q == NULL) return;
+  pipc_queue_unlink(pipc_queue_name(q));
+  pipc_queue_close(q);
+}
+
+void test_queue_fifo(void) {
+  char name[80], buf[32];
+  pipc_queue *q = make_queue(name, sizeof name, "fifo", 16, 32);
+  size_t len = 0;
+  int i;
+  CU_ASSERT_FATAL(q != NULL);
+  CU_ASSERT_STRING_EQUAL(pipc_queue_name(q), name);
+  for (i = 0; i < 16; i++) {
+    snprintf(buf, sizeof buf, "message %d", i);
+    T_RC(pipc_queue_put(q, buf, strlen(buf) + 1, 0), PIPC_OK);
+  }
+  for (i = 0; i < 16; i++) {
+    char want[32];
+    snprintf(want, sizeof want, "message %d", i);
+    T_RC(pipc_queue_get(q, buf, sizeof buf, &len, 0), PIPC_OK);
+    CU_ASSERT_EQUAL(len, strlen(want) + 1);
+    CU_ASSERT_STRING_EQUAL(buf, want);
+  }
+  /* wrap around the ring many times */
+  for (i = 0; i < 1000; i++) {
+    int v = i, got = -1;
+    T_RC(pipc_queue_put(q, &v, sizeof v, 0), PIPC_OK);
+    T_RC(pipc_queue_get(q, &got, sizeof got, &len, 0), PIPC_OK);
+    CU_ASSERT_EQUAL(got, i);
+  }
+  drop_queue(q);
+}
+
+void test_queue_full_eagain_and_timeout(void) {
+  char name[80];
+  pipc_queue *q = make_queue(name, sizeof name, "full", 2, 8); /* Queue(2) */
+  int64_t t0;
+  size_t len;
+  int v = 7;
+  CU_ASSERT_FATAL(q != NULL);
+  T_RC(pipc_queue_put(q, &v, sizeof v, 0), PIPC_OK);
+  T_RC(pipc_queue_put(q, &v, sizeof v, 0), PIPC_OK);
+  T_RC(pipc_queue_put(q, &v, sizeof v, 0), PIPC_EAGAIN);
+  t0 = t_now_ms();
+  T_RC(pipc_queue_put(q, &v, sizeof v, 200), PIPC_ETIMEDOUT);
+  CU_ASSERT(t_now_ms() - t0 >= 200);
+  T_RC(pipc_queue_size(q, &len), PIPC_OK);
+  CU_ASSERT_EQUAL(len, 2); /* the refused puts left nothing */
+  drop_queue(q);
+}
+
+void test_queue_empty_eagain_and_timeout(void) {
+  char name[80], buf[8];
+  pipc_queue *q = make_queue(name, sizeof name, "empty", 2, 8);
+  int64_t t0;
+  size_t len = 99;
+  CU_ASSERT_FATAL(q != NULL);
+  T_RC(pipc_queue_get(q, buf, sizeof buf, &len, 0), PIPC_EAGAIN);
+  t0 = t_now_ms();
+  T_RC(pipc_queue_get(q, buf, sizeof buf, &len, 200), PIPC_ETIMEDOUT);
+  CU_ASSERT(t_now_ms() - t0 >= 200);
+  drop_queue(q);
+}
+
+void test_queue_zero_length_messages(void) {
+  char name[80], buf[8];
+  pipc_queue *q = make_queue(name, sizeof name, "zero", 4, 8);
+  size_t len = 99, n = 0;
+  CU_ASSERT_FATAL(q != NULL);
+  T_RC(pipc_queue_put(q, NULL, 0, 0), PIPC_OK);
+  T_RC(pipc_queue_put(q, "", 0, 0), PIPC_OK);
+  T_RC(pipc_queue_put(q, "x", 1, 0), PIPC_OK);
+  T_RC(pipc_queue_size(q, &n), PIPC_OK);
+  CU_ASSERT_EQUAL(n, 3); /* two empty messages are two messages */
+  T_RC(pipc_queue_get(q, NULL, 0, &len, 0), PIPC_OK);
+  CU_ASSERT_EQUAL(len, 0);
+  T_RC(pipc_queue_get(q, buf, sizeof buf, &len, 0), PIPC_OK);
+  CU_ASSERT_EQUAL(len, 0);
+  T_RC(pipc_queue_get(q, buf, sizeof buf, &len, 0), PIPC_OK);
+  CU_ASSERT_EQUAL(len, 1);
+  T_RC(pipc_queue_get(q, buf, sizeof buf, &len, 0), PIPC_EAGAIN);
+  drop_queue(q);
+}
+
+void test_queue_max_msg_size_boundary(void) {
+  char name[80], big[101], out[101];
+  pipc_queue *q = make_queue(name, sizeof name, "max", 4, 100);
+  size_t len = 0, n = 9;
+  CU_ASSERT_FATAL(q != NULL);
+  memset(big, 'm', sizeof big);
+  T_RC(pipc_queue_put(q, big, 100, 0), PIPC_OK);
+  T_RC(pipc_queue_put(q, big, 101, 0), PIPC_EMSGSIZE);
+  T_RC(pipc_queue_put(q, big, 101, 1000), PIPC_EMSGSIZE); /* before any wait */
+  T_RC(pipc_queue_size(q, &n), PIPC_OK);
+  CU_ASSERT_EQUAL(n, 1);
+  T_RC(pipc_queue_get(q, out, sizeof out, &len, 0), PIPC_OK);
+  CU_ASSERT_EQUAL(len, 100);
+  CU_ASSERT(memcmp(out, big, 100) == 0);
+  drop_queue(q);
+}
+
+void test_queue_small_buffer_keeps_message(void) {
+  char name[80], buf[64];
+  pipc_queue *q = make_queue(name, sizeof name, "small", 4, 64);
+  size_t len = 0;
+  CU_ASSERT_FATAL(q != NULL);
+  T_RC(pipc_queue_put(q, "0123456789", 10, 0), PIPC_OK);
+  T_RC(pipc_queue_put(q, "next", 4, 0), PIPC_OK);
+  T_RC(pipc_queue_get(q, buf, 4, &len, 0), PIPC_EMSGSIZE);
+  CU_ASSERT_EQUAL(len, 10); /* the size needed */
+  T_RC(pipc_queue_get(q, NULL, 0, &len, 0), PIPC_EMSGSIZE);
+  CU_ASSERT_EQUAL(len, 10);
+  T_RC(pipc_queue_get(q, buf, sizeof buf, &len, 0), PIPC_OK); /* still first */
+  CU_ASSERT_EQUAL(len, 10);
+  CU_ASSERT(memcmp(buf, "0123456789", 10) == 0);
+  T_RC(pipc_queue_get(q, buf, sizeof buf, &len, 0), PIPC_OK);
+  CU_ASSERT_EQUAL(len, 4);
+  drop_queue(q);
+}
+
+void test_queue_size_exact_when_quiet(void) {
+  char name[80];
+  pipc_queue *q = make_queue(name, sizeof name, "size", 8, 8), *o = NULL;
+  size_t n = 99, len;
+  int i, v = 1;
+  CU_ASSERT_FATAL(q != NULL);
+  T_RC(pipc_queue_open(name, &o), PIPC_OK);
+  CU_ASSERT_FATAL(o != NULL);
+  for (i = 0; i <= 8; i++) {
+    T_RC(pipc_queue_size(o, &n), PIPC_OK);
+    CU_ASSERT_EQUAL(n, (size_t)i);
+    if (i < 8) T_RC(pipc_queue_put(q, &v, sizeof v, 0), PIPC_OK);
+  }
+  T_RC(pipc_queue_get(o, &v, sizeof v, &len, 0), PIPC_OK);
+  T_RC(pipc_queue_size(q, &n), PIPC_OK);
+  CU_ASSERT_EQUAL(n, 7);
+  pipc_queue_close(o);
+  drop_queue(q);
+}
+
+void test_queue_bad_arguments(void) {
+  char name[80], buf[8];
+  pipc_queue *q = (pipc_queue *)1, *q2 = NULL;
+  size_t len;
+  t_name(name, sizeof name, "badq");
+  T_RC(pipc_queue_create(name, 0, 8, &q), PIPC_EINVAL);
+  CU_ASSERT_PTR_NULL(q);
+  T_RC(pipc_queue_create(name, 8, 0, &q), PIPC_EINVAL);
+  T_RC(pipc_queue_create(name, (size_t)0x80000000u, 8, &q), PIPC_EINVAL);
+  T_RC(pipc_queue_create(name, 8, (size_t)0x7fffff01u, &q), PIPC_EINVAL);
+  T_RC(pipc_queue_create(name, 8, 8, NULL), PIPC_EINVAL);
+  T_RC(pipc_queue_create("bad/name", 8, 8, &q), PIPC_EINVAL);
+  T_RC(pipc_queue_open(name, &q), PIPC_ENOENT); /* nothing left behind */
+  T_RC(pipc_queue_open(".x", &q), PIPC_EINVAL);
+  T_RC(pipc_queue_open(name, NULL), PIPC_EINVAL);
+  T_RC(pipc_queue_unlink("a b"), PIPC_EINVAL);
+  T_RC(pipc_queue_create(name, 2, 8, &q), PIPC_OK);
+  CU_ASSERT_FATAL(q != NULL);
+  T_RC(pipc_queue_create(name, 2, 8, &q2), PIPC_EEXIST);
+  T_RC(pipc_queue_put(NULL, buf, 1, 0), PIPC_EINVAL);
+  T_RC(pipc_queue_put(q, NULL, 1, 0), PIPC_EINVAL);
+  T_RC(pipc_queue_put(q, buf, 1, -7), PIPC_EINVAL);
+  T_RC(pipc_queue_get(NULL, buf, sizeof buf, &len, 0), PIPC_EINVAL);
+  T_RC(pipc_queue_get(q, buf, sizeof buf, NULL, 0), PIPC_EINVAL);
+  T_RC(pipc_queue_get(q, NULL, 8, &len, 0), PIPC_EINVAL);
+  T_RC(pipc_queue_get(q, buf, sizeof buf, &len, -2), PIPC_EINVAL);
+  T_RC(pipc_queue_size(NULL, &len), PIPC_EINVAL);
+  T_RC(pipc_queue_size(q, NULL), PIPC_EINVAL);
+  T_RC(pipc_queue_shutdown(NULL), PIPC_EINVAL);
+  T_RC(pipc_queue_close(NULL), PIPC_EINVAL);
+  CU_ASSERT_PTR_NULL(pipc_queue_name(NULL));
+  T_RC(pipc_queue_size(q, &len), PIPC_OK);
+  CU_ASSERT_EQUAL(len, 0); /* no refused call changed anything */
+  drop_queue(q);
+}
+
+void test_queue_shutdown_drains_then_closed(void) {
+  char name[80], buf[8];
+  pipc_queue *q = make_queue(name, sizeof name, "shut", 4, 8), *o = NULL;
+  size_t len;
+  CU_ASSERT_FATAL(q != NULL);
+  T_RC(pipc_queue_open(name, &o), PIPC_OK);
+  CU_ASSERT_FATAL(o != NULL);
+  T_RC(pipc_queue_put(q, "a", 1, 0), PIPC_OK);
+  T_RC(pipc_queue_put(q, "b", 1, 0), PIPC_OK);
+  T_RC(pipc_queue_shutdown(q), PIPC_OK);
+  T_RC(pipc_queue_put(o, "c", 1, 0), PIPC_ECLOSED); /* for every handle */
+  T_RC(pipc_queue_put(q, "c", 1, 1000), PIPC_ECLOSED);
+  T_RC(pipc_queue_get(o, buf, sizeof buf, &len, 0), PIPC_OK);
+  CU_ASSERT_EQUAL(buf[0], 'a');
+  T_RC(pipc_queue_get(o, buf, sizeof buf, &len, PIPC_FOREVER), PIPC_OK);
+  CU_ASSERT_EQUAL(buf[0], 'b');
+  T_RC(pipc_queue_get(o, buf, sizeof buf, &len, PIPC_FOREVER), PIPC_ECLOSED);
+  T_RC(pipc_queue_get(q, buf, sizeof buf, &len, 0), PIPC_ECLOSED);
+  T_RC(pipc_queue_shutdown(o), PIPC_OK); /* twice is harmless */
+  pipc_queue_close(o);
+  drop_queue(q);
+}
+
+/* argv: queue_block QUEUE put|get READY_SEM -> blocks FOREVER in one call;
+   exit 0 if that call returned PIPC_ECLOSED. */
+int role_queue_block(int argc, char **argv) {
+  pipc_queue *q = NULL;
+  pipc_sem *ready = NULL;
+  char buf[8];
+  size_t len;
+  int rc;
+  if (argc < 4 || pipc_queue_open(argv[1], &q) || pipc_sem_open(argv[3], &ready))
+    return 10;
+  pipc_sem_post(ready);
+  if (strcmp(argv[2], "put") == 0)
+    rc = pipc_queue_put(q, "x", 1, PIPC_FOREVER);
+  else
+    rc = pipc_queue_get(q, buf, sizeof buf, &len, PIPC_FOREVER);
+  pipc_queue_close(q);
+  pipc_sem_close(ready);
+  return rc == PIPC_ECLOSED ? 0 : 20 - rc;
+}
+
+void test_queue_shutdown_releases_blocked(void) {
+  char full[80], empty[80], rname[80];
+  pipc_queue *qf = make_queue(full, sizeof full, "sfull", 1, 8);
+  pipc_queue *qe = make_queue(empty, sizeof empty, "sempty", 1, 8);
+  pipc_sem *ready = NULL;
+  pipc_process *p[4];
+  int i;
+  t_name(rname, sizeof rname, "sready");
+  T_RC(pipc_sem_create(rname, 0, 0, &ready), PIPC_OK);
+  CU_ASSERT_FATAL(qf && qe && ready);
+  T_RC(pipc_queue_put(qf, "x", 1, 0), PIPC_OK); /* now full */
+  p[0] = t_spawn("queue_block", full, "put", rname, NULL);
+  p[1] = t_spawn("queue_block", full, "put", rname, NULL);
+  p[2] = t_spawn("queue_block", empty, "get", rname, NULL);
+  p[3] = t_spawn("queue_block", empty, "get", rname, NULL);
+  for (i = 0; i < 4; i++) T_RC(pipc_sem_wait(ready, 30000), PIPC_OK);
+  pipc_sleep_ms(100); /* let them block; the test holds either way */
+  T_RC(pipc_queue_shutdown(qf), PIPC_OK);
+  T_RC(pipc_queue_shutdown(qe), PIPC_OK);
+  for (i = 0; i < 4; i++) CU_ASSERT_EQUAL(t_join(p[i], 30000), 0);
+  pipc_sem_unlink(rname);
+  pipc_sem_close(ready);
+  drop_queue(qf);
+  drop_queue(qe);
+}
+
+void test_queue_unlink_while_open(void) {
+  char name[80], buf[8];
+  pipc_queue *q = make_queue(name, sizeof name, "unl", 4, 8), *o = NULL, *o2 = NULL;
+  size_t len;
+  CU_ASSERT_FATAL(q != NULL);
+  T_RC(pipc_queue_open(name, &o), PIPC_OK);
+  T_RC(pipc_queue_unlink(name), PIPC_OK);
+  T_RC(pipc_queue_open(name, &o2), PIPC_ENOENT);
+  T_RC(pipc_queue_unlink(name), PIPC_ENOENT);
+  T_RC(pipc_queue_put(q, "k", 1, 0), PIPC_OK); /* still works */
+  T_RC(pipc_queue_get(o, buf, sizeof buf, &len, 0), PIPC_OK); /* both handles */
+  CU_ASSERT_EQUAL(buf[0], 'k');
+  pipc_queue_close(o);
+  pipc_queue_close(q);
+}
+
+/* argv: queue_putter QUEUE N -> puts "hello i" for i < N */
+int role_queue_putter(int argc, char **argv) {
+  pipc_queue *q = NULL;
+  char buf[32];
+  int i, n;
+  if (argc < 3 || pipc_queue_open(argv[1], &q) != PIPC_OK) return 10;
+  n = atoi(argv[2]);
+  for (i = 0; i < n; i++) {
+    snprintf(buf, sizeof buf, "hello %d", i);
+    if (pipc_queue_put(q, buf, strlen(buf), 30000) != PIPC_OK) return 11;
+  }
+  pipc_queue_close(q);
+  return 0;
+}
+
+void test_queue_open_by_unrelated_process(void) {
+  char name[80], buf[32], want[32];
+  pipc_queue *q = make_queue(name, sizeof name, "unrel", 2, 32);
+  pipc_process *p;
+  size_t len;
+  int i;
+  CU_ASSERT_FATAL(q != NULL);
+  p = t_spawn("queue_putter", name, "50", NULL);
+  for (i = 0; i < 50; i++) {
+    T_RC(pipc_queue_get(q, buf, sizeof buf, &len, 30000), PIPC_OK);
+    snprintf(want, sizeof want, "hello %d", i);
+    CU_ASSERT(len == strlen(want) && memcmp(buf, want, len) == 0);
+  }
+  CU_ASSERT_EQUAL(t_join(p, 30000), 0);
+  drop_queue(q);
+}
+
+/* ---- many producers, many consumers ---- */
+
+struct msg {
+  uint32_t producer, seq, check, n; /* n payload bytes follow */
+  unsigned char payload[48];
+};
+
+static uint32_t msg_check(const struct msg *m) {
+  uint32_t h = 2166136261u, i;
+  h = (h ^ m->producer) * 16777619u;
+  h = (h ^ m->seq) * 16777619u;
+  h = (h ^ m->n) * 16777619u;
+  for (i = 0; i < m->n; i++) h = (h ^ m->payload[i]) * 16777619u;
+  return h;
+}
+
+static size_t msg_fill(struct msg *m, uint32_t producer, uint32_t seq) {
+  uint32_t r = producer * 7919u + seq + 1, i;
+  m->producer = producer;
+  m->seq = seq;
+  m->n = t_rand(&r) % 49;
+  for (i = 0; i < m->n; i++) m->payload[i] = (unsigned char)t_rand(&r);
+  m->check = msg_check(m);
+  return 16 + m->n;
+}
+
+/* 0 if buf[len] is a whole, intact message */
+static int msg_bad(const struct msg *m, size_t len) {
+  return len < 16 || m->n > 48 || len != 16 + m->n || m->check != msg_check(m);
+}
+
+/* argv: mpmc_producer QUEUE ID N */
+int role_mpmc_producer(int argc, char **argv) {
+  pipc_queue *q = NULL;
+  struct msg m;
+  uint32_t id, n, i;
+  if (argc < 4 || pipc_queue_open(argv[1], &q) != PIPC_OK) return 10;
+  id = (uint32_t)atoi(argv[2]);
+  n = (uint32_t)atoi(argv[3]);
+  for (i = 0; i < n; i++) {
+    size_t len = msg_fill(&m, id, i);
+    if (pipc_queue_put(q, &m, len, 60000) != PIPC_OK) return 11;
+  }
+  pipc_queue_close(q);
+  return 0;
+}
+
+/* argv: mpmc_consumer QUEUE SEEN_SHM PRODUCERS N -> takes messages until
+   the queue is shut down and drained; counts each (producer, seq) in SEEN.
+   exit 0, or the first violation: 12 damaged, 13 out of order. */
+int role_mpmc_consumer(int argc, char **argv) {
+  pipc_queue *q = NULL;
+  pipc_shm *seen_shm = NULL;
+  unsigned char *seen;
+  uint32_t last[16], producers, n;
+  struct msg m;
+  size_t len;
+  int rc, i;
+  if (argc < 5 || pipc_queue_open(argv[1], &q) || pipc_shm_open(argv[2], &seen_shm))
+    return 10;
+  seen = (unsigned char *)pipc_shm_addr(seen_shm);
+  producers = (uint32_t)atoi(argv[3]);
+  n = (uint32_t)atoi(argv[4]);
+  for (i = 0; i < 16; i++) last[i] = 0xffffffffu;
+  while ((rc = pipc_queue_get(q, &m, sizeof m, &len, 60000)) == PIPC_OK) {
+    if (msg_bad(&m, len) || m.producer >= producers || m.seq >= n) return 12;
+    if (last[m.producer] != 0xffffffffu && m.seq <= last[m.producer]) return 13;
+    last[m.producer] = m.seq;
+    seen[(size_t)m.producer * n + m.seq]++; /* one consumer per message */
+  }
+  pipc_queue_close(q);
+  pipc_shm_close(seen_shm);
+  return rc == PIPC_ECLOSED ? 0 : 20 - rc;
+}
+
+static void mpmc(size_t capacity, int per_producer) {
+  char name[80], seen_name[80], idbuf[4][8], nbuf[16];
+  pipc_queue *q = make_queue(name, sizeof name, "mpmc", capacity, sizeof(struct msg));
+  pipc_shm *seen_shm = NULL;
+  pipc_process *prod[4], *cons[4];
+  unsigned char *seen;
+  size_t i, wrong = 0, total = 4 * (size_t)per_producer;
+  t_name(seen_name, sizeof seen_name, "seen");
+  T_RC(pipc_shm_create(seen_name, total, &seen_shm), PIPC_OK);
+  CU_ASSERT_FATAL(q && seen_shm);
+  snprintf(nbuf, sizeof nbuf, "%d", per_producer);
+  for (i = 0; i < 4; i++)
+    cons[i] = t_spawn("mpmc_consumer", name, seen_name, "4", nbuf, NULL);
+  for (i = 0; i < 4; i++) {
+    snprintf(idbuf[i], sizeof idbuf[i], "%d", (int)i);
+    prod[i] = t_spawn("mpmc_producer", name, idbuf[i], nbuf, NULL);
+  }
+  for (i = 0; i < 4; i++) CU_ASSERT_EQUAL(t_join(prod[i], 600000), 0);
+  T_RC(pipc_queue_shutdown(q), PIPC_OK);
+  for (i = 0; i < 4; i++) CU_ASSERT_EQUAL(t_join(cons[i], 600000), 0);
+  seen = (unsigned char *)pipc_shm_addr(seen_shm);
+  for (i = 0; i < total; i++) wrong += seen[i] != 1;
+  CU_ASSERT_EQUAL(wrong, 0); /* every message exactly once */
+  pipc_shm_unlink(seen_name);
+  pipc_shm_close(seen_shm);
+  drop_queue(q);
+}
+
+void test_queue_mp_mpmc_4x4_exactly_once(void) { mpmc(64, MPMC_PER_PRODUCER); }
+void test_queue_mp_mpmc_4x4_capacity_1(void) { mpmc(1, MPMC_PER_PRODUCER / 10); }
+
+/* Two producer and two consumer threads on one handle and on a second
+   mapping of the same queue. */
+struct tq {
+  pipc_queue *q;
+  uint32_t id, n, errors, got;
+  unsigned char *seen; /* each consumer thread has its own */
+};
+
+static void tq_producer(void *arg) {
+  struct tq *t = (struct tq *)arg;
+  struct msg m;
+  uint32_t i;
+  for (i = 0; i < t->n; i++)
+    if (pipc_queue_put(t->q, &m, msg_fill(&m, t->id, i), 60000) != PIPC_OK) t->errors++;
+}
+
+static void tq_consumer(void *arg) {
+  struct tq *t = (struct tq *)arg;
+  struct msg m;
+  size_t len;
+  while (pipc_queue_get(t->q, &m, sizeof m, &len, 60000) == PIPC_OK) {
+    if (msg_bad(&m, len) || m.producer >= 2 || m.seq >= t->n) {
+      t->errors++;
+      continue;
+    }
+    t->got++;
+    t->seen[m.producer * t->n + m.seq]++;
+  }
+}
+
+void test_queue_threads_share_handles(void) {
+  char name[80];
+  pipc_queue *q = make_queue(name, sizeof name, "thr", 8, sizeof(struct msg)), *o = NULL;
+  struct tq t[4];
+  t_thread *th[4];
+  unsigned char *seen[2];
+  uint32_t n = 20000, i, wrong = 0;
+  CU_ASSERT_FATAL(q != NULL);
+  T_RC(pipc_queue_open(name, &o), PIPC_OK);
+  CU_ASSERT_FATAL(o != NULL);
+  seen[0] = (unsigned char *)calloc(2 * n, 1);
+  seen[1] = (unsigned char *)calloc(2 * n, 1);
+  for (i = 0; i < 4; i++) {
+    memset(&t[i], 0, sizeof t[i]);
+    t[i].q = (i % 2) ? o : q; /* the region mapped twice */
+    t[i].id = i;
+    t[i].n = n;
+    t[i].seen = seen[i % 2];
+  }
+  th[0] = t_thread_start(tq_consumer, &t[2]);
+  th[1] = t_thread_start(tq_consumer, &t[3]);
+  th[2] = t_thread_start(tq_producer, &t[0]);
+  th[3] = t_thread_start(tq_producer, &t[1]);
+  t_thread_join(th[2]);
+  t_thread_join(th[3]);
+  T_RC(pipc_queue_shutdown(q), PIPC_OK);
+  t_thread_join(th[0]);
+  t_thread_join(th[1]);
+  for (i = 0; i < 4; i++) CU_ASSERT_EQUAL(t[i].errors, 0);
+  CU_ASSERT_EQUAL(t[2].got + t[3].got, 2 * n);
+  for (i = 0; i < 2 * n; i++) wrong += seen[0][i] + seen[1][i] != 1;
+  CU_ASSERT_EQUAL(wrong, 0);
+  free(seen[0]);
+  free(seen[1]);
+  pipc_queue_close(o);
+  drop_queue(q);
+}
+
+/* ---- killed processes ---- */
+
+#include "pipc_internal.h" /* fault points: this binary has them */
+
+/* Has p ended?  (Reaps it then; a later t_join still reports its code.) */
+static int ended(pipc_process *p) { return pipc_process_wait(p, 0, NULL) == PIPC_OK; }
+
+/* argv: kill_producer QUEUE [POINT COUNT] -> puts seq 0, 1, 2, ... until
+   killed, or until it dies by itself at the COUNT-th pass of fault POINT. */
+int role_kill_producer(int argc, char **argv) {
+  pipc_queue *q = NULL;
+  struct msg m;
+  uint32_t i;
+  if (argc < 2 || pipc_queue_open(argv[1], &q) != PIPC_OK) return 10;
+  if (argc >= 4) pipc__fault_arm(atoi(argv[2]), atol(argv[3]));
+  for (i = 0;; i++)
+    if (pipc_queue_put(q, &m, msg_fill(&m, 0, i), 60000) != PIPC_OK) return 11;
+}
+
+/* Kill a producer KILL_ROUNDS times: half at a random moment from outside,
+   half at a random fault point inside put (lock held, length written, bytes
+   copied, tail published).  After each, what the queue holds must continue
+   the producer's sequence with whole messages: nothing partial, lost or
+   repeated; and at the end the whole capacity must still be usable. */
+void test_queue_kill_producer_killed_inside_put(void) {
+  char name[80], pt[8], cnt[8];
+  pipc_queue *q = make_queue(name, sizeof name, "kp", 8, sizeof(struct msg));
+  uint32_t rng = 12345, round, bad = 0, gaps = 0, total = 0, injected = 0;
+  struct msg m;
+  size_t len, n;
+  int rc;
+  CU_ASSERT_FATAL(q != NULL);
+  for (round = 0; round < KILL_ROUNDS; round++) {
+    int inject = round % 2;
+    pipc_process *p;
+    uint32_t expect = 0;
+    int64_t until, give_up = t_now_ms() + 30000;
+    if (inject) {
+      snprintf(pt, sizeof pt, "%d", PIPC_FAULT_PUT_LOCKED + (int)(t_rand(&rng) % 4));
+      snprintf(cnt, sizeof cnt, "%d", 1 + (int)(t_rand(&rng) % 40));
+      p = t_spawn("kill_producer", name, pt, cnt, NULL);
+    } else {
+      p = t_spawn("kill_producer", name, NULL);
+    }
+    if (p == NULL) break;
+    if (inject) {
+      /* take what it puts until it dies by itself */
+      while (!ended(p) && t_now_ms() < give_up) {
+        if (pipc_queue_get(q, &m, sizeof m, &len, 20) == PIPC_OK) {
+          bad += msg_bad(&m, len);
+          gaps += m.seq != expect;
+          expect = m.seq + 1;
+        }
+      }
+      injected++;
+    } else {
+      /* once it runs, take for a random while, then kill it */
+      rc = pipc_queue_get(q, &m, sizeof m, &len, 30000);
+      if (rc == PIPC_OK) {
+        bad += msg_bad(&m, len) || m.seq != expect;
+        expect++;
+      }
+      until = t_now_ms() + t_rand(&rng) % 4;
+      while (t_now_ms() < until && pipc_queue_get(q, &m, sizeof m, &len, 100) == PIPC_OK) {
+        bad += msg_bad(&m, len);
+        gaps += m.seq != expect;
+        expect = m.seq + 1;
+      }
+      pipc_process_kill(p);
+    }
+    CU_ASSERT_EQUAL(t_join(p, 30000), -9);
+    while ((rc = pipc_queue_get(q, &m, sizeof m, &len, 0)) == PIPC_OK) {
+      bad += msg_bad(&m, len);
+      gaps += m.seq != expect;
+      expect = m.seq + 1;
+    }
+    T_RC(rc, PIPC_EAGAIN);
+    total += expect;
+  }
+  CU_ASSERT_EQUAL(round, KILL_ROUNDS);
+  CU_ASSERT_EQUAL(injected, KILL_ROUNDS / 2);
+  CU_ASSERT_EQUAL(bad, 0);  /* no partial or damaged message, ever */
+  CU_ASSERT_EQUAL(gaps, 0); /* none lost, none repeated */
+  CU_ASSERT(total > 0);
+  /* No slot leaked: the whole capacity is usable. */
+  T_RC(pipc_queue_size(q, &n), PIPC_OK);
+  CU_ASSERT_EQUAL(n, 0);
+  for (round = 0; round < 8; round++)
+    T_RC(pipc_queue_put(q, &m, msg_fill(&m, 1, round), 0), PIPC_OK);
+  T_RC(pipc_queue_put(q, &m, 16, 0), PIPC_EAGAIN);
+  for (round = 0; round < 8; round++) {
+    T_RC(pipc_queue_get(q, &m, sizeof m, &len, 0), PIPC_OK);
+    CU_ASSERT(!msg_bad(&m, len) && m.seq == round);
+  }
+  drop_queue(q);
+}
+
+/* argv: kill_consumer QUEUE TAKEN_SHM [POINT COUNT] -> gets until killed
+   (or dead at a fault point); counts each seq it took in TAKEN. */
+int role_kill_consumer(int argc, char **argv) {
+  pipc_queue *q = NULL;
+  pipc_shm *s = NULL;
+  unsigned char *taken;
+  struct msg m;
+  size_t len;
+  if (argc < 3 || pipc_queue_open(argv[1], &q) || pipc_shm_open(argv[2], &s)) return 10;
+  if (argc >= 5) pipc__fault_arm(atoi(argv[3]), atol(argv[4]));
+  taken = (unsigned char *)pipc_shm_addr(s);
+  for (;;) {
+    if (pipc_queue_get(q, &m, sizeof m, &len, 60000) != PIPC_OK) return 11;
+    if (msg_bad(&m, len) || m.seq >= 1000000) return 12;
+    taken[m.seq]++;
+  }
+}
+
+/* Kill a consumer KILL_ROUNDS times, half from outside at a random moment,
+   half at a fault point inside get.  Every message must then be taken
+   exactly once - by the dead consumer or by the survivors - except the one
+   a consumer was taking when it died after moving the head. */
+void test_queue_kill_consumer_killed_inside_get(void) {
+  char name[80], tname[80], pt[8], cnt[8];
+  pipc_queue *q = make_queue(name, sizeof name, "kc", 8, sizeof(struct msg));
+  pipc_shm *ts = NULL;
+  unsigned char *taken;
+  uint32_t rng = 777, round, seq = 0, dup = 0, bad = 0, too_many_lost = 0;
+  struct msg m;
+  size_t len, n;
+  t_name(tname, sizeof tname, "taken");
+  T_RC(pipc_shm_create(tname, 1000000, &ts), PIPC_OK);
+  CU_ASSERT_FATAL(q && ts);
+  taken = (unsigned char *)pipc_shm_addr(ts);
+  for (round = 0; round < KILL_ROUNDS && seq < 990000; round++) {
+    int inject = round % 2, point = 0;
+    pipc_process *p;
+    uint32_t first = seq, s, lost = 0;
+    int64_t until = -1, give_up = t_now_ms() + 30000;
+    if (inject) {
+      point = PIPC_FAULT_GET_LOCKED + (int)(t_rand(&rng) % 3);
+      snprintf(pt, sizeof pt, "%d", point);
+      snprintf(cnt, sizeof cnt, "%d", 1 + (int)(t_rand(&rng) % 40));
+      p = t_spawn("kill_consumer", name, tname, pt, cnt, NULL);
+    } else {
+      p = t_spawn("kill_consumer", name, tname, NULL);
+    }
+    if (p == NULL) break;
+    while (t_now_ms() < give_up && seq < 990000) {
+      if (inject) {
+        if (ended(p)) break;
+      } else {
+        /* once it has taken one, feed it for a random while more */
+        if (until < 0 && seq > first && taken[first]) until = t_now_ms() + t_rand(&rng) % 4;
+        if (until >= 0 && t_now_ms() >= until) break;
+      }
+      if (pipc_queue_put(q, &m, msg_fill(&m, 0, seq), 10) == PIPC_OK) seq++;
+    }
+    if (!inject) pipc_process_kill(p);
+    CU_ASSERT_EQUAL(t_join(p, 30000), -9);
+    /* What is left are whole messages it had not taken. */
+    while (pipc_queue_get(q, &m, sizeof m, &len, 0) == PIPC_OK) {
+      if (msg_bad(&m, len) || m.seq >= seq) bad++;
+      else taken[m.seq]++;
+    }
+    for (s = first; s < seq; s++) {
+      lost += taken[s] == 0;
+      dup += taken[s] > 1;
+    }
+    /* at most the one in flight; none if it died before moving the head */
+    if (lost > 1 || (inject && point != PIPC_FAULT_GET_RELEASED && lost != 0))
+      too_many_lost++;
+  }
+  CU_ASSERT_EQUAL(bad, 0);
+  CU_ASSERT_EQUAL(dup, 0);
+  CU_ASSERT_EQUAL(too_many_lost, 0);
+  CU_ASSERT_EQUAL(round, KILL_ROUNDS);
+  T_RC(pipc_queue_size(q, &n), PIPC_OK);
+  CU_ASSERT_EQUAL(n, 0);
+  for (round = 0; round < 8; round++)
+    T_RC(pipc_queue_put(q, &m, msg_fill(&m, 0, round), 0), PIPC_OK);
+  T_RC(pipc_queue_put(q, &m, 16, 0), PIPC_EAGAIN);
+  pipc_shm_unlink(tname);
+  pipc_shm_close(ts);
+  drop_queue(q);
+}
+
+/* argv: queue_hold QUEUE put|get READY -> holds that side's lock until killed */
+int role_queue_hold(int argc, char **argv) {
+  pipc_queue *q = NULL;
+  pipc_sem *ready = NULL;
+  if (argc < 4 || pipc_queue_open(argv[1], &q) || pipc_sem_open(argv[3], &ready))
+    return 10;
+  if (pipc__queue_hold(q, strcmp(argv[2], "get") == 0) != PIPC_OK) return 11;
+  pipc_sem_post(ready);
+  pipc_sleep_ms(60000);
+  return 12;
+}
+
+/* argv: queue_one QUEUE put|get READY -> one put or get, FOREVER; exit 0 ok */
+int role_queue_one(int argc, char **argv) {
+  pipc_queue *q = NULL;
+  pipc_sem *ready = NULL;
+  char buf[8];
+  size_t len;
+  int rc;
+  if (argc < 4 || pipc_queue_open(argv[1], &q) || pipc_sem_open(argv[3], &ready))
+    return 10;
+  pipc_sem_post(ready);
+  if (strcmp(argv[2], "put") == 0)
+    rc = pipc_queue_put(q, "w", 1, 60000);
+  else
+    rc = pipc_queue_get(q, buf, sizeof buf, &len, 60000);
+  pipc_queue_close(q);
+  pipc_sem_close(ready);
+  return rc == PIPC_OK ? 0 : 20 - rc;
+}
+
+static void holder_killed(const char *side) {
+  char name[80], rname[80], buf[8];
+  pipc_queue *q = make_queue(name, sizeof name, "hold", 8, 8);
+  pipc_sem *ready = NULL;
+  pipc_process *holder, *w[3];
+  size_t len, n = 99;
+  int i, is_get = strcmp(side, "get") == 0;
+  t_name(rname, sizeof rname, "hready");
+  T_RC(pipc_sem_create(rname, 0, 0, &ready), PIPC_OK);
+  CU_ASSERT_FATAL(q && ready);
+  if (is_get)
+    for (i = 0; i < 3; i++) T_RC(pipc_queue_put(q, "m", 1, 0), PIPC_OK);
+  holder = t_spawn("queue_hold", name, side, rname, NULL);
+  T_RC(pipc_sem_wait(ready, 30000), PIPC_OK);
+  for (i = 0; i < 3; i++) w[i] = t_spawn("queue_one", name, side, rname, NULL);
+  for (i = 0; i < 3; i++) T_RC(pipc_sem_wait(ready, 30000), PIPC_OK);
+  pipc_sleep_ms(100); /* let them block on the held lock */
+  T_RC(pipc_queue_size(q, &n), PIPC_OK);
+  CU_ASSERT_EQUAL(n, is_get ? 3u : 0u); /* nobody got past the holder */
+  pipc_process_kill(holder);
+  CU_ASSERT_EQUAL(t_join(holder, 30000), -9);
+  for (i = 0; i < 3; i++) CU_ASSERT_EQUAL(t_join(w[i], 60000), 0);
+  T_RC(pipc_queue_size(q, &n), PIPC_OK);
+  CU_ASSERT_EQUAL(n, is_get ? 0u : 3u);
+  /* and it goes on working */
+  T_RC(pipc_queue_put(q, "z", 1, 0), PIPC_OK);
+  while (n-- > 0) T_RC(pipc_queue_get(q, buf, sizeof buf, &len, 0), PIPC_OK);
+  T_RC(pipc_queue_get(q, buf, sizeof buf, &len, 0), PIPC_OK);
+  CU_ASSERT_EQUAL(buf[0], 'z');
+  pipc_sem_unlink(rname);
+  pipc_sem_close(ready);
+  drop_queue(q);
+}
+
+void test_queue_producer_lock_holder_killed(void) { holder_killed("put"); }
+void test_queue_consumer_lock_holder_killed(void) { holder_killed("get"); }
+
+/* ---- damaged shared memory ---- */
+
+static unsigned char *raw_view(const char *name, pipc_shm **s) {
+  T_RC(pipc_shm_open(name, s), PIPC_OK);
+  return *s ? (unsigned char *)pipc_shm_addr(*s) : NULL;
+}
+
+void test_queue_corrupt_header_is_ecorrupt(void) {
+  char name[80], buf[64];
+  pipc_queue *q = make_queue(name, sizeof name, "corrupt", 4, 16), *o = (pipc_queue *)1;
+  pipc_shm *raw = NULL;
+  unsigned char *r;
+  uint64_t v, saved;
+  size_t len;
+  CU_ASSERT_FATAL(q != NULL);
+  r = raw_view(name, &raw);
+  CU_ASSERT_FATAL(r != NULL);
+
+  /* A damaged configuration: open refuses it. */
+  memcpy(&saved, r + Q_CAPACITY_OFF, 8);
+  v = 0xffffffffffull;
+  memcpy(r + Q_CAPACITY_OFF, &v, 8);
+  T_RC(pipc_queue_open(name, &o), PIPC_ECORRUPT);
+  CU_ASSERT_PTR_NULL(o);
+  v = 0;
+  memcpy(r + Q_CAPACITY_OFF, &v, 8);
+  T_RC(pipc_queue_open(name, &o), PIPC_ECORRUPT);
+  memcpy(r + Q_CAPACITY_OFF, &saved, 8);
+  memcpy(&saved, r, 8);
+  memset(r, 0xee, 8); /* magic and version */
+  T_RC(pipc_queue_open(name, &o), PIPC_ECORRUPT);
+  memcpy(r, &saved, 8);
+  T_RC(pipc_queue_open(name, &o), PIPC_OK); /* restored: fine again */
+  CU_ASSERT_FATAL(o != NULL);
+
+  /* A message length beyond max: get refuses, and the queue is poisoned. */
+  T_RC(pipc_queue_put(q, "abc", 3, 0), PIPC_OK);
+  {
+    uint64_t ring_off;
+    uint32_t huge = 0xfffffff0u;
+    memcpy(&ring_off, r + Q_CAPACITY_OFF + 24, 8);
+    CU_ASSERT_FATAL(ring_off < pipc_shm_size(raw));
+    memcpy(r + ring_off, &huge, 4);
+  }
+  T_RC(pipc_queue_get(o, buf, sizeof buf, &len, 0), PIPC_ECORRUPT);
+  T_RC(pipc_queue_put(q, "abc", 3, 0), PIPC_ECORRUPT); /* poisoned for all */
+  T_RC(pipc_queue_get(q, buf, sizeof buf, &len, 1000), PIPC_ECORRUPT);
+  pipc_queue_close(o);
+  drop_queue(q);
+  pipc_shm_close(raw);
+
+  /* Indices that contradict each other: the next operation refuses. */
+  q = make_queue(name, sizeof name, "corrupt2", 4, 16);
+  CU_ASSERT_FATAL(q != NULL);
+  r = raw_view(name, &raw);
+  CU_ASSERT_FATAL(r != NULL);
+  v = 1000;
+  memcpy(r + Q_TAIL_OFF, &v, 8); /* 1000 messages in a queue of 4 */
+  T_RC(pipc_queue_size(q, &len), PIPC_ECORRUPT);
+  T_RC(pipc_queue_get(q, buf, sizeof buf, &len, 0), PIPC_ECORRUPT);
+  T_RC(pipc_queue_put(q, "x", 1, 0), PIPC_ECORRUPT);
+  drop_queue(q);
+  pipc_shm_close(raw);
+
+  q = make_queue(name, sizeof name, "corrupt3", 4, 16);
+  CU_ASSERT_FATAL(q != NULL);
+  r = raw_view(name, &raw);
+  CU_ASSERT_FATAL(r != NULL);
+  v = 5;
+  memcpy(r + Q_HEAD_OFF, &v, 8); /* head past tail */
+  T_RC(pipc_queue_put(q, "x", 1, 0), PIPC_ECORRUPT);
+  T_RC(pipc_queue_get(q, buf, sizeof buf, &len, 0), PIPC_ECORRUPT);
+  drop_queue(q);
+  pipc_shm_close(raw);
+}
