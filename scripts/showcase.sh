@@ -12,8 +12,11 @@ run() {
   echo "---- $1: $2"
   "build/showcase/examples/$1"
 }
+run seed001_queue "Queue(2): a putter and a getter process; the getter stops at a timeout"
 run seed002_value "multiprocessing.Value: two processes update one balance under a pipc Lock"
 run seed002_array "multiprocessing.Array: a child changes shared memory, the parent sees it"
 run seed002_semaphore "Semaphore(3): ten processes, never more than three at once"
+run seed003_queue "Queue: two writer processes, one reader, terminated when done"
+run seed004_queue "Queue: a child puts 'python' and ends; the parent gets it after join"
 echo
 echo "All demos passed."
