@@ -160,6 +160,94 @@ PIPC_API const char *pipc_queue_name(const pipc_queue *q);
 PIPC_API int pipc_queue_close(pipc_queue *q);
 PIPC_API int pipc_queue_unlink(const char *name);
 
+/* ------------------------------------------------------------------- pipe */
+
+typedef struct pipc_pipe pipc_pipe;
+typedef struct pipc_listener pipc_listener;
+
+/* A duplex, message-framed connection (multiprocessing.Pipe / Connection):
+   one send is one recv, 0 bytes up to at least 2^31-1.  An end may be used by
+   one sending and one receiving thread at once.
+
+   Wire-compatible with Python's multiprocessing.connection without authkey:
+   POSIX: an AF_UNIX stream socket carrying Python's framing (a 4-byte
+   big-endian length; -1 then an 8-byte length above 0x7fffffff); the
+   socket of name NAME is pipc_pipe_path(NAME) in a 0700 directory owned by
+   the user ($XDG_RUNTIME_DIR/pipc or /tmp/pipc-UID).  Windows: a
+   message-mode named pipe \\.\pipe\pipc.NAME, one message per write.
+
+   send returns once the message is handed to the OS or, when the OS buffer
+   is full, copied into the end's own buffer (up to PIPC_PIPE_BUFFER bytes,
+   or one message if larger); that buffer drains during later sends, recvs,
+   polls and at close - so two ends that both send a lot before reading do
+   not deadlock.  Peer closed or died: recv returns the messages already
+   sent, then PIPC_ECLOSED (Python's EOFError); send returns PIPC_ECLOSED,
+   never SIGPIPE.  A peer that closes in the middle of a message: recv
+   returns PIPC_ECORRUPT, distinct from a clean PIPC_ECLOSED. */
+#define PIPC_PIPE_BUFFER (16u << 20)
+
+/* Two connected ends in this process; hand one to a child with
+   pipc_pipe_export.  Errors: PIPC_EINVAL, PIPC_ENOMEM, PIPC_ESYS. */
+PIPC_API int pipc_pipe_pair(pipc_pipe **a, pipc_pipe **b);
+
+/* Listen on `name` (NULL: a unique name, see pipc_listener_name).
+   A second listener on a live name is PIPC_EEXIST; the socket of a listener
+   that died is reclaimed.  Only the same user may connect.
+   Errors: PIPC_EINVAL, PIPC_EEXIST, PIPC_EACCES (socket directory not
+   private to this user), PIPC_ESYS. */
+PIPC_API int pipc_listener_create(const char *name, pipc_listener **out);
+
+/* Take the next connection.  Errors: PIPC_EINVAL, PIPC_EAGAIN (timeout 0,
+   none waiting), PIPC_ETIMEDOUT, PIPC_ESYS. */
+PIPC_API int pipc_listener_accept(pipc_listener *l, pipc_pipe **out,
+                                  int timeout_ms);
+
+PIPC_API const char *pipc_listener_name(const pipc_listener *l);
+
+/* Stop listening and remove the name; connected pipes stay connected. */
+PIPC_API int pipc_listener_close(pipc_listener *l);
+
+/* Connect to the listener of `name`, waiting for one to appear up to the
+   timeout.  Errors: PIPC_EINVAL, PIPC_ENOENT (no listener by the deadline;
+   at once for timeout 0), PIPC_EACCES, PIPC_ESYS. */
+PIPC_API int pipc_pipe_connect(const char *name, pipc_pipe **out, int timeout_ms);
+
+/* Errors: PIPC_EINVAL, PIPC_EAGAIN / PIPC_ETIMEDOUT (the end's buffer is
+   full and the peer does not read), PIPC_ECLOSED, PIPC_ESYS. */
+PIPC_API int pipc_pipe_send(pipc_pipe *p, const void *msg, size_t len,
+                            int timeout_ms);
+
+/* Receive one message into buf[cap]; *out_len gets its length.  Too small a
+   buffer: PIPC_EMSGSIZE, *out_len = the size needed, the message kept.
+   Errors: PIPC_EINVAL, PIPC_EMSGSIZE, PIPC_EAGAIN, PIPC_ETIMEDOUT,
+   PIPC_ECLOSED (peer gone, all read), PIPC_ECORRUPT (peer closed
+   mid-message or sent a malformed length), PIPC_ESYS. */
+PIPC_API int pipc_pipe_recv(pipc_pipe *p, void *buf, size_t cap,
+                            size_t *out_len, int timeout_ms);
+
+/* 1 if recv would not wait (data, or the peer's end of stream, is there),
+   0 if nothing arrived within the timeout, or a negative error. */
+PIPC_API int pipc_pipe_poll(pipc_pipe *p, int timeout_ms);
+
+/* Make this end inheritable by the next pipc_process_spawn and describe it
+   in token[cap] (pass the token to the child, e.g. as an argument).  The end
+   stays usable here; close it here once the child has it.
+   Errors: PIPC_EINVAL, PIPC_EOVERFLOW (cap too small; 32 is enough). */
+PIPC_API int pipc_pipe_export(pipc_pipe *p, char *token, size_t cap);
+
+/* In the child: take over the end a token describes.
+   Errors: PIPC_EINVAL (not a token, or not an inherited pipe end). */
+PIPC_API int pipc_pipe_import(const char *token, pipc_pipe **out);
+
+/* Close this end; buffered outgoing messages are delivered first (this
+   waits while the peer is alive and not reading). */
+PIPC_API int pipc_pipe_close(pipc_pipe *p);
+
+/* The OS path of pipe name `name`: the socket file on POSIX, the pipe name
+   on Windows; what Python's Listener / Client take as address.
+   Errors: PIPC_EINVAL, PIPC_EOVERFLOW, PIPC_EACCES. */
+PIPC_API int pipc_pipe_path(const char *name, char *buf, size_t cap);
+
 /* ---------------------------------------------------------- shared memory */
 
 typedef struct pipc_shm pipc_shm;

@@ -13,10 +13,14 @@ run() {
   "build/showcase/examples/$1"
 }
 run seed001_queue "Queue(2): a putter and a getter process; the getter stops at a timeout"
+run seed001_pipe "Pipe: the parent sends 0..9 and closes; the child reads to the end of stream"
 run seed002_value "multiprocessing.Value: two processes update one balance under a pipc Lock"
 run seed002_array "multiprocessing.Array: a child changes shared memory, the parent sees it"
 run seed002_semaphore "Semaphore(3): ten processes, never more than three at once"
+run seed002_pipe "Pipe: app1 asks app2 for a login, app2 answers"
 run seed003_queue "Queue: two writer processes, one reader, terminated when done"
+run seed003_pipe "Pipe: proc_send sends ten urls, proc_recv prints them"
 run seed004_queue "Queue: a child puts 'python' and ends; the parent gets it after join"
+run seed004_pipe "Pipe: a child sends 'python' and ends; the parent receives it after join"
 echo
 echo "All demos passed."

@@ -12,9 +12,13 @@ for p in "${presets[@]}"; do
   if [ "$p" = mingw-wine ]; then
     scripts/fetch-cunit.sh build/_deps/cunit >/dev/null || exit 1
     export WINEDEBUG=-all WINEDLLOVERRIDES="mscoree,mshtml="
-    # First start creates the prefix; -p keeps one wineserver up for all tests.
-    wineboot -i >/dev/null 2>&1 || true
-    wineserver -p >/dev/null 2>&1 || true
+    # The first start creates the prefix; let it finish completely (wineserver
+    # -w) before tests run, then keep one wineserver up for all of them.
+    if [ ! -d "${WINEPREFIX:-$HOME/.wine}" ]; then
+      wineboot -i >/dev/null 2>&1 || true
+      wineserver -w >/dev/null 2>&1 || true
+    fi
+    wineserver -p >/dev/null 2>&1 </dev/null || true
   fi
 done
 

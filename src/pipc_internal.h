@@ -98,6 +98,20 @@ int pipc__deadline(int timeout_ms, int64_t *deadline);
 #define PIPC__EXPIRED(timeout_ms) \
   ((timeout_ms) == 0 ? PIPC_EAGAIN : PIPC_ETIMEDOUT)
 
+/* ---- pipe framing: Python's multiprocessing.connection on a stream ----
+   A message of n bytes is preceded by n as a 4-byte big-endian signed
+   integer, or, for n > 0x7fffffff, by -1 and n as 8 bytes big-endian. */
+
+#define PIPC_FRAME_MAX_HEADER 12
+
+/* Write the header for a len-byte message; returns its length (4 or 12). */
+size_t pipc__frame_header(unsigned char out[PIPC_FRAME_MAX_HEADER], uint64_t len);
+
+/* Parse a header from the n bytes at buf: 0 if more bytes are needed, the
+   header's length (4 or 12) with *len set, or PIPC_ECORRUPT (a negative
+   length other than -1). */
+int pipc__frame_parse(const unsigned char *buf, size_t n, uint64_t *len);
+
 /* ---- sleeping ---- */
 
 /* Longest single sleep.  Every wait re-checks its condition at least this

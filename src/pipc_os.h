@@ -111,6 +111,32 @@ int pipc_os_mutex_unlock(pipc_os_mutex *m);
 
 void pipc_os_mutex_close(pipc_os_mutex *m);
 
+/* ---- pipes: message-level; the backend does framing (POSIX) or uses
+   message-mode pipes (Windows).  Deadlines as above; every call may drain
+   the end's pending output. ---- */
+
+typedef struct pipc_os_pipe pipc_os_pipe;
+typedef struct pipc_os_listener pipc_os_listener;
+
+int pipc_os_pipe_pair(pipc_os_pipe **a, pipc_os_pipe **b);
+int pipc_os_listener_create(const char *name, pipc_os_listener **out);
+/* PIPC_ETIMEDOUT when none came by the deadline. */
+int pipc_os_listener_accept(pipc_os_listener *l, pipc_os_pipe **out, int64_t deadline);
+void pipc_os_listener_close(pipc_os_listener *l);
+/* PIPC_ENOENT when no listener appeared by the deadline. */
+int pipc_os_pipe_connect(const char *name, pipc_os_pipe **out, int64_t deadline);
+/* PIPC_ETIMEDOUT when the buffer stayed full until the deadline. */
+int pipc_os_pipe_send(pipc_os_pipe *p, const void *msg, size_t len, int64_t deadline);
+int pipc_os_pipe_recv(pipc_os_pipe *p, void *buf, size_t cap, size_t *out_len,
+                      int64_t deadline);
+/* 1 readable, PIPC_ETIMEDOUT not by the deadline, <0 error */
+int pipc_os_pipe_poll(pipc_os_pipe *p, int64_t deadline);
+int pipc_os_pipe_export(pipc_os_pipe *p, char *token, size_t cap);
+int pipc_os_pipe_import(const char *token, pipc_os_pipe **out);
+/* Flush pending output (while the peer lives), then close. */
+void pipc_os_pipe_close(pipc_os_pipe *p);
+int pipc_os_pipe_path(const char *name, char *buf, size_t cap);
+
 /* ---- processes ---- */
 
 typedef struct pipc_os_process pipc_os_process;

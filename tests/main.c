@@ -1,6 +1,7 @@
 /* main.c - runs the conformance suite, or one helper role.
  *   pipc-tests                      every suite
  *   pipc-tests --suite NAME         one suite (ctest runs each on its own)
+ *   pipc-tests --suite S --test T   one case
  *   pipc-tests --list               the suites and cases
  *   pipc-tests --child ROLE ARGS    a helper process for a cross-process case
  */
@@ -184,7 +185,7 @@ static char **utf8_argv(int *argc) {
 #endif
 
 int main(int argc, char **argv) {
-  const char *only = NULL;
+  const char *only = NULL, *only_test = NULL;
   size_t s, t;
   int i, failed;
 #ifdef _WIN32
@@ -204,12 +205,14 @@ int main(int argc, char **argv) {
       return run_role(argc - i - 1, argv + i + 1);
     if (strcmp(argv[i], "--suite") == 0 && i + 1 < argc) {
       only = argv[++i];
+    } else if (strcmp(argv[i], "--test") == 0 && i + 1 < argc) {
+      only_test = argv[++i];
     } else if (strcmp(argv[i], "--list") == 0) {
       for (t = 0; t < COUNT(tests); t++)
         printf("%s/%s\n", tests[t].suite, tests[t].name);
       return 0;
     } else {
-      fprintf(stderr, "usage: %s [--suite NAME | --list | --child ROLE ARGS]\n",
+      fprintf(stderr, "usage: %s [--suite NAME [--test NAME] | --list | --child ROLE ARGS]\n",
               argv[0]);
       return 2;
     }
@@ -221,7 +224,8 @@ int main(int argc, char **argv) {
     if (only && strcmp(only, suites[s]) != 0) continue;
     suite = CU_add_suite(suites[s], NULL, NULL);
     for (t = 0; t < COUNT(tests); t++)
-      if (strcmp(tests[t].suite, suites[s]) == 0)
+      if (strcmp(tests[t].suite, suites[s]) == 0 &&
+          (only_test == NULL || strcmp(only_test, tests[t].name) == 0))
         CU_add_test(suite, tests[t].name, tests[t].fn);
   }
   if (CU_get_registry()->uiNumberOfSuites == 0) {

@@ -62,6 +62,20 @@
   PIPC_SUITE(queue_kill)                             \
   PIPC_TEST(queue_kill, producer_killed_inside_put)  \
   PIPC_TEST(queue_kill, consumer_killed_inside_get)  \
+  PIPC_SUITE(pipe)                                   \
+  PIPC_TEST(pipe, pair_round_trip)                   \
+  PIPC_TEST(pipe, echo_sizes_both_ways)              \
+  PIPC_TEST(pipe, small_buffer_keeps_message)        \
+  PIPC_TEST(pipe, poll)                              \
+  PIPC_TEST(pipe, peer_closes_after_sending)         \
+  PIPC_TEST(pipe, peer_killed)                       \
+  PIPC_TEST(pipe, both_send_8mib_first)              \
+  PIPC_TEST(pipe, listener_twice_is_eexist)          \
+  PIPC_TEST(pipe, connect_waits_for_listener)        \
+  PIPC_TEST(pipe, many_clients_at_once)              \
+  PIPC_TEST(pipe, export_to_child_seed001)           \
+  PIPC_TEST(pipe, killed_writer_never_yields_partial) \
+  PIPC_TEST(pipe, bad_arguments)                     \
   PIPC_SUITE(process)                                \
   PIPC_TEST(process, exit_codes)                     \
   PIPC_TEST(process, arguments_arrive_intact)        \
@@ -94,4 +108,11 @@
   PIPC_ROLE(kill_producer)        \
   PIPC_ROLE(kill_consumer)        \
   PIPC_ROLE(queue_hold)           \
-  PIPC_ROLE(queue_one)
+  PIPC_ROLE(queue_one)            \
+  PIPC_ROLE(pipe_echo)            \
+  PIPC_ROLE(pipe_hold)            \
+  PIPC_ROLE(pipe_bulk)            \
+  PIPC_ROLE(pipe_serve_later)     \
+  PIPC_ROLE(pipe_client)          \
+  PIPC_ROLE(pipe_reader)          \
+  PIPC_ROLE(pipe_big_then_die)

@@ -1,0 +1,160 @@
+/* pipe.c - pipc_pipe_* and pipc_listener_*: arguments, names, timeouts.
+   The backend moves the messages. */
+#include "pipc_internal.h"
+
+#include <stdlib.h>
+#include <string.h>
+
+struct pipc_pipe {
+  pipc_os_pipe *os;
+};
+
+struct pipc_listener {
+  pipc_os_listener *os;
+  char name[PIPC_NAME_MAX + 1];
+};
+
+static int wrap(pipc_os_pipe *os, pipc_pipe **out) {
+  pipc_pipe *p = (pipc_pipe *)calloc(1, sizeof(*p));
+  if (p == NULL) {
+    pipc_os_pipe_close(os);
+    return PIPC_ENOMEM;
+  }
+  p->os = os;
+  *out = p;
+  return PIPC_OK;
+}
+
+int pipc_pipe_pair(pipc_pipe **a, pipc_pipe **b) {
+  pipc_os_pipe *x, *y;
+  int rc;
+  if (a == NULL || b == NULL) return PIPC_EINVAL;
+  *a = *b = NULL;
+  rc = pipc_os_pipe_pair(&x, &y);
+  if (rc != PIPC_OK) return rc;
+  if ((rc = wrap(x, a)) != PIPC_OK) {
+    pipc_os_pipe_close(y);
+    return rc;
+  }
+  if ((rc = wrap(y, b)) != PIPC_OK) {
+    pipc_pipe_close(*a);
+    *a = NULL;
+  }
+  return rc;
+}
+
+struct listen_arg {
+  pipc_listener *l;
+};
+
+static int listen_make(const char *name, void *arg) {
+  struct listen_arg *a = (struct listen_arg *)arg;
+  return pipc_os_listener_create(name, &a->l->os);
+}
+
+int pipc_listener_create(const char *name, pipc_listener **out) {
+  struct listen_arg a;
+  pipc_listener *l;
+  int rc;
+  if (out == NULL) return PIPC_EINVAL;
+  *out = NULL;
+  l = (pipc_listener *)calloc(1, sizeof(*l));
+  if (l == NULL) return PIPC_ENOMEM;
+  a.l = l;
+  rc = pipc__create_named(name, l->name, listen_make, &a);
+  if (rc != PIPC_OK) {
+    free(l);
+    return rc;
+  }
+  *out = l;
+  return PIPC_OK;
+}
+
+int pipc_listener_accept(pipc_listener *l, pipc_pipe **out, int timeout_ms) {
+  pipc_os_pipe *os;
+  int64_t deadline;
+  int rc;
+  if (out) *out = NULL;
+  if (l == NULL || out == NULL) return PIPC_EINVAL;
+  if (pipc__deadline(timeout_ms, &deadline) != PIPC_OK) return PIPC_EINVAL;
+  rc = pipc_os_listener_accept(l->os, &os, deadline);
+  if (rc == PIPC_ETIMEDOUT) return PIPC__EXPIRED(timeout_ms);
+  if (rc != PIPC_OK) return rc;
+  return wrap(os, out);
+}
+
+const char *pipc_listener_name(const pipc_listener *l) { return l ? l->name : NULL; }
+
+int pipc_listener_close(pipc_listener *l) {
+  if (l == NULL) return PIPC_EINVAL;
+  pipc_os_listener_close(l->os);
+  free(l);
+  return PIPC_OK;
+}
+
+int pipc_pipe_connect(const char *name, pipc_pipe **out, int timeout_ms) {
+  pipc_os_pipe *os;
+  int64_t deadline;
+  int rc;
+  if (out) *out = NULL;
+  if (out == NULL || pipc_name_check(name) != PIPC_OK) return PIPC_EINVAL;
+  if (pipc__deadline(timeout_ms, &deadline) != PIPC_OK) return PIPC_EINVAL;
+  rc = pipc_os_pipe_connect(name, &os, deadline);
+  if (rc != PIPC_OK) return rc;
+  return wrap(os, out);
+}
+
+int pipc_pipe_send(pipc_pipe *p, const void *msg, size_t len, int timeout_ms) {
+  int64_t deadline;
+  int rc;
+  if (p == NULL || (msg == NULL && len > 0)) return PIPC_EINVAL;
+  if (pipc__deadline(timeout_ms, &deadline) != PIPC_OK) return PIPC_EINVAL;
+  rc = pipc_os_pipe_send(p->os, msg, len, deadline);
+  return rc == PIPC_ETIMEDOUT ? PIPC__EXPIRED(timeout_ms) : rc;
+}
+
+int pipc_pipe_recv(pipc_pipe *p, void *buf, size_t cap, size_t *out_len,
+                   int timeout_ms) {
+  int64_t deadline;
+  int rc;
+  if (p == NULL || out_len == NULL || (buf == NULL && cap > 0)) return PIPC_EINVAL;
+  if (pipc__deadline(timeout_ms, &deadline) != PIPC_OK) return PIPC_EINVAL;
+  rc = pipc_os_pipe_recv(p->os, buf, cap, out_len, deadline);
+  return rc == PIPC_ETIMEDOUT ? PIPC__EXPIRED(timeout_ms) : rc;
+}
+
+int pipc_pipe_poll(pipc_pipe *p, int timeout_ms) {
+  int64_t deadline;
+  int rc;
+  if (p == NULL) return PIPC_EINVAL;
+  if (pipc__deadline(timeout_ms, &deadline) != PIPC_OK) return PIPC_EINVAL;
+  rc = pipc_os_pipe_poll(p->os, deadline);
+  return rc == PIPC_ETIMEDOUT ? 0 : rc;
+}
+
+int pipc_pipe_export(pipc_pipe *p, char *token, size_t cap) {
+  if (p == NULL || token == NULL || cap == 0) return PIPC_EINVAL;
+  return pipc_os_pipe_export(p->os, token, cap);
+}
+
+int pipc_pipe_import(const char *token, pipc_pipe **out) {
+  pipc_os_pipe *os;
+  int rc;
+  if (out) *out = NULL;
+  if (token == NULL || out == NULL) return PIPC_EINVAL;
+  rc = pipc_os_pipe_import(token, &os);
+  if (rc != PIPC_OK) return rc;
+  return wrap(os, out);
+}
+
+int pipc_pipe_close(pipc_pipe *p) {
+  if (p == NULL) return PIPC_EINVAL;
+  pipc_os_pipe_close(p->os);
+  free(p);
+  return PIPC_OK;
+}
+
+int pipc_pipe_path(const char *name, char *buf, size_t cap) {
+  if (buf == NULL || cap == 0 || pipc_name_check(name) != PIPC_OK) return PIPC_EINVAL;
+  return pipc_os_pipe_path(name, buf, cap);
+}

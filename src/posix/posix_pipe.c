@@ -1,0 +1,590 @@
+/* posix_pipe.c - pipes as AF_UNIX stream sockets with Python's framing.
+ *
+ * Every socket is non-blocking; waits are poll() with the deadline.
+ * Receiving: bytes go into a 64 KiB buffer and frames are cut from it; a
+ * message larger than what is buffered is read straight into the caller's
+ * buffer, and kept aside if a timeout interrupts it.
+ * Sending: header and body go out with one sendmsg(MSG_NOSIGNAL); what the
+ * socket does not take is copied into the end's own buffer and drained by
+ * later calls, so two ends that both send before reading never deadlock.
+ *
+ * Names: sockets live in a 0700 directory owned by the user
+ * ($XDG_RUNTIME_DIR/pipc, else /tmp/pipc-UID), checked with lstat before
+ * every use.  A listener holds an flock on NAME.lock beside its socket: a
+ * socket whose lock is free belongs to a dead listener and is reclaimed. */
+#define _GNU_SOURCE
+#include "posix.h"
+
+#include <errno.h>
+#include <fcntl.h>
+#include <limits.h>
+#include <poll.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/file.h>
+#include <sys/socket.h>
+#include <sys/stat.h>
+#include <sys/types.h>
+#include <sys/uio.h>
+#include <sys/un.h>
+#include <unistd.h>
+
+#ifndef MSG_NOSIGNAL
+#define MSG_NOSIGNAL 0 /* macOS: SO_NOSIGPIPE is set on each socket instead */
+#endif
+
+#define RX_BUF (64u * 1024u)
+
+struct pipc_os_pipe {
+  int fd;
+  /* receive side */
+  unsigned char *rb; /* RX_BUF bytes; [rb_start, rb_end) unread */
+  size_t rb_start, rb_end;
+  int have_len;      /* a header has been read: msg_len is the next size */
+  uint64_t msg_len;
+  unsigned char *part; /* body bytes read before an interrupted recv */
+  size_t part_have;
+  int rx_end;        /* 0, or PIPC_ECLOSED / PIPC_ECORRUPT once seen */
+  /* send side */
+  unsigned char *tx; /* [tx_off, tx_len) not yet in the socket */
+  size_t tx_off, tx_len, tx_cap;
+};
+
+struct pipc_os_listener {
+  int fd, lockfd;
+  char path[sizeof(((struct sockaddr_un *)0)->sun_path)];
+  char lockpath[sizeof(((struct sockaddr_un *)0)->sun_path) + 8];
+};
+
+/* ---------------------------------------------------------------- names */
+
+static int dir_private(const char *dir) {
+  struct stat st;
+  if (lstat(dir, &st) != 0) return pipc__posix_fail(errno);
+  if (!S_ISDIR(st.st_mode) || st.st_uid != geteuid() || (st.st_mode & 077) != 0)
+    return pipc__os_fail(PIPC_EACCES, EACCES); /* a symlink, another user's,
+                                                  or open to others */
+  return PIPC_OK;
+}
+
+/* The socket directory, created 0700 if missing, and checked. */
+static int sock_dir(char *dir, size_t cap) {
+  const char *x = getenv("XDG_RUNTIME_DIR");
+  struct stat st;
+  if (x && x[0] == '/' && strlen(x) + 6 + PIPC_NAME_MAX + 8 < sizeof(((struct sockaddr_un *)0)->sun_path) &&
+      lstat(x, &st) == 0 && S_ISDIR(st.st_mode) && st.st_uid == geteuid())
+    snprintf(dir, cap, "%s/pipc", x);
+  else
+    snprintf(dir, cap, "/tmp/pipc-%lu", (unsigned long)geteuid());
+  if (mkdir(dir, 0700) != 0 && errno != EEXIST) return pipc__posix_fail(errno);
+  return dir_private(dir);
+}
+
+int pipc_os_pipe_path(const char *name, char *buf, size_t cap) {
+  char dir[sizeof(((struct sockaddr_un *)0)->sun_path)];
+  int rc = sock_dir(dir, sizeof dir);
+  if (rc != PIPC_OK) return rc;
+  if ((size_t)snprintf(buf, cap, "%s/%s", dir, name) >= cap) return PIPC_EOVERFLOW;
+  return PIPC_OK;
+}
+
+static int sock_addr(const char *name, struct sockaddr_un *sa) {
+  memset(sa, 0, sizeof *sa);
+  sa->sun_family = AF_UNIX;
+  return pipc_os_pipe_path(name, sa->sun_path, sizeof sa->sun_path);
+}
+
+/* ---------------------------------------------------------------- sockets */
+
+static int prepare_fd(int fd) {
+  int fl = fcntl(fd, F_GETFL);
+  if (fl < 0 || fcntl(fd, F_SETFL, fl | O_NONBLOCK) != 0 ||
+      fcntl(fd, F_SETFD, FD_CLOEXEC) != 0)
+    return pipc__posix_fail(errno);
+#ifdef SO_NOSIGPIPE
+  {
+    int one = 1;
+    setsockopt(fd, SOL_SOCKET, SO_NOSIGPIPE, &one, sizeof one);
+  }
+#endif
+  return PIPC_OK;
+}
+
+static int new_socket(void) {
+#ifdef SOCK_CLOEXEC
+  return socket(AF_UNIX, SOCK_STREAM | SOCK_CLOEXEC, 0);
+#else
+  return socket(AF_UNIX, SOCK_STREAM, 0);
+#endif
+}
+
+/* uid of the process at the other end, or (uid_t)-1 */
+static uid_t peer_uid(int fd) {
+#if defined(SO_PEERCRED) && defined(__linux__)
+  struct ucred cr;
+  socklen_t n = sizeof cr;
+  if (getsockopt(fd, SOL_SOCKET, SO_PEERCRED, &cr, &n) == 0) return cr.uid;
+  return (uid_t)-1;
+#else
+  uid_t uid;
+  gid_t gid;
+  if (getpeereid(fd, &uid, &gid) == 0) return uid;
+  return (uid_t)-1;
+#endif
+}
+
+static int new_pipe(int fd, pipc_os_pipe **out) {
+  pipc_os_pipe *p;
+  int rc = prepare_fd(fd);
+  if (rc != PIPC_OK) {
+    close(fd);
+    return rc;
+  }
+  p = (pipc_os_pipe *)calloc(1, sizeof(*p));
+  if (p) p->rb = (unsigned char *)malloc(RX_BUF);
+  if (p == NULL || p->rb == NULL) {
+    free(p);
+    close(fd);
+    return PIPC_ENOMEM;
+  }
+  p->fd = fd;
+  *out = p;
+  return PIPC_OK;
+}
+
+static int remaining_ms(int64_t deadline) {
+  int64_t left;
+  if (deadline < 0) return -1;
+  left = deadline - pipc_os_now_ms();
+  if (left <= 0) return 0;
+  return left > INT_MAX ? INT_MAX : (int)left;
+}
+
+/* ---------------------------------------------------------------- sending */
+
+/* Push buffered output into the socket without waiting.  PIPC_OK (possibly
+   with output left), PIPC_ECLOSED, or another error. */
+static int flush_some(pipc_os_pipe *p) {
+  while (p->tx_off < p->tx_len) {
+    ssize_t n = send(p->fd, p->tx + p->tx_off, p->tx_len - p->tx_off, MSG_NOSIGNAL);
+    if (n > 0) {
+      p->tx_off += (size_t)n;
+      continue;
+    }
+    if (n < 0 && errno == EINTR) continue;
+    if (n < 0 && (errno == EAGAIN || errno == EWOULDBLOCK)) return PIPC_OK;
+    if (n < 0 && (errno == EPIPE || errno == ECONNRESET)) return PIPC_ECLOSED;
+    return pipc__posix_fail(errno);
+  }
+  p->tx_off = p->tx_len = 0;
+  return PIPC_OK;
+}
+
+static int tx_append(pipc_os_pipe *p, const unsigned char *a, size_t alen,
+                     const unsigned char *b, size_t blen) {
+  size_t need;
+  if (p->tx_off > 0 && p->tx_off == p->tx_len) p->tx_off = p->tx_len = 0;
+  need = p->tx_len + alen + blen;
+  if (need > p->tx_cap) {
+    size_t cap = p->tx_cap ? p->tx_cap : 65536;
+    unsigned char *n;
+    if (p->tx_off > 0) { /* compact first */
+      memmove(p->tx, p->tx + p->tx_off, p->tx_len - p->tx_off);
+      p->tx_len -= p->tx_off;
+      p->tx_off = 0;
+      need = p->tx_len + alen + blen;
+    }
+    while (cap < need) cap *= 2;
+    n = (unsigned char *)realloc(p->tx, cap);
+    if (n == NULL) return PIPC_ENOMEM;
+    p->tx = n;
+    p->tx_cap = cap;
+  }
+  memcpy(p->tx + p->tx_len, a, alen);
+  if (blen) memcpy(p->tx + p->tx_len + alen, b, blen);
+  p->tx_len += alen + blen;
+  return PIPC_OK;
+}
+
+int pipc_os_pipe_send(pipc_os_pipe *p, const void *msg, size_t len, int64_t deadline) {
+  unsigned char hdr[PIPC_FRAME_MAX_HEADER];
+  size_t hlen = pipc__frame_header(hdr, (uint64_t)len), sent = 0;
+  int rc;
+  if ((rc = flush_some(p)) != PIPC_OK) return rc;
+  /* Wait while the buffer is over budget (a message larger than the budget
+     still goes, alone). */
+  while (p->tx_len > p->tx_off &&
+         p->tx_len - p->tx_off + hlen + len > PIPC_PIPE_BUFFER) {
+    struct pollfd pfd;
+    int ms = remaining_ms(deadline), r;
+    if (ms == 0) return PIPC_ETIMEDOUT;
+    pfd.fd = p->fd;
+    pfd.events = POLLOUT;
+    r = poll(&pfd, 1, ms);
+    if (r < 0 && errno != EINTR) return pipc__posix_fail(errno);
+    if ((rc = flush_some(p)) != PIPC_OK) return rc;
+  }
+  if (p->tx_len == p->tx_off) { /* nothing queued: straight into the socket */
+    struct iovec iov[2];
+    struct msghdr mh;
+    ssize_t n;
+    memset(&mh, 0, sizeof mh);
+    iov[0].iov_base = hdr;
+    iov[0].iov_len = hlen;
+    iov[1].iov_base = (void *)msg;
+    iov[1].iov_len = len;
+    mh.msg_iov = iov;
+    mh.msg_iovlen = len ? 2 : 1;
+    do {
+      n = sendmsg(p->fd, &mh, MSG_NOSIGNAL);
+    } while (n < 0 && errno == EINTR);
+    if (n < 0) {
+      if (errno == EPIPE || errno == ECONNRESET) return PIPC_ECLOSED;
+      if (errno != EAGAIN && errno != EWOULDBLOCK) return pipc__posix_fail(errno);
+      n = 0;
+    }
+    sent = (size_t)n;
+    if (sent == hlen + len) return PIPC_OK;
+  }
+  /* Keep the rest of this frame for later. */
+  if (sent < hlen)
+    return tx_append(p, hdr + sent, hlen - sent, (const unsigned char *)msg, len);
+  return tx_append(p, (const unsigned char *)msg + (sent - hlen), len - (sent - hlen),
+                   NULL, 0);
+}
+
+/* ---------------------------------------------------------------- receiving */
+
+/* Wait until the socket is readable (draining output meanwhile): PIPC_OK,
+   PIPC_ETIMEDOUT, or an error. */
+static int wait_readable(pipc_os_pipe *p, int64_t deadline) {
+  for (;;) {
+    struct pollfd pfd;
+    int ms = remaining_ms(deadline), r, rc;
+    pfd.fd = p->fd;
+    pfd.events = POLLIN | (p->tx_len > p->tx_off ? POLLOUT : 0);
+    r = poll(&pfd, 1, ms);
+    if (r < 0) {
+      if (errno == EINTR) continue;
+      return pipc__posix_fail(errno);
+    }
+    if (r == 0) return PIPC_ETIMEDOUT;
+    if (pfd.revents & POLLOUT) {
+      rc = flush_some(p);
+      if (rc != PIPC_OK && rc != PIPC_ECLOSED) return rc;
+      if (rc == PIPC_ECLOSED) p->tx_off = p->tx_len = 0; /* nobody to get it */
+    }
+    if (pfd.revents & (POLLIN | POLLHUP | POLLERR)) return PIPC_OK;
+  }
+}
+
+/* Read what the socket has into dst[cap]: bytes read, 0 at end of stream,
+   PIPC_EAGAIN if nothing yet, or an error. */
+static ssize_t read_some(pipc_os_pipe *p, void *dst, size_t cap) {
+  ssize_t n;
+  do {
+    n = recv(p->fd, dst, cap, 0);
+  } while (n < 0 && errno == EINTR);
+  if (n >= 0) return n;
+  if (errno == EAGAIN || errno == EWOULDBLOCK) return PIPC_EAGAIN;
+  if (errno == ECONNRESET) return 0; /* the peer died: end of stream */
+  return pipc__posix_fail(errno);
+}
+
+/* The stream ended: clean between messages, corrupt inside one. */
+static int stream_ended(pipc_os_pipe *p) {
+  p->rx_end = (p->rb_end > p->rb_start || p->have_len) ? PIPC_ECORRUPT : PIPC_ECLOSED;
+  return p->rx_end;
+}
+
+/* Make sure a header is parsed: PIPC_OK, or why not. */
+static int need_header(pipc_os_pipe *p, int64_t deadline) {
+  while (!p->have_len) {
+    uint64_t len;
+    ssize_t n;
+    int r = pipc__frame_parse(p->rb + p->rb_start, p->rb_end - p->rb_start, &len);
+    if (r < 0) return p->rx_end = PIPC_ECORRUPT;
+    if (r > 0) {
+      p->rb_start += (size_t)r;
+      p->have_len = 1;
+      p->msg_len = len;
+      break;
+    }
+    if (p->rx_end) return p->rx_end;
+    if (p->rb_start > 0) { /* keep the partial header at the front */
+      memmove(p->rb, p->rb + p->rb_start, p->rb_end - p->rb_start);
+      p->rb_end -= p->rb_start;
+      p->rb_start = 0;
+    }
+    n = read_some(p, p->rb + p->rb_end, RX_BUF - p->rb_end);
+    if (n > 0) {
+      p->rb_end += (size_t)n;
+    } else if (n == 0) {
+      return stream_ended(p);
+    } else if (n == PIPC_EAGAIN) {
+      int rc = wait_readable(p, deadline);
+      if (rc != PIPC_OK) return rc;
+    } else {
+      return (int)n;
+    }
+  }
+  return PIPC_OK;
+}
+
+int pipc_os_pipe_recv(pipc_os_pipe *p, void *buf, size_t cap, size_t *out_len,
+                      int64_t deadline) {
+  unsigned char *dst = (unsigned char *)buf;
+  size_t have, len, take;
+  int rc;
+  if (p->tx_len > p->tx_off && (rc = flush_some(p)) != PIPC_OK && rc != PIPC_ECLOSED)
+    return rc;
+  if ((rc = need_header(p, deadline)) != PIPC_OK) return rc;
+  if (p->msg_len > (uint64_t)SIZE_MAX) return PIPC_ECORRUPT; /* cannot be held */
+  len = (size_t)p->msg_len;
+  *out_len = len;
+  if (len > cap) return PIPC_EMSGSIZE; /* kept: the header stays parsed */
+
+  /* Assemble the body in dst: the part an earlier call read, then buffered
+     bytes, then straight from the socket. */
+  have = 0;
+  if (p->part) {
+    memcpy(dst, p->part, p->part_have);
+    have = p->part_have;
+    free(p->part);
+    p->part = NULL;
+    p->part_have = 0;
+  }
+  take = p->rb_end - p->rb_start;
+  if (take > len - have) take = len - have;
+  if (take) memcpy(dst + have, p->rb + p->rb_start, take);
+  p->rb_start += take;
+  have += take;
+  while (have < len) {
+    ssize_t n = p->rx_end ? 0 : read_some(p, dst + have, len - have);
+    if (n > 0) {
+      have += (size_t)n;
+      continue;
+    }
+    if (n == PIPC_EAGAIN) rc = wait_readable(p, deadline);
+    else if (n == 0) rc = p->rx_end = PIPC_ECORRUPT; /* ended inside a message */
+    else rc = (int)n;
+    if (rc != PIPC_OK) {
+      /* Keep what arrived; the next recv continues the message. */
+      if (have) {
+        p->part = (unsigned char *)malloc(have);
+        if (p->part == NULL) return PIPC_ENOMEM;
+        memcpy(p->part, dst, have);
+        p->part_have = have;
+      }
+      return rc;
+    }
+  }
+  if (p->rb_start == p->rb_end) p->rb_start = p->rb_end = 0;
+  p->have_len = 0;
+  return PIPC_OK;
+}
+
+int pipc_os_pipe_poll(pipc_os_pipe *p, int64_t deadline) {
+  int rc;
+  if (p->tx_len > p->tx_off && (rc = flush_some(p)) != PIPC_OK && rc != PIPC_ECLOSED)
+    return rc;
+  if (p->rb_end > p->rb_start || p->have_len || p->part || p->rx_end) return 1;
+  rc = wait_readable(p, deadline);
+  return rc == PIPC_OK ? 1 : rc;
+}
+
+/* ---------------------------------------------------------------- pairs */
+
+int pipc_os_pipe_pair(pipc_os_pipe **a, pipc_os_pipe **b) {
+  int sv[2], rc;
+#ifdef SOCK_CLOEXEC
+  if (socketpair(AF_UNIX, SOCK_STREAM | SOCK_CLOEXEC, 0, sv) != 0)
+#else
+  if (socketpair(AF_UNIX, SOCK_STREAM, 0, sv) != 0)
+#endif
+    return pipc__posix_fail(errno);
+  if ((rc = new_pipe(sv[0], a)) != PIPC_OK) {
+    close(sv[1]);
+    return rc;
+  }
+  if ((rc = new_pipe(sv[1], b)) != PIPC_OK) {
+    pipc_os_pipe_close(*a);
+    return rc;
+  }
+  return PIPC_OK;
+}
+
+/* ---------------------------------------------------------------- listeners */
+
+int pipc_os_listener_create(const char *name, pipc_os_listener **out) {
+  struct sockaddr_un sa;
+  struct stat a, b;
+  pipc_os_listener *l;
+  int rc, tries;
+  if ((rc = sock_addr(name, &sa)) != PIPC_OK) return rc;
+  l = (pipc_os_listener *)calloc(1, sizeof(*l));
+  if (l == NULL) return PIPC_ENOMEM;
+  l->fd = -1;
+  strcpy(l->path, sa.sun_path);
+  snprintf(l->lockpath, sizeof l->lockpath, "%s.lock", sa.sun_path);
+
+  /* The lock says who owns the name.  Re-check that the file locked is still
+     the one at the path: a closing listener removes it. */
+  for (tries = 0;; tries++) {
+    l->lockfd = open(l->lockpath, O_RDWR | O_CREAT | O_NOFOLLOW | O_CLOEXEC, 0600);
+    if (l->lockfd < 0) {
+      rc = pipc__posix_fail(errno);
+      goto fail;
+    }
+    if (flock(l->lockfd, LOCK_EX | LOCK_NB) != 0) {
+      rc = errno == EWOULDBLOCK ? pipc__os_fail(PIPC_EEXIST, errno) : pipc__posix_fail(errno);
+      goto fail;
+    }
+    if (fstat(l->lockfd, &a) == 0 && lstat(l->lockpath, &b) == 0 &&
+        a.st_ino == b.st_ino && a.st_dev == b.st_dev)
+      break;
+    close(l->lockfd);
+    if (tries == 10) {
+      l->lockfd = -1;
+      rc = PIPC_EEXIST;
+      goto fail;
+    }
+  }
+  /* We own the name: a socket left there is a dead listener's. */
+  if (lstat(l->path, &a) == 0) {
+    if (!S_ISSOCK(a.st_mode)) {
+      rc = pipc__os_fail(PIPC_EEXIST, EEXIST); /* not ours to remove */
+      goto fail_unlock;
+    }
+    unlink(l->path);
+  }
+  l->fd = new_socket();
+  if (l->fd < 0 || bind(l->fd, (struct sockaddr *)&sa, sizeof sa) != 0) {
+    rc = pipc__posix_fail(errno);
+    goto fail_unlock;
+  }
+  if (chmod(l->path, 0600) != 0 || listen(l->fd, 128) != 0 ||
+      (rc = prepare_fd(l->fd)) != PIPC_OK) {
+    rc = pipc__posix_fail(errno);
+    unlink(l->path);
+    goto fail_unlock;
+  }
+  *out = l;
+  return PIPC_OK;
+fail_unlock:
+  unlink(l->lockpath);
+fail:
+  if (l->fd >= 0) close(l->fd);
+  if (l->lockfd >= 0) close(l->lockfd);
+  free(l);
+  return rc;
+}
+
+int pipc_os_listener_accept(pipc_os_listener *l, pipc_os_pipe **out, int64_t deadline) {
+  for (;;) {
+    int fd;
+#if defined(SOCK_CLOEXEC) && PIPC_USE_LINUX
+    fd = accept4(l->fd, NULL, NULL, SOCK_CLOEXEC);
+#else
+    fd = accept(l->fd, NULL, NULL);
+#endif
+    if (fd >= 0) {
+      if (peer_uid(fd) != geteuid()) { /* another user: refused */
+        close(fd);
+        continue;
+      }
+      return new_pipe(fd, out);
+    }
+    if (errno == EINTR || errno == ECONNABORTED) continue;
+    if (errno == EAGAIN || errno == EWOULDBLOCK) {
+      struct pollfd pfd;
+      int ms = remaining_ms(deadline), r;
+      if (ms == 0) return PIPC_ETIMEDOUT;
+      pfd.fd = l->fd;
+      pfd.events = POLLIN;
+      r = poll(&pfd, 1, ms);
+      if (r < 0 && errno != EINTR) return pipc__posix_fail(errno);
+      if (r == 0) return PIPC_ETIMEDOUT;
+      continue;
+    }
+    return pipc__posix_fail(errno);
+  }
+}
+
+void pipc_os_listener_close(pipc_os_listener *l) {
+  if (l == NULL) return;
+  unlink(l->path);     /* while the lock is held: nobody else owns it */
+  unlink(l->lockpath);
+  close(l->fd);
+  close(l->lockfd);
+  free(l);
+}
+
+int pipc_os_pipe_connect(const char *name, pipc_os_pipe **out, int64_t deadline) {
+  struct sockaddr_un sa;
+  int rc, nap = 1;
+  if ((rc = sock_addr(name, &sa)) != PIPC_OK) return rc;
+  for (;;) {
+    int fd = new_socket(), err;
+    if (fd < 0) return pipc__posix_fail(errno);
+    if ((rc = prepare_fd(fd)) != PIPC_OK) {
+      close(fd);
+      return rc;
+    }
+    if (connect(fd, (struct sockaddr *)&sa, sizeof sa) == 0) {
+      if (peer_uid(fd) != geteuid()) { /* not our user's listener */
+        close(fd);
+        return pipc__os_fail(PIPC_EACCES, EACCES);
+      }
+      return new_pipe(fd, out);
+    }
+    err = errno;
+    close(fd);
+    if (err != ENOENT && err != ECONNREFUSED && err != EAGAIN && err != EINTR)
+      return pipc__posix_fail(err);
+    /* no listener (yet), or its backlog is full: try again until the deadline */
+    {
+      int ms = remaining_ms(deadline);
+      if (ms == 0) return pipc__os_fail(err == EAGAIN ? PIPC_ETIMEDOUT : PIPC_ENOENT, err);
+      pipc_os_sleep_ms(ms > 0 && ms < nap ? ms : nap);
+      if (nap < 20) nap *= 2;
+    }
+  }
+}
+
+/* ---------------------------------------------------------------- handing over */
+
+int pipc_os_pipe_export(pipc_os_pipe *p, char *token, size_t cap) {
+  if ((size_t)snprintf(token, cap, "pipc-fd:%d", p->fd) >= cap) return PIPC_EOVERFLOW;
+  if (fcntl(p->fd, F_SETFD, 0) != 0) return pipc__posix_fail(errno); /* inheritable */
+  return PIPC_OK;
+}
+
+int pipc_os_pipe_import(const char *token, pipc_os_pipe **out) {
+  struct stat st;
+  char *end;
+  long fd;
+  if (strncmp(token, "pipc-fd:", 8) != 0) return PIPC_EINVAL;
+  fd = strtol(token + 8, &end, 10);
+  if (*end != '\0' || end == token + 8 || fd < 0 || fd > INT_MAX) return PIPC_EINVAL;
+  if (fstat((int)fd, &st) != 0 || !S_ISSOCK(st.st_mode)) return PIPC_EINVAL;
+  return new_pipe((int)fd, out);
+}
+
+void pipc_os_pipe_close(pipc_os_pipe *p) {
+  if (p == NULL) return;
+  /* Deliver what was accepted for sending, while the peer is there. */
+  while (p->tx_len > p->tx_off) {
+    struct pollfd pfd;
+    if (flush_some(p) != PIPC_OK || p->tx_len == p->tx_off) break;
+    pfd.fd = p->fd;
+    pfd.events = POLLOUT;
+    if (poll(&pfd, 1, -1) < 0 && errno != EINTR) break;
+  }
+  close(p->fd);
+  free(p->rb);
+  free(p->part);
+  free(p->tx);
+  free(p);
+}

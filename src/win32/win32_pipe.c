@@ -1,0 +1,522 @@
+/* win32_pipe.c - pipes as message-mode named pipes, \\.\pipe\pipc.NAME.
+ *
+ * One WriteFile is one message, as Python's PipeConnection sends them.  All
+ * handles are overlapped, so every wait has a timeout:
+ *   - receiving reads into the end's own buffer (growing with
+ *     ERROR_MORE_DATA) and copies a whole message out; a message larger than
+ *     the caller's buffer is reported with its size (PeekNamedPipe) and kept;
+ *   - sending starts an overlapped write of a private copy and returns; up to
+ *     PIPC_PIPE_BUFFER bytes may be in flight, so two ends that both send
+ *     before reading do not deadlock;
+ *   - a listener always has one instance waiting for the next client.
+ * Every instance is created with a DACL for the current user only and
+ * PIPE_REJECT_REMOTE_CLIENTS; the first with FILE_FLAG_FIRST_PIPE_INSTANCE,
+ * so a name somebody else already serves is PIPC_EEXIST, not shared.
+ */
+#include "win32.h"
+
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#define RX_CHUNK (64u * 1024u)
+#define PIPE_BUFSZ (64u * 1024u)
+
+#ifndef PIPE_REJECT_REMOTE_CLIENTS
+#define PIPE_REJECT_REMOTE_CLIENTS 0x00000008
+#endif
+
+typedef struct tx_op {
+  OVERLAPPED ov;
+  size_t len;
+  struct tx_op *next;
+  unsigned char data[1];
+} tx_op;
+
+struct pipc_os_pipe {
+  HANDLE h;
+  /* receive: one overlapped read at a time into rb */
+  OVERLAPPED rov;
+  int reading;       /* a read is in flight into rb + rb_len */
+  unsigned char *rb;
+  size_t rb_len, rb_cap;
+  int msg_done;      /* rb holds exactly one whole message */
+  int rx_end;        /* 0, or PIPC_ECLOSED / PIPC_ECORRUPT */
+  /* send: writes in flight, oldest first */
+  tx_op *tx_head, *tx_tail;
+  size_t tx_bytes;
+};
+
+struct pipc_os_listener {
+  HANDLE owner;  /* named mutex Local\pipc.NAME:listener: who serves the name */
+  WCHAR path[PIPC_WIN32_NAME_MAX + 16];
+  HANDLE next;   /* the instance waiting for a client */
+  OVERLAPPED ov; /* its pending ConnectNamedPipe */
+  int connecting;
+  int connected; /* a client came before ConnectNamedPipe: nothing pending */
+};
+
+static void pipe_path(WCHAR *buf, const char *name) {
+  static const WCHAR prefix[] = L"\\\\.\\pipe\\pipc.";
+  size_t i = 0, j;
+  for (j = 0; prefix[j]; j++) buf[i++] = prefix[j];
+  for (j = 0; name[j]; j++) buf[i++] = (WCHAR)(unsigned char)name[j];
+  buf[i] = 0;
+}
+
+int pipc_os_pipe_path(const char *name, char *buf, size_t cap) {
+  if ((size_t)snprintf(buf, cap, "\\\\.\\pipe\\pipc.%s", name) >= cap) return PIPC_EOVERFLOW;
+  return PIPC_OK;
+}
+
+static int new_pipe(HANDLE h, pipc_os_pipe **out) {
+  pipc_os_pipe *p = (pipc_os_pipe *)calloc(1, sizeof(*p));
+  if (p) {
+    p->rov.hEvent = CreateEventW(NULL, TRUE, FALSE, NULL);
+    p->rb = (unsigned char *)malloc(RX_CHUNK);
+    p->rb_cap = RX_CHUNK;
+  }
+  if (p == NULL || p->rov.hEvent == NULL || p->rb == NULL) {
+    if (p) {
+      if (p->rov.hEvent) CloseHandle(p->rov.hEvent);
+      free(p->rb);
+      free(p);
+    }
+    CloseHandle(h);
+    return PIPC_ENOMEM;
+  }
+  p->h = h;
+  *out = p;
+  return PIPC_OK;
+}
+
+/* ---------------------------------------------------------------- sending */
+
+/* Retire finished writes; wait for the oldest if `block` (by deadline).
+   PIPC_OK, PIPC_ETIMEDOUT, PIPC_ECLOSED or an error. */
+static int tx_reap(pipc_os_pipe *p, int block, int64_t deadline) {
+  while (p->tx_head) {
+    tx_op *op = p->tx_head;
+    DWORD n;
+    if (!GetOverlappedResult(p->h, &op->ov, &n, FALSE)) {
+      DWORD e = GetLastError();
+      if (e == ERROR_IO_INCOMPLETE) {
+        DWORD r;
+        if (!block) return PIPC_OK;
+        r = WaitForSingleObject(op->ov.hEvent, pipc__win32_wait_ms(deadline));
+        if (r == WAIT_TIMEOUT) return PIPC_ETIMEDOUT;
+        continue;
+      }
+      /* the peer is gone: nothing in flight will arrive */
+      while (p->tx_head) {
+        op = p->tx_head;
+        p->tx_head = op->next;
+        CancelIoEx(p->h, &op->ov);
+        GetOverlappedResult(p->h, &op->ov, &n, TRUE);
+        CloseHandle(op->ov.hEvent);
+        free(op);
+      }
+      p->tx_tail = NULL;
+      p->tx_bytes = 0;
+      return (e == ERROR_BROKEN_PIPE || e == ERROR_NO_DATA || e == ERROR_PIPE_NOT_CONNECTED)
+                 ? PIPC_ECLOSED : pipc__win32_fail(e);
+    }
+    p->tx_head = op->next;
+    if (p->tx_head == NULL) p->tx_tail = NULL;
+    p->tx_bytes -= op->len;
+    CloseHandle(op->ov.hEvent);
+    free(op);
+  }
+  return PIPC_OK;
+}
+
+int pipc_os_pipe_send(pipc_os_pipe *p, const void *msg, size_t len, int64_t deadline) {
+  tx_op *op;
+  DWORD n;
+  int rc;
+  if (len > 0xffffffffu) return PIPC_EMSGSIZE; /* one WriteFile */
+  if ((rc = tx_reap(p, 0, deadline)) != PIPC_OK) return rc;
+  while (p->tx_head && p->tx_bytes + len > PIPC_PIPE_BUFFER)
+    if ((rc = tx_reap(p, 1, deadline)) != PIPC_OK) return rc;
+  op = (tx_op *)malloc(sizeof(tx_op) + len);
+  if (op == NULL) return PIPC_ENOMEM;
+  memset(&op->ov, 0, sizeof op->ov);
+  op->ov.hEvent = CreateEventW(NULL, TRUE, FALSE, NULL);
+  if (op->ov.hEvent == NULL) {
+    free(op);
+    return pipc__win32_fail(GetLastError());
+  }
+  op->len = len;
+  op->next = NULL;
+  if (len) memcpy(op->data, msg, len);
+  if (!WriteFile(p->h, op->data, (DWORD)len, &n, &op->ov)) {
+    DWORD e = GetLastError();
+    if (e != ERROR_IO_PENDING) {
+      CloseHandle(op->ov.hEvent);
+      free(op);
+      return (e == ERROR_BROKEN_PIPE || e == ERROR_NO_DATA || e == ERROR_PIPE_NOT_CONNECTED)
+                 ? PIPC_ECLOSED : pipc__win32_fail(e);
+    }
+  }
+  /* done or in flight: either way tx_reap retires it */
+  if (p->tx_tail) p->tx_tail->next = op;
+  else p->tx_head = op;
+  p->tx_tail = op;
+  p->tx_bytes += len;
+  return tx_reap(p, 0, deadline);
+}
+
+/* ---------------------------------------------------------------- receiving */
+
+static int ended(pipc_os_pipe *p, DWORD e) {
+  if (e == ERROR_BROKEN_PIPE || e == ERROR_PIPE_NOT_CONNECTED || e == ERROR_NO_DATA)
+    return p->rx_end = p->rb_len ? PIPC_ECORRUPT : PIPC_ECLOSED;
+  return pipc__win32_fail(e);
+}
+
+/* A read of n bytes finished, whole (more == 0) or with more to come. */
+static void got(pipc_os_pipe *p, DWORD n, int more) {
+  p->rb_len += n;
+  p->msg_done = !more;
+}
+
+/* Room for the rest of the current message: grow to its known size. */
+static int make_room(pipc_os_pipe *p) {
+  DWORD left = 0;
+  size_t want = p->rb_len + RX_CHUNK;
+  if (p->rb_len > 0 && PeekNamedPipe(p->h, NULL, 0, NULL, NULL, &left) && left > 0)
+    want = p->rb_len + left;
+  if (want > p->rb_cap) {
+    unsigned char *n = (unsigned char *)realloc(p->rb, want);
+    if (n == NULL) return PIPC_ENOMEM;
+    p->rb = n;
+    p->rb_cap = want;
+  }
+  return PIPC_OK;
+}
+
+/* Get a whole message into rb, or as much as has come by the deadline.
+   size_cap: stop early (PIPC_EMSGSIZE) once the message is known to exceed
+   it, leaving the rest in the pipe.  *total gets the message's size when
+   known. */
+static int fill(pipc_os_pipe *p, int64_t deadline, size_t size_cap, size_t *total) {
+  for (;;) {
+    DWORD n = 0, e;
+    int rc;
+    if (p->msg_done) {
+      *total = p->rb_len;
+      return PIPC_OK;
+    }
+    if (p->rx_end) return p->rx_end;
+    if (!p->reading) {
+      if (p->rb_len > 0) { /* a message in part: how big is it? */
+        DWORD left = 0;
+        if (PeekNamedPipe(p->h, NULL, 0, NULL, NULL, &left)) {
+          *total = p->rb_len + left;
+          if (*total > size_cap) return PIPC_EMSGSIZE;
+        }
+      }
+      if ((rc = make_room(p)) != PIPC_OK) return rc;
+      ResetEvent(p->rov.hEvent);
+      if (ReadFile(p->h, p->rb + p->rb_len, (DWORD)(p->rb_cap - p->rb_len), &n, &p->rov)) {
+        got(p, n, 0);
+        continue;
+      }
+      e = GetLastError();
+      if (e == ERROR_MORE_DATA) {
+        GetOverlappedResult(p->h, &p->rov, &n, TRUE);
+        got(p, n, 1);
+        continue;
+      }
+      if (e != ERROR_IO_PENDING) return ended(p, e);
+      p->reading = 1;
+    }
+    if (WaitForSingleObject(p->rov.hEvent, pipc__win32_wait_ms(deadline)) == WAIT_TIMEOUT)
+      return PIPC_ETIMEDOUT; /* the read stays in flight into rb */
+    p->reading = 0;
+    if (GetOverlappedResult(p->h, &p->rov, &n, FALSE)) {
+      got(p, n, 0);
+    } else {
+      e = GetLastError();
+      if (e == ERROR_MORE_DATA) got(p, n, 1);
+      else return ended(p, e);
+    }
+  }
+}
+
+int pipc_os_pipe_recv(pipc_os_pipe *p, void *buf, size_t cap, size_t *out_len,
+                      int64_t deadline) {
+  size_t total = 0;
+  int rc;
+  tx_reap(p, 0, deadline);
+  rc = fill(p, deadline, cap, &total);
+  if (rc == PIPC_EMSGSIZE) {
+    *out_len = total;
+    return rc;
+  }
+  if (rc != PIPC_OK) return rc;
+  *out_len = p->rb_len;
+  if (p->rb_len > cap) return PIPC_EMSGSIZE;
+  if (p->rb_len) memcpy(buf, p->rb, p->rb_len);
+  p->rb_len = 0;
+  p->msg_done = 0;
+  if (p->rb_cap > 4 * RX_CHUNK) { /* do not hold on to a huge buffer */
+    unsigned char *n = (unsigned char *)realloc(p->rb, RX_CHUNK);
+    if (n) {
+      p->rb = n;
+      p->rb_cap = RX_CHUNK;
+    }
+  }
+  return PIPC_OK;
+}
+
+int pipc_os_pipe_poll(pipc_os_pipe *p, int64_t deadline) {
+  size_t total;
+  int rc;
+  tx_reap(p, 0, deadline);
+  if (p->msg_done || p->rb_len || p->rx_end) return 1;
+  rc = fill(p, deadline, (size_t)-1, &total);
+  if (rc == PIPC_ETIMEDOUT) return p->rb_len ? 1 : PIPC_ETIMEDOUT;
+  return rc == PIPC_OK || rc == PIPC_ECLOSED || rc == PIPC_ECORRUPT ? 1 : rc;
+}
+
+/* ---------------------------------------------------------------- instances */
+
+static HANDLE new_instance(const WCHAR *path, int first) {
+  SECURITY_ATTRIBUTES *sa = pipc__win32_owner_only();
+  if (sa == NULL) return INVALID_HANDLE_VALUE;
+  return CreateNamedPipeW(path,
+                          PIPE_ACCESS_DUPLEX | FILE_FLAG_OVERLAPPED |
+                              (first ? FILE_FLAG_FIRST_PIPE_INSTANCE : 0),
+                          PIPE_TYPE_MESSAGE | PIPE_READMODE_MESSAGE | PIPE_WAIT |
+                              PIPE_REJECT_REMOTE_CLIENTS,
+                          PIPE_UNLIMITED_INSTANCES, PIPE_BUFSZ, PIPE_BUFSZ, 0, sa);
+}
+
+static HANDLE open_client(const WCHAR *path) {
+  HANDLE h = CreateFileW(path, GENERIC_READ | GENERIC_WRITE, 0, NULL, OPEN_EXISTING,
+                         FILE_FLAG_OVERLAPPED | SECURITY_SQOS_PRESENT |
+                             SECURITY_IDENTIFICATION,
+                         NULL);
+  if (h != INVALID_HANDLE_VALUE) {
+    DWORD mode = PIPE_READMODE_MESSAGE;
+    if (!SetNamedPipeHandleState(h, &mode, NULL, NULL)) {
+      DWORD e = GetLastError();
+      CloseHandle(h);
+      SetLastError(e);
+      return INVALID_HANDLE_VALUE;
+    }
+  }
+  return h;
+}
+
+int pipc_os_pipe_pair(pipc_os_pipe **a, pipc_os_pipe **b) {
+  WCHAR path[96];
+  HANDLE srv, cli;
+  int rc;
+  _snwprintf(path, 95, L"\\\\.\\pipe\\pipc-pair-%lu-%llx", GetCurrentProcessId(),
+             (unsigned long long)pipc_os_entropy());
+  path[95] = 0;
+  srv = new_instance(path, 1);
+  if (srv == INVALID_HANDLE_VALUE) return pipc__win32_fail(GetLastError());
+  cli = open_client(path);
+  if (cli == INVALID_HANDLE_VALUE) {
+    DWORD e = GetLastError();
+    CloseHandle(srv);
+    return pipc__win32_fail(e);
+  }
+  { /* the client is connected once CreateFile returned; say so to the
+       server end too, as Python's Pipe() does */
+    OVERLAPPED ov;
+    DWORD n;
+    memset(&ov, 0, sizeof ov);
+    ov.hEvent = CreateEventW(NULL, TRUE, FALSE, NULL);
+    if (!ConnectNamedPipe(srv, &ov) && GetLastError() == ERROR_IO_PENDING)
+      GetOverlappedResult(srv, &ov, &n, TRUE);
+    if (ov.hEvent) CloseHandle(ov.hEvent);
+  }
+  if ((rc = new_pipe(srv, a)) != PIPC_OK) {
+    CloseHandle(cli);
+    return rc;
+  }
+  if ((rc = new_pipe(cli, b)) != PIPC_OK) {
+    pipc_os_pipe_close(*a);
+    return rc;
+  }
+  return PIPC_OK;
+}
+
+/* Start waiting for a client on l->next.  PIPC_OK (waiting or connected). */
+static int listen_next(pipc_os_listener *l) {
+  ResetEvent(l->ov.hEvent);
+  l->connected = 0;
+  if (ConnectNamedPipe(l->next, &l->ov)) {
+    l->connected = 1;
+  } else {
+    DWORD e = GetLastError();
+    if (e == ERROR_PIPE_CONNECTED) l->connected = 1; /* no I/O is pending */
+    else if (e != ERROR_IO_PENDING) return pipc__win32_fail(e);
+  }
+  if (l->connected) SetEvent(l->ov.hEvent);
+  l->connecting = 1;
+  return PIPC_OK;
+}
+
+int pipc_os_listener_create(const char *name, pipc_os_listener **out) {
+  pipc_os_listener *l = (pipc_os_listener *)calloc(1, sizeof(*l));
+  SECURITY_ATTRIBUTES *sa = pipc__win32_owner_only();
+  WCHAR oname[PIPC_WIN32_NAME_MAX];
+  int rc;
+  if (l == NULL) return PIPC_ENOMEM;
+  if (sa == NULL) {
+    free(l);
+    return PIPC_ESYS;
+  }
+  /* The name belongs to whoever created this kernel object; it goes away
+     with the listener's process, however that ends.  (Wine does not
+     enforce FILE_FLAG_FIRST_PIPE_INSTANCE; Windows does, against squatters
+     that do not use pipc.) */
+  pipc__win32_object_name(oname, name, L":listener");
+  l->owner = CreateMutexW(sa, FALSE, oname);
+  if (l->owner == NULL || GetLastError() == ERROR_ALREADY_EXISTS) {
+    DWORD e = l->owner ? ERROR_ALREADY_EXISTS : GetLastError();
+    if (l->owner) CloseHandle(l->owner);
+    free(l);
+    return e == ERROR_ALREADY_EXISTS ? pipc__os_fail(PIPC_EEXIST, (int)e)
+                                     : pipc__win32_fail(e);
+  }
+  pipe_path(l->path, name);
+  l->ov.hEvent = CreateEventW(NULL, TRUE, FALSE, NULL);
+  if (l->ov.hEvent == NULL) {
+    DWORD e = GetLastError();
+    CloseHandle(l->owner);
+    free(l);
+    return pipc__win32_fail(e);
+  }
+  l->next = new_instance(l->path, 1);
+  if (l->next == INVALID_HANDLE_VALUE) {
+    DWORD e = GetLastError();
+    CloseHandle(l->ov.hEvent);
+    CloseHandle(l->owner);
+    free(l);
+    /* FIRST_PIPE_INSTANCE refused: somebody serves this name already */
+    return e == ERROR_ACCESS_DENIED || e == ERROR_PIPE_BUSY
+               ? pipc__os_fail(PIPC_EEXIST, (int)e) : pipc__win32_fail(e);
+  }
+  if ((rc = listen_next(l)) != PIPC_OK) {
+    pipc_os_listener_close(l);
+    return rc;
+  }
+  *out = l;
+  return PIPC_OK;
+}
+
+int pipc_os_listener_accept(pipc_os_listener *l, pipc_os_pipe **out, int64_t deadline) {
+  HANDLE got, fresh;
+  DWORD n;
+  int rc;
+  for (;;) {
+    if (!l->connecting && (rc = listen_next(l)) != PIPC_OK) return rc;
+    if (WaitForSingleObject(l->ov.hEvent, pipc__win32_wait_ms(deadline)) == WAIT_TIMEOUT)
+      return PIPC_ETIMEDOUT; /* the instance keeps waiting */
+    l->connecting = 0;
+    if (!l->connected && !GetOverlappedResult(l->next, &l->ov, &n, FALSE) &&
+        GetLastError() != ERROR_PIPE_CONNECTED) {
+      /* the client left before we saw it: recycle the instance */
+      DisconnectNamedPipe(l->next);
+      continue;
+    }
+    break;
+  }
+  /* Put a fresh instance up before handing this one out: a listening
+     instance is always there for the next client. */
+  fresh = new_instance(l->path, 0);
+  if (fresh == INVALID_HANDLE_VALUE) {
+    DWORD e = GetLastError();
+    DisconnectNamedPipe(l->next);
+    return pipc__win32_fail(e);
+  }
+  got = l->next;
+  l->next = fresh;
+  if ((rc = listen_next(l)) != PIPC_OK) {
+    CloseHandle(got);
+    return rc;
+  }
+  return new_pipe(got, out);
+}
+
+void pipc_os_listener_close(pipc_os_listener *l) {
+  if (l == NULL) return;
+  if (l->next && l->next != INVALID_HANDLE_VALUE) {
+    DWORD n;
+    if (l->connecting && !l->connected) {
+      CancelIoEx(l->next, &l->ov);
+      GetOverlappedResult(l->next, &l->ov, &n, TRUE);
+    }
+    CloseHandle(l->next);
+  }
+  if (l->owner) CloseHandle(l->owner);
+  CloseHandle(l->ov.hEvent);
+  free(l);
+}
+
+int pipc_os_pipe_connect(const char *name, pipc_os_pipe **out, int64_t deadline) {
+  WCHAR path[PIPC_WIN32_NAME_MAX + 16];
+  int nap = 1;
+  pipe_path(path, name);
+  for (;;) {
+    HANDLE h = open_client(path);
+    DWORD e, ms;
+    if (h != INVALID_HANDLE_VALUE) return new_pipe(h, out);
+    e = GetLastError();
+    ms = pipc__win32_wait_ms(deadline);
+    if (e == ERROR_PIPE_BUSY) { /* every instance taken: wait for one */
+      if (ms == 0) return pipc__os_fail(PIPC_ETIMEDOUT, (int)e);
+      WaitNamedPipeW(path, ms == INFINITE ? NMPWAIT_WAIT_FOREVER : ms);
+      continue;
+    }
+    if (e != ERROR_FILE_NOT_FOUND) return pipc__win32_fail(e);
+    if (ms == 0) return pipc__os_fail(PIPC_ENOENT, (int)e); /* no listener */
+    Sleep(ms != INFINITE && ms < (DWORD)nap ? ms : (DWORD)nap);
+    if (nap < 20) nap *= 2;
+  }
+}
+
+/* ---------------------------------------------------------------- handing over */
+
+int pipc_os_pipe_export(pipc_os_pipe *p, char *token, size_t cap) {
+  if ((size_t)snprintf(token, cap, "pipc-handle:%llu",
+                       (unsigned long long)(uintptr_t)p->h) >= cap)
+    return PIPC_EOVERFLOW;
+  if (!SetHandleInformation(p->h, HANDLE_FLAG_INHERIT, HANDLE_FLAG_INHERIT))
+    return pipc__win32_fail(GetLastError());
+  return PIPC_OK;
+}
+
+int pipc_os_pipe_import(const char *token, pipc_os_pipe **out) {
+  unsigned long long v;
+  char *end;
+  HANDLE h;
+  if (strncmp(token, "pipc-handle:", 12) != 0) return PIPC_EINVAL;
+  v = strtoull(token + 12, &end, 10);
+  if (*end != '\0' || end == token + 12) return PIPC_EINVAL;
+  h = (HANDLE)(uintptr_t)v;
+  if (GetFileType(h) != FILE_TYPE_PIPE) return PIPC_EINVAL;
+  SetHandleInformation(h, HANDLE_FLAG_INHERIT, 0);
+  return new_pipe(h, out);
+}
+
+void pipc_os_pipe_close(pipc_os_pipe *p) {
+  DWORD n;
+  if (p == NULL) return;
+  /* Deliver what send accepted, while the peer is there to take it. */
+  tx_reap(p, 1, -1);
+  if (p->reading) {
+    CancelIoEx(p->h, &p->rov);
+    GetOverlappedResult(p->h, &p->rov, &n, TRUE);
+  }
+  CloseHandle(p->h);
+  CloseHandle(p->rov.hEvent);
+  free(p->rb);
+  free(p);
+}

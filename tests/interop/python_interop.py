@@ -1,0 +1,68 @@
+#!/usr/bin/env python3
+"""pipc pipes against Python's multiprocessing.connection (no authkey).
+
+usage: python_interop.py PIPC_PEER
+
+1. pipc listens, Python's Client connects: 0 B, 1 KiB, 1 MiB echoed; Python
+   closes, pipc sees the end of stream (pipc-peer exits 0).
+2. Python's Listener listens at the path pipc gives for a name, pipc's client
+   connects: the same messages both ways; pipc closes, Python gets EOFError.
+Prints "N passed, M failed" and exits non-zero on any failure.
+"""
+import os
+import subprocess
+import sys
+from multiprocessing.connection import Client, Listener
+
+peer = sys.argv[1]
+passed = failed = 0
+
+
+def check(what, ok):
+    global passed, failed
+    if ok:
+        passed += 1
+        print(f"  ok   {what}")
+    else:
+        failed += 1
+        print(f"  FAIL {what}")
+
+
+def path_of(name):
+    return subprocess.check_output([peer, "path", name], text=True).strip()
+
+
+# 1. Python client -> pipc listener
+name = f"pyi-{os.getpid()}-a"
+srv = subprocess.Popen([peer, "serve", name], stdout=subprocess.PIPE, text=True)
+check("pipc listener is ready", srv.stdout.readline().strip() == "ready")
+conn = Client(path_of(name))
+for size in (0, 1024, 1 << 20):
+    data = os.urandom(size)
+    conn.send_bytes(data)
+    check(f"python -> pipc -> python, {size} bytes", conn.recv_bytes() == data)
+conn.close()
+check("pipc saw Python close (end of stream)", srv.wait(30) == 0)
+
+# 2. pipc client -> Python listener
+name = f"pyi-{os.getpid()}-b"
+listener = Listener(path_of(name))
+cli = subprocess.Popen([peer, "client", name])
+conn = listener.accept()
+for size in (0, 1024, 1 << 20):
+    msg = conn.recv_bytes()
+    check(f"pipc -> python, {size} bytes", len(msg) == size
+          and all(b == (i * 7 + (0, 1024, 1 << 20).index(size)) & 0xFF
+                  for i, b in enumerate(msg[:4096])))
+    conn.send_bytes(msg)
+try:
+    conn.recv_bytes()
+    check("Python gets EOFError when pipc closes", False)
+except EOFError:
+    check("Python gets EOFError when pipc closes", True)
+conn.close()
+listener.close()
+check("pipc client finished", cli.wait(30) == 0)
+
+print(f"{passed} passed, {failed} failed")
+sys.exit(1 if failed else 0)

@@ -1,0 +1,488 @@
+/* test_pipe.c - duplex message pipes: anonymous pairs, named listeners,
+   ends handed to children, closed and killed peers. */
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "harness.h"
+
+#ifndef _WIN32
+#include <unistd.h>
+#endif
+
+static void fill_pattern(unsigned char *b, size_t n, uint32_t seed) {
+  size_t i;
+  for (i = 0; i < n; i++) b[i] = (unsigned char)((i * 131u + seed) >> 3);
+}
+
+static int check_pattern(const unsigned char *b, size_t n, uint32_t seed) {
+  size_t i;
+  for (i = 0; i < n; i++)
+    if (b[i] != (unsigned char)((i * 131u + seed) >> 3)) return 0;
+  return 1;
+}
+
+/* Receive a message of any size into *buf (grown as needed). */
+static int recv_any(pipc_pipe *p, unsigned char **buf, size_t *cap, size_t *len,
+                    int timeout_ms) {
+  int rc = pipc_pipe_recv(p, *buf, *cap, len, timeout_ms);
+  if (rc == PIPC_EMSGSIZE) {
+    unsigned char *n = (unsigned char *)realloc(*buf, *len);
+    if (n == NULL) return PIPC_ENOMEM;
+    *buf = n;
+    *cap = *len;
+    rc = pipc_pipe_recv(p, *buf, *cap, len, timeout_ms);
+  }
+  return rc;
+}
+
+/* Export end `e` to a child running `role` (with up to two more args), then
+   close it here: the child owns it now. */
+static pipc_process *spawn_with_end(const char *role, pipc_pipe *e, const char *a1,
+                                    const char *a2) {
+  char token[64];
+  pipc_process *p;
+  T_RC(pipc_pipe_export(e, token, sizeof token), PIPC_OK);
+  p = t_spawn(role, token, a1, a2, NULL);
+  pipc_pipe_close(e);
+  return p;
+}
+
+void test_pipe_pair_round_trip(void) {
+  pipc_pipe *a = NULL, *b = NULL;
+  char buf[32];
+  size_t len = 0;
+  T_RC(pipc_pipe_pair(&a, &b), PIPC_OK);
+  CU_ASSERT_FATAL(a && b);
+  T_RC(pipc_pipe_send(a, "hello", 5, 1000), PIPC_OK);
+  T_RC(pipc_pipe_send(a, "", 0, 1000), PIPC_OK);
+  T_RC(pipc_pipe_send(b, "back", 4, 1000), PIPC_OK);
+  T_RC(pipc_pipe_recv(b, buf, sizeof buf, &len, 5000), PIPC_OK);
+  CU_ASSERT(len == 5 && memcmp(buf, "hello", 5) == 0);
+  T_RC(pipc_pipe_recv(b, buf, sizeof buf, &len, 5000), PIPC_OK);
+  CU_ASSERT_EQUAL(len, 0); /* an empty message is a message */
+  T_RC(pipc_pipe_recv(a, buf, sizeof buf, &len, 5000), PIPC_OK);
+  CU_ASSERT(len == 4 && memcmp(buf, "back", 4) == 0);
+  T_RC(pipc_pipe_recv(b, buf, sizeof buf, &len, 0), PIPC_EAGAIN);
+  pipc_pipe_close(a);
+  pipc_pipe_close(b);
+}
+
+/* argv: pipe_echo TOKEN -> sends every message back until end of stream */
+int role_pipe_echo(int argc, char **argv) {
+  pipc_pipe *p = NULL;
+  unsigned char *buf = NULL;
+  size_t cap = 0, len;
+  int rc;
+  if (argc < 2 || pipc_pipe_import(argv[1], &p) != PIPC_OK) return 10;
+  while ((rc = recv_any(p, &buf, &cap, &len, 60000)) == PIPC_OK)
+    if (pipc_pipe_send(p, buf, len, 60000) != PIPC_OK) return 11;
+  free(buf);
+  pipc_pipe_close(p);
+  return rc == PIPC_ECLOSED ? 0 : 20 - rc;
+}
+
+void test_pipe_echo_sizes_both_ways(void) {
+  static const size_t sizes[] = {0, 1, 4096, 65536, 16u << 20};
+  pipc_pipe *a = NULL, *b = NULL;
+  pipc_process *child;
+  unsigned char *out, *in = NULL;
+  size_t i, cap = 0, len;
+  T_RC(pipc_pipe_pair(&a, &b), PIPC_OK);
+  CU_ASSERT_FATAL(a && b);
+  child = spawn_with_end("pipe_echo", b, NULL, NULL);
+  out = (unsigned char *)malloc(16u << 20);
+  CU_ASSERT_FATAL(out != NULL);
+  for (i = 0; i < sizeof sizes / sizeof sizes[0]; i++) {
+    fill_pattern(out, sizes[i], (uint32_t)i);
+    T_RC(pipc_pipe_send(a, out, sizes[i], 60000), PIPC_OK);
+    T_RC(recv_any(a, &in, &cap, &len, 60000), PIPC_OK);
+    CU_ASSERT_EQUAL(len, sizes[i]);
+    CU_ASSERT(len == sizes[i] && check_pattern(in, len, (uint32_t)i));
+  }
+  pipc_pipe_close(a); /* end of stream: the child ends */
+  CU_ASSERT_EQUAL(t_join(child, 60000), 0);
+  free(out);
+  free(in);
+}
+
+void test_pipe_small_buffer_keeps_message(void) {
+  pipc_pipe *a = NULL, *b = NULL;
+  unsigned char msg[100], buf[100];
+  size_t len = 0;
+  T_RC(pipc_pipe_pair(&a, &b), PIPC_OK);
+  CU_ASSERT_FATAL(a && b);
+  fill_pattern(msg, sizeof msg, 5);
+  T_RC(pipc_pipe_send(a, msg, sizeof msg, 1000), PIPC_OK);
+  T_RC(pipc_pipe_send(a, "z", 1, 1000), PIPC_OK);
+  T_RC(pipc_pipe_recv(b, buf, 10, &len, 5000), PIPC_EMSGSIZE);
+  CU_ASSERT_EQUAL(len, 100);
+  T_RC(pipc_pipe_recv(b, NULL, 0, &len, 5000), PIPC_EMSGSIZE);
+  CU_ASSERT_EQUAL(len, 100);
+  T_RC(pipc_pipe_recv(b, buf, sizeof buf, &len, 5000), PIPC_OK);
+  CU_ASSERT(len == 100 && check_pattern(buf, 100, 5));
+  T_RC(pipc_pipe_recv(b, buf, sizeof buf, &len, 5000), PIPC_OK);
+  CU_ASSERT(len == 1 && buf[0] == 'z');
+  pipc_pipe_close(a);
+  pipc_pipe_close(b);
+}
+
+void test_pipe_poll(void) {
+  pipc_pipe *a = NULL, *b = NULL;
+  char buf[8];
+  size_t len;
+  int64_t t0;
+  T_RC(pipc_pipe_pair(&a, &b), PIPC_OK);
+  CU_ASSERT_FATAL(a && b);
+  CU_ASSERT_EQUAL(pipc_pipe_poll(b, 0), 0);
+  t0 = t_now_ms();
+  CU_ASSERT_EQUAL(pipc_pipe_poll(b, 100), 0);
+  CU_ASSERT(t_now_ms() - t0 >= 100);
+  T_RC(pipc_pipe_send(a, "p", 1, 1000), PIPC_OK);
+  CU_ASSERT_EQUAL(pipc_pipe_poll(b, 5000), 1);
+  CU_ASSERT_EQUAL(pipc_pipe_poll(b, 0), 1); /* still there: poll takes nothing */
+  T_RC(pipc_pipe_recv(b, buf, sizeof buf, &len, 0), PIPC_OK);
+  CU_ASSERT_EQUAL(pipc_pipe_poll(b, 0), 0);
+  pipc_pipe_close(a);
+  CU_ASSERT_EQUAL(pipc_pipe_poll(b, 5000), 1); /* end of stream is readable */
+  T_RC(pipc_pipe_recv(b, buf, sizeof buf, &len, 0), PIPC_ECLOSED);
+  pipc_pipe_close(b);
+}
+
+void test_pipe_peer_closes_after_sending(void) {
+  pipc_pipe *a = NULL, *b = NULL;
+  char buf[8];
+  size_t len;
+  int i;
+  T_RC(pipc_pipe_pair(&a, &b), PIPC_OK);
+  CU_ASSERT_FATAL(a && b);
+  for (i = 0; i < 3; i++) T_RC(pipc_pipe_send(a, &i, sizeof i, 1000), PIPC_OK);
+  pipc_pipe_close(a);
+  for (i = 0; i < 3; i++) {
+    int v = -1;
+    T_RC(pipc_pipe_recv(b, &v, sizeof v, &len, 5000), PIPC_OK);
+    CU_ASSERT_EQUAL(v, i); /* what was sent before close arrives */
+  }
+  T_RC(pipc_pipe_recv(b, buf, sizeof buf, &len, 5000), PIPC_ECLOSED);
+  T_RC(pipc_pipe_recv(b, buf, sizeof buf, &len, 5000), PIPC_ECLOSED);
+  T_RC(pipc_pipe_send(b, "x", 1, 1000), PIPC_ECLOSED); /* and no SIGPIPE */
+  pipc_pipe_close(b);
+}
+
+/* argv: pipe_hold TOKEN -> holds the end until killed */
+int role_pipe_hold(int argc, char **argv) {
+  pipc_pipe *p = NULL;
+  if (argc < 2 || pipc_pipe_import(argv[1], &p) != PIPC_OK) return 10;
+  pipc_pipe_send(p, "up", 2, 10000);
+  pipc_sleep_ms(60000);
+  return 11;
+}
+
+void test_pipe_peer_killed(void) {
+  pipc_pipe *a = NULL, *b = NULL;
+  pipc_process *child;
+  char buf[8];
+  size_t len;
+  int i, rc = PIPC_OK;
+  T_RC(pipc_pipe_pair(&a, &b), PIPC_OK);
+  CU_ASSERT_FATAL(a && b);
+  child = spawn_with_end("pipe_hold", b, NULL, NULL);
+  T_RC(pipc_pipe_recv(a, buf, sizeof buf, &len, 30000), PIPC_OK);
+  pipc_process_kill(child);
+  CU_ASSERT_EQUAL(t_join(child, 30000), -9);
+  T_RC(pipc_pipe_recv(a, buf, sizeof buf, &len, 5000), PIPC_ECLOSED);
+  for (i = 0; i < 3 && rc == PIPC_OK; i++) rc = pipc_pipe_send(a, "x", 1, 1000);
+  T_RC(rc, PIPC_ECLOSED);
+  pipc_pipe_close(a);
+}
+
+/* argv: pipe_bulk TOKEN -> sends 8 MiB in 64 KiB messages, then receives
+   8 MiB; exit 0 if everything arrived intact. */
+#define BULK_MSG 65536
+#define BULK_COUNT 128
+int role_pipe_bulk(int argc, char **argv) {
+  pipc_pipe *p = NULL;
+  unsigned char *buf = (unsigned char *)malloc(BULK_MSG);
+  size_t len;
+  int i;
+  if (argc < 2 || buf == NULL || pipc_pipe_import(argv[1], &p) != PIPC_OK) return 10;
+  for (i = 0; i < BULK_COUNT; i++) {
+    fill_pattern(buf, BULK_MSG, (uint32_t)i);
+    if (pipc_pipe_send(p, buf, BULK_MSG, 60000) != PIPC_OK) return 11;
+  }
+  for (i = 0; i < BULK_COUNT; i++)
+    if (pipc_pipe_recv(p, buf, BULK_MSG, &len, 60000) != PIPC_OK || len != BULK_MSG ||
+        !check_pattern(buf, BULK_MSG, 1000u + (uint32_t)i))
+      return 12;
+  pipc_pipe_close(p);
+  free(buf);
+  return 0;
+}
+
+void test_pipe_both_send_8mib_first(void) {
+  pipc_pipe *a = NULL, *b = NULL;
+  pipc_process *child;
+  unsigned char *buf = (unsigned char *)malloc(BULK_MSG);
+  size_t len;
+  int i, bad = 0;
+  T_RC(pipc_pipe_pair(&a, &b), PIPC_OK);
+  CU_ASSERT_FATAL(a && b && buf);
+  child = spawn_with_end("pipe_bulk", b, NULL, NULL);
+  for (i = 0; i < BULK_COUNT; i++) { /* both ends write before reading */
+    fill_pattern(buf, BULK_MSG, 1000u + (uint32_t)i);
+    T_RC(pipc_pipe_send(a, buf, BULK_MSG, 60000), PIPC_OK);
+  }
+  for (i = 0; i < BULK_COUNT; i++) {
+    T_RC(pipc_pipe_recv(a, buf, BULK_MSG, &len, 60000), PIPC_OK);
+    bad += len != BULK_MSG || !check_pattern(buf, BULK_MSG, (uint32_t)i);
+  }
+  CU_ASSERT_EQUAL(bad, 0);
+  pipc_pipe_close(a);
+  CU_ASSERT_EQUAL(t_join(child, 60000), 0);
+  free(buf);
+}
+
+void test_pipe_listener_twice_is_eexist(void) {
+  char name[80], path[256];
+  pipc_listener *l = NULL, *l2 = (pipc_listener *)1;
+  t_name(name, sizeof name, "lis");
+  T_RC(pipc_listener_create(name, &l), PIPC_OK);
+  CU_ASSERT_FATAL(l != NULL);
+  CU_ASSERT_STRING_EQUAL(pipc_listener_name(l), name);
+  T_RC(pipc_listener_create(name, &l2), PIPC_EEXIST);
+  CU_ASSERT_PTR_NULL(l2);
+  T_RC(pipc_pipe_path(name, path, sizeof path), PIPC_OK);
+  CU_ASSERT(strstr(path, name) != NULL);
+  T_RC(pipc_listener_close(l), PIPC_OK);
+  T_RC(pipc_listener_create(name, &l2), PIPC_OK); /* free again after close */
+  pipc_listener_close(l2);
+}
+
+/* argv: pipe_serve_later NAME DELAY_MS -> listens after a delay, accepts one
+   client and echoes one message */
+int role_pipe_serve_later(int argc, char **argv) {
+  pipc_listener *l = NULL;
+  pipc_pipe *p = NULL;
+  char buf[64];
+  size_t len;
+  if (argc < 3) return 10;
+  pipc_sleep_ms(atoi(argv[2]));
+  if (pipc_listener_create(argv[1], &l) != PIPC_OK) return 11;
+  if (pipc_listener_accept(l, &p, 30000) != PIPC_OK) return 12;
+  if (pipc_pipe_recv(p, buf, sizeof buf, &len, 30000) != PIPC_OK) return 13;
+  if (pipc_pipe_send(p, buf, len, 30000) != PIPC_OK) return 14;
+  pipc_pipe_recv(p, buf, sizeof buf, &len, 30000); /* until the client closes */
+  pipc_pipe_close(p);
+  pipc_listener_close(l);
+  return 0;
+}
+
+void test_pipe_connect_waits_for_listener(void) {
+  char name[80], missing[80], buf[64];
+  pipc_pipe *c = (pipc_pipe *)1;
+  pipc_process *server;
+  size_t len;
+  int64_t t0;
+  t_name(missing, sizeof missing, "nolis");
+  t0 = t_now_ms();
+  T_RC(pipc_pipe_connect(missing, &c, 0), PIPC_ENOENT); /* at once */
+  CU_ASSERT_PTR_NULL(c);
+  T_RC(pipc_pipe_connect(missing, &c, 200), PIPC_ENOENT);
+  CU_ASSERT(t_now_ms() - t0 >= 200);
+  t_name(name, sizeof name, "later");
+  server = t_spawn("pipe_serve_later", name, "300", NULL);
+  T_RC(pipc_pipe_connect(name, &c, 30000), PIPC_OK);
+  CU_ASSERT_FATAL(c != NULL);
+  T_RC(pipc_pipe_send(c, "ping", 4, 5000), PIPC_OK);
+  T_RC(pipc_pipe_recv(c, buf, sizeof buf, &len, 30000), PIPC_OK);
+  CU_ASSERT(len == 4 && memcmp(buf, "ping", 4) == 0);
+  pipc_pipe_close(c);
+  CU_ASSERT_EQUAL(t_join(server, 30000), 0);
+}
+
+/* argv: pipe_client NAME I -> connects, sends I, expects 2*I back */
+int role_pipe_client(int argc, char **argv) {
+  pipc_pipe *p = NULL;
+  int v, r = -1;
+  size_t len;
+  if (argc < 3 || pipc_pipe_connect(argv[1], &p, 60000) != PIPC_OK) return 10;
+  v = atoi(argv[2]);
+  if (pipc_pipe_send(p, &v, sizeof v, 30000) != PIPC_OK) return 11;
+  if (pipc_pipe_recv(p, &r, sizeof r, &len, 60000) != PIPC_OK) return 12;
+  pipc_pipe_close(p);
+  return r == 2 * v ? 0 : 13;
+}
+
+void test_pipe_many_clients_at_once(void) {
+  enum { N = 32 };
+  char name[80], num[N][8];
+  pipc_listener *l = NULL;
+  pipc_process *kids[N];
+  int i, served = 0;
+  t_name(name, sizeof name, "many");
+  T_RC(pipc_listener_create(name, &l), PIPC_OK);
+  CU_ASSERT_FATAL(l != NULL);
+  for (i = 0; i < N; i++) {
+    snprintf(num[i], sizeof num[i], "%d", i + 1);
+    kids[i] = t_spawn("pipe_client", name, num[i], NULL);
+  }
+  for (i = 0; i < N; i++) {
+    pipc_pipe *p = NULL;
+    int v = 0;
+    size_t len;
+    if (pipc_listener_accept(l, &p, 60000) != PIPC_OK) break;
+    if (pipc_pipe_recv(p, &v, sizeof v, &len, 30000) == PIPC_OK) {
+      v *= 2;
+      if (pipc_pipe_send(p, &v, sizeof v, 30000) == PIPC_OK) served++;
+    }
+    pipc_pipe_close(p);
+  }
+  CU_ASSERT_EQUAL(served, N);
+  for (i = 0; i < N; i++) {
+    int code = t_join(kids[i], 60000);
+    if (code != 0) fprintf(stderr, "\n  client %d exited %d", i + 1, code);
+    CU_ASSERT_EQUAL(code, 0);
+  }
+  pipc_listener_close(l);
+}
+
+/* Seed 001: the parent sends 0..9 and closes; the child reads until EOF.
+   argv: pipe_reader TOKEN -> exit 0 if it read exactly 0..9, then EOF */
+int role_pipe_reader(int argc, char **argv) {
+  pipc_pipe *p = NULL;
+  int v, want = 0, rc;
+  size_t len;
+  if (argc < 2 || pipc_pipe_import(argv[1], &p) != PIPC_OK) return 10;
+  while ((rc = pipc_pipe_recv(p, &v, sizeof v, &len, 30000)) == PIPC_OK)
+    if (len != sizeof v || v != want++) return 11;
+  pipc_pipe_close(p);
+  return rc == PIPC_ECLOSED && want == 10 ? 0 : 12;
+}
+
+void test_pipe_export_to_child_seed001(void) {
+  pipc_pipe *a = NULL, *b = NULL;
+  pipc_process *child;
+  int i;
+  T_RC(pipc_pipe_pair(&a, &b), PIPC_OK);
+  CU_ASSERT_FATAL(a && b);
+  child = spawn_with_end("pipe_reader", b, NULL, NULL);
+  for (i = 0; i < 10; i++) T_RC(pipc_pipe_send(a, &i, sizeof i, 5000), PIPC_OK);
+  pipc_pipe_close(a);
+  CU_ASSERT_EQUAL(t_join(child, 60000), 0);
+}
+
+/* argv: pipe_big_then_die TOKEN READY -> sends one 8 MiB message, says so,
+   waits to be killed */
+int role_pipe_big_then_die(int argc, char **argv) {
+  pipc_pipe *p = NULL;
+  pipc_sem *ready = NULL;
+  unsigned char *buf = (unsigned char *)malloc(8u << 20);
+  if (argc < 3 || !buf || pipc_pipe_import(argv[1], &p) || pipc_sem_open(argv[2], &ready))
+    return 10;
+  fill_pattern(buf, 8u << 20, 77);
+  pipc_pipe_send(p, buf, 8u << 20, 30000);
+  pipc_sem_post(ready);
+  pipc_sleep_ms(60000);
+  return 11;
+}
+
+/* A writer killed in the middle of a message: the reader never gets a
+   short message as if it were whole - it gets the whole message, or an
+   error that says the stream ended inside one (PIPC_ECORRUPT), distinct
+   from a clean end (PIPC_ECLOSED). */
+void test_pipe_killed_writer_never_yields_partial(void) {
+  char rname[80];
+  pipc_pipe *a = NULL, *b = NULL;
+  pipc_sem *ready = NULL;
+  pipc_process *child;
+  unsigned char *buf = (unsigned char *)malloc(8u << 20);
+  size_t len = 0;
+  int rc, reads = 0;
+  t_name(rname, sizeof rname, "bigready");
+  T_RC(pipc_sem_create(rname, 0, 0, &ready), PIPC_OK);
+  T_RC(pipc_pipe_pair(&a, &b), PIPC_OK);
+  CU_ASSERT_FATAL(a && b && ready && buf);
+  child = spawn_with_end("pipe_big_then_die", b, rname, NULL);
+  T_RC(pipc_sem_wait(ready, 30000), PIPC_OK);
+  /* read a little, then kill it while most of the message is unsent */
+  rc = pipc_pipe_recv(a, buf, 8u << 20, &len, 1);
+  pipc_process_kill(child);
+  CU_ASSERT_EQUAL(t_join(child, 30000), -9);
+  while (rc == PIPC_ETIMEDOUT && reads++ < 100)
+    rc = pipc_pipe_recv(a, buf, 8u << 20, &len, 5000);
+  if (rc == PIPC_OK) {
+    CU_ASSERT(len == (8u << 20) && check_pattern(buf, len, 77));
+    rc = pipc_pipe_recv(a, buf, 8u << 20, &len, 5000);
+    T_RC(rc, PIPC_ECLOSED);
+  } else {
+    T_RC(rc, PIPC_ECORRUPT);
+  }
+  pipc_pipe_close(a);
+  pipc_sem_unlink(rname);
+  pipc_sem_close(ready);
+  free(buf);
+#ifndef _WIN32
+  {
+    /* POSIX: a frame header promising 100 bytes, 10 bytes, then close. */
+    pipc_pipe *x = NULL, *y = NULL;
+    char token[64];
+    unsigned char raw[14] = {0, 0, 0, 100, 1, 2, 3, 4, 5, 6, 7, 8, 9, 10};
+    unsigned char in[128];
+    T_RC(pipc_pipe_pair(&x, &y), PIPC_OK);
+    CU_ASSERT_FATAL(x && y);
+    T_RC(pipc_pipe_export(x, token, sizeof token), PIPC_OK);
+    CU_ASSERT_EQUAL(write(atoi(token + 8), raw, sizeof raw), (long)sizeof raw);
+    pipc_pipe_close(x);
+    T_RC(pipc_pipe_recv(y, in, sizeof in, &len, 5000), PIPC_ECORRUPT);
+    pipc_pipe_close(y);
+    /* and a malformed length (negative, not -1) is refused, not trusted */
+    T_RC(pipc_pipe_pair(&x, &y), PIPC_OK);
+    T_RC(pipc_pipe_export(x, token, sizeof token), PIPC_OK);
+    raw[0] = 0x80;
+    CU_ASSERT_EQUAL(write(atoi(token + 8), raw, 4), 4);
+    T_RC(pipc_pipe_recv(y, in, sizeof in, &len, 5000), PIPC_ECORRUPT);
+    pipc_pipe_close(x);
+    pipc_pipe_close(y);
+  }
+#endif
+}
+
+void test_pipe_bad_arguments(void) {
+  pipc_pipe *a = NULL, *b = NULL, *p = (pipc_pipe *)1;
+  pipc_listener *l = (pipc_listener *)1;
+  char buf[8], token[64];
+  size_t len;
+  T_RC(pipc_pipe_pair(NULL, &b), PIPC_EINVAL);
+  T_RC(pipc_pipe_pair(&a, NULL), PIPC_EINVAL);
+  T_RC(pipc_listener_create("bad name", &l), PIPC_EINVAL);
+  CU_ASSERT_PTR_NULL(l);
+  T_RC(pipc_listener_create(NULL, NULL), PIPC_EINVAL);
+  T_RC(pipc_listener_accept(NULL, &p, 0), PIPC_EINVAL);
+  T_RC(pipc_listener_close(NULL), PIPC_EINVAL);
+  CU_ASSERT_PTR_NULL(pipc_listener_name(NULL));
+  T_RC(pipc_pipe_connect("a/b", &p, 0), PIPC_EINVAL);
+  CU_ASSERT_PTR_NULL(p);
+  T_RC(pipc_pipe_connect("abc", NULL, 0), PIPC_EINVAL);
+  T_RC(pipc_pipe_send(NULL, "x", 1, 0), PIPC_EINVAL);
+  T_RC(pipc_pipe_recv(NULL, buf, sizeof buf, &len, 0), PIPC_EINVAL);
+  T_RC(pipc_pipe_poll(NULL, 0), PIPC_EINVAL);
+  T_RC(pipc_pipe_close(NULL), PIPC_EINVAL);
+  T_RC(pipc_pipe_import("garbage", &p), PIPC_EINVAL);
+  T_RC(pipc_pipe_import("pipc-fd:", &p), PIPC_EINVAL);
+  T_RC(pipc_pipe_import("pipc-handle:x", &p), PIPC_EINVAL);
+  T_RC(pipc_pipe_import(NULL, &p), PIPC_EINVAL);
+  T_RC(pipc_pipe_path("..", buf, sizeof buf), PIPC_EINVAL);
+  T_RC(pipc_pipe_path("abc", buf, 4), PIPC_EOVERFLOW);
+  T_RC(pipc_pipe_pair(&a, &b), PIPC_OK);
+  CU_ASSERT_FATAL(a && b);
+  T_RC(pipc_pipe_send(a, NULL, 1, 0), PIPC_EINVAL);
+  T_RC(pipc_pipe_send(a, "x", 1, -3), PIPC_EINVAL);
+  T_RC(pipc_pipe_recv(b, buf, sizeof buf, NULL, 0), PIPC_EINVAL);
+  T_RC(pipc_pipe_recv(b, NULL, 4, &len, 0), PIPC_EINVAL);
+  T_RC(pipc_pipe_recv(b, buf, sizeof buf, &len, -2), PIPC_EINVAL);
+  T_RC(pipc_pipe_poll(b, -9), PIPC_EINVAL);
+  T_RC(pipc_pipe_export(a, token, 4), PIPC_EOVERFLOW);
+  T_RC(pipc_pipe_export(a, NULL, 10), PIPC_EINVAL);
+  pipc_pipe_close(a);
+  pipc_pipe_close(b);
+}
