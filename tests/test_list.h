@@ -101,7 +101,6 @@
   PIPC_ROLE(lock_count)           \
   PIPC_ROLE(lock_hold)            \
   PIPC_ROLE(lock_wait)            \
-  PIPC_ROLE(queue_block)          \
   PIPC_ROLE(queue_putter)         \
   PIPC_ROLE(mpmc_producer)        \
   PIPC_ROLE(mpmc_consumer)        \

@@ -231,26 +231,6 @@ void test_queue_shutdown_drains_then_closed(void) {
   drop_queue(q);
 }
 
-/* argv: queue_block QUEUE put|get READY_SEM -> blocks FOREVER in one call;
-   exit 0 if that call returned PIPC_ECLOSED. */
-int role_queue_block(int argc, char **argv) {
-  pipc_queue *q = NULL;
-  pipc_sem *ready = NULL;
-  char buf[8];
-  size_t len;
-  int rc;
-  if (argc < 4 || pipc_queue_open(argv[1], &q) || pipc_sem_open(argv[3], &ready))
-    return 10;
-  pipc_sem_post(ready);
-  if (strcmp(argv[2], "put") == 0)
-    rc = pipc_queue_put(q, "x", 1, PIPC_FOREVER);
-  else
-    rc = pipc_queue_get(q, buf, sizeof buf, &len, PIPC_FOREVER);
-  pipc_queue_close(q);
-  pipc_sem_close(ready);
-  return rc == PIPC_ECLOSED ? 0 : 20 - rc;
-}
-
 void test_queue_shutdown_releases_blocked(void) {
   char full[80], empty[80], rname[80];
   pipc_queue *qf = make_queue(full, sizeof full, "sfull", 1, 8);
@@ -262,10 +242,10 @@ void test_queue_shutdown_releases_blocked(void) {
   T_RC(pipc_sem_create(rname, 0, 0, &ready), PIPC_OK);
   CU_ASSERT_FATAL(qf && qe && ready);
   T_RC(pipc_queue_put(qf, "x", 1, 0), PIPC_OK); /* now full */
-  p[0] = t_spawn("queue_block", full, "put", rname, NULL);
-  p[1] = t_spawn("queue_block", full, "put", rname, NULL);
-  p[2] = t_spawn("queue_block", empty, "get", rname, NULL);
-  p[3] = t_spawn("queue_block", empty, "get", rname, NULL);
+  p[0] = t_spawn("queue_one", full, "put", rname, "closed", NULL);
+  p[1] = t_spawn("queue_one", full, "put", rname, "closed", NULL);
+  p[2] = t_spawn("queue_one", empty, "get", rname, "closed", NULL);
+  p[3] = t_spawn("queue_one", empty, "get", rname, "closed", NULL);
   for (i = 0; i < 4; i++) T_RC(pipc_sem_wait(ready, 30000), PIPC_OK);
   pipc_sleep_ms(100); /* let them block; the test holds either way */
   T_RC(pipc_queue_shutdown(qf), PIPC_OK);
@@ -695,23 +675,26 @@ int role_queue_hold(int argc, char **argv) {
   return 12;
 }
 
-/* argv: queue_one QUEUE put|get READY -> one put or get, FOREVER; exit 0 ok */
+/* argv: queue_one QUEUE put|get READY [closed] -> posts READY, then one put
+   or get that may block FOREVER; exit 0 if it returned PIPC_OK (or
+   PIPC_ECLOSED, given "closed") */
 int role_queue_one(int argc, char **argv) {
   pipc_queue *q = NULL;
   pipc_sem *ready = NULL;
   char buf[8];
   size_t len;
-  int rc;
+  int rc, want;
   if (argc < 4 || pipc_queue_open(argv[1], &q) || pipc_sem_open(argv[3], &ready))
     return 10;
+  want = argc > 4 && strcmp(argv[4], "closed") == 0 ? PIPC_ECLOSED : PIPC_OK;
   pipc_sem_post(ready);
   if (strcmp(argv[2], "put") == 0)
-    rc = pipc_queue_put(q, "w", 1, 60000);
+    rc = pipc_queue_put(q, "w", 1, PIPC_FOREVER);
   else
-    rc = pipc_queue_get(q, buf, sizeof buf, &len, 60000);
+    rc = pipc_queue_get(q, buf, sizeof buf, &len, PIPC_FOREVER);
   pipc_queue_close(q);
   pipc_sem_close(ready);
-  return rc == PIPC_OK ? 0 : 20 - rc;
+  return rc == want ? 0 : 20 - rc;
 }
 
 static void holder_killed(const char *side) {

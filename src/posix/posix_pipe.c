@@ -161,6 +161,21 @@ static int remaining_ms(int64_t deadline) {
   return left > INT_MAX ? INT_MAX : (int)left;
 }
 
+/* Wait for `events` on fd by the deadline: PIPC_OK with *revents set (0 if
+   a signal cut the wait short: look again), PIPC_ETIMEDOUT, or an error. */
+static int wait_fd(int fd, short events, int64_t deadline, short *revents) {
+  struct pollfd pfd;
+  int ms = remaining_ms(deadline), r;
+  pfd.fd = fd;
+  pfd.events = events;
+  pfd.revents = 0;
+  r = poll(&pfd, 1, ms); /* ms -1: no deadline */
+  if (r == 0) return PIPC_ETIMEDOUT;
+  if (r < 0 && errno != EINTR) return pipc__posix_fail(errno);
+  *revents = r < 0 ? 0 : pfd.revents;
+  return PIPC_OK;
+}
+
 /* ---------------------------------------------------------------- sending */
 
 /* Push buffered output into the socket without waiting.  PIPC_OK (possibly
@@ -216,13 +231,8 @@ int pipc_os_pipe_send(pipc_os_pipe *p, const void *msg, size_t len, int64_t dead
      still goes, alone). */
   while (p->tx_len > p->tx_off &&
          p->tx_len - p->tx_off + hlen + len > PIPC_PIPE_BUFFER) {
-    struct pollfd pfd;
-    int ms = remaining_ms(deadline), r;
-    if (ms == 0) return PIPC_ETIMEDOUT;
-    pfd.fd = p->fd;
-    pfd.events = POLLOUT;
-    r = poll(&pfd, 1, ms);
-    if (r < 0 && errno != EINTR) return pipc__posix_fail(errno);
+    short ev;
+    if ((rc = wait_fd(p->fd, POLLOUT, deadline, &ev)) != PIPC_OK) return rc;
     if ((rc = flush_some(p)) != PIPC_OK) return rc;
   }
   if (p->tx_len == p->tx_off) { /* nothing queued: straight into the socket */
@@ -260,22 +270,15 @@ int pipc_os_pipe_send(pipc_os_pipe *p, const void *msg, size_t len, int64_t dead
    PIPC_ETIMEDOUT, or an error. */
 static int wait_readable(pipc_os_pipe *p, int64_t deadline) {
   for (;;) {
-    struct pollfd pfd;
-    int ms = remaining_ms(deadline), r, rc;
-    pfd.fd = p->fd;
-    pfd.events = POLLIN | (p->tx_len > p->tx_off ? POLLOUT : 0);
-    r = poll(&pfd, 1, ms);
-    if (r < 0) {
-      if (errno == EINTR) continue;
-      return pipc__posix_fail(errno);
-    }
-    if (r == 0) return PIPC_ETIMEDOUT;
-    if (pfd.revents & POLLOUT) {
+    short ev;
+    int rc = wait_fd(p->fd, POLLIN | (p->tx_len > p->tx_off ? POLLOUT : 0), deadline, &ev);
+    if (rc != PIPC_OK) return rc;
+    if (ev & POLLOUT) {
       rc = flush_some(p);
       if (rc != PIPC_OK && rc != PIPC_ECLOSED) return rc;
       if (rc == PIPC_ECLOSED) p->tx_off = p->tx_len = 0; /* nobody to get it */
     }
-    if (pfd.revents & (POLLIN | POLLHUP | POLLERR)) return PIPC_OK;
+    if (ev & (POLLIN | POLLHUP | POLLERR)) return PIPC_OK;
   }
 }
 
@@ -498,14 +501,9 @@ int pipc_os_listener_accept(pipc_os_listener *l, pipc_os_pipe **out, int64_t dea
     }
     if (errno == EINTR || errno == ECONNABORTED) continue;
     if (errno == EAGAIN || errno == EWOULDBLOCK) {
-      struct pollfd pfd;
-      int ms = remaining_ms(deadline), r;
-      if (ms == 0) return PIPC_ETIMEDOUT;
-      pfd.fd = l->fd;
-      pfd.events = POLLIN;
-      r = poll(&pfd, 1, ms);
-      if (r < 0 && errno != EINTR) return pipc__posix_fail(errno);
-      if (r == 0) return PIPC_ETIMEDOUT;
+      short ev;
+      int rc = wait_fd(l->fd, POLLIN, deadline, &ev);
+      if (rc != PIPC_OK) return rc;
       continue;
     }
     return pipc__posix_fail(errno);
@@ -576,11 +574,9 @@ void pipc_os_pipe_close(pipc_os_pipe *p) {
   if (p == NULL) return;
   /* Deliver what was accepted for sending, while the peer is there. */
   while (p->tx_len > p->tx_off) {
-    struct pollfd pfd;
+    short ev;
     if (flush_some(p) != PIPC_OK || p->tx_len == p->tx_off) break;
-    pfd.fd = p->fd;
-    pfd.events = POLLOUT;
-    if (poll(&pfd, 1, -1) < 0 && errno != EINTR) break;
+    if (wait_fd(p->fd, POLLOUT, -1, &ev) != PIPC_OK) break;
   }
   close(p->fd);
   free(p->rb);
