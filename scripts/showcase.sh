@@ -1,10 +1,11 @@
 #!/usr/bin/env bash
-# Build pipc and run the C twins of the seed demos, each across processes.
+# Build pipc, run the C twins of the seed demos (each across processes), then
+# the benchmark table: pipc against its peers in one run.
 set -euo pipefail
 cd "$(dirname "$0")/.."
 scripts/deps.sh showcase
 cmake -S . -B build/showcase -G Ninja -DCMAKE_BUILD_TYPE=Release \
-  -DPIPC_BUILD_TESTS=OFF -DPIPC_BUILD_EXAMPLES=ON >/dev/null
+  -DPIPC_BUILD_TESTS=OFF -DPIPC_BUILD_EXAMPLES=ON -DPIPC_BUILD_BENCH=ON >/dev/null
 cmake --build build/showcase >/dev/null
 
 run() {
@@ -24,3 +25,6 @@ run seed004_queue "Queue: a child puts 'python' and ends; the parent gets it aft
 run seed004_pipe "Pipe: a child sends 'python' and ends; the parent receives it after join"
 echo
 echo "All demos passed."
+echo
+echo "---- benchmark: pipc against its peers, in one run (--quick; full: build/showcase/bench/pipc-bench)"
+build/showcase/bench/pipc-bench --quick

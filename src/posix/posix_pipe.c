@@ -199,17 +199,18 @@ static int flush_some(pipc_os_pipe *p) {
 static int tx_append(pipc_os_pipe *p, const unsigned char *a, size_t alen,
                      const unsigned char *b, size_t blen) {
   size_t need;
-  if (p->tx_off > 0 && p->tx_off == p->tx_len) p->tx_off = p->tx_len = 0;
+  if (p->tx_off == p->tx_len) p->tx_off = p->tx_len = 0;
   need = p->tx_len + alen + blen;
+  if (need > p->tx_cap && p->tx_off >= p->tx_len - p->tx_off) {
+    /* more sent than pending: slide the rest down (amortised O(1)) */
+    memmove(p->tx, p->tx + p->tx_off, p->tx_len - p->tx_off);
+    p->tx_len -= p->tx_off;
+    p->tx_off = 0;
+    need = p->tx_len + alen + blen;
+  }
   if (need > p->tx_cap) {
     size_t cap = p->tx_cap ? p->tx_cap : 65536;
     unsigned char *n;
-    if (p->tx_off > 0) { /* compact first */
-      memmove(p->tx, p->tx + p->tx_off, p->tx_len - p->tx_off);
-      p->tx_len -= p->tx_off;
-      p->tx_off = 0;
-      need = p->tx_len + alen + blen;
-    }
     while (cap < need) cap *= 2;
     n = (unsigned char *)realloc(p->tx, cap);
     if (n == NULL) return PIPC_ENOMEM;
@@ -231,7 +232,7 @@ int pipc_os_pipe_send(pipc_os_pipe *p, const void *msg, size_t len, int64_t dead
      still goes, alone). */
   while (p->tx_len > p->tx_off &&
          p->tx_len - p->tx_off + hlen + len > PIPC_PIPE_BUFFER) {
-    short ev;
+    short ev = 0;
     if ((rc = wait_fd(p->fd, POLLOUT, deadline, &ev)) != PIPC_OK) return rc;
     if ((rc = flush_some(p)) != PIPC_OK) return rc;
   }
@@ -270,7 +271,7 @@ int pipc_os_pipe_send(pipc_os_pipe *p, const void *msg, size_t len, int64_t dead
    PIPC_ETIMEDOUT, or an error. */
 static int wait_readable(pipc_os_pipe *p, int64_t deadline) {
   for (;;) {
-    short ev;
+    short ev = 0;
     int rc = wait_fd(p->fd, POLLIN | (p->tx_len > p->tx_off ? POLLOUT : 0), deadline, &ev);
     if (rc != PIPC_OK) return rc;
     if (ev & POLLOUT) {
@@ -501,7 +502,7 @@ int pipc_os_listener_accept(pipc_os_listener *l, pipc_os_pipe **out, int64_t dea
     }
     if (errno == EINTR || errno == ECONNABORTED) continue;
     if (errno == EAGAIN || errno == EWOULDBLOCK) {
-      short ev;
+      short ev = 0;
       int rc = wait_fd(l->fd, POLLIN, deadline, &ev);
       if (rc != PIPC_OK) return rc;
       continue;
@@ -574,7 +575,7 @@ void pipc_os_pipe_close(pipc_os_pipe *p) {
   if (p == NULL) return;
   /* Deliver what was accepted for sending, while the peer is there. */
   while (p->tx_len > p->tx_off) {
-    short ev;
+    short ev = 0;
     if (flush_some(p) != PIPC_OK || p->tx_len == p->tx_off) break;
     if (wait_fd(p->fd, POLLOUT, -1, &ev) != PIPC_OK) break;
   }

@@ -1,0 +1,564 @@
+/* pipc_bench.c - pipc against the IPC a C programmer would otherwise use,
+ * between two processes, in one run, printing ratios.
+ *
+ *   pipc-bench [--quick] [--json FILE]
+ *
+ * For each transport and message size: one-way throughput (a producer
+ * process sends N messages, this process receives and verifies every one)
+ * and the round-trip latency of 8-byte messages (median and p99).  Runs of
+ * the transports are interleaved (A B A B ...) and the median of the
+ * repetitions is reported; the "pipc/peer" columns are ratios measured in
+ * this one run, which is what survives a shared, noisy machine.
+ *
+ * Transports: pipc Queue, pipc Pipe, pipe(2) and AF_UNIX stream with the
+ * same 4-byte framing, POSIX message queues, and a reference: a
+ * single-producer single-consumer ring in shared memory that only spins
+ * (no system call, no crash safety) - the ceiling for shared memory.  The
+ * Queue and the ring hold 256 messages, or about 8 MiB of large ones.
+ */
+#define _GNU_SOURCE
+#include <errno.h>
+#include <fcntl.h>
+#include <mqueue.h>
+#include <stdint.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/mman.h>
+#include <sys/socket.h>
+#include <sys/stat.h>
+#include <sys/uio.h>
+#include <time.h>
+#include <unistd.h>
+
+#include "pipc.h"
+
+#if defined(__x86_64__) || defined(__i386__)
+#define relax() __builtin_ia32_pause()
+#else
+#define relax() ((void)0)
+#endif
+
+static double now_s(void) {
+  struct timespec ts;
+  clock_gettime(CLOCK_MONOTONIC, &ts);
+  return (double)ts.tv_sec + (double)ts.tv_nsec * 1e-9;
+}
+
+static void die(const char *what, int rc) {
+  fprintf(stderr, "pipc-bench: %s: %s\n", what, rc < 0 ? pipc_strerror(rc) : strerror(errno));
+  exit(2);
+}
+
+/* ------------------------------------------------------------ transports */
+
+/* One direction of a channel, as either end sees it. */
+typedef struct chan {
+  int kind;
+  pipc_queue *q;
+  pipc_pipe *p;
+  int rfd, wfd; /* pipe(2) / socket */
+  mqd_t mq;
+  struct ring *ring;
+} chan;
+
+enum { T_QUEUE, T_PIPE, T_PIPE2, T_UNIX, T_MQ, T_SPIN, T_COUNT };
+static const char *tname[T_COUNT] = {"pipc Queue", "pipc Pipe", "pipe(2) framed",
+                                     "AF_UNIX framed", "POSIX mq",
+                                     "spin SPSC ring (reference)"};
+static const char *tkey[T_COUNT] = {"queue", "pipe", "pipe2", "unix", "mq", "spin"};
+
+/* Ring capacity for a message size: 256 small messages, or about 8 MiB of
+   large ones - the same for the pipc Queue and the reference ring. */
+static size_t slots_for(size_t size) {
+  size_t n = (8u << 20) / (size ? size : 1);
+  return n > 256 ? 256 : n < 4 ? 4 : n;
+}
+
+/* The reference ring: one producer, one consumer, busy-waiting. */
+typedef struct ring {
+  volatile uint64_t head __attribute__((aligned(64)));
+  volatile uint64_t tail __attribute__((aligned(64)));
+  uint32_t len[256] __attribute__((aligned(64)));
+  unsigned char data[]; /* RING_SLOTS slots of `slot` bytes */
+} ring;
+static size_t ring_slot, RING_SLOTS;
+
+static size_t ring_bytes(size_t slot) { return sizeof(ring) + RING_SLOTS * slot; }
+
+static int full_read(int fd, void *b, size_t n) {
+  char *p = (char *)b;
+  while (n) {
+    ssize_t r = read(fd, p, n);
+    if (r <= 0) {
+      if (r < 0 && errno == EINTR) continue;
+      return -1;
+    }
+    p += r;
+    n -= (size_t)r;
+  }
+  return 0;
+}
+
+static int ch_send(chan *c, const void *buf, size_t len) {
+  switch (c->kind) {
+  case T_QUEUE: return pipc_queue_put(c->q, buf, len, PIPC_FOREVER);
+  case T_PIPE: return pipc_pipe_send(c->p, buf, len, PIPC_FOREVER);
+  case T_PIPE2:
+  case T_UNIX: {
+    unsigned char h[4] = {(unsigned char)(len >> 24), (unsigned char)(len >> 16),
+                          (unsigned char)(len >> 8), (unsigned char)len};
+    struct iovec iov[2] = {{h, 4}, {(void *)buf, len}};
+    size_t total = 4 + len, done = 0;
+    while (done < total) { /* writev, then finish any short write */
+      ssize_t w;
+      if (done == 0) {
+        w = writev(c->wfd, iov, 2);
+      } else if (done < 4) {
+        w = write(c->wfd, h + done, 4 - done);
+      } else {
+        w = write(c->wfd, (const char *)buf + (done - 4), total - done);
+      }
+      if (w < 0) {
+        if (errno == EINTR) continue;
+        return -1;
+      }
+      done += (size_t)w;
+    }
+    return 0;
+  }
+  case T_MQ: return mq_send(c->mq, (const char *)buf, len, 0);
+  case T_SPIN: {
+    ring *r = c->ring;
+    uint64_t t = r->tail;
+    while (t - __atomic_load_n(&r->head, __ATOMIC_ACQUIRE) >= RING_SLOTS)
+      relax();
+    r->len[t % RING_SLOTS] = (uint32_t)len;
+    memcpy(r->data + (t % RING_SLOTS) * ring_slot, buf, len);
+    __atomic_store_n(&r->tail, t + 1, __ATOMIC_RELEASE);
+    return 0;
+  }
+  }
+  return -1;
+}
+
+static int ch_recv(chan *c, void *buf, size_t cap, size_t *len) {
+  switch (c->kind) {
+  case T_QUEUE: return pipc_queue_get(c->q, buf, cap, len, PIPC_FOREVER);
+  case T_PIPE: return pipc_pipe_recv(c->p, buf, cap, len, PIPC_FOREVER);
+  case T_PIPE2:
+  case T_UNIX: {
+    unsigned char h[4];
+    if (full_read(c->rfd, h, 4) != 0) return -1;
+    *len = (size_t)h[0] << 24 | (size_t)h[1] << 16 | (size_t)h[2] << 8 | h[3];
+    if (*len > cap) return -1;
+    return full_read(c->rfd, buf, *len);
+  }
+  case T_MQ: {
+    ssize_t n = mq_receive(c->mq, (char *)buf, cap < 8192 ? 8192 : cap, NULL);
+    if (n < 0) return -1;
+    *len = (size_t)n;
+    return 0;
+  }
+  case T_SPIN: {
+    ring *r = c->ring;
+    uint64_t h = r->head;
+    while (__atomic_load_n(&r->tail, __ATOMIC_ACQUIRE) == h) relax();
+    *len = r->len[h % RING_SLOTS];
+    memcpy(buf, r->data + (h % RING_SLOTS) * ring_slot, *len);
+    __atomic_store_n(&r->head, h + 1, __ATOMIC_RELEASE);
+    return 0;
+  }
+  }
+  return -1;
+}
+
+/* ------------------------------------------------------------ set-up */
+
+/* Parent side: make a duplex xlink of kind k for messages up to `size`;
+   fills args for the child.  c[0]: parent receives, c[1]: parent sends. */
+typedef struct xlink {
+  int kind;
+  chan in, out;
+  char a1[128], a2[128];
+  pipc_pipe *child_end;
+  int close_fds[4];
+  char names[2][PIPC_NAME_MAX + 1];
+  void *maps[2];
+  size_t map_len;
+} xlink;
+
+static void link_make(xlink *l, int kind, size_t size) {
+  memset(l, 0, sizeof *l);
+  l->kind = l->in.kind = l->out.kind = kind;
+  l->close_fds[0] = l->close_fds[1] = l->close_fds[2] = l->close_fds[3] = -1;
+  switch (kind) {
+  case T_QUEUE: {
+    int rc;
+    if ((rc = pipc_queue_create(NULL, slots_for(size), size, &l->in.q)) ||
+        (rc = pipc_queue_create(NULL, slots_for(size), size, &l->out.q)))
+      die("queue", rc);
+    snprintf(l->a1, sizeof l->a1, "%s", pipc_queue_name(l->in.q));
+    snprintf(l->a2, sizeof l->a2, "%s", pipc_queue_name(l->out.q));
+    break;
+  }
+  case T_PIPE: {
+    int rc = pipc_pipe_pair(&l->in.p, &l->child_end);
+    if (rc) die("pipe", rc);
+    l->out.p = l->in.p;
+    if ((rc = pipc_pipe_export(l->child_end, l->a1, sizeof l->a1))) die("export", rc);
+    strcpy(l->a2, "-");
+    break;
+  }
+  case T_PIPE2:
+  case T_UNIX: {
+    int up[2], down[2];
+    if (kind == T_PIPE2) {
+      if (pipe(up) || pipe(down)) die("pipe(2)", 0);
+      fcntl(up[0], F_SETPIPE_SZ, 1 << 20);
+      fcntl(down[0], F_SETPIPE_SZ, 1 << 20);
+    } else {
+      if (socketpair(AF_UNIX, SOCK_STREAM, 0, up)) die("socketpair", 0);
+      down[0] = up[1];
+      down[1] = up[0];
+      up[1] = dup(up[1]);
+    }
+    /* child writes up[1], reads down[0]; parent reads up[0], writes down[1] */
+    l->in.rfd = up[0];
+    l->out.wfd = down[1];
+    snprintf(l->a1, sizeof l->a1, "%d", up[1]);
+    snprintf(l->a2, sizeof l->a2, "%d", down[0]);
+    fcntl(up[0], F_SETFD, FD_CLOEXEC);
+    fcntl(down[1], F_SETFD, FD_CLOEXEC);
+    l->close_fds[0] = up[1];
+    l->close_fds[1] = down[0];
+    break;
+  }
+  case T_MQ: {
+    struct mq_attr at;
+    int i;
+    memset(&at, 0, sizeof at);
+    at.mq_maxmsg = 10;
+    at.mq_msgsize = 8192;
+    for (i = 0; i < 2; i++) {
+      snprintf(l->names[i], sizeof l->names[i], "/pipc-bench-%d-%d", (int)getpid(), i);
+      mq_unlink(l->names[i]);
+      (i ? &l->out : &l->in)->mq = mq_open(l->names[i], O_RDWR | O_CREAT | O_EXCL, 0600, &at);
+      if ((i ? l->out.mq : l->in.mq) == (mqd_t)-1) die("mq_open", 0);
+    }
+    snprintf(l->a1, sizeof l->a1, "%s", l->names[0]);
+    snprintf(l->a2, sizeof l->a2, "%s", l->names[1]);
+    break;
+  }
+  case T_SPIN: {
+    int i;
+    ring_slot = (size + 63) & ~(size_t)63;
+    RING_SLOTS = slots_for(size);
+    l->map_len = ring_bytes(ring_slot);
+    for (i = 0; i < 2; i++) {
+      int fd;
+      snprintf(l->names[i], sizeof l->names[i], "/pipc-bench-ring-%d-%d", (int)getpid(), i);
+      fd = shm_open(l->names[i], O_RDWR | O_CREAT | O_EXCL, 0600);
+      if (fd < 0 || ftruncate(fd, (off_t)l->map_len)) die("ring", 0);
+      l->maps[i] = mmap(NULL, l->map_len, PROT_READ | PROT_WRITE, MAP_SHARED, fd, 0);
+      close(fd);
+      (i ? &l->out : &l->in)->ring = (ring *)l->maps[i];
+    }
+    snprintf(l->a1, sizeof l->a1, "%s", l->names[0]);
+    snprintf(l->a2, sizeof l->a2, "%s", l->names[1]);
+    break;
+  }
+  }
+}
+
+static void link_free(xlink *l) {
+  int i;
+  switch (l->kind) {
+  case T_QUEUE:
+    pipc_queue_unlink(pipc_queue_name(l->in.q));
+    pipc_queue_unlink(pipc_queue_name(l->out.q));
+    pipc_queue_close(l->in.q);
+    pipc_queue_close(l->out.q);
+    break;
+  case T_PIPE: pipc_pipe_close(l->in.p); break;
+  case T_PIPE2:
+  case T_UNIX: close(l->in.rfd); close(l->out.wfd); break;
+  case T_MQ:
+    mq_close(l->in.mq);
+    mq_close(l->out.mq);
+    mq_unlink(l->names[0]);
+    mq_unlink(l->names[1]);
+    break;
+  case T_SPIN:
+    for (i = 0; i < 2; i++) {
+      munmap(l->maps[i], l->map_len);
+      shm_unlink(l->names[i]);
+    }
+    break;
+  }
+}
+
+/* Child side: the mirror image (the child sends on "in", receives on "out"). */
+static void child_open(int kind, const char *a1, const char *a2, size_t size,
+                       chan *tx, chan *rx) {
+  memset(tx, 0, sizeof *tx);
+  memset(rx, 0, sizeof *rx);
+  tx->kind = rx->kind = kind;
+  switch (kind) {
+  case T_QUEUE:
+    if (pipc_queue_open(a1, &tx->q) || pipc_queue_open(a2, &rx->q)) die("child queue", -1);
+    break;
+  case T_PIPE:
+    if (pipc_pipe_import(a1, &tx->p)) die("child import", -1);
+    rx->p = tx->p;
+    break;
+  case T_PIPE2:
+  case T_UNIX:
+    tx->wfd = atoi(a1);
+    rx->rfd = atoi(a2);
+    break;
+  case T_MQ:
+    tx->mq = mq_open(a1, O_RDWR);
+    rx->mq = mq_open(a2, O_RDWR);
+    break;
+  case T_SPIN: {
+    int i;
+    ring_slot = (size + 63) & ~(size_t)63;
+    RING_SLOTS = slots_for(size);
+    for (i = 0; i < 2; i++) {
+      int fd = shm_open(i ? a2 : a1, O_RDWR, 0);
+      void *m = mmap(NULL, ring_bytes(ring_slot), PROT_READ | PROT_WRITE, MAP_SHARED, fd, 0);
+      close(fd);
+      (i ? rx : tx)->ring = (ring *)m;
+    }
+    break;
+  }
+  }
+}
+
+/* ------------------------------------------------------------ the runs */
+
+static pipc_process *spawn_child(const char *mode, xlink *l, size_t size, long n) {
+  static char exe[4096];
+  char k[8], s[32], c[32];
+  const char *argv[9];
+  pipc_process *p;
+  int rc, i;
+  pipc_self_exe(exe, sizeof exe);
+  snprintf(k, sizeof k, "%d", l->kind);
+  snprintf(s, sizeof s, "%zu", size);
+  snprintf(c, sizeof c, "%ld", n);
+  argv[0] = exe; argv[1] = "--child"; argv[2] = mode; argv[3] = k;
+  argv[4] = l->a1; argv[5] = l->a2; argv[6] = s; argv[7] = c; argv[8] = NULL;
+  if ((rc = pipc_process_spawn(argv, &p))) die("spawn", rc);
+  for (i = 0; i < 4; i++)
+    if (l->close_fds[i] >= 0) close(l->close_fds[i]);
+  if (l->child_end) {
+    pipc_pipe_close(l->child_end);
+    l->child_end = NULL;
+  }
+  return p;
+}
+
+static void reap(pipc_process *p) {
+  int code = -1;
+  pipc_process_wait(p, PIPC_FOREVER, &code);
+  pipc_process_free(p);
+  if (code != 0) {
+    fprintf(stderr, "pipc-bench: child failed (%d)\n", code);
+    exit(2);
+  }
+}
+
+/* messages per second, every message checked */
+static double run_throughput(int kind, size_t size, long n) {
+  xlink l;
+  pipc_process *p;
+  unsigned char *buf = (unsigned char *)malloc(size < 8192 ? 8192 : size);
+  size_t len;
+  double t0 = 0;
+  long i;
+  link_make(&l, kind, size);
+  p = spawn_child("produce", &l, size, n);
+  for (i = 0; i < n; i++) {
+    uint64_t seq;
+    if (ch_recv(&l.in, buf, size < 8192 ? 8192 : size, &len) != 0) die("recv", -1);
+    if (i == 0) t0 = now_s(); /* from the first message: no start-up cost */
+    memcpy(&seq, buf, 8);
+    if (len != size || seq != (uint64_t)i || (size > 8 && buf[size - 1] != (unsigned char)i)) {
+      fprintf(stderr, "pipc-bench: %s: message %ld damaged\n", tname[kind], i);
+      exit(2);
+    }
+  }
+  {
+    double dt = now_s() - t0;
+    reap(p);
+    link_free(&l);
+    free(buf);
+    return (double)(n - 1) / dt;
+  }
+}
+
+static int cmp_double(const void *a, const void *b) {
+  double x = *(const double *)a, y = *(const double *)b;
+  return x < y ? -1 : x > y;
+}
+
+/* round trip of 8-byte messages: median and p99, microseconds */
+static void run_latency(int kind, long n, double *median, double *p99) {
+  xlink l;
+  pipc_process *p;
+  unsigned char buf[8192];
+  double *rt = (double *)malloc(sizeof(double) * (size_t)n);
+  size_t len;
+  long i, warm = n / 10;
+  link_make(&l, kind, 8);
+  p = spawn_child("echo", &l, 8, n + warm);
+  for (i = 0; i < n + warm; i++) {
+    double t0 = now_s();
+    memcpy(buf, &i, 8);
+    if (ch_send(&l.out, buf, 8) != 0 || ch_recv(&l.in, buf, sizeof buf, &len) != 0)
+      die("ping", -1);
+    if (i >= warm) rt[i - warm] = (now_s() - t0) * 1e6;
+  }
+  reap(p);
+  link_free(&l);
+  qsort(rt, (size_t)n, sizeof(double), cmp_double);
+  *median = rt[n / 2];
+  *p99 = rt[(size_t)(n * 0.99)];
+  free(rt);
+}
+
+static int child_main(int argc, char **argv) {
+  chan tx, rx;
+  int kind;
+  size_t size;
+  long n, i;
+  unsigned char *buf;
+  if (argc < 8) return 3;
+  kind = atoi(argv[3]);
+  size = (size_t)strtoul(argv[6], NULL, 10);
+  n = atol(argv[7]);
+  child_open(kind, argv[4], argv[5], size, &tx, &rx);
+  buf = (unsigned char *)calloc(1, size < 8192 ? 8192 : size);
+  if (strcmp(argv[2], "produce") == 0) {
+    for (i = 0; i < n; i++) {
+      uint64_t seq = (uint64_t)i;
+      if (size > 8) buf[size - 1] = (unsigned char)i;
+      memcpy(buf, &seq, 8);
+      if (ch_send(&tx, buf, size) != 0) return 4;
+    }
+  } else {
+    for (i = 0; i < n; i++) {
+      size_t len;
+      if (ch_recv(&rx, buf, 8192, &len) != 0 || ch_send(&tx, buf, len) != 0) return 5;
+    }
+  }
+  if (kind == T_PIPE) pipc_pipe_close(tx.p);
+  return 0;
+}
+
+/* ------------------------------------------------------------ report */
+
+static const size_t sizes[] = {8, 64, 1024, 65536, 1u << 20};
+#define NSIZES (sizeof sizes / sizeof sizes[0])
+
+static double median_of(double *v, int n) {
+  qsort(v, (size_t)n, sizeof(double), cmp_double);
+  return v[n / 2];
+}
+
+static const char *human(double v, char *buf, size_t cap) {
+  if (v >= 1e6) snprintf(buf, cap, "%.2f M", v / 1e6);
+  else if (v >= 1e3) snprintf(buf, cap, "%.1f k", v / 1e3);
+  else snprintf(buf, cap, "%.0f", v);
+  return buf;
+}
+
+int main(int argc, char **argv) {
+  int quick = 0, kind, rep, reps;
+  size_t si;
+  const char *json_path = NULL;
+  double tput[T_COUNT][NSIZES], lat[T_COUNT][2];
+  int i;
+  FILE *js;
+  if (argc > 2 && strcmp(argv[1], "--child") == 0) return child_main(argc, argv);
+  for (i = 1; i < argc; i++) {
+    if (strcmp(argv[i], "--quick") == 0) quick = 1;
+    else if (strcmp(argv[i], "--json") == 0 && i + 1 < argc) json_path = argv[++i];
+    else {
+      fprintf(stderr, "usage: pipc-bench [--quick] [--json FILE]\n");
+      return 2;
+    }
+  }
+  reps = quick ? 3 : 5;
+
+  for (si = 0; si < NSIZES; si++) {
+    double samples[T_COUNT][9];
+    long n = sizes[si] <= 1024 ? (quick ? 200000 : 1000000)
+                               : sizes[si] <= 65536 ? (quick ? 20000 : 100000)
+                                                    : (quick ? 2000 : 10000);
+    for (rep = 0; rep < reps; rep++) /* interleaved: A B C ... A B C ... */
+      for (kind = 0; kind < T_COUNT; kind++) {
+        if (kind == T_MQ && sizes[si] > 8192) {
+          samples[kind][rep] = 0;
+          continue;
+        }
+        samples[kind][rep] = run_throughput(kind, sizes[si], n);
+      }
+    for (kind = 0; kind < T_COUNT; kind++) tput[kind][si] = median_of(samples[kind], reps);
+  }
+  {
+    double med[T_COUNT][9], p99[T_COUNT][9];
+    long n = quick ? 5000 : 50000;
+    for (rep = 0; rep < reps; rep++)
+      for (kind = 0; kind < T_COUNT; kind++) run_latency(kind, n, &med[kind][rep], &p99[kind][rep]);
+    for (kind = 0; kind < T_COUNT; kind++) {
+      lat[kind][0] = median_of(med[kind], reps);
+      lat[kind][1] = median_of(p99[kind], reps);
+    }
+  }
+
+  printf("## pipc-bench%s: two processes, median of %d interleaved runs\n\n",
+         quick ? " --quick" : "", reps);
+  printf("One-way throughput, messages/s (every message verified); the ratio is pipc Queue / row.\n\n");
+  printf("| transport |");
+  for (si = 0; si < NSIZES; si++) printf(" %zu B |", sizes[si]);
+  printf(" Queue/row 64 B | Queue/row 1 MiB |\n|---|");
+  for (si = 0; si < NSIZES; si++) printf("---|");
+  printf("---|---|\n");
+  for (kind = 0; kind < T_COUNT; kind++) {
+    char b[32];
+    printf("| %s |", tname[kind]);
+    for (si = 0; si < NSIZES; si++)
+      printf(" %s |", tput[kind][si] > 0 ? human(tput[kind][si], b, sizeof b) : "n/a");
+    printf(" %.2f |", tput[kind][1] > 0 ? tput[T_QUEUE][1] / tput[kind][1] : 0);
+    if (tput[kind][4] > 0) printf(" %.2f |\n", tput[T_QUEUE][4] / tput[kind][4]);
+    else printf(" n/a |\n");
+  }
+  printf("\n1 MiB throughput in GB/s: ");
+  for (kind = 0; kind < T_COUNT; kind++)
+    if (tput[kind][4] > 0) printf("%s %.2f; ", tname[kind], tput[kind][4] * (1 << 20) / 1e9);
+  printf("\n\nRound trip of 8-byte messages, microseconds; the ratio is pipc Queue / row (lower is better for pipc).\n\n");
+  printf("| transport | median | p99 | Queue/row |\n|---|---|---|---|\n");
+  for (kind = 0; kind < T_COUNT; kind++)
+    printf("| %s | %.2f | %.2f | %.2f |\n", tname[kind], lat[kind][0], lat[kind][1],
+           lat[T_QUEUE][0] / lat[kind][0]);
+
+  if (json_path && (js = fopen(json_path, "w")) != NULL) {
+    fprintf(js, "{\"quick\": %s, \"reps\": %d, \"throughput_msgs_per_s\": {", quick ? "true" : "false", reps);
+    for (kind = 0; kind < T_COUNT; kind++) {
+      fprintf(js, "%s\"%s\": {", kind ? ", " : "", tkey[kind]);
+      for (si = 0; si < NSIZES; si++)
+        fprintf(js, "%s\"%zu\": %.0f", si ? ", " : "", sizes[si], tput[kind][si]);
+      fprintf(js, "}");
+    }
+    fprintf(js, "}, \"round_trip_us\": {");
+    for (kind = 0; kind < T_COUNT; kind++)
+      fprintf(js, "%s\"%s\": {\"median\": %.3f, \"p99\": %.3f}", kind ? ", " : "", tkey[kind],
+              lat[kind][0], lat[kind][1]);
+    fprintf(js, "}}\n");
+    fclose(js);
+  }
+  return 0;
+}
