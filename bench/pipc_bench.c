@@ -13,7 +13,8 @@
  * Transports: pipc Queue, pipc Pipe, pipe(2) and AF_UNIX stream with the
  * same 4-byte framing, POSIX message queues, and a reference: a
  * single-producer single-consumer ring in shared memory that only spins
- * (no system call, no crash safety) - the ceiling for shared memory.  The
+ * (no system call, no crash safety), reading the other side's index only
+ * when its last view runs out - the ceiling for shared memory.  The
  * Queue and the ring hold 256 messages, or about 8 MiB of large ones.
  */
 #define _GNU_SOURCE
@@ -60,6 +61,7 @@ typedef struct chan {
   int rfd, wfd; /* pipe(2) / socket */
   mqd_t mq;
   struct ring *ring;
+  uint64_t seen; /* spin ring: the other index as last read */
 } chan;
 
 enum { T_QUEUE, T_PIPE, T_PIPE2, T_UNIX, T_MQ, T_SPIN, T_COUNT };
@@ -131,8 +133,10 @@ static int ch_send(chan *c, const void *buf, size_t len) {
   case T_SPIN: {
     ring *r = c->ring;
     uint64_t t = r->tail;
-    while (t - __atomic_load_n(&r->head, __ATOMIC_ACQUIRE) >= RING_SLOTS)
-      relax();
+    while (t - c->seen >= RING_SLOTS) { /* full as last seen: look again */
+      c->seen = __atomic_load_n(&r->head, __ATOMIC_ACQUIRE);
+      if (t - c->seen >= RING_SLOTS) relax();
+    }
     r->len[t % RING_SLOTS] = (uint32_t)len;
     memcpy(r->data + (t % RING_SLOTS) * ring_slot, buf, len);
     __atomic_store_n(&r->tail, t + 1, __ATOMIC_RELEASE);
@@ -163,7 +167,10 @@ static int ch_recv(chan *c, void *buf, size_t cap, size_t *len) {
   case T_SPIN: {
     ring *r = c->ring;
     uint64_t h = r->head;
-    while (__atomic_load_n(&r->tail, __ATOMIC_ACQUIRE) == h) relax();
+    while (c->seen == h) { /* empty as last seen: look again */
+      c->seen = __atomic_load_n(&r->tail, __ATOMIC_ACQUIRE);
+      if (c->seen == h) relax();
+    }
     *len = r->len[h % RING_SLOTS];
     memcpy(buf, r->data + (h % RING_SLOTS) * ring_slot, *len);
     __atomic_store_n(&r->head, h + 1, __ATOMIC_RELEASE);

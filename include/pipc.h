@@ -116,7 +116,8 @@ typedef struct pipc_queue pipc_queue;
        (POSIX robust mutexes, Win32 abandoned mutexes).  If the shared state
        fails its checks after a crash, or has been damaged, the queue is
        marked poisoned and every call returns PIPC_ECORRUPT - never a hang,
-       a crash or a wrong message.
+       a crash or a wrong message.  (A damaged field is noticed by the first
+       call that reads it; from then on every call in every process fails.)
    An uncontended put or get makes no system call on Linux; a sleeper is woken
    only when one sleeps.  Windows: each put and get takes a named mutex (a
    system call).

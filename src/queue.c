@@ -80,6 +80,12 @@ struct pipc_queue {
   pipc_os_mutex *mutex[2];
   pipc_os_park *park[2]; /* [SIDE_PROD] parks producers on space_seq */
   uint64_t capacity, max_msg, slot_size; /* read once at open, checked */
+  /* The other side's index as last seen, used while it still leaves room
+     (producers) or messages (consumers): fewer reads of the other side's
+     cache line.  Process-local, so never newer than the real index - which
+     only grows - and out of reach of other processes.  Guarded by the side's
+     mutex. */
+  uint64_t head_seen, tail_seen;
   int spin;
   char name[PIPC_NAME_MAX + 1];
 };
@@ -348,7 +354,9 @@ int pipc_queue_put(pipc_queue *q, const void *msg, size_t len, int timeout_ms) {
     if ((rc = q_lock(q, SIDE_PROD, timeout_ms, deadline)) != PIPC_OK) return rc;
     PIPC__FAULT(PIPC_FAULT_PUT_LOCKED);
     tail = pipc__load64(q->tail);
-    head = pipc__load64(q->head);
+    head = q->head_seen;
+    if (tail - head >= q->capacity) /* full as last seen (or stale): look */
+      q->head_seen = head = pipc__load64(q->head);
     depth = q_depth(q, tail, head);
     if (depth < 0) {
       q_poison(q);
@@ -390,7 +398,9 @@ int pipc_queue_get(pipc_queue *q, void *buf, size_t cap, size_t *out_len,
     if ((rc = q_lock(q, SIDE_CONS, timeout_ms, deadline)) != PIPC_OK) return rc;
     PIPC__FAULT(PIPC_FAULT_GET_LOCKED);
     head = pipc__load64(q->head);
-    tail = pipc__load64(q->tail);
+    tail = q->tail_seen;
+    if (tail == head || tail - head > q->capacity) /* empty as last seen: look */
+      q->tail_seen = tail = pipc__load64(q->tail);
     depth = q_depth(q, tail, head);
     if (depth < 0) {
       q_poison(q);

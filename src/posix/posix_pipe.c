@@ -201,7 +201,7 @@ static int tx_append(pipc_os_pipe *p, const unsigned char *a, size_t alen,
   size_t need;
   if (p->tx_off == p->tx_len) p->tx_off = p->tx_len = 0;
   need = p->tx_len + alen + blen;
-  if (need > p->tx_cap && p->tx_off >= p->tx_len - p->tx_off) {
+  if (need > p->tx_cap && p->tx_off > 0 && p->tx_off >= p->tx_len - p->tx_off) {
     /* more sent than pending: slide the rest down (amortised O(1)) */
     memmove(p->tx, p->tx + p->tx_off, p->tx_len - p->tx_off);
     p->tx_len -= p->tx_off;
