@@ -64,11 +64,38 @@ typedef struct chan {
   uint64_t seen; /* spin ring: the other index as last read */
 } chan;
 
-enum { T_QUEUE, T_PIPE, T_PIPE2, T_UNIX, T_MQ, T_SPIN, T_COUNT };
+enum { T_QUEUE, T_PIPE, T_PIPE2, T_UNIX, T_MQ, T_PYQ, T_PYPIPE, T_SPIN, T_COUNT };
 static const char *tname[T_COUNT] = {"pipc Queue", "pipc Pipe", "pipe(2) framed",
                                      "AF_UNIX framed", "POSIX mq",
+                                     "Python mp.Queue", "Python Connection (Pipe)",
                                      "spin SPSC ring (reference)"};
-static const char *tkey[T_COUNT] = {"queue", "pipe", "pipe2", "unix", "mq", "spin"};
+static const char *tkey[T_COUNT] = {"queue", "pipe", "pipe2", "unix", "mq",
+                                    "py_queue", "py_pipe", "spin"};
+
+/* ---- Python peers: bench/py_peers.py, both ends Python, same protocol ---- */
+#ifndef PIPC_BENCH_PY
+#define PIPC_BENCH_PY "bench/py_peers.py"
+#endif
+
+static int have_python(void) {
+  static int known = -1;
+  if (known < 0) known = system("python3 -c 'import multiprocessing' >/dev/null 2>&1") == 0;
+  return known;
+}
+
+/* Runs py_peers.py with args; parses up to two numbers; 0 if n/a. */
+static int run_python(const char *args, double *a, double *b) {
+  char cmd[1024];
+  FILE *f;
+  int got;
+  *a = *b = 0;
+  if (!have_python()) return 0;
+  snprintf(cmd, sizeof cmd, "python3 '%s' %s", PIPC_BENCH_PY, args);
+  if ((f = popen(cmd, "r")) == NULL) return 0;
+  got = fscanf(f, "%lf %lf", a, b);
+  if (pclose(f) != 0 || got < 1) *a = *b = 0;
+  return got;
+}
 
 /* Ring capacity for a message size: 256 small messages, or about 8 MiB of
    large ones - the same for the pipc Queue and the reference ring. */
@@ -195,7 +222,9 @@ typedef struct xlink {
   size_t map_len;
 } xlink;
 
-static void link_make(xlink *l, int kind, size_t size) {
+/* 0, or -1 if this machine does not offer the transport (it is then shown
+   as n/a, not fatal: e.g. a container without POSIX message queues). */
+static int link_make(xlink *l, int kind, size_t size) {
   memset(l, 0, sizeof *l);
   l->kind = l->in.kind = l->out.kind = kind;
   l->close_fds[0] = l->close_fds[1] = l->close_fds[2] = l->close_fds[3] = -1;
@@ -251,7 +280,14 @@ static void link_make(xlink *l, int kind, size_t size) {
       snprintf(l->names[i], sizeof l->names[i], "/pipc-bench-%d-%d", (int)getpid(), i);
       mq_unlink(l->names[i]);
       (i ? &l->out : &l->in)->mq = mq_open(l->names[i], O_RDWR | O_CREAT | O_EXCL, 0600, &at);
-      if ((i ? l->out.mq : l->in.mq) == (mqd_t)-1) die("mq_open", 0);
+      if ((i ? l->out.mq : l->in.mq) == (mqd_t)-1) {
+        fprintf(stderr, "pipc-bench: POSIX mq unavailable here (%s): n/a\n", strerror(errno));
+        if (i) {
+          mq_close(l->in.mq);
+          mq_unlink(l->names[0]);
+        }
+        return -1;
+      }
     }
     snprintf(l->a1, sizeof l->a1, "%s", l->names[0]);
     snprintf(l->a2, sizeof l->a2, "%s", l->names[1]);
@@ -276,6 +312,7 @@ static void link_make(xlink *l, int kind, size_t size) {
     break;
   }
   }
+  return 0;
 }
 
 static void link_free(xlink *l) {
@@ -380,12 +417,24 @@ static void reap(pipc_process *p) {
 /* messages per second, every message checked */
 static double run_throughput(int kind, size_t size, long n) {
   xlink l;
+  if (kind == T_PYQ || kind == T_PYPIPE) { /* Python is ~50x slower: fewer */
+    char args[96];
+    double v, unused;
+    snprintf(args, sizeof args, "%s %zu %ld", kind == T_PYQ ? "queue" : "pipe", size,
+             n / 20 > 100 ? n / 20 : 100);
+    run_python(args, &v, &unused);
+    return v;
+  }
+  {
   pipc_process *p;
   unsigned char *buf = (unsigned char *)malloc(size < 8192 ? 8192 : size);
   size_t len;
   double t0 = 0;
   long i;
-  link_make(&l, kind, size);
+  if (link_make(&l, kind, size) != 0) {
+    free(buf);
+    return 0; /* n/a */
+  }
   p = spawn_child("produce", &l, size, n);
   for (i = 0; i < n; i++) {
     uint64_t seq;
@@ -404,6 +453,7 @@ static double run_throughput(int kind, size_t size, long n) {
     free(buf);
     return (double)(n - 1) / dt;
   }
+  }
 }
 
 static int cmp_double(const void *a, const void *b) {
@@ -414,12 +464,23 @@ static int cmp_double(const void *a, const void *b) {
 /* round trip of 8-byte messages: median and p99, microseconds */
 static void run_latency(int kind, long n, double *median, double *p99) {
   xlink l;
+  if (kind == T_PYQ || kind == T_PYPIPE) {
+    char args[64];
+    snprintf(args, sizeof args, "%s-rt %ld", kind == T_PYQ ? "queue" : "pipe", n / 5);
+    run_python(args, median, p99);
+    return;
+  }
+  {
   pipc_process *p;
   unsigned char buf[8192];
   double *rt = (double *)malloc(sizeof(double) * (size_t)n);
   size_t len;
   long i, warm = n / 10;
-  link_make(&l, kind, 8);
+  if (link_make(&l, kind, 8) != 0) {
+    free(rt);
+    *median = *p99 = 0; /* n/a */
+    return;
+  }
   p = spawn_child("echo", &l, 8, n + warm);
   for (i = 0; i < n + warm; i++) {
     double t0 = now_s();
@@ -434,6 +495,7 @@ static void run_latency(int kind, long n, double *median, double *p99) {
   *median = rt[n / 2];
   *p99 = rt[(size_t)(n * 0.99)];
   free(rt);
+  }
 }
 
 static int child_main(int argc, char **argv) {
@@ -549,8 +611,11 @@ int main(int argc, char **argv) {
   printf("\n\nRound trip of 8-byte messages, microseconds; the ratio is pipc Queue / row (lower is better for pipc).\n\n");
   printf("| transport | median | p99 | Queue/row |\n|---|---|---|---|\n");
   for (kind = 0; kind < T_COUNT; kind++)
-    printf("| %s | %.2f | %.2f | %.2f |\n", tname[kind], lat[kind][0], lat[kind][1],
-           lat[T_QUEUE][0] / lat[kind][0]);
+    if (lat[kind][0] > 0)
+      printf("| %s | %.2f | %.2f | %.2f |\n", tname[kind], lat[kind][0], lat[kind][1],
+             lat[T_QUEUE][0] / lat[kind][0]);
+    else
+      printf("| %s | n/a | n/a | n/a |\n", tname[kind]);
 
   if (json_path && (js = fopen(json_path, "w")) != NULL) {
     fprintf(js, "{\"quick\": %s, \"reps\": %d, \"throughput_msgs_per_s\": {", quick ? "true" : "false", reps);
