@@ -12,13 +12,8 @@ for p in "${presets[@]}"; do
   if [ "$p" = mingw-wine ]; then
     scripts/fetch-cunit.sh build/_deps/cunit >/dev/null || exit 1
     export WINEDEBUG=-all WINEDLLOVERRIDES="mscoree,mshtml="
-    # The first start creates the prefix; let it finish completely (wineserver
-    # -w) before tests run, then keep one wineserver up for all of them.
-    if [ ! -d "${WINEPREFIX:-$HOME/.wine}" ]; then
-      wineboot -i >/dev/null 2>&1 || true
-      wineserver -w >/dev/null 2>&1 || true
-    fi
-    wineserver -p >/dev/null 2>&1 </dev/null || true
+    # Wine itself is started by the ctest fixture wine.start
+    # (cmake/wine-start.cmake): prefix, one persistent wineserver, services.
   fi
 done
 

@@ -258,6 +258,13 @@ static int q_poison(pipc_queue *q) {
   return PIPC_ECORRUPT;
 }
 
+/* Poison the queue while holding a side's mutex: release it and fail. */
+static int q_poison_unlock(pipc_queue *q, int side) {
+  q_poison(q);
+  pipc_os_mutex_unlock(q->mutex[side]);
+  return PIPC_ECORRUPT;
+}
+
 /* Messages in the ring, or -1 if head and tail contradict each other. */
 static int64_t q_depth(pipc_queue *q, uint64_t tail, uint64_t head) {
   uint64_t n = tail - head;
@@ -278,11 +285,8 @@ static int q_lock(pipc_queue *q, int side, int timeout_ms, int64_t deadline) {
   if (rc == PIPC_EOWNERDEAD) {
     /* The holder died mid-operation.  Its side's state is the index alone,
        which it changes with one store: check it against the other side. */
-    if (q_depth(q, pipc__load64(q->tail), pipc__load64(q->head)) < 0) {
-      q_poison(q);
-      pipc_os_mutex_unlock(q->mutex[side]);
-      return PIPC_ECORRUPT;
-    }
+    if (q_depth(q, pipc__load64(q->tail), pipc__load64(q->head)) < 0)
+      return q_poison_unlock(q, side);
     return PIPC_OK;
   }
   if (rc == PIPC_ETIMEDOUT) return PIPC__EXPIRED(timeout_ms);
@@ -358,11 +362,7 @@ int pipc_queue_put(pipc_queue *q, const void *msg, size_t len, int timeout_ms) {
     if (tail - head >= q->capacity) /* full as last seen (or stale): look */
       q->head_seen = head = pipc__load64(q->head);
     depth = q_depth(q, tail, head);
-    if (depth < 0) {
-      q_poison(q);
-      pipc_os_mutex_unlock(q->mutex[SIDE_PROD]);
-      return PIPC_ECORRUPT;
-    }
+    if (depth < 0) return q_poison_unlock(q, SIDE_PROD);
     if (pipc__load32(&q->wake->flags) & Q_FLAG_CLOSED) {
       pipc_os_mutex_unlock(q->mutex[SIDE_PROD]);
       return PIPC_ECLOSED;
@@ -402,20 +402,12 @@ int pipc_queue_get(pipc_queue *q, void *buf, size_t cap, size_t *out_len,
     if (tail == head || tail - head > q->capacity) /* empty as last seen: look */
       q->tail_seen = tail = pipc__load64(q->tail);
     depth = q_depth(q, tail, head);
-    if (depth < 0) {
-      q_poison(q);
-      pipc_os_mutex_unlock(q->mutex[SIDE_CONS]);
-      return PIPC_ECORRUPT;
-    }
+    if (depth < 0) return q_poison_unlock(q, SIDE_CONS);
     if (depth > 0) {
       unsigned char *slot = q_slot(q, head);
       uint32_t len;
       memcpy(&len, slot, 4); /* read once, then checked */
-      if (len > q->max_msg) {
-        q_poison(q);
-        pipc_os_mutex_unlock(q->mutex[SIDE_CONS]);
-        return PIPC_ECORRUPT;
-      }
+      if (len > q->max_msg) return q_poison_unlock(q, SIDE_CONS);
       *out_len = len;
       if (len > cap) { /* the message stays at the head */
         pipc_os_mutex_unlock(q->mutex[SIDE_CONS]);
