@@ -148,6 +148,41 @@ PIPC_API int pipc_queue_put(pipc_queue *q, const void *msg, size_t len,
 PIPC_API int pipc_queue_get(pipc_queue *q, void *buf, size_t cap,
                             size_t *out_len, int timeout_ms);
 
+/* Zero-copy, for large messages: write a message in place in the queue's
+   memory, or read it there, instead of copying it in or out.
+
+   pipc_queue_reserve waits (per timeout_ms, as put) for a free slot of
+   room for `len` bytes and points *slot at it (8-byte aligned); the
+   message becomes visible to consumers at pipc_queue_commit(q, n), with
+   n <= len its final length, or is dropped by pipc_queue_cancel.
+
+   pipc_queue_peek waits (as get) for the oldest message and points *msg at
+   it (read-only, *len bytes, 8-byte aligned); pipc_queue_release takes it
+   off the queue and frees its slot.  The pointer is valid until then.
+
+   Between the two calls the thread holds the producers' (consumers') side
+   of the queue: other producers (consumers) wait, so keep it short.  The
+   second call must come from the same thread; one reservation and one peek
+   per thread at a time.  The crash promise is put's and get's: a producer
+   killed holding a reservation leaves nothing; a consumer killed holding a
+   peek takes that message with it, and nobody else sees it.  Closing the
+   handle cancels this thread's reservation and releases its peek.
+
+   Errors: reserve as put (PIPC_EMSGSIZE: len > max_msg_size); peek as get
+   (no PIPC_EMSGSIZE).  PIPC_EINVAL also for a second reserve (peek) before
+   commit or cancel (release), and for any put or reserve (get or peek), on
+   any handle, by a thread holding a reservation (peek): an error, not a
+   deadlock.  commit, cancel, release: PIPC_EINVAL when this thread holds no
+   reservation (peek); commit: PIPC_EMSGSIZE for n > len (the reservation
+   stays). */
+PIPC_API int pipc_queue_reserve(pipc_queue *q, size_t len, void **slot,
+                                int timeout_ms);
+PIPC_API int pipc_queue_commit(pipc_queue *q, size_t len);
+PIPC_API int pipc_queue_cancel(pipc_queue *q);
+PIPC_API int pipc_queue_peek(pipc_queue *q, const void **msg, size_t *len,
+                             int timeout_ms);
+PIPC_API int pipc_queue_release(pipc_queue *q);
+
 /* Messages in the queue now: exact when nobody is putting or getting,
    approximate otherwise (like qsize()). */
 PIPC_API int pipc_queue_size(pipc_queue *q, size_t *out);

@@ -58,7 +58,8 @@ typedef struct q_cfg {
 
 typedef struct q_side {
   volatile uint64_t index; /* tail (producers) or head (consumers) */
-  uint64_t reserved[7];
+  volatile uint64_t peek;  /* consumers: head + 1 while a peek is out, else 0 */
+  uint64_t reserved[6];
 } q_side;
 
 typedef struct q_wake {
@@ -74,7 +75,7 @@ enum { SIDE_PROD = 0, SIDE_CONS = 1 };
 struct pipc_queue {
   pipc_os_map map;
   unsigned char *base;
-  volatile uint64_t *tail, *head;
+  volatile uint64_t *tail, *head, *peek;
   q_wake *wake;
   unsigned char *ring;
   pipc_os_mutex *mutex[2];
@@ -86,6 +87,12 @@ struct pipc_queue {
      only grows - and out of reach of other processes.  Guarded by the side's
      mutex. */
   uint64_t head_seen, tail_seen;
+  /* Zero-copy: the thread that holds a side's mutex across calls for a
+     reservation (producers) or a peek (consumers), the index it holds, and
+     the reserved length.  Set and cleared by that thread only. */
+  void *volatile zc_thread[2];
+  uint64_t zc_index[2];
+  size_t zc_len;
   int spin;
   char name[PIPC_NAME_MAX + 1];
 };
@@ -120,6 +127,7 @@ static void q_bind(pipc_queue *q) {
   q->base = (unsigned char *)q->map.base;
   q->tail = &((q_side *)(q->base + Q_PROD_OFF))->index;
   q->head = &((q_side *)(q->base + Q_CONS_OFF))->index;
+  q->peek = &((q_side *)(q->base + Q_CONS_OFF))->peek;
   q->wake = (q_wake *)(q->base + Q_WAKE_OFF);
   q->ring = q->base + q_ring_off();
   q->spin = pipc_os_ncpu() > 1 ? Q_SPIN : 0;
@@ -285,8 +293,18 @@ static int q_lock(pipc_queue *q, int side, int timeout_ms, int64_t deadline) {
   if (rc == PIPC_EOWNERDEAD) {
     /* The holder died mid-operation.  Its side's state is the index alone,
        which it changes with one store: check it against the other side. */
-    if (q_depth(q, pipc__load64(q->tail), pipc__load64(q->head)) < 0)
-      return q_poison_unlock(q, side);
+    uint64_t head = pipc__load64(q->head), tail = pipc__load64(q->tail);
+    if (side == SIDE_CONS) {
+      /* A consumer that died with a peek out took that message, as one that
+         dies inside get may: drop it, so that nobody sees it twice. */
+      uint64_t peek = pipc__load64(q->peek);
+      if (peek != 0) {
+        if (peek == head + 1 && q_depth(q, tail, head) > 0)
+          pipc__store64(q->head, ++head);
+        pipc__store64(q->peek, 0);
+      }
+    }
+    if (q_depth(q, tail, head) < 0) return q_poison_unlock(q, side);
     return PIPC_OK;
   }
   if (rc == PIPC_ETIMEDOUT) return PIPC__EXPIRED(timeout_ms);
@@ -343,13 +361,23 @@ static int q_wait(pipc_queue *q, int side, int timeout_ms, int64_t deadline) {
   return rc;
 }
 
-int pipc_queue_put(pipc_queue *q, const void *msg, size_t len, int timeout_ms) {
+/* The thread calling, named by the address of a thread-local. */
+static PIPC_THREAD_LOCAL char q_thread_tag;
+
+/* Does this thread hold the side's mutex for a reservation or a peek? */
+static int q_zc_mine(pipc_queue *q, int side) {
+  return q->zc_thread[side] == (void *)&q_thread_tag;
+}
+
+/* Producers: wait for a free slot; return holding the producers' mutex with
+   *tail_out the index to write at. */
+static int q_put_begin(pipc_queue *q, size_t len, int timeout_ms, uint64_t *tail_out) {
   int64_t deadline;
   uint32_t flags;
   int rc;
-  if (q == NULL || (msg == NULL && len > 0)) return PIPC_EINVAL;
   if (pipc__deadline(timeout_ms, &deadline) != PIPC_OK) return PIPC_EINVAL;
   if ((uint64_t)len > q->max_msg) return PIPC_EMSGSIZE;
+  if (q_zc_mine(q, SIDE_PROD)) return PIPC_EINVAL; /* commit or cancel first */
   for (;;) {
     uint64_t tail, head;
     int64_t depth;
@@ -368,29 +396,79 @@ int pipc_queue_put(pipc_queue *q, const void *msg, size_t len, int timeout_ms) {
       return PIPC_ECLOSED;
     }
     if ((uint64_t)depth < q->capacity) {
-      unsigned char *slot = q_slot(q, tail);
-      uint32_t len32 = (uint32_t)len;
-      memcpy(slot, &len32, 4);
-      PIPC__FAULT(PIPC_FAULT_PUT_LEN);
-      if (len) memcpy(slot + 8, msg, len);
-      PIPC__FAULT(PIPC_FAULT_PUT_COPIED);
-      pipc__store64(q->tail, tail + 1); /* the message is visible from here */
-      PIPC__FAULT(PIPC_FAULT_PUT_PUBLISHED);
-      pipc_os_mutex_unlock(q->mutex[SIDE_PROD]);
-      return q_wake_side(q, SIDE_CONS);
+      *tail_out = tail;
+      return PIPC_OK;
     }
     pipc_os_mutex_unlock(q->mutex[SIDE_PROD]);
     if ((rc = q_wait(q, SIDE_PROD, timeout_ms, deadline)) != PIPC_OK) return rc;
   }
 }
 
-int pipc_queue_get(pipc_queue *q, void *buf, size_t cap, size_t *out_len,
-                   int timeout_ms) {
+/* Producers: the slot at tail is written; publish it and let go. */
+static int q_put_end(pipc_queue *q, uint64_t tail) {
+  pipc__store64(q->tail, tail + 1); /* the message is visible from here */
+  PIPC__FAULT(PIPC_FAULT_PUT_PUBLISHED);
+  pipc_os_mutex_unlock(q->mutex[SIDE_PROD]);
+  return q_wake_side(q, SIDE_CONS);
+}
+
+static void q_set_len(pipc_queue *q, uint64_t index, size_t len) {
+  uint32_t len32 = (uint32_t)len;
+  memcpy(q_slot(q, index), &len32, 4);
+}
+
+int pipc_queue_put(pipc_queue *q, const void *msg, size_t len, int timeout_ms) {
+  uint64_t tail;
+  int rc;
+  if (q == NULL || (msg == NULL && len > 0)) return PIPC_EINVAL;
+  if ((rc = q_put_begin(q, len, timeout_ms, &tail)) != PIPC_OK) return rc;
+  q_set_len(q, tail, len);
+  PIPC__FAULT(PIPC_FAULT_PUT_LEN);
+  if (len) memcpy(q_slot(q, tail) + 8, msg, len);
+  PIPC__FAULT(PIPC_FAULT_PUT_COPIED);
+  return q_put_end(q, tail);
+}
+
+int pipc_queue_reserve(pipc_queue *q, size_t len, void **slot, int timeout_ms) {
+  uint64_t tail;
+  int rc;
+  if (slot != NULL) *slot = NULL;
+  if (q == NULL || slot == NULL) return PIPC_EINVAL;
+  if ((rc = q_put_begin(q, len, timeout_ms, &tail)) != PIPC_OK) return rc;
+  q->zc_index[SIDE_PROD] = tail;
+  q->zc_len = len;
+  q->zc_thread[SIDE_PROD] = (void *)&q_thread_tag;
+  *slot = q_slot(q, tail) + 8;
+  return PIPC_OK;
+}
+
+int pipc_queue_commit(pipc_queue *q, size_t len) {
+  uint64_t tail;
+  if (q == NULL || !q_zc_mine(q, SIDE_PROD)) return PIPC_EINVAL;
+  if (len > q->zc_len) return PIPC_EMSGSIZE; /* the reservation stays */
+  tail = q->zc_index[SIDE_PROD];
+  q_set_len(q, tail, len);
+  PIPC__FAULT(PIPC_FAULT_PUT_COPIED);
+  q->zc_thread[SIDE_PROD] = NULL;
+  return q_put_end(q, tail);
+}
+
+int pipc_queue_cancel(pipc_queue *q) {
+  if (q == NULL || !q_zc_mine(q, SIDE_PROD)) return PIPC_EINVAL;
+  q->zc_thread[SIDE_PROD] = NULL;
+  pipc_os_mutex_unlock(q->mutex[SIDE_PROD]);
+  return PIPC_OK;
+}
+
+/* Consumers: wait for a message; return holding the consumers' mutex with
+   *head_out its index and *len_out its (checked) length. */
+static int q_get_begin(pipc_queue *q, int timeout_ms, uint64_t *head_out,
+                       uint32_t *len_out) {
   int64_t deadline;
   uint32_t flags;
   int rc;
-  if (q == NULL || out_len == NULL || (buf == NULL && cap > 0)) return PIPC_EINVAL;
   if (pipc__deadline(timeout_ms, &deadline) != PIPC_OK) return PIPC_EINVAL;
+  if (q_zc_mine(q, SIDE_CONS)) return PIPC_EINVAL; /* release first */
   for (;;) {
     uint64_t tail, head;
     int64_t depth;
@@ -404,21 +482,12 @@ int pipc_queue_get(pipc_queue *q, void *buf, size_t cap, size_t *out_len,
     depth = q_depth(q, tail, head);
     if (depth < 0) return q_poison_unlock(q, SIDE_CONS);
     if (depth > 0) {
-      unsigned char *slot = q_slot(q, head);
       uint32_t len;
-      memcpy(&len, slot, 4); /* read once, then checked */
+      memcpy(&len, q_slot(q, head), 4); /* read once, then checked */
       if (len > q->max_msg) return q_poison_unlock(q, SIDE_CONS);
-      *out_len = len;
-      if (len > cap) { /* the message stays at the head */
-        pipc_os_mutex_unlock(q->mutex[SIDE_CONS]);
-        return PIPC_EMSGSIZE;
-      }
-      if (len) memcpy(buf, slot + 8, len);
-      PIPC__FAULT(PIPC_FAULT_GET_COPIED);
-      pipc__store64(q->head, head + 1); /* the slot is free from here */
-      PIPC__FAULT(PIPC_FAULT_GET_RELEASED);
-      pipc_os_mutex_unlock(q->mutex[SIDE_CONS]);
-      return q_wake_side(q, SIDE_PROD);
+      *head_out = head;
+      *len_out = len;
+      return PIPC_OK;
     }
     pipc_os_mutex_unlock(q->mutex[SIDE_CONS]);
     if (pipc__load32(&q->wake->flags) & Q_FLAG_CLOSED) {
@@ -428,6 +497,55 @@ int pipc_queue_get(pipc_queue *q, void *buf, size_t cap, size_t *out_len,
     }
     if ((rc = q_wait(q, SIDE_CONS, timeout_ms, deadline)) != PIPC_OK) return rc;
   }
+}
+
+/* Consumers: the message at head is taken; free its slot and let go. */
+static int q_get_end(pipc_queue *q, uint64_t head, int peeked) {
+  pipc__store64(q->head, head + 1); /* the slot is free from here */
+  if (peeked) pipc__store64(q->peek, 0);
+  PIPC__FAULT(PIPC_FAULT_GET_RELEASED);
+  pipc_os_mutex_unlock(q->mutex[SIDE_CONS]);
+  return q_wake_side(q, SIDE_PROD);
+}
+
+int pipc_queue_get(pipc_queue *q, void *buf, size_t cap, size_t *out_len,
+                   int timeout_ms) {
+  uint64_t head;
+  uint32_t len;
+  int rc;
+  if (q == NULL || out_len == NULL || (buf == NULL && cap > 0)) return PIPC_EINVAL;
+  if ((rc = q_get_begin(q, timeout_ms, &head, &len)) != PIPC_OK) return rc;
+  *out_len = len;
+  if (len > cap) { /* the message stays at the head */
+    pipc_os_mutex_unlock(q->mutex[SIDE_CONS]);
+    return PIPC_EMSGSIZE;
+  }
+  if (len) memcpy(buf, q_slot(q, head) + 8, len);
+  PIPC__FAULT(PIPC_FAULT_GET_COPIED);
+  return q_get_end(q, head, 0);
+}
+
+int pipc_queue_peek(pipc_queue *q, const void **msg, size_t *len, int timeout_ms) {
+  uint64_t head;
+  uint32_t len32;
+  int rc;
+  if (msg != NULL) *msg = NULL;
+  if (q == NULL || msg == NULL || len == NULL) return PIPC_EINVAL;
+  if ((rc = q_get_begin(q, timeout_ms, &head, &len32)) != PIPC_OK) return rc;
+  /* From here the message counts as taken by this process: if it dies
+     before pipc_queue_release, the next consumer drops the message. */
+  pipc__store64(q->peek, head + 1);
+  q->zc_index[SIDE_CONS] = head;
+  q->zc_thread[SIDE_CONS] = (void *)&q_thread_tag;
+  *msg = q_slot(q, head) + 8;
+  *len = len32;
+  return PIPC_OK;
+}
+
+int pipc_queue_release(pipc_queue *q) {
+  if (q == NULL || !q_zc_mine(q, SIDE_CONS)) return PIPC_EINVAL;
+  q->zc_thread[SIDE_CONS] = NULL;
+  return q_get_end(q, q->zc_index[SIDE_CONS], 1);
 }
 
 int pipc_queue_size(pipc_queue *q, size_t *out) {
@@ -443,8 +561,11 @@ int pipc_queue_size(pipc_queue *q, size_t *out) {
 
 int pipc_queue_shutdown(pipc_queue *q) {
   if (q == NULL) return PIPC_EINVAL;
-  /* Taking the producers' mutex orders the flag after any put in flight. */
-  if (q_lock(q, SIDE_PROD, PIPC_FOREVER, -1) == PIPC_OK) {
+  /* Taking the producers' mutex orders the flag after any put in flight
+     (this thread may hold it already, for a reservation). */
+  if (q_zc_mine(q, SIDE_PROD)) {
+    pipc__or32(&q->wake->flags, Q_FLAG_CLOSED);
+  } else if (q_lock(q, SIDE_PROD, PIPC_FOREVER, -1) == PIPC_OK) {
     pipc__or32(&q->wake->flags, Q_FLAG_CLOSED);
     pipc_os_mutex_unlock(q->mutex[SIDE_PROD]);
   } else {
@@ -463,6 +584,10 @@ const char *pipc_queue_name(const pipc_queue *q) { return q ? q->name : NULL; }
 
 int pipc_queue_close(pipc_queue *q) {
   if (q == NULL) return PIPC_EINVAL;
+  /* This thread's reservation is dropped and its peek released, as if the
+     process had died there. */
+  if (q_zc_mine(q, SIDE_PROD)) pipc_queue_cancel(q);
+  if (q_zc_mine(q, SIDE_CONS)) pipc_queue_release(q);
   q_detach_os(q);
   pipc_os_shm_unmap(&q->map);
   free(q);

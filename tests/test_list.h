@@ -56,6 +56,11 @@
   PIPC_TEST(queue, corrupt_header_is_ecorrupt)       \
   PIPC_TEST(queue, producer_lock_holder_killed)      \
   PIPC_TEST(queue, consumer_lock_holder_killed)      \
+  PIPC_TEST(queue, zero_copy_roundtrip)              \
+  PIPC_TEST(queue, zero_copy_misuse)                 \
+  PIPC_TEST(queue, zero_copy_close_lets_go)          \
+  PIPC_TEST(queue, zero_copy_producer_killed)        \
+  PIPC_TEST(queue, zero_copy_consumer_killed)        \
   PIPC_SUITE(queue_mp)                               \
   PIPC_TEST(queue_mp, mpmc_4x4_exactly_once)         \
   PIPC_TEST(queue_mp, mpmc_4x4_capacity_1)           \
@@ -108,6 +113,7 @@
   PIPC_ROLE(kill_consumer)        \
   PIPC_ROLE(queue_hold)           \
   PIPC_ROLE(queue_one)            \
+  PIPC_ROLE(queue_zc_hold)        \
   PIPC_ROLE(pipe_echo)            \
   PIPC_ROLE(pipe_hold)            \
   PIPC_ROLE(pipe_bulk)            \

@@ -487,15 +487,26 @@ void test_queue_threads_share_handles(void) {
 static int ended(pipc_process *p) { return pipc_process_wait(p, 0, NULL) == PIPC_OK; }
 
 /* argv: kill_producer QUEUE [POINT COUNT] -> puts seq 0, 1, 2, ... until
-   killed, or until it dies by itself at the COUNT-th pass of fault POINT. */
+   killed, or until it dies by itself at the COUNT-th pass of fault POINT.
+   Every third message goes by reserve / commit instead of put, so that the
+   zero-copy path is killed at random moments too. */
 int role_kill_producer(int argc, char **argv) {
   pipc_queue *q = NULL;
   struct msg m;
   uint32_t i;
   if (argc < 2 || pipc_queue_open(argv[1], &q) != PIPC_OK) return 10;
   if (argc >= 4) pipc__fault_arm(atoi(argv[2]), atol(argv[3]));
-  for (i = 0;; i++)
-    if (pipc_queue_put(q, &m, msg_fill(&m, 0, i), 60000) != PIPC_OK) return 11;
+  for (i = 0;; i++) {
+    size_t n = msg_fill(&m, 0, i);
+    if (i % 3 == 2) {
+      void *slot;
+      if (pipc_queue_reserve(q, sizeof m, &slot, 60000) != PIPC_OK) return 11;
+      memcpy(slot, &m, n);
+      if (pipc_queue_commit(q, n) != PIPC_OK) return 11;
+    } else if (pipc_queue_put(q, &m, n, 60000) != PIPC_OK) {
+      return 11;
+    }
+  }
 }
 
 /* Kill a producer KILL_ROUNDS times: half at a random moment from outside,
@@ -576,26 +587,38 @@ void test_queue_kill_producer_killed_inside_put(void) {
   drop_queue(q);
 }
 
-/* argv: kill_consumer QUEUE TAKEN_SHM [POINT COUNT] -> gets until killed
-   (or dead at a fault point); counts each seq it took in TAKEN. */
+/* argv: kill_consumer QUEUE TAKEN_SHM [POINT COUNT] -> gets (or peeks and
+   releases) until killed, or dead at a fault point; counts each seq it took
+   in TAKEN. */
 int role_kill_consumer(int argc, char **argv) {
   pipc_queue *q = NULL;
   pipc_shm *s = NULL;
   unsigned char *taken;
   struct msg m;
   size_t len;
+  uint32_t zc_rng = 99;
   if (argc < 3 || pipc_queue_open(argv[1], &q) || pipc_shm_open(argv[2], &s)) return 10;
   if (argc >= 5) pipc__fault_arm(atoi(argv[3]), atol(argv[4]));
   taken = (unsigned char *)pipc_shm_addr(s);
   for (;;) {
-    if (pipc_queue_get(q, &m, sizeof m, &len, 60000) != PIPC_OK) return 11;
+    const void *in_place;
+    int zero_copy = t_rand(&zc_rng) % 3 == 0; /* peek / release, as well */
+    if (zero_copy) {
+      if (pipc_queue_peek(q, &in_place, &len, 60000) != PIPC_OK) return 11;
+      if (len > sizeof m) return 12;
+      memcpy(&m, in_place, len);
+    } else if (pipc_queue_get(q, &m, sizeof m, &len, 60000) != PIPC_OK) {
+      return 11;
+    }
     if (msg_bad(&m, len) || m.seq >= 1000000) return 12;
     taken[m.seq]++;
+    if (zero_copy && pipc_queue_release(q) != PIPC_OK) return 13;
   }
 }
 
 /* Kill a consumer KILL_ROUNDS times, half from outside at a random moment,
-   half at a fault point inside get.  Every message must then be taken
+   half at a fault point inside get (or peek / release: it takes a third of
+   its messages in place).  Every message must then be taken
    exactly once - by the dead consumer or by the survivors - except the one
    a consumer was taking when it died after moving the head. */
 void test_queue_kill_consumer_killed_inside_get(void) {
@@ -811,3 +834,248 @@ void test_queue_corrupt_header_is_ecorrupt(void) {
   drop_queue(q);
   pipc_shm_close(raw);
 }
+
+/* ---- zero-copy: reserve / commit, peek / release ---- */
+
+void test_queue_zero_copy_roundtrip(void) {
+  char name[80], buf[64];
+  pipc_queue *q = make_queue(name, sizeof name, "zc", 4, 64);
+  void *slot = NULL;
+  const void *msg = NULL;
+  size_t len = 0, n;
+  int i;
+  CU_ASSERT_FATAL(q != NULL);
+  /* wrap around the ring many times, mixing zero-copy with put / get */
+  for (i = 0; i < 1000; i++) {
+    int w = i % 4;
+    snprintf(buf, sizeof buf, "zero-copy %d", i);
+    if (w & 1) {
+      T_RC(pipc_queue_reserve(q, 64, &slot, 0), PIPC_OK);
+      CU_ASSERT_FATAL(slot != NULL);
+      CU_ASSERT_EQUAL((uintptr_t)slot % 8, 0);
+      memcpy(slot, buf, strlen(buf));
+      T_RC(pipc_queue_commit(q, strlen(buf)), PIPC_OK); /* shorter than reserved */
+    } else {
+      T_RC(pipc_queue_put(q, buf, strlen(buf), 0), PIPC_OK);
+    }
+    if (w & 2) {
+      T_RC(pipc_queue_peek(q, &msg, &len, 0), PIPC_OK);
+      CU_ASSERT_FATAL(msg != NULL);
+      CU_ASSERT(len == strlen(buf) && memcmp(msg, buf, len) == 0);
+      T_RC(pipc_queue_size(q, &n), PIPC_OK);
+      CU_ASSERT_EQUAL(n, 1); /* still in the queue until released */
+      T_RC(pipc_queue_release(q), PIPC_OK);
+    } else {
+      char got[64];
+      T_RC(pipc_queue_get(q, got, sizeof got, &len, 0), PIPC_OK);
+      CU_ASSERT(len == strlen(buf) && memcmp(got, buf, len) == 0);
+    }
+    T_RC(pipc_queue_size(q, &n), PIPC_OK);
+    CU_ASSERT_EQUAL(n, 0);
+  }
+  /* empty messages, and a full-size one */
+  T_RC(pipc_queue_reserve(q, 0, &slot, 0), PIPC_OK);
+  T_RC(pipc_queue_commit(q, 0), PIPC_OK);
+  T_RC(pipc_queue_reserve(q, 64, &slot, 0), PIPC_OK);
+  memset(slot, 'z', 64);
+  T_RC(pipc_queue_commit(q, 64), PIPC_OK);
+  T_RC(pipc_queue_peek(q, &msg, &len, 0), PIPC_OK);
+  CU_ASSERT_EQUAL(len, 0);
+  T_RC(pipc_queue_release(q), PIPC_OK);
+  T_RC(pipc_queue_get(q, buf, sizeof buf, &len, 0), PIPC_OK);
+  CU_ASSERT(len == 64 && buf[0] == 'z' && buf[63] == 'z');
+  drop_queue(q);
+}
+
+/* One call on another thread: put(o, "x") or get(o), timeout 0. */
+struct zc_other {
+  pipc_queue *o;
+  int get, rc;
+};
+static void zc_other_fn(void *arg) {
+  struct zc_other *a = (struct zc_other *)arg;
+  char buf[16];
+  size_t len;
+  a->rc = a->get ? pipc_queue_get(a->o, buf, sizeof buf, &len, 0)
+                 : pipc_queue_put(a->o, "x", 1, 0);
+}
+static int zc_on_other_thread(pipc_queue *o, int get) {
+  struct zc_other a;
+  a.o = o;
+  a.get = get;
+  a.rc = 1;
+  t_thread_join(t_thread_start(zc_other_fn, &a));
+  return a.rc;
+}
+
+void test_queue_zero_copy_misuse(void) {
+  char name[80], buf[8];
+  pipc_queue *q = make_queue(name, sizeof name, "zcbad", 2, 16), *o = NULL;
+  void *slot = (void *)1;
+  const void *msg = (const void *)1;
+  size_t len, n;
+  CU_ASSERT_FATAL(q != NULL);
+  T_RC(pipc_queue_open(name, &o), PIPC_OK);
+  CU_ASSERT_FATAL(o != NULL);
+  /* arguments, and the second call without the first */
+  T_RC(pipc_queue_reserve(NULL, 1, &slot, 0), PIPC_EINVAL);
+  CU_ASSERT_PTR_NULL(slot);
+  T_RC(pipc_queue_reserve(q, 1, NULL, 0), PIPC_EINVAL);
+  T_RC(pipc_queue_reserve(q, 17, &slot, 0), PIPC_EMSGSIZE);
+  T_RC(pipc_queue_reserve(q, 1, &slot, -5), PIPC_EINVAL);
+  T_RC(pipc_queue_peek(NULL, &msg, &len, 0), PIPC_EINVAL);
+  CU_ASSERT_PTR_NULL(msg);
+  T_RC(pipc_queue_peek(q, NULL, &len, 0), PIPC_EINVAL);
+  T_RC(pipc_queue_peek(q, &msg, NULL, 0), PIPC_EINVAL);
+  T_RC(pipc_queue_commit(q, 0), PIPC_EINVAL);
+  T_RC(pipc_queue_commit(NULL, 0), PIPC_EINVAL);
+  T_RC(pipc_queue_cancel(q), PIPC_EINVAL);
+  T_RC(pipc_queue_cancel(NULL), PIPC_EINVAL);
+  T_RC(pipc_queue_release(q), PIPC_EINVAL);
+  T_RC(pipc_queue_release(NULL), PIPC_EINVAL);
+  /* empty: peek waits like get */
+  T_RC(pipc_queue_peek(q, &msg, &len, 0), PIPC_EAGAIN);
+  T_RC(pipc_queue_peek(q, &msg, &len, 20), PIPC_ETIMEDOUT);
+
+  /* A reservation holds the producers' side: this thread may not put or
+     reserve again; other producers wait; consumers see nothing yet. */
+  T_RC(pipc_queue_reserve(q, 8, &slot, 0), PIPC_OK);
+  memcpy(slot, "reserved", 8);
+  T_RC(pipc_queue_reserve(q, 8, &slot, 0), PIPC_EINVAL);
+  T_RC(pipc_queue_put(q, "x", 1, 0), PIPC_EINVAL);
+  T_RC(pipc_queue_put(o, "x", 1, 0), PIPC_EINVAL); /* this thread, any handle */
+  T_RC(zc_on_other_thread(o, 0), PIPC_EAGAIN);     /* the side is held */
+  T_RC(zc_on_other_thread(o, 1), PIPC_EAGAIN);     /* nothing visible yet */
+  T_RC(pipc_queue_commit(q, 9), PIPC_EMSGSIZE); /* longer than reserved */
+  T_RC(pipc_queue_commit(q, 8), PIPC_OK);       /* the reservation stayed */
+  T_RC(pipc_queue_commit(q, 8), PIPC_EINVAL);   /* and is gone now */
+  /* cancel drops it: nothing is seen, the slot is free again */
+  T_RC(pipc_queue_reserve(q, 8, &slot, 0), PIPC_OK);
+  memcpy(slot, "dropped!", 8);
+  T_RC(pipc_queue_cancel(q), PIPC_OK);
+  T_RC(pipc_queue_size(q, &n), PIPC_OK);
+  CU_ASSERT_EQUAL(n, 1);
+  T_RC(pipc_queue_put(o, "y", 1, 0), PIPC_OK);
+  /* full: reserve waits like put */
+  T_RC(pipc_queue_reserve(q, 1, &slot, 0), PIPC_EAGAIN);
+  T_RC(pipc_queue_reserve(q, 1, &slot, 20), PIPC_ETIMEDOUT);
+
+  /* A peek holds the consumers' side the same way. */
+  T_RC(pipc_queue_peek(q, &msg, &len, 0), PIPC_OK);
+  CU_ASSERT(len == 8 && memcmp(msg, "reserved", 8) == 0);
+  T_RC(pipc_queue_peek(q, &msg, &len, 0), PIPC_EINVAL);
+  T_RC(pipc_queue_get(q, buf, sizeof buf, &len, 0), PIPC_EINVAL);
+  T_RC(zc_on_other_thread(o, 1), PIPC_EAGAIN); /* the side is held */
+  T_RC(pipc_queue_release(q), PIPC_OK);
+  T_RC(pipc_queue_release(q), PIPC_EINVAL);
+  T_RC(pipc_queue_get(o, buf, sizeof buf, &len, 0), PIPC_OK);
+  CU_ASSERT(len == 1 && buf[0] == 'y');
+
+  /* Shutdown: reserve fails, peek drains then fails. */
+  T_RC(pipc_queue_put(q, "z", 1, 0), PIPC_OK);
+  T_RC(pipc_queue_shutdown(o), PIPC_OK);
+  T_RC(pipc_queue_reserve(q, 1, &slot, 0), PIPC_ECLOSED);
+  T_RC(pipc_queue_peek(q, &msg, &len, 0), PIPC_OK);
+  CU_ASSERT(len == 1 && ((const char *)msg)[0] == 'z');
+  T_RC(pipc_queue_release(q), PIPC_OK);
+  T_RC(pipc_queue_peek(q, &msg, &len, PIPC_FOREVER), PIPC_ECLOSED);
+  pipc_queue_close(o);
+  drop_queue(q);
+}
+
+/* Closing a handle mid-reservation or mid-peek lets go of the side: as a
+   death would, the reservation is dropped and the peeked message taken. */
+void test_queue_zero_copy_close_lets_go(void) {
+  char name[80], buf[8];
+  pipc_queue *q = make_queue(name, sizeof name, "zcclose", 4, 8), *a = NULL;
+  void *slot;
+  const void *msg;
+  size_t len, n;
+  CU_ASSERT_FATAL(q != NULL);
+  T_RC(pipc_queue_open(name, &a), PIPC_OK);
+  CU_ASSERT_FATAL(a != NULL);
+  T_RC(pipc_queue_reserve(a, 8, &slot, 0), PIPC_OK);
+  memcpy(slot, "unseen!!", 8);
+  T_RC(pipc_queue_close(a), PIPC_OK);
+  T_RC(pipc_queue_put(q, "1", 1, 0), PIPC_OK); /* producers are free */
+  T_RC(pipc_queue_put(q, "2", 1, 0), PIPC_OK);
+  T_RC(pipc_queue_open(name, &a), PIPC_OK);
+  CU_ASSERT_FATAL(a != NULL);
+  T_RC(pipc_queue_peek(a, &msg, &len, 0), PIPC_OK);
+  CU_ASSERT(len == 1 && ((const char *)msg)[0] == '1');
+  T_RC(pipc_queue_close(a), PIPC_OK);
+  T_RC(pipc_queue_get(q, buf, sizeof buf, &len, 0), PIPC_OK); /* consumers too */
+  CU_ASSERT(len == 1 && buf[0] == '2');
+  T_RC(pipc_queue_size(q, &n), PIPC_OK);
+  CU_ASSERT_EQUAL(n, 0);
+  drop_queue(q);
+}
+
+/* argv: queue_zc_hold QUEUE reserve|peek READY -> reserves (writing
+   "partial") or peeks, posts READY, and sleeps until killed */
+int role_queue_zc_hold(int argc, char **argv) {
+  pipc_queue *q = NULL;
+  pipc_sem *ready = NULL;
+  void *slot;
+  const void *msg;
+  size_t len;
+  if (argc < 4 || pipc_queue_open(argv[1], &q) || pipc_sem_open(argv[3], &ready))
+    return 10;
+  if (strcmp(argv[2], "reserve") == 0) {
+    if (pipc_queue_reserve(q, 7, &slot, 30000) != PIPC_OK) return 11;
+    memcpy(slot, "partial", 7);
+  } else if (pipc_queue_peek(q, &msg, &len, 30000) != PIPC_OK) {
+    return 12;
+  }
+  pipc_sem_post(ready);
+  pipc_sleep_ms(60000);
+  return 13;
+}
+
+/* A process killed holding a reservation leaves nothing; one killed holding
+   a peek takes that message with it - nobody sees it again - and the queue
+   goes on for everyone. */
+static void zc_holder_killed(const char *op) {
+  char name[80], rname[80], buf[16];
+  pipc_queue *q = make_queue(name, sizeof name, "zchold", 4, 16);
+  pipc_sem *ready = NULL;
+  pipc_process *p;
+  size_t len, n;
+  int peek = strcmp(op, "peek") == 0;
+  t_name(rname, sizeof rname, "zcready");
+  T_RC(pipc_sem_create(rname, 0, 0, &ready), PIPC_OK);
+  CU_ASSERT_FATAL(q && ready);
+  if (peek) {
+    T_RC(pipc_queue_put(q, "first", 5, 0), PIPC_OK);
+    T_RC(pipc_queue_put(q, "second", 6, 0), PIPC_OK);
+  }
+  p = t_spawn("queue_zc_hold", name, op, rname, NULL);
+  T_RC(pipc_sem_wait(ready, 30000), PIPC_OK);
+  /* the side is held while it lives */
+  if (peek)
+    T_RC(pipc_queue_get(q, buf, sizeof buf, &len, 0), PIPC_EAGAIN);
+  else
+    T_RC(pipc_queue_put(q, "x", 1, 0), PIPC_EAGAIN);
+  pipc_process_kill(p);
+  CU_ASSERT_EQUAL(t_join(p, 30000), -9);
+  if (peek) {
+    T_RC(pipc_queue_get(q, buf, sizeof buf, &len, 5000), PIPC_OK);
+    CU_ASSERT(len == 6 && memcmp(buf, "second", 6) == 0);
+  } else {
+    T_RC(pipc_queue_get(q, buf, sizeof buf, &len, 0), PIPC_EAGAIN); /* nothing */
+  }
+  T_RC(pipc_queue_size(q, &n), PIPC_OK);
+  CU_ASSERT_EQUAL(n, 0);
+  for (n = 0; n < 4; n++) T_RC(pipc_queue_put(q, "after", 5, 0), PIPC_OK);
+  T_RC(pipc_queue_put(q, "after", 5, 0), PIPC_EAGAIN); /* no slot lost */
+  for (n = 0; n < 4; n++) {
+    T_RC(pipc_queue_get(q, buf, sizeof buf, &len, 0), PIPC_OK);
+    CU_ASSERT(len == 5 && memcmp(buf, "after", 5) == 0);
+  }
+  pipc_sem_unlink(rname);
+  pipc_sem_close(ready);
+  drop_queue(q);
+}
+
+void test_queue_zero_copy_producer_killed(void) { zc_holder_killed("reserve"); }
+void test_queue_zero_copy_consumer_killed(void) { zc_holder_killed("peek"); }
