@@ -101,13 +101,17 @@ typedef struct pipc_os_mutex pipc_os_mutex;
 int pipc_os_mutex_init(const char *name, unsigned slot, void *shared,
                        int create, pipc_os_mutex **out);
 
-/* Acquire by deadline (-1 none; a deadline already past means "try").
+/* Acquire by deadline (-1 none; 0 or a deadline already past: one try).
    PIPC_OK, PIPC_EOWNERDEAD (held; the previous holder died, the mutex is
    usable again), PIPC_ETIMEDOUT, PIPC_EINVAL (this thread holds it). */
 int pipc_os_mutex_lock(pipc_os_mutex *m, int64_t deadline);
 
 /* Release; PIPC_EINVAL if this thread does not hold it. */
 int pipc_os_mutex_unlock(pipc_os_mutex *m);
+
+/* 1 if a one-try lock makes no system call (worth a few tries in a spin
+   before sleeping), 0 if each try enters the kernel. */
+int pipc_os_mutex_try_is_cheap(void);
 
 void pipc_os_mutex_close(pipc_os_mutex *m);
 

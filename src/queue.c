@@ -93,7 +93,7 @@ struct pipc_queue {
   void *volatile zc_thread[2];
   uint64_t zc_index[2];
   size_t zc_len;
-  int spin;
+  int spin, lock_spin;
   char name[PIPC_NAME_MAX + 1];
 };
 
@@ -131,6 +131,7 @@ static void q_bind(pipc_queue *q) {
   q->wake = (q_wake *)(q->base + Q_WAKE_OFF);
   q->ring = q->base + q_ring_off();
   q->spin = pipc_os_ncpu() > 1 ? Q_SPIN : 0;
+  q->lock_spin = pipc_os_mutex_try_is_cheap() ? q->spin : 0;
 }
 
 static int q_attach_os(pipc_queue *q, const char *name, int create) {
@@ -287,9 +288,20 @@ static unsigned char *q_slot(pipc_queue *q, uint64_t index) {
    repaired here.  timeout 0 does not wait for room or data, but does wait the
    few microseconds another process holds the side's mutex. */
 static int q_lock(pipc_queue *q, int side, int timeout_ms, int64_t deadline) {
-  int rc;
-  if (timeout_ms == 0) deadline = pipc_os_now_ms() + 2;
-  rc = pipc_os_mutex_lock(q->mutex[side], deadline);
+  int rc = PIPC_ETIMEDOUT, i;
+  /* A holder keeps the mutex for a few dozen nanoseconds: on more than one
+     CPU, try a little before sleeping in the kernel. */
+  for (i = 0; i < q->lock_spin && rc == PIPC_ETIMEDOUT; i += 8) {
+    rc = pipc_os_mutex_lock(q->mutex[side], 0); /* one try */
+    if (rc == PIPC_ETIMEDOUT) {
+      int k;
+      for (k = 0; k < 8; k++) pipc__cpu_relax();
+    }
+  }
+  if (rc == PIPC_ETIMEDOUT) {
+    if (timeout_ms == 0) deadline = pipc_os_now_ms() + 2;
+    rc = pipc_os_mutex_lock(q->mutex[side], deadline);
+  }
   if (rc == PIPC_EOWNERDEAD) {
     /* The holder died mid-operation.  Its side's state is the index alone,
        which it changes with one store: check it against the other side. */
