@@ -67,7 +67,12 @@ typedef struct q_wake {
   volatile uint32_t space_seq; /* producers park here; consumers bump it */
   volatile uint32_t cons_waiters, prod_waiters;
   volatile uint32_t flags;
-  uint32_t reserved[11];
+  /* 1 while a wake-up call is on its way to a sleeper of that side: wakers
+     then only bump the word.  Cleared by every sleeper that registers or
+     returns from a sleep, so a wake-up lost with a killed waker costs at
+     most one sleep slice. */
+  volatile uint32_t cons_pending, prod_pending;
+  uint32_t reserved[9];
 } q_wake;
 
 enum { SIDE_PROD = 0, SIDE_CONS = 1 };
@@ -328,13 +333,19 @@ static int q_flags_error(pipc_queue *q, uint32_t *flags) {
   return (*flags & Q_FLAG_POISONED) ? PIPC_ECORRUPT : PIPC_OK;
 }
 
-/* Wake one sleeper of the other side, if any sleeps. */
+/* Wake one sleeper of `side`, if any sleeps and no wake-up is already on
+   its way to one (a woken consumer that leaves messages behind wakes the
+   next: see q_get_end). */
 static int q_wake_side(pipc_queue *q, int side) {
   volatile uint32_t *waiters =
       side == SIDE_CONS ? &q->wake->cons_waiters : &q->wake->prod_waiters;
   volatile uint32_t *seq = side == SIDE_CONS ? &q->wake->data_seq : &q->wake->space_seq;
+  volatile uint32_t *pending =
+      side == SIDE_CONS ? &q->wake->cons_pending : &q->wake->prod_pending;
+  uint32_t idle = 0;
   if (pipc__load32(waiters) == 0) return PIPC_OK;
-  pipc__add32(seq, 1);
+  pipc__add32(seq, 1); /* a sleeper about to park sees the change */
+  if (!pipc__cas32(pending, &idle, 1)) return PIPC_OK;
   return pipc_os_park_wake(q->park[side], seq, 1);
 }
 
@@ -354,6 +365,8 @@ static int q_wait(pipc_queue *q, int side, int timeout_ms, int64_t deadline) {
   volatile uint32_t *waiters =
       side == SIDE_CONS ? &q->wake->cons_waiters : &q->wake->prod_waiters;
   volatile uint32_t *seq = side == SIDE_CONS ? &q->wake->data_seq : &q->wake->space_seq;
+  volatile uint32_t *pending =
+      side == SIDE_CONS ? &q->wake->cons_pending : &q->wake->prod_pending;
   int i, rc = PIPC_OK;
   if (timeout_ms == 0) return PIPC_EAGAIN;
   for (i = 0; i < q->spin; i++) {
@@ -361,10 +374,12 @@ static int q_wait(pipc_queue *q, int side, int timeout_ms, int64_t deadline) {
     pipc__cpu_relax();
   }
   pipc__add32(waiters, 1);
+  pipc__store32(pending, 0);
   for (;;) {
     uint32_t s = pipc__load32(seq);
     if (q_ready(q, side)) break;
     rc = pipc__park(q->park[side], seq, s, deadline);
+    pipc__store32(pending, 0);
     if (rc != PIPC_OK) break;
   }
   pipc__add32(waiters, -1);
@@ -418,9 +433,12 @@ static int q_put_begin(pipc_queue *q, size_t len, int timeout_ms, uint64_t *tail
 
 /* Producers: the slot at tail is written; publish it and let go. */
 static int q_put_end(pipc_queue *q, uint64_t tail) {
+  /* Room left as last seen: pass the turn to a sleeping producer. */
+  int more = tail + 1 - q->head_seen < q->capacity;
   pipc__store64(q->tail, tail + 1); /* the message is visible from here */
   PIPC__FAULT(PIPC_FAULT_PUT_PUBLISHED);
   pipc_os_mutex_unlock(q->mutex[SIDE_PROD]);
+  if (more) q_wake_side(q, SIDE_PROD);
   return q_wake_side(q, SIDE_CONS);
 }
 
@@ -513,10 +531,13 @@ static int q_get_begin(pipc_queue *q, int timeout_ms, uint64_t *head_out,
 
 /* Consumers: the message at head is taken; free its slot and let go. */
 static int q_get_end(pipc_queue *q, uint64_t head, int peeked) {
+  /* Messages left as last seen: pass the turn to a sleeping consumer. */
+  int more = q->tail_seen - (head + 1) - 1 < q->capacity;
   pipc__store64(q->head, head + 1); /* the slot is free from here */
   if (peeked) pipc__store64(q->peek, 0);
   PIPC__FAULT(PIPC_FAULT_GET_RELEASED);
   pipc_os_mutex_unlock(q->mutex[SIDE_CONS]);
+  if (more) q_wake_side(q, SIDE_CONS);
   return q_wake_side(q, SIDE_PROD);
 }
 
