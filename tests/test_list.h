@@ -88,6 +88,12 @@
   PIPC_TEST(process, missing_program_is_enoent)      \
   PIPC_TEST(process, self_exe)                       \
   PIPC_TEST(process, no_handle_inherited)            \
+  PIPC_SUITE(security)                               \
+  PIPC_TEST(security, objects_owner_only)            \
+  PIPC_TEST(security, other_user_refused)            \
+  PIPC_TEST(security, unsafe_socket_dir_refused)     \
+  PIPC_TEST(security, planted_symlink_refused)       \
+  PIPC_TEST(security, out_of_descriptors_leaves_nothing) \
   PIPC_SUITE(misuse)                                 \
   PIPC_TEST(misuse, null_handles_are_einval)         \
   PIPC_TEST(misuse, null_out_pointers_are_einval)    \
@@ -120,4 +126,14 @@
   PIPC_ROLE(pipe_serve_later)     \
   PIPC_ROLE(pipe_client)          \
   PIPC_ROLE(pipe_reader)          \
-  PIPC_ROLE(pipe_big_then_die)
+  PIPC_ROLE(pipe_big_then_die)    \
+  PIPC_POSIX_ROLES(PIPC_ROLE)
+
+/* Roles only POSIX cases spawn (another uid, descriptor limits). */
+#ifdef _WIN32
+#define PIPC_POSIX_ROLES(PIPC_ROLE)
+#else
+#define PIPC_POSIX_ROLES(PIPC_ROLE) \
+  PIPC_ROLE(as_nobody)              \
+  PIPC_ROLE(few_fds)
+#endif
