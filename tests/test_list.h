@@ -94,6 +94,9 @@
   PIPC_TEST(security, unsafe_socket_dir_refused)     \
   PIPC_TEST(security, planted_symlink_refused)       \
   PIPC_TEST(security, out_of_descriptors_leaves_nothing) \
+  PIPC_SUITE(torture)                                \
+  PIPC_TEST(torture, random_kills)                   \
+  PIPC_TEST(torture, stopped_holder_is_not_dead)     \
   PIPC_SUITE(misuse)                                 \
   PIPC_TEST(misuse, null_handles_are_einval)         \
   PIPC_TEST(misuse, null_out_pointers_are_einval)    \
@@ -127,6 +130,7 @@
   PIPC_ROLE(pipe_client)          \
   PIPC_ROLE(pipe_reader)          \
   PIPC_ROLE(pipe_big_then_die)    \
+  PIPC_ROLE(torture_worker)       \
   PIPC_POSIX_ROLES(PIPC_ROLE)
 
 /* Roles only POSIX cases spawn (another uid, descriptor limits). */
