@@ -5,6 +5,7 @@
 
 #include <errno.h>
 #include <limits.h>
+#include <stdio.h>
 #include <signal.h>
 #include <spawn.h>
 #include <stdlib.h>
@@ -31,12 +32,36 @@ struct pipc_os_process {
   int pidfd; /* -1 if none */
 };
 
+/* 0 if argv0 names a program exec could run (as execvp finds it), else
+   the errno.  posix_spawnp reports exec failures itself on glibc >= 2.24
+   and macOS, but where it runs the child by fork + exec (older libcs, and
+   under valgrind) a missing program is a child exiting 127: look first, so
+   PIPC_ENOENT means the same everywhere. */
+static int findable(const char *argv0) {
+  const char *path, *dir;
+  char buf[PATH_MAX];
+  int err = ENOENT;
+  if (strchr(argv0, '/')) return access(argv0, X_OK) == 0 ? 0 : errno;
+  path = getenv("PATH");
+  if (path == NULL || *path == 0) path = "/usr/bin:/bin";
+  for (dir = path;; dir = strchr(dir, ':') + 1) {
+    size_t n = strcspn(dir, ":");
+    if ((size_t)snprintf(buf, sizeof buf, "%.*s%s%s", (int)n, n ? dir : ".", "/", argv0) <
+        sizeof buf) {
+      if (access(buf, X_OK) == 0) return 0;
+      if (errno == EACCES) err = EACCES;
+    }
+    if (dir[n] == 0) return err;
+  }
+}
+
 int pipc_os_process_spawn(const char *const argv[], pipc_os_process **out) {
   pipc_os_process *p;
   posix_spawnattr_t attr;
   sigset_t none, dfl;
   int err;
 
+  if ((err = findable(argv[0])) != 0) return pipc__posix_fail(err);
   p = (pipc_os_process *)calloc(1, sizeof(*p));
   if (p == NULL) return PIPC_ENOMEM;
   p->pidfd = -1;
