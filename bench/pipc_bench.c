@@ -1,7 +1,8 @@
 /* pipc_bench.c - pipc against the IPC a C programmer would otherwise use,
  * between two processes, in one run, printing ratios.
  *
- *   pipc-bench [--quick] [--json FILE]
+ *   pipc-bench [--quick] [--json FILE]   the whole table
+ *   pipc-bench --4x4 [--quick]            only the Queue 4 -> 4 figure
  *
  * For each transport and message size: one-way throughput (a producer
  * process sends N messages, this process receives and verifies every one)

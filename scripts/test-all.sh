@@ -1,12 +1,15 @@
 #!/usr/bin/env bash
 # Build and run the conformance suite on every configuration this machine
-# can run: linux, posix-generic, mingw-wine (Windows under Wine), asan.
-#   scripts/test-all.sh [PRESET...]
+# can run: linux, posix-generic, mingw-wine (Windows under Wine), asan,
+# tsan; then valgrind memcheck over the linux suites, both libFuzzer
+# targets (PIPC_FUZZ_SECONDS each, default 60) and the quick benchmark.
+#   scripts/test-all.sh [PRESET...]     only those presets, nothing else
 set -uo pipefail
 cd "$(dirname "$0")/.."
 scripts/deps.sh test || exit 1
 presets=("$@")
-[ ${#presets[@]} -gt 0 ] || presets=(linux posix-generic mingw-wine asan)
+extras=0
+[ ${#presets[@]} -gt 0 ] || { presets=(linux posix-generic mingw-wine asan tsan); extras=1; }
 
 for p in "${presets[@]}"; do
   if [ "$p" = mingw-wine ]; then
@@ -41,10 +44,38 @@ for p in "${presets[@]}"; do
   fi
 done
 
+# valgrind memcheck: every suite of the linux build (the torture suite's
+# worth is in its kills, run above), no error and no definite leak.
+memcheck="not run"
+if [ $extras = 1 ] && [ "${result[linux]:-}" = passed ]; then
+  echo
+  echo "=================== valgrind memcheck (linux) ==================="
+  memcheck=passed
+  for s in $(build/linux/tests/pipc-tests --list | cut -d/ -f1 | uniq); do
+    [ "$s" = torture ] && continue
+    if valgrind -q --error-exitcode=99 --leak-check=full --errors-for-leak-kinds=definite \
+         build/linux/tests/pipc-tests --suite "$s" >"build/valgrind-$s.log" 2>&1; then
+      echo "$s: no error, no definite leak"
+    else
+      grep -E "==[0-9]+==|FAIL" "build/valgrind-$s.log" | head -40
+      echo "$s: FAILED (build/valgrind-$s.log)"
+      memcheck=FAILED; failed=1
+    fi
+  done
+fi
+
+# The fuzzers, PIPC_FUZZ_SECONDS (default 60) each.
+fuzz="not run"
+if [ $extras = 1 ]; then
+  echo
+  echo "=================== libFuzzer (${PIPC_FUZZ_SECONDS:-60} s per target) ==================="
+  if scripts/fuzz.sh "${PIPC_FUZZ_SECONDS:-60}"; then fuzz=passed; else fuzz=FAILED; failed=1; fi
+fi
+
 # The benchmark, quick: its numbers are printed, not asserted (timing goals
 # live in bench/, never in tests).  PIPC_SKIP_BENCH=1 leaves it out.
 bench="not run"
-if [ "${PIPC_SKIP_BENCH:-0}" != 1 ]; then
+if [ $extras = 1 ] && [ "${PIPC_SKIP_BENCH:-0}" != 1 ]; then
   echo
   echo "=================== bench (--quick) ==================="
   if cmake -S . -B build/bench -G Ninja -DCMAKE_BUILD_TYPE=Release -DPIPC_BUILD_TESTS=OFF \
@@ -63,6 +94,8 @@ echo "=================== summary ==================="
 for p in "${presets[@]}"; do
   printf '%-15s %s\n' "$p" "${result[$p]}"
 done
+printf '%-15s %s\n' "valgrind" "$memcheck"
+printf '%-15s %s\n' "fuzz" "$fuzz"
 printf '%-15s %s\n' "bench --quick" "$bench"
 echo "ctest cases over all configurations:"
 echo "total: $total_passed passed, $total_failed failed"

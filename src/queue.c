@@ -27,11 +27,20 @@
  * into a local and checked before it is used: a damaged or hostile segment
  * yields PIPC_ECORRUPT, never an out-of-bounds access.
  *
- * Sleeping: a side that must wait registers in its waiters count, reads its
- * wake-up word, re-checks, and parks on the word.  The other side bumps the
- * word and wakes only when the count is non-zero, so an uncontended put or
- * get makes no system call.  Sleeps are cut into slices (pipc__park) so that
- * a wake-up lost with a killed process costs a bounded delay, never a hang.
+ * Sleeping: a side that must wait spins a little (more than one CPU), then
+ * registers in its waiters count, reads its wake-up word, re-checks, and
+ * parks on the word.  The other side bumps the word when the count is
+ * non-zero and makes a wake-up call only when none is already on its way
+ * (the pending flag); a woken side that leaves work behind wakes the next.
+ * So an uncontended put or get makes no system call, and a burst of puts
+ * to sleeping consumers makes one.  Sleeps are cut into slices (pipc__park)
+ * so that a wake-up lost with a killed process costs a bounded delay, never
+ * a hang.
+ *
+ * Zero-copy (reserve / commit, peek / release) is put and get cut in two:
+ * the thread keeps its side's mutex between the calls.  A peek is marked in
+ * the consumers' line (head + 1) so that whoever recovers a dead peeker's
+ * mutex drops that message, as a consumer dying inside get takes its own.
  */
 #include "pipc_internal.h"
 
