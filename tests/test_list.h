@@ -94,6 +94,10 @@
   PIPC_TEST(security, unsafe_socket_dir_refused)     \
   PIPC_TEST(security, planted_symlink_refused)       \
   PIPC_TEST(security, out_of_descriptors_leaves_nothing) \
+  PIPC_SUITE(stale)                                  \
+  PIPC_TEST(stale, names_after_kill)                 \
+  PIPC_TEST(stale, listener_race_one_winner)         \
+  PIPC_TEST(stale, hostile_writer_only_error_codes)  \
   PIPC_SUITE(torture)                                \
   PIPC_TEST(torture, random_kills)                   \
   PIPC_TEST(torture, stopped_holder_is_not_dead)     \
@@ -131,6 +135,9 @@
   PIPC_ROLE(pipe_reader)          \
   PIPC_ROLE(pipe_big_then_die)    \
   PIPC_ROLE(torture_worker)       \
+  PIPC_ROLE(make_all)             \
+  PIPC_ROLE(listen_race)          \
+  PIPC_ROLE(listen_die)           \
   PIPC_POSIX_ROLES(PIPC_ROLE)
 
 /* Roles only POSIX cases spawn (another uid, descriptor limits). */
