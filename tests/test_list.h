@@ -94,6 +94,7 @@
   PIPC_TEST(security, unsafe_socket_dir_refused)     \
   PIPC_TEST(security, planted_symlink_refused)       \
   PIPC_TEST(security, out_of_descriptors_leaves_nothing) \
+  PIPC_TEST(security, full_shm_fs_is_an_error)       \
   PIPC_SUITE(stale)                                  \
   PIPC_TEST(stale, names_after_kill)                 \
   PIPC_TEST(stale, listener_race_one_winner)         \
@@ -146,5 +147,11 @@
 #else
 #define PIPC_POSIX_ROLES(PIPC_ROLE) \
   PIPC_ROLE(as_nobody)              \
-  PIPC_ROLE(few_fds)
+  PIPC_ROLE(few_fds)                \
+  PIPC_LINUX_ROLES(PIPC_ROLE)
+#endif
+#ifdef __linux__
+#define PIPC_LINUX_ROLES(PIPC_ROLE) PIPC_ROLE(full_shm)
+#else
+#define PIPC_LINUX_ROLES(PIPC_ROLE)
 #endif

@@ -26,6 +26,10 @@
 #include <sys/stat.h>
 #include <sys/un.h>
 #include <unistd.h>
+#ifdef __linux__
+#include <sched.h>
+#include <sys/mount.h>
+#endif
 #endif
 
 static void note(const char *what) { fprintf(stderr, "\n  note: %s ", what); }
@@ -132,6 +136,10 @@ void test_security_planted_symlink_refused(void) {
 
 void test_security_out_of_descriptors_leaves_nothing(void) {
   note("no per-process descriptor limit to lower on Windows");
+}
+
+void test_security_full_shm_fs_is_an_error(void) {
+  note("the paging file backs Windows mappings: no shm file system to fill");
 }
 
 #else /* POSIX */
@@ -393,5 +401,48 @@ void test_security_out_of_descriptors_leaves_nothing(void) {
   strcat(path, ".lock");
   CU_ASSERT(lstat(path, &st) != 0);
 }
+
+#ifdef __linux__
+/* argv: full_shm SHM QUEUE -> in a private mount namespace, a 256 KiB
+   tmpfs over /dev/shm; then a 1 MiB shm and a 1 MiB queue must fail at
+   create with PIPC_ENOMEM and leave no name, and a segment that fits must
+   be usable to its last byte (no SIGBUS).  Exit 0, or the failing step. */
+int role_full_shm(int argc, char **argv) {
+  pipc_shm *s = NULL;
+  pipc_queue *q = NULL;
+  int rc;
+  if (argc < 3) return 10;
+  if (unshare(CLONE_NEWNS) != 0 || mount("none", "/", NULL, MS_REC | MS_PRIVATE, NULL) != 0 ||
+      mount("tmpfs", "/dev/shm", "tmpfs", MS_NOSUID | MS_NODEV, "size=256k,mode=1777") != 0)
+    return 11;
+  if ((rc = pipc_shm_create(argv[1], 1 << 20, &s)) != PIPC_ENOMEM || s) return 21;
+  if ((rc = pipc_shm_open(argv[1], &s)) != PIPC_ENOENT) return 22; /* nothing left */
+  if ((rc = pipc_queue_create(argv[2], 1024, 1024, &q)) != PIPC_ENOMEM || q) return 23;
+  if ((rc = pipc_queue_open(argv[2], &q)) != PIPC_ENOENT) return 24;
+  if (pipc_shm_create(argv[1], 128 << 10, &s) != PIPC_OK) return 25;
+  memset(pipc_shm_addr(s), 0xee, 128 << 10); /* every page is there */
+  pipc_shm_unlink(argv[1]);
+  pipc_shm_close(s);
+  return 0;
+}
+
+/* A full shm file system is an error at create, never a SIGBUS later. */
+void test_security_full_shm_fs_is_an_error(void) {
+  char sn[80], qn[80];
+  pipc_process *p;
+  if (geteuid() != 0) {
+    note("not root: cannot mount a small tmpfs here (CI runs it as root)");
+    return;
+  }
+  t_name(sn, sizeof sn, "fullshm");
+  t_name(qn, sizeof qn, "fullq");
+  p = t_spawn("full_shm", sn, qn, NULL);
+  CU_ASSERT_EQUAL(t_join(p, 30000), 0);
+}
+#else
+void test_security_full_shm_fs_is_an_error(void) {
+  note("needs Linux mount namespaces to make a small shm file system");
+}
+#endif
 
 #endif
