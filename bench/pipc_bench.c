@@ -33,20 +33,30 @@
 #define _GNU_SOURCE
 #endif
 #include <errno.h>
-#include <fcntl.h>
-#include <mqueue.h>
 #include <stdint.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
-#include <sys/mman.h>
+
+/* The kernel peers (pipe(2), AF_UNIX, POSIX mq) and the APR, Boost and
+   Python peers run on POSIX hosts; a Windows build measures pipc's own
+   transports and the spin ring (informational under Wine). */
+#ifdef _WIN32
+#define BENCH_POSIX 0
+#define WIN32_LEAN_AND_MEAN
+#include <windows.h>
+typedef int pid_t;
+#else
+#define BENCH_POSIX 1
+#include <fcntl.h>
+#include <mqueue.h>
 #include <sys/socket.h>
 #include <sys/stat.h>
 #include <sys/uio.h>
+#include <sys/wait.h>
 #include <time.h>
 #include <unistd.h>
-
-#include <sys/wait.h>
+#endif
 
 #include "pipc.h"
 
@@ -66,9 +76,17 @@ static apr_pool_t *apr_pool;
 #endif
 
 static double now_s(void) {
+#ifdef _WIN32
+  static LARGE_INTEGER freq;
+  LARGE_INTEGER c;
+  if (freq.QuadPart == 0) QueryPerformanceFrequency(&freq);
+  QueryPerformanceCounter(&c);
+  return (double)c.QuadPart / (double)freq.QuadPart;
+#else
   struct timespec ts;
   clock_gettime(CLOCK_MONOTONIC, &ts);
   return (double)ts.tv_sec + (double)ts.tv_nsec * 1e-9;
+#endif
 }
 
 static void die(const char *what, int rc) {
@@ -84,7 +102,10 @@ typedef struct chan {
   pipc_queue *q;
   pipc_pipe *p;
   int rfd, wfd; /* pipe(2) / socket */
+#if BENCH_POSIX
   mqd_t mq;
+#endif
+  pipc_shm *ringshm; /* spin ring */
   struct ring *ring;
   uint64_t seen; /* spin ring: the other index as last read */
   uint64_t next; /* shm + sem ring: this side's next slot */
@@ -110,6 +131,9 @@ static const char *tkey[T_COUNT] = {"queue", "queue_zero_copy", "pipe", "shm_sem
                                     "unix", "mq", "apr_pipe", "apr_shm", "boost_mq",
                                     "py_queue", "py_pipe", "spin"};
 
+/* Messages per run are divided by this: Windows under Wine is slow. */
+#define N_SCALE (BENCH_POSIX ? 1 : 20)
+
 static int is_apr(int kind) { return kind == T_APR_PIPE || kind == T_APR_SHM; }
 
 /* ---- Python peers: bench/py_peers.py, both ends Python, same protocol ---- */
@@ -119,12 +143,14 @@ static int is_apr(int kind) { return kind == T_APR_PIPE || kind == T_APR_SHM; }
 
 static int have_python(void) {
   static int known = -1;
+  if (!BENCH_POSIX) return 0;
   if (known < 0) known = system("python3 -c 'import multiprocessing' >/dev/null 2>&1") == 0;
   return known;
 }
 
 /* Runs a peer program's command; parses up to two numbers; 0 if n/a. */
 static int run_peer(const char *cmd, double *a, double *b) {
+#if BENCH_POSIX
   FILE *f;
   int got;
   *a = *b = 0;
@@ -132,6 +158,11 @@ static int run_peer(const char *cmd, double *a, double *b) {
   got = fscanf(f, "%lf %lf", a, b);
   if (pclose(f) != 0 || got < 1) *a = *b = 0;
   return got;
+#else
+  (void)cmd;
+  *a = *b = 0;
+  return 0;
+#endif
 }
 
 /* py_peers.py ARGS, or n/a without Python */
@@ -174,6 +205,7 @@ static size_t ring_slot, RING_SLOTS;
 
 static size_t ring_bytes(size_t slot) { return sizeof(ring) + RING_SLOTS * slot; }
 
+#if BENCH_POSIX
 static int full_read(int fd, void *b, size_t n) {
   char *p = (char *)b;
   while (n) {
@@ -187,6 +219,7 @@ static int full_read(int fd, void *b, size_t n) {
   }
   return 0;
 }
+#endif
 
 static int ch_send(chan *c, const void *buf, size_t len) {
   switch (c->kind) {
@@ -233,6 +266,7 @@ static int ch_send(chan *c, const void *buf, size_t len) {
     }
   }
 #endif
+#if BENCH_POSIX
   case T_PIPE2:
   case T_UNIX: {
     unsigned char h[4] = {(unsigned char)(len >> 24), (unsigned char)(len >> 16),
@@ -257,6 +291,7 @@ static int ch_send(chan *c, const void *buf, size_t len) {
     return 0;
   }
   case T_MQ: return mq_send(c->mq, (const char *)buf, len, 0);
+#endif
   case T_SPIN: {
     ring *r = c->ring;
     uint64_t t = r->tail;
@@ -326,6 +361,7 @@ static int ch_recv(chan *c, void *buf, size_t cap, size_t *len) {
     }
   }
 #endif
+#if BENCH_POSIX
   case T_PIPE2:
   case T_UNIX: {
     unsigned char h[4];
@@ -340,6 +376,7 @@ static int ch_recv(chan *c, void *buf, size_t cap, size_t *len) {
     *len = (size_t)n;
     return 0;
   }
+#endif
   case T_SPIN: {
     ring *r = c->ring;
     uint64_t h = r->head;
@@ -367,8 +404,6 @@ typedef struct xlink {
   pipc_pipe *child_end;
   int close_fds[4];
   char names[2][PIPC_NAME_MAX + 1];
-  void *maps[2];
-  size_t map_len;
   chan ctx, crx; /* APR rows: the forked child's ends */
 } xlink;
 
@@ -461,6 +496,7 @@ static int link_make(xlink *l, int kind, size_t size) {
   case T_APR_SHM:
     return -1; /* built without APR */
 #endif
+#if BENCH_POSIX
   case T_PIPE2:
   case T_UNIX: {
     int up[2], down[2];
@@ -508,20 +544,21 @@ static int link_make(xlink *l, int kind, size_t size) {
     snprintf(l->a2, sizeof l->a2, "%s", l->names[1]);
     break;
   }
+#else
+  case T_PIPE2:
+  case T_UNIX:
+  case T_MQ:
+    return -1; /* POSIX peers */
+#endif
   case T_SPIN: {
-    int i;
-    l->map_len = ring_bytes(ring_slot);
+    int i, rc;
     for (i = 0; i < 2; i++) {
-      int fd;
-      snprintf(l->names[i], sizeof l->names[i], "/pipc-bench-ring-%d-%d", (int)getpid(), i);
-      fd = shm_open(l->names[i], O_RDWR | O_CREAT | O_EXCL, 0600);
-      if (fd < 0 || ftruncate(fd, (off_t)l->map_len)) die("ring", 0);
-      l->maps[i] = mmap(NULL, l->map_len, PROT_READ | PROT_WRITE, MAP_SHARED, fd, 0);
-      close(fd);
-      (i ? &l->out : &l->in)->ring = (ring *)l->maps[i];
+      chan *c = i ? &l->out : &l->in;
+      if ((rc = pipc_shm_create(NULL, ring_bytes(ring_slot), &c->ringshm))) die("ring", rc);
+      c->ring = (ring *)pipc_shm_addr(c->ringshm);
     }
-    snprintf(l->a1, sizeof l->a1, "%s", l->names[0]);
-    snprintf(l->a2, sizeof l->a2, "%s", l->names[1]);
+    snprintf(l->a1, sizeof l->a1, "%s", pipc_shm_name(l->in.ringshm));
+    snprintf(l->a2, sizeof l->a2, "%s", pipc_shm_name(l->out.ringshm));
     break;
   }
   }
@@ -556,6 +593,7 @@ static void link_free(xlink *l) {
     }
     break;
 #endif
+#if BENCH_POSIX
   case T_PIPE2:
   case T_UNIX: close(l->in.rfd); close(l->out.wfd); break;
   case T_MQ:
@@ -564,10 +602,12 @@ static void link_free(xlink *l) {
     mq_unlink(l->names[0]);
     mq_unlink(l->names[1]);
     break;
+#endif
   case T_SPIN:
     for (i = 0; i < 2; i++) {
-      munmap(l->maps[i], l->map_len);
-      shm_unlink(l->names[i]);
+      chan *c = i ? &l->out : &l->in;
+      pipc_shm_unlink(pipc_shm_name(c->ringshm));
+      pipc_shm_close(c->ringshm);
     }
     break;
   }
@@ -593,6 +633,7 @@ static void child_open(int kind, const char *a1, const char *a2, size_t size,
     shmsem_open(tx, a1);
     shmsem_open(rx, a2);
     break;
+#if BENCH_POSIX
   case T_PIPE2:
   case T_UNIX:
     tx->wfd = atoi(a1);
@@ -602,13 +643,13 @@ static void child_open(int kind, const char *a1, const char *a2, size_t size,
     tx->mq = mq_open(a1, O_RDWR);
     rx->mq = mq_open(a2, O_RDWR);
     break;
+#endif
   case T_SPIN: {
     int i;
     for (i = 0; i < 2; i++) {
-      int fd = shm_open(i ? a2 : a1, O_RDWR, 0);
-      void *m = mmap(NULL, ring_bytes(ring_slot), PROT_READ | PROT_WRITE, MAP_SHARED, fd, 0);
-      close(fd);
-      (i ? rx : tx)->ring = (ring *)m;
+      chan *c = i ? rx : tx;
+      if (pipc_shm_open(i ? a2 : a1, &c->ringshm)) die("child ring", -1);
+      c->ring = (ring *)pipc_shm_addr(c->ringshm);
     }
     break;
   }
@@ -631,7 +672,10 @@ static child start_child(const char *mode, xlink *l, size_t size, long n) {
   char k[8], s[32], c[32];
   const char *argv[9];
   child ch = {NULL, -1};
-  int rc, i;
+  int rc;
+#if BENCH_POSIX
+  int i;
+#endif
   if (is_apr(l->kind)) {
 #ifdef PIPC_BENCH_APR
     fflush(NULL);
@@ -659,8 +703,10 @@ static child start_child(const char *mode, xlink *l, size_t size, long n) {
   argv[0] = exe; argv[1] = "--child"; argv[2] = mode; argv[3] = k;
   argv[4] = l->a1; argv[5] = l->a2; argv[6] = s; argv[7] = c; argv[8] = NULL;
   if ((rc = pipc_process_spawn(argv, &ch.p))) die("spawn", rc);
+#if BENCH_POSIX
   for (i = 0; i < 4; i++)
     if (l->close_fds[i] >= 0) close(l->close_fds[i]);
+#endif
   if (l->child_end) {
     pipc_pipe_close(l->child_end);
     l->child_end = NULL;
@@ -674,8 +720,10 @@ static void reap(child ch) {
     pipc_process_wait(ch.p, PIPC_FOREVER, &code);
     pipc_process_free(ch.p);
   } else {
+#if BENCH_POSIX
     int st = 0;
     if (waitpid(ch.pid, &st, 0) == ch.pid && WIFEXITED(st)) code = WEXITSTATUS(st);
+#endif
   }
   if (code != 0) {
     fprintf(stderr, "pipc-bench: child failed (%d)\n", code);
@@ -785,7 +833,7 @@ static void run_latency(int kind, long n, double *median, double *p99) {
   p = start_child("echo", &l, 8, n + warm);
   for (i = 0; i < n + warm; i++) {
     double t0 = now_s();
-    memcpy(buf, &i, 8);
+    msg_stamp(buf, 8, i);
     if (ch_send(&l.out, buf, 8) != 0 || ch_recv(&l.in, buf, sizeof buf, &len) != 0)
       die("ping", -1);
     if (!msg_ok(buf, len, 8, i)) die("pong damaged", -1);
@@ -992,16 +1040,16 @@ int main(int argc, char **argv) {
 
   if (only_mpmc) { /* just the 4 -> 4 figure, for working on it */
     double v[9];
-    for (rep = 0; rep < reps; rep++) v[rep] = run_mpmc(64, quick ? 50000 : 250000);
+    for (rep = 0; rep < reps; rep++) v[rep] = run_mpmc(64, (quick ? 50000 : 250000) / N_SCALE);
     printf("pipc Queue 4 -> 4, 64 B: %.2f M msg/s (median of %d)\n", median_of(v, reps) / 1e6, reps);
     return 0;
   }
 
   for (si = 0; si < NSIZES; si++) {
     double samples[T_COUNT][9];
-    long n = sizes[si] <= 1024 ? (quick ? 200000 : 1000000)
-                               : sizes[si] <= 65536 ? (quick ? 20000 : 100000)
-                                                    : (quick ? 2000 : 10000);
+    long n = (sizes[si] <= 1024 ? (quick ? 200000 : 1000000)
+                                : sizes[si] <= 65536 ? (quick ? 20000 : 100000)
+                                                     : (quick ? 2000 : 10000)) / N_SCALE;
     for (rep = 0; rep < reps; rep++) /* interleaved: A B C ... A B C ... */
       for (kind = 0; kind < T_COUNT; kind++) {
         if (kind == T_MQ && sizes[si] > 8192) {
@@ -1014,12 +1062,12 @@ int main(int argc, char **argv) {
   }
   {
     double v[9];
-    for (rep = 0; rep < reps; rep++) v[rep] = run_mpmc(64, quick ? 50000 : 250000);
+    for (rep = 0; rep < reps; rep++) v[rep] = run_mpmc(64, (quick ? 50000 : 250000) / N_SCALE);
     mpmc4 = median_of(v, reps);
   }
   {
     double med[T_COUNT][9], p99[T_COUNT][9];
-    long n = quick ? 5000 : 50000;
+    long n = (quick ? 5000 : 50000) / N_SCALE;
     for (rep = 0; rep < reps; rep++)
       for (kind = 0; kind < T_COUNT; kind++) run_latency(kind, n, &med[kind][rep], &p99[kind][rep]);
     for (kind = 0; kind < T_COUNT; kind++) {
@@ -1030,6 +1078,11 @@ int main(int argc, char **argv) {
 
   printf("## pipc-bench%s: two processes, median of %d interleaved runs\n\n",
          quick ? " --quick" : "", reps);
+#ifdef _WIN32
+  printf("Windows build (x86_64-w64-mingw32). Under Wine these numbers are informational: "
+         "every kernel object wait is a round trip to wineserver; fewer messages per run; "
+         "POSIX-only peers show n/a.\n\n");
+#endif
   printf("One-way throughput, messages/s (every message verified); the ratio is pipc Queue / row.\n\n");
   printf("| transport |");
   for (si = 0; si < NSIZES; si++) printf(" %zu B |", sizes[si]);
@@ -1041,7 +1094,8 @@ int main(int argc, char **argv) {
     printf("| %s |", tname[kind]);
     for (si = 0; si < NSIZES; si++)
       printf(" %s |", tput[kind][si] > 0 ? human(tput[kind][si], b, sizeof b) : "n/a");
-    printf(" %.2f |", tput[kind][1] > 0 ? tput[T_QUEUE][1] / tput[kind][1] : 0);
+    if (tput[kind][1] > 0) printf(" %.2f |", tput[T_QUEUE][1] / tput[kind][1]);
+    else printf(" n/a |");
     if (tput[kind][4] > 0) printf(" %.2f |\n", tput[T_QUEUE][4] / tput[kind][4]);
     else printf(" n/a |\n");
   }

@@ -107,7 +107,7 @@ static int map_existing(const char *name, pipc_os_map *out, trailer **t) {
 }
 
 int pipc_os_shm_open(const char *name, pipc_os_map *out) {
-  trailer *t;
+  trailer *t = NULL;
   int rc = map_existing(name, out, &t);
   if (rc != PIPC_OK) return rc;
   if (t && pipc__load32(&t->unlinked)) {
@@ -126,9 +126,11 @@ void pipc_os_shm_unmap(pipc_os_map *m) {
 
 int pipc_os_shm_unlink(const char *name) {
   pipc_os_map m;
-  trailer *t;
+  trailer *t = NULL;
   uint32_t was = 0;
-  int rc = map_existing(name, &m, &t);
+  int rc;
+  memset(&m, 0, sizeof m);
+  rc = map_existing(name, &m, &t);
   if (rc != PIPC_OK) return rc;
   /* A mapping pipc did not make has no trailer: Windows removes its name
      when its last handle closes, and that is all there is to do. */
