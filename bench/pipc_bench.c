@@ -57,6 +57,11 @@ typedef int pid_t;
 #include <time.h>
 #include <unistd.h>
 #endif
+#ifdef __linux__
+#include <linux/futex.h>
+#include <sched.h>
+#include <sys/syscall.h>
+#endif
 
 #include "pipc.h"
 
@@ -120,16 +125,17 @@ typedef struct chan {
 
 enum {
   T_QUEUE, T_QZC, T_PIPE, T_SHMSEM, T_PIPE2, T_UNIX, T_MQ, T_APR_PIPE, T_APR_SHM,
-  T_BOOST, T_PYQ, T_PYPIPE, T_SPIN, T_COUNT
+  T_BOOST, T_PYQ, T_PYPIPE, T_SPIN, T_FUTEX, T_COUNT
 };
 static const char *tname[T_COUNT] = {
     "pipc Queue", "pipc Queue zero-copy", "pipc Pipe", "pipc shm + Semaphore",
     "pipe(2) framed", "AF_UNIX framed", "POSIX mq", "APR pipe",
     "APR shm + proc_mutex (yield-polling)", "Boost.Interprocess message_queue",
-    "Python mp.Queue", "Python Connection (Pipe)", "spin SPSC ring (reference)"};
+    "Python mp.Queue", "Python Connection (Pipe)", "spin SPSC ring (reference)",
+    "futex ping-pong (reference)"};
 static const char *tkey[T_COUNT] = {"queue", "queue_zero_copy", "pipe", "shm_sem", "pipe2",
                                     "unix", "mq", "apr_pipe", "apr_shm", "boost_mq",
-                                    "py_queue", "py_pipe", "spin"};
+                                    "py_queue", "py_pipe", "spin", "futex"};
 
 /* Messages per run are divided by this: Windows under Wine is slow. */
 #define N_SCALE (BENCH_POSIX ? 1 : 20)
@@ -204,6 +210,14 @@ typedef struct ring {
 static size_t ring_slot, RING_SLOTS;
 
 static size_t ring_bytes(size_t slot) { return sizeof(ring) + RING_SLOTS * slot; }
+
+/* The futex ping-pong reference: one message at a time, a sequence word
+   to sleep on (Linux).  For round trips only. */
+typedef struct fword {
+  volatile uint32_t seq;
+  uint32_t len;
+  unsigned char data[8192];
+} fword;
 
 #if BENCH_POSIX
 static int full_read(int fd, void *b, size_t n) {
@@ -292,6 +306,16 @@ static int ch_send(chan *c, const void *buf, size_t len) {
   }
   case T_MQ: return mq_send(c->mq, (const char *)buf, len, 0);
 #endif
+#ifdef __linux__
+  case T_FUTEX: { /* write, bump the word, wake: always a system call */
+    fword *f = (fword *)c->ring;
+    f->len = (uint32_t)len;
+    memcpy(f->data, buf, len);
+    __atomic_store_n(&f->seq, f->seq + 1, __ATOMIC_SEQ_CST);
+    syscall(SYS_futex, &f->seq, FUTEX_WAKE, 1, NULL, NULL, 0);
+    return 0;
+  }
+#endif
   case T_SPIN: {
     ring *r = c->ring;
     uint64_t t = r->tail;
@@ -374,6 +398,19 @@ static int ch_recv(chan *c, void *buf, size_t cap, size_t *len) {
     ssize_t n = mq_receive(c->mq, (char *)buf, cap < 8192 ? 8192 : cap, NULL);
     if (n < 0) return -1;
     *len = (size_t)n;
+    return 0;
+  }
+#endif
+#ifdef __linux__
+  case T_FUTEX: { /* sleep until the word moves: no spinning at all */
+    fword *f = (fword *)c->ring;
+    uint32_t w;
+    while ((w = __atomic_load_n(&f->seq, __ATOMIC_ACQUIRE)) == (uint32_t)c->seen)
+      syscall(SYS_futex, &f->seq, FUTEX_WAIT, w, NULL, NULL, 0);
+    c->seen = w;
+    *len = f->len;
+    if (*len > cap) return -1;
+    memcpy(buf, f->data, *len);
     return 0;
   }
 #endif
@@ -550,11 +587,19 @@ static int link_make(xlink *l, int kind, size_t size) {
   case T_MQ:
     return -1; /* POSIX peers */
 #endif
+#ifndef __linux__
+  case T_FUTEX:
+    return -1; /* Linux only */
+#else
+  case T_FUTEX:
+#endif
   case T_SPIN: {
     int i, rc;
+    size_t bytes = kind == T_SPIN ? ring_bytes(ring_slot) : sizeof(fword);
+    if (kind == T_FUTEX && size > 8192) return -1;
     for (i = 0; i < 2; i++) {
       chan *c = i ? &l->out : &l->in;
-      if ((rc = pipc_shm_create(NULL, ring_bytes(ring_slot), &c->ringshm))) die("ring", rc);
+      if ((rc = pipc_shm_create(NULL, bytes, &c->ringshm))) die("ring", rc);
       c->ring = (ring *)pipc_shm_addr(c->ringshm);
     }
     snprintf(l->a1, sizeof l->a1, "%s", pipc_shm_name(l->in.ringshm));
@@ -604,6 +649,7 @@ static void link_free(xlink *l) {
     break;
 #endif
   case T_SPIN:
+  case T_FUTEX:
     for (i = 0; i < 2; i++) {
       chan *c = i ? &l->out : &l->in;
       pipc_shm_unlink(pipc_shm_name(c->ringshm));
@@ -644,7 +690,8 @@ static void child_open(int kind, const char *a1, const char *a2, size_t size,
     rx->mq = mq_open(a2, O_RDWR);
     break;
 #endif
-  case T_SPIN: {
+  case T_SPIN:
+  case T_FUTEX: {
     int i;
     for (i = 0; i < 2; i++) {
       chan *c = i ? rx : tx;
@@ -805,9 +852,43 @@ static int cmp_double(const void *a, const void *b) {
   return x < y ? -1 : x > y;
 }
 
+/* Round-trip conditions: both sides busy; the receiver asleep (the pinger
+   waits 200 us before each ping, so the echo side has parked); both
+   processes on one CPU (Linux: affinity set before the spawn). */
+enum { RT_ACTIVE, RT_ASLEEP, RT_ONE_CORE };
+
+static void pause_us(int us) {
+#ifdef _WIN32
+  Sleep((DWORD)((us + 999) / 1000));
+#else
+  struct timespec ts = {0, us * 1000L};
+  while (nanosleep(&ts, &ts) != 0 && errno == EINTR) {
+  }
+#endif
+}
+
 /* round trip of 8-byte messages: median and p99, microseconds */
-static void run_latency(int kind, long n, double *median, double *p99) {
+static void run_latency_in(int kind, long n, int mode, double *median, double *p99) {
   xlink l;
+#ifdef __linux__
+  cpu_set_t saved, one;
+#endif
+  if (mode == RT_ONE_CORE) {
+#ifdef __linux__
+    CPU_ZERO(&one);
+    CPU_SET(0, &one);
+    if (sched_getaffinity(0, sizeof saved, &saved) != 0 ||
+        sched_setaffinity(0, sizeof one, &one) != 0) {
+      *median = *p99 = 0;
+      return;
+    }
+    run_latency_in(kind, n, RT_ACTIVE, median, p99); /* the child inherits it */
+    sched_setaffinity(0, sizeof saved, &saved);
+#else
+    *median = *p99 = 0;
+#endif
+    return;
+  }
   if (kind == T_PYQ || kind == T_PYPIPE || kind == T_BOOST) {
     char args[64];
     if (kind == T_BOOST) {
@@ -832,7 +913,9 @@ static void run_latency(int kind, long n, double *median, double *p99) {
   }
   p = start_child("echo", &l, 8, n + warm);
   for (i = 0; i < n + warm; i++) {
-    double t0 = now_s();
+    double t0;
+    if (mode == RT_ASLEEP) pause_us(200);
+    t0 = now_s();
     msg_stamp(buf, 8, i);
     if (ch_send(&l.out, buf, 8) != 0 || ch_recv(&l.in, buf, sizeof buf, &len) != 0)
       die("ping", -1);
@@ -846,6 +929,10 @@ static void run_latency(int kind, long n, double *median, double *p99) {
   *p99 = rt[(size_t)(n * 0.99)];
   free(rt);
   }
+}
+
+static void run_latency(int kind, long n, double *median, double *p99) {
+  run_latency_in(kind, n, RT_ACTIVE, median, p99);
 }
 
 /* ---- pipc Queue 4 -> 4: four producer and four consumer processes ---- */
@@ -1017,7 +1104,7 @@ int main(int argc, char **argv) {
   int quick = 0, only_mpmc = 0, kind, rep, reps;
   size_t si;
   const char *json_path = NULL;
-  double tput[T_COUNT][NSIZES], lat[T_COUNT][2], mpmc4;
+  double tput[T_COUNT][NSIZES], lat[T_COUNT][2], mpmc4, cond[2][3][2];
   int i;
   FILE *js;
   if (argc > 2 && strcmp(argv[1], "--child") == 0) return child_main(argc, argv);
@@ -1052,7 +1139,7 @@ int main(int argc, char **argv) {
                                                      : (quick ? 2000 : 10000)) / N_SCALE;
     for (rep = 0; rep < reps; rep++) /* interleaved: A B C ... A B C ... */
       for (kind = 0; kind < T_COUNT; kind++) {
-        if (kind == T_MQ && sizes[si] > 8192) {
+        if ((kind == T_MQ && sizes[si] > 8192) || kind == T_FUTEX) { /* n/a */
           samples[kind][rep] = 0;
           continue;
         }
@@ -1076,6 +1163,23 @@ int main(int argc, char **argv) {
     }
   }
 
+  {
+    /* Round trips in the other two conditions, against the futex floor. */
+    static const int ck[] = {T_QUEUE, T_SHMSEM, T_FUTEX};
+    double med[3][9], p9[3][9];
+    long n = (quick ? 1000 : 5000) / N_SCALE;
+    int c, m;
+    for (m = 0; m < 2; m++) {
+      for (rep = 0; rep < reps; rep++)
+        for (c = 0; c < 3; c++)
+          run_latency_in(ck[c], n, m ? RT_ONE_CORE : RT_ASLEEP, &med[c][rep], &p9[c][rep]);
+      for (c = 0; c < 3; c++) {
+        cond[m][c][0] = median_of(med[c], reps);
+        cond[m][c][1] = median_of(p9[c], reps);
+      }
+    }
+  }
+
   printf("## pipc-bench%s: two processes, median of %d interleaved runs\n\n",
          quick ? " --quick" : "", reps);
 #ifdef _WIN32
@@ -1091,6 +1195,7 @@ int main(int argc, char **argv) {
   printf("---|---|\n");
   for (kind = 0; kind < T_COUNT; kind++) {
     char b[32];
+    if (kind == T_FUTEX) continue; /* a round-trip reference only */
     printf("| %s |", tname[kind]);
     for (si = 0; si < NSIZES; si++)
       printf(" %s |", tput[kind][si] > 0 ? human(tput[kind][si], b, sizeof b) : "n/a");
@@ -1114,6 +1219,26 @@ int main(int argc, char **argv) {
     else
       printf("| %s | n/a | n/a | n/a |\n", tname[kind]);
 
+  printf("\nRound trip of 8-byte messages in two harder conditions, median (p99), microseconds: "
+         "the receiver asleep (200 us between pings, so the echo side has parked), and both "
+         "processes on one CPU. The floor is the futex ping-pong: no spinning, one wake call "
+         "per message.\n\n");
+  printf("| condition | pipc Queue | pipc shm + Semaphore | futex ping-pong (floor) | "
+         "Queue / floor | Semaphore / floor |\n|---|---|---|---|---|---|\n");
+  {
+    int m;
+    for (m = 0; m < 2; m++) {
+      printf("| %s |", m ? "both on one CPU" : "receiver asleep");
+      for (i = 0; i < 3; i++)
+        if (cond[m][i][0] > 0) printf(" %.2f (%.2f) |", cond[m][i][0], cond[m][i][1]);
+        else printf(" n/a |");
+      for (i = 0; i < 2; i++)
+        if (cond[m][i][0] > 0 && cond[m][2][0] > 0) printf(" %.2f |", cond[m][i][0] / cond[m][2][0]);
+        else printf(" n/a |");
+      printf("\n");
+    }
+  }
+
   if (json_path && (js = fopen(json_path, "w")) != NULL) {
     fprintf(js, "{\"quick\": %s, \"reps\": %d, \"throughput_msgs_per_s\": {", quick ? "true" : "false", reps);
     for (kind = 0; kind < T_COUNT; kind++) {
@@ -1126,6 +1251,18 @@ int main(int argc, char **argv) {
     for (kind = 0; kind < T_COUNT; kind++)
       fprintf(js, "%s\"%s\": {\"median\": %.3f, \"p99\": %.3f}", kind ? ", " : "", tkey[kind],
               lat[kind][0], lat[kind][1]);
+    fprintf(js, "}, \"round_trip_conditions_us\": {");
+    {
+      static const char *ck[3] = {"queue", "shm_sem", "futex"};
+      int m, c;
+      for (m = 0; m < 2; m++) {
+        fprintf(js, "%s\"%s\": {", m ? ", " : "", m ? "one_cpu" : "receiver_asleep");
+        for (c = 0; c < 3; c++)
+          fprintf(js, "%s\"%s\": {\"median\": %.3f, \"p99\": %.3f}", c ? ", " : "", ck[c],
+                  cond[m][c][0], cond[m][c][1]);
+        fprintf(js, "}");
+      }
+    }
     fprintf(js, "}}\n");
     fclose(js);
   }

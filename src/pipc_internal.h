@@ -52,6 +52,10 @@ static __inline uint32_t pipc__or32(volatile uint32_t *p, uint32_t bits) {
   return (uint32_t)_InterlockedOr((volatile long *)p, (long)bits);
 }
 static __inline void pipc__cpu_relax(void) { _mm_pause(); }
+/* Relaxed: a hint shared by threads, no ordering (aligned 32-bit access is
+   atomic on x86/x64). */
+static __inline uint32_t pipc__hint_load(volatile uint32_t *p) { return *p; }
+static __inline void pipc__hint_store(volatile uint32_t *p, uint32_t v) { *p = v; }
 #else
 static inline uint32_t pipc__load32(volatile uint32_t *p) {
   return __atomic_load_n(p, __ATOMIC_SEQ_CST);
@@ -77,6 +81,13 @@ static inline void pipc__store64(volatile uint64_t *p, uint64_t v) {
 /* Sets bits, returns the old value. */
 static inline uint32_t pipc__or32(volatile uint32_t *p, uint32_t bits) {
   return __atomic_fetch_or(p, bits, __ATOMIC_SEQ_CST);
+}
+/* Relaxed: a hint shared by threads, no ordering. */
+static inline uint32_t pipc__hint_load(volatile uint32_t *p) {
+  return __atomic_load_n(p, __ATOMIC_RELAXED);
+}
+static inline void pipc__hint_store(volatile uint32_t *p, uint32_t v) {
+  __atomic_store_n(p, v, __ATOMIC_RELAXED);
 }
 static inline void pipc__cpu_relax(void) {
 #if defined(__x86_64__) || defined(__i386__)

@@ -58,7 +58,8 @@
 
 #define Q_MAX_CAPACITY 0x7fffffffu
 #define Q_MAX_MSG 0x7fffff00u
-#define Q_SPIN 200
+#define Q_SPIN 200     /* pauses a waiter spins at most before sleeping */
+#define Q_SPIN_PROBE 8 /* every 8th wait spins in full, to see if it pays again */
 
 typedef struct q_cfg {
   uint64_t capacity, max_msg, slot_size, ring_off;
@@ -108,6 +109,14 @@ struct pipc_queue {
   uint64_t zc_index[2];
   size_t zc_len;
   int spin, lock_spin;
+  /* How long a waiter of each side spins before sleeping, adapted to what
+     waiting has been like: back to the full spin when a spin saw the data
+     (or room) arrive, halved when it had to sleep anyway; every
+     Q_SPIN_PROBE-th wait spins in full to find out whether spinning pays
+     again.  So a peer that answers in microseconds is met spinning, and a
+     spinner does not keep a woken peer off its CPU while that peer is
+     slow to answer (asleep, or sharing this CPU).  Hints only: relaxed. */
+  volatile uint32_t spin_now[2], waits[2];
   char name[PIPC_NAME_MAX + 1];
 };
 
@@ -146,6 +155,7 @@ static void q_bind(pipc_queue *q) {
   q->ring = q->base + q_ring_off();
   q->spin = pipc_os_ncpu() > 1 ? Q_SPIN : 0;
   q->lock_spin = pipc_os_mutex_try_is_cheap() ? q->spin : 0;
+  q->spin_now[SIDE_PROD] = q->spin_now[SIDE_CONS] = (uint32_t)q->spin;
 }
 
 static int q_attach_os(pipc_queue *q, const char *name, int create) {
@@ -376,12 +386,21 @@ static int q_wait(pipc_queue *q, int side, int timeout_ms, int64_t deadline) {
   volatile uint32_t *seq = side == SIDE_CONS ? &q->wake->data_seq : &q->wake->space_seq;
   volatile uint32_t *pending =
       side == SIDE_CONS ? &q->wake->cons_pending : &q->wake->prod_pending;
-  int i, rc = PIPC_OK;
+  int i, rc = PIPC_OK, budget = (int)pipc__hint_load(&q->spin_now[side]);
+  uint32_t n;
   if (timeout_ms == 0) return PIPC_EAGAIN;
-  for (i = 0; i < q->spin; i++) {
-    if (q_ready(q, side)) return PIPC_OK;
+  n = pipc__hint_load(&q->waits[side]) + 1;
+  pipc__hint_store(&q->waits[side], n);
+  if (n % Q_SPIN_PROBE == 0) budget = q->spin; /* probe */
+  for (i = 0; i < budget; i++) {
+    if (q_ready(q, side)) {
+      pipc__hint_store(&q->spin_now[side], (uint32_t)q->spin); /* spinning pays */
+      return PIPC_OK;
+    }
     pipc__cpu_relax();
   }
+  if (q->spin > 0) /* spun in vain: spin less next time */
+    pipc__hint_store(&q->spin_now[side], (uint32_t)(budget / 2));
   pipc__add32(waiters, 1);
   pipc__store32(pending, 0);
   for (;;) {
