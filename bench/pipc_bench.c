@@ -235,6 +235,25 @@ static int full_read(int fd, void *b, size_t n) {
 }
 #endif
 
+/* The framed stream peers' 4-byte big-endian length header, and the
+   two-part vector that sends it with the message. */
+#if BENCH_POSIX
+static void frame4(unsigned char h[4], struct iovec iov[2], const void *buf, size_t len) {
+  h[0] = (unsigned char)(len >> 24);
+  h[1] = (unsigned char)(len >> 16);
+  h[2] = (unsigned char)(len >> 8);
+  h[3] = (unsigned char)len;
+  iov[0].iov_base = h;
+  iov[0].iov_len = 4;
+  iov[1].iov_base = (void *)buf;
+  iov[1].iov_len = len;
+}
+
+static size_t unframe4(const unsigned char h[4]) {
+  return (size_t)h[0] << 24 | (size_t)h[1] << 16 | (size_t)h[2] << 8 | h[3];
+}
+#endif
+
 static int ch_send(chan *c, const void *buf, size_t len) {
   switch (c->kind) {
   case T_QUEUE: return pipc_queue_put(c->q, buf, len, PIPC_FOREVER);
@@ -257,10 +276,10 @@ static int ch_send(chan *c, const void *buf, size_t len) {
   }
 #ifdef PIPC_BENCH_APR
   case T_APR_PIPE: {
-    unsigned char h[4] = {(unsigned char)(len >> 24), (unsigned char)(len >> 16),
-                          (unsigned char)(len >> 8), (unsigned char)len};
-    struct iovec iov[2] = {{h, 4}, {(void *)buf, len}};
+    unsigned char h[4];
+    struct iovec iov[2];
     apr_size_t written;
+    frame4(h, iov, buf, len);
     return apr_file_writev_full(c->af, iov, 2, &written) == APR_SUCCESS ? 0 : -1;
   }
   case T_APR_SHM: {
@@ -283,10 +302,10 @@ static int ch_send(chan *c, const void *buf, size_t len) {
 #if BENCH_POSIX
   case T_PIPE2:
   case T_UNIX: {
-    unsigned char h[4] = {(unsigned char)(len >> 24), (unsigned char)(len >> 16),
-                          (unsigned char)(len >> 8), (unsigned char)len};
-    struct iovec iov[2] = {{h, 4}, {(void *)buf, len}};
+    unsigned char h[4];
+    struct iovec iov[2];
     size_t total = 4 + len, done = 0;
+    frame4(h, iov, buf, len);
     while (done < total) { /* writev, then finish any short write */
       ssize_t w;
       if (done == 0) {
@@ -359,7 +378,7 @@ static int ch_recv(chan *c, void *buf, size_t cap, size_t *len) {
     unsigned char h[4];
     apr_size_t got;
     if (apr_file_read_full(c->af, h, 4, &got) != APR_SUCCESS) return -1;
-    *len = (size_t)h[0] << 24 | (size_t)h[1] << 16 | (size_t)h[2] << 8 | h[3];
+    *len = unframe4(h);
     if (*len > cap) return -1;
     if (*len == 0) return 0;
     return apr_file_read_full(c->af, buf, *len, &got) == APR_SUCCESS ? 0 : -1;
@@ -390,7 +409,7 @@ static int ch_recv(chan *c, void *buf, size_t cap, size_t *len) {
   case T_UNIX: {
     unsigned char h[4];
     if (full_read(c->rfd, h, 4) != 0) return -1;
-    *len = (size_t)h[0] << 24 | (size_t)h[1] << 16 | (size_t)h[2] << 8 | h[3];
+    *len = unframe4(h);
     if (*len > cap) return -1;
     return full_read(c->rfd, buf, *len);
   }

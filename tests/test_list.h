@@ -95,6 +95,7 @@
   PIPC_TEST(security, planted_symlink_refused)       \
   PIPC_TEST(security, out_of_descriptors_leaves_nothing) \
   PIPC_TEST(security, full_shm_fs_is_an_error)       \
+  PIPC_TEST(security, peer_uid_checked_both_ways)    \
   PIPC_SUITE(stale)                                  \
   PIPC_TEST(stale, names_after_kill)                 \
   PIPC_TEST(stale, listener_race_one_winner)         \
@@ -148,6 +149,7 @@
 #define PIPC_POSIX_ROLES(PIPC_ROLE) \
   PIPC_ROLE(as_nobody)              \
   PIPC_ROLE(few_fds)                \
+  PIPC_ROLE(intruder)               \
   PIPC_LINUX_ROLES(PIPC_ROLE)
 #endif
 #ifdef __linux__

@@ -142,6 +142,11 @@ void test_security_full_shm_fs_is_an_error(void) {
   note("the paging file backs Windows mappings: no shm file system to fill");
 }
 
+void test_security_peer_uid_checked_both_ways(void) {
+  note("one user under Wine: the pipe's owner-only DACL keeps other users out; "
+       "checked by the GitHub Actions Windows job");
+}
+
 #else /* POSIX */
 
 /* The mode bits of shm object /pipc.NAME, or -1. */
@@ -444,5 +449,77 @@ void test_security_full_shm_fs_is_an_error(void) {
   note("needs Linux mount namespaces to make a small shm file system");
 }
 #endif
+
+/* argv: intruder PATH MODE -> as uid 65534: MODE "client" connects to
+   PATH and expects the server to drop it (end of stream, no byte);
+   MODE "server" binds a socket at PATH, listens, and accepts one
+   connection (to be refused by the pipc client), then exits.  Exit 0 when
+   it went as expected. */
+int role_intruder(int argc, char **argv) {
+  struct sockaddr_un sa;
+  int fd, c;
+  char b;
+  if (argc < 3) return 10;
+  if (setgroups(0, NULL) != 0 || setgid(NOBODY) != 0 || setuid(NOBODY) != 0) return 11;
+  memset(&sa, 0, sizeof sa);
+  sa.sun_family = AF_UNIX;
+  snprintf(sa.sun_path, sizeof sa.sun_path, "%s", argv[1]);
+  fd = socket(AF_UNIX, SOCK_STREAM, 0);
+  if (fd < 0) return 12;
+  if (strcmp(argv[2], "client") == 0) {
+    if (connect(fd, (struct sockaddr *)&sa, sizeof sa) != 0) return 13; /* reached it */
+    return read(fd, &b, 1) == 0 ? 0 : 14; /* ... and was dropped */
+  }
+  if (bind(fd, (struct sockaddr *)&sa, sizeof sa) != 0 || listen(fd, 4) != 0) return 15;
+  c = accept(fd, NULL, NULL);
+  if (c < 0) return 16;
+  (void)!read(c, &b, 1); /* until the pipc client hangs up */
+  close(c);
+  close(fd);
+  unlink(argv[1]);
+  return 0;
+}
+
+/* The uid checks behind the directory: with the socket directory opened up
+   on purpose (by root, for this test), a listener drops a client of
+   another user, and a client refuses a listener of another user. */
+void test_security_peer_uid_checked_both_ways(void) {
+  char name[80], path[256], dir[256], *slash;
+  pipc_listener *li = NULL;
+  pipc_pipe *p = NULL;
+  pipc_process *c;
+  struct stat st;
+  int64_t until;
+  if (geteuid() != 0) {
+    note("not root: a second user cannot be made here (CI runs this as root)");
+    return;
+  }
+  t_name(name, sizeof name, "peeruid");
+  T_RC(pipc_listener_create(name, &li), PIPC_OK);
+  CU_ASSERT_FATAL(li != NULL);
+  T_RC(pipc_pipe_path(name, path, sizeof path), PIPC_OK);
+  snprintf(dir, sizeof dir, "%s", path);
+  slash = strrchr(dir, '/');
+  CU_ASSERT_FATAL(slash != NULL);
+  *slash = 0;
+  CU_ASSERT_FATAL(stat(dir, &st) == 0);
+  CU_ASSERT(chmod(dir, 0733) == 0 && chmod(path, 0666) == 0); /* opened up */
+
+  /* a client of another uid reaches the socket: the listener drops it */
+  c = t_spawn("intruder", path, "client", NULL);
+  T_RC(pipc_listener_accept(li, &p, 1000), PIPC_ETIMEDOUT);
+  CU_ASSERT_PTR_NULL(p);
+  CU_ASSERT_EQUAL(t_join(c, 30000), 0);
+  pipc_listener_close(li);
+
+  /* a listener of another uid at a pipc name: the client refuses it */
+  c = t_spawn("intruder", path, "server", NULL);
+  until = t_now_ms() + 10000;
+  while (lstat(path, &st) != 0 && t_now_ms() < until) pipc_sleep_ms(5);
+  CU_ASSERT(chmod(dir, 0700) == 0); /* private again: only the uid check is left */
+  T_RC(pipc_pipe_connect(name, &p, 0), PIPC_EACCES);
+  CU_ASSERT_PTR_NULL(p);
+  CU_ASSERT_EQUAL(t_join(c, 30000), 0);
+}
 
 #endif
