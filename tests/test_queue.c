@@ -423,15 +423,36 @@ static void tq_producer(void *arg) {
   struct tq *t = (struct tq *)arg;
   struct msg m;
   uint32_t i;
-  for (i = 0; i < t->n; i++)
-    if (pipc_queue_put(t->q, &m, msg_fill(&m, t->id, i), 60000) != PIPC_OK) t->errors++;
+  for (i = 0; i < t->n; i++) {
+    size_t n = msg_fill(&m, t->id, i);
+    if (i % 3 == 1) { /* zero-copy, from threads too */
+      void *slot;
+      if (pipc_queue_reserve(t->q, n, &slot, 60000) != PIPC_OK) {
+        t->errors++;
+        continue;
+      }
+      memcpy(slot, &m, n);
+      if (pipc_queue_commit(t->q, n) != PIPC_OK) t->errors++;
+    } else if (pipc_queue_put(t->q, &m, n, 60000) != PIPC_OK) {
+      t->errors++;
+    }
+  }
 }
 
 static void tq_consumer(void *arg) {
   struct tq *t = (struct tq *)arg;
   struct msg m;
   size_t len;
-  while (pipc_queue_get(t->q, &m, sizeof m, &len, 60000) == PIPC_OK) {
+  const void *in_place;
+  uint32_t k = 0;
+  for (;; k++) {
+    if (k % 3 == 2) { /* peek / release */
+      if (pipc_queue_peek(t->q, &in_place, &len, 60000) != PIPC_OK) break;
+      memcpy(&m, in_place, len <= sizeof m ? len : sizeof m);
+      if (pipc_queue_release(t->q) != PIPC_OK) t->errors++;
+    } else if (pipc_queue_get(t->q, &m, sizeof m, &len, 60000) != PIPC_OK) {
+      break;
+    }
     if (msg_bad(&m, len) || m.producer >= 2 || m.seq >= t->n) {
       t->errors++;
       continue;
