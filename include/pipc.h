@@ -187,6 +187,19 @@ PIPC_API int pipc_queue_release(pipc_queue *q);
    approximate otherwise (like qsize()). */
 PIPC_API int pipc_queue_size(pipc_queue *q, size_t *out);
 
+/* What `pipc info` shows: the queue's configuration and state now. */
+typedef struct pipc_queue_stat_t {
+  size_t capacity;     /* messages */
+  size_t max_msg_size; /* bytes */
+  size_t depth;        /* messages in it now (0 when poisoned) */
+  int closed;          /* pipc_queue_shutdown was called */
+  int poisoned;        /* damaged: every call returns PIPC_ECORRUPT */
+} pipc_queue_stat_t;
+
+/* Fill *out; never fails on a poisoned queue (it says so).
+   Errors: PIPC_EINVAL. */
+PIPC_API int pipc_queue_stat(pipc_queue *q, pipc_queue_stat_t *out);
+
 /* Close the queue for every process: puts fail with PIPC_ECLOSED at once,
    gets drain then fail with PIPC_ECLOSED; blocked callers are released.
    Cannot be undone (create a new queue). */

@@ -620,6 +620,23 @@ int pipc_queue_size(pipc_queue *q, size_t *out) {
   return PIPC_OK;
 }
 
+int pipc_queue_stat(pipc_queue *q, pipc_queue_stat_t *out) {
+  uint32_t flags;
+  int64_t depth;
+  uint64_t head;
+  if (q == NULL || out == NULL) return PIPC_EINVAL;
+  memset(out, 0, sizeof *out);
+  out->capacity = (size_t)q->capacity;
+  out->max_msg_size = (size_t)q->max_msg;
+  flags = pipc__load32(&q->wake->flags);
+  head = pipc__load64(q->head);
+  depth = q_depth(q, pipc__load64(q->tail), head);
+  out->closed = (flags & Q_FLAG_CLOSED) != 0;
+  out->poisoned = (flags & Q_FLAG_POISONED) != 0 || depth < 0;
+  out->depth = out->poisoned ? 0 : (size_t)depth;
+  return PIPC_OK;
+}
+
 int pipc_queue_shutdown(pipc_queue *q) {
   if (q == NULL) return PIPC_EINVAL;
   /* Taking the producers' mutex orders the flag after any put in flight

@@ -61,6 +61,7 @@
   PIPC_TEST(queue, zero_copy_close_lets_go)          \
   PIPC_TEST(queue, zero_copy_producer_killed)        \
   PIPC_TEST(queue, zero_copy_consumer_killed)        \
+  PIPC_TEST(queue, stat_reports_state)               \
   PIPC_SUITE(queue_mp)                               \
   PIPC_TEST(queue_mp, mpmc_4x4_exactly_once)         \
   PIPC_TEST(queue_mp, mpmc_4x4_capacity_1)           \
@@ -103,6 +104,11 @@
   PIPC_SUITE(torture)                                \
   PIPC_TEST(torture, random_kills)                   \
   PIPC_TEST(torture, stopped_holder_is_not_dead)     \
+  PIPC_SUITE(cli)                                    \
+  PIPC_TEST(cli, queue_send_recv_info)               \
+  PIPC_TEST(cli, rm_and_info_of_every_kind)          \
+  PIPC_TEST(cli, pipe_send_and_recv)                 \
+  PIPC_TEST(cli, bad_usage_is_exit_2)                \
   PIPC_SUITE(misuse)                                 \
   PIPC_TEST(misuse, null_handles_are_einval)         \
   PIPC_TEST(misuse, null_out_pointers_are_einval)    \

@@ -1100,3 +1100,32 @@ static void zc_holder_killed(const char *op) {
 
 void test_queue_zero_copy_producer_killed(void) { zc_holder_killed("reserve"); }
 void test_queue_zero_copy_consumer_killed(void) { zc_holder_killed("peek"); }
+
+void test_queue_stat_reports_state(void) {
+  char name[80];
+  pipc_queue *q = make_queue(name, sizeof name, "stat", 4, 16);
+  pipc_shm *raw = NULL;
+  pipc_queue_stat_t st;
+  uint64_t v = 1000;
+  CU_ASSERT_FATAL(q != NULL);
+  T_RC(pipc_queue_stat(NULL, &st), PIPC_EINVAL);
+  T_RC(pipc_queue_stat(q, NULL), PIPC_EINVAL);
+  T_RC(pipc_queue_stat(q, &st), PIPC_OK);
+  CU_ASSERT(st.capacity == 4 && st.max_msg_size == 16 && st.depth == 0);
+  CU_ASSERT(!st.closed && !st.poisoned);
+  T_RC(pipc_queue_put(q, "a", 1, 0), PIPC_OK);
+  T_RC(pipc_queue_put(q, "b", 1, 0), PIPC_OK);
+  T_RC(pipc_queue_stat(q, &st), PIPC_OK);
+  CU_ASSERT_EQUAL(st.depth, 2);
+  T_RC(pipc_queue_shutdown(q), PIPC_OK);
+  T_RC(pipc_queue_stat(q, &st), PIPC_OK);
+  CU_ASSERT(st.closed && !st.poisoned && st.depth == 2);
+  /* damaged indices: reported, not refused */
+  T_RC(pipc_shm_open(name, &raw), PIPC_OK);
+  CU_ASSERT_FATAL(raw != NULL);
+  memcpy((unsigned char *)pipc_shm_addr(raw) + Q_TAIL_OFF, &v, 8);
+  T_RC(pipc_queue_stat(q, &st), PIPC_OK);
+  CU_ASSERT(st.poisoned && st.depth == 0);
+  pipc_shm_close(raw);
+  drop_queue(q);
+}
