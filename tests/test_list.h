@@ -97,6 +97,7 @@
   PIPC_TEST(security, out_of_descriptors_leaves_nothing) \
   PIPC_TEST(security, full_shm_fs_is_an_error)       \
   PIPC_TEST(security, peer_uid_checked_both_ways)    \
+  PIPC_TEST(security, pipe_squatter_refused)         \
   PIPC_SUITE(stale)                                  \
   PIPC_TEST(stale, names_after_kill)                 \
   PIPC_TEST(stale, listener_race_one_winner)         \

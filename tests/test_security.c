@@ -147,6 +147,27 @@ void test_security_peer_uid_checked_both_ways(void) {
        "checked by the GitHub Actions Windows job");
 }
 
+/* A pipe server that did not come through pipc, already at a pipc name:
+   pipc's listener refuses the name rather than sharing it. */
+void test_security_pipe_squatter_refused(void) {
+  char name[80];
+  WCHAR path[128];
+  HANDLE squat;
+  pipc_listener *li = NULL;
+  t_name(name, sizeof name, "squat");
+  _snwprintf(path, 127, L"\\\\.\\pipe\\pipc.%hs", name);
+  path[127] = 0;
+  squat = CreateNamedPipeW(path, PIPE_ACCESS_DUPLEX,
+                           PIPE_TYPE_MESSAGE | PIPE_READMODE_MESSAGE | PIPE_WAIT,
+                           PIPE_UNLIMITED_INSTANCES, 4096, 4096, 0, NULL);
+  CU_ASSERT_FATAL(squat != INVALID_HANDLE_VALUE);
+  T_RC(pipc_listener_create(name, &li), PIPC_EEXIST);
+  CU_ASSERT_PTR_NULL(li);
+  CloseHandle(squat);
+  T_RC(pipc_listener_create(name, &li), PIPC_OK); /* gone: the name is free */
+  if (li) pipc_listener_close(li);
+}
+
 #else /* POSIX */
 
 /* The mode bits of shm object /pipc.NAME, or -1. */
@@ -521,6 +542,12 @@ void test_security_peer_uid_checked_both_ways(void) {
   CU_ASSERT_PTR_NULL(p);
   CU_ASSERT_EQUAL(t_join(c, 30000), 0);
   unlink(path); /* the intruder's socket: it could not remove it, we can */
+}
+
+void test_security_pipe_squatter_refused(void) {
+  note("POSIX: another user cannot enter the 0700 socket directory "
+       "(other_user_refused, unsafe_socket_dir_refused); a socket of this user's "
+       "without the name's lock is a dead listener's and is reclaimed");
 }
 
 #endif

@@ -393,6 +393,16 @@ int pipc_os_listener_create(const char *name, pipc_os_listener **out) {
     free(l);
     return pipc__win32_fail(e);
   }
+  /* A squatter's instance at the path (a server that did not come through
+     pipc): FIRST_PIPE_INSTANCE below refuses it on Windows, but Wine ignores
+     that flag, so look first - WaitNamedPipe finds any instance, idle
+     (TRUE) or busy (ERROR_SEM_TIMEOUT). */
+  if (WaitNamedPipeW(l->path, 1) || GetLastError() == ERROR_SEM_TIMEOUT) {
+    CloseHandle(l->ov.hEvent);
+    CloseHandle(l->owner);
+    free(l);
+    return pipc__os_fail(PIPC_EEXIST, ERROR_PIPE_BUSY);
+  }
   l->next = new_instance(l->path, 1);
   if (l->next == INVALID_HANDLE_VALUE) {
     DWORD e = GetLastError();
