@@ -538,7 +538,8 @@ void test_security_peer_uid_checked_both_ways(void) {
   until = t_now_ms() + 10000;
   while (lstat(path, &st) != 0 && t_now_ms() < until) pipc_sleep_ms(5);
   CU_ASSERT(chmod(dir, 0700) == 0); /* private again: only the uid check is left */
-  T_RC(pipc_pipe_connect(name, &p, 0), PIPC_EACCES);
+  /* (bound is not yet listening: connect waits for that, then refuses) */
+  T_RC(pipc_pipe_connect(name, &p, 10000), PIPC_EACCES);
   CU_ASSERT_PTR_NULL(p);
   CU_ASSERT_EQUAL(t_join(c, 30000), 0);
   unlink(path); /* the intruder's socket: it could not remove it, we can */
