@@ -124,25 +124,34 @@ void test_stale_names_after_kill(void) {
   pipc_sem_close(ready);
 }
 
-/* argv: listen_race NAME READY GO -> posts READY, waits for GO, then
-   listener_create: exit 0 having won (holding it 2 s, so the loser tries
-   while it is held), 3 on PIPC_EEXIST, else 10 + the code. */
+/* argv: listen_race NAME READY GO TRIED -> posts READY, waits for GO,
+   then listener_create: exit 0 having won (holding it until the other has
+   tried: TRIED), 3 on PIPC_EEXIST (after posting TRIED), else 10 + the
+   code. */
 int role_listen_race(int argc, char **argv) {
-  pipc_sem *ready = NULL, *go = NULL;
+  pipc_sem *ready = NULL, *go = NULL, *tried = NULL;
   pipc_listener *li = NULL;
   int rc;
-  if (argc < 4 || pipc_sem_open(argv[2], &ready) || pipc_sem_open(argv[3], &go)) return 9;
+  if (argc < 5 || pipc_sem_open(argv[2], &ready) || pipc_sem_open(argv[3], &go) ||
+      pipc_sem_open(argv[4], &tried))
+    return 9;
   pipc_sem_post(ready);
   rc = pipc_sem_wait(go, 30000);
+  if (rc == PIPC_OK) {
+    rc = pipc_listener_create(argv[1], &li);
+    if (rc == PIPC_OK) {
+      pipc_sem_wait(tried, 30000); /* the other has tried while we held it */
+      pipc_listener_close(li);
+    } else {
+      pipc_sem_post(tried);
+    }
+  } else {
+    rc = 8 + 10; /* never went */
+  }
   pipc_sem_close(ready);
   pipc_sem_close(go);
-  if (rc != PIPC_OK) return 8;
-  rc = pipc_listener_create(argv[1], &li);
-  if (rc == PIPC_EEXIST) return 3;
-  if (rc != PIPC_OK) return 10 - rc;
-  pipc_sleep_ms(2000);
-  pipc_listener_close(li);
-  return 0;
+  pipc_sem_close(tried);
+  return rc == PIPC_OK ? 0 : rc == PIPC_EEXIST ? 3 : 10 - rc;
 }
 
 /* argv: listen_die NAME READY -> makes a listener, posts READY, waits to
@@ -160,14 +169,16 @@ int role_listen_die(int argc, char **argv) {
 /* Two servers racing to reclaim one stale name, ten times: exactly one
    wins each time. */
 void test_stale_listener_race_one_winner(void) {
-  char pn[80], rn[80], gn[80];
-  pipc_sem *ready = NULL, *go = NULL;
+  char pn[80], rn[80], gn[80], tn[80];
+  pipc_sem *ready = NULL, *go = NULL, *tried = NULL;
   int round, bad = 0;
   t_name(rn, sizeof rn, "rready");
   t_name(gn, sizeof gn, "rgo");
   T_RC(pipc_sem_create(rn, 0, 0, &ready), PIPC_OK);
   T_RC(pipc_sem_create(gn, 0, 0, &go), PIPC_OK);
-  CU_ASSERT_FATAL(ready && go);
+  t_name(tn, sizeof tn, "rtried");
+  T_RC(pipc_sem_create(tn, 0, 0, &tried), PIPC_OK);
+  CU_ASSERT_FATAL(ready && go && tried);
   for (round = 0; round < 10; round++) {
     pipc_process *dead, *a, *b;
     int ca, cb;
@@ -176,8 +187,8 @@ void test_stale_listener_race_one_winner(void) {
     T_RC(pipc_sem_wait(ready, 30000), PIPC_OK);
     pipc_process_kill(dead);
     CU_ASSERT_EQUAL(t_join(dead, 30000), -9);
-    a = t_spawn("listen_race", pn, rn, gn, NULL);
-    b = t_spawn("listen_race", pn, rn, gn, NULL);
+    a = t_spawn("listen_race", pn, rn, gn, tn, NULL);
+    b = t_spawn("listen_race", pn, rn, gn, tn, NULL);
     T_RC(pipc_sem_wait(ready, 30000), PIPC_OK);
     T_RC(pipc_sem_wait(ready, 30000), PIPC_OK);
     pipc_sem_post(go);
@@ -192,8 +203,10 @@ void test_stale_listener_race_one_winner(void) {
   CU_ASSERT_EQUAL(bad, 0);
   pipc_sem_unlink(rn);
   pipc_sem_unlink(gn);
+  pipc_sem_unlink(tn);
   pipc_sem_close(ready);
   pipc_sem_close(go);
+  pipc_sem_close(tried);
 }
 
 /* ---- a hostile writer ---- */
