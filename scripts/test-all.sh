@@ -64,6 +64,14 @@ if [ $extras = 1 ] && [ "${result[linux]:-}" = passed ]; then
   done
 fi
 
+# The GitHub Actions matrix cannot run here: check its YAML and shape.
+workflows="not run"
+if [ $extras = 1 ]; then
+  echo
+  echo "=================== .github/workflows (syntax and shape) ==================="
+  if /usr/bin/python3 scripts/check-workflows.py; then workflows=passed; else workflows=FAILED; failed=1; fi
+fi
+
 # The fuzzers, PIPC_FUZZ_SECONDS (default 60) each.
 fuzz="not run"
 if [ $extras = 1 ]; then
@@ -113,6 +121,7 @@ for p in "${presets[@]}"; do
   printf '%-15s %s\n' "$p" "${result[$p]}"
 done
 printf '%-15s %s\n' "valgrind" "$memcheck"
+printf '%-15s %s\n' "workflows" "$workflows"
 printf '%-15s %s\n' "fuzz" "$fuzz"
 printf '%-15s %s\n' "bench --quick" "$bench"
 echo "ctest cases over all configurations:"
