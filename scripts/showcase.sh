@@ -13,6 +13,10 @@ run() {
   echo "---- $1: $2"
   "build/showcase/examples/$1"
 }
+run seed000_two_windows "two windows: text sent by queue, a memory-mapped file and a pipe, each received by the other process"
+echo
+echo "---- seed000 again, as the seed shows it: two windows (tmux panes), keys typed into each"
+tests/examples/seed000_tmux.sh build/showcase/examples/seed000_two_windows
 run seed001_queue "Queue(2): a putter and a getter process; the getter stops at a timeout"
 run seed001_pipe "Pipe: the parent sends 0..9 and closes; the child reads to the end of stream"
 run seed002_value "multiprocessing.Value: two processes update one balance under a pipc Lock"
