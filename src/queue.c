@@ -311,6 +311,8 @@ static unsigned char *q_slot(pipc_queue *q, uint64_t index) {
 /* Take a side's mutex by the operation's deadline; a dead previous holder is
    repaired here.  timeout 0 does not wait for room or data, but does wait the
    few microseconds another process holds the side's mutex. */
+static int q_wake_side(pipc_queue *q, int side);
+
 static int q_lock(pipc_queue *q, int side, int timeout_ms, int64_t deadline) {
   int rc = PIPC_ETIMEDOUT, i;
   /* A holder keeps the mutex for a few dozen nanoseconds: on more than one
@@ -335,8 +337,10 @@ static int q_lock(pipc_queue *q, int side, int timeout_ms, int64_t deadline) {
          dies inside get may: drop it, so that nobody sees it twice. */
       uint64_t peek = pipc__load64(q->peek);
       if (peek != 0) {
-        if (peek == head + 1 && q_depth(q, tail, head) > 0)
+        if (peek == head + 1 && q_depth(q, tail, head) > 0) {
           pipc__store64(q->head, ++head);
+          q_wake_side(q, SIDE_PROD); /* a slot is free: a full queue's producers */
+        }
         pipc__store64(q->peek, 0);
       }
     }
