@@ -299,6 +299,16 @@ void test_stale_hostile_writer_only_error_codes(void) {
   fprintf(stderr, "\n  note: a hostile writer races on purpose: run by the other builds ");
   return;
 #endif
+  {
+    /* Under valgrind (its preload is in the environment) the threads run
+       one at a time and the writer barely gets a turn: leave this test to
+       the native and ASan runs, which it is for. */
+    const char *pre = getenv("LD_PRELOAD");
+    if (pre && strstr(pre, "vgpreload")) {
+      fprintf(stderr, "\n  note: under valgrind the hostile writer starves: run by the other builds ");
+      return;
+    }
+  }
   memset(&h, 0, sizeof h);
   t_name(name, sizeof name, "hostile");
   T_RC(pipc_queue_create(name, 8, 32, &h.q), PIPC_OK);
