@@ -31,6 +31,7 @@
 #define PIPC_H
 
 #include <stddef.h>
+#include <stdint.h>
 
 #ifdef __cplusplus
 extern "C" {
@@ -228,8 +229,8 @@ typedef struct pipc_listener pipc_listener;
    send returns once the message is handed to the OS or, when the OS buffer
    is full, copied into the end's own buffer (up to PIPC_PIPE_BUFFER bytes,
    or one message if larger); that buffer drains during later sends, recvs,
-   polls and at close - so two ends that both send a lot before reading do
-   not deadlock.  Peer closed or died: recv returns the messages already
+   polls, pipc_pipe_flush and at close - so two ends that both send a lot
+   before reading do not deadlock.  Peer closed or died: recv returns the messages already
    sent, then PIPC_ECLOSED (Python's EOFError); send returns PIPC_ECLOSED,
    never SIGPIPE.  A peer that closes in the middle of a message: recv
    returns PIPC_ECORRUPT, distinct from a clean PIPC_ECLOSED. */
@@ -274,9 +275,34 @@ PIPC_API int pipc_pipe_send(pipc_pipe *p, const void *msg, size_t len,
 PIPC_API int pipc_pipe_recv(pipc_pipe *p, void *buf, size_t cap,
                             size_t *out_len, int timeout_ms);
 
-/* 1 if recv would not wait (data, or the peer's end of stream, is there),
-   0 if nothing arrived within the timeout, or a negative error. */
+/* Wait up to timeout_ms for something to receive: 1 when recv would not
+   wait - a whole message is there, or the peer's end of stream (or, for a
+   message larger than 64 KiB on POSIX, new bytes of it); 0 if nothing came
+   in time; or a negative error (PIPC_EINVAL, PIPC_ESYS).  Part of a message
+   is not "something": a loop of poll(p, 0) and recv(p, ..., 0) never spins
+   on a message still arriving.  Drains pending output as a side effect. */
 PIPC_API int pipc_pipe_poll(pipc_pipe *p, int timeout_ms);
+
+/* Push out what send left in the end's own buffer (see "send returns once"
+   above), waiting up to timeout_ms for the peer to take it.  PIPC_OK when
+   nothing is left; PIPC_EAGAIN (timeout 0) / PIPC_ETIMEDOUT when some is;
+   PIPC_ECLOSED when the peer is gone (what was left is dropped).  An event
+   loop calls it with timeout 0 after sending, and again whenever the OS
+   handle is writable, until it returns PIPC_OK.
+   Errors: PIPC_EINVAL, PIPC_ESYS. */
+PIPC_API int pipc_pipe_flush(pipc_pipe *p, int timeout_ms);
+
+/* The end's OS handle, for an event loop to wait on (libuv's uv_fileno):
+   POSIX: the socket's file descriptor (non-blocking; poll it for POLLIN /
+   POLLOUT).  Windows: the pipe's HANDLE (overlapped; pipc keeps a read in
+   flight on it, so use it with pipc's calls only, e.g. to hand to a
+   framework that needs a HANDLE).  Never read, write or close it: pipc
+   frames and buffers messages.  Because pipc reads ahead, several messages
+   may arrive with one readiness event: when the handle is readable, call
+   pipc_pipe_recv with timeout 0 until it returns PIPC_EAGAIN.
+   include/pipc_apr.h wraps it for APR's apr_pollset.
+   Errors: PIPC_EINVAL (*out is -1). */
+PIPC_API int pipc_pipe_os_handle(const pipc_pipe *p, intptr_t *out);
 
 /* Make this end inheritable by the next pipc_process_spawn and describe it
    in token[cap] (pass the token to the child, e.g. as an argument).  The end

@@ -133,8 +133,15 @@ int pipc_os_pipe_connect(const char *name, pipc_os_pipe **out, int64_t deadline)
 int pipc_os_pipe_send(pipc_os_pipe *p, const void *msg, size_t len, int64_t deadline);
 int pipc_os_pipe_recv(pipc_os_pipe *p, void *buf, size_t cap, size_t *out_len,
                       int64_t deadline);
-/* 1 readable, PIPC_ETIMEDOUT not by the deadline, <0 error */
+/* 1 when recv would not wait (a whole message or the end is there, or new
+   bytes of a message too large to buffer), PIPC_ETIMEDOUT not by the
+   deadline, <0 error.  Never 1 twice for the same partial message. */
 int pipc_os_pipe_poll(pipc_os_pipe *p, int64_t deadline);
+/* Push the end's pending output: PIPC_OK when none is left, PIPC_ETIMEDOUT
+   when some is at the deadline, PIPC_ECLOSED (pending output dropped). */
+int pipc_os_pipe_flush(pipc_os_pipe *p, int64_t deadline);
+/* The OS handle: the socket fd, or the pipe HANDLE. */
+intptr_t pipc_os_pipe_handle(const pipc_os_pipe *p);
 int pipc_os_pipe_export(pipc_os_pipe *p, char *token, size_t cap);
 int pipc_os_pipe_import(const char *token, pipc_os_pipe **out);
 /* Flush pending output (while the peer lives), then close. */

@@ -132,6 +132,22 @@ int pipc_pipe_poll(pipc_pipe *p, int timeout_ms) {
   return rc == PIPC_ETIMEDOUT ? 0 : rc;
 }
 
+int pipc_pipe_flush(pipc_pipe *p, int timeout_ms) {
+  int64_t deadline;
+  int rc;
+  if (p == NULL) return PIPC_EINVAL;
+  if (pipc__deadline(timeout_ms, &deadline) != PIPC_OK) return PIPC_EINVAL;
+  rc = pipc_os_pipe_flush(p->os, deadline);
+  return rc == PIPC_ETIMEDOUT ? PIPC__EXPIRED(timeout_ms) : rc;
+}
+
+int pipc_pipe_os_handle(const pipc_pipe *p, intptr_t *out) {
+  if (out) *out = -1;
+  if (p == NULL || out == NULL) return PIPC_EINVAL;
+  *out = pipc_os_pipe_handle(p->os);
+  return PIPC_OK;
+}
+
 int pipc_pipe_export(pipc_pipe *p, char *token, size_t cap) {
   if (p == NULL || token == NULL || cap == 0) return PIPC_EINVAL;
   return pipc_os_pipe_export(p->os, token, cap);

@@ -73,6 +73,9 @@
   PIPC_TEST(pipe, echo_sizes_both_ways)              \
   PIPC_TEST(pipe, small_buffer_keeps_message)        \
   PIPC_TEST(pipe, poll)                              \
+  PIPC_TEST(pipe, poll_never_twice_for_a_partial_message) \
+  PIPC_TEST(pipe, flush_pushes_buffered_output)      \
+  PIPC_TEST(pipe, os_handle_for_event_loops)         \
   PIPC_TEST(pipe, peer_closes_after_sending)         \
   PIPC_TEST(pipe, peer_killed)                       \
   PIPC_TEST(pipe, both_send_8mib_first)              \

@@ -6,7 +6,10 @@
 
 #include "harness.h"
 
-#ifndef _WIN32
+#ifdef _WIN32
+#include <windows.h>
+#else
+#include <poll.h>
 #include <unistd.h>
 #endif
 
@@ -123,6 +126,150 @@ void test_pipe_small_buffer_keeps_message(void) {
   CU_ASSERT(len == 100 && check_pattern(buf, 100, 5));
   T_RC(pipc_pipe_recv(b, buf, sizeof buf, &len, 5000), PIPC_OK);
   CU_ASSERT(len == 1 && buf[0] == 'z');
+  pipc_pipe_close(a);
+  pipc_pipe_close(b);
+}
+
+/* An event loop's drain: poll(b, 0), and recv(b, 0) when it says 1.  A
+   stream of 40 KiB messages around a 4 MiB one is sent with timeout 0, so
+   the sender's end keeps most of it and only "pumps" (the sender's own
+   calls) move it on: a message arrives in parts, and the socket boundary
+   cuts messages anywhere.  poll must not say 1 again for a message still
+   arriving with nothing new: recv's PIPC_EAGAIN after poll's 1 ("false
+   alarms") happen at most once per pump (POSIX: new bytes of the large
+   message; Windows: never). */
+void test_pipe_poll_never_twice_for_a_partial_message(void) {
+  enum { SMALL = 40 * 1024, BIG = 4 * 1024 * 1024, N = 61 };
+  pipc_pipe *a = NULL, *b = NULL;
+  unsigned char *out = (unsigned char *)malloc(BIG), *in = (unsigned char *)malloc(BIG);
+  long pumps = 0, alarms = 0, iters;
+  int got = 0, bad = 0, i;
+  CU_ASSERT_FATAL(out && in);
+  T_RC(pipc_pipe_pair(&a, &b), PIPC_OK);
+  CU_ASSERT_FATAL(a && b);
+  for (i = 0; i < N; i++) {
+    size_t n = i == N / 2 ? BIG : SMALL;
+    fill_pattern(out, n, (uint32_t)i);
+    T_RC(pipc_pipe_send(a, out, n, 0), PIPC_OK);
+  }
+  for (iters = 0; got < N && iters < 200000; iters++) {
+    int rc = pipc_pipe_poll(b, 0);
+    if (rc == 1) {
+      size_t len = 0;
+      rc = pipc_pipe_recv(b, in, BIG, &len, 0);
+      if (rc == PIPC_EAGAIN) {
+        alarms++;
+      } else {
+        T_RC(rc, PIPC_OK);
+        if (rc != PIPC_OK) break;
+        if (len != (got == N / 2 ? (size_t)BIG : (size_t)SMALL) ||
+            !check_pattern(in, len, (uint32_t)got))
+          bad++;
+        got++;
+      }
+    } else {
+      CU_ASSERT_EQUAL(rc, 0);
+      if (rc != 0) break;
+      pipc_pipe_poll(a, 2); /* the pump */
+      pumps++;
+    }
+  }
+  CU_ASSERT_EQUAL(got, N);
+  CU_ASSERT_EQUAL(bad, 0);
+  if (alarms > pumps + 1)
+    fprintf(stderr, "\n  poll said 1 for nothing new: %ld times, %ld pumps\n", alarms, pumps);
+  CU_ASSERT(alarms <= pumps + 1);
+  pipc_pipe_close(b); /* b first: on failure a still holds output for it */
+  pipc_pipe_close(a);
+  free(out);
+  free(in);
+}
+
+struct flush_reader {
+  pipc_pipe *p;
+  unsigned char *buf;
+  size_t len;
+  int rc;
+};
+
+static void flush_reader_fn(void *arg) {
+  struct flush_reader *r = (struct flush_reader *)arg;
+  r->rc = pipc_pipe_recv(r->p, r->buf, 4u << 20, &r->len, 30000);
+}
+
+/* flush: what send kept in the end's buffer goes out while the peer reads;
+   with nobody reading it reports what is left; to a closed peer, ECLOSED. */
+void test_pipe_flush_pushes_buffered_output(void) {
+  enum { BIG = 4 * 1024 * 1024 };
+  pipc_pipe *a = NULL, *b = NULL;
+  struct flush_reader r;
+  unsigned char *out = (unsigned char *)malloc(BIG);
+  t_thread *t;
+  CU_ASSERT_FATAL(out != NULL);
+  memset(&r, 0, sizeof r);
+  r.buf = (unsigned char *)malloc(BIG);
+  CU_ASSERT_FATAL(r.buf != NULL);
+  T_RC(pipc_pipe_pair(&a, &b), PIPC_OK);
+  CU_ASSERT_FATAL(a && b);
+  T_RC(pipc_pipe_flush(a, 0), PIPC_OK); /* nothing pending */
+  T_RC(pipc_pipe_flush(NULL, 0), PIPC_EINVAL);
+  T_RC(pipc_pipe_flush(a, -5), PIPC_EINVAL);
+  fill_pattern(out, BIG, 7);
+  T_RC(pipc_pipe_send(a, out, BIG, 0), PIPC_OK); /* more than the OS takes */
+  T_RC(pipc_pipe_flush(a, 0), PIPC_EAGAIN);
+  T_RC(pipc_pipe_flush(a, 50), PIPC_ETIMEDOUT);
+  r.p = b;
+  t = t_thread_start(flush_reader_fn, &r);
+  T_RC(pipc_pipe_flush(a, 30000), PIPC_OK);
+  t_thread_join(t);
+  T_RC(r.rc, PIPC_OK);
+  CU_ASSERT(r.len == BIG && check_pattern(r.buf, BIG, 7));
+  /* the peer goes away with output pending: ECLOSED, and nothing left */
+  T_RC(pipc_pipe_send(a, out, BIG, 0), PIPC_OK);
+  pipc_pipe_close(b);
+  T_RC(pipc_pipe_flush(a, 30000), PIPC_ECLOSED);
+  T_RC(pipc_pipe_flush(a, 0), PIPC_OK);
+  pipc_pipe_close(a);
+  free(out);
+  free(r.buf);
+}
+
+/* The OS handle an event loop waits on reports a message as readable. */
+void test_pipe_os_handle_for_event_loops(void) {
+  pipc_pipe *a = NULL, *b = NULL;
+  intptr_t h = 0;
+  char buf[8];
+  size_t len;
+  T_RC(pipc_pipe_os_handle(NULL, &h), PIPC_EINVAL);
+  CU_ASSERT_EQUAL(h, -1);
+  T_RC(pipc_pipe_pair(&a, &b), PIPC_OK);
+  CU_ASSERT_FATAL(a && b);
+  T_RC(pipc_pipe_os_handle(b, NULL), PIPC_EINVAL);
+  T_RC(pipc_pipe_os_handle(b, &h), PIPC_OK);
+  CU_ASSERT(h != -1 && h != 0);
+#ifdef _WIN32
+  {
+    DWORD flags = 0;
+    CU_ASSERT(GetNamedPipeInfo((HANDLE)h, &flags, NULL, NULL, NULL) != 0);
+    CU_ASSERT((flags & PIPE_TYPE_MESSAGE) != 0);
+  }
+#else
+  {
+    struct pollfd pf;
+    pf.fd = (int)h;
+    pf.events = POLLIN;
+    pf.revents = 0;
+    CU_ASSERT_EQUAL(poll(&pf, 1, 0), 0);
+    T_RC(pipc_pipe_send(a, "hi", 2, 1000), PIPC_OK);
+    CU_ASSERT_EQUAL(poll(&pf, 1, 5000), 1);
+    CU_ASSERT((pf.revents & POLLIN) != 0);
+  }
+#endif
+#ifdef _WIN32
+  T_RC(pipc_pipe_send(a, "hi", 2, 1000), PIPC_OK);
+#endif
+  T_RC(pipc_pipe_recv(b, buf, sizeof buf, &len, 5000), PIPC_OK);
+  CU_ASSERT(len == 2 && memcmp(buf, "hi", 2) == 0);
   pipc_pipe_close(a);
   pipc_pipe_close(b);
 }

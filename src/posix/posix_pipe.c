@@ -389,14 +389,68 @@ int pipc_os_pipe_recv(pipc_os_pipe *p, void *buf, size_t cap, size_t *out_len,
   return PIPC_OK;
 }
 
+/* A whole message (or a malformed header) is buffered: recv needs nothing
+   from the socket. */
+static int whole_buffered(const pipc_os_pipe *p) {
+  size_t avail = p->rb_end - p->rb_start;
+  uint64_t len;
+  int r;
+  if (p->have_len) return (uint64_t)(p->part_have + avail) >= p->msg_len;
+  r = pipc__frame_parse(p->rb + p->rb_start, avail, &len);
+  return r < 0 || (r > 0 && (uint64_t)(avail - (size_t)r) >= len);
+}
+
+/* 1 when recv would return without waiting: a whole message is buffered,
+   the stream ended, or - for a message larger than the buffer, which recv
+   reads straight into the caller's memory - new bytes of it arrived.  Bytes
+   that arrive are buffered here, so a partial message never makes poll say
+   1 twice without new bytes (an event loop that receives until PIPC_EAGAIN
+   does not spin). */
 int pipc_os_pipe_poll(pipc_os_pipe *p, int64_t deadline) {
   int rc;
   if (p->tx_len > p->tx_off && (rc = flush_some(p)) != PIPC_OK && rc != PIPC_ECLOSED)
     return rc;
-  if (p->rb_end > p->rb_start || p->have_len || p->part || p->rx_end) return 1;
-  rc = wait_readable(p, deadline);
-  return rc == PIPC_OK ? 1 : rc;
+  for (;;) {
+    ssize_t n;
+    if (p->rx_end || whole_buffered(p)) return 1;
+    if (p->rb_start > 0) { /* keep the unread bytes at the front */
+      memmove(p->rb, p->rb + p->rb_start, p->rb_end - p->rb_start);
+      p->rb_end -= p->rb_start;
+      p->rb_start = 0;
+    }
+    if (p->rb_end == RX_BUF) { /* a message larger than the buffer */
+      rc = wait_readable(p, deadline);
+      return rc == PIPC_OK ? 1 : rc;
+    }
+    n = read_some(p, p->rb + p->rb_end, RX_BUF - p->rb_end);
+    if (n > 0) {
+      p->rb_end += (size_t)n;
+    } else if (n == 0) {
+      stream_ended(p);
+      return 1;
+    } else if (n == PIPC_EAGAIN) {
+      if ((rc = wait_readable(p, deadline)) != PIPC_OK) return rc;
+    } else {
+      return (int)n;
+    }
+  }
 }
+
+int pipc_os_pipe_flush(pipc_os_pipe *p, int64_t deadline) {
+  int rc;
+  while (p->tx_len > p->tx_off) {
+    short ev = 0;
+    if ((rc = flush_some(p)) != PIPC_OK) {
+      if (rc == PIPC_ECLOSED) p->tx_off = p->tx_len = 0; /* nobody to get it */
+      return rc;
+    }
+    if (p->tx_len == p->tx_off) break;
+    if ((rc = wait_fd(p->fd, POLLOUT, deadline, &ev)) != PIPC_OK) return rc;
+  }
+  return PIPC_OK;
+}
+
+intptr_t pipc_os_pipe_handle(const pipc_os_pipe *p) { return (intptr_t)p->fd; }
 
 /* ---------------------------------------------------------------- pairs */
 

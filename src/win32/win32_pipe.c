@@ -270,15 +270,22 @@ int pipc_os_pipe_recv(pipc_os_pipe *p, void *buf, size_t cap, size_t *out_len,
   return PIPC_OK;
 }
 
+/* 1 once a whole message (or the end) is there: part of a message is not
+   enough, so an event loop that receives until PIPC_EAGAIN never spins. */
 int pipc_os_pipe_poll(pipc_os_pipe *p, int64_t deadline) {
   size_t total;
   int rc;
   tx_reap(p, 0, deadline);
-  if (p->msg_done || p->rb_len || p->rx_end) return 1;
+  if (p->msg_done || p->rx_end) return 1;
   rc = fill(p, deadline, (size_t)-1, &total);
-  if (rc == PIPC_ETIMEDOUT) return p->rb_len ? 1 : PIPC_ETIMEDOUT;
   return rc == PIPC_OK || rc == PIPC_ECLOSED || rc == PIPC_ECORRUPT ? 1 : rc;
 }
+
+int pipc_os_pipe_flush(pipc_os_pipe *p, int64_t deadline) {
+  return tx_reap(p, 1, deadline);
+}
+
+intptr_t pipc_os_pipe_handle(const pipc_os_pipe *p) { return (intptr_t)p->h; }
 
 /* ---------------------------------------------------------------- instances */
 
