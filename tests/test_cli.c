@@ -1,12 +1,31 @@
 /* test_cli.c - the `pipc` command, run as a separate process on every
-   platform: it must do what it says to the objects the test holds, and
-   answer bad usage with exit code 2, failed operations with 1. */
+   platform: it must do what it says to the objects the test holds, print
+   what it says it prints (stdout and stderr are captured into files and
+   read back), and answer bad usage with exit code 2 and its usage on
+   stderr, failed operations with 1 and the pipc error. */
+#if !defined(_WIN32) && !defined(_POSIX_C_SOURCE)
+#define _POSIX_C_SOURCE 200809L /* fcntl's F_DUPFD_CLOEXEC under -std=c11 */
+#endif
 #include <stdarg.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 
 #include "harness.h"
+#include "pipc_os.h" /* pipc_os_sleep_ms */
+
+#ifdef _WIN32
+#ifndef WIN32_LEAN_AND_MEAN
+#define WIN32_LEAN_AND_MEAN
+#endif
+#include <windows.h>
+#else
+#include <fcntl.h>
+#include <unistd.h>
+#endif
+
+/* The queue segment's layout, as documented at the top of src/queue.c. */
+#define Q_TAIL_OFF 128
 
 /* build/<preset>/tools/pipc[.exe], beside this binary's tests/ directory */
 static const char *cli_path(void) {
@@ -26,30 +45,263 @@ static const char *cli_path(void) {
   return path;
 }
 
-/* Run pipc with up to 5 arguments (NULL-terminated): its exit code. */
-static int cli(const char *a, ...) {
-  const char *argv[8];
-  va_list ap;
-  pipc_process *p = NULL;
-  int n = 0, code = -1000;
-  argv[n++] = cli_path();
-  argv[n++] = a;
-  va_start(ap, a);
-  while (n < 7 && (argv[n] = va_arg(ap, const char *)) != NULL) n++;
-  va_end(ap);
-  argv[n] = NULL;
-  if (argv[0] == NULL || pipc_process_spawn(argv, &p) != PIPC_OK) return -1001;
-  if (pipc_process_wait(p, 30000, &code) != PIPC_OK) {
-    pipc_process_kill(p);
-    pipc_process_wait(p, PIPC_FOREVER, NULL);
-    code = -1002;
+/* ---- running pipc with its output captured ----
+   The child inherits this process's standard output and error (pipc's
+   spawn passes them on, on every platform), so for the instant of the
+   spawn they are pointed at two temporary files, read back once the child
+   has exited.  The cli suite runs no other thread meanwhile. */
+
+#ifdef _WIN32
+typedef HANDLE cap_file;
+#define CAP_NONE INVALID_HANDLE_VALUE
+static cap_file cap_open(void) {
+  WCHAR dir[MAX_PATH + 1], path[MAX_PATH + 16];
+  SECURITY_ATTRIBUTES sa;
+  sa.nLength = sizeof sa;
+  sa.lpSecurityDescriptor = NULL;
+  sa.bInheritHandle = TRUE; /* the child writes to it */
+  if (!GetTempPathW(MAX_PATH + 1, dir) || !GetTempFileNameW(dir, L"pct", 0, path))
+    return CAP_NONE;
+  return CreateFileW(path, GENERIC_READ | GENERIC_WRITE,
+                     FILE_SHARE_READ | FILE_SHARE_WRITE | FILE_SHARE_DELETE, &sa,
+                     CREATE_ALWAYS, FILE_ATTRIBUTE_TEMPORARY | FILE_FLAG_DELETE_ON_CLOSE, NULL);
+}
+/* The whole file, NUL-terminated (malloc'ed); the file is closed. */
+static char *cap_read(cap_file f, size_t *len) {
+  LARGE_INTEGER size, zero;
+  char *buf = NULL;
+  DWORD n = 0;
+  *len = 0;
+  zero.QuadPart = 0;
+  if (GetFileSizeEx(f, &size) && SetFilePointerEx(f, zero, NULL, FILE_BEGIN) &&
+      (buf = (char *)malloc((size_t)size.QuadPart + 1)) != NULL) {
+    while (*len < (size_t)size.QuadPart &&
+           ReadFile(f, buf + *len, (DWORD)((size_t)size.QuadPart - *len), &n, NULL) && n > 0)
+      *len += n;
+    buf[*len] = 0;
   }
-  pipc_process_free(p);
-  return code;
+  CloseHandle(f);
+  return buf;
+}
+static void cap_close(cap_file f) { CloseHandle(f); }
+#else
+typedef FILE *cap_file;
+#define CAP_NONE NULL
+static cap_file cap_open(void) {
+  FILE *f = tmpfile();
+  if (f) fcntl(fileno(f), F_SETFD, FD_CLOEXEC); /* the child gets it as 1 or 2 only */
+  return f;
+}
+static char *cap_read(cap_file f, size_t *len) {
+  long size;
+  char *buf = NULL;
+  *len = 0;
+  if (fseek(f, 0, SEEK_END) == 0 && (size = ftell(f)) >= 0 && fseek(f, 0, SEEK_SET) == 0 &&
+      (buf = (char *)malloc((size_t)size + 1)) != NULL) {
+    *len = fread(buf, 1, (size_t)size, f);
+    buf[*len] = 0;
+  }
+  fclose(f);
+  return buf;
+}
+static void cap_close(cap_file f) { fclose(f); }
+#endif
+
+/* A pipc run: its exit code, its stdout as written (NUL-terminated, for
+   `recv`), and both streams as text ("\r\n" read as "\n": Windows' text
+   mode).  Never NULL after cli_finish: "" when nothing could be read. */
+typedef struct cli_run {
+  int code;
+  char *raw;
+  size_t raw_len;
+  char *out, *err;
+} cli_run;
+
+typedef struct cli_proc {
+  pipc_process *p;
+  cap_file out, err;
+} cli_proc;
+
+static char *as_text(const char *s, size_t len) {
+  char *t = (char *)malloc(len + 1);
+  size_t i, n = 0;
+  if (t == NULL) return NULL;
+  for (i = 0; i < len; i++)
+    if (!(s[i] == '\r' && i + 1 < len && s[i + 1] == '\n')) t[n++] = s[i];
+  t[n] = 0;
+  return t;
 }
 
+static void run_free(cli_run *r) {
+  free(r->raw);
+  free(r->out);
+  free(r->err);
+  memset(r, 0, sizeof *r);
+}
+
+/* Start pipc with args (NULL-terminated) and its output captured. */
+static int cli_start(cli_proc *c, const char *const *args) {
+  const char *argv[16];
+  int n = 0, rc;
+  c->p = NULL;
+  argv[n++] = cli_path();
+  while (n < 15 && args[n - 1]) {
+    argv[n] = args[n - 1];
+    n++;
+  }
+  argv[n] = NULL;
+  if (argv[0] == NULL) return PIPC_ENOENT;
+  c->out = cap_open();
+  c->err = cap_open();
+  if (c->out == CAP_NONE || c->err == CAP_NONE) {
+    if (c->out != CAP_NONE) cap_close(c->out);
+    if (c->err != CAP_NONE) cap_close(c->err);
+    return PIPC_ESYS;
+  }
+#ifdef _WIN32
+  {
+    HANDLE so = GetStdHandle(STD_OUTPUT_HANDLE), se = GetStdHandle(STD_ERROR_HANDLE);
+    SetStdHandle(STD_OUTPUT_HANDLE, c->out);
+    SetStdHandle(STD_ERROR_HANDLE, c->err);
+    rc = pipc_process_spawn(argv, &c->p);
+    SetStdHandle(STD_OUTPUT_HANDLE, so);
+    SetStdHandle(STD_ERROR_HANDLE, se);
+  }
+#else
+  {
+    int so, se;
+    fflush(stdout);
+    fflush(stderr);
+    so = fcntl(1, F_DUPFD_CLOEXEC, 3);
+    se = fcntl(2, F_DUPFD_CLOEXEC, 3);
+    if (so < 0 || se < 0) {
+      rc = PIPC_ESYS;
+    } else {
+      dup2(fileno(c->out), 1);
+      dup2(fileno(c->err), 2);
+      rc = pipc_process_spawn(argv, &c->p);
+      dup2(so, 1);
+      dup2(se, 2);
+    }
+    if (so >= 0) close(so);
+    if (se >= 0) close(se);
+  }
+#endif
+  if (rc != PIPC_OK) {
+    cap_close(c->out);
+    cap_close(c->err);
+    c->p = NULL;
+  }
+  return rc;
+}
+
+/* Wait for it (killing it after timeout_ms) and read what it wrote. */
+static void cli_finish(cli_proc *c, int timeout_ms, cli_run *r) {
+  size_t elen;
+  char *e;
+  run_free(r);
+  r->code = -1001; /* could not be started */
+  if (c->p == NULL) {
+    r->raw = (char *)calloc(1, 1);
+    r->out = (char *)calloc(1, 1);
+    r->err = (char *)calloc(1, 1);
+    return;
+  }
+  if (pipc_process_wait(c->p, timeout_ms, &r->code) != PIPC_OK) {
+    pipc_process_kill(c->p);
+    pipc_process_wait(c->p, PIPC_FOREVER, NULL);
+    r->code = -1002;
+  }
+  pipc_process_free(c->p);
+  c->p = NULL;
+  r->raw = cap_read(c->out, &r->raw_len);
+  e = cap_read(c->err, &elen);
+  r->out = r->raw ? as_text(r->raw, r->raw_len) : NULL;
+  r->err = e ? as_text(e, elen) : NULL;
+  free(e);
+  if (r->raw == NULL) r->raw = (char *)calloc(1, 1);
+  if (r->out == NULL) r->out = (char *)calloc(1, 1);
+  if (r->err == NULL) r->err = (char *)calloc(1, 1);
+}
+
+/* The last run of cli(): tests read last.out / last.err after it. */
+static cli_run last;
+
+/* Run pipc with up to 7 arguments (NULL-terminated): its exit code. */
+static int cli(const char *a, ...) {
+  const char *args[8];
+  va_list ap;
+  cli_proc c;
+  int n = 0;
+  args[n++] = a;
+  va_start(ap, a);
+  while (n < 7 && (args[n] = va_arg(ap, const char *)) != NULL) n++;
+  va_end(ap);
+  args[n] = NULL;
+  cli_start(&c, args);
+  cli_finish(&c, 30000, &last);
+  if (last.code == -1002) fprintf(stderr, "\n  pipc %s hung; killed", a);
+  return last.code;
+}
+
+static int has(const char *text, const char *want) {
+  if (strstr(text, want)) return 1;
+  fprintf(stderr, "\n  expected \"%s\" in:\n%s", want, text);
+  return 0;
+}
+
+/* The `pipc ls` line whose second column is name, copied into line; 0 if
+   there is none. */
+static int ls_line(const char *text, const char *name, char *line, size_t cap) {
+  const char *p = text;
+  while (*p) {
+    const char *eol = strchr(p, '\n');
+    size_t n = eol ? (size_t)(eol - p) : strlen(p);
+    char kind[32], col2[128];
+    if (n < cap) {
+      memcpy(line, p, n);
+      line[n] = 0;
+      if (sscanf(line, "%31s %127s", kind, col2) == 2 && strcmp(col2, name) == 0) return 1;
+    }
+    p += n;
+    if (*p) p++;
+  }
+  line[0] = 0;
+  return 0;
+}
+
+/* The ls line of name has kind in its first column and contains detail. */
+static int ls_says(const char *text, const char *name, const char *kind, const char *detail) {
+  char line[512], first[32] = "";
+  if (!ls_line(text, name, line, sizeof line)) {
+    fprintf(stderr, "\n  pipc ls does not list %s:\n%s", name, text);
+    return 0;
+  }
+  sscanf(line, "%31s", first);
+  if (strcmp(first, kind) != 0 || (detail && !strstr(line, detail))) {
+    fprintf(stderr, "\n  pipc ls: expected %s ... %s, got: %s", kind, detail ? detail : "", line);
+    return 0;
+  }
+  return 1;
+}
+
+/* 1 if pipc ls lists names here (Linux, Windows); elsewhere (macOS, the
+   BSDs: POSIX shared memory cannot be enumerated) check that it says so. */
+static int ls_can_list(void) {
+#if defined(__linux__) || defined(_WIN32)
+  return 1;
+#else
+  CU_ASSERT_EQUAL(cli("ls", NULL), 1);
+  CU_ASSERT(has(last.err, "pipc: ls: listing names needs"));
+  fprintf(stderr, "\n  pipc ls lists nothing on this platform; checked that it says so");
+  return 0;
+#endif
+}
+
+/* ---- the cases ---- */
+
 void test_cli_queue_send_recv_info(void) {
-  char name[80], buf[32];
+  char name[80], buf[32], want[160];
   pipc_queue *q = NULL;
   pipc_queue_stat_t st;
   size_t len;
@@ -57,25 +309,35 @@ void test_cli_queue_send_recv_info(void) {
   T_RC(pipc_queue_create(name, 4, 32, &q), PIPC_OK);
   CU_ASSERT_FATAL(q != NULL);
   CU_ASSERT_EQUAL(cli("send", name, "hello", NULL), 0);
+  CU_ASSERT_STRING_EQUAL(last.out, "");
   T_RC(pipc_queue_get(q, buf, sizeof buf, &len, 0), PIPC_OK);
   CU_ASSERT(len == 5 && memcmp(buf, "hello", 5) == 0);
   T_RC(pipc_queue_put(q, "world", 5, 0), PIPC_OK);
   CU_ASSERT_EQUAL(cli("info", name, NULL), 0);
+  CU_ASSERT(has(last.out, "kind: queue\n") && has(last.out, "depth: 1\n"));
   CU_ASSERT_EQUAL(cli("recv", name, "-t", "5000", NULL), 0);
+  CU_ASSERT(last.raw_len == 5 && memcmp(last.raw, "world", 5) == 0);
   T_RC(pipc_queue_stat(q, &st), PIPC_OK);
   CU_ASSERT_EQUAL(st.depth, 0); /* it took the message */
   CU_ASSERT_EQUAL(cli("recv", name, "-t", "0", NULL), 1); /* empty: PIPC_EAGAIN */
+  snprintf(want, sizeof want, "pipc: recv %s: %s\n", name, pipc_strerror(PIPC_EAGAIN));
+  CU_ASSERT_STRING_EQUAL(last.err, want);
+  CU_ASSERT_EQUAL(last.raw_len, 0);
   /* a full queue: send fails in time */
   while (pipc_queue_put(q, "x", 1, 0) == PIPC_OK) {
   }
   CU_ASSERT_EQUAL(cli("send", name, "more", "-t", "50", NULL), 1);
+  snprintf(want, sizeof want, "pipc: send %s: %s\n", name, pipc_strerror(PIPC_ETIMEDOUT));
+  CU_ASSERT_STRING_EQUAL(last.err, want);
   CU_ASSERT_EQUAL(cli("send", name, "this message is longer than thirty-two bytes", NULL), 1);
+  snprintf(want, sizeof want, "pipc: send %s: %s\n", name, pipc_strerror(PIPC_EMSGSIZE));
+  CU_ASSERT_STRING_EQUAL(last.err, want);
   pipc_queue_unlink(name);
   pipc_queue_close(q);
 }
 
 void test_cli_rm_and_info_of_every_kind(void) {
-  char sn[80], mn[80], ln[80];
+  char sn[80], mn[80], ln[80], want[160];
   pipc_shm *s = NULL;
   pipc_sem *m = NULL, *m2 = NULL;
   pipc_lock *l = NULL;
@@ -87,12 +349,24 @@ void test_cli_rm_and_info_of_every_kind(void) {
   T_RC(pipc_lock_create(ln, &l), PIPC_OK);
   CU_ASSERT_FATAL(s && m && l);
   CU_ASSERT_EQUAL(cli("info", sn, NULL), 0);
+  snprintf(want, sizeof want, "name: %s\nkind: shm\nsize: 4096 bytes\n", sn);
+  CU_ASSERT_STRING_EQUAL(last.out, want);
   CU_ASSERT_EQUAL(cli("info", mn, NULL), 0);
+  snprintf(want, sizeof want, "name: %s\nkind: semaphore\nvalue: 2\n", mn);
+  CU_ASSERT_STRING_EQUAL(last.out, want);
   CU_ASSERT_EQUAL(cli("info", ln, NULL), 0);
+  snprintf(want, sizeof want, "name: %s\nkind: lock\n", ln);
+  CU_ASSERT_STRING_EQUAL(last.out, want);
   CU_ASSERT_EQUAL(cli("rm", sn, mn, ln, NULL), 0);
+  CU_ASSERT_STRING_EQUAL(last.out, "");
+  CU_ASSERT_STRING_EQUAL(last.err, "");
   T_RC(pipc_sem_open(mn, &m2), PIPC_ENOENT); /* the names are gone */
   CU_ASSERT_EQUAL(cli("info", mn, NULL), 1);
+  snprintf(want, sizeof want, "pipc: info %s: %s\n", mn, pipc_strerror(PIPC_ENOENT));
+  CU_ASSERT_STRING_EQUAL(last.err, want);
   CU_ASSERT_EQUAL(cli("rm", mn, NULL), 1); /* already gone */
+  snprintf(want, sizeof want, "pipc: rm %s: %s\n", mn, pipc_strerror(PIPC_ENOENT));
+  CU_ASSERT_STRING_EQUAL(last.err, want);
   T_RC(pipc_sem_post(m), PIPC_OK);         /* open handles keep working */
   pipc_shm_close(s);
   pipc_sem_close(m);
@@ -100,23 +374,23 @@ void test_cli_rm_and_info_of_every_kind(void) {
 }
 
 void test_cli_pipe_send_and_recv(void) {
-  char name[80], name2[80], buf[32];
+  char name[80], name2[80], buf[32], want[200];
   pipc_listener *li = NULL;
   pipc_pipe *p = NULL;
-  pipc_process *r;
-  const char *argv[6];
+  cli_proc c;
+  cli_run r;
+  const char *args[5];
   size_t len;
-  int code = -1;
+  memset(&r, 0, sizeof r);
   /* send to a listener the test holds */
   t_name(name, sizeof name, "clip");
   T_RC(pipc_listener_create(name, &li), PIPC_OK);
   CU_ASSERT_FATAL(li != NULL);
-  argv[0] = cli_path();
-  argv[1] = "send";
-  argv[2] = name;
-  argv[3] = "over the pipe";
-  argv[4] = NULL;
-  T_RC(pipc_process_spawn(argv, &r), PIPC_OK);
+  args[0] = "send";
+  args[1] = name;
+  args[2] = "over the pipe";
+  args[3] = NULL;
+  T_RC(cli_start(&c, args), PIPC_OK);
   T_RC(pipc_listener_accept(li, &p, 30000), PIPC_OK);
   if (p) {
     T_RC(pipc_pipe_recv(p, buf, sizeof buf, &len, 30000), PIPC_OK);
@@ -124,41 +398,263 @@ void test_cli_pipe_send_and_recv(void) {
     pipc_pipe_close(p);
     p = NULL;
   }
-  T_RC(pipc_process_wait(r, 30000, &code), PIPC_OK);
-  CU_ASSERT_EQUAL(code, 0);
-  pipc_process_free(r);
+  cli_finish(&c, 30000, &r);
+  CU_ASSERT_EQUAL(r.code, 0);
+  CU_ASSERT_STRING_EQUAL(r.err, "");
   pipc_listener_close(li);
-  /* recv: the tool listens, the test connects and sends */
+  /* recv: the tool listens, the test connects and sends; stdout is the
+     message's bytes exactly (no "\r\n" for "\n" on Windows) */
   t_name(name2, sizeof name2, "clir");
-  argv[1] = "recv";
-  argv[2] = name2;
-  argv[3] = "-t";
-  argv[4] = "30000";
-  argv[5] = NULL;
-  T_RC(pipc_process_spawn(argv, &r), PIPC_OK);
+  args[0] = "recv";
+  args[1] = name2;
+  args[2] = "-t";
+  args[3] = "30000";
+  args[4] = NULL;
+  T_RC(cli_start(&c, args), PIPC_OK);
   T_RC(pipc_pipe_connect(name2, &p, 30000), PIPC_OK); /* waits for its listener */
   if (p) {
     T_RC(pipc_pipe_send(p, "reply\n", 6, 30000), PIPC_OK);
     pipc_pipe_close(p);
   }
-  T_RC(pipc_process_wait(r, 30000, &code), PIPC_OK);
-  CU_ASSERT_EQUAL(code, 0);
-  pipc_process_free(r);
+  cli_finish(&c, 30000, &r);
+  CU_ASSERT_EQUAL(r.code, 0);
+  CU_ASSERT(r.raw_len == 6 && memcmp(r.raw, "reply\n", 6) == 0);
+  CU_ASSERT_STRING_EQUAL(r.err, "");
+  run_free(&r);
   /* nobody at a name: send fails in time */
   CU_ASSERT_EQUAL(cli("send", name2, "x", "-t", "0", NULL), 1);
+  snprintf(want, sizeof want, "pipc: send: no queue or listener named %s: %s\n", name2,
+           pipc_strerror(PIPC_ENOENT));
+  CU_ASSERT_STRING_EQUAL(last.err, want);
 }
 
 void test_cli_bad_usage_is_exit_2(void) {
+  char want[200];
   CU_ASSERT_EQUAL(cli("no-such-verb", NULL), 2);
+  CU_ASSERT(has(last.err, "pipc: no verb 'no-such-verb'\nusage: pipc VERB [ARGS]\n"));
   CU_ASSERT_EQUAL(cli("send", NULL), 2);
+  CU_ASSERT(has(last.err, "usage: pipc send NAME MESSAGE"));
+  CU_ASSERT_STRING_EQUAL(last.out, "");
   CU_ASSERT_EQUAL(cli("send", "q", "m", "-t", "soon", NULL), 2);
+  CU_ASSERT(has(last.err, "usage: pipc send NAME MESSAGE"));
   CU_ASSERT_EQUAL(cli("recv", "q", "-x", NULL), 2);
+  CU_ASSERT(has(last.err, "usage: pipc recv NAME"));
   CU_ASSERT_EQUAL(cli("info", NULL), 2);
+  CU_ASSERT(has(last.err, "usage: pipc info NAME"));
   CU_ASSERT_EQUAL(cli("rm", NULL), 2);
+  CU_ASSERT(has(last.err, "usage: pipc rm NAME"));
   CU_ASSERT_EQUAL(cli("path", "a", "b", NULL), 2);
+  CU_ASSERT(has(last.err, "usage: pipc path NAME"));
+  CU_ASSERT_EQUAL(cli("ls", "extra", NULL), 2);
+  CU_ASSERT(has(last.err, "usage: pipc ls"));
+  CU_ASSERT_STRING_EQUAL(last.out, "");
   CU_ASSERT_EQUAL(cli("info", "bad/name", NULL), 1);
+  snprintf(want, sizeof want, "pipc: bad name bad/name: %s\n", pipc_strerror(PIPC_EINVAL));
+  CU_ASSERT_STRING_EQUAL(last.err, want);
   CU_ASSERT_EQUAL(cli("path", ".hidden", NULL), 1);
+  snprintf(want, sizeof want, "pipc: bad name .hidden: %s\n", pipc_strerror(PIPC_EINVAL));
+  CU_ASSERT_STRING_EQUAL(last.err, want);
+  /* help goes to stdout, exit 0 */
   CU_ASSERT_EQUAL(cli("info", "--help", NULL), 0);
+  CU_ASSERT(has(last.out, "usage: pipc info NAME"));
+  CU_ASSERT_STRING_EQUAL(last.err, "");
   CU_ASSERT_EQUAL(cli("--help", NULL), 0);
+  CU_ASSERT(has(last.out, "usage: pipc VERB [ARGS]\n") && has(last.out, "\n  ls "));
   CU_ASSERT_EQUAL(cli("path", "some.name", NULL), 0);
+}
+
+/* Every kind a name can be, each on its own line with the right kind in
+   the first column and its numbers; gone from the list once removed. */
+void test_cli_ls_lists_every_kind(void) {
+  char qn[80], sn[80], mn[80], ln[80], pn[80];
+  pipc_queue *q = NULL;
+  pipc_shm *s = NULL;
+  pipc_sem *m = NULL;
+  pipc_lock *l = NULL;
+  pipc_listener *li = NULL;
+  if (!ls_can_list()) return;
+  t_name(qn, sizeof qn, "lsq");
+  t_name(sn, sizeof sn, "lsshm");
+  t_name(mn, sizeof mn, "lssem");
+  t_name(ln, sizeof ln, "lslock");
+  t_name(pn, sizeof pn, "lslis");
+  T_RC(pipc_queue_create(qn, 4, 32, &q), PIPC_OK);
+  T_RC(pipc_shm_create(sn, 4096, &s), PIPC_OK);
+  T_RC(pipc_sem_create(mn, 2, 0, &m), PIPC_OK);
+  T_RC(pipc_lock_create(ln, &l), PIPC_OK);
+  T_RC(pipc_listener_create(pn, &li), PIPC_OK);
+  CU_ASSERT_FATAL(q && s && m && l && li);
+  T_RC(pipc_queue_put(q, "one", 3, 0), PIPC_OK);
+  CU_ASSERT_EQUAL(cli("ls", NULL), 0);
+  CU_ASSERT(ls_says(last.out, qn, "queue", "depth 1/4, max 32 B"));
+  CU_ASSERT(ls_says(last.out, sn, "shm", "4096 bytes"));
+  CU_ASSERT(ls_says(last.out, mn, "semaphore", "value 2"));
+  CU_ASSERT(ls_says(last.out, ln, "lock", NULL));
+  CU_ASSERT(ls_says(last.out, pn, "listener", "live"));
+  CU_ASSERT(strstr(last.out, "(no pipc objects)") == NULL);
+  /* removed: no longer listed (on Windows the objects live on while this
+     process holds them, but unlinked they are nobody's name) */
+  pipc_listener_close(li);
+  T_RC(pipc_queue_unlink(qn), PIPC_OK);
+  T_RC(pipc_shm_unlink(sn), PIPC_OK);
+  T_RC(pipc_sem_unlink(mn), PIPC_OK);
+  T_RC(pipc_lock_unlink(ln), PIPC_OK);
+  CU_ASSERT_EQUAL(cli("ls", NULL), 0);
+  CU_ASSERT(strstr(last.out, qn) == NULL && strstr(last.out, sn) == NULL);
+  CU_ASSERT(strstr(last.out, mn) == NULL && strstr(last.out, ln) == NULL);
+  CU_ASSERT(strstr(last.out, pn) == NULL);
+  pipc_queue_close(q);
+  pipc_shm_close(s);
+  pipc_sem_close(m);
+  pipc_lock_close(l);
+}
+
+/* A listener whose process was killed: Linux keeps its socket file and ls
+   calls it stale; Windows removes it with the process. */
+void test_cli_ls_tells_live_from_dead_listener(void) {
+  char name[80], line[512];
+  const char *args[5];
+  cli_proc c;
+  cli_run r;
+  pipc_listener *li = NULL;
+  int i, seen = 0;
+  memset(&r, 0, sizeof r);
+  if (!ls_can_list()) return;
+  t_name(name, sizeof name, "lsdead");
+  args[0] = "recv";
+  args[1] = name;
+  args[2] = "-t";
+  args[3] = "60000";
+  args[4] = NULL;
+  T_RC(cli_start(&c, args), PIPC_OK); /* pipc recv listens at name */
+  CU_ASSERT_FATAL(c.p != NULL);
+  for (i = 0; i < 100 && !seen; i++) {
+    CU_ASSERT_EQUAL(cli("ls", NULL), 0);
+    seen = ls_line(last.out, name, line, sizeof line);
+    if (!seen) pipc_os_sleep_ms(100);
+  }
+  CU_ASSERT_FATAL(seen);
+  CU_ASSERT(ls_says(last.out, name, "listener", "live"));
+  CU_ASSERT(strstr(line, "stale") == NULL);
+  T_RC(pipc_process_kill(c.p), PIPC_OK);
+  cli_finish(&c, 30000, &r);
+  run_free(&r);
+  CU_ASSERT_EQUAL(cli("ls", NULL), 0);
+#if defined(_WIN32)
+  CU_ASSERT(!ls_line(last.out, name, line, sizeof line));
+#else
+  CU_ASSERT(ls_says(last.out, name, "listener", "stale"));
+#endif
+  /* the next listener reclaims the name; closed, it leaves nothing */
+  T_RC(pipc_listener_create(name, &li), PIPC_OK);
+  if (li) pipc_listener_close(li);
+  CU_ASSERT_EQUAL(cli("ls", NULL), 0);
+  CU_ASSERT(!ls_line(last.out, name, line, sizeof line));
+}
+
+/* A queue's numbers and state, each on its line; a damaged one says so. */
+void test_cli_info_prints_queue_numbers_and_state(void) {
+  char name[80], want[400];
+  pipc_queue *q = NULL;
+  pipc_shm *raw = NULL;
+  uint64_t v = 1000;
+  t_name(name, sizeof name, "infoq");
+  T_RC(pipc_queue_create(name, 8, 100, &q), PIPC_OK);
+  CU_ASSERT_FATAL(q != NULL);
+  T_RC(pipc_queue_put(q, "a", 1, 0), PIPC_OK);
+  T_RC(pipc_queue_put(q, "bb", 2, 0), PIPC_OK);
+  T_RC(pipc_queue_put(q, "ccc", 3, 0), PIPC_OK);
+  CU_ASSERT_EQUAL(cli("info", name, NULL), 0);
+  snprintf(want, sizeof want,
+           "name: %s\nkind: queue\ncapacity: 8 messages\nmax message: 100 bytes\n"
+           "depth: 3\nshut down: no\npoisoned: no\n", name);
+  CU_ASSERT_STRING_EQUAL(last.out, want);
+  CU_ASSERT_STRING_EQUAL(last.err, "");
+  T_RC(pipc_queue_shutdown(q), PIPC_OK);
+  CU_ASSERT_EQUAL(cli("info", name, NULL), 0);
+  CU_ASSERT(has(last.out, "depth: 3\nshut down: yes\npoisoned: no\n"));
+  /* 1000 messages in a queue of 8: poisoned, reported, not a failure */
+  T_RC(pipc_shm_open(name, &raw), PIPC_OK);
+  CU_ASSERT_FATAL(raw != NULL);
+  memcpy((unsigned char *)pipc_shm_addr(raw) + Q_TAIL_OFF, &v, 8);
+  CU_ASSERT_EQUAL(cli("info", name, NULL), 0);
+  CU_ASSERT(has(last.out, "depth: 0\n") && has(last.out, "poisoned: yes"));
+  if (ls_can_list()) {
+    CU_ASSERT_EQUAL(cli("ls", NULL), 0);
+    CU_ASSERT(ls_says(last.out, name, "queue", ", POISONED"));
+  }
+  pipc_shm_close(raw);
+  pipc_queue_unlink(name);
+  pipc_queue_close(q);
+}
+
+/* The OS names pipc gives, as the tool prints them. */
+void test_cli_path_prints_os_names(void) {
+  char name[80], pipe[512], want[800];
+  t_name(name, sizeof name, "path");
+  CU_ASSERT_EQUAL(cli("path", name, NULL), 0);
+  T_RC(pipc_pipe_path(name, pipe, sizeof pipe), PIPC_OK);
+#ifdef _WIN32
+  snprintf(want, sizeof want, "shm: Local\\pipc.%s\npipe: \\\\.\\pipe\\pipc.%s\n", name, name);
+#else
+  snprintf(want, sizeof want, "shm: /pipc.%s (shm_open; on Linux /dev/shm/pipc.%s)\npipe: %s\n",
+           name, name, pipe);
+  CU_ASSERT(pipe[0] == '/' && strlen(pipe) > strlen(name) &&
+            strcmp(pipe + strlen(pipe) - strlen(name), name) == 0 &&
+            pipe[strlen(pipe) - strlen(name) - 1] == '/');
+#endif
+  CU_ASSERT_STRING_EQUAL(last.out, want);
+  CU_ASSERT_STRING_EQUAL(last.err, "");
+}
+
+/* recv writes the message's bytes and nothing else: binary bytes, "\r\n"
+   and "\n" untouched, and a message bigger than its first buffer (64 KiB). */
+void test_cli_recv_prints_exact_bytes(void) {
+  static const char bin[] = "\0\x01\xff line\r\nnext\n\x1a end";
+  char name[80];
+  pipc_queue *q = NULL;
+  unsigned char *big;
+  size_t i, n = 100000;
+  t_name(name, sizeof name, "recvb");
+  T_RC(pipc_queue_create(name, 4, n, &q), PIPC_OK);
+  CU_ASSERT_FATAL(q != NULL);
+  T_RC(pipc_queue_put(q, bin, sizeof bin - 1, 0), PIPC_OK);
+  CU_ASSERT_EQUAL(cli("recv", name, "-t", "0", NULL), 0);
+  CU_ASSERT_EQUAL(last.raw_len, sizeof bin - 1);
+  CU_ASSERT(last.raw_len == sizeof bin - 1 && memcmp(last.raw, bin, sizeof bin - 1) == 0);
+  CU_ASSERT_STRING_EQUAL(last.err, "");
+  big = (unsigned char *)malloc(n);
+  CU_ASSERT_FATAL(big != NULL);
+  for (i = 0; i < n; i++) big[i] = (unsigned char)(i * 7 + i / 251);
+  T_RC(pipc_queue_put(q, big, n, 0), PIPC_OK);
+  CU_ASSERT_EQUAL(cli("recv", name, "-t", "0", NULL), 0);
+  CU_ASSERT(last.raw_len == n && memcmp(last.raw, big, n) == 0);
+  T_RC(pipc_queue_put(q, "", 0, 0), PIPC_OK); /* an empty message: no bytes */
+  CU_ASSERT_EQUAL(cli("recv", name, "-t", "0", NULL), 0);
+  CU_ASSERT_EQUAL(last.raw_len, 0);
+  free(big);
+  pipc_queue_unlink(name);
+  pipc_queue_close(q);
+}
+
+/* A name nobody holds: exit 1 and "pipc: VERB NAME: <pipc error>" alone. */
+void test_cli_unknown_name_is_exit_1_with_the_error(void) {
+  char name[80], want[300];
+  t_name(name, sizeof name, "nobody");
+  CU_ASSERT_EQUAL(cli("info", name, NULL), 1);
+  snprintf(want, sizeof want, "pipc: info %s: %s\n", name, pipc_strerror(PIPC_ENOENT));
+  CU_ASSERT_STRING_EQUAL(last.err, want);
+  CU_ASSERT_STRING_EQUAL(last.out, "");
+  CU_ASSERT_EQUAL(cli("rm", name, NULL), 1);
+  snprintf(want, sizeof want, "pipc: rm %s: %s\n", name, pipc_strerror(PIPC_ENOENT));
+  CU_ASSERT_STRING_EQUAL(last.err, want);
+  CU_ASSERT_EQUAL(cli("send", name, "x", "-t", "0", NULL), 1);
+  snprintf(want, sizeof want, "pipc: send: no queue or listener named %s: %s\n", name,
+           pipc_strerror(PIPC_ENOENT));
+  CU_ASSERT_STRING_EQUAL(last.err, want);
+  /* recv of no queue listens at the name: nobody comes in 0 ms */
+  CU_ASSERT_EQUAL(cli("recv", name, "-t", "0", NULL), 1);
+  snprintf(want, sizeof want, "pipc: recv %s: ", name);
+  CU_ASSERT(has(last.err, want));
+  CU_ASSERT_EQUAL(last.raw_len, 0);
 }

@@ -113,6 +113,12 @@
   PIPC_TEST(cli, rm_and_info_of_every_kind)          \
   PIPC_TEST(cli, pipe_send_and_recv)                 \
   PIPC_TEST(cli, bad_usage_is_exit_2)                \
+  PIPC_TEST(cli, ls_lists_every_kind)                \
+  PIPC_TEST(cli, ls_tells_live_from_dead_listener)   \
+  PIPC_TEST(cli, info_prints_queue_numbers_and_state) \
+  PIPC_TEST(cli, path_prints_os_names)               \
+  PIPC_TEST(cli, recv_prints_exact_bytes)            \
+  PIPC_TEST(cli, unknown_name_is_exit_1_with_the_error) \
   PIPC_SUITE(misuse)                                 \
   PIPC_TEST(misuse, null_handles_are_einval)         \
   PIPC_TEST(misuse, null_out_pointers_are_einval)    \

@@ -1,7 +1,7 @@
 #define _GNU_SOURCE
 /* pipc.c - the `pipc` command: look at, use and clean up pipc objects.
  *
- *   pipc ls                      this user's pipc objects (POSIX)
+ *   pipc ls                      this user's pipc objects (Linux, Windows)
  *   pipc info NAME               what NAME is; a queue's capacity, depth, ...
  *   pipc rm NAME...              remove names (shm, queue, sem, lock)
  *   pipc send NAME MESSAGE       put one message on a queue, or send it to
@@ -24,8 +24,13 @@
 #include "pipc_internal.h" /* the typed-segment header, to tell kinds apart */
 
 #ifdef _WIN32
+#ifndef WIN32_LEAN_AND_MEAN
+#define WIN32_LEAN_AND_MEAN
+#endif
+#include <windows.h>
 #include <fcntl.h>
 #include <io.h>
+#include <wchar.h>
 #else
 #include <dirent.h>
 #include <sys/stat.h>
@@ -53,7 +58,7 @@ static int help(const char *verb_help) {
 
 static const char *help_all =
     "usage: pipc VERB [ARGS]\n"
-    "  ls                     this user's pipc objects (POSIX)\n"
+    "  ls                     this user's pipc objects (Linux, Windows)\n"
     "  info NAME              what NAME is; a queue's capacity, depth, max message, state\n"
     "  rm NAME...             remove names (shm, queue, semaphore, lock)\n"
     "  send NAME MESSAGE      put MESSAGE on the queue NAME, or send it to the listener NAME\n"
@@ -314,10 +319,234 @@ static const char *help_ls =
     "usage: pipc ls\n"
     "  this user's pipc objects: kind, name, and a queue's depth, a\n"
     "  semaphore's value, a segment's size; listeners, live or stale.\n"
-    "  Linux (it reads /dev/shm).\n";
+    "  Linux reads /dev/shm and the socket directory; Windows lists this\n"
+    "  session's Local\\pipc.* objects and \\\\.\\pipe\\pipc.* (a listener is\n"
+    "  live while it exists: Windows removes it with its process).\n";
+
+#if defined(_WIN32)
+/* ---- ls on Windows ----
+   Local\pipc.NAME is \Sessions\<id>\BaseNamedObjects\pipc.NAME (plain
+   \BaseNamedObjects in session 0).  ntdll lists that object directory; its
+   two calls are declared here (winternl.h lacks them in some SDKs) and
+   looked up at run time, so MinGW and MSVC build this alike.  A pipc name
+   shows there as the Section "pipc.NAME" (a segment: shm, queue, semaphore
+   or lock, told apart by describe) and, for a listener, the Mutant
+   "pipc.NAME:listener" its process holds; the other kernel objects beside
+   a segment (":mutexN", ":parkN") add nothing.  Pipes are machine-wide:
+   \\.\pipe\pipc.NAME without a listener mutex in this session belongs to
+   another session or to a program that is not pipc. */
+typedef struct ls_ustr {
+  USHORT len, max; /* bytes */
+  WCHAR *buf;
+} ls_ustr;
+typedef struct ls_oattr {
+  ULONG size;
+  HANDLE root;
+  ls_ustr *name;
+  ULONG attrs;
+  void *sd, *sqos;
+} ls_oattr;
+typedef struct ls_dirent {
+  ls_ustr name, type;
+} ls_dirent;
+typedef LONG(NTAPI *ls_open_fn)(HANDLE *, ACCESS_MASK, ls_oattr *);
+typedef LONG(NTAPI *ls_query_fn)(HANDLE, void *, ULONG, BOOLEAN, BOOLEAN, ULONG *, ULONG *);
+#define LS_DIRECTORY_QUERY 0x0001
+#define LS_OBJ_CASE_INSENSITIVE 0x00000040
+#define LS_NO_MORE_ENTRIES ((LONG)0x8000001AL)
+#define LS_NOT_FOUND ((LONG)0xC0000034L) /* STATUS_OBJECT_NAME_NOT_FOUND */
+
+typedef struct ls_obj {
+  char name[PIPC_NAME_MAX + 1];
+  int segment, listener, pipe; /* what was seen under the name */
+} ls_obj;
+typedef struct ls_set {
+  ls_obj *v;
+  size_t n, cap;
+} ls_set;
+
+/* The entry for `name` (added if new), or NULL if out of memory. */
+static ls_obj *ls_get(ls_set *s, const char *name) {
+  size_t i;
+  for (i = 0; i < s->n; i++)
+    if (strcmp(s->v[i].name, name) == 0) return &s->v[i];
+  if (s->n == s->cap) {
+    size_t cap = s->cap ? s->cap * 2 : 32;
+    ls_obj *v = (ls_obj *)realloc(s->v, cap * sizeof *v);
+    if (v == NULL) return NULL;
+    s->v = v;
+    s->cap = cap;
+  }
+  memset(&s->v[s->n], 0, sizeof s->v[s->n]);
+  strcpy(s->v[s->n].name, name);
+  return &s->v[s->n++];
+}
+
+/* "pipc.NAME" + suffix as UTF-16 of `len` characters: NAME into out and
+   the suffix (after NAME, from ':') into *suffix; 0 if not a pipc name. */
+static int ls_pipc_name(const WCHAR *w, size_t len, char *out, const WCHAR **suffix) {
+  static const WCHAR prefix[] = L"pipc.";
+  size_t i, n = 0;
+  if (len <= 5 || wcsncmp(w, prefix, 5) != 0) return 0;
+  for (i = 5; i < len && w[i] != L':'; i++) {
+    if (w[i] > 127 || n == PIPC_NAME_MAX) return 0;
+    out[n++] = (char)w[i];
+  }
+  out[n] = 0;
+  *suffix = w + i;
+  return pipc_name_check(out) == PIPC_OK;
+}
+
+static int ls_suffix_is(const WCHAR *suffix, const WCHAR *end, const WCHAR *want) {
+  size_t n = wcslen(want);
+  return (size_t)(end - suffix) == n && wcsncmp(suffix, want, n) == 0;
+}
+
+static int ls_type_is(const ls_ustr *t, const WCHAR *want) {
+  size_t n = wcslen(want);
+  return t->len / sizeof(WCHAR) == n && wcsncmp(t->buf, want, n) == 0;
+}
+
+/* This session's named objects into s; 0, or 1 after saying why not. */
+static int ls_named_objects(ls_set *s) {
+  HMODULE nt = GetModuleHandleW(L"ntdll.dll");
+  ls_open_fn open_dir =
+      nt ? (ls_open_fn)(void (*)(void))GetProcAddress(nt, "NtOpenDirectoryObject") : NULL;
+  ls_query_fn query_dir =
+      nt ? (ls_query_fn)(void (*)(void))GetProcAddress(nt, "NtQueryDirectoryObject") : NULL;
+  WCHAR path[64];
+  ls_ustr us;
+  ls_oattr oa;
+  HANDLE dir = NULL;
+  DWORD session = 0;
+  ULONG ctx = 0, got = 0, cap = 1 << 17; /* room for the longest names */
+  ls_dirent *e;
+  LONG st;
+  BOOLEAN first = TRUE;
+  int oom = 0;
+  if (open_dir == NULL || query_dir == NULL) {
+    fprintf(stderr, "%s: ls: ntdll has no NtOpenDirectoryObject / NtQueryDirectoryObject: "
+                    "cannot list shm, queues, semaphores, locks; pipc info NAME works\n", prog);
+    return 1;
+  }
+  if (!ProcessIdToSessionId(GetCurrentProcessId(), &session)) session = 0;
+  if (session) _snwprintf(path, 63, L"\\Sessions\\%lu\\BaseNamedObjects", (unsigned long)session);
+  else wcscpy(path, L"\\BaseNamedObjects");
+  path[63] = 0;
+  for (;;) {
+    us.buf = path;
+    us.len = (USHORT)(wcslen(path) * sizeof(WCHAR));
+    us.max = (USHORT)(us.len + sizeof(WCHAR));
+    memset(&oa, 0, sizeof oa);
+    oa.size = sizeof oa;
+    oa.name = &us;
+    oa.attrs = LS_OBJ_CASE_INSENSITIVE;
+    st = open_dir(&dir, LS_DIRECTORY_QUERY, &oa);
+    if (st == LS_NOT_FOUND && session && wcscmp(path, L"\\BaseNamedObjects") != 0) {
+      wcscpy(path, L"\\BaseNamedObjects"); /* no per-session directory */
+      continue;
+    }
+    break;
+  }
+  if (st < 0) {
+    fprintf(stderr, "%s: ls: cannot open %ls (NTSTATUS 0x%08lx): cannot list shm, queues, "
+                    "semaphores, locks; pipc info NAME works\n", prog, path, (unsigned long)st);
+    return 1;
+  }
+  if ((e = (ls_dirent *)malloc(cap)) == NULL) {
+    CloseHandle(dir);
+    return fail("ls", NULL, PIPC_ENOMEM);
+  }
+  /* One entry per call: Wine 8 implements only that mode. */
+  while ((st = query_dir(dir, e, cap, TRUE, first, &ctx, &got)) >= 0 &&
+         st != LS_NO_MORE_ENTRIES) {
+    char name[PIPC_NAME_MAX + 1];
+    const WCHAR *suffix, *end = e->name.buf + e->name.len / sizeof(WCHAR);
+    ls_obj *o = NULL;
+    first = FALSE;
+    if (!ls_pipc_name(e->name.buf, e->name.len / sizeof(WCHAR), name, &suffix)) continue;
+    if (suffix == end && ls_type_is(&e->type, L"Section")) {
+      if ((o = ls_get(s, name)) != NULL) o->segment = 1;
+    } else if (ls_suffix_is(suffix, end, L":listener") && ls_type_is(&e->type, L"Mutant")) {
+      if ((o = ls_get(s, name)) != NULL) o->listener = 1;
+    } else {
+      continue;
+    }
+    if (o == NULL) {
+      oom = 1;
+      break;
+    }
+  }
+  free(e);
+  CloseHandle(dir);
+  if (oom) return fail("ls", NULL, PIPC_ENOMEM);
+  if (st != LS_NO_MORE_ENTRIES) {
+    fprintf(stderr, "%s: ls: listing %ls failed (NTSTATUS 0x%08lx); the list is incomplete\n",
+            prog, path, (unsigned long)st);
+    return 1;
+  }
+  return 0;
+}
+
+/* \\.\pipe\pipc.* into s; 0, or 1 after saying why not. */
+static int ls_pipes(ls_set *s) {
+  WIN32_FIND_DATAW fd;
+  HANDLE f = FindFirstFileW(L"\\\\.\\pipe\\*", &fd);
+  if (f == INVALID_HANDLE_VALUE) {
+    /* Wine 8 cannot list the pipe file system (ERROR_BAD_DEV_TYPE). */
+    fprintf(stderr, "%s: ls: cannot list \\\\.\\pipe\\ here (error %lu): listeners are found "
+                    "by their Local\\pipc.NAME:listener mutex only\n", prog,
+            (unsigned long)GetLastError());
+    return 0; /* the listeners of this session are listed all the same */
+  }
+  do {
+    char name[PIPC_NAME_MAX + 1];
+    const WCHAR *suffix;
+    size_t len = wcslen(fd.cFileName);
+    ls_obj *o;
+    if (!ls_pipc_name(fd.cFileName, len, name, &suffix) || suffix != fd.cFileName + len) continue;
+    if ((o = ls_get(s, name)) == NULL) {
+      FindClose(f);
+      return fail("ls", NULL, PIPC_ENOMEM);
+    }
+    o->pipe = 1;
+  } while (FindNextFileW(f, &fd));
+  FindClose(f);
+  return 0;
+}
+
+static int ls_cmp(const void *a, const void *b) {
+  return strcmp(((const ls_obj *)a)->name, ((const ls_obj *)b)->name);
+}
+#endif
 
 static int cmd_ls(int argc, char **argv) {
-#if defined(__linux__)
+#if defined(_WIN32)
+  ls_set s = {NULL, 0, 0};
+  size_t i;
+  int n = 0, status;
+  if (wants_help(argc, argv)) return help(help_ls);
+  if (argc != 2) return usage(help_ls);
+  status = ls_named_objects(&s);
+  status |= ls_pipes(&s);
+  if (s.n) qsort(s.v, s.n, sizeof s.v[0], ls_cmp);
+  /* segments, then listeners, as on Linux */
+  for (i = 0; i < s.n; i++)
+    if (s.v[i].segment && describe(s.v[i].name, 1) == PIPC_OK) n++;
+  for (i = 0; i < s.n; i++) {
+    if (s.v[i].listener)
+      printf("%-10s %-40s %s\n", "listener", s.v[i].name, "live");
+    else if (s.v[i].pipe)
+      printf("%-10s %-40s %s\n", "listener", s.v[i].name,
+             "live, not this session's (or not pipc's)");
+    else
+      continue;
+    n++;
+  }
+  free(s.v);
+  if (n == 0 && status == 0) printf("(no pipc objects)\n");
+  return status;
+#elif defined(__linux__)
   DIR *d;
   struct dirent *e;
   char sock[512], *slash;
@@ -362,8 +591,9 @@ static int cmd_ls(int argc, char **argv) {
   return 0;
 #else
   if (wants_help(argc, argv)) return help(help_ls);
-  (void)argv;
-  fprintf(stderr, "%s: ls: listing names needs Linux's /dev/shm; use pipc info NAME\n", prog);
+  if (argc != 2) return usage(help_ls);
+  fprintf(stderr, "%s: ls: listing names needs Linux's /dev/shm or Windows; use pipc info NAME\n",
+          prog);
   return 1;
 #endif
 }
