@@ -15,7 +15,7 @@ function(run what)
 endfunction()
 
 run("install" ${CMAKE_COMMAND} --install ${BUILD_DIR} --prefix ${inst})
-foreach(f include/pipc.h lib/cmake/pipc/pipcConfig.cmake lib/cmake/pipc/pipcConfigVersion.cmake
+foreach(f include/pipc.h include/pipc_apr.h lib/cmake/pipc/pipcConfig.cmake lib/cmake/pipc/pipcConfigVersion.cmake
           lib/pkgconfig/pipc.pc lib/libpipc.a lib/libpipc.so bin/pipc)
   if(NOT EXISTS ${inst}/${f})
     message(FATAL_ERROR "install: ${f} missing")

@@ -1,0 +1,167 @@
+/*
+ * pipc_apr.h - pipc for programs built on APR (Apache Portable Runtime).
+ *
+ * Header-only: include it after <apr_*.h> is reachable and link with APR
+ * (pkg-config apr-1) and pipc.  It gives
+ *   - pipc_apr_status():   a pipc result as an apr_status_t, so APR's
+ *                          APR_STATUS_IS_* tests and apr_strerror work;
+ *   - pipc_apr_to_pipc():  back again;
+ *   - pipc_apr_strerror(): apr_strerror that also knows pipc's own codes;
+ *   - pipc_apr_file_put(): a pipc pipe end as an apr_file_t;
+ *   - pipc_apr_pollset_add(): a pipc pipe end in an apr_pollset.
+ *
+ * Waiting on a pipe end in an apr_pollset - the rules:
+ *   1. The apr_file_t only *waits*: never apr_file_read / apr_file_write /
+ *      apr_file_close it.  pipc frames messages, and reads ahead.
+ *   2. Readable (APR_POLLIN): call pipc_pipe_recv with timeout 0 until it
+ *      returns PIPC_EAGAIN.  pipc reads ahead, so one readiness event may
+ *      bring several messages, and the ones already read into pipc's buffer
+ *      never make the descriptor readable again.  (Receiving one message
+ *      per event loses none, but leaves the rest waiting until the peer
+ *      sends again.)  PIPC_ECLOSED (APR_EOF here) is the peer's end.
+ *   3. Sending: pipc_pipe_send with timeout 0 may keep part of a large
+ *      message in the end's own buffer; then pipc_pipe_flush(p, 0) returns
+ *      PIPC_EAGAIN: ask for APR_POLLOUT and call pipc_pipe_flush(p, 0) on
+ *      each writable event until it returns PIPC_OK.
+ *
+ * Platforms: POSIX APR (Linux, macOS, BSD), where the descriptor is the
+ * end's socket.  Windows: pipc_apr_file_put works (the apr_file_t carries
+ * the pipe HANDLE), but APR's pollset on Windows takes sockets only, so
+ * pipc_apr_pollset_add returns APR_ENOTIMPL there: wait with
+ * pipc_pipe_poll in a thread of its own instead.
+ */
+#ifndef PIPC_APR_H
+#define PIPC_APR_H
+
+#include <apr_errno.h>
+#include <apr_file_io.h>
+#include <apr_poll.h>
+#include <apr_portable.h>
+#include <apr_strings.h>
+#include <string.h>
+
+#include "pipc.h"
+
+#ifdef __cplusplus
+extern "C" {
+#endif
+
+/* pipc's codes without an APR twin (PIPC_EMSGSIZE, PIPC_EOVERFLOW,
+   PIPC_EOWNERDEAD, PIPC_ECORRUPT) are PIPC_APR_START_STATUS - code, in
+   APR's space for applications (httpd uses +2000..2999, Subversion
+   +5000 and up). */
+#define PIPC_APR_START_STATUS (APR_OS_START_USERERR + 4200)
+#define PIPC_APR_IS_PIPC(st) \
+  ((st) > PIPC_APR_START_STATUS && (st) < PIPC_APR_START_STATUS - PIPC__ERR_LAST)
+
+/* A pipc result as an apr_status_t:
+     PIPC_OK -> APR_SUCCESS      PIPC_EINVAL -> APR_EINVAL
+     PIPC_ENOMEM -> APR_ENOMEM   PIPC_EEXIST -> APR_EEXIST
+     PIPC_ENOENT -> APR_ENOENT   PIPC_EACCES -> APR_EACCES
+     PIPC_EAGAIN -> APR_EAGAIN   PIPC_ETIMEDOUT -> APR_TIMEUP
+     PIPC_ECLOSED -> APR_EOF     PIPC_ENOTSUP -> APR_ENOTIMPL
+     PIPC_ESYS -> APR_FROM_OS_ERROR(pipc_last_os_error()), APR_EGENERAL if
+                  this thread has no OS error recorded
+     the others -> PIPC_APR_START_STATUS - code (see PIPC_APR_IS_PIPC).
+   A value that is not a pipc result is APR_EGENERAL. */
+static inline apr_status_t pipc_apr_status(int rc) {
+  switch (rc) {
+  case PIPC_OK: return APR_SUCCESS;
+  case PIPC_EINVAL: return APR_EINVAL;
+  case PIPC_ENOMEM: return APR_ENOMEM;
+  case PIPC_EEXIST: return APR_EEXIST;
+  case PIPC_ENOENT: return APR_ENOENT;
+  case PIPC_EACCES: return APR_EACCES;
+  case PIPC_EAGAIN: return APR_EAGAIN;
+  case PIPC_ETIMEDOUT: return APR_TIMEUP;
+  case PIPC_ECLOSED: return APR_EOF;
+  case PIPC_ENOTSUP: return APR_ENOTIMPL;
+  case PIPC_ESYS: {
+    int e = pipc_last_os_error();
+    return e ? APR_FROM_OS_ERROR(e) : APR_EGENERAL;
+  }
+  case PIPC_EMSGSIZE:
+  case PIPC_EOVERFLOW:
+  case PIPC_EOWNERDEAD:
+  case PIPC_ECORRUPT:
+    return (apr_status_t)(PIPC_APR_START_STATUS - rc);
+  default: return APR_EGENERAL;
+  }
+}
+
+/* An apr_status_t as the pipc code it stands for: the inverse of
+   pipc_apr_status (APR_TIMEUP and APR_ETIMEDOUT both give PIPC_ETIMEDOUT);
+   any other failure is PIPC_ESYS. */
+static inline int pipc_apr_to_pipc(apr_status_t st) {
+  if (st == APR_SUCCESS) return PIPC_OK;
+  if (PIPC_APR_IS_PIPC(st)) return (int)(PIPC_APR_START_STATUS - st);
+  if (APR_STATUS_IS_EINVAL(st)) return PIPC_EINVAL;
+  if (APR_STATUS_IS_ENOMEM(st)) return PIPC_ENOMEM;
+  if (APR_STATUS_IS_EEXIST(st)) return PIPC_EEXIST;
+  if (APR_STATUS_IS_ENOENT(st)) return PIPC_ENOENT;
+  if (APR_STATUS_IS_EACCES(st)) return PIPC_EACCES;
+  if (APR_STATUS_IS_EAGAIN(st)) return PIPC_EAGAIN;
+  if (APR_STATUS_IS_TIMEUP(st) || APR_STATUS_IS_ETIMEDOUT(st)) return PIPC_ETIMEDOUT;
+  if (APR_STATUS_IS_EOF(st)) return PIPC_ECLOSED;
+  if (APR_STATUS_IS_ENOTIMPL(st)) return PIPC_ENOTSUP;
+  return PIPC_ESYS;
+}
+
+/* apr_strerror, which also names pipc's own codes.  Returns buf. */
+static inline char *pipc_apr_strerror(apr_status_t st, char *buf, apr_size_t n) {
+  if (PIPC_APR_IS_PIPC(st)) {
+    apr_cpystrn(buf, pipc_strerror(pipc_apr_to_pipc(st)), n);
+    return buf;
+  }
+  return apr_strerror(st, buf, n);
+}
+
+/* *file: an apr_file_t for the OS handle of pipe end p, allocated in pool.
+   It does not own the handle: destroying the pool leaves p open, and p
+   must outlive every use of *file.  See the rules at the top.
+   Returns APR_EINVAL for a NULL argument. */
+static inline apr_status_t pipc_apr_file_put(apr_file_t **file, pipc_pipe *p,
+                                             apr_pool_t *pool) {
+  intptr_t h;
+  apr_os_file_t os;
+  if (file == NULL || pool == NULL) return APR_EINVAL;
+  *file = NULL;
+  if (pipc_pipe_os_handle(p, &h) != PIPC_OK) return APR_EINVAL;
+  os = (apr_os_file_t)h;
+  /* APR_FOPEN_NOCLEANUP: no pool cleanup closes it */
+  return apr_os_file_put(file, &os, APR_FOPEN_READ | APR_FOPEN_WRITE | APR_FOPEN_NOCLEANUP,
+                         pool);
+}
+
+/* Add pipe end p to pollset ps for reqevents (APR_POLLIN, APR_POLLOUT),
+   with client_data, as an APR_POLL_FILE descriptor allocated in pool
+   (keep pool alive while it is in the set).  *out_pfd (may be NULL) gets
+   the descriptor, for apr_pollset_remove.  Errors: APR_EINVAL;
+   APR_ENOTIMPL on Windows; what apr_pollset_add returns. */
+static inline apr_status_t pipc_apr_pollset_add(apr_pollset_t *ps, pipc_pipe *p,
+                                                apr_int16_t reqevents, void *client_data,
+                                                apr_pool_t *pool, apr_pollfd_t *out_pfd) {
+#ifdef _WIN32
+  (void)ps; (void)p; (void)reqevents; (void)client_data; (void)pool; (void)out_pfd;
+  return APR_ENOTIMPL;
+#else
+  apr_pollfd_t pfd;
+  apr_status_t st;
+  if (ps == NULL) return APR_EINVAL;
+  memset(&pfd, 0, sizeof pfd);
+  if ((st = pipc_apr_file_put(&pfd.desc.f, p, pool)) != APR_SUCCESS) return st;
+  pfd.p = pool;
+  pfd.desc_type = APR_POLL_FILE;
+  pfd.reqevents = reqevents;
+  pfd.client_data = client_data;
+  if ((st = apr_pollset_add(ps, &pfd)) != APR_SUCCESS) return st;
+  if (out_pfd) *out_pfd = pfd;
+  return APR_SUCCESS;
+#endif
+}
+
+#ifdef __cplusplus
+}
+#endif
+
+#endif /* PIPC_APR_H */
