@@ -1,10 +1,11 @@
 /*
  * pipc.h - portable inter-process communication for C.
  *
- * One small API for shared memory, Semaphore, Lock and Process spawning
- * (Queue and Pipe follow), the same on POSIX and Windows.  See DESIGN.md for
- * the contract; every function below documents its errors and the platform
- * caveats that a portable program must know.
+ * One small API for Queue, Pipe, shared memory and Semaphore - Python
+ * multiprocessing's four - plus a robust Lock and Process spawning, the same
+ * on POSIX and Windows.  Every function below documents its errors and the
+ * platform caveats that a portable program must know; docs/ has a page per
+ * primitive with the Python -> pipc mapping.  APR programs: pipc_apr.h.
  *
  * Conventions
  *  - Every function that can fail returns int: PIPC_OK (0) or a negative
@@ -185,7 +186,8 @@ PIPC_API int pipc_queue_peek(pipc_queue *q, const void **msg, size_t *len,
 PIPC_API int pipc_queue_release(pipc_queue *q);
 
 /* Messages in the queue now: exact when nobody is putting or getting,
-   approximate otherwise (like qsize()). */
+   approximate otherwise (like qsize()).  Makes no system call.
+   Errors: PIPC_EINVAL, PIPC_ECORRUPT (the indices fail their checks). */
 PIPC_API int pipc_queue_size(pipc_queue *q, size_t *out);
 
 /* What `pipc info` shows: the queue's configuration and state now. */
@@ -203,11 +205,22 @@ PIPC_API int pipc_queue_stat(pipc_queue *q, pipc_queue_stat_t *out);
 
 /* Close the queue for every process: puts fail with PIPC_ECLOSED at once,
    gets drain then fail with PIPC_ECLOSED; blocked callers are released.
-   Cannot be undone (create a new queue). */
+   Cannot be undone (create a new queue).  Works on a poisoned queue too.
+   Errors: PIPC_EINVAL. */
 PIPC_API int pipc_queue_shutdown(pipc_queue *q);
 
+/* The queue's name (the one made up for a NULL name at create); NULL for a
+   NULL handle.  Valid until pipc_queue_close. */
 PIPC_API const char *pipc_queue_name(const pipc_queue *q);
+
+/* Free the handle: this thread's reservation is cancelled and its peek
+   released first.  Other threads must be done with the handle.  The queue
+   and its messages live on for other handles until unlinked.
+   Errors: PIPC_EINVAL (NULL). */
 PIPC_API int pipc_queue_close(pipc_queue *q);
+
+/* Remove the name (see Conventions for Windows).  Open handles keep
+   working.  Errors: PIPC_EINVAL, PIPC_ENOENT, PIPC_EACCES, PIPC_ESYS. */
 PIPC_API int pipc_queue_unlink(const char *name);
 
 /* ------------------------------------------------------------------- pipe */
@@ -252,9 +265,11 @@ PIPC_API int pipc_listener_create(const char *name, pipc_listener **out);
 PIPC_API int pipc_listener_accept(pipc_listener *l, pipc_pipe **out,
                                   int timeout_ms);
 
+/* The listener's name (made up for NULL at create); NULL for NULL. */
 PIPC_API const char *pipc_listener_name(const pipc_listener *l);
 
-/* Stop listening and remove the name; connected pipes stay connected. */
+/* Stop listening and remove the name; connected pipes stay connected.
+   Errors: PIPC_EINVAL (NULL). */
 PIPC_API int pipc_listener_close(pipc_listener *l);
 
 /* Connect to the listener of `name`, waiting for one to appear up to the
@@ -315,7 +330,9 @@ PIPC_API int pipc_pipe_export(pipc_pipe *p, char *token, size_t cap);
 PIPC_API int pipc_pipe_import(const char *token, pipc_pipe **out);
 
 /* Close this end; buffered outgoing messages are delivered first (this
-   waits while the peer is alive and not reading). */
+   waits while the peer is alive and not reading: call pipc_pipe_flush with
+   a timeout first to bound it).  The peer then sees PIPC_ECLOSED after the
+   last message.  Errors: PIPC_EINVAL (NULL). */
 PIPC_API int pipc_pipe_close(pipc_pipe *p);
 
 /* The OS path of pipe name `name`: the socket file on POSIX, the pipe name
@@ -349,11 +366,13 @@ PIPC_API void *pipc_shm_addr(const pipc_shm *s);
 PIPC_API size_t pipc_shm_size(const pipc_shm *s);
 PIPC_API const char *pipc_shm_name(const pipc_shm *s);
 
-/* Unmap and free the handle.  The segment lives on until unlinked. */
+/* Unmap and free the handle; pointers into the segment become invalid.
+   The segment lives on until unlinked.  Errors: PIPC_EINVAL (NULL). */
 PIPC_API int pipc_shm_close(pipc_shm *s);
 
-/* Remove the name.  Errors: PIPC_EINVAL, PIPC_ENOENT, PIPC_EACCES.
-   Windows: see "Conventions" - the segment itself lives while mapped. */
+/* Remove the name.  Errors: PIPC_EINVAL, PIPC_ENOENT, PIPC_EACCES,
+   PIPC_ESYS.  Windows: see "Conventions" - the segment itself lives while
+   mapped. */
 PIPC_API int pipc_shm_unlink(const char *name);
 
 /* -------------------------------------------------------------- semaphore */
@@ -371,23 +390,37 @@ typedef struct pipc_sem pipc_sem;
 PIPC_API int pipc_sem_create(const char *name, unsigned initial, unsigned max,
                              pipc_sem **out);
 
-/* Errors: PIPC_EINVAL, PIPC_ENOENT, PIPC_EACCES, PIPC_ECORRUPT (the name is
-   not a pipc semaphore, or its header is damaged), PIPC_ESYS. */
+/* Open the semaphore `name` (its count and max are the creator's).
+   Errors: PIPC_EINVAL (bad name, or the name is another kind of pipc
+   object), PIPC_ENOENT, PIPC_EACCES, PIPC_ECORRUPT (not a pipc object,
+   e.g. a plain shm segment, or a damaged header), PIPC_ENOTSUP (made by an
+   incompatible pipc build), PIPC_ENOMEM, PIPC_ESYS. */
 PIPC_API int pipc_sem_open(const char *name, pipc_sem **out);
 
-/* Take one unit.  An uncontended wait makes no system call.
+/* Take one unit, waiting per timeout_ms while the count is 0.  An
+   uncontended wait makes no system call.  Waiters are woken in bounded
+   time by posts from any process.
    Errors: PIPC_EINVAL, PIPC_EAGAIN (timeout 0, count 0), PIPC_ETIMEDOUT. */
 PIPC_API int pipc_sem_wait(pipc_sem *s, int timeout_ms);
 
-/* Give one unit back and wake one waiter, if any.  At max: PIPC_EOVERFLOW and
-   the count is unchanged. */
+/* Give one unit back and wake one waiter, if any.  Any thread or process
+   may post (a semaphore has no owner).
+   Errors: PIPC_EINVAL, PIPC_EOVERFLOW (at max: the count is unchanged). */
 PIPC_API int pipc_sem_post(pipc_sem *s);
 
-/* Current count (a snapshot: other processes may change it at once). */
+/* Current count (a snapshot: other processes may change it at once).
+   Errors: PIPC_EINVAL. */
 PIPC_API int pipc_sem_value(pipc_sem *s, unsigned *out);
 
+/* The semaphore's name (made up for NULL at create); NULL for NULL. */
 PIPC_API const char *pipc_sem_name(const pipc_sem *s);
+
+/* Free the handle; the semaphore lives on until unlinked.  Threads must
+   not be waiting on this handle.  Errors: PIPC_EINVAL (NULL). */
 PIPC_API int pipc_sem_close(pipc_sem *s);
+
+/* Remove the name (see Conventions).  Errors: PIPC_EINVAL, PIPC_ENOENT,
+   PIPC_EACCES, PIPC_ESYS. */
 PIPC_API int pipc_sem_unlink(const char *name);
 
 /* ------------------------------------------------------------------- lock */
@@ -400,7 +433,11 @@ typedef struct pipc_lock pipc_lock;
    acquire returns PIPC_EOWNERDEAD *with the lock held*: repair the data it
    guards, then release as usual; the lock then works normally.
    POSIX: a robust process-shared pthread mutex in shared memory.
-   Windows: a named mutex (WAIT_ABANDONED is PIPC_EOWNERDEAD). */
+   Windows: a named mutex (WAIT_ABANDONED is PIPC_EOWNERDEAD).
+   Liveness is the kernel's (robust-mutex list, abandoned mutex), never a
+   pid: a stopped (SIGSTOPped, debugged) holder is alive and keeps it.
+   create errors: PIPC_EINVAL, PIPC_EEXIST, PIPC_EACCES, PIPC_ENOMEM,
+   PIPC_ESYS.  open errors: as pipc_sem_open. */
 PIPC_API int pipc_lock_create(const char *name, pipc_lock **out);
 PIPC_API int pipc_lock_open(const char *name, pipc_lock **out);
 
@@ -411,8 +448,16 @@ PIPC_API int pipc_lock_acquire(pipc_lock *l, int timeout_ms);
 /* Errors: PIPC_EINVAL (also: this thread does not hold it). */
 PIPC_API int pipc_lock_release(pipc_lock *l);
 
+/* The lock's name (made up for NULL at create); NULL for NULL. */
 PIPC_API const char *pipc_lock_name(const pipc_lock *l);
+
+/* Free the handle.  Closing does not release: release first.  (A thread
+   or process that ends holding the lock leaves it to the next acquire as
+   PIPC_EOWNERDEAD.)  Errors: PIPC_EINVAL (NULL). */
 PIPC_API int pipc_lock_close(pipc_lock *l);
+
+/* Remove the name (see Conventions).  Errors: PIPC_EINVAL, PIPC_ENOENT,
+   PIPC_EACCES, PIPC_ESYS. */
 PIPC_API int pipc_lock_unlink(const char *name);
 
 /* ---------------------------------------------------------------- process */
@@ -438,20 +483,24 @@ PIPC_API int pipc_process_wait(pipc_process *p, int timeout_ms, int *exit_code);
    has already ended is not an error. */
 PIPC_API int pipc_process_kill(pipc_process *p);
 
-/* The child's process id. */
+/* The child's process id (-1 for NULL); for logs and for tools - pipc
+   itself never judges liveness by a pid. */
 PIPC_API long pipc_process_pid(const pipc_process *p);
 
 /* The id of the calling process. */
 PIPC_API long pipc_self_pid(void);
 
-/* Free the handle.  A child that was not waited for keeps running. */
+/* Free the handle (NULL is a no-op).  A child that was not waited for
+   keeps running; on POSIX it is reaped by nobody until this process ends
+   (wait first if it matters). */
 PIPC_API void pipc_process_free(pipc_process *p);
 
 /* Absolute path of the running program, NUL-terminated, UTF-8.
    Errors: PIPC_EINVAL, PIPC_EOVERFLOW (cap too small), PIPC_ESYS. */
 PIPC_API int pipc_self_exe(char *buf, size_t cap);
 
-/* Sleep for ms milliseconds (a convenience for examples and tests). */
+/* Sleep for ms milliseconds, at least (a convenience for examples and
+   tests; ms <= 0 returns at once). */
 PIPC_API void pipc_sleep_ms(int ms);
 
 #ifdef __cplusplus
