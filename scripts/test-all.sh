@@ -62,6 +62,16 @@ if [ $extras = 1 ] && [ "${result[linux]:-}" = passed ]; then
       memcheck=FAILED; failed=1
     fi
   done
+  if [ -x build/linux/tests/pipc-apr-tests ]; then
+    if valgrind -q --error-exitcode=99 --leak-check=full --errors-for-leak-kinds=definite \
+         build/linux/tests/pipc-apr-tests >build/valgrind-apr.log 2>&1; then
+      echo "apr: no error, no definite leak"
+    else
+      grep -E "==[0-9]+==|FAIL" build/valgrind-apr.log | head -40
+      echo "apr: FAILED (build/valgrind-apr.log)"
+      memcheck=FAILED; failed=1
+    fi
+  fi
 fi
 
 # The GitHub Actions matrix cannot run here: check its YAML and shape.
