@@ -27,6 +27,15 @@ run seed003_queue "Queue: two writer processes, one reader, terminated when done
 run seed003_pipe "Pipe: proc_send sends ten urls, proc_recv prints them"
 run seed004_queue "Queue: a child puts 'python' and ends; the parent gets it after join"
 run seed004_pipe "Pipe: a child sends 'python' and ends; the parent receives it after join"
+run_named() {
+  echo
+  echo "---- $1: $2"
+  "build/showcase/examples/$1" selftest
+}
+run_named named_queue "unrelated programs, by name: a server takes queued messages until quit"
+run_named named_pipe "unrelated programs, by name: a listener echoes each message upper-cased"
+run_named named_shm "unrelated programs, by name: a board in shared memory, a Lock, a holder killed mid-update"
+run_named named_sem "unrelated programs, by name: workers share a Semaphore's 2 slots"
 echo
 echo "All demos passed."
 echo
