@@ -68,8 +68,9 @@ static int dir_private(const char *dir) {
   return PIPC_OK;
 }
 
-/* The socket directory, created 0700 if missing, and checked. */
-static int sock_dir(char *dir, size_t cap) {
+/* The socket directory, created 0700 if missing, and checked.  Shared with
+   the flock mutex (posix.h), whose lock files live here too. */
+int pipc__posix_user_dir(char *dir, size_t cap) {
   const char *x = getenv("XDG_RUNTIME_DIR");
   struct stat st;
   if (x && x[0] == '/' && strlen(x) + 6 + PIPC_NAME_MAX + 8 < sizeof(((struct sockaddr_un *)0)->sun_path) &&
@@ -83,7 +84,7 @@ static int sock_dir(char *dir, size_t cap) {
 
 int pipc_os_pipe_path(const char *name, char *buf, size_t cap) {
   char dir[sizeof(((struct sockaddr_un *)0)->sun_path)];
-  int rc = sock_dir(dir, sizeof dir);
+  int rc = pipc__posix_user_dir(dir, sizeof dir);
   if (rc != PIPC_OK) return rc;
   if ((size_t)snprintf(buf, cap, "%s/%s", dir, name) >= cap) return PIPC_EOVERFLOW;
   return PIPC_OK;

@@ -76,6 +76,11 @@ void pipc_os_shm_unmap(pipc_os_map *m) {
 int pipc_os_shm_unlink(const char *name) {
   char path[PIPC_POSIX_SHM_PATH_MAX];
   pipc__posix_shm_path(path, name);
+#if PIPC_FLOCK_MUTEX
+  /* A Lock's or Queue's lock files go with the name, and first: while the
+     segment's name exists no create of NAME can make new ones. */
+  pipc__posix_mutex_unlink(name);
+#endif
   if (shm_unlink(path) != 0) return pipc__posix_fail(errno);
   return PIPC_OK;
 }
