@@ -115,7 +115,8 @@ typedef struct pipc_queue pipc_queue;
      - the one exception: a consumer killed inside get may take the message
        it was taking with it;
      - the survivors never deadlock: the queue's internal locks are robust
-       (POSIX robust mutexes, Win32 abandoned mutexes).  If the shared state
+       (POSIX robust mutexes, or file locks where there are none - see
+       the Lock; Win32 abandoned mutexes).  If the shared state
        fails its checks after a crash, or has been damaged, the queue is
        marked poisoned and every call returns PIPC_ECORRUPT - never a hang,
        a crash or a wrong message.  (A damaged field is noticed by the first
@@ -434,6 +435,14 @@ typedef struct pipc_lock pipc_lock;
    guards, then release as usual; the lock then works normally.
    POSIX: a robust process-shared pthread mutex in shared memory.
    Windows: a named mutex (WAIT_ABANDONED is PIPC_EOWNERDEAD).
+   macOS, OpenBSD (no robust mutexes) and builds with PIPC_MUTEX_FLOCK:
+   an flock on a file in the user's pipc directory ($XDG_RUNTIME_DIR/pipc
+   or /tmp/pipc-UID), dropped by the kernel when its holder dies, so
+   PIPC_EOWNERDEAD works the same; every process using the Lock (or Queue)
+   must see the same directory (else open is PIPC_ENOENT); each acquire
+   and release is a system call, a timed acquire polls (at most ~1 ms
+   late), and a thread that ends holding the lock while its process lives
+   on keeps it held.  unlink removes the file.
    Liveness is the kernel's (robust-mutex list, abandoned mutex), never a
    pid: a stopped (SIGSTOPped, debugged) holder is alive and keeps it.
    create errors: PIPC_EINVAL, PIPC_EEXIST, PIPC_EACCES, PIPC_ENOMEM,

@@ -1,7 +1,7 @@
 #!/usr/bin/env bash
 # Build and run the conformance suite on every configuration this machine
-# can run: linux, posix-generic, mingw-wine (Windows under Wine), asan,
-# tsan; then valgrind memcheck over the linux suites, both libFuzzer
+# can run: linux, posix-generic, posix-flock (the file-lock mutex of macOS
+# and OpenBSD), mingw-wine (Windows under Wine), asan, tsan; then valgrind memcheck over the linux suites, both libFuzzer
 # targets (PIPC_FUZZ_SECONDS each, default 60) and the quick benchmark.
 #   scripts/test-all.sh [PRESET...]     only those presets, nothing else
 set -uo pipefail
@@ -9,7 +9,7 @@ cd "$(dirname "$0")/.."
 scripts/deps.sh test || exit 1
 presets=("$@")
 extras=0
-[ ${#presets[@]} -gt 0 ] || { presets=(linux posix-generic mingw-wine asan tsan); extras=1; }
+[ ${#presets[@]} -gt 0 ] || { presets=(linux posix-generic posix-flock mingw-wine asan tsan); extras=1; }
 
 for p in "${presets[@]}"; do
   if [ "$p" = mingw-wine ]; then

@@ -39,6 +39,7 @@
   PIPC_TEST(lock, seed002_counter_race_fixed)        \
   PIPC_TEST(lock, holder_killed_is_eownerdead)       \
   PIPC_TEST(lock, parked_waiters_survive_kill)       \
+  PIPC_TEST(lock, unlink_leaves_no_trace)            \
   PIPC_SUITE(queue)                                  \
   PIPC_TEST(queue, fifo)                             \
   PIPC_TEST(queue, full_eagain_and_timeout)          \
