@@ -294,8 +294,8 @@ PIPC_API int pipc_pipe_recv(pipc_pipe *p, void *buf, size_t cap,
 /* Wait up to timeout_ms for something to receive: 1 when recv would not
    wait - a whole message is there, or the peer's end of stream (or, for a
    message larger than 64 KiB on POSIX, new bytes of it); 0 if nothing came
-   in time; or a negative error (PIPC_EINVAL, PIPC_ESYS).  Part of a message
-   is not "something": a loop of poll(p, 0) and recv(p, ..., 0) never spins
+   in time; or a negative error (PIPC_EINVAL, PIPC_ENOMEM, PIPC_ESYS).
+   Part of a message is not "something": a loop of poll(p, 0) and recv(p, ..., 0) never spins
    on a message still arriving.  Drains pending output as a side effect. */
 PIPC_API int pipc_pipe_poll(pipc_pipe *p, int timeout_ms);
 
@@ -331,8 +331,8 @@ PIPC_API int pipc_pipe_export(pipc_pipe *p, char *token, size_t cap);
 PIPC_API int pipc_pipe_import(const char *token, pipc_pipe **out);
 
 /* Close this end; buffered outgoing messages are delivered first (this
-   waits while the peer is alive and not reading: call pipc_pipe_flush with
-   a timeout first to bound it).  The peer then sees PIPC_ECLOSED after the
+   waits while the peer is alive and not reading: close returns at once
+   only after pipc_pipe_flush returned PIPC_OK or PIPC_ECLOSED).  The peer then sees PIPC_ECLOSED after the
    last message.  Errors: PIPC_EINVAL (NULL). */
 PIPC_API int pipc_pipe_close(pipc_pipe *p);
 
@@ -451,7 +451,10 @@ PIPC_API int pipc_lock_create(const char *name, pipc_lock **out);
 PIPC_API int pipc_lock_open(const char *name, pipc_lock **out);
 
 /* Errors: PIPC_EINVAL (also: this thread already holds it), PIPC_EAGAIN
-   (timeout 0, held), PIPC_ETIMEDOUT, PIPC_EOWNERDEAD (acquired; see above). */
+   (timeout 0, held), PIPC_ETIMEDOUT, PIPC_EOWNERDEAD (acquired; see above).
+   File-lock mode also: PIPC_ENOENT (a handle inherited through fork whose
+   name was unlinked before the child's first acquire: open it anew in the
+   child), PIPC_ESYS. */
 PIPC_API int pipc_lock_acquire(pipc_lock *l, int timeout_ms);
 
 /* Errors: PIPC_EINVAL (also: this thread does not hold it). */
@@ -460,9 +463,11 @@ PIPC_API int pipc_lock_release(pipc_lock *l);
 /* The lock's name (made up for NULL at create); NULL for NULL. */
 PIPC_API const char *pipc_lock_name(const pipc_lock *l);
 
-/* Free the handle.  Closing does not release: release first.  (A thread
-   or process that ends holding the lock leaves it to the next acquire as
-   PIPC_EOWNERDEAD.)  Errors: PIPC_EINVAL (NULL). */
+/* Free the handle.  Closing does not release: release first.  (A process
+   - with robust mutexes and on Windows also a thread - that ends holding
+   the lock leaves it to the next acquire as PIPC_EOWNERDEAD; in the
+   file-lock mode, so does closing the process's last handle while
+   holding it.)  Errors: PIPC_EINVAL (NULL). */
 PIPC_API int pipc_lock_close(pipc_lock *l);
 
 /* Remove the name (see Conventions).  Errors: PIPC_EINVAL, PIPC_ENOENT,

@@ -22,7 +22,10 @@
  *   3. Sending: pipc_pipe_send with timeout 0 may keep part of a large
  *      message in the end's own buffer; then pipc_pipe_flush(p, 0) returns
  *      PIPC_EAGAIN: ask for APR_POLLOUT and call pipc_pipe_flush(p, 0) on
- *      each writable event until it returns PIPC_OK.
+ *      each writable event until it returns PIPC_OK (POSIX).
+ *   A large message arriving in many small parts costs recv a copy of
+ *   what came so far at each PIPC_EAGAIN: fine for messages of a few MiB;
+ *   for larger ones prefer a thread with a blocking recv.
  *
  * Platforms: POSIX APR (Linux, macOS, BSD), where the descriptor is the
  * end's socket.  Windows: pipc_apr_file_put works (the apr_file_t carries
@@ -90,8 +93,9 @@ static inline apr_status_t pipc_apr_status(int rc) {
 }
 
 /* An apr_status_t as the pipc code it stands for: the inverse of
-   pipc_apr_status (APR_TIMEUP and APR_ETIMEDOUT both give PIPC_ETIMEDOUT);
-   any other failure is PIPC_ESYS. */
+   pipc_apr_status (APR_TIMEUP and APR_ETIMEDOUT both give PIPC_ETIMEDOUT),
+   except that a PIPC_ESYS whose OS error has a pipc twin comes back as
+   that code (errno ENOENT: PIPC_ENOENT); any other failure is PIPC_ESYS. */
 static inline int pipc_apr_to_pipc(apr_status_t st) {
   if (st == APR_SUCCESS) return PIPC_OK;
   if (PIPC_APR_IS_PIPC(st)) return (int)(PIPC_APR_START_STATUS - st);
@@ -135,7 +139,7 @@ static inline apr_status_t pipc_apr_file_put(apr_file_t **file, pipc_pipe *p,
 
 /* Add pipe end p to pollset ps for reqevents (APR_POLLIN, APR_POLLOUT),
    with client_data, as an APR_POLL_FILE descriptor allocated in pool
-   (keep pool alive while it is in the set).  *out_pfd (may be NULL) gets
+   (keep pool alive while it is in the set; NOCOPY pollsets work too).  *out_pfd (may be NULL) gets
    the descriptor, for apr_pollset_remove.  Errors: APR_EINVAL;
    APR_ENOTIMPL on Windows; what apr_pollset_add returns. */
 static inline apr_status_t pipc_apr_pollset_add(apr_pollset_t *ps, pipc_pipe *p,
@@ -145,17 +149,17 @@ static inline apr_status_t pipc_apr_pollset_add(apr_pollset_t *ps, pipc_pipe *p,
   (void)ps; (void)p; (void)reqevents; (void)client_data; (void)pool; (void)out_pfd;
   return APR_ENOTIMPL;
 #else
-  apr_pollfd_t pfd;
+  apr_pollfd_t *pfd; /* in pool: an APR_POLLSET_NOCOPY set keeps the pointer */
   apr_status_t st;
-  if (ps == NULL) return APR_EINVAL;
-  memset(&pfd, 0, sizeof pfd);
-  if ((st = pipc_apr_file_put(&pfd.desc.f, p, pool)) != APR_SUCCESS) return st;
-  pfd.p = pool;
-  pfd.desc_type = APR_POLL_FILE;
-  pfd.reqevents = reqevents;
-  pfd.client_data = client_data;
-  if ((st = apr_pollset_add(ps, &pfd)) != APR_SUCCESS) return st;
-  if (out_pfd) *out_pfd = pfd;
+  if (ps == NULL || pool == NULL) return APR_EINVAL;
+  if ((pfd = (apr_pollfd_t *)apr_pcalloc(pool, sizeof *pfd)) == NULL) return APR_ENOMEM;
+  if ((st = pipc_apr_file_put(&pfd->desc.f, p, pool)) != APR_SUCCESS) return st;
+  pfd->p = pool;
+  pfd->desc_type = APR_POLL_FILE;
+  pfd->reqevents = reqevents;
+  pfd->client_data = client_data;
+  if ((st = apr_pollset_add(ps, pfd)) != APR_SUCCESS) return st;
+  if (out_pfd) *out_pfd = *pfd;
   return APR_SUCCESS;
 #endif
 }

@@ -143,7 +143,7 @@ static int wait_set(apr_pollset_t *ps, int ms, const apr_pollfd_t **out, apr_int
    flush on APR_POLLOUT; then the peer's end as APR_EOF. */
 static void test_pollset_event_loop_with_another_process(void) {
   enum { N = 50 };
-  char lname[64], sname[64], nb[16], buf[64];
+  char lname[PIPC_NAME_MAX + 1], sname[PIPC_NAME_MAX + 1], nb[16], buf[64];
   const char *argv[8];
   pipc_listener *l = NULL;
   pipc_pipe *p = NULL;
@@ -161,11 +161,12 @@ static void test_pollset_event_loop_with_another_process(void) {
   pattern(big, BIG);
   CU_ASSERT_EQUAL_FATAL(apr_pool_create(&pool, NULL), APR_SUCCESS);
   CU_ASSERT_EQUAL_FATAL(apr_pollset_create(&ps, 4, pool, 0), APR_SUCCESS);
-  snprintf(lname, sizeof lname, "apr-l-%ld", pipc_self_pid());
-  snprintf(sname, sizeof sname, "apr-s-%ld", pipc_self_pid());
   snprintf(nb, sizeof nb, "%d", N);
-  CU_ASSERT_EQUAL_FATAL(pipc_listener_create(lname, &l), PIPC_OK);
-  CU_ASSERT_EQUAL_FATAL(pipc_sem_create(sname, 0, 1, &s), PIPC_OK);
+  /* unique names (NULL): nothing a failed run left behind can collide */
+  CU_ASSERT_EQUAL_FATAL(pipc_listener_create(NULL, &l), PIPC_OK);
+  CU_ASSERT_EQUAL_FATAL(pipc_sem_create(NULL, 0, 1, &s), PIPC_OK);
+  apr_cpystrn(lname, pipc_listener_name(l), sizeof lname);
+  apr_cpystrn(sname, pipc_sem_name(s), sizeof sname);
   argv[0] = self_exe; argv[1] = "--child"; argv[2] = "sender";
   argv[3] = lname; argv[4] = sname; argv[5] = nb; argv[6] = NULL;
   CU_ASSERT_EQUAL_FATAL(pipc_process_spawn(argv, &child), PIPC_OK);

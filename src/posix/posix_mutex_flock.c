@@ -110,9 +110,15 @@ static void on_fork_parent(void) { pthread_mutex_unlock(&files_mu); }
 static void on_fork_child(void) {
   flock_file *f;
   fork_gen++;
+  /* The child has one thread; another thread of the parent may have been
+     inside lock or unlock, with a record's mutex or condition variable
+     mid-use: make them new.  The child holds nothing. */
   for (f = files; f; f = f->next) {
     if (f->fd >= 0) close(f->fd);
     f->fd = -1;
+    pthread_mutex_init(&f->mu, NULL);
+    pthread_cond_init(&f->cv, NULL);
+    f->busy = 0;
   }
   pthread_mutex_unlock(&files_mu);
 }
@@ -196,7 +202,7 @@ static flock_file *file_find(uint64_t ino, uint64_t dev) {
   flock_file *f;
   pthread_mutex_lock(&files_mu);
   for (f = files; f; f = f->next)
-    if (f->ino == ino && f->dev == dev) break;
+    if (f->ino == ino && f->dev == dev && f->gen == fork_gen) break;
   if (f) f->refs++;
   pthread_mutex_unlock(&files_mu);
   return f;
@@ -210,7 +216,8 @@ static int file_attach(int fd, const struct stat *st, const char *path,
   int err;
   pthread_mutex_lock(&files_mu);
   for (f = files; f; f = f->next)
-    if (f->ino == (uint64_t)st->st_ino && f->dev == (uint64_t)st->st_dev) break;
+    if (f->ino == (uint64_t)st->st_ino && f->dev == (uint64_t)st->st_dev && f->gen == fork_gen)
+      break;
   if (f) {
     f->refs++;
     pthread_mutex_unlock(&files_mu);
@@ -405,9 +412,7 @@ int pipc_os_mutex_unlock(pipc_os_mutex *m) {
     while (flock(f->fd, LOCK_UN) != 0 && rc == PIPC_OK)
       if (errno != EINTR) rc = pipc__posix_fail(errno);
     f->busy = 0;
-    /* broadcast: a condition variable copied into a fork child may count
-       waiters that are not there; every real one re-checks busy */
-    pthread_cond_broadcast(&f->cv);
+    pthread_cond_broadcast(&f->cv); /* every waiter re-checks busy */
   }
   pthread_mutex_unlock(&f->mu);
   return rc;
