@@ -229,6 +229,16 @@ static const char *help_recv =
     "  listens at NAME for one connection and receives one message.  The bytes\n"
     "  go to stdout as they are.  -t: how long to wait (default -1, forever).\n";
 
+/* Make buf[cap] hold `need` bytes: PIPC_EMSGSIZE again (retry), or
+   PIPC_ENOMEM. */
+static int grow(char **buf, size_t *cap, size_t need) {
+  char *bigger = (char *)realloc(*buf, need ? need : 1);
+  if (bigger == NULL) return PIPC_ENOMEM;
+  *buf = bigger;
+  *cap = need;
+  return PIPC_EMSGSIZE;
+}
+
 static int cmd_recv(int argc, char **argv) {
   pipc_queue *q;
   pipc_listener *l;
@@ -245,21 +255,15 @@ static int cmd_recv(int argc, char **argv) {
   if ((buf = (char *)malloc(cap)) == NULL) return fail("recv", argv[2], PIPC_ENOMEM);
   rc = pipc_queue_open(argv[2], &q);
   if (rc == PIPC_OK) {
-    while ((rc = pipc_queue_get(q, buf, cap, &len, t)) == PIPC_EMSGSIZE) {
-      char *bigger = (char *)realloc(buf, len);
-      if (bigger == NULL) break;
-      buf = bigger;
-      cap = len;
+    while ((rc = pipc_queue_get(q, buf, cap, &len, t)) == PIPC_EMSGSIZE &&
+           (rc = grow(&buf, &cap, len)) == PIPC_EMSGSIZE) {
     }
     pipc_queue_close(q);
   } else if (rc == PIPC_ENOENT) {
     if ((rc = pipc_listener_create(argv[2], &l)) == PIPC_OK) {
       if ((rc = pipc_listener_accept(l, &p, t)) == PIPC_OK) {
-        while ((rc = pipc_pipe_recv(p, buf, cap, &len, t)) == PIPC_EMSGSIZE) {
-          char *bigger = (char *)realloc(buf, len);
-          if (bigger == NULL) break;
-          buf = bigger;
-          cap = len;
+        while ((rc = pipc_pipe_recv(p, buf, cap, &len, t)) == PIPC_EMSGSIZE &&
+               (rc = grow(&buf, &cap, len)) == PIPC_EMSGSIZE) {
         }
         pipc_pipe_close(p);
       }
