@@ -411,8 +411,9 @@ static int ls_type_is(const ls_ustr *t, const WCHAR *want) {
   return t->len / sizeof(WCHAR) == n && wcsncmp(t->buf, want, n) == 0;
 }
 
-/* This session's named objects into s; 0, or 1 after saying why not. */
-static int ls_named_objects(ls_set *s) {
+/* This session's named objects into s: 0; 1 after saying why not; 2
+   (only when !last_try) if the directory changed while it was read. */
+static int ls_named_objects(ls_set *s, int last_try) {
   HMODULE nt = GetModuleHandleW(L"ntdll.dll");
   ls_open_fn open_dir =
       nt ? (ls_open_fn)(void (*)(void))GetProcAddress(nt, "NtOpenDirectoryObject") : NULL;
@@ -485,6 +486,9 @@ static int ls_named_objects(ls_set *s) {
   CloseHandle(dir);
   if (oom) return fail("ls", NULL, PIPC_ENOMEM);
   if (st != LS_NO_MORE_ENTRIES) {
+    /* objects come and go while the directory is read (a process ending
+       drops its objects): the caller reads it again */
+    if (!last_try) return 2;
     fprintf(stderr, "%s: ls: listing %ls failed (NTSTATUS 0x%08lx); the list is incomplete\n",
             prog, path, (unsigned long)st);
     return 1;
@@ -531,7 +535,14 @@ static int cmd_ls(int argc, char **argv) {
   int n = 0, status;
   if (wants_help(argc, argv)) return help(help_ls);
   if (argc != 2) return usage(help_ls);
-  status = ls_named_objects(&s);
+  {
+    int tries;
+    for (tries = 0; tries < 5; tries++) {
+      s.n = 0;
+      if ((status = ls_named_objects(&s, tries == 4)) != 2) break;
+      pipc_sleep_ms(20);
+    }
+  }
   status |= ls_pipes(&s);
   if (s.n) qsort(s.v, s.n, sizeof s.v[0], ls_cmp);
   /* segments, then listeners, as on Linux */
