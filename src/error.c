@@ -1,7 +1,7 @@
 /* error.c - error strings and the per-thread OS error. */
-#include "pipc_internal.h"
+#include "pipc_core.h"
 
-static PIPC_THREAD_LOCAL int last_os_error;
+static PIPC__THREAD_LOCAL int last_os_error;
 
 const char *pipc_strerror(int code) {
   switch (code) {
@@ -23,17 +23,3 @@ int pipc__os_fail(int code, int os_error) {
   last_os_error = os_error;
   return code;
 }
-
-#ifdef PIPC_FAULT_INJECTION
-volatile int pipc__fault_point;
-static volatile long fault_countdown;
-
-void pipc__fault_arm(int point, long countdown) {
-  fault_countdown = countdown;
-  pipc__fault_point = point;
-}
-
-void pipc__fault_hit(void) {
-  if (--fault_countdown <= 0) pipc_os_die();
-}
-#endif

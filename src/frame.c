@@ -1,8 +1,8 @@
 /* frame.c - Python's multiprocessing.connection framing, shared by every
    stream-based backend and by the frame-decoder fuzz target. */
-#include "pipc_internal.h"
+#include "pipc_core.h"
 
-size_t pipc__frame_header(unsigned char out[PIPC_FRAME_MAX_HEADER], uint64_t len) {
+size_t pipc__frame_header(unsigned char out[PIPC__FRAME_MAX_HEADER], uint64_t len) {
   int i;
   if (len <= 0x7fffffffu) {
     for (i = 0; i < 4; i++) out[i] = (unsigned char)(len >> (24 - 8 * i));

@@ -1,7 +1,7 @@
 /* lock.c - pipc_lock_*: a robust mutex in a typed segment.  The backend owns
    the mutex (pthread robust mutex / Win32 named mutex); this file owns the
    segment, the arguments and the timeouts. */
-#include "pipc_internal.h"
+#include "pipc_core.h"
 
 #include <stdlib.h>
 #include <string.h>
@@ -15,39 +15,37 @@ struct pipc_lock {
 };
 
 static size_t lock_size(void) {
-  return LOCK_MUTEX_OFFSET + PIPC_ALIGN_UP(pipc_os_mutex_shared_size(), 64);
+  return LOCK_MUTEX_OFFSET + PIPC__ALIGN_UP(pipc_os_mutex_shared_size(), 64);
 }
 
-struct lock_create_arg {
-  pipc_lock *l;
-  const char *name;
-};
-
-/* The mutex is set up before the header is published, so an opener never
-   sees a half-made one. */
-static int lock_init(void *base, void *arg) {
-  struct lock_create_arg *a = (struct lock_create_arg *)arg;
-  return pipc_os_mutex_init(a->name, 0, (char *)base + LOCK_MUTEX_OFFSET, 1,
-                            &a->l->m);
-}
-
-static int lock_make(const char *name, void *arg) {
-  struct lock_create_arg *a = (struct lock_create_arg *)arg;
-  a->name = name;
-  return pipc__seg_create(name, lock_size(), PIPC_KIND_LOCK, 64,
-                          pipc_os_mutex_abi(), lock_init, a, &a->l->map);
+/* Make the lock's segment under `name`: the mutex is set up before the
+   header is published, so an opener never sees a half-made one. */
+static int lock_make(pipc_lock *l, const char *name) {
+  int rc = pipc__seg_create(name, lock_size(), PIPC__KIND_LOCK, 64,
+                            pipc_os_mutex_abi(), &l->map);
+  if (rc != PIPC_OK) return rc;
+  rc = pipc_os_mutex_init(name, 0, (char *)l->map.base + LOCK_MUTEX_OFFSET, 1, &l->m);
+  if (rc != PIPC_OK) {
+    pipc__seg_abandon(name, &l->map);
+    return rc;
+  }
+  pipc__seg_publish(&l->map);
+  return PIPC_OK;
 }
 
 int pipc_lock_create(const char *name, pipc_lock **out) {
-  struct lock_create_arg a;
+  pipc__namer n;
   pipc_lock *l;
   int rc;
   if (out == NULL) return PIPC_EINVAL;
   *out = NULL;
   l = (pipc_lock *)calloc(1, sizeof(*l));
   if (l == NULL) return PIPC_ENOMEM;
-  a.l = l;
-  rc = pipc__create_named(name, l->name, lock_make, &a);
+  pipc__namer_start(&n, name, l->name);
+  while ((rc = pipc__namer_next(&n)) == PIPC_OK) {
+    rc = lock_make(l, l->name);
+    if (!pipc__namer_retry(&n, rc)) break;
+  }
   if (rc != PIPC_OK) {
     free(l);
     return rc;
@@ -65,7 +63,7 @@ int pipc_lock_open(const char *name, pipc_lock **out) {
   l = (pipc_lock *)calloc(1, sizeof(*l));
   if (l == NULL) return PIPC_ENOMEM;
   strcpy(l->name, name);
-  rc = pipc__seg_open(name, PIPC_KIND_LOCK, 64, pipc_os_mutex_abi(),
+  rc = pipc__seg_open(name, PIPC__KIND_LOCK, 64, pipc_os_mutex_abi(),
                       lock_size(), &l->map);
   if (rc == PIPC_OK) {
     rc = pipc_os_mutex_init(name, 0, (char *)l->map.base + LOCK_MUTEX_OFFSET, 0,
@@ -105,7 +103,4 @@ int pipc_lock_close(pipc_lock *l) {
   return PIPC_OK;
 }
 
-int pipc_lock_unlink(const char *name) {
-  if (pipc_name_check(name) != PIPC_OK) return PIPC_EINVAL;
-  return pipc_os_shm_unlink(name);
-}
+int pipc_lock_unlink(const char *name) { return pipc__unlink(name); }

@@ -5,12 +5,18 @@
  * (src/posix, src/win32).  Every function here is implemented once per
  * backend; each has a one-line contract.  All return PIPC_OK or a PIPC_E*
  * code unless stated, and record the OS error behind a failure with
- * pipc__set_os_error().  Names passed here are already validated pipc names.
+ * pipc__os_fail() (below).  Names passed here are already validated pipc
+ * names.  The last section lists what the shared code gives every backend.
+ *
+ * Which backend file implements which part is chosen once, in CMake
+ * (CMakeLists.txt, "the library"): one file per platform variant, never an
+ * #if inside a backend file choosing between variants.
  */
 #ifndef PIPC_OS_H
 #define PIPC_OS_H
 
 #include "pipc.h"
+#include "pipc_atomic.h"
 #include <stdint.h>
 #include <stddef.h>
 
@@ -55,9 +61,10 @@ int pipc_os_shm_open(const char *name, pipc_os_map *out);
 /* Unmap. */
 void pipc_os_shm_unmap(pipc_os_map *m);
 
-/* Remove the name: new opens get PIPC_ENOENT.  POSIX removes it at once;
-   Windows marks it so (the OS keeps it while it is mapped). */
-int pipc_os_shm_unlink(const char *name);
+/* Remove the name and whatever the backend keeps beside it (lock files of
+   the file-lock mutex): new opens get PIPC_ENOENT.  POSIX removes it at
+   once; Windows marks it so (the OS keeps it while it is mapped). */
+int pipc_os_name_remove(const char *name);
 
 /* ---- parking: sleep on a 32-bit word in shared memory (a portable futex) ---- */
 
@@ -127,8 +134,12 @@ int pipc_os_listener_create(const char *name, pipc_os_listener **out);
 /* PIPC_ETIMEDOUT when none came by the deadline. */
 int pipc_os_listener_accept(pipc_os_listener *l, pipc_os_pipe **out, int64_t deadline);
 void pipc_os_listener_close(pipc_os_listener *l);
-/* PIPC_ENOENT when no listener appeared by the deadline. */
-int pipc_os_pipe_connect(const char *name, pipc_os_pipe **out, int64_t deadline);
+/* One try to connect: PIPC_OK, PIPC_ENOENT (no listener now), PIPC_EAGAIN
+   (a listener is there but cannot take a connection now: backlog full,
+   every instance busy - the backend may wait for that by the deadline
+   first), or another error.  The caller (src/pipe.c) backs off and tries
+   again on ENOENT and EAGAIN until its deadline. */
+int pipc_os_pipe_connect_once(const char *name, pipc_os_pipe **out, int64_t deadline);
 /* PIPC_ETIMEDOUT when the buffer stayed full until the deadline. */
 int pipc_os_pipe_send(pipc_os_pipe *p, const void *msg, size_t len, int64_t deadline);
 int pipc_os_pipe_recv(pipc_os_pipe *p, void *buf, size_t cap, size_t *out_len,
@@ -169,5 +180,23 @@ int pipc_os_self_exe(char *buf, size_t cap);
    -9): no cleanup of any kind.  For fault injection. */
 void pipc_os_die(void);
 long pipc_os_self_pid(void);
+
+/* ==== What the shared code gives every backend ==== */
+
+/* Remember the OS error behind a failure (per thread) and return `code`. */
+int pipc__os_fail(int code, int os_error);
+
+/* Python's multiprocessing.connection framing on a stream: a message of n
+   bytes is preceded by n as a 4-byte big-endian signed integer, or, for
+   n > 0x7fffffff, by -1 and n as 8 bytes big-endian. */
+#define PIPC__FRAME_MAX_HEADER 12
+
+/* Write the header for a len-byte message; returns its length (4 or 12). */
+size_t pipc__frame_header(unsigned char out[PIPC__FRAME_MAX_HEADER], uint64_t len);
+
+/* Parse a header from the n bytes at buf: 0 if more bytes are needed, the
+   header's length (4 or 12) with *len set, or PIPC_ECORRUPT (a negative
+   length other than -1). */
+int pipc__frame_parse(const unsigned char *buf, size_t n, uint64_t *len);
 
 #endif /* PIPC_OS_H */

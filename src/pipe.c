@@ -1,6 +1,6 @@
 /* pipe.c - pipc_pipe_* and pipc_listener_*: arguments, names, timeouts.
    The backend moves the messages. */
-#include "pipc_internal.h"
+#include "pipc_core.h"
 
 #include <stdlib.h>
 #include <string.h>
@@ -43,25 +43,19 @@ int pipc_pipe_pair(pipc_pipe **a, pipc_pipe **b) {
   return rc;
 }
 
-struct listen_arg {
-  pipc_listener *l;
-};
-
-static int listen_make(const char *name, void *arg) {
-  struct listen_arg *a = (struct listen_arg *)arg;
-  return pipc_os_listener_create(name, &a->l->os);
-}
-
 int pipc_listener_create(const char *name, pipc_listener **out) {
-  struct listen_arg a;
+  pipc__namer n;
   pipc_listener *l;
   int rc;
   if (out == NULL) return PIPC_EINVAL;
   *out = NULL;
   l = (pipc_listener *)calloc(1, sizeof(*l));
   if (l == NULL) return PIPC_ENOMEM;
-  a.l = l;
-  rc = pipc__create_named(name, l->name, listen_make, &a);
+  pipc__namer_start(&n, name, l->name);
+  while ((rc = pipc__namer_next(&n)) == PIPC_OK) {
+    rc = pipc_os_listener_create(l->name, &l->os);
+    if (!pipc__namer_retry(&n, rc)) break;
+  }
   if (rc != PIPC_OK) {
     free(l);
     return rc;
@@ -92,14 +86,26 @@ int pipc_listener_close(pipc_listener *l) {
   return PIPC_OK;
 }
 
+/* Longest pause between two tries of a connect that waits for a listener;
+   the pauses start at 1 ms and double up to it. */
+#define CONNECT_NAP_MAX_MS 20
+
 int pipc_pipe_connect(const char *name, pipc_pipe **out, int timeout_ms) {
   pipc_os_pipe *os;
   int64_t deadline;
-  int rc;
+  int rc, nap = 1;
   if (out) *out = NULL;
   if (out == NULL || pipc_name_check(name) != PIPC_OK) return PIPC_EINVAL;
   if (pipc__deadline(timeout_ms, &deadline) != PIPC_OK) return PIPC_EINVAL;
-  rc = pipc_os_pipe_connect(name, &os, deadline);
+  /* No listener yet (PIPC_ENOENT), or one too busy to take us (PIPC_EAGAIN):
+     try again, backing off, until the deadline. */
+  while ((rc = pipc_os_pipe_connect_once(name, &os, deadline)) == PIPC_ENOENT ||
+         rc == PIPC_EAGAIN) {
+    int64_t left = deadline < 0 ? CONNECT_NAP_MAX_MS : deadline - pipc_os_now_ms();
+    if (left <= 0) return rc == PIPC_EAGAIN ? PIPC_ETIMEDOUT : PIPC_ENOENT;
+    pipc_os_sleep_ms(left < nap ? (int)left : nap);
+    if (nap < CONNECT_NAP_MAX_MS) nap *= 2;
+  }
   if (rc != PIPC_OK) return rc;
   return wrap(os, out);
 }

@@ -1,6 +1,6 @@
 /* process.c - pipc_process_*: argument checks and the remembered exit code;
    the backend starts, waits for and kills. */
-#include "pipc_internal.h"
+#include "pipc_core.h"
 
 #include <stdlib.h>
 

@@ -42,7 +42,7 @@
  * the consumers' line (head + 1) so that whoever recovers a dead peeker's
  * mutex drops that message, as a consumer dying inside get takes its own.
  */
-#include "pipc_internal.h"
+#include "pipc_core.h"
 
 #include <stdlib.h>
 #include <string.h>
@@ -123,20 +123,20 @@ struct pipc_queue {
 /* ---- layout ---- */
 
 static size_t q_os_area(void) {
-  return 2 * PIPC_ALIGN_UP(pipc_os_mutex_shared_size(), 64) +
-         2 * PIPC_ALIGN_UP(pipc_os_park_shared_size(), 64);
+  return 2 * PIPC__ALIGN_UP(pipc_os_mutex_shared_size(), 64) +
+         2 * PIPC__ALIGN_UP(pipc_os_park_shared_size(), 64);
 }
 
 static size_t q_mutex_off(int side) {
-  return Q_OS_OFF + (size_t)side * PIPC_ALIGN_UP(pipc_os_mutex_shared_size(), 64);
+  return Q_OS_OFF + (size_t)side * PIPC__ALIGN_UP(pipc_os_mutex_shared_size(), 64);
 }
 
 static size_t q_park_off(int side) {
-  return Q_OS_OFF + 2 * PIPC_ALIGN_UP(pipc_os_mutex_shared_size(), 64) +
-         (size_t)side * PIPC_ALIGN_UP(pipc_os_park_shared_size(), 64);
+  return Q_OS_OFF + 2 * PIPC__ALIGN_UP(pipc_os_mutex_shared_size(), 64) +
+         (size_t)side * PIPC__ALIGN_UP(pipc_os_park_shared_size(), 64);
 }
 
-static uint64_t q_ring_off(void) { return PIPC_ALIGN_UP(Q_OS_OFF + q_os_area(), 64); }
+static uint64_t q_ring_off(void) { return PIPC__ALIGN_UP(Q_OS_OFF + q_os_area(), 64); }
 
 static uint64_t q_slot_size(uint64_t max_msg) { return (8 + max_msg + 7) & ~(uint64_t)7; }
 
@@ -180,40 +180,35 @@ static void q_detach_os(pipc_queue *q) {
   }
 }
 
-struct q_create_arg {
-  pipc_queue *q;
-  const char *name;
-};
-
-/* Everything, kernel objects included, is ready before the header is
-   published: an opener never sees a half-made queue. */
-static int q_init(void *base, void *arg) {
-  struct q_create_arg *a = (struct q_create_arg *)arg;
-  pipc_queue *q = a->q;
-  q_cfg *cfg = (q_cfg *)((unsigned char *)base + Q_CFG_OFF);
+/* Make the queue's segment under `name`: everything, kernel objects
+   included, is ready before the header is published, so an opener never
+   sees a half-made queue. */
+static int q_make(pipc_queue *q, const char *name) {
+  uint64_t size = q_ring_off() + q->capacity * q->slot_size;
+  q_cfg *cfg;
   int rc;
+  if (size > (uint64_t)SIZE_MAX) return PIPC_ENOMEM;
+  rc = pipc__seg_create(name, (size_t)size, PIPC__KIND_QUEUE, Q_OS_OFF, q_abi(), &q->map);
+  if (rc != PIPC_OK) return rc;
+  cfg = (q_cfg *)((unsigned char *)q->map.base + Q_CFG_OFF);
   cfg->capacity = q->capacity;
   cfg->max_msg = q->max_msg;
   cfg->slot_size = q->slot_size;
   cfg->ring_off = q_ring_off();
-  q_bind(q); /* q->map is filled in before init runs */
-  rc = q_attach_os(q, a->name, 1);
-  if (rc != PIPC_OK) q_detach_os(q);
-  return rc;
-}
-
-static int q_make(const char *name, void *arg) {
-  struct q_create_arg *a = (struct q_create_arg *)arg;
-  uint64_t size = q_ring_off() + a->q->capacity * a->q->slot_size;
-  a->name = name;
-  if (size > (uint64_t)SIZE_MAX) return PIPC_ENOMEM;
-  return pipc__seg_create(name, (size_t)size, PIPC_KIND_QUEUE, Q_OS_OFF, q_abi(),
-                          q_init, a, &a->q->map);
+  q_bind(q);
+  rc = q_attach_os(q, name, 1);
+  if (rc != PIPC_OK) {
+    q_detach_os(q);
+    pipc__seg_abandon(name, &q->map);
+    return rc;
+  }
+  pipc__seg_publish(&q->map);
+  return PIPC_OK;
 }
 
 int pipc_queue_create(const char *name, size_t capacity, size_t max_msg_size,
                       pipc_queue **out) {
-  struct q_create_arg a;
+  pipc__namer n;
   pipc_queue *q;
   int rc;
   if (out == NULL) return PIPC_EINVAL;
@@ -228,8 +223,11 @@ int pipc_queue_create(const char *name, size_t capacity, size_t max_msg_size,
   q->capacity = capacity;
   q->max_msg = max_msg_size;
   q->slot_size = q_slot_size(max_msg_size);
-  a.q = q;
-  rc = pipc__create_named(name, q->name, q_make, &a);
+  pipc__namer_start(&n, name, q->name);
+  while ((rc = pipc__namer_next(&n)) == PIPC_OK) {
+    rc = q_make(q, q->name);
+    if (!pipc__namer_retry(&n, rc)) break;
+  }
   if (rc != PIPC_OK) {
     free(q);
     return rc;
@@ -248,7 +246,7 @@ int pipc_queue_open(const char *name, pipc_queue **out) {
   q = (pipc_queue *)calloc(1, sizeof(*q));
   if (q == NULL) return PIPC_ENOMEM;
   strcpy(q->name, name);
-  rc = pipc__seg_open(name, PIPC_KIND_QUEUE, Q_OS_OFF, q_abi(), q_ring_off(),
+  rc = pipc__seg_open(name, PIPC__KIND_QUEUE, Q_OS_OFF, q_abi(), q_ring_off(),
                       &q->map);
   if (rc != PIPC_OK) {
     free(q);
@@ -421,7 +419,7 @@ static int q_wait(pipc_queue *q, int side, int timeout_ms, int64_t deadline) {
 }
 
 /* The thread calling, named by the address of a thread-local. */
-static PIPC_THREAD_LOCAL char q_thread_tag;
+static PIPC__THREAD_LOCAL char q_thread_tag;
 
 /* Does this thread hold the side's mutex for a reservation or a peek? */
 static int q_zc_mine(pipc_queue *q, int side) {
@@ -443,7 +441,7 @@ static int q_put_begin(pipc_queue *q, size_t len, int timeout_ms, uint64_t *tail
     if ((rc = q_flags_error(q, &flags)) != PIPC_OK) return rc;
     if (flags & Q_FLAG_CLOSED) return PIPC_ECLOSED;
     if ((rc = q_lock(q, SIDE_PROD, timeout_ms, deadline)) != PIPC_OK) return rc;
-    PIPC__FAULT(PIPC_FAULT_PUT_LOCKED);
+    PIPC__FAULT(PIPC__FAULT_PUT_LOCKED);
     tail = pipc__load64(q->tail);
     head = q->head_seen;
     if (tail - head >= q->capacity) /* full as last seen (or stale): look */
@@ -468,7 +466,7 @@ static int q_put_end(pipc_queue *q, uint64_t tail) {
   /* Room left as last seen: pass the turn to a sleeping producer. */
   int more = tail + 1 - q->head_seen < q->capacity;
   pipc__store64(q->tail, tail + 1); /* the message is visible from here */
-  PIPC__FAULT(PIPC_FAULT_PUT_PUBLISHED);
+  PIPC__FAULT(PIPC__FAULT_PUT_PUBLISHED);
   pipc_os_mutex_unlock(q->mutex[SIDE_PROD]);
   if (more) q_wake_side(q, SIDE_PROD);
   return q_wake_side(q, SIDE_CONS);
@@ -485,9 +483,9 @@ int pipc_queue_put(pipc_queue *q, const void *msg, size_t len, int timeout_ms) {
   if (q == NULL || (msg == NULL && len > 0)) return PIPC_EINVAL;
   if ((rc = q_put_begin(q, len, timeout_ms, &tail)) != PIPC_OK) return rc;
   q_set_len(q, tail, len);
-  PIPC__FAULT(PIPC_FAULT_PUT_LEN);
+  PIPC__FAULT(PIPC__FAULT_PUT_LEN);
   if (len) memcpy(q_slot(q, tail) + 8, msg, len);
-  PIPC__FAULT(PIPC_FAULT_PUT_COPIED);
+  PIPC__FAULT(PIPC__FAULT_PUT_COPIED);
   return q_put_end(q, tail);
 }
 
@@ -510,7 +508,7 @@ int pipc_queue_commit(pipc_queue *q, size_t len) {
   if (len > q->zc_len) return PIPC_EMSGSIZE; /* the reservation stays */
   tail = q->zc_index[SIDE_PROD];
   q_set_len(q, tail, len);
-  PIPC__FAULT(PIPC_FAULT_PUT_COPIED);
+  PIPC__FAULT(PIPC__FAULT_PUT_COPIED);
   q->zc_thread[SIDE_PROD] = NULL;
   return q_put_end(q, tail);
 }
@@ -536,7 +534,7 @@ static int q_get_begin(pipc_queue *q, int timeout_ms, uint64_t *head_out,
     int64_t depth;
     if ((rc = q_flags_error(q, &flags)) != PIPC_OK) return rc;
     if ((rc = q_lock(q, SIDE_CONS, timeout_ms, deadline)) != PIPC_OK) return rc;
-    PIPC__FAULT(PIPC_FAULT_GET_LOCKED);
+    PIPC__FAULT(PIPC__FAULT_GET_LOCKED);
     head = pipc__load64(q->head);
     tail = q->tail_seen;
     if (tail == head || tail - head > q->capacity) /* empty as last seen: look */
@@ -567,7 +565,7 @@ static int q_get_end(pipc_queue *q, uint64_t head, int peeked) {
   int more = q->tail_seen - (head + 1) - 1 < q->capacity;
   pipc__store64(q->head, head + 1); /* the slot is free from here */
   if (peeked) pipc__store64(q->peek, 0);
-  PIPC__FAULT(PIPC_FAULT_GET_RELEASED);
+  PIPC__FAULT(PIPC__FAULT_GET_RELEASED);
   pipc_os_mutex_unlock(q->mutex[SIDE_CONS]);
   if (more) q_wake_side(q, SIDE_CONS);
   return q_wake_side(q, SIDE_PROD);
@@ -586,7 +584,7 @@ int pipc_queue_get(pipc_queue *q, void *buf, size_t cap, size_t *out_len,
     return PIPC_EMSGSIZE;
   }
   if (len) memcpy(buf, q_slot(q, head) + 8, len);
-  PIPC__FAULT(PIPC_FAULT_GET_COPIED);
+  PIPC__FAULT(PIPC__FAULT_GET_COPIED);
   return q_get_end(q, head, 0);
 }
 
@@ -676,14 +674,9 @@ int pipc_queue_close(pipc_queue *q) {
   return PIPC_OK;
 }
 
-int pipc_queue_unlink(const char *name) {
-  if (pipc_name_check(name) != PIPC_OK) return PIPC_EINVAL;
-  return pipc_os_shm_unlink(name);
-}
+int pipc_queue_unlink(const char *name) { return pipc__unlink(name); }
 
-/* Test hook (not in pipc.h): take a side's mutex and keep it, so that a test
-   can kill a process that holds it. */
-int pipc__queue_hold(pipc_queue *q, int consumers) {
-  if (q == NULL) return PIPC_EINVAL;
+/* For the test hook pipc__queue_hold (src/testing.c). */
+int pipc__queue_lock_side(pipc_queue *q, int consumers) {
   return q_lock(q, consumers ? SIDE_CONS : SIDE_PROD, PIPC_FOREVER, -1);
 }

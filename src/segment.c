@@ -1,47 +1,44 @@
 /* segment.c - typed segments: create, stamp, publish; open, wait, check. */
-#include "pipc_internal.h"
+#include "pipc_core.h"
 
 #include <string.h>
 
-/* How long open waits for a creator that has made the name but not yet
-   published the header (it is between two system calls). */
-#define PIPC_SEG_READY_WAIT_MS 500
-
 int pipc__seg_create(const char *name, size_t size, uint16_t kind,
-                     uint32_t hdr_size, uint32_t abi,
-                     int (*init)(void *base, void *arg), void *arg,
-                     pipc_os_map *out) {
-  pipc_seg_hdr *h;
+                     uint32_t hdr_size, uint32_t abi, pipc_os_map *out) {
+  pipc__seg_hdr *h;
   int rc = pipc_os_shm_create(name, size, out);
   if (rc != PIPC_OK) return rc;
-  h = (pipc_seg_hdr *)out->base;
-  h->version = PIPC_SEG_VERSION;
+  h = (pipc__seg_hdr *)out->base;
+  h->version = PIPC__SEG_VERSION;
   h->kind = kind;
   h->hdr_size = hdr_size;
   h->abi = abi;
   h->seg_size = (uint64_t)size;
-  rc = init ? init(out->base, arg) : PIPC_OK;
-  if (rc != PIPC_OK) {
-    pipc_os_shm_unmap(out);
-    pipc_os_shm_unlink(name);
-    return rc;
-  }
-  pipc__store32(&h->magic, PIPC_SEG_MAGIC); /* publish: everything above first */
   return PIPC_OK;
+}
+
+void pipc__seg_publish(pipc_os_map *m) {
+  pipc__seg_hdr *h = (pipc__seg_hdr *)m->base;
+  pipc__store32(&h->magic, PIPC__SEG_MAGIC); /* everything before it first */
+}
+
+void pipc__seg_abandon(const char *name, pipc_os_map *m) {
+  pipc_os_shm_unmap(m);
+  pipc_os_name_remove(name);
 }
 
 int pipc__seg_open(const char *name, uint16_t kind, uint32_t hdr_size,
                    uint32_t abi, size_t min_size, pipc_os_map *out) {
-  int64_t give_up = pipc_os_now_ms() + PIPC_SEG_READY_WAIT_MS;
-  pipc_seg_hdr *h;
+  int64_t give_up = pipc_os_now_ms() + PIPC__READY_WAIT_MS;
+  pipc__seg_hdr *h;
   uint32_t magic;
   int rc;
 
   for (;;) {
     rc = pipc_os_shm_open(name, out);
     if (rc == PIPC_OK) {
-      if (out->size >= sizeof(pipc_seg_hdr)) {
-        h = (pipc_seg_hdr *)out->base;
+      if (out->size >= sizeof(pipc__seg_hdr)) {
+        h = (pipc__seg_hdr *)out->base;
         while ((magic = pipc__load32(&h->magic)) == 0 &&
                pipc_os_now_ms() < give_up)
           pipc_os_sleep_ms(1);
@@ -60,9 +57,9 @@ int pipc__seg_open(const char *name, uint16_t kind, uint32_t hdr_size,
     uint16_t version = h->version, k = h->kind;
     uint32_t hs = h->hdr_size, a = h->abi;
     uint64_t seg_size = h->seg_size;
-    if (magic != PIPC_SEG_MAGIC)
+    if (magic != PIPC__SEG_MAGIC)
       rc = PIPC_ECORRUPT;
-    else if (version != PIPC_SEG_VERSION)
+    else if (version != PIPC__SEG_VERSION)
       rc = PIPC_ENOTSUP; /* a pipc segment of another layout version */
     else if (k != kind)
       rc = PIPC_EINVAL; /* a pipc object of another kind */
@@ -74,4 +71,15 @@ int pipc__seg_open(const char *name, uint16_t kind, uint32_t hdr_size,
   }
   if (rc != PIPC_OK) pipc_os_shm_unmap(out);
   return rc;
+}
+
+int pipc__seg_kind(const pipc_os_map *m) {
+  const pipc__seg_hdr *h = (const pipc__seg_hdr *)m->base;
+  uint32_t magic;
+  uint16_t kind;
+  if (m->size < sizeof(pipc__seg_hdr)) return 0;
+  magic = pipc__load32((volatile uint32_t *)&h->magic);
+  kind = h->kind;
+  if (magic != PIPC__SEG_MAGIC) return 0;
+  return kind >= PIPC__KIND_SEM && kind <= PIPC__KIND_QUEUE ? kind : 0;
 }

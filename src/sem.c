@@ -7,7 +7,7 @@
  * when someone is registered.  The bound `max` is checked in the same CAS as
  * the increment: a post past it changes nothing.
  */
-#include "pipc_internal.h"
+#include "pipc_core.h"
 
 #include <stdlib.h>
 #include <string.h>
@@ -15,7 +15,7 @@
 #define SEM_PARK_OFFSET 128u
 
 typedef struct sem_shared {
-  pipc_seg_hdr hdr;
+  pipc__seg_hdr hdr;
   volatile uint32_t count;
   uint32_t max; /* 1..PIPC_SEM_VALUE_MAX */
   volatile uint32_t waiters;
@@ -30,38 +30,34 @@ struct pipc_sem {
   char name[PIPC_NAME_MAX + 1];
 };
 
-struct sem_create_arg {
-  unsigned initial, max;
-  pipc_sem *s;
-  const char *name;
-};
-
 static size_t sem_size(void) {
-  return SEM_PARK_OFFSET + PIPC_ALIGN_UP(pipc_os_park_shared_size(), 64);
+  return SEM_PARK_OFFSET + PIPC__ALIGN_UP(pipc_os_park_shared_size(), 64);
 }
 
-/* Everything, the parking place included, is ready before the header is
-   published: an opener never sees a half-made semaphore. */
-static int sem_init(void *base, void *arg) {
-  struct sem_create_arg *a = (struct sem_create_arg *)arg;
-  sem_shared *sh = (sem_shared *)base;
-  sh->count = a->initial;
-  sh->max = a->max;
-  a->s->sh = sh;
-  return pipc_os_park_init(a->name, 0, (char *)base + SEM_PARK_OFFSET, 1,
-                           &a->s->park);
-}
-
-static int sem_make(const char *name, void *arg) {
-  struct sem_create_arg *a = (struct sem_create_arg *)arg;
-  a->name = name;
-  return pipc__seg_create(name, sem_size(), PIPC_KIND_SEM, sizeof(sem_shared),
-                          pipc_os_park_abi(), sem_init, a, &a->s->map);
+/* Make the semaphore's segment under `name`: everything, the parking place
+   included, is ready before the header is published, so an opener never
+   sees a half-made semaphore. */
+static int sem_make(pipc_sem *s, const char *name, uint32_t initial) {
+  sem_shared *sh;
+  int rc = pipc__seg_create(name, sem_size(), PIPC__KIND_SEM, sizeof(sem_shared),
+                            pipc_os_park_abi(), &s->map);
+  if (rc != PIPC_OK) return rc;
+  sh = (sem_shared *)s->map.base;
+  sh->count = initial;
+  sh->max = s->max;
+  rc = pipc_os_park_init(name, 0, (char *)s->map.base + SEM_PARK_OFFSET, 1, &s->park);
+  if (rc != PIPC_OK) {
+    pipc__seg_abandon(name, &s->map);
+    return rc;
+  }
+  s->sh = sh;
+  pipc__seg_publish(&s->map);
+  return PIPC_OK;
 }
 
 int pipc_sem_create(const char *name, unsigned initial, unsigned max,
                     pipc_sem **out) {
-  struct sem_create_arg a;
+  pipc__namer n;
   pipc_sem *s;
   int rc;
   if (out == NULL) return PIPC_EINVAL;
@@ -71,15 +67,16 @@ int pipc_sem_create(const char *name, unsigned initial, unsigned max,
     return PIPC_EINVAL;
   s = (pipc_sem *)calloc(1, sizeof(*s));
   if (s == NULL) return PIPC_ENOMEM;
-  a.initial = initial;
-  a.max = max ? max : PIPC_SEM_VALUE_MAX;
-  a.s = s;
-  rc = pipc__create_named(name, s->name, sem_make, &a);
+  s->max = max ? max : PIPC_SEM_VALUE_MAX;
+  pipc__namer_start(&n, name, s->name);
+  while ((rc = pipc__namer_next(&n)) == PIPC_OK) {
+    rc = sem_make(s, s->name, initial);
+    if (!pipc__namer_retry(&n, rc)) break;
+  }
   if (rc != PIPC_OK) {
     free(s);
     return rc;
   }
-  s->max = a.max;
   *out = s;
   return PIPC_OK;
 }
@@ -94,7 +91,7 @@ int pipc_sem_open(const char *name, pipc_sem **out) {
   s = (pipc_sem *)calloc(1, sizeof(*s));
   if (s == NULL) return PIPC_ENOMEM;
   strcpy(s->name, name);
-  rc = pipc__seg_open(name, PIPC_KIND_SEM, sizeof(sem_shared),
+  rc = pipc__seg_open(name, PIPC__KIND_SEM, sizeof(sem_shared),
                       pipc_os_park_abi(), sem_size(), &s->map);
   if (rc == PIPC_OK) {
     max = ((sem_shared *)s->map.base)->max;
@@ -183,7 +180,4 @@ int pipc_sem_close(pipc_sem *s) {
   return PIPC_OK;
 }
 
-int pipc_sem_unlink(const char *name) {
-  if (pipc_name_check(name) != PIPC_OK) return PIPC_EINVAL;
-  return pipc_os_shm_unlink(name);
-}
+int pipc_sem_unlink(const char *name) { return pipc__unlink(name); }

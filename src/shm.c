@@ -1,5 +1,5 @@
 /* shm.c - pipc_shm_*: named shared memory with no header of its own. */
-#include "pipc_internal.h"
+#include "pipc_core.h"
 
 #include <stdlib.h>
 #include <string.h>
@@ -9,28 +9,20 @@ struct pipc_shm {
   char name[PIPC_NAME_MAX + 1];
 };
 
-struct shm_create_arg {
-  size_t size;
-  pipc_os_map *map;
-};
-
-static int shm_make(const char *name, void *arg) {
-  struct shm_create_arg *a = (struct shm_create_arg *)arg;
-  return pipc_os_shm_create(name, a->size, a->map);
-}
-
 int pipc_shm_create(const char *name, size_t size, pipc_shm **out) {
+  pipc__namer n;
   pipc_shm *s;
-  struct shm_create_arg a;
   int rc;
   if (out == NULL) return PIPC_EINVAL;
   *out = NULL;
   if (size == 0) return PIPC_EINVAL;
   s = (pipc_shm *)calloc(1, sizeof(*s));
   if (s == NULL) return PIPC_ENOMEM;
-  a.size = size;
-  a.map = &s->map;
-  rc = pipc__create_named(name, s->name, shm_make, &a);
+  pipc__namer_start(&n, name, s->name);
+  while ((rc = pipc__namer_next(&n)) == PIPC_OK) {
+    rc = pipc_os_shm_create(s->name, size, &s->map);
+    if (!pipc__namer_retry(&n, rc)) break;
+  }
   if (rc != PIPC_OK) {
     free(s);
     return rc;
@@ -49,7 +41,7 @@ int pipc_shm_open(const char *name, pipc_shm **out) {
   s = (pipc_shm *)calloc(1, sizeof(*s));
   if (s == NULL) return PIPC_ENOMEM;
   strcpy(s->name, name);
-  give_up = pipc_os_now_ms() + 500;
+  give_up = pipc_os_now_ms() + PIPC__READY_WAIT_MS;
   /* EAGAIN: a creator made the name and has not sized it yet. */
   while ((rc = pipc_os_shm_open(name, &s->map)) == PIPC_EAGAIN) {
     if (pipc_os_now_ms() >= give_up) {
@@ -77,7 +69,4 @@ int pipc_shm_close(pipc_shm *s) {
   return PIPC_OK;
 }
 
-int pipc_shm_unlink(const char *name) {
-  if (pipc_name_check(name) != PIPC_OK) return PIPC_EINVAL;
-  return pipc_os_shm_unlink(name);
-}
+int pipc_shm_unlink(const char *name) { return pipc__unlink(name); }

@@ -1,5 +1,6 @@
-/* util.c - names and deadlines: the rules every backend shares. */
-#include "pipc_internal.h"
+/* util.c - names, creation under a name, removal, deadlines and sleeping
+   in slices: the rules every backend shares. */
+#include "pipc_core.h"
 
 #include <string.h>
 
@@ -27,27 +28,34 @@ static void make_unique(char *buf) {
   buf[18] = '\0';
 }
 
-int pipc__name_pick(const char *name, int allow_null, char *buf) {
-  if (name == NULL) {
-    if (!allow_null) return PIPC_EINVAL;
-    make_unique(buf);
+/* Made-up names that collide are replaced this many times at most. */
+#define NAMER_TRIES 16
+
+void pipc__namer_start(pipc__namer *n, const char *given, char *buf) {
+  n->given = given;
+  n->buf = buf;
+  n->tries = 0;
+}
+
+int pipc__namer_next(pipc__namer *n) {
+  if (n->tries++ >= (n->given ? 1 : NAMER_TRIES))
+    return PIPC_EEXIST; /* every made-up name collided */
+  if (n->given == NULL) {
+    make_unique(n->buf);
     return PIPC_OK;
   }
-  if (pipc_name_check(name) != PIPC_OK) return PIPC_EINVAL;
-  strcpy(buf, name);
+  if (pipc_name_check(n->given) != PIPC_OK) return PIPC_EINVAL;
+  strcpy(n->buf, n->given);
   return PIPC_OK;
 }
 
-int pipc__create_named(const char *name, char *buf,
-                       int (*make)(const char *name, void *arg), void *arg) {
-  int tries, rc = PIPC_EINVAL;
-  for (tries = 0; tries < 16; tries++) {
-    rc = pipc__name_pick(name, 1, buf);
-    if (rc != PIPC_OK) return rc;
-    rc = make(buf, arg);
-    if (rc != PIPC_EEXIST || name != NULL) return rc;
-  }
-  return rc;
+int pipc__namer_retry(const pipc__namer *n, int rc) {
+  return rc == PIPC_EEXIST && n->given == NULL && n->tries < NAMER_TRIES;
+}
+
+int pipc__unlink(const char *name) {
+  if (pipc_name_check(name) != PIPC_OK) return PIPC_EINVAL;
+  return pipc_os_name_remove(name);
 }
 
 int pipc__deadline(int timeout_ms, int64_t *deadline) {
@@ -58,7 +66,7 @@ int pipc__deadline(int timeout_ms, int64_t *deadline) {
 
 int pipc__park(pipc_os_park *p, volatile uint32_t *word, uint32_t expected,
                int64_t deadline) {
-  int64_t now = pipc_os_now_ms(), until = now + PIPC_PARK_SLICE_MS;
+  int64_t now = pipc_os_now_ms(), until = now + PIPC__PARK_SLICE_MS;
   int rc;
   if (deadline >= 0) {
     if (now >= deadline) return PIPC_ETIMEDOUT;

@@ -12,7 +12,7 @@
 #include <string.h>
 
 #include "harness.h"
-#include "pipc_os.h"
+#include "pipc_testing.h"
 #include "test_list.h"
 
 #define DECLARE_TEST(suite, name) void test_##suite##_##name(void);
@@ -52,11 +52,11 @@ void t_report_rc(const char *expr, int got, int want, const char *file,
 
 void t_name(char *buf, size_t cap, const char *tag) {
   static int n;
-  snprintf(buf, cap, "t%ld-%s-%d-%u", (long)pipc_os_entropy() % 100000, tag,
-           ++n, (unsigned)(pipc_os_entropy() & 0xffff));
+  snprintf(buf, cap, "t%ld-%s-%d-%u", (long)(pipc__test_entropy() % 100000), tag,
+           ++n, (unsigned)(pipc__test_entropy() & 0xffff));
 }
 
-int64_t t_now_ms(void) { return pipc_os_now_ms(); }
+int64_t t_now_ms(void) { return pipc__test_now_ms(); }
 
 pipc_process *t_spawn(const char *role, ...) {
   const char *argv[32];

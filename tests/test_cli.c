@@ -12,7 +12,6 @@
 #include <string.h>
 
 #include "harness.h"
-#include "pipc_os.h" /* pipc_os_sleep_ms */
 
 #ifdef _WIN32
 #ifndef WIN32_LEAN_AND_MEAN
@@ -531,7 +530,7 @@ void test_cli_ls_tells_live_from_dead_listener(void) {
   for (i = 0; i < 100 && !seen; i++) {
     CU_ASSERT_EQUAL(cli("ls", NULL), 0);
     seen = ls_line(last.out, name, line, sizeof line);
-    if (!seen) pipc_os_sleep_ms(100);
+    if (!seen) pipc_sleep_ms(100);
   }
   CU_ASSERT_FATAL(seen);
   CU_ASSERT(ls_says(last.out, name, "listener", "live"));

@@ -6,7 +6,6 @@
 
 #include "harness.h"
 
-int pipc__queue_hold(pipc_queue *q, int consumers); /* test hook, src/queue.c */
 
 /* Kill-test rounds: natively at least 200; a Windows build runs under Wine
    here, where each process start costs tens of milliseconds. */
@@ -502,7 +501,7 @@ void test_queue_threads_share_handles(void) {
 
 /* ---- killed processes ---- */
 
-#include "pipc_internal.h" /* fault points: this binary has them */
+#include "pipc_testing.h" /* fault points: this binary has them */
 
 /* Has p ended?  (Reaps it then; a later t_join still reports its code.) */
 static int ended(pipc_process *p) { return pipc_process_wait(p, 0, NULL) == PIPC_OK; }
@@ -549,7 +548,7 @@ void test_queue_kill_producer_killed_inside_put(void) {
     uint32_t expect = 0;
     int64_t until, give_up = t_now_ms() + 30000;
     if (inject) {
-      snprintf(pt, sizeof pt, "%d", PIPC_FAULT_PUT_LOCKED + (int)(t_rand(&rng) % 4));
+      snprintf(pt, sizeof pt, "%d", PIPC__FAULT_PUT_LOCKED + (int)(t_rand(&rng) % 4));
       snprintf(cnt, sizeof cnt, "%d", 1 + (int)(t_rand(&rng) % 40));
       p = t_spawn("kill_producer", name, pt, cnt, NULL);
     } else {
@@ -660,7 +659,7 @@ void test_queue_kill_consumer_killed_inside_get(void) {
     uint32_t first = seq, s, lost = 0;
     int64_t until = -1, give_up = t_now_ms() + 30000;
     if (inject) {
-      point = PIPC_FAULT_GET_LOCKED + (int)(t_rand(&rng) % 3);
+      point = PIPC__FAULT_GET_LOCKED + (int)(t_rand(&rng) % 3);
       snprintf(pt, sizeof pt, "%d", point);
       snprintf(cnt, sizeof cnt, "%d", 1 + (int)(t_rand(&rng) % 40));
       p = t_spawn("kill_consumer", name, tname, pt, cnt, NULL);
@@ -690,7 +689,7 @@ void test_queue_kill_consumer_killed_inside_get(void) {
       dup += taken[s] > 1;
     }
     /* at most the one in flight; none if it died before moving the head */
-    if (lost > 1 || (inject && point != PIPC_FAULT_GET_RELEASED && lost != 0))
+    if (lost > 1 || (inject && point != PIPC__FAULT_GET_RELEASED && lost != 0))
       too_many_lost++;
   }
   CU_ASSERT_EQUAL(bad, 0);

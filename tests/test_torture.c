@@ -27,7 +27,7 @@
 #include <string.h>
 
 #include "harness.h"
-#include "pipc_internal.h" /* fault points: this binary has them */
+#include "pipc_testing.h" /* fault points: this binary has them */
 
 #ifdef _WIN32
 #define TORTURE_ROUNDS 20
@@ -211,7 +211,7 @@ void test_torture_random_kills(void) {
     uint32_t id, seq, lost = 0;
     int64_t until;
     memset(st, 0, sizeof *st);
-    snprintf(pt, sizeof pt, "%d", PIPC_FAULT_PUT_LOCKED + (int)(t_rand(&rng) % 7));
+    snprintf(pt, sizeof pt, "%d", PIPC__FAULT_PUT_LOCKED + (int)(t_rand(&rng) % 7));
     snprintf(cnt, sizeof cnt, "%d", 1 + (int)(t_rand(&rng) % 300));
     for (i = 0; i < WORKERS; i++) {
       snprintf(idb, sizeof idb, "%d", i);

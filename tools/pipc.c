@@ -21,7 +21,7 @@
 #include <string.h>
 
 #include "pipc.h"
-#include "pipc_internal.h" /* the typed-segment header, to tell kinds apart */
+#include "pipc_core.h" /* the typed-segment header, to tell kinds apart */
 
 #ifdef _WIN32
 #ifndef WIN32_LEAN_AND_MEAN
@@ -86,18 +86,18 @@ static const char *kind_name[] = {"none", "queue", "semaphore", "lock", "shm"};
    else is plain shared memory. */
 static enum kind identify(const char *name, int *err) {
   pipc_shm *m;
-  pipc_seg_hdr h;
+  pipc__seg_hdr h;
   int rc = pipc_shm_open(name, &m);
   *err = rc;
   if (rc != PIPC_OK) return K_NONE;
   memset(&h, 0, sizeof h);
   if (pipc_shm_size(m) >= sizeof h) memcpy(&h, pipc_shm_addr(m), sizeof h);
   pipc_shm_close(m);
-  if (h.magic != PIPC_SEG_MAGIC) return K_SHM;
+  if (h.magic != PIPC__SEG_MAGIC) return K_SHM;
   switch (h.kind) {
-  case PIPC_KIND_QUEUE: return K_QUEUE;
-  case PIPC_KIND_SEM: return K_SEM;
-  case PIPC_KIND_LOCK: return K_LOCK;
+  case PIPC__KIND_QUEUE: return K_QUEUE;
+  case PIPC__KIND_SEM: return K_SEM;
+  case PIPC__KIND_LOCK: return K_LOCK;
   default: return K_SHM;
   }
 }

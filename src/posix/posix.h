@@ -1,39 +1,34 @@
-/* posix.h - private to the POSIX backend. */
+/* posix.h - private to the POSIX backend: its helpers, and the parts that
+   differ between POSIX systems.  Each of those parts is a set of functions
+   with one file per variant, and CMakeLists.txt ("the library") is the one
+   place that picks the files:
+
+     part                 variants
+     mutex                posix_mutex_robust.c   robust pthread mutexes
+                          posix_mutex_flock.c    kernel-released file locks
+                                                 (macOS, OpenBSD; PIPC_MUTEX_FLOCK)
+     parking              posix_park_futex.c     Linux futex
+                          posix_park_sem.c       process-shared sem_t
+     fast paths           posix_fast_linux.c     pidfd, accept4
+                          posix_fast_none.c      (posix-generic, macOS, BSD)
+     operating system     posix_os_linux.c, posix_os_darwin.c, posix_os_bsd.c
+
+   No backend file tests which variant it is built with. */
 #ifndef PIPC_POSIX_H
 #define PIPC_POSIX_H
 
-#include "pipc_internal.h"
+#include "pipc_os.h"
 
-/* The Linux fast paths (futex, pidfd, clocklock); the posix-generic
-   configuration compiles them out to prove the portable paths. */
-#if defined(__linux__) && !defined(PIPC_POSIX_GENERIC)
-#define PIPC_USE_LINUX 1
-#else
-#define PIPC_USE_LINUX 0
-#endif
+#include <sys/types.h>
+#include <time.h>
 
-/* Robust process-shared mutexes (POSIX.1-2008): glibc, musl, FreeBSD >= 11,
-   illumos.  Not macOS or OpenBSD. */
-#if !defined(__APPLE__) && !defined(__OpenBSD__)
-#define PIPC_HAVE_ROBUST 1
-#else
-#define PIPC_HAVE_ROBUST 0
-#endif
-
-/* The mutex of Lock and Queue: a robust pthread mutex (posix_mutex.c), or a
-   kernel-released flock on a lock file (posix_mutex_flock.c) where robust
-   mutexes are missing, or when built with -DPIPC_MUTEX_FLOCK=ON. */
-#if defined(PIPC_MUTEX_FLOCK) || !PIPC_HAVE_ROBUST
-#define PIPC_FLOCK_MUTEX 1
-#else
-#define PIPC_FLOCK_MUTEX 0
-#endif
+/* ---- posix_core.c ---- */
 
 /* Map an errno value to a PIPC code, remember it, return the code. */
 int pipc__posix_fail(int err);
 
 /* "/pipc.NAME", the shm_open name of a pipc name. */
-#define PIPC_POSIX_SHM_PATH_MAX (PIPC_NAME_MAX + 8)
+#define PIPC__POSIX_SHM_PATH_MAX (PIPC_NAME_MAX + 8)
 void pipc__posix_shm_path(char *buf, const char *name);
 
 /* The user's private pipc directory ($XDG_RUNTIME_DIR/pipc, else
@@ -41,14 +36,36 @@ void pipc__posix_shm_path(char *buf, const char *name);
    symlink, another user's, or open to others.  Sockets and lock files. */
 int pipc__posix_user_dir(char *dir, size_t cap);
 
-#if PIPC_FLOCK_MUTEX
-/* Remove the lock files of NAME's mutexes (flock mutex only); called by
-   pipc_os_shm_unlink before the segment's name goes. */
-void pipc__posix_mutex_unlink(const char *name);
-#endif
-
 /* struct timespec for an absolute pipc_os_now_ms() deadline on `clock`. */
-#include <time.h>
 void pipc__posix_abstime(clockid_t clock, int64_t deadline, struct timespec *ts);
+
+/* ---- mutex (posix_mutex_*.c) ---- */
+
+/* Remove whatever the mutex keeps beside segment NAME (the file-lock
+   mutex's lock files; nothing for robust mutexes).  Called by
+   pipc_os_name_remove before the segment's name goes. */
+void pipc__posix_mutex_remove(const char *name);
+
+/* ---- fast paths (posix_fast_*.c) ---- */
+
+/* A descriptor that polls readable when child `pid` ends (a pidfd), or -1:
+   then the child is waited for by polling. */
+int pipc__posix_exit_fd(pid_t pid);
+
+/* accept(2) on listening socket fd, close-on-exec at once where the OS can. */
+int pipc__posix_accept(int fd);
+
+/* ---- operating system (posix_os_*.c; also pipc_os_ncpu, pipc_os_self_exe) ---- */
+
+/* The environment for a child (a library cannot always name `environ`). */
+char **pipc__posix_environ(void);
+
+/* uid of the process at the other end of a connected AF_UNIX socket, or
+   (uid_t)-1. */
+uid_t pipc__posix_peer_uid(int fd);
+
+/* Allocate a new segment's memory now: 0, or an errno value (EINVAL /
+   EOPNOTSUPP / ENOSYS: the file system cannot; others: no room). */
+int pipc__posix_preallocate(int fd, size_t size);
 
 #endif

@@ -1,11 +1,16 @@
-/* posix_core.c - errors, clocks, sleep and entropy for the POSIX backend. */
+/* posix_core.c - errors, names, the user's directory, clocks, sleep and
+   entropy for the POSIX backend. */
 #define _GNU_SOURCE
 #include "posix.h"
 
 #include <errno.h>
 #include <sched.h>
 #include <stdio.h>
+#include <stdlib.h>
 #include <string.h>
+#include <sys/socket.h>
+#include <sys/stat.h>
+#include <sys/un.h>
 #include <time.h>
 #include <unistd.h>
 
@@ -33,7 +38,28 @@ int pipc__posix_fail(int err) {
 }
 
 void pipc__posix_shm_path(char *buf, const char *name) {
-  snprintf(buf, PIPC_POSIX_SHM_PATH_MAX, "/pipc.%s", name);
+  snprintf(buf, PIPC__POSIX_SHM_PATH_MAX, "/pipc.%s", name);
+}
+
+static int dir_private(const char *dir) {
+  struct stat st;
+  if (lstat(dir, &st) != 0) return pipc__posix_fail(errno);
+  if (!S_ISDIR(st.st_mode) || st.st_uid != geteuid() || (st.st_mode & 077) != 0)
+    return pipc__os_fail(PIPC_EACCES, EACCES); /* a symlink, another user's,
+                                                  or open to others */
+  return PIPC_OK;
+}
+
+int pipc__posix_user_dir(char *dir, size_t cap) {
+  const char *x = getenv("XDG_RUNTIME_DIR");
+  struct stat st;
+  if (x && x[0] == '/' && strlen(x) + 6 + PIPC_NAME_MAX + 8 < sizeof(((struct sockaddr_un *)0)->sun_path) &&
+      lstat(x, &st) == 0 && S_ISDIR(st.st_mode) && st.st_uid == geteuid())
+    snprintf(dir, cap, "%s/pipc", x);
+  else
+    snprintf(dir, cap, "/tmp/pipc-%lu", (unsigned long)geteuid());
+  if (mkdir(dir, 0700) != 0 && errno != EEXIST) return pipc__posix_fail(errno);
+  return dir_private(dir);
 }
 
 int64_t pipc_os_now_ms(void) {
@@ -62,18 +88,6 @@ void pipc_os_sleep_ms(int ms) {
 }
 
 void pipc_os_yield(void) { sched_yield(); }
-
-int pipc_os_ncpu(void) {
-#if defined(__linux__) && defined(CPU_COUNT)
-  cpu_set_t set;
-  if (sched_getaffinity(0, sizeof set, &set) == 0 && CPU_COUNT(&set) > 0)
-    return CPU_COUNT(&set);
-#endif
-  {
-    long n = sysconf(_SC_NPROCESSORS_ONLN);
-    return n > 0 ? (int)n : 1;
-  }
-}
 
 uint64_t pipc_os_entropy(void) {
   static volatile uint32_t counter;

@@ -36,7 +36,7 @@
  * file without O_CREAT and checks the inode, so a handle never pairs one
  * incarnation's segment with another's lock file, nor with a file in
  * another directory (a process with another $XDG_RUNTIME_DIR): PIPC_ENOENT
- * instead of a lock that excludes nobody.  pipc_os_shm_unlink removes the
+ * instead of a lock that excludes nobody.  pipc_os_name_remove removes the
  * lock files before the segment's name, so no create of the same name can
  * come between.
  *
@@ -59,8 +59,6 @@
 #include <sys/stat.h>
 #include <time.h>
 #include <unistd.h>
-
-#if PIPC_FLOCK_MUTEX
 
 /* Mutex slots an object may have: a Lock uses 0, a Queue 0 and 1. */
 #define FLOCK_SLOTS 2u
@@ -138,7 +136,7 @@ static int lock_path(const char *name, unsigned slot, char *buf, size_t cap) {
   return PIPC_OK;
 }
 
-void pipc__posix_mutex_unlink(const char *name) {
+void pipc__posix_mutex_remove(const char *name) {
   char path[PATH_MAX];
   unsigned slot;
   for (slot = 0; slot < FLOCK_SLOTS; slot++)
@@ -425,5 +423,3 @@ void pipc_os_mutex_close(pipc_os_mutex *m) {
   file_detach(m->f);
   free(m);
 }
-
-#endif /* PIPC_FLOCK_MUTEX */

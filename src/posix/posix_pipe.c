@@ -59,29 +59,6 @@ struct pipc_os_listener {
 
 /* ---------------------------------------------------------------- names */
 
-static int dir_private(const char *dir) {
-  struct stat st;
-  if (lstat(dir, &st) != 0) return pipc__posix_fail(errno);
-  if (!S_ISDIR(st.st_mode) || st.st_uid != geteuid() || (st.st_mode & 077) != 0)
-    return pipc__os_fail(PIPC_EACCES, EACCES); /* a symlink, another user's,
-                                                  or open to others */
-  return PIPC_OK;
-}
-
-/* The socket directory, created 0700 if missing, and checked.  Shared with
-   the flock mutex (posix.h), whose lock files live here too. */
-int pipc__posix_user_dir(char *dir, size_t cap) {
-  const char *x = getenv("XDG_RUNTIME_DIR");
-  struct stat st;
-  if (x && x[0] == '/' && strlen(x) + 6 + PIPC_NAME_MAX + 8 < sizeof(((struct sockaddr_un *)0)->sun_path) &&
-      lstat(x, &st) == 0 && S_ISDIR(st.st_mode) && st.st_uid == geteuid())
-    snprintf(dir, cap, "%s/pipc", x);
-  else
-    snprintf(dir, cap, "/tmp/pipc-%lu", (unsigned long)geteuid());
-  if (mkdir(dir, 0700) != 0 && errno != EEXIST) return pipc__posix_fail(errno);
-  return dir_private(dir);
-}
-
 int pipc_os_pipe_path(const char *name, char *buf, size_t cap) {
   char dir[sizeof(((struct sockaddr_un *)0)->sun_path)];
   int rc = pipc__posix_user_dir(dir, sizeof dir);
@@ -117,21 +94,6 @@ static int new_socket(void) {
   return socket(AF_UNIX, SOCK_STREAM | SOCK_CLOEXEC, 0);
 #else
   return socket(AF_UNIX, SOCK_STREAM, 0);
-#endif
-}
-
-/* uid of the process at the other end, or (uid_t)-1 */
-static uid_t peer_uid(int fd) {
-#if defined(SO_PEERCRED) && defined(__linux__)
-  struct ucred cr;
-  socklen_t n = sizeof cr;
-  if (getsockopt(fd, SOL_SOCKET, SO_PEERCRED, &cr, &n) == 0) return cr.uid;
-  return (uid_t)-1;
-#else
-  uid_t uid;
-  gid_t gid;
-  if (getpeereid(fd, &uid, &gid) == 0) return uid;
-  return (uid_t)-1;
 #endif
 }
 
@@ -225,7 +187,7 @@ static int tx_append(pipc_os_pipe *p, const unsigned char *a, size_t alen,
 }
 
 int pipc_os_pipe_send(pipc_os_pipe *p, const void *msg, size_t len, int64_t deadline) {
-  unsigned char hdr[PIPC_FRAME_MAX_HEADER];
+  unsigned char hdr[PIPC__FRAME_MAX_HEADER];
   size_t hlen = pipc__frame_header(hdr, (uint64_t)len), sent = 0;
   int rc;
   if ((rc = flush_some(p)) != PIPC_OK) return rc;
@@ -543,13 +505,9 @@ fail:
 int pipc_os_listener_accept(pipc_os_listener *l, pipc_os_pipe **out, int64_t deadline) {
   for (;;) {
     int fd;
-#if defined(SOCK_CLOEXEC) && PIPC_USE_LINUX
-    fd = accept4(l->fd, NULL, NULL, SOCK_CLOEXEC);
-#else
-    fd = accept(l->fd, NULL, NULL);
-#endif
+    fd = pipc__posix_accept(l->fd);
     if (fd >= 0) {
-      if (peer_uid(fd) != geteuid()) { /* another user: refused */
+      if (pipc__posix_peer_uid(fd) != geteuid()) { /* another user: refused */
         close(fd);
         continue;
       }
@@ -575,36 +533,28 @@ void pipc_os_listener_close(pipc_os_listener *l) {
   free(l);
 }
 
-int pipc_os_pipe_connect(const char *name, pipc_os_pipe **out, int64_t deadline) {
+int pipc_os_pipe_connect_once(const char *name, pipc_os_pipe **out, int64_t deadline) {
   struct sockaddr_un sa;
-  int rc, nap = 1;
+  int rc, fd, err;
+  (void)deadline; /* a full backlog is retried by the caller */
   if ((rc = sock_addr(name, &sa)) != PIPC_OK) return rc;
-  for (;;) {
-    int fd = new_socket(), err;
-    if (fd < 0) return pipc__posix_fail(errno);
-    if ((rc = prepare_fd(fd)) != PIPC_OK) {
-      close(fd);
-      return rc;
-    }
-    if (connect(fd, (struct sockaddr *)&sa, sizeof sa) == 0) {
-      if (peer_uid(fd) != geteuid()) { /* not our user's listener */
-        close(fd);
-        return pipc__os_fail(PIPC_EACCES, EACCES);
-      }
-      return new_pipe(fd, out);
-    }
-    err = errno;
+  if ((fd = new_socket()) < 0) return pipc__posix_fail(errno);
+  if ((rc = prepare_fd(fd)) != PIPC_OK) {
     close(fd);
-    if (err != ENOENT && err != ECONNREFUSED && err != EAGAIN && err != EINTR)
-      return pipc__posix_fail(err);
-    /* no listener (yet), or its backlog is full: try again until the deadline */
-    {
-      int ms = remaining_ms(deadline);
-      if (ms == 0) return pipc__os_fail(err == EAGAIN ? PIPC_ETIMEDOUT : PIPC_ENOENT, err);
-      pipc_os_sleep_ms(ms > 0 && ms < nap ? ms : nap);
-      if (nap < 20) nap *= 2;
-    }
+    return rc;
   }
+  if (connect(fd, (struct sockaddr *)&sa, sizeof sa) == 0) {
+    if (pipc__posix_peer_uid(fd) != geteuid()) { /* not our user's listener */
+      close(fd);
+      return pipc__os_fail(PIPC_EACCES, EACCES);
+    }
+    return new_pipe(fd, out);
+  }
+  err = errno;
+  close(fd);
+  if (err == ENOENT || err == ECONNREFUSED) return pipc__os_fail(PIPC_ENOENT, err);
+  if (err == EAGAIN || err == EINTR) return pipc__os_fail(PIPC_EAGAIN, err); /* backlog full */
+  return pipc__posix_fail(err);
 }
 
 /* ---------------------------------------------------------------- handing over */

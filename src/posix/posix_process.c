@@ -1,5 +1,6 @@
 /* posix_process.c - spawn with posix_spawnp (exec errors come back to the
-   caller), wait with a pidfd on Linux or by polling elsewhere. */
+   caller), wait with an exit descriptor where the OS gives one (a pidfd,
+   posix_fast_linux.c) or by polling. */
 #define _GNU_SOURCE
 #include "posix.h"
 
@@ -14,18 +15,7 @@
 #include <sys/wait.h>
 #include <unistd.h>
 
-#if PIPC_USE_LINUX
 #include <poll.h>
-#include <sys/syscall.h>
-#endif
-
-#if defined(__APPLE__)
-#include <crt_externs.h>
-#include <mach-o/dyld.h>
-#define environ (*_NSGetEnviron())
-#else
-extern char **environ;
-#endif
 
 struct pipc_os_process {
   pid_t pid;
@@ -74,15 +64,14 @@ int pipc_os_process_spawn(const char *const argv[], pipc_os_process **out) {
   posix_spawnattr_setsigmask(&attr, &none);
   posix_spawnattr_setsigdefault(&attr, &dfl);
   posix_spawnattr_setflags(&attr, POSIX_SPAWN_SETSIGMASK | POSIX_SPAWN_SETSIGDEF);
-  err = posix_spawnp(&p->pid, argv[0], NULL, &attr, (char *const *)argv, environ);
+  err = posix_spawnp(&p->pid, argv[0], NULL, &attr, (char *const *)argv,
+                     pipc__posix_environ());
   posix_spawnattr_destroy(&attr);
   if (err != 0) {
     free(p);
     return pipc__posix_fail(err);
   }
-#if PIPC_USE_LINUX && defined(SYS_pidfd_open)
-  p->pidfd = (int)syscall(SYS_pidfd_open, p->pid, 0); /* -1 on old kernels */
-#endif
+  p->pidfd = pipc__posix_exit_fd(p->pid);
   *out = p;
   return PIPC_OK;
 }
@@ -114,7 +103,6 @@ int pipc_os_process_wait(pipc_os_process *p, int64_t deadline, int *code) {
     if (r != 0) return r < 0 ? r : PIPC_OK;
     left = deadline < 0 ? INT_MAX : deadline - pipc_os_now_ms();
     if (left <= 0) return PIPC_ETIMEDOUT;
-#if PIPC_USE_LINUX
     if (p->pidfd >= 0) {
       struct pollfd pfd;
       pfd.fd = p->pidfd;
@@ -122,7 +110,6 @@ int pipc_os_process_wait(pipc_os_process *p, int64_t deadline, int *code) {
       poll(&pfd, 1, left > INT_MAX ? INT_MAX : (int)left);
       continue;
     }
-#endif
     /* Portable: poll the child, backing off to 20 ms between looks. */
     pipc_os_sleep_ms(left < nap ? (int)left : nap);
     if (nap < 20) nap *= 2;
@@ -147,30 +134,4 @@ void pipc_os_process_free(pipc_os_process *p) {
   if (p == NULL) return;
   if (p->pidfd >= 0) close(p->pidfd);
   free(p);
-}
-
-int pipc_os_self_exe(char *buf, size_t cap) {
-#if defined(__APPLE__)
-  char raw[PATH_MAX], real[PATH_MAX];
-  uint32_t n = sizeof(raw);
-  size_t len;
-  if (_NSGetExecutablePath(raw, &n) != 0) return PIPC_EOVERFLOW;
-  if (realpath(raw, real) == NULL) return pipc__posix_fail(errno);
-  len = strlen(real);
-  if (len + 1 > cap) return PIPC_EOVERFLOW;
-  memcpy(buf, real, len + 1);
-  return PIPC_OK;
-#else
-  char tmp[PATH_MAX];
-#if defined(__linux__)
-  ssize_t n = readlink("/proc/self/exe", tmp, sizeof(tmp));
-#else
-  ssize_t n = readlink("/proc/curproc/file", tmp, sizeof(tmp));
-#endif
-  if (n < 0) return pipc__posix_fail(errno);
-  if ((size_t)n >= sizeof(tmp) || (size_t)n + 1 > cap) return PIPC_EOVERFLOW;
-  memcpy(buf, tmp, (size_t)n);
-  buf[n] = '\0';
-  return PIPC_OK;
-#endif
 }

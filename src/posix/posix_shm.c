@@ -19,7 +19,7 @@ static int map_fd(int fd, size_t size, pipc_os_map *out) {
 }
 
 int pipc_os_shm_create(const char *name, size_t size, pipc_os_map *out) {
-  char path[PIPC_POSIX_SHM_PATH_MAX];
+  char path[PIPC__POSIX_SHM_PATH_MAX];
   int fd, rc = PIPC_OK, err;
   pipc__posix_shm_path(path, name);
   if ((uint64_t)size > (uint64_t)INT64_MAX) return PIPC_ENOMEM;
@@ -30,15 +30,11 @@ int pipc_os_shm_create(const char *name, size_t size, pipc_os_map *out) {
     rc = pipc__posix_fail(errno);
     if (rc == PIPC_EINVAL) rc = PIPC_ENOMEM; /* size beyond the fs limit */
   }
-#if !defined(__APPLE__)
   /* Allocate now: a full /dev/shm is an error here, not a SIGBUS later.
      File systems that cannot preallocate (EINVAL/EOPNOTSUPP) are left be. */
-  if (rc == PIPC_OK && (err = posix_fallocate(fd, 0, (off_t)size)) != 0 &&
+  if (rc == PIPC_OK && (err = pipc__posix_preallocate(fd, size)) != 0 &&
       err != EINVAL && err != EOPNOTSUPP && err != ENOSYS)
     rc = pipc__posix_fail(err);
-#else
-  (void)err;
-#endif
   if (rc == PIPC_OK) rc = map_fd(fd, size, out);
   close(fd);
   if (rc != PIPC_OK) shm_unlink(path); /* never leave a half-made name */
@@ -46,7 +42,7 @@ int pipc_os_shm_create(const char *name, size_t size, pipc_os_map *out) {
 }
 
 int pipc_os_shm_open(const char *name, pipc_os_map *out) {
-  char path[PIPC_POSIX_SHM_PATH_MAX];
+  char path[PIPC__POSIX_SHM_PATH_MAX];
   struct stat st;
   int fd, rc;
   pipc__posix_shm_path(path, name);
@@ -73,14 +69,13 @@ void pipc_os_shm_unmap(pipc_os_map *m) {
   m->len = m->size = 0;
 }
 
-int pipc_os_shm_unlink(const char *name) {
-  char path[PIPC_POSIX_SHM_PATH_MAX];
+int pipc_os_name_remove(const char *name) {
+  char path[PIPC__POSIX_SHM_PATH_MAX];
   pipc__posix_shm_path(path, name);
-#if PIPC_FLOCK_MUTEX
-  /* A Lock's or Queue's lock files go with the name, and first: while the
-     segment's name exists no create of NAME can make new ones. */
-  pipc__posix_mutex_unlink(name);
-#endif
+  /* What the mutex keeps beside the segment (the file-lock mutex's lock
+     files) goes with the name, and first: while the segment's name exists
+     no create of NAME can make new ones. */
+  pipc__posix_mutex_remove(name);
   if (shm_unlink(path) != 0) return pipc__posix_fail(errno);
   return PIPC_OK;
 }

@@ -7,7 +7,7 @@
 #endif
 #include <windows.h>
 
-#include "pipc_internal.h"
+#include "pipc_os.h"
 
 /* Map a GetLastError() value to a PIPC code, remember it, return the code. */
 int pipc__win32_fail(DWORD err);
@@ -15,7 +15,7 @@ int pipc__win32_fail(DWORD err);
 /* L"Local\\pipc.NAME" followed by `suffix` (L"" for the segment itself;
    kernel objects beside it use a suffix starting with ':', a character no
    pipc name has, so they never collide with another name). */
-#define PIPC_WIN32_NAME_MAX (PIPC_NAME_MAX + 32)
+#define PIPC__WIN32_NAME_MAX (PIPC_NAME_MAX + 32)
 void pipc__win32_object_name(WCHAR *buf, const char *name, const WCHAR *suffix);
 
 /* Security attributes granting the current user alone; not inheritable.

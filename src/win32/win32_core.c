@@ -38,7 +38,7 @@ void pipc__win32_object_name(WCHAR *buf, const char *name, const WCHAR *suffix) 
   size_t i = 0, j;
   for (j = 0; prefix[j]; j++) buf[i++] = prefix[j];
   for (j = 0; name[j]; j++) buf[i++] = (WCHAR)(unsigned char)name[j];
-  for (j = 0; suffix[j] && i < PIPC_WIN32_NAME_MAX - 1; j++) buf[i++] = suffix[j];
+  for (j = 0; suffix[j] && i < PIPC__WIN32_NAME_MAX - 1; j++) buf[i++] = suffix[j];
   buf[i] = 0;
 }
 

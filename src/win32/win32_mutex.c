@@ -23,7 +23,7 @@ uint32_t pipc_os_mutex_abi(void) { return 0x574d5458u; /* "WMTX" */ }
 
 int pipc_os_mutex_init(const char *name, unsigned slot, void *shared,
                        int create, pipc_os_mutex **out) {
-  WCHAR wname[PIPC_WIN32_NAME_MAX], suffix[16];
+  WCHAR wname[PIPC__WIN32_NAME_MAX], suffix[16];
   pipc_os_mutex *m = (pipc_os_mutex *)calloc(1, sizeof(*m));
   if (m == NULL) return PIPC_ENOMEM;
   m->sh = (mutex_shared *)shared;

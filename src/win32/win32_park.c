@@ -16,7 +16,7 @@ uint32_t pipc_os_park_abi(void) { return 0x544f4b4eu; /* "TOKN" */ }
 
 int pipc_os_park_init(const char *name, unsigned slot, void *shared, int create,
                       pipc_os_park **out) {
-  WCHAR wname[PIPC_WIN32_NAME_MAX], suffix[16];
+  WCHAR wname[PIPC__WIN32_NAME_MAX], suffix[16];
   pipc_os_park *p;
   (void)shared;
   _snwprintf(suffix, 15, L":park%u", slot);

@@ -49,7 +49,7 @@ struct pipc_os_pipe {
 
 struct pipc_os_listener {
   HANDLE owner;  /* named mutex Local\pipc.NAME:listener: who serves the name */
-  WCHAR path[PIPC_WIN32_NAME_MAX + 16];
+  WCHAR path[PIPC__WIN32_NAME_MAX + 16];
   HANDLE next;   /* the instance waiting for a client */
   OVERLAPPED ov; /* its pending ConnectNamedPipe */
   int connecting;
@@ -372,7 +372,7 @@ static int listen_next(pipc_os_listener *l) {
 int pipc_os_listener_create(const char *name, pipc_os_listener **out) {
   pipc_os_listener *l = (pipc_os_listener *)calloc(1, sizeof(*l));
   SECURITY_ATTRIBUTES *sa = pipc__win32_owner_only();
-  WCHAR oname[PIPC_WIN32_NAME_MAX];
+  WCHAR oname[PIPC__WIN32_NAME_MAX];
   int rc;
   if (l == NULL) return PIPC_ENOMEM;
   if (sa == NULL) {
@@ -477,26 +477,20 @@ void pipc_os_listener_close(pipc_os_listener *l) {
   free(l);
 }
 
-int pipc_os_pipe_connect(const char *name, pipc_os_pipe **out, int64_t deadline) {
-  WCHAR path[PIPC_WIN32_NAME_MAX + 16];
-  int nap = 1;
+int pipc_os_pipe_connect_once(const char *name, pipc_os_pipe **out, int64_t deadline) {
+  WCHAR path[PIPC__WIN32_NAME_MAX + 16];
+  HANDLE h;
+  DWORD e, ms;
   pipe_path(path, name);
-  for (;;) {
-    HANDLE h = open_client(path);
-    DWORD e, ms;
-    if (h != INVALID_HANDLE_VALUE) return new_pipe(h, out);
-    e = GetLastError();
-    ms = pipc__win32_wait_ms(deadline);
-    if (e == ERROR_PIPE_BUSY) { /* every instance taken: wait for one */
-      if (ms == 0) return pipc__os_fail(PIPC_ETIMEDOUT, (int)e);
-      WaitNamedPipeW(path, ms == INFINITE ? NMPWAIT_WAIT_FOREVER : ms);
-      continue;
-    }
-    if (e != ERROR_FILE_NOT_FOUND) return pipc__win32_fail(e);
-    if (ms == 0) return pipc__os_fail(PIPC_ENOENT, (int)e); /* no listener */
-    Sleep(ms != INFINITE && ms < (DWORD)nap ? ms : (DWORD)nap);
-    if (nap < 20) nap *= 2;
-  }
+  h = open_client(path);
+  if (h != INVALID_HANDLE_VALUE) return new_pipe(h, out);
+  e = GetLastError();
+  if (e == ERROR_FILE_NOT_FOUND) return pipc__os_fail(PIPC_ENOENT, (int)e); /* no listener */
+  if (e != ERROR_PIPE_BUSY) return pipc__win32_fail(e);
+  /* every instance taken: wait (by the deadline) for one to be free */
+  ms = pipc__win32_wait_ms(deadline);
+  if (ms != 0) WaitNamedPipeW(path, ms == INFINITE ? NMPWAIT_WAIT_FOREVER : ms);
+  return pipc__os_fail(PIPC_EAGAIN, (int)e);
 }
 
 /* ---------------------------------------------------------------- handing over */

@@ -24,7 +24,7 @@ static size_t page_size(void) {
 }
 
 int pipc_os_shm_create(const char *name, size_t size, pipc_os_map *out) {
-  WCHAR wname[PIPC_WIN32_NAME_MAX];
+  WCHAR wname[PIPC__WIN32_NAME_MAX];
   SECURITY_ATTRIBUTES *sa = pipc__win32_owner_only();
   size_t page = page_size(), total;
   HANDLE h;
@@ -32,7 +32,7 @@ int pipc_os_shm_create(const char *name, size_t size, pipc_os_map *out) {
   trailer *t;
   if (sa == NULL) return PIPC_ESYS;
   if (size > SIZE_MAX - sizeof(trailer) - page) return PIPC_ENOMEM;
-  total = PIPC_ALIGN_UP(size + sizeof(trailer), page);
+  total = PIPC__ALIGN_UP(size + sizeof(trailer), page);
   pipc__win32_object_name(wname, name, L"");
   h = CreateFileMappingW(INVALID_HANDLE_VALUE, sa, PAGE_READWRITE | SEC_COMMIT,
                          (DWORD)((uint64_t)total >> 32), (DWORD)(total & 0xffffffffu),
@@ -67,7 +67,7 @@ int pipc_os_shm_create(const char *name, size_t size, pipc_os_map *out) {
 
 /* Map an existing mapping; *t is its pipc trailer or NULL (not made by pipc). */
 static int map_existing(const char *name, pipc_os_map *out, trailer **t) {
-  WCHAR wname[PIPC_WIN32_NAME_MAX];
+  WCHAR wname[PIPC__WIN32_NAME_MAX];
   MEMORY_BASIC_INFORMATION mbi;
   HANDLE h;
   void *view;
@@ -124,7 +124,7 @@ void pipc_os_shm_unmap(pipc_os_map *m) {
   m->len = m->size = 0;
 }
 
-int pipc_os_shm_unlink(const char *name) {
+int pipc_os_name_remove(const char *name) {
   pipc_os_map m;
   trailer *t = NULL;
   uint32_t was = 0;

@@ -1,7 +1,9 @@
-/* posix_mutex.c - the Lock's robust, process-shared, error-checking pthread
-   mutex.  A holder that dies hands EOWNERDEAD to the next locker, which
-   marks the mutex consistent at once: the caller gets the lock and
-   PIPC_EOWNERDEAD, repairs its data, and releases as usual. */
+/* posix_mutex_robust.c - the mutex of Lock and Queue as a robust,
+   process-shared, error-checking pthread mutex (glibc, musl, FreeBSD >= 11,
+   illumos; CMake picks posix_mutex_flock.c where there are none).  A
+   holder that dies hands EOWNERDEAD to the next locker, which marks the
+   mutex consistent at once: the caller gets the lock and PIPC_EOWNERDEAD,
+   repairs its data, and releases as usual. */
 #define _GNU_SOURCE
 #include "posix.h"
 
@@ -9,22 +11,6 @@
 #include <pthread.h>
 #include <stdlib.h>
 #include <time.h>
-
-/* ThreadSanitizer (LLVM 14) does not intercept pthread_mutex_clocklock: a
-   lock it cannot see, then an unlock it does, is reported as a misuse.
-   Its builds wait by the realtime clock instead. */
-#if defined(__SANITIZE_THREAD__)
-#define PIPC_TSAN 1
-#elif defined(__has_feature)
-#if __has_feature(thread_sanitizer)
-#define PIPC_TSAN 1
-#endif
-#endif
-
-#if PIPC_FLOCK_MUTEX
-/* No robust mutexes here (or PIPC_MUTEX_FLOCK): posix_mutex_flock.c is the
-   mutex; the build compiles it instead of this file. */
-#else
 
 struct pipc_os_mutex {
   pthread_mutex_t *m;
@@ -69,8 +55,11 @@ int pipc_os_mutex_lock(pipc_os_mutex *m, int64_t deadline) {
     err = pthread_mutex_trylock(m->m);
   } else {
     struct timespec ts;
-#if PIPC_USE_LINUX && defined(__GLIBC__) && !defined(PIPC_TSAN) && \
-    (__GLIBC__ > 2 || (__GLIBC__ == 2 && __GLIBC_MINOR__ >= 30))
+/* pthread_mutex_clocklock (glibc >= 2.30) waits by the monotonic clock;
+   CMake defines PIPC_HAVE_CLOCKLOCK where it exists, but not for the
+   posix-generic configuration, nor under ThreadSanitizer, which (LLVM 14)
+   does not intercept it and reports its unlock as a misuse. */
+#ifdef PIPC_HAVE_CLOCKLOCK
     pipc__posix_abstime(CLOCK_MONOTONIC, deadline, &ts);
     err = pthread_mutex_clocklock(m->m, CLOCK_MONOTONIC, &ts);
 #else
@@ -106,4 +95,6 @@ int pipc_os_mutex_try_is_cheap(void) { return 1; /* an atomic in user space */ }
 
 void pipc_os_mutex_close(pipc_os_mutex *m) { free(m); }
 
-#endif /* !PIPC_FLOCK_MUTEX */
+/* Nothing is kept beside the segment. */
+void pipc__posix_mutex_remove(const char *name) { (void)name; }
+

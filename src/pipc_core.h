@@ -1,0 +1,134 @@
+/*
+ * pipc_core.h - private to the platform-independent code in src/ (not
+ * the backends): deadlines, sleeping in slices, names and creation, and
+ * the versioned header of typed segments (Semaphore, Lock, Queue).
+ *
+ * Who includes what (all private, all under src/):
+ *   pipc_atomic.h   atomics, pause, thread-local - everyone in src/
+ *   pipc_os.h       the platform contract, and what the core gives every
+ *                   backend - shared code and backends
+ *   pipc_core.h     this file - shared code only
+ *   pipc_testing.h  fault points and test hooks - the library's fault
+ *                   points, the test library and the tests
+ * Backends include their own private header (posix/posix.h,
+ * win32/win32.h), which includes pipc_os.h.  tools/, bench/ and examples/
+ * include only include/pipc.h.
+ */
+#ifndef PIPC_CORE_H
+#define PIPC_CORE_H
+
+#include "pipc.h"
+#include "pipc_atomic.h"
+#include "pipc_os.h"
+#include "pipc_testing.h"
+#include <stddef.h>
+#include <stdint.h>
+
+/* ---- deadlines ---- */
+
+/* PIPC_EINVAL for a timeout below PIPC_FOREVER; else 0 and *deadline set:
+   -1 for PIPC_FOREVER, otherwise now + timeout (0: now, i.e. "try"). */
+int pipc__deadline(int timeout_ms, int64_t *deadline);
+
+/* The error a wait that ran out returns: PIPC_EAGAIN for timeout 0,
+   PIPC_ETIMEDOUT otherwise. */
+#define PIPC__EXPIRED(timeout_ms) \
+  ((timeout_ms) == 0 ? PIPC_EAGAIN : PIPC_ETIMEDOUT)
+
+/* ---- sleeping ---- */
+
+/* Longest single sleep.  Every wait re-checks its condition at least this
+   often, so a wake-up lost with a process killed between changing a word and
+   waking its sleepers costs a bounded delay, never a hang. */
+#define PIPC__PARK_SLICE_MS 250
+
+/* pipc_os_park_wait for at most one slice: PIPC_OK (woken, changed, or the
+   slice ended - re-check) or PIPC_ETIMEDOUT once deadline has passed. */
+int pipc__park(pipc_os_park *p, volatile uint32_t *word, uint32_t expected,
+               int64_t deadline);
+
+/* ---- names ---- */
+
+/* How long an open waits for a creator that has made a name but not yet
+   finished it (sized the segment, published its header): the creator is
+   between two system calls. */
+#define PIPC__READY_WAIT_MS 500
+
+/* Creating under a name: a caller-given name is tried once; a NULL name
+   makes up unique names, and a made-up name that collides (PIPC_EEXIST) is
+   replaced and tried again, a bounded number of times.  Reads top to bottom:
+
+     pipc__namer n;
+     pipc__namer_start(&n, name, buf);
+     while ((rc = pipc__namer_next(&n)) == PIPC_OK) {
+       rc = <create exclusively under buf>;
+       if (!pipc__namer_retry(&n, rc)) break;
+     }
+
+   pipc__namer_next returns PIPC_OK with buf[PIPC_NAME_MAX + 1] holding the
+   name to try, or PIPC_EINVAL (a bad given name) or PIPC_EEXIST (tries used
+   up); pipc__namer_retry says whether rc calls for another name. */
+typedef struct pipc__namer {
+  const char *given; /* NULL: make names up */
+  char *buf;
+  int tries;
+} pipc__namer;
+
+void pipc__namer_start(pipc__namer *n, const char *given, char *buf);
+int pipc__namer_next(pipc__namer *n);
+int pipc__namer_retry(const pipc__namer *n, int rc);
+
+/* Remove a name and everything the backend keeps beside it: the one unlink
+   behind pipc_shm_unlink, pipc_sem_unlink, pipc_lock_unlink and
+   pipc_queue_unlink. */
+int pipc__unlink(const char *name);
+
+/* ---- typed segments: the versioned header every Semaphore, Lock and Queue
+   segment starts with.  Fixed-width fields only; read once, then checked. ---- */
+
+#define PIPC__SEG_MAGIC 0x43504950u /* "PIPC" little-endian */
+#define PIPC__SEG_VERSION 1u
+
+enum pipc__seg_kind {
+  PIPC__KIND_SEM = 1,
+  PIPC__KIND_LOCK = 2,
+  PIPC__KIND_QUEUE = 3
+};
+
+typedef struct pipc__seg_hdr {
+  volatile uint32_t magic;   /* written last at create: the segment is ready */
+  uint16_t version;          /* PIPC__SEG_VERSION */
+  uint16_t kind;             /* enum pipc__seg_kind */
+  uint32_t hdr_size;         /* bytes of the kind's fixed header */
+  uint32_t abi;              /* backend's parking / mutex scheme */
+  uint64_t seg_size;         /* bytes of the whole segment */
+  uint64_t reserved[5];
+} pipc__seg_hdr;             /* 64 bytes */
+
+/* Create the typed segment `name` of `size` bytes, its header zeroed and
+   stamped but not yet published: the caller fills the kind's fields and
+   sets up its kernel objects, then calls pipc__seg_publish - or, on
+   failure, pipc__seg_abandon, which removes the name. */
+int pipc__seg_create(const char *name, size_t size, uint16_t kind,
+                     uint32_t hdr_size, uint32_t abi, pipc_os_map *out);
+void pipc__seg_publish(pipc_os_map *m);
+void pipc__seg_abandon(const char *name, pipc_os_map *m);
+
+/* Open the typed segment `name`, wait briefly for a creator still
+   initialising it, and check magic, version, kind, sizes and abi:
+   PIPC_ECORRUPT if it is not a pipc typed segment (a plain shm segment
+   included) or is damaged, PIPC_EINVAL if it is another kind, PIPC_ENOTSUP
+   if another layout version or backend scheme made it. */
+int pipc__seg_open(const char *name, uint16_t kind, uint32_t hdr_size,
+                   uint32_t abi, size_t min_size, pipc_os_map *out);
+
+/* What the first bytes of a mapped segment say it is: a PIPC__KIND_* value,
+   or 0 for anything else (plain shared memory).  Reads each field once. */
+int pipc__seg_kind(const pipc_os_map *m);
+
+/* ---- for the test hooks (src/testing.c) ---- */
+
+/* Take a queue side's mutex (consumers != 0: the consumers') and keep it. */
+int pipc__queue_lock_side(pipc_queue *q, int consumers);
+
+#endif /* PIPC_CORE_H */

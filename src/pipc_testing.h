@@ -1,0 +1,63 @@
+/*
+ * pipc_testing.h - fault injection and test hooks.
+ *
+ * The library's code marks fault points with PIPC__FAULT(point); they
+ * compile to nothing unless PIPC_FAULT_INJECTION is defined, which only the
+ * test library (pipc_testlib) is built with.  Everything declared below
+ * that is not a macro is defined in src/testing.c, which only pipc_testlib
+ * compiles: the release libraries export no test hook.
+ *
+ * Tests include this header (and include/pipc.h), never the platform
+ * contract: a test's clock, sleep and unique numbers come from here.
+ */
+#ifndef PIPC_TESTING_H
+#define PIPC_TESTING_H
+
+#include "pipc.h"
+#include <stdint.h>
+
+#ifdef __cplusplus
+extern "C" {
+#endif
+
+/* ---- fault points: die at a named point inside an operation, so that a
+   test kills a process exactly where a crash is hardest to survive ---- */
+enum pipc__fault {
+  PIPC__FAULT_NONE = 0,
+  PIPC__FAULT_PUT_LOCKED,    /* producers' lock held, nothing written */
+  PIPC__FAULT_PUT_LEN,       /* slot length written, bytes not yet */
+  PIPC__FAULT_PUT_COPIED,    /* bytes written, tail not yet published */
+  PIPC__FAULT_PUT_PUBLISHED, /* tail published, lock still held */
+  PIPC__FAULT_GET_LOCKED,    /* consumers' lock held, nothing read */
+  PIPC__FAULT_GET_COPIED,    /* message copied out, head not yet moved */
+  PIPC__FAULT_GET_RELEASED,  /* head moved, lock still held */
+  PIPC__FAULT_COUNT
+};
+
+#ifdef PIPC_FAULT_INJECTION
+extern volatile int pipc__fault_point;
+/* Die (as if SIGKILLed) at the countdown-th hit of `point`. */
+void pipc__fault_arm(int point, long countdown);
+void pipc__fault_hit(void);
+#define PIPC__FAULT(point) \
+  do { if (pipc__fault_point == (point)) pipc__fault_hit(); } while (0)
+
+/* ---- test hooks ---- */
+
+/* Take a queue side's internal mutex and keep it (consumers != 0: the
+   consumers'), so that a test can kill a process that holds it. */
+int pipc__queue_hold(pipc_queue *q, int consumers);
+
+/* Monotonic milliseconds, and a number that differs between processes and
+   calls (for unique test names). */
+int64_t pipc__test_now_ms(void);
+uint64_t pipc__test_entropy(void);
+#else
+#define PIPC__FAULT(point) ((void)0)
+#endif
+
+#ifdef __cplusplus
+}
+#endif
+
+#endif /* PIPC_TESTING_H */

@@ -1,0 +1,41 @@
+/* posix_os_bsd.c - what the POSIX backend asks of the operating system
+   (posix.h, "the operating system") on the BSDs and other POSIX systems:
+   the counterpart of posix_os_linux.c, chosen by CMake. */
+#include "posix.h"
+
+#include <errno.h>
+#include <fcntl.h>
+#include <limits.h>
+#include <string.h>
+#include <sys/socket.h>
+#include <unistd.h>
+
+extern char **environ;
+
+int pipc_os_ncpu(void) {
+  long n = sysconf(_SC_NPROCESSORS_ONLN);
+  return n > 0 ? (int)n : 1;
+}
+
+int pipc_os_self_exe(char *buf, size_t cap) {
+  char tmp[PATH_MAX];
+  ssize_t n = readlink("/proc/curproc/file", tmp, sizeof(tmp));
+  if (n < 0) return pipc__posix_fail(errno);
+  if ((size_t)n >= sizeof(tmp) || (size_t)n + 1 > cap) return PIPC_EOVERFLOW;
+  memcpy(buf, tmp, (size_t)n);
+  buf[n] = '\0';
+  return PIPC_OK;
+}
+
+char **pipc__posix_environ(void) { return environ; }
+
+uid_t pipc__posix_peer_uid(int fd) {
+  uid_t uid;
+  gid_t gid;
+  if (getpeereid(fd, &uid, &gid) == 0) return uid;
+  return (uid_t)-1;
+}
+
+int pipc__posix_preallocate(int fd, size_t size) {
+  return posix_fallocate(fd, 0, (off_t)size);
+}
