@@ -130,9 +130,10 @@ typedef struct pipc_queue pipc_queue;
 PIPC_API int pipc_queue_create(const char *name, size_t capacity,
                                size_t max_msg_size, pipc_queue **out);
 
-/* Errors: PIPC_EINVAL (also: the name is another kind of object),
-   PIPC_ENOENT, PIPC_ECORRUPT (damaged header), PIPC_ENOTSUP (made by an
-   incompatible pipc build), PIPC_EACCES, PIPC_ESYS. */
+/* Errors: PIPC_EINVAL (bad name, or the name is another kind of pipc
+   object), PIPC_ENOENT, PIPC_ECORRUPT (not a pipc object, e.g. a plain shm
+   segment, or a damaged header), PIPC_ENOTSUP (made by an incompatible
+   pipc build), PIPC_EACCES, PIPC_ENOMEM, PIPC_ESYS. */
 PIPC_API int pipc_queue_open(const char *name, pipc_queue **out);
 
 /* Copy `len` bytes in as one message (len 0 is a message too).
