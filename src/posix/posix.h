@@ -36,6 +36,10 @@ void pipc__posix_shm_path(char *buf, const char *name);
    symlink, another user's, or open to others.  Sockets and lock files. */
 int pipc__posix_user_dir(char *dir, size_t cap);
 
+/* The target of symbolic link `link` into buf[cap], NUL-terminated:
+   PIPC_OK, PIPC_EOVERFLOW, or the error of readlink. */
+int pipc__posix_read_link(const char *link, char *buf, size_t cap);
+
 /* struct timespec for an absolute pipc_os_now_ms() deadline on `clock`. */
 void pipc__posix_abstime(clockid_t clock, int64_t deadline, struct timespec *ts);
 

@@ -4,6 +4,7 @@
 #include "posix.h"
 
 #include <errno.h>
+#include <limits.h>
 #include <sched.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -60,6 +61,16 @@ int pipc__posix_user_dir(char *dir, size_t cap) {
     snprintf(dir, cap, "/tmp/pipc-%lu", (unsigned long)geteuid());
   if (mkdir(dir, 0700) != 0 && errno != EEXIST) return pipc__posix_fail(errno);
   return dir_private(dir);
+}
+
+int pipc__posix_read_link(const char *link, char *buf, size_t cap) {
+  char tmp[PATH_MAX];
+  ssize_t n = readlink(link, tmp, sizeof(tmp));
+  if (n < 0) return pipc__posix_fail(errno);
+  if ((size_t)n >= sizeof(tmp) || (size_t)n + 1 > cap) return PIPC_EOVERFLOW;
+  memcpy(buf, tmp, (size_t)n);
+  buf[n] = '\0';
+  return PIPC_OK;
 }
 
 int64_t pipc_os_now_ms(void) {

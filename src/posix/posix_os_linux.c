@@ -6,11 +6,8 @@
 #define _GNU_SOURCE
 #include "posix.h"
 
-#include <errno.h>
 #include <fcntl.h>
-#include <limits.h>
 #include <sched.h>
-#include <string.h>
 #include <sys/socket.h>
 #include <unistd.h>
 
@@ -26,13 +23,7 @@ int pipc_os_ncpu(void) {
 }
 
 int pipc_os_self_exe(char *buf, size_t cap) {
-  char tmp[PATH_MAX];
-  ssize_t n = readlink("/proc/self/exe", tmp, sizeof(tmp));
-  if (n < 0) return pipc__posix_fail(errno);
-  if ((size_t)n >= sizeof(tmp) || (size_t)n + 1 > cap) return PIPC_EOVERFLOW;
-  memcpy(buf, tmp, (size_t)n);
-  buf[n] = '\0';
-  return PIPC_OK;
+  return pipc__posix_read_link("/proc/self/exe", buf, cap);
 }
 
 char **pipc__posix_environ(void) { return environ; }
