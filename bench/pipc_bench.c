@@ -125,17 +125,17 @@ typedef struct chan {
 
 enum {
   T_QUEUE, T_QZC, T_PIPE, T_SHMSEM, T_PIPE2, T_UNIX, T_MQ, T_APR_PIPE, T_APR_SHM,
-  T_BOOST, T_PYQ, T_PYPIPE, T_SPIN, T_FUTEX, T_COUNT
+  T_BOOST, T_PYQ, T_PYPIPE, T_SPIN, T_SLOT, T_FUTEX, T_COUNT
 };
 static const char *tname[T_COUNT] = {
     "pipc Queue", "pipc Queue zero-copy", "pipc Pipe", "pipc shm + Semaphore",
     "pipe(2) framed", "AF_UNIX framed", "POSIX mq", "APR pipe",
     "APR shm + proc_mutex (yield-polling)", "Boost.Interprocess message_queue",
     "Python mp.Queue", "Python Connection (Pipe)", "spin SPSC ring (reference)",
-    "futex ping-pong (reference)"};
+    "per-slot-state spin ring (ceiling)", "futex ping-pong (reference)"};
 static const char *tkey[T_COUNT] = {"queue", "queue_zero_copy", "pipe", "shm_sem", "pipe2",
                                     "unix", "mq", "apr_pipe", "apr_shm", "boost_mq",
-                                    "py_queue", "py_pipe", "spin", "futex"};
+                                    "py_queue", "py_pipe", "spin", "slot_spin", "futex"};
 
 /* Messages per run are divided by this: Windows under Wine is slow. */
 #define N_SCALE (BENCH_POSIX ? 1 : 20)
@@ -210,6 +210,25 @@ typedef struct ring {
 static size_t ring_slot, RING_SLOTS;
 
 static size_t ring_bytes(size_t slot) { return sizeof(ring) + RING_SLOTS * slot; }
+
+/* The per-slot-state spin ring: the ceiling a shared-memory ring can reach
+   here.  No shared head or tail: each slot starts with a sequence word that
+   says whose turn it is (slot i holds position p when seq == p + 1 and is
+   free for position p when seq == p), sharing its cache line with the
+   length and the first bytes, so each side touches each line once per lap,
+   in order.  Single producer, single consumer, busy-waiting, no crash
+   safety - a reference row (design study: reference/queue-v2). */
+typedef struct sslot {
+  volatile uint64_t seq;
+  uint32_t len, pad;
+  unsigned char data[]; /* sring_slot - 16 bytes */
+} sslot;
+static size_t sring_slot;
+
+static size_t sring_bytes(void) { return RING_SLOTS * sring_slot; }
+static sslot *sring_at(void *base, uint64_t pos) {
+  return (sslot *)((unsigned char *)base + (pos % RING_SLOTS) * sring_slot);
+}
 
 /* The futex ping-pong reference: one message at a time, a sequence word
    to sleep on (Linux).  For round trips only. */
@@ -335,6 +354,15 @@ static int ch_send(chan *c, const void *buf, size_t len) {
     return 0;
   }
 #endif
+  case T_SLOT: { /* wait for the slot to be free for position `next` */
+    sslot *sl = sring_at(c->ring, c->next);
+    while (__atomic_load_n(&sl->seq, __ATOMIC_ACQUIRE) != c->next) relax();
+    sl->len = (uint32_t)len;
+    memcpy(sl->data, buf, len);
+    __atomic_store_n(&sl->seq, c->next + 1, __ATOMIC_RELEASE);
+    c->next++;
+    return 0;
+  }
   case T_SPIN: {
     ring *r = c->ring;
     uint64_t t = r->tail;
@@ -433,6 +461,16 @@ static int ch_recv(chan *c, void *buf, size_t cap, size_t *len) {
     return 0;
   }
 #endif
+  case T_SLOT: { /* wait for position `next` to be written */
+    sslot *sl = sring_at(c->ring, c->next);
+    while (__atomic_load_n(&sl->seq, __ATOMIC_ACQUIRE) != c->next + 1) relax();
+    *len = sl->len;
+    if (*len > cap) return -1;
+    memcpy(buf, sl->data, *len);
+    __atomic_store_n(&sl->seq, c->next + RING_SLOTS, __ATOMIC_RELEASE); /* next lap's */
+    c->next++;
+    return 0;
+  }
   case T_SPIN: {
     ring *r = c->ring;
     uint64_t h = r->head;
@@ -494,6 +532,7 @@ static void shmsem_free(chan *c) {
 
 static void ring_geometry(size_t size) {
   ring_slot = (size + 63) & ~(size_t)63;
+  sring_slot = (sizeof(sslot) + size + 63) & ~(size_t)63;
   RING_SLOTS = slots_for(size);
 }
 
@@ -612,14 +651,20 @@ static int link_make(xlink *l, int kind, size_t size) {
 #else
   case T_FUTEX:
 #endif
+  case T_SLOT:
   case T_SPIN: {
     int i, rc;
-    size_t bytes = kind == T_SPIN ? ring_bytes(ring_slot) : sizeof(fword);
+    size_t bytes = kind == T_SPIN ? ring_bytes(ring_slot)
+                   : kind == T_SLOT ? sring_bytes() : sizeof(fword);
     if (kind == T_FUTEX && size > 8192) return -1;
     for (i = 0; i < 2; i++) {
       chan *c = i ? &l->out : &l->in;
       if ((rc = pipc_shm_create(NULL, bytes, &c->ringshm))) die("ring", rc);
       c->ring = (ring *)pipc_shm_addr(c->ringshm);
+      if (kind == T_SLOT) { /* slot i is free for position i */
+        uint64_t p;
+        for (p = 0; p < RING_SLOTS; p++) sring_at(c->ring, p)->seq = p;
+      }
     }
     snprintf(l->a1, sizeof l->a1, "%s", pipc_shm_name(l->in.ringshm));
     snprintf(l->a2, sizeof l->a2, "%s", pipc_shm_name(l->out.ringshm));
@@ -668,6 +713,7 @@ static void link_free(xlink *l) {
     break;
 #endif
   case T_SPIN:
+  case T_SLOT:
   case T_FUTEX:
     for (i = 0; i < 2; i++) {
       chan *c = i ? &l->out : &l->in;
@@ -710,6 +756,7 @@ static void child_open(int kind, const char *a1, const char *a2, size_t size,
     break;
 #endif
   case T_SPIN:
+  case T_SLOT:
   case T_FUTEX: {
     int i;
     for (i = 0; i < 2; i++) {
