@@ -18,10 +18,12 @@
  * stream with the same 4-byte framing, POSIX message queues, APR's pipe and
  * an APR shared-memory ring under an apr_proc_mutex (polling with
  * apr_thread_yield), Boost.Interprocess message_queue (bench/boost_peer.cpp),
- * Python's multiprocessing Queue and Connection (bench/py_peers.py); and a
- * reference: a single-producer single-consumer ring in shared memory that
- * only spins (no system call, no crash safety), reading the other side's
- * index only when its last view runs out - the ceiling for shared memory.
+ * Python's multiprocessing Queue and Connection (bench/py_peers.py); and two
+ * references, single-producer single-consumer rings in shared memory that
+ * only spin (no system call, no crash safety): the spin ring signalled
+ * through shared head and tail words (read only when the last view runs
+ * out), and the per-slot-state ring, where a sequence word in each slot
+ * says whose turn it is - no shared index at all, the real ceiling.
  * Queues and rings hold 256 messages, or about 8 MiB of large ones.
  * Separately: pipc Queue with 4 producer and 4 consumer processes.
  *
