@@ -31,6 +31,18 @@ int64_t t_now_ms(void);
   } while (0)
 void t_report_rc(const char *expr, int got, int want, const char *file, int line);
 
+/* Skip the rest of this case: it does not apply here (not root, one user
+   under Wine, no /dev/shm ...).  The runner names it with the reason and
+   counts it.  It returns from the case, so call it from the case itself,
+   after undoing what the case made; a case that already failed an
+   assertion stays failed (main.c says what ctest is told). */
+#define T_SKIP(reason)                                                      \
+  do {                                                                      \
+    t_skip(reason);                                                         \
+    return;                                                                 \
+  } while (0)
+void t_skip(const char *reason);
+
 /* Threads, portably: start fn(arg); join returns when it is done. */
 typedef struct t_thread t_thread;
 t_thread *t_thread_start(void (*fn)(void *), void *arg);

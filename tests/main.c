@@ -4,14 +4,28 @@
  *   pipc-tests --suite S --test T   one case
  *   pipc-tests --list               the suites and cases
  *   pipc-tests --child ROLE ARGS    a helper process for a cross-process case
+ *
+ * Skips.  A case that does not apply here (not root, one user under Wine,
+ * no /dev/shm ...) calls T_SKIP(reason) and is reported as "skipped" with
+ * its reason, never as "passed".  After CUnit's summary the runner prints
+ * "skipped: N" and one line per skipped case, so nothing that was left out
+ * is hidden; a case that failed an assertion before skipping is counted
+ * failed, not skipped.  The exit code tells ctest (tests/CMakeLists.txt sets
+ * SKIP_RETURN_CODE 77):
+ *   1   a case failed
+ *   77  every case that ran skipped: ctest reports the suite as skipped
+ *   0   otherwise - a suite with some passes and some skips passed, and its
+ *       skips are in its output ("skipped: N"), where scripts/test-all.sh
+ *       counts them.  Reporting such a suite as skipped would hide the
+ *       cases that did run.
  */
-#include <CUnit/Basic.h>
 #include <stdarg.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 
 #include "harness.h"
+#include "os.h"
 #include "pipc_testing.h"
 #include "test_list.h"
 
@@ -41,6 +55,10 @@ static const char *suites[] = {
     PIPC_TEST_LIST(SUITE_ENTRY, NO_TEST)};
 
 #define COUNT(a) (sizeof(a) / sizeof((a)[0]))
+
+/* The exit code of a run in which every case skipped: ctest's
+   SKIP_RETURN_CODE (tests/CMakeLists.txt), automake's 77. */
+#define T_EXIT_ALL_SKIPPED 77
 
 static char self_exe[4096];
 
@@ -89,70 +107,84 @@ int t_join(pipc_process *p, int timeout_ms) {
   return code;
 }
 
-#ifdef _WIN32
-#include <windows.h>
-struct t_thread {
-  HANDLE h;
-  void (*fn)(void *);
-  void *arg;
-};
-static DWORD WINAPI thread_main(LPVOID p) {
-  t_thread *t = (t_thread *)p;
-  t->fn(t->arg);
-  return 0;
-}
-t_thread *t_thread_start(void (*fn)(void *), void *arg) {
-  t_thread *t = (t_thread *)calloc(1, sizeof(*t));
-  t->fn = fn;
-  t->arg = arg;
-  t->h = CreateThread(NULL, 0, thread_main, t, 0, NULL);
-  if (t->h == NULL) {
-    free(t);
-    return NULL;
-  }
-  return t;
-}
-void t_thread_join(t_thread *t) {
-  if (t == NULL) return;
-  WaitForSingleObject(t->h, INFINITE);
-  CloseHandle(t->h);
-  free(t);
-}
-#else
-#include <pthread.h>
-struct t_thread {
-  pthread_t th;
-  void (*fn)(void *);
-  void *arg;
-};
-static void *thread_main(void *p) {
-  t_thread *t = (t_thread *)p;
-  t->fn(t->arg);
-  return NULL;
-}
-t_thread *t_thread_start(void (*fn)(void *), void *arg) {
-  t_thread *t = (t_thread *)calloc(1, sizeof(*t));
-  t->fn = fn;
-  t->arg = arg;
-  if (pthread_create(&t->th, NULL, thread_main, t) != 0) {
-    free(t);
-    return NULL;
-  }
-  return t;
-}
-void t_thread_join(t_thread *t) {
-  if (t == NULL) return;
-  pthread_join(t->th, NULL);
-  free(t);
-}
-#endif
-
 uint32_t t_rand(uint32_t *s) {
   uint32_t x = *s ? *s : 0x9e3779b9u;
   x ^= x << 13;
   x ^= x >> 17;
   x ^= x << 5;
   return *s = x;
+}
+
+/* ---- skips ---- */
+
+#define MAX_SKIPS 256
+static struct {
+  CU_pTest test;
+  const char *suite, *name;
+  char reason[256];
+} skips[MAX_SKIPS];
+static int nskips;          /* recorded by t_skip */
+static int nskipped;        /* cases that ended skipped, not failed */
+static int current_skipped; /* the running case called T_SKIP */
+
+void t_skip(const char *reason) {
+  CU_pTest t = CU_get_current_test();
+  CU_pSuite s = CU_get_current_suite();
+  current_skipped = 1;
+  if (nskips == MAX_SKIPS) return; /* still counted; only its line is lost */
+  skips[nskips].test = t;
+  skips[nskips].suite = s ? s->pName : "?";
+  skips[nskips].name = t ? t->pName : "?";
+  snprintf(skips[nskips].reason, sizeof skips[nskips].reason, "%s",
+           reason ? reason : "(no reason given)");
+  nskips++;
+}
+
+/* CUnit's basic interface says "passed" for any case without a failed
+   assertion; these handlers say it in the same format, and "skipped" for
+   a case that called T_SKIP. */
+static void on_suite_start(const CU_pSuite suite) {
+  printf("\nSuite: %s", suite->pName);
+}
+
+static void on_test_start(const CU_pTest test, const CU_pSuite suite) {
+  (void)suite;
+  current_skipped = 0;
+  printf("\n  Test: %s ...", test->pName);
+}
+
+static void on_test_complete(const CU_pTest test, const CU_pSuite suite,
+                             const CU_pFailureRecord failures) {
+  CU_pFailureRecord f;
+  int i;
+  (void)suite;
+  if (failures == NULL && current_skipped) {
+    printf("skipped: %s", nskips ? skips[nskips - 1].reason : "?");
+    nskipped++;
+    return;
+  }
+  if (failures == NULL) {
+    printf("passed");
+    return;
+  }
+  if (current_skipped) {
+    /* failed, then skipped: a failure, whatever came after it */
+    printf("FAILED (then skipped: %s)", nskips ? skips[nskips - 1].reason : "?");
+    if (nskips && skips[nskips - 1].test == test) nskips--; /* not listed as a skip */
+  } else {
+    printf("FAILED");
+  }
+  for (i = 1, f = failures; f != NULL; f = f->pNext, i++)
+    printf("\n    %d. %s:%u  - %s", i, f->strFileName ? f->strFileName : "",
+           f->uiLineNumber, f->strCondition ? f->strCondition : "");
+}
+
+static void on_suite_init_failure(const CU_pSuite suite) {
+  printf("\nWARNING - suite %s could not be set up", suite->pName);
+}
+
+static void on_suite_cleanup_failure(const CU_pSuite suite) {
+  printf("\nWARNING - suite %s could not be cleaned up", suite->pName);
 }
 
 static int run_role(int argc, char **argv) {
@@ -163,37 +195,11 @@ static int run_role(int argc, char **argv) {
   return 99;
 }
 
-#ifdef _WIN32
-#include <windows.h>
-#include <shellapi.h>
-/* The C runtime hands main() its arguments in the ANSI code page; pipc
-   passes UTF-8, so rebuild argv from the UTF-16 command line. */
-static char **utf8_argv(int *argc) {
-  LPWSTR *w = CommandLineToArgvW(GetCommandLineW(), argc);
-  char **a;
-  int i;
-  if (w == NULL) return NULL;
-  a = (char **)calloc((size_t)*argc + 1, sizeof(char *));
-  for (i = 0; a && i < *argc; i++) {
-    int n = WideCharToMultiByte(CP_UTF8, 0, w[i], -1, NULL, 0, NULL, NULL);
-    a[i] = (char *)malloc((size_t)n);
-    WideCharToMultiByte(CP_UTF8, 0, w[i], -1, a[i], n, NULL, NULL);
-  }
-  LocalFree(w);
-  return a;
-}
-#endif
-
 int main(int argc, char **argv) {
   const char *only = NULL, *only_test = NULL;
   size_t s, t;
-  int i, failed;
-#ifdef _WIN32
-  {
-    char **u = utf8_argv(&argc);
-    if (u) argv = u;
-  }
-#endif
+  int i, failed, ran;
+  argv = t_os_utf8_argv(&argc, argv);
 
   setvbuf(stdout, NULL, _IONBF, 0);
   if (pipc_self_exe(self_exe, sizeof(self_exe)) != PIPC_OK) {
@@ -233,9 +239,21 @@ int main(int argc, char **argv) {
     CU_cleanup_registry();
     return 2;
   }
-  CU_basic_set_mode(CU_BRM_VERBOSE);
-  CU_basic_run_tests();
+  printf("\n\n     CUnit - A unit testing framework for C - Version %s\n", CU_VERSION);
+  CU_set_suite_start_handler(on_suite_start);
+  CU_set_test_start_handler(on_test_start);
+  CU_set_test_complete_handler(on_test_complete);
+  CU_set_suite_init_failure_handler(on_suite_init_failure);
+  CU_set_suite_cleanup_failure_handler(on_suite_cleanup_failure);
+  CU_run_all_tests();
+  printf("\n\n");
+  CU_print_run_results(stdout);
+  printf("\nskipped: %d\n", nskipped);
+  for (i = 0; i < nskips; i++)
+    printf("  %s/%s: %s\n", skips[i].suite, skips[i].name, skips[i].reason);
+  ran = (int)CU_get_number_of_tests_run();
   failed = (int)(CU_get_number_of_failures() + CU_get_number_of_tests_failed());
   CU_cleanup_registry();
-  return failed ? 1 : 0;
+  if (failed) return 1;
+  return nskipped > 0 && nskipped == ran ? T_EXIT_ALL_SKIPPED : 0;
 }

@@ -4,13 +4,7 @@
 #include <string.h>
 
 #include "harness.h"
-
-#ifdef _WIN32
-#include <windows.h>
-#else
-#include <fcntl.h>
-#include <unistd.h>
-#endif
+#include "os.h"
 
 int role_exit(int argc, char **argv) { return argc > 1 ? atoi(argv[1]) : 0; }
 
@@ -97,73 +91,35 @@ void test_process_self_exe(void) {
   T_RC(pipc_self_exe(small, sizeof small), PIPC_EOVERFLOW);
 }
 
-/* Counts the handles of this process that name pipc objects (Windows), or
-   its descriptors above stderr that a child would inherit (POSIX). */
-static int count_handles(void) {
-  int n = 0;
-#ifdef _WIN32
-  typedef LONG(NTAPI * query_fn)(HANDLE, int, PVOID, ULONG, PULONG);
-  query_fn q = (query_fn)(void (*)(void))GetProcAddress(
-      GetModuleHandleW(L"ntdll.dll"), "NtQueryObject");
-  static unsigned char buf[4096];
-  uintptr_t h;
-  if (q == NULL) return -1;
-  for (h = 4; h < 0x4000; h += 4) {
-    DWORD flags;
-    ULONG len = 0;
-    if (!GetHandleInformation((HANDLE)h, &flags)) continue;
-    /* ObjectNameInformation = 1: a UNICODE_STRING, then the name */
-    if (q((HANDLE)h, 1, buf, sizeof buf - 2, &len) != 0) continue;
-    {
-      USHORT bytes = *(USHORT *)buf;
-      WCHAR *s = *(WCHAR **)(buf + sizeof(void *));
-      if (s && bytes) {
-        s[bytes / 2] = 0;
-        if (wcsstr(s, L"pipc.")) n++;
-      }
-    }
-  }
-#else
-  int fd;
-  for (fd = 3; fd < 1024; fd++) {
-    int flags = fcntl(fd, F_GETFD);
-    if (flags != -1 && !(flags & FD_CLOEXEC)) n++;
-  }
-#endif
-  return n;
-}
-
 int role_handles(int argc, char **argv) {
   (void)argc;
   (void)argv;
-  return count_handles();
+  return t_os_count_handles();
 }
 
+/* A child gets none of this process's pipc handles (POSIX: descriptors
+   without FD_CLOEXEC; Windows: handles naming pipc objects). */
 void test_process_no_handle_inherited(void) {
   pipc_sem *sem = NULL;
   pipc_lock *lock = NULL;
   pipc_shm *shm = NULL;
   pipc_process *p;
-  int inherited; /* what this process hands every child anyway */
+  intptr_t control;
+  /* what every child of this process gets anyway (e.g. from the test
+     runner; not pipc's), counted before pipc made anything */
+  int inherited = t_join(t_spawn("handles", NULL), 30000);
+  CU_ASSERT_FATAL(inherited >= 0);
   T_RC(pipc_sem_create(NULL, 0, 0, &sem), PIPC_OK);
   T_RC(pipc_lock_create(NULL, &lock), PIPC_OK);
   T_RC(pipc_shm_create(NULL, 4096, &shm), PIPC_OK);
   CU_ASSERT_FATAL(sem && lock && shm);
   T_RC(pipc_lock_acquire(lock, 0), PIPC_OK);
   p = t_spawn("sleep", "60000", NULL); /* a live process handle, too */
-#ifdef _WIN32
-  /* Control: the scanner does see this process's pipc handles. */
-  CU_ASSERT(count_handles() >= 1);
-  inherited = 0;
-#else
-  inherited = count_handles(); /* e.g. from the test runner; not pipc's */
-  {
-    /* Control: a descriptor left inheritable on purpose is seen. */
-    int fd = open("/dev/null", O_RDONLY);
-    CU_ASSERT_EQUAL(t_join(t_spawn("handles", NULL), 30000), inherited + 1);
-    close(fd);
-  }
-#endif
+  /* Control: a handle left inheritable on purpose is seen. */
+  control = t_os_inheritable_open();
+  CU_ASSERT(control != -1);
+  CU_ASSERT_EQUAL(t_join(t_spawn("handles", NULL), 30000), inherited + 1);
+  t_os_inheritable_close(control);
   CU_ASSERT_EQUAL(t_join(t_spawn("handles", NULL), 30000), inherited);
   pipc_process_kill(p);
   t_join(p, 30000);

@@ -1,0 +1,136 @@
+/* os.h - what the conformance suite does differently by OS, behind one set
+   of calls.  tests/os_posix.c and tests/os_win32.c implement it and
+   tests/CMakeLists.txt compiles the one for the target, so every case in
+   test_*.c has one body for every platform.
+
+   Where an OS here cannot show something, a t_os_why_* call returns the
+   reason (NULL when it can), and the case passes it to T_SKIP.  Helpers
+   that only a skipped case would reach still exist on every OS (so the
+   one body links) and fail there (-1, NULL).  These are test helpers:
+   they may know the OS names pipc uses (documented in DESIGN.md), never
+   the platform contract (src/pipc_os.h). */
+#ifndef PIPC_TEST_OS_H
+#define PIPC_TEST_OS_H
+
+#include <stddef.h>
+#include <stdint.h>
+
+#include "pipc.h"
+
+/* ---- the runner ---- */
+
+/* main()'s arguments in UTF-8: Windows' C runtime hands them over in the
+   ANSI code page, so they are rebuilt from the UTF-16 command line. */
+char **t_os_utf8_argv(int *argc, char **argv);
+
+/* ---- names ---- */
+
+/* 1 where a name is a file that outlives its handles and processes until
+   unlinked (POSIX); 0 where it dies with its last handle (Windows). */
+int t_os_names_outlive_handles(void);
+
+/* 1 if the file-lock mutex (posix-flock build, macOS, OpenBSD) keeps its
+   lock file for slot `slot` of lock `name`, 0 if not (always 0 where
+   there are no lock files), -1 if it cannot tell. */
+int t_os_mutex_file_exists(const char *name, unsigned slot);
+
+/* 1 if something (a file, a symlink) is at path, else 0. */
+int t_os_path_exists(const char *path);
+
+/* ---- processes and handles ---- */
+
+/* Handles of this process that a child could have got from it: POSIX, the
+   descriptors above stderr without FD_CLOEXEC; Windows, the handles that
+   name pipc objects (a freshly started child opened none itself). */
+int t_os_count_handles(void);
+
+/* The control for t_os_count_handles: a handle it counts, inheritable on
+   purpose, so a child spawned while it is open counts one more. */
+intptr_t t_os_inheritable_open(void);
+void t_os_inheritable_close(intptr_t h);
+
+/* Stop (stop 1) or continue (stop 0) a process without ending it; 0 or -1.
+   t_os_why_no_stop says why an OS cannot (Windows: no SIGSTOP). */
+const char *t_os_why_no_stop(void);
+int t_os_stop(pipc_process *p, int stop);
+
+/* ---- pipe ends' OS handles (pipc_pipe_os_handle) ---- */
+
+/* 1 if h is what pipc promises: POSIX a stream socket (Python's framing
+   rides on it), Windows a message-mode named pipe. */
+int t_os_handle_is_pipe_end(intptr_t h);
+
+/* 1 once h has something to read (up to timeout_ms), 0 if not, -1 on error:
+   POSIX poll(), Windows PeekNamedPipe. */
+int t_os_handle_readable(intptr_t h, int timeout_ms);
+
+/* Write n raw bytes on p's OS handle, past pipc's framing (to damage a
+   frame on purpose); what the OS wrote, or -1. */
+long t_os_write_handle(pipc_pipe *p, const void *buf, size_t n);
+
+/* ---- security ---- */
+
+/* Why a second user cannot be made here (NULL: it can - root on POSIX). */
+const char *t_os_why_no_second_user(void);
+
+/* Loosen the process's default permissions for new files as far as they
+   go (POSIX umask 0); returns what t_os_restore_defaults puts back.
+   Windows has nothing to loosen: pipc sets every DACL itself. */
+unsigned t_os_loosen_defaults(void);
+void t_os_restore_defaults(unsigned saved);
+
+/* 1 if the object behind a segment name (shm, queue, sem, lock) is the
+   current user's only: POSIX mode 0600 and ours; Windows a protected DACL
+   of one ACE allowing the current user.  0 if not, or not found. */
+int t_os_object_owner_only(const char *name);
+
+/* 1 if the listener `name` is reachable by its owner only: POSIX its
+   socket is 0600 in a 0700 directory of ours.  -1 where no endpoint can be
+   looked at without connecting to it (Windows' pipe: its owner-only DACL is
+   the one t_os_object_owner_only checks on the mappings). */
+int t_os_listener_owner_only(const char *name);
+
+/* A socket directory of the test's own: XDG_RUNTIME_DIR pointed at a
+   fresh directory, put back by t_os_sockdir_end.  Returns why there is
+   none (Windows: pipes have no socket directory), else NULL and *d. */
+typedef struct t_sockdir t_sockdir;
+const char *t_os_sockdir_begin(t_sockdir **d);
+void t_os_sockdir_end(t_sockdir *d);
+/* Make pipc's directory in it so: */
+enum {
+  T_DIR_PRIVATE,        /* 0700, ours: what pipc makes, the control */
+  T_DIR_SYMLINK,        /* a symlink to a private directory of ours */
+  T_DIR_GROUP_WRITABLE, /* 0770 */
+  T_DIR_WORLD_WRITABLE, /* 0707 */
+  T_DIR_OTHER_USERS     /* 0700, owned by uid 65534 (needs root) */
+};
+int t_os_sockdir_set(t_sockdir *d, int how);
+/* Open it up to every user (the directory 0733, its parent passable, the
+   socket at socket_path 0666): only the peer's uid check is left. */
+int t_os_sockdir_open_up(t_sockdir *d, const char *socket_path);
+
+/* Why no symlink can be planted at a pipc name (Windows: kernel object
+   names have none). */
+const char *t_os_why_no_symlinks(void);
+/* A file of 8 known bytes to plant symlinks to; intact while it has them. */
+int t_os_precious_make(char *path, size_t cap, const char *name);
+int t_os_precious_intact(const char *path);
+int t_os_symlink(const char *target, const char *at);
+int t_os_is_symlink(const char *path);
+int t_os_remove(const char *path);
+/* The file system path of shm name `name` (Linux: /dev/shm/pipc.NAME), or
+   why there is none to plant at. */
+const char *t_os_shm_file(const char *name, char *path, size_t cap);
+
+/* Why a process cannot run out of descriptors here (Windows: no limit to
+   lower), and why no shm file system can be filled (role full_shm). */
+const char *t_os_why_no_fd_limit(void);
+const char *t_os_why_no_small_shm_fs(void);
+
+/* Why no other server can squat on a pipe name, else NULL; the squatter
+   (Windows: a named pipe made without pipc at the pipe's name). */
+const char *t_os_why_no_squatter(void);
+void *t_os_squat_pipe(const char *name);
+void t_os_unsquat(void *squatter);
+
+#endif

@@ -1,0 +1,108 @@
+/* test_names.c - which names are valid, the longest, unique names made
+   for NULL, and one name for one object whatever its kind. */
+#include <stdio.h>
+#include <string.h>
+
+#include "harness.h"
+
+/* Every entry point that takes a name. */
+static void expect_name_rejected(const char *bad) {
+  pipc_shm *shm = (pipc_shm *)1;
+  pipc_sem *sem = (pipc_sem *)1;
+  pipc_lock *lock = (pipc_lock *)1;
+  T_RC(pipc_name_check(bad), PIPC_EINVAL);
+  T_RC(pipc_shm_create(bad, 16, &shm), PIPC_EINVAL);
+  CU_ASSERT_PTR_NULL(shm);
+  T_RC(pipc_shm_open(bad, &shm), PIPC_EINVAL);
+  T_RC(pipc_shm_unlink(bad), PIPC_EINVAL);
+  T_RC(pipc_sem_create(bad, 0, 0, &sem), PIPC_EINVAL);
+  CU_ASSERT_PTR_NULL(sem);
+  T_RC(pipc_sem_open(bad, &sem), PIPC_EINVAL);
+  T_RC(pipc_sem_unlink(bad), PIPC_EINVAL);
+  T_RC(pipc_lock_create(bad, &lock), PIPC_EINVAL);
+  CU_ASSERT_PTR_NULL(lock);
+  T_RC(pipc_lock_open(bad, &lock), PIPC_EINVAL);
+  T_RC(pipc_lock_unlink(bad), PIPC_EINVAL);
+}
+
+void test_names_invalid_names_rejected(void) {
+  char long65[66];
+  memset(long65, 'a', 65);
+  long65[65] = '\0';
+  expect_name_rejected("");
+  expect_name_rejected(long65);
+  expect_name_rejected("a/b");
+  expect_name_rejected("/abc");
+  expect_name_rejected("a\\b");
+  expect_name_rejected(".hidden");
+  expect_name_rejected("a b");
+  expect_name_rejected("a\nb");
+  expect_name_rejected("a:b");
+  expect_name_rejected("caf\xc3\xa9");
+  T_RC(pipc_shm_open(NULL, &(pipc_shm *){0}), PIPC_EINVAL);
+  T_RC(pipc_shm_unlink(NULL), PIPC_EINVAL);
+}
+
+void test_names_longest_name_works(void) {
+  char name[PIPC_NAME_MAX + 1], tag[8];
+  pipc_shm *s = NULL, *o = NULL;
+  t_name(tag, sizeof tag, "");
+  memset(name, 'x', PIPC_NAME_MAX);
+  name[PIPC_NAME_MAX] = '\0';
+  memcpy(name, tag, strlen(tag)); /* unique prefix, 64 characters in all */
+  T_RC(pipc_name_check(name), PIPC_OK);
+  T_RC(pipc_shm_create(name, 100, &s), PIPC_OK);
+  T_RC(pipc_shm_open(name, &o), PIPC_OK);
+  CU_ASSERT_STRING_EQUAL(pipc_shm_name(o), name);
+  T_RC(pipc_shm_unlink(name), PIPC_OK); /* while open: portable */
+  pipc_shm_close(o);
+  pipc_shm_close(s);
+}
+
+void test_names_null_name_makes_unique_names(void) {
+  pipc_shm *a = NULL, *b = NULL, *o = NULL;
+  pipc_sem *sem = NULL;
+  pipc_lock *lock = NULL;
+  T_RC(pipc_shm_create(NULL, 64, &a), PIPC_OK);
+  T_RC(pipc_shm_create(NULL, 64, &b), PIPC_OK);
+  CU_ASSERT_FATAL(a != NULL && b != NULL);
+  CU_ASSERT_STRING_NOT_EQUAL(pipc_shm_name(a), pipc_shm_name(b));
+  T_RC(pipc_name_check(pipc_shm_name(a)), PIPC_OK);
+  /* The name is real: another handle opened by it sees the same bytes. */
+  T_RC(pipc_shm_open(pipc_shm_name(a), &o), PIPC_OK);
+  CU_ASSERT_FATAL(o != NULL);
+  ((char *)pipc_shm_addr(a))[7] = 42;
+  CU_ASSERT_EQUAL(((char *)pipc_shm_addr(o))[7], 42);
+  T_RC(pipc_shm_unlink(pipc_shm_name(a)), PIPC_OK);
+  T_RC(pipc_shm_unlink(pipc_shm_name(b)), PIPC_OK);
+  pipc_shm_close(o);
+  pipc_shm_close(a);
+  pipc_shm_close(b);
+
+  T_RC(pipc_sem_create(NULL, 1, 1, &sem), PIPC_OK);
+  CU_ASSERT_FATAL(sem != NULL);
+  T_RC(pipc_name_check(pipc_sem_name(sem)), PIPC_OK);
+  T_RC(pipc_sem_unlink(pipc_sem_name(sem)), PIPC_OK);
+  pipc_sem_close(sem);
+  T_RC(pipc_lock_create(NULL, &lock), PIPC_OK);
+  CU_ASSERT_FATAL(lock != NULL);
+  T_RC(pipc_name_check(pipc_lock_name(lock)), PIPC_OK);
+  T_RC(pipc_lock_unlink(pipc_lock_name(lock)), PIPC_OK);
+  pipc_lock_close(lock);
+}
+
+void test_names_one_name_one_object(void) {
+  char name[80];
+  pipc_shm *s = NULL;
+  pipc_sem *sem = NULL;
+  pipc_lock *lock = NULL;
+  t_name(name, sizeof name, "kinds");
+  T_RC(pipc_sem_create(name, 0, 0, &sem), PIPC_OK);
+  T_RC(pipc_shm_create(name, 64, &s), PIPC_EEXIST);
+  T_RC(pipc_lock_create(name, &lock), PIPC_EEXIST);
+  /* A semaphore is not a lock: open by the wrong kind is refused. */
+  T_RC(pipc_lock_open(name, &lock), PIPC_EINVAL);
+  CU_ASSERT_PTR_NULL(lock);
+  T_RC(pipc_sem_unlink(name), PIPC_OK);
+  pipc_sem_close(sem);
+}
