@@ -126,6 +126,41 @@ int pipc__seg_open(const char *name, uint16_t kind, uint32_t hdr_size,
    or 0 for anything else (plain shared memory).  Reads each field once. */
 int pipc__seg_kind(const pipc_os_map *m);
 
+/* ---- liveness registry (src/registry.c): which threads that use a
+   shared object are alive, by a mutex each holds ---- */
+
+/* Most entries a registry may have. */
+#define PIPC__REGISTRY_MAX (PIPC__MUTEX_SLOTS - 2u)
+
+typedef struct pipc__registry pipc__registry;
+
+/* Bytes of segment a registry of n entries takes (64-byte aligned). */
+size_t pipc__registry_size(unsigned n);
+
+/* This process's access to the registry of n entries at `shared` in the
+   segment of `name`; its entries are the object's mutexes first_slot ..
+   first_slot + n - 1.  create != 0 sets the entries up (a new segment). */
+int pipc__registry_attach(const char *name, unsigned first_slot, void *shared,
+                          unsigned n, int create, pipc__registry **out);
+
+/* The calling thread's entry, taken on its first call: PIPC_OK with *index
+   (and *fresh = 1 the first time: whatever the entry's last holder left is
+   the caller's to repair before it uses the entry), PIPC_EAGAIN when every
+   entry is held by a live thread, PIPC_ENOMEM, or a backend error. */
+int pipc__registry_me(pipc__registry *r, unsigned *index, int *fresh);
+
+/* Is the thread registered at entry i alive?  1 yes (or it is the
+   caller); 0 no - the caller now holds entry i, repairs what its last
+   holder left, and lets it go with pipc__registry_let_go; PIPC_ECORRUPT
+   for an index out of range; or a backend error. */
+int pipc__registry_check(pipc__registry *r, unsigned i);
+void pipc__registry_let_go(pipc__registry *r, unsigned i);
+
+/* The handle is closing: the calling thread lets go of its entry; `map`
+   (if not NULL) is handed over, to be unmapped once no thread holds an
+   entry through this registry any more. */
+void pipc__registry_detach(pipc__registry *r, pipc_os_map *map);
+
 /* ---- for the test hooks (src/testing.c) ---- */
 
 /* Take a queue side's mutex (consumers != 0: the consumers') and keep it. */

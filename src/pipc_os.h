@@ -104,7 +104,12 @@ uint32_t pipc_os_mutex_abi(void);
 
 typedef struct pipc_os_mutex pipc_os_mutex;
 
-/* As pipc_os_park_init, for robust mutex `slot` of object `name`. */
+/* Slot numbers an object's mutexes may have: 0 .. PIPC__MUTEX_SLOTS - 1
+   (a Lock uses 0; a Queue 0 and 1, and its liveness registry more). */
+#define PIPC__MUTEX_SLOTS 258u
+
+/* As pipc_os_park_init, for robust mutex `slot` of object `name`;
+   PIPC_EINVAL for a slot out of range. */
 int pipc_os_mutex_init(const char *name, unsigned slot, void *shared,
                        int create, pipc_os_mutex **out);
 
@@ -159,6 +164,21 @@ int pipc_os_pipe_import(const char *token, pipc_os_pipe **out);
 void pipc_os_pipe_close(pipc_os_pipe *p);
 int pipc_os_pipe_path(const char *name, char *buf, size_t cap);
 
+/* ---- threads ---- */
+
+/* The calling thread's pipc value: NULL until set.  When a thread whose
+   value is not NULL ends (returns, pthread_exit, ExitThread), the backend
+   calls pipc__thread_end(value) in that thread, before it is gone.  (Not
+   for the thread that ends the whole process: its process's death is what
+   the kernel reports then.) */
+void *pipc_os_thread_value(void);
+int pipc_os_thread_value_set(void *value);
+
+/* A number that changes in the child of every fork (always 0 where there
+   is no fork): process-local state stamped with it is known to be the
+   parent's. */
+unsigned pipc_os_fork_generation(void);
+
 /* ---- processes ---- */
 
 typedef struct pipc_os_process pipc_os_process;
@@ -185,6 +205,9 @@ long pipc_os_self_pid(void);
 
 /* Remember the OS error behind a failure (per thread) and return `code`. */
 int pipc__os_fail(int code, int os_error);
+
+/* A thread with a pipc value (pipc_os_thread_value_set) is ending. */
+void pipc__thread_end(void *value);
 
 /* Python's multiprocessing.connection framing on a stream: a message of n
    bytes is preceded by n as a 4-byte big-endian signed integer, or, for

@@ -48,6 +48,17 @@ void pipc__fault_hit(void);
    consumers'), so that a test can kill a process that holds it. */
 int pipc__queue_hold(pipc_queue *q, int consumers);
 
+/* A liveness registry (src/registry.c) of n entries on a segment of its
+   own, for the registry's tests.  check: 1 alive, 0 not (and the entry is
+   let go again at once), <0 an error. */
+typedef struct pipc__test_reg pipc__test_reg;
+int pipc__test_reg_create(const char *name, unsigned n, pipc__test_reg **out);
+int pipc__test_reg_open(const char *name, unsigned n, pipc__test_reg **out);
+int pipc__test_reg_me(pipc__test_reg *t, unsigned *index, int *fresh);
+int pipc__test_reg_check(pipc__test_reg *t, unsigned index);
+int pipc__test_reg_close(pipc__test_reg *t);
+int pipc__test_reg_unlink(const char *name);
+
 /* Monotonic milliseconds, and a number that differs between processes and
    calls (for unique test names). */
 int64_t pipc__test_now_ms(void);

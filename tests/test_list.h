@@ -63,6 +63,11 @@
   PIPC_TEST(queue, zero_copy_producer_killed)        \
   PIPC_TEST(queue, zero_copy_consumer_killed)        \
   PIPC_TEST(queue, stat_reports_state)               \
+  PIPC_SUITE(registry)                               \
+  PIPC_TEST(registry, killed_holder_is_dead)         \
+  PIPC_TEST(registry, thread_end_lets_go)            \
+  PIPC_TEST(registry, full_is_eagain)                \
+  PIPC_TEST(registry, close_while_a_thread_holds)    \
   PIPC_SUITE(queue_mp)                               \
   PIPC_TEST(queue_mp, mpmc_4x4_exactly_once)         \
   PIPC_TEST(queue_mp, mpmc_4x4_capacity_1)           \
@@ -138,6 +143,7 @@
   PIPC_ROLE(lock_count)           \
   PIPC_ROLE(lock_hold)            \
   PIPC_ROLE(lock_wait)            \
+  PIPC_ROLE(reg_hold)             \
   PIPC_ROLE(queue_putter)         \
   PIPC_ROLE(mpmc_producer)        \
   PIPC_ROLE(mpmc_consumer)        \

@@ -5,6 +5,7 @@
 
 #include <errno.h>
 #include <limits.h>
+#include <pthread.h>
 #include <sched.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -112,4 +113,38 @@ uint64_t pipc_os_entropy(void) {
   z = (z ^ (z >> 30)) * 0xBF58476D1CE4E5B9ull;
   z = (z ^ (z >> 27)) * 0x94D049BB133111EBull;
   return z ^ (z >> 31);
+}
+
+/* ---- threads: one key for pipc's per-thread value, and the fork
+   generation ---- */
+
+static pthread_once_t thread_once = PTHREAD_ONCE_INIT;
+static pthread_key_t thread_key;
+static int thread_key_err;
+static volatile unsigned fork_gen;
+
+static void thread_key_end(void *value) { pipc__thread_end(value); }
+static void fork_child(void) { fork_gen++; }
+
+static void thread_setup(void) {
+  thread_key_err = pthread_key_create(&thread_key, thread_key_end);
+  pthread_atfork(NULL, NULL, fork_child);
+}
+
+void *pipc_os_thread_value(void) {
+  pthread_once(&thread_once, thread_setup);
+  return thread_key_err ? NULL : pthread_getspecific(thread_key);
+}
+
+int pipc_os_thread_value_set(void *value) {
+  int err;
+  pthread_once(&thread_once, thread_setup);
+  if (thread_key_err) return pipc__posix_fail(thread_key_err);
+  if ((err = pthread_setspecific(thread_key, value)) != 0) return pipc__posix_fail(err);
+  return PIPC_OK;
+}
+
+unsigned pipc_os_fork_generation(void) {
+  pthread_once(&thread_once, thread_setup); /* so that forks are counted */
+  return fork_gen;
 }

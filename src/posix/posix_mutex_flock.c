@@ -60,8 +60,8 @@
 #include <time.h>
 #include <unistd.h>
 
-/* Mutex slots an object may have: a Lock uses 0, a Queue 0 and 1. */
-#define FLOCK_SLOTS 2u
+/* Mutex slots an object may have (pipc_os.h). */
+#define FLOCK_SLOTS PIPC__MUTEX_SLOTS
 
 #define NAP_FIRST_NS 50000L /* first sleep between tries: 50 us */
 #define NAP_MAX_NS 1000000L /* then doubling up to 1 ms */

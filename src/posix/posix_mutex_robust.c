@@ -25,7 +25,7 @@ int pipc_os_mutex_init(const char *name, unsigned slot, void *shared,
                        int create, pipc_os_mutex **out) {
   pipc_os_mutex *m;
   (void)name;
-  (void)slot;
+  if (slot >= PIPC__MUTEX_SLOTS) return PIPC_EINVAL;
   m = (pipc_os_mutex *)calloc(1, sizeof(*m));
   if (m == NULL) return PIPC_ENOMEM;
   m->m = (pthread_mutex_t *)shared;

@@ -143,3 +143,34 @@ char *pipc__win32_utf8(const WCHAR *wide) {
   }
   return s;
 }
+
+/* ---- threads: a fiber-local slot whose callback runs as a thread ends ---- */
+
+static INIT_ONCE fls_once = INIT_ONCE_STATIC_INIT;
+static DWORD fls_index = FLS_OUT_OF_INDEXES;
+static DWORD fls_error;
+
+static VOID WINAPI fls_end(PVOID value) {
+  if (value) pipc__thread_end(value);
+}
+
+static BOOL CALLBACK fls_setup(PINIT_ONCE once, PVOID param, PVOID *ctx) {
+  (void)once; (void)param; (void)ctx;
+  fls_index = FlsAlloc(fls_end);
+  if (fls_index == FLS_OUT_OF_INDEXES) fls_error = GetLastError();
+  return TRUE;
+}
+
+void *pipc_os_thread_value(void) {
+  InitOnceExecuteOnce(&fls_once, fls_setup, NULL, NULL);
+  return fls_index == FLS_OUT_OF_INDEXES ? NULL : FlsGetValue(fls_index);
+}
+
+int pipc_os_thread_value_set(void *value) {
+  InitOnceExecuteOnce(&fls_once, fls_setup, NULL, NULL);
+  if (fls_index == FLS_OUT_OF_INDEXES) return pipc__win32_fail(fls_error);
+  if (!FlsSetValue(fls_index, value)) return pipc__win32_fail(GetLastError());
+  return PIPC_OK;
+}
+
+unsigned pipc_os_fork_generation(void) { return 0; /* no fork */ }

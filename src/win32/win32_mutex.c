@@ -24,7 +24,9 @@ uint32_t pipc_os_mutex_abi(void) { return 0x574d5458u; /* "WMTX" */ }
 int pipc_os_mutex_init(const char *name, unsigned slot, void *shared,
                        int create, pipc_os_mutex **out) {
   WCHAR wname[PIPC__WIN32_NAME_MAX], suffix[16];
-  pipc_os_mutex *m = (pipc_os_mutex *)calloc(1, sizeof(*m));
+  pipc_os_mutex *m;
+  if (slot >= PIPC__MUTEX_SLOTS) return PIPC_EINVAL;
+  m = (pipc_os_mutex *)calloc(1, sizeof(*m));
   if (m == NULL) return PIPC_ENOMEM;
   m->sh = (mutex_shared *)shared;
   _snwprintf(suffix, 15, L":mutex%u", slot);

@@ -1,0 +1,199 @@
+/* registry.c - who is alive among the threads that use a shared object.
+ *
+ * A registry is `n` mutexes of the platform contract (pipc_os_mutex: a
+ * robust pthread mutex, a kernel-released file lock, or a Win32 named
+ * mutex) in a segment.  A thread that works on the object takes one entry
+ * on first use and holds its mutex for as long as it works on it: until it
+ * closes its handle or ends (the backend calls pipc__thread_end in a thread
+ * that ends).  So "is the thread registered at entry i alive?" is a one-try
+ * lock of entry i, answered by the kernel:
+ *   busy (another thread holds it)          -> alive;
+ *   taken (it was free, or its holder died) -> not alive: the checker now
+ *       holds the entry, repairs what its last holder left behind, and
+ *       lets it go (pipc__registry_let_go).
+ * Never a pid, never a heartbeat: a stopped (SIGSTOPped, debugged) holder
+ * is alive.  A checker killed while it holds an entry is, in turn, a dead
+ * holder: the next check finds the entry and repairs again, so every
+ * repair must be one a second repairer can redo.
+ *
+ * Invariants:
+ *  - in the segment: only the mutexes; an entry is held by at most one
+ *    thread at a time;
+ *  - process-local: a thread holds at most one entry per handle, listed in
+ *    its thread value (a chain of `hold`s); a handle's registry stays
+ *    (mapped, with its mutexes) while the handle or any thread holding an
+ *    entry through it remains (`refs`), so a thread that ends after the
+ *    handle was closed still lets go of a valid mutex;
+ *  - after fork, the child's copy of the parent's holds is ignored (stamped
+ *    with another fork generation): the child holds nothing and takes
+ *    entries of its own.
+ */
+#include "pipc_core.h"
+
+#include <stdlib.h>
+#include <string.h>
+
+struct pipc__registry {
+  volatile uint32_t refs; /* the handle, and each thread holding an entry */
+  unsigned n;
+  pipc_os_mutex **m;      /* the entries, as this process has them open */
+  pipc_os_map map;        /* once the handle has handed it over */
+  int has_map;
+};
+
+/* One entry held by this thread: a link of the thread value's chain. */
+typedef struct hold {
+  struct hold *next;
+  pipc__registry *r;
+  unsigned index;
+  unsigned gen; /* pipc_os_fork_generation() when taken */
+} hold;
+
+size_t pipc__registry_size(unsigned n) {
+  return (size_t)n * PIPC__ALIGN_UP(pipc_os_mutex_shared_size(), 64);
+}
+
+static void *entry_shared(void *shared, unsigned i) {
+  return (unsigned char *)shared + (size_t)i * PIPC__ALIGN_UP(pipc_os_mutex_shared_size(), 64);
+}
+
+static void registry_free(pipc__registry *r) {
+  unsigned i;
+  for (i = 0; i < r->n; i++)
+    if (r->m[i]) pipc_os_mutex_close(r->m[i]);
+  if (r->has_map) pipc_os_shm_unmap(&r->map);
+  free(r->m);
+  free(r);
+}
+
+static void registry_unref(pipc__registry *r) {
+  if (pipc__add32(&r->refs, -1) == 0) registry_free(r);
+}
+
+int pipc__registry_attach(const char *name, unsigned first_slot, void *shared,
+                          unsigned n, int create, pipc__registry **out) {
+  pipc__registry *r;
+  unsigned i;
+  int rc = PIPC_OK;
+  *out = NULL;
+  if (n == 0 || n > PIPC__REGISTRY_MAX) return PIPC_EINVAL;
+  r = (pipc__registry *)calloc(1, sizeof(*r));
+  if (r == NULL) return PIPC_ENOMEM;
+  r->m = (pipc_os_mutex **)calloc(n, sizeof(*r->m));
+  if (r->m == NULL) {
+    free(r);
+    return PIPC_ENOMEM;
+  }
+  r->n = n;
+  r->refs = 1;
+  for (i = 0; i < n && rc == PIPC_OK; i++)
+    rc = pipc_os_mutex_init(name, first_slot + i, entry_shared(shared, i), create, &r->m[i]);
+  if (rc != PIPC_OK) {
+    registry_free(r);
+    return rc;
+  }
+  *out = r;
+  return PIPC_OK;
+}
+
+/* This thread's hold on r, or NULL. */
+static hold *my_hold(const pipc__registry *r) {
+  unsigned gen = pipc_os_fork_generation();
+  hold *h;
+  for (h = (hold *)pipc_os_thread_value(); h; h = h->next)
+    if (h->r == r && h->gen == gen) return h;
+  return NULL;
+}
+
+int pipc__registry_me(pipc__registry *r, unsigned *index, int *fresh) {
+  hold *h = my_hold(r);
+  unsigned i;
+  *fresh = 0;
+  if (h) {
+    *index = h->index;
+    return PIPC_OK;
+  }
+  h = (hold *)calloc(1, sizeof(*h));
+  if (h == NULL) return PIPC_ENOMEM;
+  for (i = 0; i < r->n; i++) {
+    int rc = pipc_os_mutex_lock(r->m[i], 0); /* one try */
+    if (rc == PIPC_ETIMEDOUT || rc == PIPC_EINVAL) continue; /* held (EINVAL: by
+                                                   this thread, through another handle) */
+    if (rc != PIPC_OK && rc != PIPC_EOWNERDEAD) {
+      free(h);
+      return rc;
+    }
+    h->r = r;
+    h->index = i;
+    h->gen = pipc_os_fork_generation();
+    h->next = (hold *)pipc_os_thread_value();
+    if ((rc = pipc_os_thread_value_set(h)) != PIPC_OK) {
+      pipc_os_mutex_unlock(r->m[i]);
+      free(h);
+      return rc;
+    }
+    pipc__add32(&r->refs, 1);
+    *index = i;
+    *fresh = 1; /* whatever its last holder left is the caller's to repair */
+    return PIPC_OK;
+  }
+  free(h);
+  return PIPC_EAGAIN; /* every entry is held by a live thread */
+}
+
+int pipc__registry_check(pipc__registry *r, unsigned i) {
+  hold *h = my_hold(r);
+  int rc;
+  if (i >= r->n) return PIPC_ECORRUPT;
+  if (h && h->index == i) return 1; /* this thread */
+  rc = pipc_os_mutex_lock(r->m[i], 0);
+  if (rc == PIPC_ETIMEDOUT || rc == PIPC_EINVAL) return 1; /* held: alive */
+  if (rc == PIPC_OK || rc == PIPC_EOWNERDEAD) return 0;   /* taken: repair */
+  return rc;
+}
+
+void pipc__registry_let_go(pipc__registry *r, unsigned i) {
+  if (i < r->n) pipc_os_mutex_unlock(r->m[i]);
+}
+
+/* Drop this thread's hold on r (if any): its entry is let go. */
+static void drop_mine(pipc__registry *r) {
+  unsigned gen = pipc_os_fork_generation();
+  hold *first = (hold *)pipc_os_thread_value(), **pp = &first, *h;
+  for (; (h = *pp) != NULL; pp = &h->next) {
+    if (h->r == r && h->gen == gen) {
+      *pp = h->next;
+      pipc_os_thread_value_set(first);
+      pipc_os_mutex_unlock(r->m[h->index]);
+      free(h);
+      registry_unref(r);
+      return;
+    }
+  }
+}
+
+void pipc__registry_detach(pipc__registry *r, pipc_os_map *map) {
+  if (r == NULL) return;
+  drop_mine(r);
+  if (map) { /* the mapping lives as long as the registry */
+    r->map = *map;
+    r->has_map = 1;
+    memset(map, 0, sizeof *map);
+  }
+  registry_unref(r);
+}
+
+void pipc__thread_end(void *value) {
+  unsigned gen = pipc_os_fork_generation();
+  hold *h = (hold *)value, *next;
+  for (; h; h = next) {
+    next = h->next;
+    /* A hold copied from the parent by fork is not this process's: its
+       registry (a copy too) is left alone. */
+    if (h->gen == gen) {
+      pipc_os_mutex_unlock(h->r->m[h->index]);
+      registry_unref(h->r);
+    }
+    free(h);
+  }
+}
