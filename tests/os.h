@@ -54,6 +54,12 @@ void t_os_inheritable_close(intptr_t h);
 const char *t_os_why_no_stop(void);
 int t_os_stop(pipc_process *p, int stop);
 
+/* Run fn(arg) in a child made by fork (so it inherits this process's
+   handles and pipc's per-thread state) and return its exit code (fn's
+   result), or -1.  t_os_why_no_fork says why an OS cannot (Windows). */
+const char *t_os_why_no_fork(void);
+int t_os_fork_run(int (*fn)(void *), void *arg);
+
 /* ---- pipe ends' OS handles (pipc_pipe_os_handle) ---- */
 
 /* 1 if h is what pipc promises: POSIX a stream socket (Python's framing

@@ -17,6 +17,7 @@
 #include <sys/stat.h>
 #include <sys/types.h>
 #include <sys/un.h>
+#include <sys/wait.h>
 #include <unistd.h>
 #ifdef __linux__
 #include <sched.h>
@@ -105,6 +106,18 @@ const char *t_os_why_no_stop(void) { return NULL; }
 
 int t_os_stop(pipc_process *p, int stop) {
   return kill((pid_t)pipc_process_pid(p), stop ? SIGSTOP : SIGCONT);
+}
+
+const char *t_os_why_no_fork(void) { return NULL; }
+
+int t_os_fork_run(int (*fn)(void *), void *arg) {
+  int status;
+  pid_t pid = fork();
+  if (pid < 0) return -1;
+  if (pid == 0) _exit(fn(arg));
+  while (waitpid(pid, &status, 0) < 0)
+    if (errno != EINTR) return -1;
+  return WIFEXITED(status) ? WEXITSTATUS(status) : -1;
 }
 
 /* ---- pipe ends' OS handles ---- */

@@ -135,6 +135,14 @@ int t_os_stop(pipc_process *p, int stop) {
   return -1;
 }
 
+const char *t_os_why_no_fork(void) { return "no fork on Windows"; }
+
+int t_os_fork_run(int (*fn)(void *), void *arg) {
+  (void)fn;
+  (void)arg;
+  return -1;
+}
+
 /* ---- pipe ends' OS handles ---- */
 
 int t_os_handle_is_pipe_end(intptr_t h) {

@@ -68,6 +68,7 @@
   PIPC_TEST(registry, thread_end_lets_go)            \
   PIPC_TEST(registry, full_is_eagain)                \
   PIPC_TEST(registry, close_while_a_thread_holds)    \
+  PIPC_TEST(registry, fork_child_takes_its_own)      \
   PIPC_SUITE(queue_mp)                               \
   PIPC_TEST(queue_mp, mpmc_4x4_exactly_once)         \
   PIPC_TEST(queue_mp, mpmc_4x4_capacity_1)           \

@@ -6,6 +6,7 @@
 #include <string.h>
 
 #include "harness.h"
+#include "os.h"
 #include "pipc_testing.h"
 
 #define REG_N 4
@@ -207,4 +208,43 @@ void test_registry_close_while_a_thread_holds(void) {
   reg_sems_free(t.took, t.go);
   T_RC(pipc__test_reg_unlink(rname), PIPC_OK);
   pipc__test_reg_close(again);
+}
+
+/* In a fork child: the parent's entry stays the parent's (alive, not
+   "mine"); the child takes one of its own. */
+typedef struct fork_arg {
+  pipc__test_reg *r;
+  unsigned parent_index;
+} fork_arg;
+
+static int fork_child(void *arg) {
+  fork_arg *a = (fork_arg *)arg;
+  unsigned index;
+  int fresh;
+  if (pipc__test_reg_check(a->r, a->parent_index) != 1) return 10;
+  if (pipc__test_reg_me(a->r, &index, &fresh) != PIPC_OK) return 11;
+  if (!fresh || index == a->parent_index) return 12;
+  return 0;
+}
+
+void test_registry_fork_child_takes_its_own(void) {
+  char rname[80];
+  pipc__test_reg *r = NULL;
+  fork_arg a;
+  int fresh, alive = 0;
+  unsigned i;
+  const char *why = t_os_why_no_fork();
+  if (why) T_SKIP(why);
+  t_name(rname, sizeof rname, "regk");
+  T_RC(pipc__test_reg_create(rname, REG_N, &r), PIPC_OK);
+  CU_ASSERT_FATAL(r != NULL);
+  a.r = r;
+  T_RC(pipc__test_reg_me(r, &a.parent_index, &fresh), PIPC_OK);
+  CU_ASSERT_EQUAL(t_os_fork_run(fork_child, &a), 0);
+  /* The child ended holding its entry: only this thread's is alive. */
+  for (i = 0; i < REG_N; i++) alive += pipc__test_reg_check(r, i) == 1;
+  CU_ASSERT_EQUAL(alive, 1);
+  CU_ASSERT_EQUAL(pipc__test_reg_check(r, a.parent_index), 1);
+  T_RC(pipc__test_reg_unlink(rname), PIPC_OK);
+  pipc__test_reg_close(r);
 }
