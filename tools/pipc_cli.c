@@ -1,5 +1,4 @@
-#define _GNU_SOURCE
-/* pipc.c - the `pipc` command: look at, use and clean up pipc objects.
+/* pipc_cli.c - the `pipc` command: look at, use and clean up pipc objects.
  *
  *   pipc ls                      this user's pipc objects (Linux, Windows)
  *   pipc info NAME               what NAME is; a queue's capacity, depth, ...
@@ -15,27 +14,16 @@
  *
  * Exit codes: 0 done, 1 the operation failed (the pipc error is printed),
  * 2 bad usage.
+ *
+ * Only the public API: what a name is, which names exist and what the OS
+ * calls them are the library's to know (pipc_kind_of, pipc_list,
+ * pipc_path), so a change of a backend's naming cannot break the tool.
  */
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 
 #include "pipc.h"
-#include "pipc_core.h" /* the typed-segment header, to tell kinds apart */
-
-#ifdef _WIN32
-#ifndef WIN32_LEAN_AND_MEAN
-#define WIN32_LEAN_AND_MEAN
-#endif
-#include <windows.h>
-#include <fcntl.h>
-#include <io.h>
-#include <wchar.h>
-#else
-#include <dirent.h>
-#include <sys/stat.h>
-#include <unistd.h>
-#endif
 
 static const char *prog = "pipc";
 
@@ -78,37 +66,12 @@ static int wants_help(int argc, char **argv) {
 
 /* ---- what a name is ---- */
 
-enum kind { K_NONE, K_QUEUE, K_SEM, K_LOCK, K_SHM };
-static const char *kind_name[] = {"none", "queue", "semaphore", "lock", "shm"};
-
-/* What NAME is, read from its header: Semaphore, Lock and Queue segments
-   start with pipc's typed-segment header (src/pipc_internal.h); anything
-   else is plain shared memory. */
-static enum kind identify(const char *name, int *err) {
-  pipc_shm *m;
-  pipc__seg_hdr h;
-  int rc = pipc_shm_open(name, &m);
-  *err = rc;
-  if (rc != PIPC_OK) return K_NONE;
-  memset(&h, 0, sizeof h);
-  if (pipc_shm_size(m) >= sizeof h) memcpy(&h, pipc_shm_addr(m), sizeof h);
-  pipc_shm_close(m);
-  if (h.magic != PIPC__SEG_MAGIC) return K_SHM;
-  switch (h.kind) {
-  case PIPC__KIND_QUEUE: return K_QUEUE;
-  case PIPC__KIND_SEM: return K_SEM;
-  case PIPC__KIND_LOCK: return K_LOCK;
-  default: return K_SHM;
-  }
-}
-
-static int describe(const char *name, int line) {
-  int err;
-  enum kind k = identify(name, &err);
-  if (k == K_NONE) return err;
-  if (line) printf("%-10s %-40s", kind_name[k], name);
-  else printf("name: %s\nkind: %s\n", name, kind_name[k]);
-  if (k == K_QUEUE) {
+/* One line (pipc ls) or the lines of pipc info about the segment `name` of
+   kind k: its kind and numbers. */
+static void describe(const char *name, pipc_kind k, int line) {
+  if (line) printf("%-10s %-40s", pipc_kind_name(k), name);
+  else printf("name: %s\nkind: %s\n", name, pipc_kind_name(k));
+  if (k == PIPC_KIND_QUEUE) {
     pipc_queue *q;
     pipc_queue_stat_t st;
     int rc = pipc_queue_open(name, &q);
@@ -125,14 +88,14 @@ static int describe(const char *name, int line) {
                st.poisoned ? "yes (every call returns PIPC_ECORRUPT; pipc rm it)" : "no");
       pipc_queue_close(q);
     }
-  } else if (k == K_SEM) {
+  } else if (k == PIPC_KIND_SEMAPHORE) {
     pipc_sem *s;
     unsigned v;
     if (pipc_sem_open(name, &s) == PIPC_OK) {
       if (pipc_sem_value(s, &v) == PIPC_OK) printf(line ? " value %u" : "value: %u\n", v);
       pipc_sem_close(s);
     }
-  } else if (k == K_SHM) {
+  } else if (k == PIPC_KIND_SHM) {
     pipc_shm *m;
     if (pipc_shm_open(name, &m) == PIPC_OK) {
       printf(line ? " %zu bytes" : "size: %zu bytes\n", pipc_shm_size(m));
@@ -140,7 +103,6 @@ static int describe(const char *name, int line) {
     }
   }
   if (line) printf("\n");
-  return PIPC_OK;
 }
 
 /* ---- verbs ---- */
@@ -152,12 +114,17 @@ static const char *help_info =
     "  its size.  A listener's name: see pipc path.\n";
 
 static int cmd_info(int argc, char **argv) {
+  pipc_kind k;
   int rc;
   if (wants_help(argc, argv)) return help(help_info);
   if (argc != 3) return usage(help_info);
   if (pipc_name_check(argv[2]) != PIPC_OK) return fail("bad name", argv[2], PIPC_EINVAL);
-  rc = describe(argv[2], 0);
-  return rc == PIPC_OK ? 0 : fail("info", argv[2], rc);
+  rc = pipc_kind_of(argv[2], &k);
+  /* info describes segments; a listener's name: see pipc path */
+  if (rc == PIPC_OK && k == PIPC_KIND_LISTENER) rc = PIPC_ENOENT;
+  if (rc != PIPC_OK) return fail("info", argv[2], rc);
+  describe(argv[2], k, 0);
+  return 0;
 }
 
 static const char *help_rm =
@@ -249,9 +216,7 @@ static int cmd_recv(int argc, char **argv) {
   if (wants_help(argc, argv)) return help(help_recv);
   if (argc < 3 || timeout_arg(argc, argv, 3, &t)) return usage(help_recv);
   if (pipc_name_check(argv[2]) != PIPC_OK) return fail("bad name", argv[2], PIPC_EINVAL);
-#ifdef _WIN32
-  _setmode(_fileno(stdout), _O_BINARY);
-#endif
+  pipc_stdout_binary(); /* the bytes as they are: no "\r\n" for "\n" */
   if ((buf = (char *)malloc(cap)) == NULL) return fail("recv", argv[2], PIPC_ENOMEM);
   rc = pipc_queue_open(argv[2], &q);
   if (rc == PIPC_OK) {
@@ -282,42 +247,22 @@ static const char *help_path =
     "  and multiprocessing.connection Client(PATH) reach them.\n";
 
 static int cmd_path(int argc, char **argv) {
-  char pipe_path[512];
+  char shm[PIPC_PATH_MAX], file[PIPC_PATH_MAX], pipe[PIPC_PATH_MAX];
   int rc;
   if (wants_help(argc, argv)) return help(help_path);
   if (argc != 3) return usage(help_path);
   if (pipc_name_check(argv[2]) != PIPC_OK) return fail("bad name", argv[2], PIPC_EINVAL);
-#ifdef _WIN32
-  printf("shm: Local\\pipc.%s\n", argv[2]);
-#else
-  printf("shm: /pipc.%s (shm_open; on Linux /dev/shm/pipc.%s)\n", argv[2], argv[2]);
-#endif
-  if ((rc = pipc_pipe_path(argv[2], pipe_path, sizeof pipe_path)) != PIPC_OK)
+  if ((rc = pipc_path(argv[2], PIPC_PATH_SHM, shm, sizeof shm)) != PIPC_OK ||
+      (rc = pipc_path(argv[2], PIPC_PATH_PIPE, pipe, sizeof pipe)) != PIPC_OK)
     return fail("path", argv[2], rc);
-  printf("pipe: %s\n", pipe_path);
+  /* the file of the shared memory, where it is one (Linux) */
+  if (pipc_path(argv[2], PIPC_PATH_SHM_FILE, file, sizeof file) == PIPC_OK)
+    printf("shm: %s (shm_open; on Linux %s)\n", shm, file);
+  else
+    printf("shm: %s\n", shm);
+  printf("pipe: %s\n", pipe);
   return 0;
 }
-
-#if defined(__linux__)
-/* Does /proc/locks show a FLOCK on this file? */
-static int flock_held(const struct stat *st) {
-  FILE *f = fopen("/proc/locks", "r");
-  char line[256];
-  int held = 0;
-  if (f == NULL) return 0;
-  while (!held && fgets(line, sizeof line, f)) {
-    unsigned long ino = 0;
-    char *p = strstr(line, "FLOCK");
-    char *dev = p ? strchr(p, ':') : NULL;
-    /* "... FLOCK ADVISORY WRITE PID MAJ:MIN:INODE START END" */
-    if (dev && (dev = strchr(dev + 1, ':')) && sscanf(dev + 1, "%lu", &ino) == 1 &&
-        ino == (unsigned long)st->st_ino)
-      held = 1;
-  }
-  fclose(f);
-  return held;
-}
-#endif
 
 static const char *help_ls =
     "usage: pipc ls\n"
@@ -327,290 +272,37 @@ static const char *help_ls =
     "  session's Local\\pipc.* objects and \\\\.\\pipe\\pipc.* (a listener is\n"
     "  live while it exists: Windows removes it with its process).\n";
 
-#if defined(_WIN32)
-/* ---- ls on Windows ----
-   Local\pipc.NAME is \Sessions\<id>\BaseNamedObjects\pipc.NAME (plain
-   \BaseNamedObjects in session 0).  ntdll lists that object directory; its
-   two calls are declared here (winternl.h lacks them in some SDKs) and
-   looked up at run time, so MinGW and MSVC build this alike.  A pipc name
-   shows there as the Section "pipc.NAME" (a segment: shm, queue, semaphore
-   or lock, told apart by describe) and, for a listener, the Mutant
-   "pipc.NAME:listener" its process holds; the other kernel objects beside
-   a segment (":mutexN", ":parkN") add nothing.  Pipes are machine-wide:
-   \\.\pipe\pipc.NAME without a listener mutex in this session belongs to
-   another session or to a program that is not pipc. */
-typedef struct ls_ustr {
-  USHORT len, max; /* bytes */
-  WCHAR *buf;
-} ls_ustr;
-typedef struct ls_oattr {
-  ULONG size;
-  HANDLE root;
-  ls_ustr *name;
-  ULONG attrs;
-  void *sd, *sqos;
-} ls_oattr;
-typedef struct ls_dirent {
-  ls_ustr name, type;
-} ls_dirent;
-typedef LONG(NTAPI *ls_open_fn)(HANDLE *, ACCESS_MASK, ls_oattr *);
-typedef LONG(NTAPI *ls_query_fn)(HANDLE, void *, ULONG, BOOLEAN, BOOLEAN, ULONG *, ULONG *);
-#define LS_DIRECTORY_QUERY 0x0001
-#define LS_OBJ_CASE_INSENSITIVE 0x00000040
-#define LS_NO_MORE_ENTRIES ((LONG)0x8000001AL)
-#define LS_NOT_FOUND ((LONG)0xC0000034L) /* STATUS_OBJECT_NAME_NOT_FOUND */
-
-typedef struct ls_obj {
-  char name[PIPC_NAME_MAX + 1];
-  int segment, listener, pipe; /* what was seen under the name */
-} ls_obj;
-typedef struct ls_set {
-  ls_obj *v;
-  size_t n, cap;
-} ls_set;
-
-/* The entry for `name` (added if new), or NULL if out of memory. */
-static ls_obj *ls_get(ls_set *s, const char *name) {
-  size_t i;
-  for (i = 0; i < s->n; i++)
-    if (strcmp(s->v[i].name, name) == 0) return &s->v[i];
-  if (s->n == s->cap) {
-    size_t cap = s->cap ? s->cap * 2 : 32;
-    ls_obj *v = (ls_obj *)realloc(s->v, cap * sizeof *v);
-    if (v == NULL) return NULL;
-    s->v = v;
-    s->cap = cap;
-  }
-  memset(&s->v[s->n], 0, sizeof s->v[s->n]);
-  strcpy(s->v[s->n].name, name);
-  return &s->v[s->n++];
-}
-
-/* "pipc.NAME" + suffix as UTF-16 of `len` characters: NAME into out and
-   the suffix (after NAME, from ':') into *suffix; 0 if not a pipc name. */
-static int ls_pipc_name(const WCHAR *w, size_t len, char *out, const WCHAR **suffix) {
-  static const WCHAR prefix[] = L"pipc.";
-  size_t i, n = 0;
-  if (len <= 5 || wcsncmp(w, prefix, 5) != 0) return 0;
-  for (i = 5; i < len && w[i] != L':'; i++) {
-    if (w[i] > 127 || n == PIPC_NAME_MAX) return 0;
-    out[n++] = (char)w[i];
-  }
-  out[n] = 0;
-  *suffix = w + i;
-  return pipc_name_check(out) == PIPC_OK;
-}
-
-static int ls_suffix_is(const WCHAR *suffix, const WCHAR *end, const WCHAR *want) {
-  size_t n = wcslen(want);
-  return (size_t)(end - suffix) == n && wcsncmp(suffix, want, n) == 0;
-}
-
-static int ls_type_is(const ls_ustr *t, const WCHAR *want) {
-  size_t n = wcslen(want);
-  return t->len / sizeof(WCHAR) == n && wcsncmp(t->buf, want, n) == 0;
-}
-
-/* This session's named objects into s: 0; 1 after saying why not; 2
-   (only when !last_try) if the directory changed while it was read. */
-static int ls_named_objects(ls_set *s, int last_try) {
-  HMODULE nt = GetModuleHandleW(L"ntdll.dll");
-  ls_open_fn open_dir =
-      nt ? (ls_open_fn)(void (*)(void))GetProcAddress(nt, "NtOpenDirectoryObject") : NULL;
-  ls_query_fn query_dir =
-      nt ? (ls_query_fn)(void (*)(void))GetProcAddress(nt, "NtQueryDirectoryObject") : NULL;
-  WCHAR path[64];
-  ls_ustr us;
-  ls_oattr oa;
-  HANDLE dir = NULL;
-  DWORD session = 0;
-  ULONG ctx = 0, got = 0, cap = 1 << 17; /* room for the longest names */
-  ls_dirent *e;
-  LONG st;
-  BOOLEAN first = TRUE;
-  int oom = 0;
-  if (open_dir == NULL || query_dir == NULL) {
-    fprintf(stderr, "%s: ls: ntdll has no NtOpenDirectoryObject / NtQueryDirectoryObject: "
-                    "cannot list shm, queues, semaphores, locks; pipc info NAME works\n", prog);
-    return 1;
-  }
-  if (!ProcessIdToSessionId(GetCurrentProcessId(), &session)) session = 0;
-  if (session) _snwprintf(path, 63, L"\\Sessions\\%lu\\BaseNamedObjects", (unsigned long)session);
-  else wcscpy(path, L"\\BaseNamedObjects");
-  path[63] = 0;
-  for (;;) {
-    us.buf = path;
-    us.len = (USHORT)(wcslen(path) * sizeof(WCHAR));
-    us.max = (USHORT)(us.len + sizeof(WCHAR));
-    memset(&oa, 0, sizeof oa);
-    oa.size = sizeof oa;
-    oa.name = &us;
-    oa.attrs = LS_OBJ_CASE_INSENSITIVE;
-    st = open_dir(&dir, LS_DIRECTORY_QUERY, &oa);
-    if (st == LS_NOT_FOUND && session && wcscmp(path, L"\\BaseNamedObjects") != 0) {
-      wcscpy(path, L"\\BaseNamedObjects"); /* no per-session directory */
-      continue;
-    }
-    break;
-  }
-  if (st < 0) {
-    fprintf(stderr, "%s: ls: cannot open %ls (NTSTATUS 0x%08lx): cannot list shm, queues, "
-                    "semaphores, locks; pipc info NAME works\n", prog, path, (unsigned long)st);
-    return 1;
-  }
-  if ((e = (ls_dirent *)malloc(cap)) == NULL) {
-    CloseHandle(dir);
-    return fail("ls", NULL, PIPC_ENOMEM);
-  }
-  /* One entry per call: Wine 8 implements only that mode. */
-  while ((st = query_dir(dir, e, cap, TRUE, first, &ctx, &got)) >= 0 &&
-         st != LS_NO_MORE_ENTRIES) {
-    char name[PIPC_NAME_MAX + 1];
-    const WCHAR *suffix, *end = e->name.buf + e->name.len / sizeof(WCHAR);
-    ls_obj *o = NULL;
-    first = FALSE;
-    if (!ls_pipc_name(e->name.buf, e->name.len / sizeof(WCHAR), name, &suffix)) continue;
-    if (suffix == end && ls_type_is(&e->type, L"Section")) {
-      if ((o = ls_get(s, name)) != NULL) o->segment = 1;
-    } else if (ls_suffix_is(suffix, end, L":listener") && ls_type_is(&e->type, L"Mutant")) {
-      if ((o = ls_get(s, name)) != NULL) o->listener = 1;
-    } else {
-      continue;
-    }
-    if (o == NULL) {
-      oom = 1;
-      break;
-    }
-  }
-  free(e);
-  CloseHandle(dir);
-  if (oom) return fail("ls", NULL, PIPC_ENOMEM);
-  if (st != LS_NO_MORE_ENTRIES) {
-    /* objects come and go while the directory is read (a process ending
-       drops its objects): the caller reads it again */
-    if (!last_try) return 2;
-    fprintf(stderr, "%s: ls: listing %ls failed (NTSTATUS 0x%08lx); the list is incomplete\n",
-            prog, path, (unsigned long)st);
-    return 1;
-  }
+/* pipc_list's callback: one line per object, as pipc ls prints them. */
+static int ls_line(void *arg, const pipc_entry_t *e) {
+  int *n = (int *)arg;
+  if (e->kind != PIPC_KIND_LISTENER) describe(e->name, e->kind, 1);
+  else
+    printf("%-10s %-40s %s\n", "listener", e->name,
+           e->state == PIPC_STATE_STALE     ? "stale"
+           : e->state == PIPC_STATE_FOREIGN ? "live, not this session's (or not pipc's)"
+                                            : "live");
+  (*n)++;
   return 0;
 }
-
-/* \\.\pipe\pipc.* into s; 0, or 1 after saying why not. */
-static int ls_pipes(ls_set *s) {
-  WIN32_FIND_DATAW fd;
-  HANDLE f = FindFirstFileW(L"\\\\.\\pipe\\*", &fd);
-  if (f == INVALID_HANDLE_VALUE) {
-    /* Wine 8 cannot list the pipe file system (ERROR_BAD_DEV_TYPE). */
-    fprintf(stderr, "%s: ls: cannot list \\\\.\\pipe\\ here (error %lu): listeners are found "
-                    "by their Local\\pipc.NAME:listener mutex only\n", prog,
-            (unsigned long)GetLastError());
-    return 0; /* the listeners of this session are listed all the same */
-  }
-  do {
-    char name[PIPC_NAME_MAX + 1];
-    const WCHAR *suffix;
-    size_t len = wcslen(fd.cFileName);
-    ls_obj *o;
-    if (!ls_pipc_name(fd.cFileName, len, name, &suffix) || suffix != fd.cFileName + len) continue;
-    if ((o = ls_get(s, name)) == NULL) {
-      FindClose(f);
-      return fail("ls", NULL, PIPC_ENOMEM);
-    }
-    o->pipe = 1;
-  } while (FindNextFileW(f, &fd));
-  FindClose(f);
-  return 0;
-}
-
-static int ls_cmp(const void *a, const void *b) {
-  return strcmp(((const ls_obj *)a)->name, ((const ls_obj *)b)->name);
-}
-#endif
 
 static int cmd_ls(int argc, char **argv) {
-#if defined(_WIN32)
-  ls_set s = {NULL, 0, 0};
-  size_t i;
-  int n = 0, status;
+  int n = 0, rc;
   if (wants_help(argc, argv)) return help(help_ls);
   if (argc != 2) return usage(help_ls);
-  {
-    int tries;
-    for (tries = 0; tries < 5; tries++) {
-      s.n = 0;
-      if ((status = ls_named_objects(&s, tries == 4)) != 2) break;
-      pipc_sleep_ms(20);
-    }
+  rc = pipc_list(ls_line, &n);
+  if (rc == PIPC_ENOTSUP) {
+    fprintf(stderr, "%s: ls: listing names needs Linux's /dev/shm or Windows; use pipc info NAME\n",
+            prog);
+    return 1;
   }
-  status |= ls_pipes(&s);
-  if (s.n) qsort(s.v, s.n, sizeof s.v[0], ls_cmp);
-  /* segments, then listeners, as on Linux */
-  for (i = 0; i < s.n; i++)
-    if (s.v[i].segment && describe(s.v[i].name, 1) == PIPC_OK) n++;
-  for (i = 0; i < s.n; i++) {
-    if (s.v[i].listener)
-      printf("%-10s %-40s %s\n", "listener", s.v[i].name, "live");
-    else if (s.v[i].pipe)
-      printf("%-10s %-40s %s\n", "listener", s.v[i].name,
-             "live, not this session's (or not pipc's)");
-    else
-      continue;
-    n++;
+  if (rc == PIPC_ESYS) { /* the OS's own code says more (an NTSTATUS on Windows) */
+    fprintf(stderr, "%s: ls: %s (OS error 0x%08lx)\n", prog, pipc_strerror(rc),
+            (unsigned long)(unsigned)pipc_last_os_error());
+    return 1;
   }
-  free(s.v);
-  if (n == 0 && status == 0) printf("(no pipc objects)\n");
-  return status;
-#elif defined(__linux__)
-  DIR *d;
-  struct dirent *e;
-  char sock[512], *slash;
-  int n = 0;
-  if (wants_help(argc, argv)) return help(help_ls);
-  if (argc != 2) return usage(help_ls);
-  if ((d = opendir("/dev/shm")) != NULL) {
-    while ((e = readdir(d)) != NULL) {
-      char path[300];
-      struct stat st;
-      if (strncmp(e->d_name, "pipc.", 5) != 0 || pipc_name_check(e->d_name + 5) != PIPC_OK)
-        continue;
-      snprintf(path, sizeof path, "/dev/shm/%s", e->d_name);
-      if (stat(path, &st) != 0 || st.st_uid != geteuid()) continue; /* this user's */
-      if (describe(e->d_name + 5, 1) == PIPC_OK) n++;
-    }
-    closedir(d);
-  }
-  /* listeners: sockets in this user's socket directory */
-  if (pipc_pipe_path("x", sock, sizeof sock) == PIPC_OK && (slash = strrchr(sock, '/'))) {
-    *slash = 0;
-    if ((d = opendir(sock)) != NULL) {
-      while ((e = readdir(d)) != NULL) {
-        char path[1024];
-        struct stat st;
-        snprintf(path, sizeof path, "%s/%s", sock, e->d_name);
-        if (pipc_name_check(e->d_name) != PIPC_OK || lstat(path, &st) != 0 ||
-            !S_ISSOCK(st.st_mode))
-          continue;
-        /* live while a process holds the flock on NAME.lock (read from
-           /proc/locks, so the listener is not disturbed); a stale socket is
-           reclaimed by the next listener */
-        strcat(path, ".lock");
-        printf("%-10s %-40s %s\n", "listener", e->d_name,
-               stat(path, &st) == 0 && flock_held(&st) ? "live" : "stale");
-        n++;
-      }
-      closedir(d);
-    }
-  }
+  if (rc != PIPC_OK) return fail("ls", NULL, rc);
   if (n == 0) printf("(no pipc objects)\n");
   return 0;
-#else
-  if (wants_help(argc, argv)) return help(help_ls);
-  if (argc != 2) return usage(help_ls);
-  fprintf(stderr, "%s: ls: listing names needs Linux's /dev/shm or Windows; use pipc info NAME\n",
-          prog);
-  return 1;
-#endif
 }
 
 static const char *help_bench =
@@ -618,29 +310,29 @@ static const char *help_bench =
     "  runs pipc-bench (installed beside pipc, or in ../bench of a build tree):\n"
     "  pipc and its peers between two processes, in one run, with ratios.\n";
 
+/* "pipc-bench" beside this program, or in ../bench of a build tree, with
+   this program's own suffix (".exe" on Windows). */
 static int cmd_bench(int argc, char **argv) {
-  char self[4096], exe[4200], *slash;
+  char self[4096], exe[4200], *slash, *back;
   const char *args[16];
   const char *where[] = {"/pipc-bench", "/../bench/pipc-bench"};
+  const char *suffix = "";
   pipc_process *p;
+  size_t len;
   int i, n = 0, code = 1, rc = PIPC_ENOENT;
   if (wants_help(argc, argv)) return help(help_bench);
   if (argc > 14) return usage(help_bench);
   if (pipc_self_exe(self, sizeof self) != PIPC_OK) return fail("bench", NULL, PIPC_ESYS);
+  len = strlen(self);
+  if (len > 4 && (strcmp(self + len - 4, ".exe") == 0 || strcmp(self + len - 4, ".EXE") == 0))
+    suffix = self + len - 4;
   slash = strrchr(self, '/');
-#ifdef _WIN32
-  if (!slash || strrchr(self, '\\') > slash) slash = strrchr(self, '\\');
-#endif
+  back = strrchr(self, '\\'); /* Windows paths use either */
+  if (back > slash) slash = back;
   if (!slash) return fail("bench", NULL, PIPC_ENOENT);
   *slash = 0;
   for (i = 0; i < 2 && rc == PIPC_ENOENT; i++) {
-    snprintf(exe, sizeof exe, "%s%s%s", self, where[i],
-#ifdef _WIN32
-             ".exe"
-#else
-             ""
-#endif
-    );
+    snprintf(exe, sizeof exe, "%s%s%s", self, where[i], suffix);
     n = 0;
     args[n++] = exe;
     while (n < argc - 1) {
