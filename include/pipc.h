@@ -475,6 +475,104 @@ PIPC_API int pipc_lock_close(pipc_lock *l);
    PIPC_EACCES, PIPC_ESYS. */
 PIPC_API int pipc_lock_unlink(const char *name);
 
+/* ------------------------------------------------------------------ names */
+
+/* What a name is: the answer of pipc_kind_of and pipc_list. */
+typedef enum pipc_kind {
+  PIPC_KIND_NONE = 0,  /* nothing (never reported) */
+  PIPC_KIND_SHM,       /* a shm segment, or shared memory under pipc's OS
+                          name that pipc did not make */
+  PIPC_KIND_QUEUE,
+  PIPC_KIND_SEMAPHORE,
+  PIPC_KIND_LOCK,
+  PIPC_KIND_LISTENER
+} pipc_kind;
+
+/* "none", "shm", "queue", "semaphore", "lock", "listener"; "unknown" for
+   any other value.  Never NULL. */
+PIPC_API const char *pipc_kind_name(pipc_kind kind);
+
+/* What `name` is now, into *out.  A segment's own header tells a Queue, a
+   Semaphore and a Lock from plain shared memory.  With no segment under the
+   name, a live listener is PIPC_KIND_LISTENER (a name held by both is
+   reported as its segment).  A listener whose process died is nothing, as
+   for pipc_pipe_connect: PIPC_ENOENT.
+   macOS, the BSDs: whether a listener's process lives cannot be read there
+   without disturbing it, so a socket left by a dead one is a listener too.
+   A Queue, Semaphore or Lock being created at this instant may read as
+   PIPC_KIND_SHM (its header is written last).
+   Errors (*out is PIPC_KIND_NONE): PIPC_EINVAL (bad name, NULL out),
+   PIPC_ENOENT (nothing has the name), PIPC_EACCES (another user's),
+   PIPC_ECORRUPT (a segment made but never sized), PIPC_ENOMEM, PIPC_ESYS. */
+PIPC_API int pipc_kind_of(const char *name, pipc_kind *out);
+
+/* A listener's state, as pipc_list reports it (segments are LIVE). */
+typedef enum pipc_state {
+  PIPC_STATE_LIVE = 0, /* its process is alive */
+  PIPC_STATE_STALE,    /* POSIX: its process died and left the socket
+                          file; the next listener on the name reclaims it */
+  PIPC_STATE_FOREIGN   /* Windows: a pipe \\.\pipe\pipc.NAME with no
+                          listener of this session: another session's, or
+                          a server that is not pipc */
+} pipc_state;
+
+/* One object, as pipc_list hands it to its callback. */
+typedef struct pipc_entry_t {
+  const char *name;  /* valid during the callback only */
+  pipc_kind kind;
+  pipc_state state;
+} pipc_entry_t;
+
+/* Return 0 to go on; anything else stops the listing. */
+typedef int (*pipc_list_fn)(void *arg, const pipc_entry_t *entry);
+
+/* Call fn(arg, entry) once for each pipc object of this user: first the
+   segments (shm, queue, semaphore, lock) sorted by name (byte order), then
+   the listeners sorted by name.  When fn returns nonzero the listing stops
+   and pipc_list returns that value, so a callback may return a PIPC_E*
+   code of its own or a positive "found it".  The names are read before the
+   first callback: objects made meanwhile may be missed, and a segment gone
+   before its kind was read is left out.  fn may call any pipc function.
+   What each system can list:
+     Linux: the segments in /dev/shm owned by this user, and the sockets in
+       the user's pipc directory; a listener is LIVE while its process
+       holds its lock file's flock (read from /proc/locks, so the listener
+       is not disturbed), else STALE.
+     Windows: this session's Local\pipc.* segments and listeners (by the
+       mutex each listener holds; Windows removes it with its process, so
+       none is ever STALE), then pipes \\.\pipe\pipc.* of no listener of
+       this session (FOREIGN).  Where \\.\pipe\ cannot be listed (Wine),
+       this session's listeners are found all the same, others are not.
+     macOS, the BSDs: POSIX shared memory cannot be listed: PIPC_ENOTSUP,
+       and fn is never called (pipc_kind_of answers for a known name).
+   Errors (fn has not been called): PIPC_EINVAL (fn NULL), PIPC_ENOTSUP,
+   PIPC_EACCES (socket directory not private to this user), PIPC_ENOMEM,
+   PIPC_ESYS (the OS's listing failed; Windows: pipc_last_os_error() is the
+   NTSTATUS of the object-directory call). */
+PIPC_API int pipc_list(pipc_list_fn fn, void *arg);
+
+/* The OS objects a name maps to, for pipc_path. */
+enum pipc_path_which {
+  PIPC_PATH_SHM = 1, /* its shared memory: POSIX "/pipc.NAME" (shm_open;
+                        Python's SharedMemory(name="pipc.NAME")), Windows
+                        "Local\pipc.NAME" (a file mapping) */
+  PIPC_PATH_SHM_FILE, /* the file that shared memory is: Linux
+                         "/dev/shm/pipc.NAME"; PIPC_ENOTSUP where it is no
+                         file (macOS, the BSDs, Windows) */
+  PIPC_PATH_PIPE     /* its pipe: as pipc_pipe_path */
+};
+
+/* Longest path pipc_path gives, with its NUL: a buffer this big is enough. */
+#define PIPC_PATH_MAX 256
+
+/* The OS name of the object `which` (enum pipc_path_which) of `name` in
+   buf[cap], whether or not it exists.  For tools and for programs in other
+   languages that reach pipc objects directly.
+   Errors: PIPC_EINVAL (bad name, NULL buf, cap 0, unknown which),
+   PIPC_EOVERFLOW (cap too small), PIPC_ENOTSUP (no such OS object here),
+   PIPC_EACCES (PIPC_PATH_PIPE: the socket directory is not private). */
+PIPC_API int pipc_path(const char *name, int which, char *buf, size_t cap);
+
 /* ---------------------------------------------------------------- process */
 
 typedef struct pipc_process pipc_process;
@@ -517,6 +615,15 @@ PIPC_API int pipc_self_exe(char *buf, size_t cap);
 /* Sleep for ms milliseconds, at least (a convenience for examples and
    tests; ms <= 0 returns at once). */
 PIPC_API void pipc_sleep_ms(int ms);
+
+/* Put the C runtime's standard output in binary mode, so that bytes written
+   to stdout reach it as they are (for tools that write messages there, as
+   `pipc recv` does; call it before the first write).  Windows: text mode,
+   the default, writes "\n" as "\r\n"; this acts on the C runtime pipc was
+   built with, so a program with a C runtime of its own (MSVC's static /MT
+   beside pipc.dll) calls _setmode itself.  POSIX: nothing to do.
+   Errors: PIPC_ESYS. */
+PIPC_API int pipc_stdout_binary(void);
 
 #ifdef __cplusplus
 }

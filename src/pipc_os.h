@@ -163,6 +163,30 @@ int pipc_os_pipe_import(const char *token, pipc_os_pipe **out);
 /* Flush pending output (while the peer lives), then close. */
 void pipc_os_pipe_close(pipc_os_pipe *p);
 int pipc_os_pipe_path(const char *name, char *buf, size_t cap);
+/* Whether a listener serves `name` now, read without disturbing it (nor a
+   listener being created): PIPC_OK with *state PIPC_STATE_LIVE, _STALE
+   (its process died and left its name behind) or _FOREIGN (a pipe under
+   the name that no listener of this session holds), or PIPC_ENOENT. */
+int pipc_os_listener_state(const char *name, pipc_state *state);
+
+/* ---- names: listing and OS names (posix_list.c, win32_list.c) ---- */
+
+typedef struct pipc__names pipc__names;
+
+/* Everything the OS can enumerate of this user's pipc names, each added to
+   `set` with pipc__names_add (below) as it is seen - segments of any kind,
+   listeners and their state; a name may be added more than once.
+   PIPC_ENOTSUP if the OS cannot enumerate its shared memory. */
+int pipc_os_list(pipc__names *set);
+
+/* The OS name of object `which` (enum pipc_path_which) of `name` into
+   buf[cap]: PIPC_EOVERFLOW if it does not fit, PIPC_ENOTSUP if this OS
+   has no such object. */
+int pipc_os_path(const char *name, int which, char *buf, size_t cap);
+
+/* Standard output in binary mode (nothing to do where there is no text
+   mode). */
+int pipc_os_stdout_binary(void);
 
 /* ---- threads ---- */
 
@@ -208,6 +232,21 @@ int pipc__os_fail(int code, int os_error);
 
 /* A thread with a pipc value (pipc_os_thread_value_set) is ending. */
 void pipc__thread_end(void *value);
+
+/* What a backend's pipc_os_list saw under a name (bits; src/list.c merges
+   what was seen of one name and tells kinds apart). */
+#define PIPC__SEEN_SEGMENT 1u  /* shared memory (any kind of segment) */
+#define PIPC__SEEN_LISTENER 2u /* a live listener of this user (session) */
+#define PIPC__SEEN_STALE 4u    /* what a dead listener left behind */
+#define PIPC__SEEN_PIPE 8u     /* a pipe of that name, whoever serves it */
+
+/* Add `name` to the set as seen; a string that is not a valid pipc name is
+   ignored (PIPC_OK).  PIPC_OK or PIPC_ENOMEM. */
+int pipc__names_add(pipc__names *set, const char *name, unsigned seen);
+
+/* Forget every name added: a backend whose listing was cut short starts it
+   again. */
+void pipc__names_clear(pipc__names *set);
 
 /* Python's multiprocessing.connection framing on a stream: a message of n
    bytes is preceded by n as a 4-byte big-endian signed integer, or, for

@@ -64,3 +64,5 @@ int pipc_self_exe(char *buf, size_t cap) {
 }
 
 long pipc_self_pid(void) { return pipc_os_self_pid(); }
+
+int pipc_stdout_binary(void) { return pipc_os_stdout_binary(); }

@@ -126,6 +126,13 @@
   PIPC_TEST(cli, path_prints_os_names)               \
   PIPC_TEST(cli, recv_prints_exact_bytes)            \
   PIPC_TEST(cli, unknown_name_is_exit_1_with_the_error) \
+  PIPC_SUITE(objects)                                \
+  PIPC_TEST(objects, kind_of_every_kind)             \
+  PIPC_TEST(objects, kind_names)                     \
+  PIPC_TEST(objects, list_finds_every_kind)          \
+  PIPC_TEST(objects, list_killed_listener)           \
+  PIPC_TEST(objects, list_callback_stops)            \
+  PIPC_TEST(objects, paths)                          \
   PIPC_SUITE(misuse)                                 \
   PIPC_TEST(misuse, null_handles_are_einval)         \
   PIPC_TEST(misuse, null_out_pointers_are_einval)    \

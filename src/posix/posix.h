@@ -12,6 +12,7 @@
      fast paths           posix_fast_linux.c     pidfd, accept4
                           posix_fast_none.c      (posix-generic, macOS, BSD)
      operating system     posix_os_linux.c, posix_os_darwin.c, posix_os_bsd.c
+                          (what only Linux can: /dev/shm, /proc/locks)
 
    No backend file tests which variant it is built with. */
 #ifndef PIPC_POSIX_H
@@ -71,5 +72,15 @@ uid_t pipc__posix_peer_uid(int fd);
 /* Allocate a new segment's memory now: 0, or an errno value (EINVAL /
    EOPNOTSUPP / ENOSYS: the file system cannot; others: no room). */
 int pipc__posix_preallocate(int fd, size_t size);
+
+/* The directory in which this OS shows POSIX shared memory objects as
+   files ("/dev/shm" on Linux), or NULL where it shows them nowhere (macOS,
+   the BSDs): there they cannot be listed. */
+const char *pipc__posix_shm_dir(void);
+
+/* Whether a process holds an flock on the file with inode `ino`, read
+   without taking the lock, so that neither its holder nor a process about
+   to take it is disturbed: 1 held, 0 not, -1 this OS cannot tell. */
+int pipc__posix_flock_held(ino_t ino);
 
 #endif

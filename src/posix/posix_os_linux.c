@@ -1,6 +1,6 @@
 /* posix_os_linux.c - what the POSIX backend asks of Linux in particular
    (posix.h, "the operating system"): CPUs by affinity, /proc/self/exe,
-   SO_PEERCRED, posix_fallocate.  CMake compiles it on Linux, in the
+   SO_PEERCRED, posix_fallocate, /dev/shm, /proc/locks.  CMake compiles it on Linux, in the
    posix-generic configuration too (these are not fast paths: Linux has no
    other way); posix_os_darwin.c and posix_os_bsd.c are the others. */
 #define _GNU_SOURCE
@@ -8,6 +8,8 @@
 
 #include <fcntl.h>
 #include <sched.h>
+#include <stdio.h>
+#include <string.h>
 #include <sys/socket.h>
 #include <unistd.h>
 
@@ -37,4 +39,25 @@ uid_t pipc__posix_peer_uid(int fd) {
 
 int pipc__posix_preallocate(int fd, size_t size) {
   return posix_fallocate(fd, 0, (off_t)size);
+}
+
+const char *pipc__posix_shm_dir(void) { return "/dev/shm"; }
+
+int pipc__posix_flock_held(ino_t ino) {
+  FILE *f = fopen("/proc/locks", "re");
+  char line[256];
+  int held = 0;
+  if (f == NULL) return -1;
+  /* "N: FLOCK  ADVISORY  WRITE PID MAJ:MIN:INODE START END"; the inode
+     alone is compared, as the device numbers there need not be stat's. */
+  while (!held && fgets(line, sizeof line, f)) {
+    unsigned long long i = 0;
+    char *p = strstr(line, "FLOCK");
+    char *dev = p ? strchr(p, ':') : NULL;
+    if (dev && (dev = strchr(dev + 1, ':')) && sscanf(dev + 1, "%llu", &i) == 1 &&
+        i == (unsigned long long)ino)
+      held = 1;
+  }
+  fclose(f);
+  return held;
 }

@@ -533,6 +533,20 @@ void pipc_os_listener_close(pipc_os_listener *l) {
   free(l);
 }
 
+int pipc_os_listener_state(const char *name, pipc_state *state) {
+  char path[sizeof(((struct sockaddr_un *)0)->sun_path) + 8];
+  struct stat st;
+  int rc;
+  if ((rc = pipc_os_pipe_path(name, path, sizeof path - 5)) != PIPC_OK) return rc;
+  if (lstat(path, &st) != 0 || !S_ISSOCK(st.st_mode)) return PIPC_ENOENT;
+  /* Live while a process holds the flock on NAME.lock, read without taking
+     it; where that cannot be told, a socket is taken for a live listener. */
+  strcat(path, ".lock");
+  if (stat(path, &st) != 0) *state = PIPC_STATE_STALE;
+  else *state = pipc__posix_flock_held(st.st_ino) == 0 ? PIPC_STATE_STALE : PIPC_STATE_LIVE;
+  return PIPC_OK;
+}
+
 int pipc_os_pipe_connect_once(const char *name, pipc_os_pipe **out, int64_t deadline) {
   struct sockaddr_un sa;
   int rc, fd, err;

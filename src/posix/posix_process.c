@@ -135,3 +135,5 @@ void pipc_os_process_free(pipc_os_process *p) {
   if (p->pidfd >= 0) close(p->pidfd);
   free(p);
 }
+
+int pipc_os_stdout_binary(void) { return PIPC_OK; } /* no text mode */

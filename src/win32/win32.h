@@ -18,6 +18,18 @@ int pipc__win32_fail(DWORD err);
 #define PIPC__WIN32_NAME_MAX (PIPC_NAME_MAX + 32)
 void pipc__win32_object_name(WCHAR *buf, const char *name, const WCHAR *suffix);
 
+/* The suffix of the named mutex a listener holds while it lives, beside
+   its pipe (win32_pipe.c); the listing (win32_list.c) looks for it. */
+#define PIPC__WIN32_LISTENER_SUFFIX L":listener"
+
+/* L"\\\\.\\pipe\\pipc.NAME", the path of a pipe name (win32_pipe.c), into
+   PIPC__WIN32_NAME_MAX + 16 characters. */
+void pipc__win32_pipe_path(WCHAR *buf, const char *name);
+
+/* An OS name made above (ASCII, as pipc names are) as bytes in buf[cap]:
+   PIPC_OK or PIPC_EOVERFLOW. */
+int pipc__win32_narrow(char *buf, size_t cap, const WCHAR *ascii);
+
 /* Security attributes granting the current user alone; not inheritable.
    NULL if they could not be made (the error is recorded). */
 SECURITY_ATTRIBUTES *pipc__win32_owner_only(void);

@@ -42,6 +42,16 @@ void pipc__win32_object_name(WCHAR *buf, const char *name, const WCHAR *suffix) 
   buf[i] = 0;
 }
 
+int pipc__win32_narrow(char *buf, size_t cap, const WCHAR *ascii) {
+  size_t i;
+  for (i = 0; ascii[i]; i++) {
+    if (i + 1 >= cap) return PIPC_EOVERFLOW;
+    buf[i] = (char)ascii[i];
+  }
+  buf[i] = 0;
+  return PIPC_OK;
+}
+
 static INIT_ONCE sa_once = INIT_ONCE_STATIC_INIT;
 static SECURITY_ATTRIBUTES sa_owner;
 static DWORD sa_error;

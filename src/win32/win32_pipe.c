@@ -56,7 +56,7 @@ struct pipc_os_listener {
   int connected; /* a client came before ConnectNamedPipe: nothing pending */
 };
 
-static void pipe_path(WCHAR *buf, const char *name) {
+void pipc__win32_pipe_path(WCHAR *buf, const char *name) {
   static const WCHAR prefix[] = L"\\\\.\\pipe\\pipc.";
   size_t i = 0, j;
   for (j = 0; prefix[j]; j++) buf[i++] = prefix[j];
@@ -65,8 +65,9 @@ static void pipe_path(WCHAR *buf, const char *name) {
 }
 
 int pipc_os_pipe_path(const char *name, char *buf, size_t cap) {
-  if ((size_t)snprintf(buf, cap, "\\\\.\\pipe\\pipc.%s", name) >= cap) return PIPC_EOVERFLOW;
-  return PIPC_OK;
+  WCHAR path[PIPC__WIN32_NAME_MAX + 16];
+  pipc__win32_pipe_path(path, name);
+  return pipc__win32_narrow(buf, cap, path);
 }
 
 static int new_pipe(HANDLE h, pipc_os_pipe **out) {
@@ -383,7 +384,7 @@ int pipc_os_listener_create(const char *name, pipc_os_listener **out) {
      with the listener's process, however that ends.  (Wine does not
      enforce FILE_FLAG_FIRST_PIPE_INSTANCE; Windows does, against squatters
      that do not use pipc.) */
-  pipc__win32_object_name(oname, name, L":listener");
+  pipc__win32_object_name(oname, name, PIPC__WIN32_LISTENER_SUFFIX);
   l->owner = CreateMutexW(sa, FALSE, oname);
   if (l->owner == NULL || GetLastError() == ERROR_ALREADY_EXISTS) {
     DWORD e = l->owner ? ERROR_ALREADY_EXISTS : GetLastError();
@@ -392,7 +393,7 @@ int pipc_os_listener_create(const char *name, pipc_os_listener **out) {
     return e == ERROR_ALREADY_EXISTS ? pipc__os_fail(PIPC_EEXIST, (int)e)
                                      : pipc__win32_fail(e);
   }
-  pipe_path(l->path, name);
+  pipc__win32_pipe_path(l->path, name);
   l->ov.hEvent = CreateEventW(NULL, TRUE, FALSE, NULL);
   if (l->ov.hEvent == NULL) {
     DWORD e = GetLastError();
@@ -477,11 +478,33 @@ void pipc_os_listener_close(pipc_os_listener *l) {
   free(l);
 }
 
+int pipc_os_listener_state(const char *name, pipc_state *state) {
+  WCHAR oname[PIPC__WIN32_NAME_MAX], path[PIPC__WIN32_NAME_MAX + 16];
+  HANDLE h;
+  /* This session's listener holds the mutex; Windows removes it with the
+     listener's process, so there is never a stale one. */
+  pipc__win32_object_name(oname, name, PIPC__WIN32_LISTENER_SUFFIX);
+  if ((h = OpenMutexW(SYNCHRONIZE, FALSE, oname)) != NULL) {
+    CloseHandle(h);
+    *state = PIPC_STATE_LIVE;
+    return PIPC_OK;
+  }
+  /* A pipe of the name with no such mutex: another session's listener, or
+     a server that is not pipc.  WaitNamedPipe finds an instance, idle
+     (TRUE) or busy (ERROR_SEM_TIMEOUT), without connecting to it. */
+  pipc__win32_pipe_path(path, name);
+  if (WaitNamedPipeW(path, 1) || GetLastError() == ERROR_SEM_TIMEOUT) {
+    *state = PIPC_STATE_FOREIGN;
+    return PIPC_OK;
+  }
+  return PIPC_ENOENT;
+}
+
 int pipc_os_pipe_connect_once(const char *name, pipc_os_pipe **out, int64_t deadline) {
   WCHAR path[PIPC__WIN32_NAME_MAX + 16];
   HANDLE h;
   DWORD e, ms;
-  pipe_path(path, name);
+  pipc__win32_pipe_path(path, name);
   h = open_client(path);
   if (h != INVALID_HANDLE_VALUE) return new_pipe(h, out);
   e = GetLastError();

@@ -1,6 +1,10 @@
 /* win32_process.c - CreateProcessW with a correctly quoted command line. */
 #include "win32.h"
 
+#include <errno.h>
+#include <fcntl.h>
+#include <io.h>
+#include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 
@@ -158,5 +162,12 @@ int pipc_os_self_exe(char *buf, size_t cap) {
   }
   memcpy(buf, s, len + 1);
   free(s);
+  return PIPC_OK;
+}
+
+int pipc_os_stdout_binary(void) {
+  /* the C runtime's text mode would write "\n" as "\r\n" */
+  fflush(stdout);
+  if (_setmode(_fileno(stdout), _O_BINARY) == -1) return pipc__os_fail(PIPC_ESYS, errno);
   return PIPC_OK;
 }
