@@ -6,26 +6,31 @@
  * matching buttons to receive it.  Here each window is a terminal (a tmux
  * pane, say) running one process, and each button is a key:
  *
- *   seed000_two_windows main [DIR]    main window:  type a line of text, then
- *                                     q  send it by queue
- *                                     m  write it to the memory-mapped file
- *                                     p  send it by pipe
- *                                     x  quit
- *   seed000_two_windows child [DIR]   child window: r  receive by queue
- *                                     M  read the memory-mapped file
- *                                     P  receive by pipe
- *                                     x  quit
- *   seed000_two_windows               both, in one terminal: the main window
- *                                     drives a child through every button and
- *                                     checks what arrived (the ctest case)
+ *   seed000_two_windows main [DIR [TAG]]    main window:  type a line of
+ *                                           text, then
+ *                                           q  send it by queue
+ *                                           m  write it to the mapped file
+ *                                           p  send it by pipe
+ *                                           x  quit
+ *   seed000_two_windows child [DIR [TAG]]   child window: r  receive by queue
+ *                                           M  read the mapped file
+ *                                           P  receive by pipe
+ *                                           x  quit
+ *   seed000_two_windows                     both, in one terminal: the main
+ *                                           window drives a child through
+ *                                           every button and checks what
+ *                                           arrived (the ctest case)
  *
  * Start main first (it creates the queue and the pipe's listener), then
  * child, each in its own terminal: the two are unrelated processes that
- * find each other by name.  Input is read a line at a time: a line of text,
- * then a line holding just the key.  The memory-mapped file, seed000.dat in
- * DIR (default: the current directory), is mapped with pipc_shm_map_file
- * where the seed maps test.dat with mmap; the queue and the pipe are pipc
- * too, so the program is the same on every platform.
+ * find each other by name (seed000.queue, seed000.pipe; a TAG after DIR,
+ * the same for both, is added to the names, so that two demos on one
+ * machine - the tmux test run twice at once - never meet).  Input is read
+ * a line at a time: a line of text, then a line holding just the key.  The
+ * memory-mapped file, seed000.dat in DIR (default: the current directory),
+ * is mapped with pipc_shm_map_file where the seed maps test.dat with mmap;
+ * the queue and the pipe are pipc too, so the program is the same on every
+ * platform.
  */
 #include <string.h>
 
@@ -240,6 +245,8 @@ int main(int argc, char **argv) {
   const char *dir = argc > 2 ? argv[2] : ".";
   setvbuf(stdout, NULL, _IONBF, 0);
   snprintf(data_path, sizeof data_path, "%s/seed000.dat", dir);
+  if ((strcmp(mode, "main") == 0 || strcmp(mode, "child") == 0) && argc > 3)
+    name_suffix(argv[3]);
   if (strcmp(mode, "main") == 0) return main_window();
   if (strcmp(mode, "child") == 0) return child_window();
   if (strcmp(mode, "scripted-child") == 0) {
@@ -248,7 +255,7 @@ int main(int argc, char **argv) {
     return scripted_child();
   }
   if (argc > 1 && strcmp(mode, "scripted") != 0) {
-    fprintf(stderr, "usage: seed000_two_windows [main|child [DIR]]\n");
+    fprintf(stderr, "usage: seed000_two_windows [main|child [DIR [TAG]]]\n");
     return 2;
   }
   return scripted(dir);
