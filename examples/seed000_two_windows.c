@@ -6,42 +6,35 @@
  * matching buttons to receive it.  Here each window is a terminal (a tmux
  * pane, say) running one process, and each button is a key:
  *
- *   seed000_two_windows main [DIR]    main window:  type a line of text, then
- *                                     q  send it by queue
- *                                     m  write it to the memory-mapped file
- *                                     p  send it by pipe
- *                                     x  quit
- *   seed000_two_windows child [DIR]   child window: r  receive by queue
- *                                     M  read the memory-mapped file
- *                                     P  receive by pipe
- *                                     x  quit
- *   seed000_two_windows               both, in one terminal: the main window
- *                                     drives a child through every button and
- *                                     checks what arrived (the ctest case)
+ *   seed000_two_windows main [DIR [TAG]]    main window:  type a line of
+ *                                           text, then
+ *                                           q  send it by queue
+ *                                           m  write it to the mapped file
+ *                                           p  send it by pipe
+ *                                           x  quit
+ *   seed000_two_windows child [DIR [TAG]]   child window: r  receive by queue
+ *                                           M  read the mapped file
+ *                                           P  receive by pipe
+ *                                           x  quit
+ *   seed000_two_windows                     both, in one terminal: the main
+ *                                           window drives a child through
+ *                                           every button and checks what
+ *                                           arrived (the ctest case)
  *
  * Start main first (it creates the queue and the pipe's listener), then
  * child, each in its own terminal: the two are unrelated processes that
- * find each other by name.  Input is read a line at a time: a line of text,
- * then a line holding just the key.  The memory-mapped file, seed000.dat in
- * DIR (default: the current directory), is mapped with mmap /
- * MapViewOfFile as the seed maps test.dat; the queue and the pipe are pipc.
+ * find each other by name (seed000.queue, seed000.pipe; a TAG after DIR,
+ * the same for both, is added to the names, so that two demos on one
+ * machine - the tmux test run twice at once - never meet).  Input is read
+ * a line at a time: a line of text, then a line holding just the key.  The
+ * memory-mapped file, seed000.dat in DIR (default: the current directory),
+ * is mapped with pipc_shm_map_file where the seed maps test.dat with mmap;
+ * the queue and the pipe are pipc too, so the program is the same on every
+ * platform.
  */
-#ifndef _WIN32
-#define _POSIX_C_SOURCE 200809L
-#endif
 #include <string.h>
 
 #include "example_util.h"
-
-#ifdef _WIN32
-#define WIN32_LEAN_AND_MEAN
-#include <windows.h>
-#else
-#include <fcntl.h>
-#include <sys/mman.h>
-#include <sys/stat.h>
-#include <unistd.h>
-#endif
 
 #define TEXT_MAX 512
 
@@ -55,91 +48,34 @@ static void name_suffix(const char *suffix) {
   snprintf(PIPE_NAME, sizeof PIPE_NAME, "seed000.pipe.%s", suffix);
 }
 
-/* ---- the memory-mapped file (the seed's test.dat) ---- */
+/* ---- the memory-mapped file (the seed's test.dat) ----
+   The seed writes the text as the whole file and maps all of it to read.
+   A mapping never makes a file shorter, so here the file keeps TEXT_MAX
+   bytes and the text in it ends at a NUL. */
 
-/* Write text to the file, through a mapping of it. */
+/* Write text to the file, through a mapping of it (made if missing). */
 static int mapped_write(const char *text) {
-  size_t n = strlen(text);
-#ifdef _WIN32
-  HANDLE f = CreateFileA(data_path, GENERIC_READ | GENERIC_WRITE, FILE_SHARE_READ | FILE_SHARE_WRITE,
-                         NULL, CREATE_ALWAYS, FILE_ATTRIBUTE_NORMAL, NULL), m;
-  char *v;
-  if (f == INVALID_HANDLE_VALUE) return -1;
-  m = CreateFileMappingA(f, NULL, PAGE_READWRITE, 0, (DWORD)(n ? n : 1), NULL);
-  v = m ? (char *)MapViewOfFile(m, FILE_MAP_WRITE, 0, 0, n ? n : 1) : NULL;
-  if (v) {
-    memcpy(v, text, n);
-    UnmapViewOfFile(v);
-  }
-  if (m) CloseHandle(m);
-  if (n == 0) SetEndOfFile(f);
-  CloseHandle(f);
-  return v ? 0 : -1;
-#else
-  int fd = open(data_path, O_RDWR | O_CREAT | O_TRUNC, 0600);
-  char *v;
-  if (fd < 0) return -1;
-  if (n == 0) {
-    close(fd);
-    return 0;
-  }
-  if (ftruncate(fd, (off_t)n) != 0) {
-    close(fd);
-    return -1;
-  }
-  v = (char *)mmap(NULL, n, PROT_READ | PROT_WRITE, MAP_SHARED, fd, 0);
-  close(fd);
-  if (v == MAP_FAILED) return -1;
-  memcpy(v, text, n);
-  munmap(v, n);
-  return 0;
-#endif
+  pipc_shm *m;
+  int rc = pipc_shm_map_file(data_path, TEXT_MAX, PIPC_MAP_CREATE, &m);
+  if (rc != PIPC_OK) return rc;
+  memcpy(pipc_shm_addr(m), text, strlen(text) + 1); /* text < TEXT_MAX */
+  return pipc_shm_close(m);
 }
 
-/* Read the whole file through a mapping of it into out[cap]. */
+/* Read the text through a mapping of the whole file - size 0, the seed's
+   mmap.mmap(f.fileno(), 0) - into out[cap].  PIPC_ENOENT before the main
+   window first wrote it. */
 static int mapped_read(char *out, size_t cap) {
+  pipc_shm *m;
+  const char *p;
   size_t n;
-#ifdef _WIN32
-  HANDLE f = CreateFileA(data_path, GENERIC_READ, FILE_SHARE_READ | FILE_SHARE_WRITE, NULL,
-                         OPEN_EXISTING, FILE_ATTRIBUTE_NORMAL, NULL), m;
-  LARGE_INTEGER size;
-  char *v;
+  int rc = pipc_shm_map_file(data_path, 0, PIPC_MAP_READONLY, &m);
   out[0] = 0;
-  if (f == INVALID_HANDLE_VALUE) return -1;
-  if (!GetFileSizeEx(f, &size) || size.QuadPart == 0) {
-    CloseHandle(f);
-    return size.QuadPart == 0 ? 0 : -1;
-  }
-  n = (size_t)size.QuadPart < cap - 1 ? (size_t)size.QuadPart : cap - 1;
-  m = CreateFileMappingA(f, NULL, PAGE_READONLY, 0, 0, NULL);
-  v = m ? (char *)MapViewOfFile(m, FILE_MAP_READ, 0, 0, 0) : NULL;
-  if (v) {
-    memcpy(out, v, n);
-    out[n] = 0;
-    UnmapViewOfFile(v);
-  }
-  if (m) CloseHandle(m);
-  CloseHandle(f);
-  return v ? 0 : -1;
-#else
-  struct stat st;
-  int fd = open(data_path, O_RDONLY);
-  char *v;
-  out[0] = 0;
-  if (fd < 0) return -1;
-  if (fstat(fd, &st) != 0 || st.st_size == 0) {
-    close(fd);
-    return st.st_size == 0 ? 0 : -1;
-  }
-  n = (size_t)st.st_size < cap - 1 ? (size_t)st.st_size : cap - 1;
-  v = (char *)mmap(NULL, (size_t)st.st_size, PROT_READ, MAP_SHARED, fd, 0);
-  close(fd);
-  if (v == MAP_FAILED) return -1;
-  memcpy(out, v, n);
+  if (rc != PIPC_OK) return rc;
+  p = (const char *)pipc_shm_addr(m);
+  for (n = 0; n < pipc_shm_size(m) && n < cap - 1 && p[n] != 0; n++) out[n] = p[n];
   out[n] = 0;
-  munmap(v, (size_t)st.st_size);
-  return 0;
-#endif
+  return pipc_shm_close(m);
 }
 
 /* ---- input: one line at a time ---- */
@@ -159,6 +95,7 @@ static int main_window(void) {
   pipc_listener *l;
   pipc_pipe *conn;
   char text[TEXT_MAX] = "", line[TEXT_MAX];
+  int rc;
   pipc_queue_unlink(QUEUE_NAME); /* a previous run's, if it was killed */
   CHECK(pipc_queue_create(QUEUE_NAME, 16, TEXT_MAX, &q));
   CHECK(pipc_listener_create(PIPE_NAME, &l));
@@ -172,8 +109,8 @@ static int main_window(void) {
       CHECK(pipc_queue_put(q, text, strlen(text), PIPC_FOREVER));
       printf("[main window] sent by queue: %s\n", text);
     } else if (strcmp(line, "m") == 0) {
-      if (mapped_write(text) != 0) {
-        fprintf(stderr, "[main window] cannot write %s\n", data_path);
+      if ((rc = mapped_write(text)) != PIPC_OK) {
+        fprintf(stderr, "[main window] cannot write %s: %s\n", data_path, pipc_strerror(rc));
         return 1;
       }
       printf("[main window] written to memory: %s\n", text);
@@ -217,8 +154,9 @@ static int child_window(void) {
         printf("[child window] by queue: nothing (%s)\n", pipc_strerror(rc));
       }
     } else if (strcmp(line, "M") == 0) {
-      if (mapped_read(got, sizeof got) == 0) printf("[child window] from memory: %s\n", got);
-      else printf("[child window] from memory: nothing yet\n");
+      rc = mapped_read(got, sizeof got);
+      if (rc == PIPC_OK) printf("[child window] from memory: %s\n", got);
+      else printf("[child window] from memory: nothing yet (%s)\n", pipc_strerror(rc));
     } else if (strcmp(line, "P") == 0) {
       rc = pipc_pipe_recv(conn, got, TEXT_MAX, &len, 5000);
       if (rc == PIPC_OK) {
@@ -251,7 +189,7 @@ static int scripted_child(void) {
   snprintf(reply, sizeof reply, "queue:%s", got);
   CHECK(pipc_pipe_send(conn, reply, strlen(reply), 30000));
   CHECK(pipc_pipe_recv(conn, got, TEXT_MAX, &len, 30000)); /* "now read memory" */
-  if (mapped_read(got, sizeof got) != 0) return 1;          /* the "M" button */
+  CHECK(mapped_read(got, sizeof got));                      /* the "M" button */
   snprintf(reply, sizeof reply, "memory:%s", got);
   CHECK(pipc_pipe_send(conn, reply, strlen(reply), 30000));
   CHECK(pipc_pipe_recv(conn, got, TEXT_MAX, &len, 30000)); /* the "P" button */
@@ -287,7 +225,7 @@ static int scripted(const char *dir) {
   CHECK(pipc_listener_accept(l, &conn, 30000));
   CHECK(pipc_queue_put(q, "hello by queue", 14, PIPC_FOREVER)); /* q */
   bad |= expect_reply(conn, "queue:hello by queue");
-  if (mapped_write("hello by memory") != 0) return 1; /* m */
+  CHECK(mapped_write("hello by memory")); /* m */
   CHECK(pipc_pipe_send(conn, "read it", 7, PIPC_FOREVER));
   bad |= expect_reply(conn, "memory:hello by memory");
   CHECK(pipc_pipe_send(conn, "hello by pipe", 13, PIPC_FOREVER)); /* p */
@@ -307,6 +245,8 @@ int main(int argc, char **argv) {
   const char *dir = argc > 2 ? argv[2] : ".";
   setvbuf(stdout, NULL, _IONBF, 0);
   snprintf(data_path, sizeof data_path, "%s/seed000.dat", dir);
+  if ((strcmp(mode, "main") == 0 || strcmp(mode, "child") == 0) && argc > 3)
+    name_suffix(argv[3]);
   if (strcmp(mode, "main") == 0) return main_window();
   if (strcmp(mode, "child") == 0) return child_window();
   if (strcmp(mode, "scripted-child") == 0) {
@@ -315,7 +255,7 @@ int main(int argc, char **argv) {
     return scripted_child();
   }
   if (argc > 1 && strcmp(mode, "scripted") != 0) {
-    fprintf(stderr, "usage: seed000_two_windows [main|child [DIR]]\n");
+    fprintf(stderr, "usage: seed000_two_windows [main|child [DIR [TAG]]]\n");
     return 2;
   }
   return scripted(dir);

@@ -363,19 +363,63 @@ PIPC_API int pipc_shm_create(const char *name, size_t size, pipc_shm **out);
 PIPC_API int pipc_shm_open(const char *name, pipc_shm **out);
 
 /* Base address, size and name of an open segment (NULL / 0 / NULL for a NULL
-   handle).  The address stays valid until pipc_shm_close. */
+   handle; the name is NULL for a file mapping, pipc_shm_map_file).  The
+   address stays valid until pipc_shm_close. */
 PIPC_API void *pipc_shm_addr(const pipc_shm *s);
 PIPC_API size_t pipc_shm_size(const pipc_shm *s);
 PIPC_API const char *pipc_shm_name(const pipc_shm *s);
 
 /* Unmap and free the handle; pointers into the segment become invalid.
-   The segment lives on until unlinked.  Errors: PIPC_EINVAL (NULL). */
+   The segment lives on until unlinked (a mapped file: it stays, with the
+   bytes written).  Errors: PIPC_EINVAL (NULL). */
 PIPC_API int pipc_shm_close(pipc_shm *s);
 
 /* Remove the name.  Errors: PIPC_EINVAL, PIPC_ENOENT, PIPC_EACCES,
    PIPC_ESYS.  Windows: see "Conventions" - the segment itself lives while
    mapped. */
 PIPC_API int pipc_shm_unlink(const char *name);
+
+/* Flags of pipc_shm_map_file (bitwise or; 0: an existing file, read-write). */
+#define PIPC_MAP_CREATE   0x1 /* create the file if it is missing */
+#define PIPC_MAP_EXCL     0x2 /* with CREATE: PIPC_EEXIST if it exists */
+#define PIPC_MAP_READONLY 0x4 /* map read-only: writing crashes (SIGSEGV /
+                                 access violation); never grows the file */
+
+/* Map the first `size` bytes of the regular file at `path` (UTF-8), shared:
+   every process that maps the file sees the same bytes, and they are the
+   file's bytes (Python's mmap.mmap(f.fileno(), size)).  A file shorter than
+   `size` is grown to it, zero-filled, its old bytes kept; a longer one is
+   mapped in part and never shrunk.  size 0 maps the whole file at its
+   current size; an empty file cannot be mapped.  A file made here is
+   owner-only (mode 0600 on POSIX, a DACL granting only the current user on
+   Windows); an existing file keeps its owner and permissions, which decide
+   who may map it.  A file grown here that then cannot be mapped is cut back
+   to its old size; one made here is removed.
+   The handle is a pipc_shm: pipc_shm_addr, pipc_shm_size (the `size`
+   mapped) and pipc_shm_close work as for a segment.  pipc_shm_name returns
+   NULL - a file has a path, not a pipc name - and pipc_shm_unlink does not
+   apply: remove the file with remove() once every mapping is closed.  A
+   write through the mapping is seen at once by every mapping of the file
+   and by reads of it; it reaches the disk when the OS writes it back
+   (pipc has no sync call).  A file mapping has no lock of its own.
+   Errors: PIPC_EINVAL (NULL or empty path; not a regular file - a
+   directory, a device, a FIFO; unknown flags, EXCL without CREATE,
+   READONLY with CREATE, size 0 with CREATE; size 0 of an empty file;
+   READONLY with a size beyond the file's end; Windows: a path that is not
+   UTF-8), PIPC_ENOENT (no such file and no CREATE, or a missing directory
+   on the path), PIPC_EEXIST (EXCL and the file exists), PIPC_EACCES (the
+   file or a directory on the path denies it, a read-only file system;
+   Windows: the file is open elsewhere without sharing), PIPC_ENOMEM (size
+   too large for the file system, the disk or the address space),
+   PIPC_ENOTSUP (the file system cannot map files), PIPC_ESYS.
+   A full disk is PIPC_ENOMEM here rather than a crash (SIGBUS / an in-page
+   error) at a later write where the OS allows it: Linux and BSD allocate a
+   grown file's disk space here, Windows on NTFS does; macOS does not.
+   Windows: while any process has the file mapped it cannot be cut
+   shorter.  Portable programs remove the file only once every mapping of
+   it is closed. */
+PIPC_API int pipc_shm_map_file(const char *path, size_t size, int flags,
+                               pipc_shm **out);
 
 /* -------------------------------------------------------------- semaphore */
 

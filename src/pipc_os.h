@@ -58,7 +58,17 @@ int pipc_os_shm_create(const char *name, size_t size, pipc_os_map *out);
    none (or, on Windows, if it was unlinked). */
 int pipc_os_shm_open(const char *name, pipc_os_map *out);
 
-/* Unmap. */
+/* Map the first `size` bytes of the regular file at `path` (UTF-8, not
+   empty) shared, read-write or (PIPC_MAP_READONLY) read-only; size 0: the
+   whole file (empty: PIPC_EINVAL).  `flags` are pipc_shm_map_file's,
+   already checked for sense by the caller.  A shorter file is grown to
+   `size` (zero-filled; read-only: PIPC_EINVAL instead); a file made here is
+   owner-only.  On any error a file made here is removed and one grown here
+   is cut back.  Unmapped by pipc_os_shm_unmap; no OS handle of the file
+   itself is kept open. */
+int pipc_os_file_map(const char *path, size_t size, int flags, pipc_os_map *out);
+
+/* Unmap (a segment or a file). */
 void pipc_os_shm_unmap(pipc_os_map *m);
 
 /* Remove the name and whatever the backend keeps beside it (lock files of

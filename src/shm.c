@@ -1,4 +1,5 @@
-/* shm.c - pipc_shm_*: named shared memory with no header of its own. */
+/* shm.c - pipc_shm_*: named shared memory with no header of its own, and
+   mapped files (pipc_shm_map_file), which share its handle. */
 #include "pipc_core.h"
 
 #include <stdlib.h>
@@ -6,7 +7,7 @@
 
 struct pipc_shm {
   pipc_os_map map;
-  char name[PIPC_NAME_MAX + 1];
+  char name[PIPC_NAME_MAX + 1]; /* "" for a mapped file: it has no name */
 };
 
 int pipc_shm_create(const char *name, size_t size, pipc_shm **out) {
@@ -58,9 +59,38 @@ int pipc_shm_open(const char *name, pipc_shm **out) {
   return PIPC_OK;
 }
 
+#define PIPC__MAP_FLAGS (PIPC_MAP_CREATE | PIPC_MAP_EXCL | PIPC_MAP_READONLY)
+
+int pipc_shm_map_file(const char *path, size_t size, int flags, pipc_shm **out) {
+  pipc_shm *s;
+  int rc;
+  if (out == NULL) return PIPC_EINVAL;
+  *out = NULL;
+  if (path == NULL || path[0] == '\0') return PIPC_EINVAL;
+  if ((flags & ~PIPC__MAP_FLAGS) != 0) return PIPC_EINVAL;
+  if ((flags & PIPC_MAP_EXCL) && !(flags & PIPC_MAP_CREATE)) return PIPC_EINVAL;
+  /* A file made now is empty: READONLY could not grow it, size 0 could not
+     map it.  Refused before any file is made. */
+  if ((flags & PIPC_MAP_CREATE) && ((flags & PIPC_MAP_READONLY) || size == 0))
+    return PIPC_EINVAL;
+  s = (pipc_shm *)calloc(1, sizeof(*s));
+  if (s == NULL) return PIPC_ENOMEM;
+  rc = pipc_os_file_map(path, size, flags, &s->map);
+  if (rc != PIPC_OK) {
+    free(s);
+    return rc;
+  }
+  *out = s;
+  return PIPC_OK;
+}
+
 void *pipc_shm_addr(const pipc_shm *s) { return s ? s->map.base : NULL; }
 size_t pipc_shm_size(const pipc_shm *s) { return s ? s->map.size : 0; }
-const char *pipc_shm_name(const pipc_shm *s) { return s ? s->name : NULL; }
+/* NULL for a mapped file: a path handed to pipc_shm_unlink or pipc_shm_open
+   could name an unrelated segment ("test.dat" is a valid name). */
+const char *pipc_shm_name(const pipc_shm *s) {
+  return s && s->name[0] ? s->name : NULL;
+}
 
 int pipc_shm_close(pipc_shm *s) {
   if (s == NULL) return PIPC_EINVAL;

@@ -20,6 +20,16 @@
   PIPC_TEST(shm, unlink_then_open_is_enoent)         \
   PIPC_TEST(shm, huge_size_created_or_enomem)        \
   PIPC_TEST(shm, typed_segment_refused_as_sem)       \
+  PIPC_TEST(shm, map_file_child_writes_parent_reads) \
+  PIPC_TEST(shm, map_file_created_owner_only)        \
+  PIPC_TEST(shm, map_file_bad_arguments)             \
+  PIPC_TEST(shm, map_file_size_zero)                 \
+  PIPC_TEST(shm, map_file_shorter_is_grown)          \
+  PIPC_TEST(shm, map_file_grown_while_mapped)        \
+  PIPC_TEST(shm, map_file_excl_existing_is_eexist)   \
+  PIPC_TEST(shm, map_file_close_then_reopen)         \
+  PIPC_TEST(shm, map_file_has_no_name)               \
+  PIPC_TEST(shm, map_file_too_big_is_enomem)         \
   PIPC_SUITE(sem)                                    \
   PIPC_TEST(sem, initial_count)                      \
   PIPC_TEST(sem, zero_timeout_is_eagain)             \
@@ -145,6 +155,7 @@
   PIPC_ROLE(args)                 \
   PIPC_ROLE(handles)              \
   PIPC_ROLE(shm_write)            \
+  PIPC_ROLE(shm_file_write)       \
   PIPC_ROLE(sem_wait)             \
   PIPC_ROLE(sem_post_later)       \
   PIPC_ROLE(sem_task)             \

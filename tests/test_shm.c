@@ -149,3 +149,258 @@ void test_shm_typed_segment_refused_as_sem(void) {
   T_RC(pipc_shm_unlink(name), PIPC_OK);
   pipc_shm_close(s);
 }
+
+/* ---- mapped files (pipc_shm_map_file) ----
+   Files are made in the current directory (ctest's: the build tree) under
+   a unique t_name(), through stdio only, and removed with remove(). */
+
+static void file_name(char *buf, size_t cap, const char *tag) {
+  size_t n;
+  t_name(buf, cap, tag);
+  n = strlen(buf);
+  snprintf(buf + n, cap - n, ".dat");
+}
+
+/* Write n bytes to a new file at path (replacing it); 0 on success. */
+static int file_put(const char *path, const void *bytes, size_t n) {
+  FILE *f = fopen(path, "wb");
+  int ok;
+  if (f == NULL) return -1;
+  ok = fwrite(bytes, 1, n, f) == n;
+  return fclose(f) == 0 && ok ? 0 : -1;
+}
+
+/* The file's length (as stdio reads it), or -1 if it cannot be opened. */
+static long file_len(const char *path) {
+  FILE *f = fopen(path, "rb");
+  long n;
+  if (f == NULL) return -1;
+  n = fseek(f, 0, SEEK_END) == 0 ? ftell(f) : -1;
+  fclose(f);
+  return n;
+}
+
+#ifndef _WIN32
+#include <sys/stat.h>
+/* Permission bits of the file (POSIX). */
+static int file_mode(const char *path) {
+  struct stat st;
+  return stat(path, &st) == 0 ? (int)(st.st_mode & 07777) : -1;
+}
+#endif
+
+/* Map the file argv[1] (its whole size), check the parent's greeting at its
+   start, then write the pattern after it. */
+int role_shm_file_write(int argc, char **argv) {
+  pipc_shm *s = NULL;
+  unsigned char *p;
+  size_t i;
+  if (argc < 2 || pipc_shm_map_file(argv[1], 0, 0, &s) != PIPC_OK) return 10;
+  p = (unsigned char *)pipc_shm_addr(s);
+  if (pipc_shm_size(s) != 65536) return 11;
+  if (memcmp(p, "from parent", 12) != 0) return 12;
+  for (i = 16; i < pipc_shm_size(s); i++) p[i] = (unsigned char)(i * 13 + 5);
+  pipc_shm_close(s);
+  return 0;
+}
+
+void test_shm_map_file_child_writes_parent_reads(void) {
+  char path[96];
+  pipc_shm *s = NULL;
+  unsigned char *p;
+  size_t i, bad = 0;
+  file_name(path, sizeof path, "mfchild");
+  T_RC(pipc_shm_map_file(path, 65536, PIPC_MAP_CREATE | PIPC_MAP_EXCL, &s), PIPC_OK);
+  CU_ASSERT_FATAL(s != NULL);
+  CU_ASSERT_EQUAL(pipc_shm_size(s), 65536);
+  p = (unsigned char *)pipc_shm_addr(s);
+  for (i = 0; i < 65536; i++) bad += p[i] != 0; /* a new file is zero-filled */
+  CU_ASSERT_EQUAL(bad, 0);
+  memcpy(p, "from parent", 12);
+  /* another process maps the same file: it sees our bytes, we see its */
+  CU_ASSERT_EQUAL(t_join(t_spawn("shm_file_write", path, NULL), 20000), 0);
+  for (i = 16, bad = 0; i < 65536; i++) bad += p[i] != (unsigned char)(i * 13 + 5);
+  CU_ASSERT_EQUAL(bad, 0);
+  T_RC(pipc_shm_close(s), PIPC_OK);
+  CU_ASSERT_EQUAL(file_len(path), 65536);
+  CU_ASSERT_EQUAL(remove(path), 0);
+}
+
+void test_shm_map_file_created_owner_only(void) {
+  char path[96];
+  pipc_shm *s = NULL;
+  file_name(path, sizeof path, "mfmode");
+  T_RC(pipc_shm_map_file(path, 100, PIPC_MAP_CREATE, &s), PIPC_OK);
+  CU_ASSERT_FATAL(s != NULL);
+#ifndef _WIN32
+  CU_ASSERT_EQUAL(file_mode(path), 0600);
+#endif
+  pipc_shm_close(s);
+  CU_ASSERT_EQUAL(remove(path), 0);
+}
+
+void test_shm_map_file_bad_arguments(void) {
+  char path[96], sub[128];
+  pipc_shm *s = (pipc_shm *)1;
+  file_name(path, sizeof path, "mfbad");
+  T_RC(pipc_shm_map_file(NULL, 64, PIPC_MAP_CREATE, &s), PIPC_EINVAL);
+  CU_ASSERT_PTR_NULL(s);
+  T_RC(pipc_shm_map_file("", 64, PIPC_MAP_CREATE, &s), PIPC_EINVAL);
+  T_RC(pipc_shm_map_file(path, 64, PIPC_MAP_CREATE, NULL), PIPC_EINVAL);
+  T_RC(pipc_shm_map_file(".", 64, 0, &s), PIPC_EINVAL); /* a directory */
+  T_RC(pipc_shm_map_file(".", 64, PIPC_MAP_CREATE, &s), PIPC_EINVAL);
+  T_RC(pipc_shm_map_file(".", 0, PIPC_MAP_READONLY, &s), PIPC_EINVAL);
+  CU_ASSERT_PTR_NULL(s);
+  T_RC(pipc_shm_map_file(path, 64, 0, &s), PIPC_ENOENT); /* missing, no CREATE */
+  T_RC(pipc_shm_map_file(path, 0, PIPC_MAP_READONLY, &s), PIPC_ENOENT);
+  snprintf(sub, sizeof sub, "%s/x.dat", path);            /* a missing directory */
+  T_RC(pipc_shm_map_file(sub, 64, PIPC_MAP_CREATE, &s), PIPC_ENOENT);
+  /* flags that make no sense, refused before any file is made */
+  T_RC(pipc_shm_map_file(path, 64, PIPC_MAP_EXCL, &s), PIPC_EINVAL);
+  T_RC(pipc_shm_map_file(path, 64, 0x100, &s), PIPC_EINVAL);
+  T_RC(pipc_shm_map_file(path, 64, PIPC_MAP_CREATE | PIPC_MAP_READONLY, &s), PIPC_EINVAL);
+  T_RC(pipc_shm_map_file(path, 0, PIPC_MAP_CREATE, &s), PIPC_EINVAL);
+  CU_ASSERT_PTR_NULL(s);
+  CU_ASSERT_EQUAL(file_len(path), -1); /* nothing left behind */
+}
+
+void test_shm_map_file_size_zero(void) {
+  char path[96];
+  pipc_shm *s = (pipc_shm *)1;
+  file_name(path, sizeof path, "mfzero");
+  CU_ASSERT_FATAL(file_put(path, "", 0) == 0);
+  /* size 0 maps the file's size: an empty file has none */
+  T_RC(pipc_shm_map_file(path, 0, 0, &s), PIPC_EINVAL);
+  T_RC(pipc_shm_map_file(path, 0, PIPC_MAP_READONLY, &s), PIPC_EINVAL);
+  CU_ASSERT_PTR_NULL(s);
+  CU_ASSERT_EQUAL(file_len(path), 0); /* an existing file is left as it was */
+  CU_ASSERT_FATAL(file_put(path, "seed 000", 8) == 0);
+  T_RC(pipc_shm_map_file(path, 0, 0, &s), PIPC_OK);
+  CU_ASSERT_FATAL(s != NULL);
+  CU_ASSERT_EQUAL(pipc_shm_size(s), 8);
+  CU_ASSERT_EQUAL(memcmp(pipc_shm_addr(s), "seed 000", 8), 0);
+  pipc_shm_close(s);
+  CU_ASSERT_EQUAL(remove(path), 0);
+}
+
+void test_shm_map_file_shorter_is_grown(void) {
+  char path[96];
+  pipc_shm *s = NULL;
+  unsigned char *p;
+  size_t i, nonzero = 0;
+  file_name(path, sizeof path, "mfgrow");
+  CU_ASSERT_FATAL(file_put(path, "abc", 3) == 0);
+  T_RC(pipc_shm_map_file(path, 10000, 0, &s), PIPC_OK);
+  CU_ASSERT_FATAL(s != NULL);
+  CU_ASSERT_EQUAL(pipc_shm_size(s), 10000);
+  p = (unsigned char *)pipc_shm_addr(s);
+  CU_ASSERT_EQUAL(memcmp(p, "abc", 3), 0); /* old bytes kept */
+  for (i = 3; i < 10000; i++) nonzero += p[i] != 0;
+  CU_ASSERT_EQUAL(nonzero, 0);             /* the rest zero-filled */
+  p[9999] = 'z';
+  pipc_shm_close(s);
+  CU_ASSERT_EQUAL(file_len(path), 10000);
+  /* a longer file is mapped in part and never shrunk */
+  T_RC(pipc_shm_map_file(path, 10, PIPC_MAP_CREATE, &s), PIPC_OK);
+  CU_ASSERT_FATAL(s != NULL);
+  CU_ASSERT_EQUAL(pipc_shm_size(s), 10);
+  pipc_shm_close(s);
+  CU_ASSERT_EQUAL(file_len(path), 10000);
+  /* read-only cannot grow it */
+  s = (pipc_shm *)1;
+  T_RC(pipc_shm_map_file(path, 10001, PIPC_MAP_READONLY, &s), PIPC_EINVAL);
+  CU_ASSERT_PTR_NULL(s);
+  T_RC(pipc_shm_map_file(path, 0, PIPC_MAP_READONLY, &s), PIPC_OK);
+  CU_ASSERT_FATAL(s != NULL);
+  CU_ASSERT_EQUAL(pipc_shm_size(s), 10000);
+  CU_ASSERT_EQUAL(((char *)pipc_shm_addr(s))[9999], 'z');
+  pipc_shm_close(s);
+  CU_ASSERT_EQUAL(remove(path), 0);
+}
+
+/* Growing a file that another handle has mapped keeps both coherent. */
+void test_shm_map_file_grown_while_mapped(void) {
+  char path[96];
+  pipc_shm *a = NULL, *b = NULL;
+  file_name(path, sizeof path, "mfgrow2");
+  T_RC(pipc_shm_map_file(path, 4096, PIPC_MAP_CREATE, &a), PIPC_OK);
+  T_RC(pipc_shm_map_file(path, 3 * 4096 + 1, PIPC_MAP_CREATE, &b), PIPC_OK);
+  CU_ASSERT_FATAL(a && b);
+  memcpy(pipc_shm_addr(b), "through b", 10);
+  CU_ASSERT_STRING_EQUAL((char *)pipc_shm_addr(a), "through b");
+  ((char *)pipc_shm_addr(b))[3 * 4096] = 1;
+  pipc_shm_close(a);
+  pipc_shm_close(b);
+  CU_ASSERT_EQUAL(file_len(path), 3 * 4096 + 1);
+  CU_ASSERT_EQUAL(remove(path), 0);
+}
+
+void test_shm_map_file_excl_existing_is_eexist(void) {
+  char path[96];
+  pipc_shm *s = (pipc_shm *)1;
+  file_name(path, sizeof path, "mfexcl");
+  CU_ASSERT_FATAL(file_put(path, "keep", 4) == 0);
+  T_RC(pipc_shm_map_file(path, 64, PIPC_MAP_CREATE | PIPC_MAP_EXCL, &s), PIPC_EEXIST);
+  CU_ASSERT_PTR_NULL(s);
+  CU_ASSERT_EQUAL(file_len(path), 4); /* untouched */
+  T_RC(pipc_shm_map_file(".", 64, PIPC_MAP_CREATE | PIPC_MAP_EXCL, &s), PIPC_EEXIST);
+  CU_ASSERT_EQUAL(remove(path), 0);
+}
+
+void test_shm_map_file_close_then_reopen(void) {
+  char path[96], got[16] = "";
+  pipc_shm *s = NULL;
+  FILE *f;
+  file_name(path, sizeof path, "mfreopen");
+  T_RC(pipc_shm_map_file(path, 4096, PIPC_MAP_CREATE, &s), PIPC_OK);
+  CU_ASSERT_FATAL(s != NULL);
+  memcpy(pipc_shm_addr(s), "kept on close", 14);
+  T_RC(pipc_shm_close(s), PIPC_OK);
+  s = NULL;
+  T_RC(pipc_shm_map_file(path, 0, 0, &s), PIPC_OK);
+  CU_ASSERT_FATAL(s != NULL);
+  CU_ASSERT_EQUAL(pipc_shm_size(s), 4096);
+  CU_ASSERT_STRING_EQUAL((char *)pipc_shm_addr(s), "kept on close");
+  pipc_shm_close(s);
+  /* they are the file's bytes: stdio reads them too */
+  f = fopen(path, "rb");
+  CU_ASSERT_FATAL(f != NULL);
+  CU_ASSERT_EQUAL(fread(got, 1, 14, f), 14);
+  fclose(f);
+  CU_ASSERT_STRING_EQUAL(got, "kept on close");
+  CU_ASSERT_EQUAL(remove(path), 0);
+}
+
+/* A file mapping has no pipc name: pipc_shm_name is NULL, so the path is
+   never handed to pipc_shm_unlink (which would take it for a segment's name). */
+void test_shm_map_file_has_no_name(void) {
+  char path[96];
+  pipc_shm *s = NULL;
+  file_name(path, sizeof path, "mfname");
+  T_RC(pipc_shm_map_file(path, 64, PIPC_MAP_CREATE, &s), PIPC_OK);
+  CU_ASSERT_FATAL(s != NULL);
+  CU_ASSERT_PTR_NULL(pipc_shm_name(s));
+  T_RC(pipc_shm_unlink(path), PIPC_ENOENT); /* a valid name, no segment */
+  T_RC(pipc_shm_close(s), PIPC_OK);
+  CU_ASSERT_EQUAL(file_len(path), 64);
+  CU_ASSERT_EQUAL(remove(path), 0);
+}
+
+void test_shm_map_file_too_big_is_enomem(void) {
+  char path[96];
+  pipc_shm *s = (pipc_shm *)1;
+  file_name(path, sizeof path, "mfbig");
+  T_RC(pipc_shm_map_file(path, (size_t)-1, PIPC_MAP_CREATE, &s), PIPC_ENOMEM);
+  CU_ASSERT_PTR_NULL(s);
+  CU_ASSERT_EQUAL(file_len(path), -1);
+  if (sizeof(size_t) < 8) return; /* a 32-bit build cannot ask for more */
+  /* 4 EiB: beyond the file system or the address space, after the file is
+     made - which must not be left behind; an existing one keeps its size */
+  T_RC(pipc_shm_map_file(path, (size_t)1 << 62, PIPC_MAP_CREATE, &s), PIPC_ENOMEM);
+  CU_ASSERT_EQUAL(file_len(path), -1);
+  CU_ASSERT_FATAL(file_put(path, "abc", 3) == 0);
+  T_RC(pipc_shm_map_file(path, (size_t)1 << 62, 0, &s), PIPC_ENOMEM);
+  CU_ASSERT_PTR_NULL(s);
+  CU_ASSERT_EQUAL(file_len(path), 3);
+  CU_ASSERT_EQUAL(remove(path), 0);
+}

@@ -1,4 +1,4 @@
-/* posix_shm.c - named segments with shm_open + mmap. */
+/* posix_shm.c - named segments with shm_open + mmap, and mapped files. */
 #define _GNU_SOURCE
 #include "posix.h"
 
@@ -9,8 +9,8 @@
 #include <sys/stat.h>
 #include <unistd.h>
 
-static int map_fd(int fd, size_t size, pipc_os_map *out) {
-  void *p = mmap(NULL, size, PROT_READ | PROT_WRITE, MAP_SHARED, fd, 0);
+static int map_fd(int fd, size_t size, int prot, pipc_os_map *out) {
+  void *p = mmap(NULL, size, prot, MAP_SHARED, fd, 0);
   if (p == MAP_FAILED) return pipc__posix_fail(errno);
   out->base = out->view = p;
   out->size = out->len = size;
@@ -35,7 +35,7 @@ int pipc_os_shm_create(const char *name, size_t size, pipc_os_map *out) {
   if (rc == PIPC_OK && (err = pipc__posix_preallocate(fd, size)) != 0 &&
       err != EINVAL && err != EOPNOTSUPP && err != ENOSYS)
     rc = pipc__posix_fail(err);
-  if (rc == PIPC_OK) rc = map_fd(fd, size, out);
+  if (rc == PIPC_OK) rc = map_fd(fd, size, PROT_READ | PROT_WRITE, out);
   close(fd);
   if (rc != PIPC_OK) shm_unlink(path); /* never leave a half-made name */
   return rc;
@@ -57,9 +57,99 @@ int pipc_os_shm_open(const char *name, pipc_os_map *out) {
   } else if ((uint64_t)st.st_size > (uint64_t)SIZE_MAX) {
     rc = PIPC_ENOMEM;
   } else {
-    rc = map_fd(fd, (size_t)st.st_size, out);
+    rc = map_fd(fd, (size_t)st.st_size, PROT_READ | PROT_WRITE, out);
   }
   close(fd);
+  return rc;
+}
+
+/* ---- mapped files ---- */
+
+/* errno of a file operation as a PIPC code: what a path can get wrong. */
+static int file_fail(int err) {
+  switch (err) {
+  case EISDIR: return pipc__os_fail(PIPC_EINVAL, err);  /* not a regular file */
+  case ENOTDIR: return pipc__os_fail(PIPC_ENOENT, err); /* a file on the path */
+  case ETXTBSY: return pipc__os_fail(PIPC_EACCES, err); /* a running program */
+  case ENODEV: return pipc__os_fail(PIPC_ENOTSUP, err); /* fs cannot mmap */
+  default: return pipc__posix_fail(err);
+  }
+}
+
+/* Open `path` for pipc_os_file_map; *created: this call made the file (it is
+   ours to chmod, and to remove if mapping fails).  -1 with errno. */
+static int open_file(const char *path, int flags, int *created) {
+  /* O_NONBLOCK: opening a FIFO must not wait for a writer (it is refused as
+     not a regular file); for a regular file it changes nothing. */
+  int how = ((flags & PIPC_MAP_READONLY) ? O_RDONLY : O_RDWR) | O_CLOEXEC | O_NONBLOCK;
+  int fd, tries;
+  *created = 0;
+  if (!(flags & PIPC_MAP_CREATE)) return open(path, how);
+  /* Exclusive create first, then open: O_CREAT alone would not say who
+     made the file.  Another process may remove it between the two; a
+     dangling symlink always looks so - hence a bounded loop. */
+  for (tries = 0; tries < 8; tries++) {
+    fd = open(path, how | O_CREAT | O_EXCL, S_IRUSR | S_IWUSR);
+    if (fd >= 0) {
+      *created = 1;
+      return fd;
+    }
+    if (errno != EEXIST || (flags & PIPC_MAP_EXCL)) return -1;
+    fd = open(path, how);
+    if (fd >= 0 || errno != ENOENT) return fd;
+  }
+  return -1; /* errno ENOENT */
+}
+
+int pipc_os_file_map(const char *path, size_t size, int flags, pipc_os_map *out) {
+  const int ro = (flags & PIPC_MAP_READONLY) != 0;
+  struct stat st;
+  off_t old_size = 0;
+  int fd, created, grown = 0, rc = PIPC_OK, err;
+  /* off_t is signed; beyond its range no file can be that long */
+  if ((uint64_t)size > (sizeof(off_t) >= 8 ? (uint64_t)INT64_MAX : (uint64_t)INT32_MAX))
+    return PIPC_ENOMEM;
+  fd = open_file(path, flags, &created);
+  if (fd < 0) return file_fail(errno);
+  if (fstat(fd, &st) != 0) {
+    rc = file_fail(errno);
+  } else if (!S_ISREG(st.st_mode)) {
+    rc = pipc__os_fail(PIPC_EINVAL, EINVAL); /* a directory, FIFO, device */
+  } else if (created && fchmod(fd, S_IRUSR | S_IWUSR) != 0) {
+    rc = file_fail(errno); /* umask can only narrow 0600; this makes it exact */
+  } else if (size == 0) {
+    if (st.st_size == 0) rc = pipc__os_fail(PIPC_EINVAL, EINVAL); /* nothing to map */
+    else if ((uint64_t)st.st_size > (uint64_t)SIZE_MAX) rc = PIPC_ENOMEM;
+    else size = (size_t)st.st_size;
+  } else if ((uint64_t)size > (uint64_t)st.st_size) {
+    if (ro) {
+      rc = pipc__os_fail(PIPC_EINVAL, EINVAL); /* cannot grow it */
+    } else if (ftruncate(fd, (off_t)size) != 0) {
+      rc = file_fail(errno);
+      if (rc == PIPC_EINVAL) rc = PIPC_ENOMEM; /* beyond the fs's limit */
+    } else {
+      grown = 1;
+      old_size = st.st_size;
+      /* The grown part is a hole: allocate it now, so that a full disk is
+         an error here rather than a SIGBUS at a later write. */
+      err = pipc__posix_preallocate(fd, size);
+      if (err != 0 && err != EINVAL && err != EOPNOTSUPP && err != ENOSYS)
+        rc = file_fail(err);
+    }
+  }
+  if (rc == PIPC_OK) {
+    rc = map_fd(fd, size, ro ? PROT_READ : PROT_READ | PROT_WRITE, out);
+    if (rc == PIPC_ESYS && pipc_last_os_error() == ENODEV)
+      rc = pipc__os_fail(PIPC_ENOTSUP, ENODEV); /* fs cannot mmap */
+  }
+  if (rc != PIPC_OK && grown && !created) {
+    /* Undo the growth.  Best effort: failing, the file stays longer (by
+       zeros) and loses none of its bytes. */
+    int undone = ftruncate(fd, old_size);
+    (void)undone;
+  }
+  close(fd);
+  if (rc != PIPC_OK && created) unlink(path);
   return rc;
 }
 

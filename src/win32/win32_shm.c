@@ -1,4 +1,5 @@
-/* win32_shm.c - named segments as page-file-backed file mappings.
+/* win32_shm.c - named segments as page-file-backed file mappings, and
+ * mapped files (unnamed mappings of a file handle).
  *
  * Windows keeps a mapping while any handle or view of it exists and has no
  * unlink.  pipc puts a small trailer at the very end of the mapping's last
@@ -7,6 +8,8 @@
  * bytes still start at offset 0, as Python's SharedMemory expects.
  */
 #include "win32.h"
+
+#include <stdlib.h>
 
 #define TRAILER_MAGIC 0x4c49415254435049ull /* "IPCTRAIL" */
 
@@ -114,6 +117,108 @@ int pipc_os_shm_open(const char *name, pipc_os_map *out) {
     pipc_os_shm_unmap(out);
     return pipc__os_fail(PIPC_ENOENT, ERROR_FILE_NOT_FOUND);
   }
+  return PIPC_OK;
+}
+
+/* ---- mapped files ---- */
+
+/* GetLastError() of a file operation as a PIPC code. */
+static int file_fail(DWORD e) {
+  switch (e) {
+  case ERROR_SHARING_VIOLATION: case ERROR_LOCK_VIOLATION: case ERROR_DELETE_PENDING:
+    return pipc__os_fail(PIPC_EACCES, (int)e); /* open elsewhere without sharing */
+  case ERROR_DIRECTORY:
+    return pipc__os_fail(PIPC_EINVAL, (int)e);
+  case ERROR_FILE_TOO_LARGE:
+    return pipc__os_fail(PIPC_ENOMEM, (int)e);
+  default:
+    return pipc__win32_fail(e);
+  }
+}
+
+int pipc_os_file_map(const char *path, size_t size, int flags, pipc_os_map *out) {
+  const int ro = (flags & PIPC_MAP_READONLY) != 0;
+  SECURITY_ATTRIBUTES *sa = NULL;
+  WCHAR *wpath;
+  HANDLE f, m = NULL;
+  LARGE_INTEGER cur, want;
+  DWORD disp, e, attrs;
+  void *view = NULL;
+  int created, grown = 0, rc = PIPC_OK;
+  if ((uint64_t)size > (uint64_t)INT64_MAX) return PIPC_ENOMEM;
+  if (flags & PIPC_MAP_CREATE) {
+    sa = pipc__win32_owner_only(); /* used only if the file is made */
+    if (sa == NULL) return PIPC_ESYS;
+  }
+  wpath = pipc__win32_wide(path);
+  if (wpath == NULL) return pipc__os_fail(PIPC_EINVAL, ERROR_NO_UNICODE_TRANSLATION);
+  disp = !(flags & PIPC_MAP_CREATE) ? OPEN_EXISTING
+         : (flags & PIPC_MAP_EXCL) ? CREATE_NEW : OPEN_ALWAYS;
+  /* Share everything, as POSIX would: other processes map the same file. */
+  f = CreateFileW(wpath, ro ? GENERIC_READ : GENERIC_READ | GENERIC_WRITE,
+                  FILE_SHARE_READ | FILE_SHARE_WRITE | FILE_SHARE_DELETE, sa, disp,
+                  FILE_ATTRIBUTE_NORMAL, NULL);
+  if (f == INVALID_HANDLE_VALUE) {
+    e = GetLastError();
+    /* A directory opened as a file is "access denied": say what it is. */
+    attrs = e == ERROR_ACCESS_DENIED ? GetFileAttributesW(wpath) : INVALID_FILE_ATTRIBUTES;
+    free(wpath);
+    if (attrs != INVALID_FILE_ATTRIBUTES && (attrs & FILE_ATTRIBUTE_DIRECTORY))
+      return pipc__os_fail(PIPC_EINVAL, (int)e);
+    return file_fail(e);
+  }
+  created = disp == CREATE_NEW || (disp == OPEN_ALWAYS && GetLastError() != ERROR_ALREADY_EXISTS);
+  cur.QuadPart = 0;
+  if (GetFileType(f) != FILE_TYPE_DISK) {
+    rc = pipc__os_fail(PIPC_EINVAL, ERROR_INVALID_PARAMETER); /* a device, a pipe */
+  } else if (!GetFileSizeEx(f, &cur)) {
+    rc = file_fail(GetLastError());
+  } else if (size == 0) {
+    if (cur.QuadPart == 0) rc = pipc__os_fail(PIPC_EINVAL, ERROR_FILE_INVALID);
+    else if ((uint64_t)cur.QuadPart > (uint64_t)SIZE_MAX) rc = PIPC_ENOMEM;
+    else size = (size_t)cur.QuadPart;
+  } else if ((uint64_t)size > (uint64_t)cur.QuadPart) {
+    if (ro) {
+      rc = pipc__os_fail(PIPC_EINVAL, ERROR_FILE_INVALID); /* cannot grow it */
+    } else {
+      /* Grown here rather than by CreateFileMappingW: the bytes a mapping
+         adds to a file are not promised to be zero, SetEndOfFile's are. */
+      want.QuadPart = (LONGLONG)size;
+      if (!SetFilePointerEx(f, want, NULL, FILE_BEGIN) || !SetEndOfFile(f)) {
+        e = GetLastError();
+        rc = e == ERROR_INVALID_PARAMETER ? pipc__os_fail(PIPC_ENOMEM, (int)e) /* too big */
+                                          : file_fail(e);
+      } else {
+        grown = 1;
+      }
+    }
+  }
+  if (rc == PIPC_OK) {
+    m = CreateFileMappingW(f, NULL, ro ? PAGE_READONLY : PAGE_READWRITE,
+                           (DWORD)((uint64_t)size >> 32), (DWORD)(size & 0xffffffffu), NULL);
+    if (m == NULL) {
+      rc = file_fail(GetLastError());
+    } else {
+      view = MapViewOfFile(m, ro ? FILE_MAP_READ : FILE_MAP_READ | FILE_MAP_WRITE, 0, 0, size);
+      if (view == NULL) {
+        rc = pipc__win32_fail(GetLastError());
+        CloseHandle(m);
+        m = NULL;
+      }
+    }
+  }
+  if (rc != PIPC_OK && grown && !created) {
+    /* Undo the growth.  Best effort: failing, the file stays longer (by
+       zeros) and loses none of its bytes. */
+    if (SetFilePointerEx(f, cur, NULL, FILE_BEGIN)) SetEndOfFile(f);
+  }
+  CloseHandle(f); /* the mapping keeps what it needs of the file */
+  if (rc != PIPC_OK && created) DeleteFileW(wpath);
+  free(wpath);
+  if (rc != PIPC_OK) return rc;
+  out->base = out->view = view;
+  out->size = out->len = size;
+  out->handle = m; /* closed with the view by pipc_os_shm_unmap */
   return PIPC_OK;
 }
 

@@ -12,8 +12,9 @@ t() { tmux -L "$sock" "$@"; }
 cleanup() { t kill-server 2>/dev/null; rm -rf "$dir"; }
 trap cleanup EXIT
 
-t new-session -d -s demo -x 160 -y 40 "'$exe' main '$dir'; sleep 30"
-t split-window -t demo -v "sleep 0.5; '$exe' child '$dir'; sleep 30"
+# the tag keeps this run's queue and pipe names apart from any other run's
+t new-session -d -s demo -x 160 -y 40 "'$exe' main '$dir' tmux$$; sleep 30"
+t split-window -t demo -v "sleep 0.5; '$exe' child '$dir' tmux$$; sleep 30"
 main=demo.0 child=demo.1
 
 # wait until a pane shows a text (up to 20 s)
