@@ -90,6 +90,13 @@ void t_os_restore_defaults(unsigned saved);
    of one ACE allowing the current user.  0 if not, or not found. */
 int t_os_object_owner_only(const char *name);
 
+/* The same for a file pipc_shm_map_file made: POSIX mode 0600 and ours;
+   Windows the protected one-ACE DACL for the current user.  Why that
+   cannot be seen here, else NULL (Wine gives files a default DACL of its
+   own, whatever CreateFile is asked for). */
+const char *t_os_why_no_file_dacl(void);
+int t_os_file_owner_only(const char *path);
+
 /* 1 if the listener `name` is reachable by its owner only: POSIX its
    socket is 0600 in a 0700 directory of ours.  -1 where no endpoint can be
    looked at without connecting to it (Windows' pipe: its owner-only DACL is

@@ -182,7 +182,7 @@ unsigned t_os_loosen_defaults(void) { return 0; }
 void t_os_restore_defaults(unsigned saved) { (void)saved; }
 
 /* The object's DACL: protected, one ACE, allowing the current user. */
-static int dacl_owner_only(HANDLE h) {
+static int dacl_owner_only(HANDLE h, SE_OBJECT_TYPE type) {
   PACL dacl = NULL;
   PSECURITY_DESCRIPTOR sd = NULL;
   SECURITY_DESCRIPTOR_CONTROL ctl = 0;
@@ -191,7 +191,7 @@ static int dacl_owner_only(HANDLE h) {
   unsigned char user[256];
   ACCESS_ALLOWED_ACE *ace = NULL;
   int ok = 0;
-  if (GetSecurityInfo(h, SE_KERNEL_OBJECT, DACL_SECURITY_INFORMATION, NULL, NULL, &dacl,
+  if (GetSecurityInfo(h, type, DACL_SECURITY_INFORMATION, NULL, NULL, &dacl,
                       NULL, &sd) != ERROR_SUCCESS)
     return 0;
   if (OpenProcessToken(GetCurrentProcess(), TOKEN_QUERY, &tok) &&
@@ -214,7 +214,25 @@ int t_os_object_owner_only(const char *name) {
   w[127] = 0;
   h = OpenFileMappingW(READ_CONTROL, FALSE, w);
   if (h == NULL) return 0;
-  ok = dacl_owner_only(h);
+  ok = dacl_owner_only(h, SE_KERNEL_OBJECT);
+  CloseHandle(h);
+  return ok;
+}
+
+const char *t_os_why_no_file_dacl(void) {
+  HMODULE nt = GetModuleHandleW(L"ntdll.dll");
+  if (nt && GetProcAddress(nt, "wine_get_version"))
+    return "Wine gives a new file a default DACL of its own (SYSTEM and the user), "
+           "whatever security CreateFile is given; real Windows keeps pipc's";
+  return NULL;
+}
+
+int t_os_file_owner_only(const char *path) {
+  HANDLE h = CreateFileA(path, READ_CONTROL, FILE_SHARE_READ | FILE_SHARE_WRITE | FILE_SHARE_DELETE,
+                         NULL, OPEN_EXISTING, 0, NULL);
+  int ok;
+  if (h == INVALID_HANDLE_VALUE) return 0;
+  ok = dacl_owner_only(h, SE_FILE_OBJECT);
   CloseHandle(h);
   return ok;
 }
