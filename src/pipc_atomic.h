@@ -38,6 +38,20 @@ static __inline uint64_t pipc__load64(volatile uint64_t *p) {
 static __inline void pipc__store64(volatile uint64_t *p, uint64_t v) {
   _InterlockedExchange64((volatile __int64 *)p, (__int64)v);
 }
+/* No ordering with what follows; release: after everything before it
+   (x64: a plain store is a release). */
+static __inline void pipc__store64_relaxed(volatile uint64_t *p, uint64_t v) { *p = v; }
+static __inline void pipc__store64_release(volatile uint64_t *p, uint64_t v) {
+  _ReadWriteBarrier(); *p = v;
+}
+static __inline int pipc__cas64(volatile uint64_t *p, uint64_t *expected,
+                                uint64_t desired) {
+  __int64 old = _InterlockedCompareExchange64((volatile __int64 *)p, (__int64)desired,
+                                              (__int64)*expected);
+  if ((uint64_t)old == *expected) return 1;
+  *expected = (uint64_t)old;
+  return 0;
+}
 static __inline uint32_t pipc__or32(volatile uint32_t *p, uint32_t bits) {
   return (uint32_t)_InterlockedOr((volatile long *)p, (long)bits);
 }
@@ -67,6 +81,20 @@ static inline uint64_t pipc__load64(volatile uint64_t *p) {
 }
 static inline void pipc__store64(volatile uint64_t *p, uint64_t v) {
   __atomic_store_n(p, v, __ATOMIC_SEQ_CST);
+}
+/* A store with no ordering against what follows (hints, and words a
+   sequentially consistent operation right after publishes). */
+static inline void pipc__store64_relaxed(volatile uint64_t *p, uint64_t v) {
+  __atomic_store_n(p, v, __ATOMIC_RELAXED);
+}
+/* A store ordered after everything before it (not before what follows). */
+static inline void pipc__store64_release(volatile uint64_t *p, uint64_t v) {
+  __atomic_store_n(p, v, __ATOMIC_RELEASE);
+}
+static inline int pipc__cas64(volatile uint64_t *p, uint64_t *expected,
+                              uint64_t desired) {
+  return __atomic_compare_exchange_n(p, expected, desired, 0, __ATOMIC_SEQ_CST,
+                                     __ATOMIC_SEQ_CST);
 }
 /* Sets bits, returns the old value. */
 static inline uint32_t pipc__or32(volatile uint32_t *p, uint32_t bits) {

@@ -87,7 +87,7 @@ int pipc__unlink(const char *name);
    segment starts with.  Fixed-width fields only; read once, then checked. ---- */
 
 #define PIPC__SEG_MAGIC 0x43504950u /* "PIPC" little-endian */
-#define PIPC__SEG_VERSION 1u
+#define PIPC__SEG_VERSION 2u /* 2: the lock-free Queue */
 
 enum pipc__seg_kind {
   PIPC__KIND_SEM = 1,
@@ -146,8 +146,16 @@ int pipc__registry_attach(const char *name, unsigned first_slot, void *shared,
 /* The calling thread's entry, taken on its first call: PIPC_OK with *index
    (and *fresh = 1 the first time: whatever the entry's last holder left is
    the caller's to repair before it uses the entry), PIPC_EAGAIN when every
-   entry is held by a live thread, PIPC_ENOMEM, or a backend error. */
-int pipc__registry_me(pipc__registry *r, unsigned *index, int *fresh);
+   entry is held by a live thread, PIPC_ENOMEM, or a backend error.
+   *local (if local is not NULL) gets PIPC__REGISTRY_LOCAL words of this
+   thread's own for this registry, zero when the entry is taken: the
+   caller's per-thread state, gone with the thread. */
+#define PIPC__REGISTRY_LOCAL 4
+int pipc__registry_me(pipc__registry *r, unsigned *index, int *fresh, uint64_t **local);
+
+/* 1 with *index and *local if the calling thread holds an entry (as
+   pipc__registry_me gives), 0 if not; never takes one. */
+int pipc__registry_mine(pipc__registry *r, unsigned *index, uint64_t **local);
 
 /* Is the thread registered at entry i alive?  1 yes (or it is the
    caller); 0 no - the caller now holds entry i, repairs what its last
@@ -163,7 +171,8 @@ void pipc__registry_detach(pipc__registry *r, pipc_os_map *map);
 
 /* ---- for the test hooks (src/testing.c) ---- */
 
-/* Take a queue side's mutex (consumers != 0: the consumers') and keep it. */
-int pipc__queue_lock_side(pipc_queue *q, int consumers);
+/* Claim the next slot of one side (consumers != 0: the head message) and
+   keep the claim. */
+int pipc__queue_claim_and_keep(pipc_queue *q, int consumers);
 
 #endif /* PIPC_CORE_H */

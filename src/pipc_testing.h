@@ -24,13 +24,16 @@ extern "C" {
    test kills a process exactly where a crash is hardest to survive ---- */
 enum pipc__fault {
   PIPC__FAULT_NONE = 0,
-  PIPC__FAULT_PUT_LOCKED,    /* producers' lock held, nothing written */
+  PIPC__FAULT_PUT_CLAIMED,   /* slot WRITING(p, me), nothing written */
   PIPC__FAULT_PUT_LEN,       /* slot length written, bytes not yet */
-  PIPC__FAULT_PUT_COPIED,    /* bytes written, tail not yet published */
-  PIPC__FAULT_PUT_PUBLISHED, /* tail published, lock still held */
-  PIPC__FAULT_GET_LOCKED,    /* consumers' lock held, nothing read */
-  PIPC__FAULT_GET_COPIED,    /* message copied out, head not yet moved */
-  PIPC__FAULT_GET_RELEASED,  /* head moved, lock still held */
+  PIPC__FAULT_PUT_COPIED,    /* bytes written, not yet committed */
+  PIPC__FAULT_PUT_COMMITTED, /* FULL(p) stored, nobody woken yet */
+  PIPC__FAULT_GET_CLAIMED,   /* slot READING(h, me), nothing read */
+  PIPC__FAULT_GET_COPIED,    /* message copied out, slot not yet freed */
+  PIPC__FAULT_GET_RELEASED,  /* FREE(h + capacity) stored, nobody woken */
+  PIPC__FAULT_ENTRY_TAKEN,   /* a registry entry taken, its last holder's
+                                leftovers not yet repaired */
+  PIPC__FAULT_RECLAIM,       /* repairing a dead thread's claim, before its CAS */
   PIPC__FAULT_COUNT
 };
 
@@ -44,9 +47,14 @@ void pipc__fault_hit(void);
 
 /* ---- test hooks ---- */
 
-/* Take a queue side's internal mutex and keep it (consumers != 0: the
-   consumers'), so that a test can kill a process that holds it. */
+/* Claim the next slot of a queue's side and keep the claim (consumers !=
+   0: the head message, as a peek; else a put's slot, as a reservation of
+   0 bytes), so that a test can kill a process that holds it. */
 int pipc__queue_hold(pipc_queue *q, int consumers);
+
+/* The position a new queue's first message gets (default 0): near 2^48,
+   a test sees the slot state's 48-bit positions wrap. */
+extern uint64_t pipc__queue_first;
 
 /* A liveness registry (src/registry.c) of n entries on a segment of its
    own, for the registry's tests.  check: 1 alive, 0 not (and the entry is

@@ -1,46 +1,87 @@
 /* queue.c - pipc_queue_*: a bounded multi-producer multi-consumer message
- * queue in one shared segment.  The whole algorithm lives here; a backend
- * gives only robust mutexes and parking.
+ * queue in one shared segment, with no lock on its path.  The whole
+ * algorithm lives here; a backend gives only its mutexes (as liveness
+ * tokens, src/registry.c) and parking.
  *
- * Layout (offsets in the segment, all fixed-width, no pointers):
+ * Layout (offsets in the segment, all fixed-width, no pointers; layout
+ * version PIPC__SEG_VERSION 2):
  *   0    the typed-segment header (magic, version, kind, sizes)
- *   64   configuration, written once at create: capacity, max_msg, slot size
- *   128  producers' line: tail, the count of messages ever published
- *   192  consumers' line: head, the count of messages ever taken
+ *   64   configuration, written once at create: capacity, max_msg,
+ *        slot_size, ring_off, reg_off, reg_n, claims_off, first
+ *   128  producers' hint: tail, the next position to try to write
+ *   192  consumers' hint: head, the next position to try to read
  *   256  wake-up words and flags
- *   320  two robust mutexes (producers', consumers'), two parking places
- *   ring capacity slots of [u32 len][u32 0][max_msg bytes], 8-aligned
+ *   320  two parking places (producers', consumers')
+ *   reg_off     the liveness registry: reg_n entries (src/registry.c)
+ *   claims_off  per registry entry, the last position it claimed on each
+ *               side, plus one (0: none)
+ *   ring_off    capacity slots of [u64 state][u32 len][u32 0][max_msg
+ *               bytes], 64-byte aligned
  *
- * Producers serialise on their mutex and consumers on theirs; the two sides
- * meet only on tail and head.  A producer writes the slot at tail, then makes
- * the message visible with one store of tail + 1.  A consumer copies the slot
- * at head out, then frees it with one store of head + 1.  So a process killed
- * at any instruction leaves either a whole message or none:
- *   - a producer killed before its store leaves an invisible, reusable slot;
- *   - a consumer killed before its store leaves the message for the next;
- *     after it, the message is gone with it (its one in-flight message).
- * The side's mutex is robust: the next process on that side gets
- * EOWNERDEAD, checks 0 <= tail - head <= capacity, and carries on - or marks
- * the queue poisoned and returns PIPC_ECORRUPT if the check fails.
+ * Positions count messages from `first` (0, or near a wrap in tests) and
+ * never go back; position p lives in slot p % capacity.  A slot's state
+ * word says which position it holds and how: [position mod 2^48 : 48]
+ * [owner : 14][state : 2], states
+ *   FREE(p)       empty, for position p to be written next;
+ *   WRITING(p, o) claimed by the producer registered at entry o;
+ *   FULL(p)       a whole message, committed;
+ *   READING(p, o) claimed by the consumer registered at entry o.
+ * Its lap goes FREE(p) -> WRITING(p) -> FULL(p) -> READING(p) -> FREE(p +
+ * capacity), each step one compare-and-swap or one store by the one
+ * thread allowed to make it.
  *
- * Every value read from the segment (indices, lengths, flags) is read once
- * into a local and checked before it is used: a damaged or hostile segment
- * yields PIPC_ECORRUPT, never an out-of-bounds access.
+ * Invariants (each checked where the word is read):
+ *  - a slot's position is congruent to its index modulo capacity, and no
+ *    more than one lap behind any hint;
+ *  - an owner names an entry of the registry (< reg_n);
+ *  - a FULL slot's length is at most max_msg;
+ *  - hints are hints: every position below a hint has been claimed (the
+ *    hint is stored, with release order, after the claim; hints may lag
+ *    when stores race, never lead), so a FREE(p) slot at p means no
+ *    position from p on is claimed, and a lap behind a hint only a claim
+ *    still in progress can be left.
+ * A word that breaks them marks the queue poisoned: every call then returns
+ * PIPC_ECORRUPT, never a crash, a hang or a wrong message.
  *
- * Sleeping: a side that must wait spins a little (more than one CPU), then
- * registers in its waiters count, reads its wake-up word, re-checks, and
- * parks on the word.  The other side bumps the word when the count is
- * non-zero and makes a wake-up call only when none is already on its way
- * (the pending flag); a woken side that leaves work behind wakes the next.
- * So an uncontended put or get makes no system call, and a burst of puts
- * to sleeping consumers makes one.  Sleeps are cut into slices (pipc__park)
- * so that a wake-up lost with a killed process costs a bounded delay, never
- * a hang.
+ * put: claim FREE(p) -> WRITING(p, me) by CAS (p from the tail hint,
+ *   moving on past positions taken); write length and bytes; store FULL(p)
+ *   (sequentially consistent: the commit point); wake a sleeping consumer
+ *   if one is registered.  get: claim FULL(h) -> READING(h, me); copy
+ *   out; store FREE(h + capacity); wake a sleeping producer if any.  A
+ *   message longer than the caller's buffer is not claimed: PIPC_EMSGSIZE
+ *   and it stays where it is.
+ *
+ * Crashes.  `me` is the thread's registry entry, a mutex the thread holds
+ * for as long as it uses the handle: the kernel lets it go when the thread
+ * or its process dies.  A waiter that finds a slot stuck in WRITING or
+ * READING checks its owner's entry (src/registry.c: busy = alive); a dead
+ * owner's claims - at most one per side, recorded in `claims` before each
+ * CAS - go back by CAS: WRITING(p) -> FREE(p + capacity) (the message was
+ * never committed: nobody sees it), READING(p) -> FREE(p + capacity) (the
+ * consumer took its one in-flight message with it).  Each repair is one
+ * CAS that a live owner racing it would win, so a repairer killed midway
+ * is redone by the next; a thread that takes a dead thread's entry repairs
+ * its leftovers before its first claim.  Never a pid, never a heartbeat: a
+ * stopped owner is alive and its slot waits.
+ *
+ * Sleeping: a side that must wait spins a little (adaptively; never on one
+ * CPU), then registers in its waiters count, reads its wake-up word,
+ * re-checks the slot, and parks on the word.  The other side bumps the word
+ * when the count is non-zero and makes a wake-up call only when none is
+ * already on its way (the pending flag); a woken side that leaves work
+ * behind wakes the next.  So an uncontended put or get makes no system
+ * call.  Sleeps are cut into slices (pipc__park), each ending in a look at
+ * the owner of a stuck slot, so a death costs a bounded delay, never a hang.
+ *
+ * Shutdown sets a flag.  A producer checks it after its claim and gives the
+ * position back (FREE(p + capacity)) if it is set; a consumer that finds
+ * the next position empty reads the flag and then the slot again: still
+ * empty and closed means drained.  So no put that returns PIPC_OK is lost.
  *
  * Zero-copy (reserve / commit, peek / release) is put and get cut in two:
- * the thread keeps its side's mutex between the calls.  A peek is marked in
- * the consumers' line (head + 1) so that whoever recovers a dead peeker's
- * mutex drops that message, as a consumer dying inside get takes its own.
+ * the claim is kept between the calls, recorded in the thread's own
+ * registry words, so a thread that dies or ends holding one leaves a claim
+ * that is repaired like any other, and the handle stays usable.
  */
 #include "pipc_core.h"
 
@@ -58,19 +99,38 @@
 
 #define Q_MAX_CAPACITY 0x7fffffffu
 #define Q_MAX_MSG 0x7fffff00u
+#define Q_REG_N 64u    /* registry entries: threads using the queue at once */
 #define Q_SPIN 200     /* pauses a waiter spins at most before sleeping */
 #define Q_SPIN_PROBE 8 /* every 8th wait spins in full, to see if it pays again */
 
+/* ---- slot state words ---- */
+
+enum { ST_FREE = 0, ST_WRITING = 1, ST_FULL = 2, ST_READING = 3 };
+#define POS_MASK ((UINT64_C(1) << 48) - 1)
+#define OWNER_MAX 0x3fffu
+
+static uint64_t w_make(uint64_t pos, unsigned owner, unsigned st) {
+  return ((pos & POS_MASK) << 16) | ((uint64_t)owner << 2) | st;
+}
+static unsigned w_st(uint64_t w) { return (unsigned)(w & 3u); }
+static unsigned w_owner(uint64_t w) { return (unsigned)((w >> 2) & OWNER_MAX); }
+/* The word's position minus p, modulo 2^48, as a signed distance. */
+static int64_t w_dist(uint64_t w, uint64_t p) {
+  uint64_t d = ((w >> 16) - (p & POS_MASK)) & POS_MASK;
+  return (int64_t)(d << 16) >> 16;
+}
+
 typedef struct q_cfg {
   uint64_t capacity, max_msg, slot_size, ring_off;
-  uint64_t reserved[4];
+  uint64_t reg_off, reg_n, claims_off, first;
 } q_cfg;
 
-typedef struct q_side {
-  volatile uint64_t index; /* tail (producers) or head (consumers) */
-  volatile uint64_t peek;  /* consumers: head + 1 while a peek is out, else 0 */
-  uint64_t reserved[6];
-} q_side;
+typedef struct q_slot {
+  volatile uint64_t state;
+  volatile uint32_t len;
+  uint32_t reserved;
+  /* max_msg bytes follow */
+} q_slot;
 
 typedef struct q_wake {
   volatile uint32_t data_seq;  /* consumers park here; producers bump it */
@@ -87,104 +147,98 @@ typedef struct q_wake {
 
 enum { SIDE_PROD = 0, SIDE_CONS = 1 };
 
+/* A thread's own words (pipc__registry_me): its reservation and peek. */
+enum { LOCAL_RESERVED = 0, /* position + 1 of its reservation, 0: none */
+       LOCAL_RESERVED_LEN = 1,
+       LOCAL_PEEKED = 2 /* position + 1 of its peek, 0: none */ };
+
 struct pipc_queue {
   pipc_os_map map;
-  unsigned char *base;
-  volatile uint64_t *tail, *head, *peek;
+  unsigned char *base, *ring;
+  volatile uint64_t *tail, *head; /* hints */
+  volatile uint64_t *claims;      /* [entry * 2 + side] */
   q_wake *wake;
-  unsigned char *ring;
-  pipc_os_mutex *mutex[2];
   pipc_os_park *park[2]; /* [SIDE_PROD] parks producers on space_seq */
+  pipc__registry *reg;
   uint64_t capacity, max_msg, slot_size; /* read once at open, checked */
-  /* The other side's index as last seen, used while it still leaves room
-     (producers) or messages (consumers): fewer reads of the other side's
-     cache line.  Process-local, so never newer than the real index - which
-     only grows - and out of reach of other processes.  Guarded by the side's
-     mutex. */
-  uint64_t head_seen, tail_seen;
-  /* Zero-copy: the thread that holds a side's mutex across calls for a
-     reservation (producers) or a peek (consumers), the index it holds, and
-     the reserved length.  Set and cleared by that thread only. */
-  void *volatile zc_thread[2];
-  uint64_t zc_index[2];
-  size_t zc_len;
-  int spin, lock_spin;
+  unsigned reg_n;
+  int spin;
   /* How long a waiter of each side spins before sleeping, adapted to what
-     waiting has been like: back to the full spin when a spin saw the data
-     (or room) arrive, halved when it had to sleep anyway; every
-     Q_SPIN_PROBE-th wait spins in full to find out whether spinning pays
-     again.  So a peer that answers in microseconds is met spinning, and a
-     spinner does not keep a woken peer off its CPU while that peer is
-     slow to answer (asleep, or sharing this CPU).  Hints only: relaxed. */
+     waiting has been like: back to the full spin when a spin saw the slot
+     change, halved when it had to sleep anyway; every Q_SPIN_PROBE-th wait
+     spins in full to find out whether spinning pays again.  Hints only:
+     relaxed. */
   volatile uint32_t spin_now[2], waits[2];
   char name[PIPC_NAME_MAX + 1];
 };
 
 /* ---- layout ---- */
 
-static size_t q_os_area(void) {
-  return 2 * PIPC__ALIGN_UP(pipc_os_mutex_shared_size(), 64) +
-         2 * PIPC__ALIGN_UP(pipc_os_park_shared_size(), 64);
-}
-
-static size_t q_mutex_off(int side) {
-  return Q_OS_OFF + (size_t)side * PIPC__ALIGN_UP(pipc_os_mutex_shared_size(), 64);
-}
-
 static size_t q_park_off(int side) {
-  return Q_OS_OFF + 2 * PIPC__ALIGN_UP(pipc_os_mutex_shared_size(), 64) +
-         (size_t)side * PIPC__ALIGN_UP(pipc_os_park_shared_size(), 64);
+  return Q_OS_OFF + (size_t)side * PIPC__ALIGN_UP(pipc_os_park_shared_size(), 64);
 }
-
-static uint64_t q_ring_off(void) { return PIPC__ALIGN_UP(Q_OS_OFF + q_os_area(), 64); }
-
-static uint64_t q_slot_size(uint64_t max_msg) { return (8 + max_msg + 7) & ~(uint64_t)7; }
-
+static uint64_t q_reg_off(void) { return PIPC__ALIGN_UP(q_park_off(2), 64); }
+static uint64_t q_claims_off(void) {
+  return PIPC__ALIGN_UP(q_reg_off() + pipc__registry_size(Q_REG_N), 64);
+}
+static uint64_t q_ring_off(void) {
+  return PIPC__ALIGN_UP(q_claims_off() + (uint64_t)Q_REG_N * 2 * 8, 64);
+}
+static uint64_t q_slot_size(uint64_t max_msg) {
+  return (sizeof(q_slot) + max_msg + 63) & ~(uint64_t)63;
+}
 static uint32_t q_abi(void) {
   return pipc_os_mutex_abi() ^ (pipc_os_park_abi() * 31u);
 }
+
+static q_slot *q_slot_at(pipc_queue *q, uint64_t pos) {
+  return (q_slot *)(q->ring + (pos % q->capacity) * q->slot_size);
+}
+
+#ifdef PIPC_FAULT_INJECTION
+/* pipc_testing.h: where a new queue's positions start (near a wrap). */
+static uint64_t q_first_position(void) { return pipc__queue_first; }
+#else
+static uint64_t q_first_position(void) { return 0; }
+#endif
 
 /* ---- attaching a handle to a mapped segment ---- */
 
 static void q_bind(pipc_queue *q) {
   q->base = (unsigned char *)q->map.base;
-  q->tail = &((q_side *)(q->base + Q_PROD_OFF))->index;
-  q->head = &((q_side *)(q->base + Q_CONS_OFF))->index;
-  q->peek = &((q_side *)(q->base + Q_CONS_OFF))->peek;
+  q->tail = (volatile uint64_t *)(q->base + Q_PROD_OFF);
+  q->head = (volatile uint64_t *)(q->base + Q_CONS_OFF);
   q->wake = (q_wake *)(q->base + Q_WAKE_OFF);
+  q->claims = (volatile uint64_t *)(q->base + q_claims_off());
   q->ring = q->base + q_ring_off();
+  q->reg_n = Q_REG_N;
   q->spin = pipc_os_ncpu() > 1 ? Q_SPIN : 0;
-  q->lock_spin = pipc_os_mutex_try_is_cheap() ? q->spin : 0;
   q->spin_now[SIDE_PROD] = q->spin_now[SIDE_CONS] = (uint32_t)q->spin;
 }
 
 static int q_attach_os(pipc_queue *q, const char *name, int create) {
   int side, rc = PIPC_OK;
-  for (side = 0; side < 2 && rc == PIPC_OK; side++) {
-    rc = pipc_os_mutex_init(name, (unsigned)side, q->base + q_mutex_off(side),
-                            create, &q->mutex[side]);
-    if (rc == PIPC_OK)
-      rc = pipc_os_park_init(name, (unsigned)side, q->base + q_park_off(side),
-                             create, &q->park[side]);
-  }
+  for (side = 0; side < 2 && rc == PIPC_OK; side++)
+    rc = pipc_os_park_init(name, (unsigned)side, q->base + q_park_off(side), create,
+                           &q->park[side]);
+  if (rc == PIPC_OK)
+    rc = pipc__registry_attach(name, 0, q->base + q_reg_off(), q->reg_n, create, &q->reg);
   return rc;
 }
 
 static void q_detach_os(pipc_queue *q) {
   int side;
   for (side = 0; side < 2; side++) {
-    if (q->mutex[side]) pipc_os_mutex_close(q->mutex[side]);
     if (q->park[side]) pipc_os_park_close(q->park[side]);
-    q->mutex[side] = NULL;
     q->park[side] = NULL;
   }
 }
 
-/* Make the queue's segment under `name`: everything, kernel objects
-   included, is ready before the header is published, so an opener never
-   sees a half-made queue. */
+/* Make the queue's segment under `name`: every slot free for its first
+   position, kernel objects ready, before the header is published, so an
+   opener never sees a half-made queue. */
 static int q_make(pipc_queue *q, const char *name) {
-  uint64_t size = q_ring_off() + q->capacity * q->slot_size;
+  uint64_t size = q_ring_off() + q->capacity * q->slot_size, first = q_first_position(), i;
   q_cfg *cfg;
   int rc;
   if (size > (uint64_t)SIZE_MAX) return PIPC_ENOMEM;
@@ -195,7 +249,16 @@ static int q_make(pipc_queue *q, const char *name) {
   cfg->max_msg = q->max_msg;
   cfg->slot_size = q->slot_size;
   cfg->ring_off = q_ring_off();
+  cfg->reg_off = q_reg_off();
+  cfg->reg_n = Q_REG_N;
+  cfg->claims_off = q_claims_off();
+  cfg->first = first;
   q_bind(q);
+  *q->tail = *q->head = first;
+  for (i = 0; i < q->capacity; i++) { /* slot i holds the position of the first lap */
+    uint64_t pos = first + (i + q->capacity - first % q->capacity) % q->capacity;
+    q_slot_at(q, pos)->state = w_make(pos, 0, ST_FREE);
+  }
   rc = q_attach_os(q, name, 1);
   if (rc != PIPC_OK) {
     q_detach_os(q);
@@ -246,8 +309,7 @@ int pipc_queue_open(const char *name, pipc_queue **out) {
   q = (pipc_queue *)calloc(1, sizeof(*q));
   if (q == NULL) return PIPC_ENOMEM;
   strcpy(q->name, name);
-  rc = pipc__seg_open(name, PIPC__KIND_QUEUE, Q_OS_OFF, q_abi(), q_ring_off(),
-                      &q->map);
+  rc = pipc__seg_open(name, PIPC__KIND_QUEUE, Q_OS_OFF, q_abi(), q_ring_off(), &q->map);
   if (rc != PIPC_OK) {
     free(q);
     return rc;
@@ -256,7 +318,8 @@ int pipc_queue_open(const char *name, pipc_queue **out) {
   memcpy(&cfg, (unsigned char *)q->map.base + Q_CFG_OFF, sizeof cfg);
   if (cfg.capacity == 0 || cfg.capacity > Q_MAX_CAPACITY || cfg.max_msg == 0 ||
       cfg.max_msg > Q_MAX_MSG || cfg.slot_size != q_slot_size(cfg.max_msg) ||
-      cfg.ring_off != q_ring_off() ||
+      cfg.ring_off != q_ring_off() || cfg.reg_off != q_reg_off() || cfg.reg_n != Q_REG_N ||
+      cfg.claims_off != q_claims_off() ||
       cfg.capacity * cfg.slot_size > (uint64_t)q->map.size - cfg.ring_off) {
     pipc_os_shm_unmap(&q->map);
     free(q);
@@ -277,86 +340,25 @@ int pipc_queue_open(const char *name, pipc_queue **out) {
   return PIPC_OK;
 }
 
-/* ---- the ring ---- */
+/* ---- poison, wake-ups ---- */
+
+static void q_wake_all(pipc_queue *q) {
+  pipc__add32(&q->wake->data_seq, 1);
+  pipc__add32(&q->wake->space_seq, 1);
+  pipc_os_park_wake(q->park[SIDE_CONS], &q->wake->data_seq,
+                    (int)pipc__load32(&q->wake->cons_waiters) + 1);
+  pipc_os_park_wake(q->park[SIDE_PROD], &q->wake->space_seq,
+                    (int)pipc__load32(&q->wake->prod_waiters) + 1);
+}
 
 static int q_poison(pipc_queue *q) {
   pipc__or32(&q->wake->flags, Q_FLAG_POISONED);
-  /* wake every sleeper so that each sees the flag */
-  pipc__add32(&q->wake->data_seq, 1);
-  pipc__add32(&q->wake->space_seq, 1);
-  pipc_os_park_wake(q->park[SIDE_CONS], &q->wake->data_seq, 1 << 20);
-  pipc_os_park_wake(q->park[SIDE_PROD], &q->wake->space_seq, 1 << 20);
+  q_wake_all(q); /* every sleeper sees the flag */
   return PIPC_ECORRUPT;
-}
-
-/* Poison the queue while holding a side's mutex: release it and fail. */
-static int q_poison_unlock(pipc_queue *q, int side) {
-  q_poison(q);
-  pipc_os_mutex_unlock(q->mutex[side]);
-  return PIPC_ECORRUPT;
-}
-
-/* Messages in the ring, or -1 if head and tail contradict each other. */
-static int64_t q_depth(pipc_queue *q, uint64_t tail, uint64_t head) {
-  uint64_t n = tail - head;
-  return n <= q->capacity ? (int64_t)n : -1;
-}
-
-static unsigned char *q_slot(pipc_queue *q, uint64_t index) {
-  return q->ring + (index % q->capacity) * q->slot_size;
-}
-
-/* Take a side's mutex by the operation's deadline; a dead previous holder is
-   repaired here.  timeout 0 does not wait for room or data, but does wait the
-   few microseconds another process holds the side's mutex. */
-static int q_wake_side(pipc_queue *q, int side);
-
-static int q_lock(pipc_queue *q, int side, int timeout_ms, int64_t deadline) {
-  int rc = PIPC_ETIMEDOUT, i;
-  /* A holder keeps the mutex for a few dozen nanoseconds: on more than one
-     CPU, try a little before sleeping in the kernel. */
-  for (i = 0; i < q->lock_spin && rc == PIPC_ETIMEDOUT; i += 8) {
-    rc = pipc_os_mutex_lock(q->mutex[side], 0); /* one try */
-    if (rc == PIPC_ETIMEDOUT) {
-      int k;
-      for (k = 0; k < 8; k++) pipc__cpu_relax();
-    }
-  }
-  if (rc == PIPC_ETIMEDOUT) {
-    if (timeout_ms == 0) deadline = pipc_os_now_ms() + 2;
-    rc = pipc_os_mutex_lock(q->mutex[side], deadline);
-  }
-  if (rc == PIPC_EOWNERDEAD) {
-    /* The holder died mid-operation.  Its side's state is the index alone,
-       which it changes with one store: check it against the other side. */
-    uint64_t head = pipc__load64(q->head), tail = pipc__load64(q->tail);
-    if (side == SIDE_CONS) {
-      /* A consumer that died with a peek out took that message, as one that
-         dies inside get may: drop it, so that nobody sees it twice. */
-      uint64_t peek = pipc__load64(q->peek);
-      if (peek != 0) {
-        if (peek == head + 1 && q_depth(q, tail, head) > 0) {
-          pipc__store64(q->head, ++head);
-          q_wake_side(q, SIDE_PROD); /* a slot is free: a full queue's producers */
-        }
-        pipc__store64(q->peek, 0);
-      }
-    }
-    if (q_depth(q, tail, head) < 0) return q_poison_unlock(q, side);
-    return PIPC_OK;
-  }
-  if (rc == PIPC_ETIMEDOUT) return PIPC__EXPIRED(timeout_ms);
-  return rc;
-}
-
-static int q_flags_error(pipc_queue *q, uint32_t *flags) {
-  *flags = pipc__load32(&q->wake->flags);
-  return (*flags & Q_FLAG_POISONED) ? PIPC_ECORRUPT : PIPC_OK;
 }
 
 /* Wake one sleeper of `side`, if any sleeps and no wake-up is already on
-   its way to one (a woken consumer that leaves messages behind wakes the
-   next: see q_get_end). */
+   its way to one. */
 static int q_wake_side(pipc_queue *q, int side) {
   volatile uint32_t *waiters =
       side == SIDE_CONS ? &q->wake->cons_waiters : &q->wake->prod_waiters;
@@ -370,32 +372,105 @@ static int q_wake_side(pipc_queue *q, int side) {
   return pipc_os_park_wake(q->park[side], seq, 1);
 }
 
-/* Is there room (producers) or a message (consumers), or has the queue
-   been shut down or poisoned?  Read without a lock: a hint to stop waiting. */
-static int q_ready(pipc_queue *q, int side) {
-  uint64_t tail = pipc__load64(q->tail), head = pipc__load64(q->head);
-  uint32_t flags = pipc__load32(&q->wake->flags);
-  if (flags) return 1;
-  if (side == SIDE_PROD) return tail - head < q->capacity || tail - head > q->capacity;
-  return tail != head;
+/* Is slot word w, read by `side` for position p (d: its distance from p),
+   one the invariants allow?  (Read once by the caller; this looks at the
+   copy.)  A lap behind p, a producer may find the last lap's message still
+   there, being written or read; a consumer only a slow reader's: every
+   position below a hint has been claimed. */
+static int q_word_ok(pipc_queue *q, uint64_t w, int64_t d, int side) {
+  unsigned st = w_st(w);
+  if (d % (int64_t)q->capacity != 0) return 0; /* not this slot's position */
+  if (d < -(int64_t)q->capacity) return 0;     /* more than a lap behind */
+  if (d < 0 && (side == SIDE_PROD ? st == ST_FREE : st != ST_READING)) return 0;
+  if ((st == ST_WRITING || st == ST_READING) && w_owner(w) >= q->reg_n) return 0;
+  return 1;
 }
 
-/* Wait until q_ready(side) or the deadline: PIPC_OK to try again, or the
-   expired code.  Spins a little first where another CPU can make progress. */
-static int q_wait(pipc_queue *q, int side, int timeout_ms, int64_t deadline) {
+static int q_flags_error(pipc_queue *q, uint32_t *flags) {
+  *flags = pipc__load32(&q->wake->flags);
+  return (*flags & Q_FLAG_POISONED) ? PIPC_ECORRUPT : PIPC_OK;
+}
+
+/* ---- claims, and their repair after a death ---- */
+
+/* The claims entry `owner` may have left on `side` go back: WRITING(p) and
+   READING(p) become FREE(p + capacity).  One CAS each, so that a repair cut
+   short is redone by the next, and a live owner racing it wins. */
+static void q_reclaim(pipc_queue *q, unsigned owner) {
+  int side, any = 0;
+  for (side = 0; side < 2; side++) {
+    uint64_t c = pipc__load64(&q->claims[owner * 2 + (unsigned)side]), p, w;
+    q_slot *s;
+    if (c == 0) continue;
+    p = c - 1;
+    s = q_slot_at(q, p);
+    w = pipc__load64(&s->state);
+    if (w_dist(w, p) != 0 || w_owner(w) != owner ||
+        w_st(w) != (side == SIDE_PROD ? ST_WRITING : ST_READING))
+      continue; /* not held any more */
+    PIPC__FAULT(PIPC__FAULT_RECLAIM);
+    if (pipc__cas64(&s->state, &w, w_make(p + q->capacity, 0, ST_FREE))) any = 1;
+  }
+  if (any) q_wake_all(q); /* whoever waited on those slots moves on */
+}
+
+/* This thread's registry entry and its own words; a fresh entry's
+   leftovers (of a dead or ended thread) are repaired first.  PIPC_EAGAIN
+   when every entry is held by a live thread. */
+static int q_me(pipc_queue *q, unsigned *me, uint64_t **local) {
+  int fresh, rc = pipc__registry_me(q->reg, me, &fresh, local);
+  if (rc != PIPC_OK) return rc;
+  if (fresh) {
+    PIPC__FAULT(PIPC__FAULT_ENTRY_TAKEN);
+    q_reclaim(q, *me);
+  }
+  return PIPC_OK;
+}
+
+/* The owner of stuck word w: 0 alive (wait on), 1 it was dead and its
+   claims have been repaired (look again), <0 an error. */
+static int q_owner_gone(pipc_queue *q, uint64_t w) {
+  unsigned owner = w_owner(w);
+  int rc = pipc__registry_check(q->reg, owner);
+  if (rc == 1) return 0;
+  if (rc < 0) return rc;
+  q_reclaim(q, owner);
+  pipc__registry_let_go(q->reg, owner);
+  return 1;
+}
+
+/* Wait until slot s no longer holds w (or the queue is closed, poisoned),
+   or the deadline: PIPC_OK to look again, or the expired code.  Spins a
+   little first where another CPU can make progress; a slot stuck in
+   WRITING or READING has its owner checked before and between sleeps. */
+static int q_wait(pipc_queue *q, int side, q_slot *s, uint64_t w, unsigned me,
+                  const uint64_t *local, int timeout_ms, int64_t deadline) {
   volatile uint32_t *waiters =
       side == SIDE_CONS ? &q->wake->cons_waiters : &q->wake->prod_waiters;
   volatile uint32_t *seq = side == SIDE_CONS ? &q->wake->data_seq : &q->wake->space_seq;
   volatile uint32_t *pending =
       side == SIDE_CONS ? &q->wake->cons_pending : &q->wake->prod_pending;
   int i, rc = PIPC_OK, budget = (int)pipc__hint_load(&q->spin_now[side]);
+  int stuck = w_st(w) == ST_WRITING || w_st(w) == ST_READING;
   uint32_t n;
-  if (timeout_ms == 0) return PIPC_EAGAIN;
+  if (stuck && w_owner(w) == me) {
+    /* Behind this thread's own reservation or peek: it would wait forever.
+       A claim in its name that it does not hold is damage. */
+    uint64_t mine = local[w_st(w) == ST_WRITING ? LOCAL_RESERVED : LOCAL_PEEKED];
+    if (mine != 0 && w_dist(w, mine - 1) == 0) return PIPC_EINVAL;
+    return q_poison(q);
+  }
+  if (timeout_ms == 0) {
+    /* Not waiting, but a dead claimant is repaired all the same: callers
+       that only ever poll must not be stopped by it for good. */
+    if (stuck && (rc = q_owner_gone(q, w)) != 0) return rc > 0 ? PIPC_OK : rc;
+    return PIPC_EAGAIN;
+  }
   n = pipc__hint_load(&q->waits[side]) + 1;
   pipc__hint_store(&q->waits[side], n);
   if (n % Q_SPIN_PROBE == 0) budget = q->spin; /* probe */
   for (i = 0; i < budget; i++) {
-    if (q_ready(q, side)) {
+    if (pipc__load64(&s->state) != w || pipc__load32(&q->wake->flags)) {
       pipc__hint_store(&q->spin_now[side], (uint32_t)q->spin); /* spinning pays */
       return PIPC_OK;
     }
@@ -406,217 +481,322 @@ static int q_wait(pipc_queue *q, int side, int timeout_ms, int64_t deadline) {
   pipc__add32(waiters, 1);
   pipc__store32(pending, 0);
   for (;;) {
-    uint32_t s = pipc__load32(seq);
-    if (q_ready(q, side)) break;
-    rc = pipc__park(q->park[side], seq, s, deadline);
+    uint32_t v = pipc__load32(seq);
+    if (pipc__load64(&s->state) != w || pipc__load32(&q->wake->flags)) break;
+    if (stuck && (rc = q_owner_gone(q, w)) != 0) {
+      if (rc > 0) rc = PIPC_OK;
+      break;
+    }
+    rc = pipc__park(q->park[side], seq, v, deadline);
     pipc__store32(pending, 0);
     if (rc != PIPC_OK) break;
   }
   pipc__add32(waiters, -1);
-  if (rc == PIPC_ETIMEDOUT && q_ready(q, side))
-    q_wake_side(q, side); /* pass on a wake-up this waiter may have taken */
+  if (rc == PIPC_ETIMEDOUT) {
+    if (pipc__load64(&s->state) != w)
+      q_wake_side(q, side); /* pass on a wake-up this waiter may have taken */
+    return PIPC__EXPIRED(timeout_ms);
+  }
   return rc;
 }
 
-/* The thread calling, named by the address of a thread-local. */
-static PIPC__THREAD_LOCAL char q_thread_tag;
+/* ---- producers ---- */
 
-/* Does this thread hold the side's mutex for a reservation or a peek? */
-static int q_zc_mine(pipc_queue *q, int side) {
-  return q->zc_thread[side] == (void *)&q_thread_tag;
-}
-
-/* Producers: wait for a free slot; return holding the producers' mutex with
-   *tail_out the index to write at. */
-static int q_put_begin(pipc_queue *q, size_t len, int timeout_ms, uint64_t *tail_out) {
+/* Claim a slot to write len bytes: PIPC_OK with *pos, the slot
+   WRITING(*pos, me) and the tail hint past it. */
+static int q_put_begin(pipc_queue *q, size_t len, int timeout_ms, uint64_t *pos,
+                       unsigned *me_out, uint64_t **local) {
   int64_t deadline;
   uint32_t flags;
+  unsigned me;
+  uint64_t p;
   int rc;
   if (pipc__deadline(timeout_ms, &deadline) != PIPC_OK) return PIPC_EINVAL;
   if ((uint64_t)len > q->max_msg) return PIPC_EMSGSIZE;
-  if (q_zc_mine(q, SIDE_PROD)) return PIPC_EINVAL; /* commit or cancel first */
+  if ((rc = q_flags_error(q, &flags)) != PIPC_OK) return rc;
+  if (flags & Q_FLAG_CLOSED) return PIPC_ECLOSED;
+  if ((rc = q_me(q, &me, local)) != PIPC_OK) return rc;
+  if ((*local)[LOCAL_RESERVED]) return PIPC_EINVAL; /* commit or cancel first */
+  p = pipc__load64(q->tail);
   for (;;) {
-    uint64_t tail, head;
-    int64_t depth;
-    if ((rc = q_flags_error(q, &flags)) != PIPC_OK) return rc;
-    if (flags & Q_FLAG_CLOSED) return PIPC_ECLOSED;
-    if ((rc = q_lock(q, SIDE_PROD, timeout_ms, deadline)) != PIPC_OK) return rc;
-    PIPC__FAULT(PIPC__FAULT_PUT_LOCKED);
-    tail = pipc__load64(q->tail);
-    head = q->head_seen;
-    if (tail - head >= q->capacity) /* full as last seen (or stale): look */
-      q->head_seen = head = pipc__load64(q->head);
-    depth = q_depth(q, tail, head);
-    if (depth < 0) return q_poison_unlock(q, SIDE_PROD);
-    if (pipc__load32(&q->wake->flags) & Q_FLAG_CLOSED) {
-      pipc_os_mutex_unlock(q->mutex[SIDE_PROD]);
-      return PIPC_ECLOSED;
-    }
-    if ((uint64_t)depth < q->capacity) {
-      *tail_out = tail;
+    q_slot *s = q_slot_at(q, p);
+    uint64_t w = pipc__load64(&s->state); /* read once, then checked */
+    int64_t d = w_dist(w, p);
+    if (!q_word_ok(q, w, d, SIDE_PROD)) return q_poison(q);
+    if (d == 0 && w_st(w) == ST_FREE) {
+      pipc__store64_relaxed(&q->claims[me * 2 + SIDE_PROD], p + 1); /* before the CAS */
+      if (!pipc__cas64(&s->state, &w, w_make(p, me, ST_WRITING))) continue;
+      PIPC__FAULT(PIPC__FAULT_PUT_CLAIMED);
+      pipc__store64_release(q->tail, p + 1); /* after the claim: see the top */
+      if (pipc__load32(&q->wake->flags) & Q_FLAG_CLOSED) {
+        /* shut down meanwhile: the position goes back, as if skipped */
+        pipc__store64(&s->state, w_make(p + q->capacity, 0, ST_FREE));
+        q_wake_side(q, SIDE_CONS);
+        return PIPC_ECLOSED;
+      }
+      *pos = p;
+      *me_out = me;
       return PIPC_OK;
     }
-    pipc_os_mutex_unlock(q->mutex[SIDE_PROD]);
-    if ((rc = q_wait(q, SIDE_PROD, timeout_ms, deadline)) != PIPC_OK) return rc;
+    if (d >= 0) { /* p is taken (this lap or later): move on */
+      uint64_t t = pipc__load64(q->tail);
+      p = t > p ? t : p + 1;
+      continue;
+    }
+    /* The previous lap is still there: full at p, or a claimant stuck. */
+    if ((rc = q_wait(q, SIDE_PROD, s, w, me, *local, timeout_ms, deadline)) != PIPC_OK)
+      return rc;
+    if ((rc = q_flags_error(q, &flags)) != PIPC_OK) return rc;
+    if (flags & Q_FLAG_CLOSED) return PIPC_ECLOSED;
   }
 }
 
-/* Producers: the slot at tail is written; publish it and let go. */
-static int q_put_end(pipc_queue *q, uint64_t tail) {
-  /* Room left as last seen: pass the turn to a sleeping producer. */
-  int more = tail + 1 - q->head_seen < q->capacity;
-  pipc__store64(q->tail, tail + 1); /* the message is visible from here */
-  PIPC__FAULT(PIPC__FAULT_PUT_PUBLISHED);
-  pipc_os_mutex_unlock(q->mutex[SIDE_PROD]);
-  if (more) q_wake_side(q, SIDE_PROD);
+/* The slot at pos is written: commit it and wake a consumer. */
+static int q_put_end(pipc_queue *q, uint64_t pos) {
+  q_slot *next;
+  uint64_t w;
+  pipc__store64(&q_slot_at(q, pos)->state, w_make(pos, 0, ST_FULL)); /* visible from here */
+  PIPC__FAULT(PIPC__FAULT_PUT_COMMITTED);
+  /* Room at the next position: pass the turn to a sleeping producer. */
+  if (pipc__load32(&q->wake->prod_waiters)) {
+    next = q_slot_at(q, pos + 1);
+    w = pipc__load64(&next->state);
+    if (w_dist(w, pos + 1) == 0 && w_st(w) == ST_FREE) q_wake_side(q, SIDE_PROD);
+  }
   return q_wake_side(q, SIDE_CONS);
 }
 
-static void q_set_len(pipc_queue *q, uint64_t index, size_t len) {
-  uint32_t len32 = (uint32_t)len;
-  memcpy(q_slot(q, index), &len32, 4);
+/* The length is written before the commit and read before the claim's CAS
+   (which proves it was the committed one): relaxed atomics, since a reader
+   that loses the CAS may have read a later lap's. */
+static void q_set_len(pipc_queue *q, uint64_t pos, size_t len) {
+  pipc__hint_store(&q_slot_at(q, pos)->len, (uint32_t)len);
+}
+
+static unsigned char *q_data(pipc_queue *q, uint64_t pos) {
+  return (unsigned char *)q_slot_at(q, pos) + sizeof(q_slot);
 }
 
 int pipc_queue_put(pipc_queue *q, const void *msg, size_t len, int timeout_ms) {
-  uint64_t tail;
+  uint64_t pos, *local;
+  unsigned me;
   int rc;
   if (q == NULL || (msg == NULL && len > 0)) return PIPC_EINVAL;
-  if ((rc = q_put_begin(q, len, timeout_ms, &tail)) != PIPC_OK) return rc;
-  q_set_len(q, tail, len);
+  if ((rc = q_put_begin(q, len, timeout_ms, &pos, &me, &local)) != PIPC_OK) return rc;
+  q_set_len(q, pos, len);
   PIPC__FAULT(PIPC__FAULT_PUT_LEN);
-  if (len) memcpy(q_slot(q, tail) + 8, msg, len);
+  if (len) memcpy(q_data(q, pos), msg, len);
   PIPC__FAULT(PIPC__FAULT_PUT_COPIED);
-  return q_put_end(q, tail);
+  return q_put_end(q, pos);
 }
 
 int pipc_queue_reserve(pipc_queue *q, size_t len, void **slot, int timeout_ms) {
-  uint64_t tail;
+  uint64_t pos, *local;
+  unsigned me;
   int rc;
   if (slot != NULL) *slot = NULL;
   if (q == NULL || slot == NULL) return PIPC_EINVAL;
-  if ((rc = q_put_begin(q, len, timeout_ms, &tail)) != PIPC_OK) return rc;
-  q->zc_index[SIDE_PROD] = tail;
-  q->zc_len = len;
-  q->zc_thread[SIDE_PROD] = (void *)&q_thread_tag;
-  *slot = q_slot(q, tail) + 8;
+  if ((rc = q_put_begin(q, len, timeout_ms, &pos, &me, &local)) != PIPC_OK) return rc;
+  local[LOCAL_RESERVED] = pos + 1;
+  local[LOCAL_RESERVED_LEN] = len;
+  *slot = q_data(q, pos);
   return PIPC_OK;
+}
+
+/* This thread's own words, if it has used q; NULL if not (it holds
+   nothing then). */
+static uint64_t *q_local(pipc_queue *q, unsigned *me) {
+  uint64_t *local = NULL;
+  return pipc__registry_mine(q->reg, me, &local) ? local : NULL;
 }
 
 int pipc_queue_commit(pipc_queue *q, size_t len) {
-  uint64_t tail;
-  if (q == NULL || !q_zc_mine(q, SIDE_PROD)) return PIPC_EINVAL;
-  if (len > q->zc_len) return PIPC_EMSGSIZE; /* the reservation stays */
-  tail = q->zc_index[SIDE_PROD];
-  q_set_len(q, tail, len);
+  uint64_t *local, pos;
+  unsigned me;
+  if (q == NULL || (local = q_local(q, &me)) == NULL || !local[LOCAL_RESERVED])
+    return PIPC_EINVAL;
+  if (len > local[LOCAL_RESERVED_LEN]) return PIPC_EMSGSIZE; /* the reservation stays */
+  pos = local[LOCAL_RESERVED] - 1;
+  q_set_len(q, pos, len);
   PIPC__FAULT(PIPC__FAULT_PUT_COPIED);
-  q->zc_thread[SIDE_PROD] = NULL;
-  return q_put_end(q, tail);
+  local[LOCAL_RESERVED] = 0;
+  return q_put_end(q, pos);
 }
 
 int pipc_queue_cancel(pipc_queue *q) {
-  if (q == NULL || !q_zc_mine(q, SIDE_PROD)) return PIPC_EINVAL;
-  q->zc_thread[SIDE_PROD] = NULL;
-  pipc_os_mutex_unlock(q->mutex[SIDE_PROD]);
+  uint64_t *local, pos;
+  unsigned me;
+  if (q == NULL || (local = q_local(q, &me)) == NULL || !local[LOCAL_RESERVED])
+    return PIPC_EINVAL;
+  pos = local[LOCAL_RESERVED] - 1;
+  local[LOCAL_RESERVED] = 0;
+  /* the position is skipped: consumers waiting on it move on */
+  pipc__store64(&q_slot_at(q, pos)->state, w_make(pos + q->capacity, 0, ST_FREE));
+  q_wake_all(q);
   return PIPC_OK;
 }
 
-/* Consumers: wait for a message; return holding the consumers' mutex with
-   *head_out its index and *len_out its (checked) length. */
-static int q_get_begin(pipc_queue *q, int timeout_ms, uint64_t *head_out,
-                       uint32_t *len_out) {
+/* ---- consumers ---- */
+
+/* Claim the next message: PIPC_OK with *pos, *len_out its (checked)
+   length and the slot READING(*pos, me).  Unless peeking, a message longer
+   than cap is not claimed: PIPC_EMSGSIZE with *len_out set. */
+static int q_get_begin(pipc_queue *q, int timeout_ms, size_t cap, int peek,
+                       uint64_t *pos, uint32_t *len_out, uint64_t **local) {
   int64_t deadline;
   uint32_t flags;
+  unsigned me;
+  uint64_t h;
   int rc;
   if (pipc__deadline(timeout_ms, &deadline) != PIPC_OK) return PIPC_EINVAL;
-  if (q_zc_mine(q, SIDE_CONS)) return PIPC_EINVAL; /* release first */
+  if ((rc = q_flags_error(q, &flags)) != PIPC_OK) return rc;
+  if ((rc = q_me(q, &me, local)) != PIPC_OK) return rc;
+  if ((*local)[LOCAL_PEEKED]) return PIPC_EINVAL; /* release first */
+  h = pipc__load64(q->head);
   for (;;) {
-    uint64_t tail, head;
-    int64_t depth;
-    if ((rc = q_flags_error(q, &flags)) != PIPC_OK) return rc;
-    if ((rc = q_lock(q, SIDE_CONS, timeout_ms, deadline)) != PIPC_OK) return rc;
-    PIPC__FAULT(PIPC__FAULT_GET_LOCKED);
-    head = pipc__load64(q->head);
-    tail = q->tail_seen;
-    if (tail == head || tail - head > q->capacity) /* empty as last seen: look */
-      q->tail_seen = tail = pipc__load64(q->tail);
-    depth = q_depth(q, tail, head);
-    if (depth < 0) return q_poison_unlock(q, SIDE_CONS);
-    if (depth > 0) {
-      uint32_t len;
-      memcpy(&len, q_slot(q, head), 4); /* read once, then checked */
-      if (len > q->max_msg) return q_poison_unlock(q, SIDE_CONS);
-      *head_out = head;
+    q_slot *s = q_slot_at(q, h);
+    uint64_t w = pipc__load64(&s->state); /* read once, then checked */
+    int64_t d = w_dist(w, h);
+    unsigned st = w_st(w);
+    if (!q_word_ok(q, w, d, SIDE_CONS)) return q_poison(q);
+    if (d == 0 && st == ST_FULL) {
+      uint32_t len = pipc__hint_load(&s->len); /* read once; the CAS below proves it */
+      if (len > q->max_msg) return q_poison(q);
+      if (!peek && len > cap) { /* the message stays where it is */
+        *len_out = len;
+        return PIPC_EMSGSIZE;
+      }
+      pipc__store64_relaxed(&q->claims[me * 2 + SIDE_CONS], h + 1); /* before the CAS */
+      if (!pipc__cas64(&s->state, &w, w_make(h, me, ST_READING))) continue;
+      PIPC__FAULT(PIPC__FAULT_GET_CLAIMED);
+      pipc__store64_release(q->head, h + 1);
+      *pos = h;
       *len_out = len;
       return PIPC_OK;
     }
-    pipc_os_mutex_unlock(q->mutex[SIDE_CONS]);
-    if (pipc__load32(&q->wake->flags) & Q_FLAG_CLOSED) {
-      /* closed: drained only if no put slipped in before the flag */
-      if (pipc__load64(q->tail) == head) return PIPC_ECLOSED;
+    if (d > 0 || (d == 0 && st == ST_READING)) { /* taken: move on */
+      uint64_t t = pipc__load64(q->head);
+      h = t > h ? t : h + 1;
       continue;
     }
-    if ((rc = q_wait(q, SIDE_CONS, timeout_ms, deadline)) != PIPC_OK) return rc;
+    /* Nothing at h yet: empty (FREE, or the last lap still being read), or
+       being written.  Shut down and empty: drained - the flag first, then
+       the slot again, so that a put racing the shutdown is seen. */
+    if (st != ST_WRITING && (pipc__load32(&q->wake->flags) & Q_FLAG_CLOSED)) {
+      if (pipc__load64(&s->state) == w) return PIPC_ECLOSED;
+      continue;
+    }
+    if ((rc = q_wait(q, SIDE_CONS, s, w, me, *local, timeout_ms, deadline)) != PIPC_OK)
+      return rc;
+    if ((rc = q_flags_error(q, &flags)) != PIPC_OK) return rc;
   }
 }
 
-/* Consumers: the message at head is taken; free its slot and let go. */
-static int q_get_end(pipc_queue *q, uint64_t head, int peeked) {
-  /* Messages left as last seen: pass the turn to a sleeping consumer. */
-  int more = q->tail_seen - (head + 1) - 1 < q->capacity;
-  pipc__store64(q->head, head + 1); /* the slot is free from here */
-  if (peeked) pipc__store64(q->peek, 0);
+/* The message at pos is taken: free its slot for the next lap. */
+static int q_get_end(pipc_queue *q, uint64_t pos) {
+  q_slot *next;
+  uint64_t w;
+  pipc__store64(&q_slot_at(q, pos)->state, w_make(pos + q->capacity, 0, ST_FREE));
   PIPC__FAULT(PIPC__FAULT_GET_RELEASED);
-  pipc_os_mutex_unlock(q->mutex[SIDE_CONS]);
-  if (more) q_wake_side(q, SIDE_CONS);
+  /* A message at the next position: pass the turn to a sleeping consumer. */
+  if (pipc__load32(&q->wake->cons_waiters)) {
+    next = q_slot_at(q, pos + 1);
+    w = pipc__load64(&next->state);
+    if (w_dist(w, pos + 1) == 0 && w_st(w) == ST_FULL) q_wake_side(q, SIDE_CONS);
+  }
   return q_wake_side(q, SIDE_PROD);
 }
 
 int pipc_queue_get(pipc_queue *q, void *buf, size_t cap, size_t *out_len,
                    int timeout_ms) {
-  uint64_t head;
+  uint64_t pos, *local;
   uint32_t len;
   int rc;
   if (q == NULL || out_len == NULL || (buf == NULL && cap > 0)) return PIPC_EINVAL;
-  if ((rc = q_get_begin(q, timeout_ms, &head, &len)) != PIPC_OK) return rc;
+  rc = q_get_begin(q, timeout_ms, cap, 0, &pos, &len, &local);
+  if (rc == PIPC_EMSGSIZE) *out_len = len;
+  if (rc != PIPC_OK) return rc;
   *out_len = len;
-  if (len > cap) { /* the message stays at the head */
-    pipc_os_mutex_unlock(q->mutex[SIDE_CONS]);
-    return PIPC_EMSGSIZE;
-  }
-  if (len) memcpy(buf, q_slot(q, head) + 8, len);
+  if (len) memcpy(buf, q_data(q, pos), len);
   PIPC__FAULT(PIPC__FAULT_GET_COPIED);
-  return q_get_end(q, head, 0);
+  return q_get_end(q, pos);
 }
 
 int pipc_queue_peek(pipc_queue *q, const void **msg, size_t *len, int timeout_ms) {
-  uint64_t head;
+  uint64_t pos, *local;
   uint32_t len32;
   int rc;
   if (msg != NULL) *msg = NULL;
   if (q == NULL || msg == NULL || len == NULL) return PIPC_EINVAL;
-  if ((rc = q_get_begin(q, timeout_ms, &head, &len32)) != PIPC_OK) return rc;
-  /* From here the message counts as taken by this process: if it dies
-     before pipc_queue_release, the next consumer drops the message. */
-  pipc__store64(q->peek, head + 1);
-  q->zc_index[SIDE_CONS] = head;
-  q->zc_thread[SIDE_CONS] = (void *)&q_thread_tag;
-  *msg = q_slot(q, head) + 8;
+  if ((rc = q_get_begin(q, timeout_ms, 0, 1, &pos, &len32, &local)) != PIPC_OK) return rc;
+  /* From here the message counts as taken by this thread: if it dies
+     before pipc_queue_release, the repair drops the message. */
+  local[LOCAL_PEEKED] = pos + 1;
+  *msg = q_data(q, pos);
   *len = len32;
   return PIPC_OK;
 }
 
 int pipc_queue_release(pipc_queue *q) {
-  if (q == NULL || !q_zc_mine(q, SIDE_CONS)) return PIPC_EINVAL;
-  q->zc_thread[SIDE_CONS] = NULL;
-  return q_get_end(q, q->zc_index[SIDE_CONS], 1);
+  uint64_t *local, pos;
+  unsigned me;
+  if (q == NULL || (local = q_local(q, &me)) == NULL || !local[LOCAL_PEEKED])
+    return PIPC_EINVAL;
+  pos = local[LOCAL_PEEKED] - 1;
+  local[LOCAL_PEEKED] = 0;
+  return q_get_end(q, pos);
+}
+
+/* ---- state ---- */
+
+/* The first position from the tail hint on that no producer has claimed,
+   and from the head hint on that no consumer has: hints may lag (stores
+   from several threads race), never lead. */
+static uint64_t q_scan(pipc_queue *q, int side) {
+  uint64_t p = pipc__load64(side == SIDE_PROD ? q->tail : q->head), i;
+  for (i = 0; i < q->capacity; i++, p++) {
+    uint64_t w = pipc__load64(&q_slot_at(q, p)->state);
+    int64_t d = w_dist(w, p);
+    unsigned st = w_st(w);
+    if (side == SIDE_PROD ? !(d > 0 || (d == 0 && st != ST_FREE))
+                          : !(d > 0 || (d == 0 && st == ST_READING)))
+      break;
+  }
+  return p;
+}
+
+/* Messages being read or peeked: the consumers' claims (one at most per
+   registry entry) whose slot still says READING by that entry and whose
+   owner lives - a dead one's claim is repaired here, its message gone. */
+static uint64_t q_reading(pipc_queue *q) {
+  uint64_t n = 0;
+  unsigned e;
+  for (e = 0; e < q->reg_n; e++) {
+    uint64_t c = pipc__load64(&q->claims[e * 2 + SIDE_CONS]), w;
+    if (c == 0) continue;
+    w = pipc__load64(&q_slot_at(q, c - 1)->state);
+    if (w_dist(w, c - 1) != 0 || w_st(w) != ST_READING || w_owner(w) != e) continue;
+    if (q_owner_gone(q, w) == 0) n++;
+  }
+  return n;
+}
+
+/* Messages in the queue - committed or being written, and being read
+   until they are taken - or -1 if the two sides contradict each other. */
+static int64_t q_depth(pipc_queue *q) {
+  uint64_t head = q_scan(q, SIDE_CONS), tail = q_scan(q, SIDE_PROD);
+  uint64_t n = tail - head;
+  if (tail < head) return 0; /* a consumer passed while we looked */
+  if (n > q->capacity) return -1;
+  n += q_reading(q);
+  return (int64_t)(n <= q->capacity ? n : q->capacity);
 }
 
 int pipc_queue_size(pipc_queue *q, size_t *out) {
   int64_t depth;
-  uint64_t head;
   if (q == NULL || out == NULL) return PIPC_EINVAL;
-  head = pipc__load64(q->head);
-  depth = q_depth(q, pipc__load64(q->tail), head);
+  if (pipc__load32(&q->wake->flags) & Q_FLAG_POISONED) return PIPC_ECORRUPT;
+  depth = q_depth(q);
   if (depth < 0) return PIPC_ECORRUPT;
   *out = (size_t)depth;
   return PIPC_OK;
@@ -625,14 +805,12 @@ int pipc_queue_size(pipc_queue *q, size_t *out) {
 int pipc_queue_stat(pipc_queue *q, pipc_queue_stat_t *out) {
   uint32_t flags;
   int64_t depth;
-  uint64_t head;
   if (q == NULL || out == NULL) return PIPC_EINVAL;
   memset(out, 0, sizeof *out);
   out->capacity = (size_t)q->capacity;
   out->max_msg_size = (size_t)q->max_msg;
   flags = pipc__load32(&q->wake->flags);
-  head = pipc__load64(q->head);
-  depth = q_depth(q, pipc__load64(q->tail), head);
+  depth = q_depth(q);
   out->closed = (flags & Q_FLAG_CLOSED) != 0;
   out->poisoned = (flags & Q_FLAG_POISONED) != 0 || depth < 0;
   out->depth = out->poisoned ? 0 : (size_t)depth;
@@ -641,42 +819,39 @@ int pipc_queue_stat(pipc_queue *q, pipc_queue_stat_t *out) {
 
 int pipc_queue_shutdown(pipc_queue *q) {
   if (q == NULL) return PIPC_EINVAL;
-  /* Taking the producers' mutex orders the flag after any put in flight
-     (this thread may hold it already, for a reservation). */
-  if (q_zc_mine(q, SIDE_PROD)) {
-    pipc__or32(&q->wake->flags, Q_FLAG_CLOSED);
-  } else if (q_lock(q, SIDE_PROD, PIPC_FOREVER, -1) == PIPC_OK) {
-    pipc__or32(&q->wake->flags, Q_FLAG_CLOSED);
-    pipc_os_mutex_unlock(q->mutex[SIDE_PROD]);
-  } else {
-    pipc__or32(&q->wake->flags, Q_FLAG_CLOSED);
-  }
-  pipc__add32(&q->wake->data_seq, 1);
-  pipc__add32(&q->wake->space_seq, 1);
-  pipc_os_park_wake(q->park[SIDE_CONS], &q->wake->data_seq,
-                    (int)pipc__load32(&q->wake->cons_waiters) + 1);
-  pipc_os_park_wake(q->park[SIDE_PROD], &q->wake->space_seq,
-                    (int)pipc__load32(&q->wake->prod_waiters) + 1);
+  pipc__or32(&q->wake->flags, Q_FLAG_CLOSED);
+  q_wake_all(q);
   return PIPC_OK;
 }
 
 const char *pipc_queue_name(const pipc_queue *q) { return q ? q->name : NULL; }
 
 int pipc_queue_close(pipc_queue *q) {
+  uint64_t *local;
+  unsigned me;
   if (q == NULL) return PIPC_EINVAL;
   /* This thread's reservation is dropped and its peek released, as if the
-     process had died there. */
-  if (q_zc_mine(q, SIDE_PROD)) pipc_queue_cancel(q);
-  if (q_zc_mine(q, SIDE_CONS)) pipc_queue_release(q);
+     thread had died there. */
+  if ((local = q_local(q, &me)) != NULL) {
+    if (local[LOCAL_RESERVED]) pipc_queue_cancel(q);
+    if (local[LOCAL_PEEKED]) pipc_queue_release(q);
+  }
   q_detach_os(q);
-  pipc_os_shm_unmap(&q->map);
+  /* The mapping stays while other threads still hold registry entries
+     through this handle; it goes with the last of them. */
+  pipc__registry_detach(q->reg, &q->map);
   free(q);
   return PIPC_OK;
 }
 
 int pipc_queue_unlink(const char *name) { return pipc__unlink(name); }
 
-/* For the test hook pipc__queue_hold (src/testing.c). */
-int pipc__queue_lock_side(pipc_queue *q, int consumers) {
-  return q_lock(q, consumers ? SIDE_CONS : SIDE_PROD, PIPC_FOREVER, -1);
+/* For the test hook pipc__queue_hold (src/testing.c): claim the next slot
+   on one side and keep it (a put's slot, or the head message's). */
+int pipc__queue_claim_and_keep(pipc_queue *q, int consumers) {
+  uint64_t pos, *local;
+  unsigned me;
+  uint32_t len;
+  if (consumers) return q_get_begin(q, PIPC_FOREVER, 0, 1, &pos, &len, &local);
+  return q_put_begin(q, 0, PIPC_FOREVER, &pos, &me, &local);
 }

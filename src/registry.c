@@ -47,6 +47,7 @@ typedef struct hold {
   pipc__registry *r;
   unsigned index;
   unsigned gen; /* pipc_os_fork_generation() when taken */
+  uint64_t local[PIPC__REGISTRY_LOCAL]; /* the caller's, per thread */
 } hold;
 
 size_t pipc__registry_size(unsigned n) {
@@ -105,12 +106,13 @@ static hold *my_hold(const pipc__registry *r) {
   return NULL;
 }
 
-int pipc__registry_me(pipc__registry *r, unsigned *index, int *fresh) {
+int pipc__registry_me(pipc__registry *r, unsigned *index, int *fresh, uint64_t **local) {
   hold *h = my_hold(r);
   unsigned i;
   *fresh = 0;
   if (h) {
     *index = h->index;
+    if (local) *local = h->local;
     return PIPC_OK;
   }
   h = (hold *)calloc(1, sizeof(*h));
@@ -134,11 +136,20 @@ int pipc__registry_me(pipc__registry *r, unsigned *index, int *fresh) {
     }
     pipc__add32(&r->refs, 1);
     *index = i;
+    if (local) *local = h->local;
     *fresh = 1; /* whatever its last holder left is the caller's to repair */
     return PIPC_OK;
   }
   free(h);
   return PIPC_EAGAIN; /* every entry is held by a live thread */
+}
+
+int pipc__registry_mine(pipc__registry *r, unsigned *index, uint64_t **local) {
+  hold *h = my_hold(r);
+  if (h == NULL) return 0;
+  *index = h->index;
+  *local = h->local;
+  return 1;
 }
 
 int pipc__registry_check(pipc__registry *r, unsigned i) {

@@ -10,6 +10,7 @@
 #endif
 
 volatile int pipc__fault_point;
+uint64_t pipc__queue_first;
 static volatile long fault_countdown;
 
 void pipc__fault_arm(int point, long countdown) {
@@ -23,7 +24,7 @@ void pipc__fault_hit(void) {
 
 int pipc__queue_hold(pipc_queue *q, int consumers) {
   if (q == NULL) return PIPC_EINVAL;
-  return pipc__queue_lock_side(q, consumers);
+  return pipc__queue_claim_and_keep(q, consumers);
 }
 
 int64_t pipc__test_now_ms(void) { return pipc_os_now_ms(); }
@@ -68,7 +69,7 @@ int pipc__test_reg_open(const char *name, unsigned n, pipc__test_reg **out) {
 }
 
 int pipc__test_reg_me(pipc__test_reg *t, unsigned *index, int *fresh) {
-  return pipc__registry_me(t->r, index, fresh);
+  return pipc__registry_me(t->r, index, fresh, NULL);
 }
 
 int pipc__test_reg_check(pipc__test_reg *t, unsigned index) {

@@ -9,7 +9,8 @@
 #include "pipc_testing.h" /* pipc__queue_hold: this binary has it */
 #include "queue_util.h"
 
-/* The segment layout, as documented at the top of src/queue.c. */
+/* The segment layout, as documented at the top of src/queue.c (the slot
+   hints: tail, head). */
 #define Q_CAPACITY_OFF 64
 #define Q_TAIL_OFF 128
 #define Q_HEAD_OFF 192
@@ -371,7 +372,8 @@ void test_queue_threads_share_handles(void) {
   drop_queue(q);
 }
 
-/* argv: queue_hold QUEUE put|get READY -> holds that side's lock until killed */
+/* argv: queue_hold QUEUE put|get READY -> claims a put's slot (or the head
+   message) and keeps it until killed */
 int role_queue_hold(int argc, char **argv) {
   pipc_queue *q = NULL;
   pipc_sem *ready = NULL;
@@ -405,6 +407,19 @@ int role_queue_one(int argc, char **argv) {
   return rc == want ? 0 : 20 - rc;
 }
 
+/* Fill q to capacity with timeout-0 puts: every slot must take one (no
+   slot lost to a dead claimant), and the next is refused. */
+static void fills_to_capacity(pipc_queue *q, size_t capacity) {
+  size_t i, len;
+  char buf[8];
+  for (i = 0; i < capacity; i++) T_RC(pipc_queue_put(q, "f", 1, 0), PIPC_OK);
+  T_RC(pipc_queue_put(q, "f", 1, 0), PIPC_EAGAIN);
+  for (i = 0; i < capacity; i++) T_RC(pipc_queue_get(q, buf, sizeof buf, &len, 0), PIPC_OK);
+}
+
+/* A process holds a claim - a put's slot, or the head message - and is
+   killed.  While it lives, nobody is blocked but those behind its slot;
+   once it is dead, its claim goes back and the queue carries on whole. */
 static void holder_killed(const char *side) {
   char name[80], rname[80], buf[8];
   pipc_queue *q = make_queue(name, sizeof name, "hold", 8, 8);
@@ -415,25 +430,44 @@ static void holder_killed(const char *side) {
   t_name(rname, sizeof rname, "hready");
   T_RC(pipc_sem_create(rname, 0, 0, &ready), PIPC_OK);
   CU_ASSERT_FATAL(q && ready);
-  if (is_get)
-    for (i = 0; i < 3; i++) T_RC(pipc_queue_put(q, "m", 1, 0), PIPC_OK);
+  if (is_get) {
+    T_RC(pipc_queue_put(q, "a", 1, 0), PIPC_OK);
+    T_RC(pipc_queue_put(q, "b", 1, 0), PIPC_OK);
+    T_RC(pipc_queue_put(q, "c", 1, 0), PIPC_OK);
+  }
   holder = t_spawn("queue_hold", name, side, rname, NULL);
   T_RC(pipc_sem_wait(ready, 30000), PIPC_OK);
-  for (i = 0; i < 3; i++) w[i] = t_spawn("queue_one", name, side, rname, NULL);
-  for (i = 0; i < 3; i++) T_RC(pipc_sem_wait(ready, 30000), PIPC_OK);
-  pipc_sleep_ms(100); /* let them block on the held lock */
+  if (is_get) {
+    /* The holder has "a"; other consumers pass it. */
+    T_RC(pipc_queue_get(q, buf, sizeof buf, &len, 0), PIPC_OK);
+    CU_ASSERT_EQUAL(buf[0], 'b');
+    pipc_process_kill(holder);
+    CU_ASSERT_EQUAL(t_join(holder, 30000), -9);
+    /* "a" went with it; "c" is next, and nothing else. */
+    T_RC(pipc_queue_get(q, buf, sizeof buf, &len, 30000), PIPC_OK);
+    CU_ASSERT_EQUAL(buf[0], 'c');
+    T_RC(pipc_queue_get(q, buf, sizeof buf, &len, 0), PIPC_EAGAIN);
+  } else {
+    /* Producers pass the holder's slot; consumers wait behind it. */
+    T_RC(pipc_queue_put(q, "a", 1, 0), PIPC_OK);
+    T_RC(pipc_queue_put(q, "b", 1, 0), PIPC_OK);
+    T_RC(pipc_queue_put(q, "c", 1, 0), PIPC_OK);
+    T_RC(pipc_queue_get(q, buf, sizeof buf, &len, 0), PIPC_EAGAIN);
+    for (i = 0; i < 3; i++) w[i] = t_spawn("queue_one", name, "get", rname, NULL);
+    for (i = 0; i < 3; i++) T_RC(pipc_sem_wait(ready, 30000), PIPC_OK);
+    pipc_sleep_ms(100); /* let them block behind the held slot */
+    T_RC(pipc_queue_get(q, buf, sizeof buf, &len, 0), PIPC_EAGAIN);
+    pipc_process_kill(holder);
+    CU_ASSERT_EQUAL(t_join(holder, 30000), -9);
+    for (i = 0; i < 3; i++) CU_ASSERT_EQUAL(t_join(w[i], 60000), 0);
+  }
   T_RC(pipc_queue_size(q, &n), PIPC_OK);
-  CU_ASSERT_EQUAL(n, is_get ? 3u : 0u); /* nobody got past the holder */
-  pipc_process_kill(holder);
-  CU_ASSERT_EQUAL(t_join(holder, 30000), -9);
-  for (i = 0; i < 3; i++) CU_ASSERT_EQUAL(t_join(w[i], 60000), 0);
-  T_RC(pipc_queue_size(q, &n), PIPC_OK);
-  CU_ASSERT_EQUAL(n, is_get ? 0u : 3u);
-  /* and it goes on working */
+  CU_ASSERT_EQUAL(n, 0u);
+  /* and it goes on working, with every slot */
   T_RC(pipc_queue_put(q, "z", 1, 0), PIPC_OK);
-  while (n-- > 0) T_RC(pipc_queue_get(q, buf, sizeof buf, &len, 0), PIPC_OK);
   T_RC(pipc_queue_get(q, buf, sizeof buf, &len, 0), PIPC_OK);
   CU_ASSERT_EQUAL(buf[0], 'z');
+  fills_to_capacity(q, 8);
   pipc_sem_unlink(rname);
   pipc_sem_close(ready);
   drop_queue(q);
@@ -484,7 +518,7 @@ void test_queue_corrupt_header_is_ecorrupt(void) {
     uint32_t huge = 0xfffffff0u;
     memcpy(&ring_off, r + Q_CAPACITY_OFF + 24, 8);
     CU_ASSERT_FATAL(ring_off < pipc_shm_size(raw));
-    memcpy(r + ring_off, &huge, 4);
+    memcpy(r + ring_off + 8, &huge, 4); /* the first slot's length */
   }
   T_RC(pipc_queue_get(o, buf, sizeof buf, &len, 0), PIPC_ECORRUPT);
   T_RC(pipc_queue_put(q, "abc", 3, 0), PIPC_ECORRUPT); /* poisoned for all */
@@ -501,8 +535,10 @@ void test_queue_corrupt_header_is_ecorrupt(void) {
   v = 1000;
   memcpy(r + Q_TAIL_OFF, &v, 8); /* 1000 messages in a queue of 4 */
   T_RC(pipc_queue_size(q, &len), PIPC_ECORRUPT);
-  T_RC(pipc_queue_get(q, buf, sizeof buf, &len, 0), PIPC_ECORRUPT);
+  /* consumers do not read the producers' hint; a producer does, refuses,
+     and poisons the queue for everyone */
   T_RC(pipc_queue_put(q, "x", 1, 0), PIPC_ECORRUPT);
+  T_RC(pipc_queue_get(q, buf, sizeof buf, &len, 0), PIPC_ECORRUPT);
   drop_queue(q);
   pipc_shm_close(raw);
 
@@ -512,8 +548,8 @@ void test_queue_corrupt_header_is_ecorrupt(void) {
   CU_ASSERT_FATAL(r != NULL);
   v = 5;
   memcpy(r + Q_HEAD_OFF, &v, 8); /* head past tail */
-  /* The first operation that reads the damaged head refuses; a producer may
-     not read it at all while it still sees room, and that put is harmless. */
+  /* The first operation that reads the damaged head refuses; producers do
+     not read it. */
   T_RC(pipc_queue_get(q, buf, sizeof buf, &len, 0), PIPC_ECORRUPT);
   T_RC(pipc_queue_put(q, "x", 1, 0), PIPC_ECORRUPT); /* poisoned now */
   drop_queue(q);
@@ -622,37 +658,43 @@ void test_queue_zero_copy_misuse(void) {
   T_RC(pipc_queue_peek(q, &msg, &len, 0), PIPC_EAGAIN);
   T_RC(pipc_queue_peek(q, &msg, &len, 20), PIPC_ETIMEDOUT);
 
-  /* A reservation holds the producers' side: this thread may not put or
-     reserve again; other producers wait; consumers see nothing yet. */
+  /* A reservation is this thread's, through this handle: it may not put
+     or reserve through it again.  Other producers go on (there is no lock:
+     they take the next slots); consumers see nothing before it. */
   T_RC(pipc_queue_reserve(q, 8, &slot, 0), PIPC_OK);
   memcpy(slot, "reserved", 8);
   T_RC(pipc_queue_reserve(q, 8, &slot, 0), PIPC_EINVAL);
   T_RC(pipc_queue_put(q, "x", 1, 0), PIPC_EINVAL);
-  T_RC(pipc_queue_put(o, "x", 1, 0), PIPC_EINVAL); /* this thread, any handle */
-  T_RC(zc_on_other_thread(o, 0), PIPC_EAGAIN);     /* the side is held */
-  T_RC(zc_on_other_thread(o, 1), PIPC_EAGAIN);     /* nothing visible yet */
+  T_RC(zc_on_other_thread(o, 0), PIPC_OK);     /* "x", after the reservation */
+  T_RC(zc_on_other_thread(o, 1), PIPC_EAGAIN); /* nothing visible yet */
+  T_RC(pipc_queue_get(q, buf, sizeof buf, &len, 1000), PIPC_EINVAL); /* behind its own */
   T_RC(pipc_queue_commit(q, 9), PIPC_EMSGSIZE); /* longer than reserved */
   T_RC(pipc_queue_commit(q, 8), PIPC_OK);       /* the reservation stayed */
   T_RC(pipc_queue_commit(q, 8), PIPC_EINVAL);   /* and is gone now */
-  /* cancel drops it: nothing is seen, the slot is free again */
-  T_RC(pipc_queue_reserve(q, 8, &slot, 0), PIPC_OK);
-  memcpy(slot, "dropped!", 8);
-  T_RC(pipc_queue_cancel(q), PIPC_OK);
-  T_RC(pipc_queue_size(q, &n), PIPC_OK);
-  CU_ASSERT_EQUAL(n, 1);
-  T_RC(pipc_queue_put(o, "y", 1, 0), PIPC_OK);
-  /* full: reserve waits like put */
+  /* full ("reserved", "x"): reserve waits like put */
   T_RC(pipc_queue_reserve(q, 1, &slot, 0), PIPC_EAGAIN);
   T_RC(pipc_queue_reserve(q, 1, &slot, 20), PIPC_ETIMEDOUT);
 
-  /* A peek holds the consumers' side the same way. */
+  /* A peek is this thread's the same way; other consumers go on. */
   T_RC(pipc_queue_peek(q, &msg, &len, 0), PIPC_OK);
   CU_ASSERT(len == 8 && memcmp(msg, "reserved", 8) == 0);
   T_RC(pipc_queue_peek(q, &msg, &len, 0), PIPC_EINVAL);
   T_RC(pipc_queue_get(q, buf, sizeof buf, &len, 0), PIPC_EINVAL);
-  T_RC(zc_on_other_thread(o, 1), PIPC_EAGAIN); /* the side is held */
+  T_RC(zc_on_other_thread(o, 1), PIPC_OK); /* takes "x" */
+  T_RC(zc_on_other_thread(o, 1), PIPC_EAGAIN);
+  T_RC(pipc_queue_size(q, &n), PIPC_OK);
+  CU_ASSERT_EQUAL(n, 1); /* the peeked one, until released */
   T_RC(pipc_queue_release(q), PIPC_OK);
   T_RC(pipc_queue_release(q), PIPC_EINVAL);
+
+  /* cancel drops a reservation: nothing is seen */
+  T_RC(pipc_queue_reserve(q, 8, &slot, 0), PIPC_OK);
+  memcpy(slot, "dropped!", 8);
+  T_RC(pipc_queue_cancel(q), PIPC_OK);
+  T_RC(pipc_queue_size(q, &n), PIPC_OK);
+  CU_ASSERT_EQUAL(n, 0);
+  T_RC(pipc_queue_get(o, buf, sizeof buf, &len, 0), PIPC_EAGAIN);
+  T_RC(pipc_queue_put(o, "y", 1, 0), PIPC_OK);
   T_RC(pipc_queue_get(o, buf, sizeof buf, &len, 0), PIPC_OK);
   CU_ASSERT(len == 1 && buf[0] == 'y');
 
@@ -736,18 +778,26 @@ static void zc_holder_killed(const char *op) {
   }
   p = t_spawn("queue_zc_hold", name, op, rname, NULL);
   T_RC(pipc_sem_wait(ready, 30000), PIPC_OK);
-  /* the side is held while it lives */
-  if (peek)
+  /* While it lives, the others pass its claim: consumers take the next
+     message; producers put after its reservation, which consumers wait
+     behind. */
+  if (peek) {
+    T_RC(pipc_queue_get(q, buf, sizeof buf, &len, 0), PIPC_OK);
+    CU_ASSERT(len == 6 && memcmp(buf, "second", 6) == 0);
+  } else {
+    T_RC(pipc_queue_put(q, "x", 1, 0), PIPC_OK);
     T_RC(pipc_queue_get(q, buf, sizeof buf, &len, 0), PIPC_EAGAIN);
-  else
-    T_RC(pipc_queue_put(q, "x", 1, 0), PIPC_EAGAIN);
+  }
   pipc_process_kill(p);
   CU_ASSERT_EQUAL(t_join(p, 30000), -9);
   if (peek) {
-    T_RC(pipc_queue_get(q, buf, sizeof buf, &len, 5000), PIPC_OK);
-    CU_ASSERT(len == 6 && memcmp(buf, "second", 6) == 0);
+    /* "first" went with the dead peeker: nobody sees it */
+    T_RC(pipc_queue_get(q, buf, sizeof buf, &len, 0), PIPC_EAGAIN);
   } else {
-    T_RC(pipc_queue_get(q, buf, sizeof buf, &len, 0), PIPC_EAGAIN); /* nothing */
+    /* the reservation is dropped unseen; "x" after it comes through */
+    T_RC(pipc_queue_get(q, buf, sizeof buf, &len, 5000), PIPC_OK);
+    CU_ASSERT(len == 1 && buf[0] == 'x');
+    T_RC(pipc_queue_get(q, buf, sizeof buf, &len, 0), PIPC_EAGAIN);
   }
   T_RC(pipc_queue_size(q, &n), PIPC_OK);
   CU_ASSERT_EQUAL(n, 0);

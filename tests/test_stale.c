@@ -284,9 +284,9 @@ static void hostile_traffic(void *arg) {
 /* While two threads run traffic, a third writes random bytes over the
    queue's own words and ring: only return codes come back - no crash, no
    sanitizer report (the asan preset runs this), no message longer than
-   max_msg, no hang.  Every 20 ms it puts pipc's words back as they were
-   at the start (poisoned flag included), so that traffic resumes and the
-   damage keeps landing on a working queue. */
+   max_msg, no hang.  Every 20 ms it puts pipc's words and the ring's back
+   as they were at the start (poisoned flag and slot states included), so
+   that traffic resumes and the damage keeps landing on a working queue. */
 void test_stale_hostile_writer_only_error_codes(void) {
   char name[80];
   struct hostile h;
@@ -295,7 +295,7 @@ void test_stale_hostile_writer_only_error_codes(void) {
   uint32_t rng = 777;
   uint64_t off;
   int64_t until, restore;
-  unsigned char pristine[Q_OS_OFF];
+  unsigned char pristine[Q_OS_OFF], *pristine_ring;
   const char *pre = getenv("LD_PRELOAD");
 #ifdef T_TSAN
   T_SKIP("a hostile writer races on purpose: run by the other builds");
@@ -316,6 +316,9 @@ void test_stale_hostile_writer_only_error_codes(void) {
   h.ring_off = (size_t)off;
   CU_ASSERT_FATAL(h.ring_off >= Q_OS_OFF && h.ring_off < h.size);
   memcpy(pristine, h.base, Q_OS_OFF);
+  pristine_ring = (unsigned char *)malloc(h.size - h.ring_off);
+  CU_ASSERT_FATAL(pristine_ring != NULL);
+  memcpy(pristine_ring, h.base + h.ring_off, h.size - h.ring_off);
   t[0] = t_thread_start(hostile_traffic, &h);
   t[1] = t_thread_start(hostile_traffic, &h);
   until = t_now_ms() + 1500;
@@ -324,6 +327,7 @@ void test_stale_hostile_writer_only_error_codes(void) {
     size_t at;
     if (t_now_ms() >= restore) {
       memcpy(h.base + 4, pristine + 4, Q_OS_OFF - 4);
+      memcpy(h.base + h.ring_off, pristine_ring, h.size - h.ring_off);
       restore = t_now_ms() + 20;
     }
     if (t_rand(&rng) % 2) at = 4 + t_rand(&rng) % (Q_OS_OFF - 4); /* not the magic */
@@ -340,6 +344,7 @@ void test_stale_hostile_writer_only_error_codes(void) {
   CU_ASSERT(h.flips > 100 && h.ops > 100 && h.ok_ops > 100);
   CU_ASSERT_EQUAL(h.bad_codes, 0);
   CU_ASSERT_EQUAL(h.bad_lengths, 0);
+  free(pristine_ring);
   pipc_queue_unlink(name);
   pipc_queue_close(h.q);
   pipc_shm_close(raw);
