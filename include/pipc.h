@@ -106,24 +106,35 @@ typedef struct pipc_queue pipc_queue;
    any number of producer and consumer processes, found by name.
    `capacity` counts messages (1..2^31-1); each message is 0..max_msg_size
    bytes (max_msg_size 1..0x7fffff00).  The memory taken is about
-   capacity * (max_msg_size + 8) bytes.
+   capacity * (max_msg_size + 16) bytes, each slot rounded up to 64.
 
-   The promise, for every process killed at any instruction:
+   There is no lock on the path: a put claims the next free slot with one
+   compare-and-swap, writes, and commits with one store; a get the same.
+   Producers never wait for each other, nor consumers: a slow or stopped
+   thread holds up only the consumers behind the one slot it is writing.
+
+   The promise, for every process (or thread) killed at any instruction:
      - every message put is delivered exactly once, in order per producer;
      - a message is either delivered whole or never seen: a producer killed
        inside put leaves nothing, and no slot is lost;
-     - the one exception: a consumer killed inside get may take the message
-       it was taking with it;
-     - the survivors never deadlock: the queue's internal locks are robust
-       (POSIX robust mutexes, or file locks where there are none - see
-       the Lock; Win32 abandoned mutexes).  If the shared state
-       fails its checks after a crash, or has been damaged, the queue is
-       marked poisoned and every call returns PIPC_ECORRUPT - never a hang,
-       a crash or a wrong message.  (A damaged field is noticed by the first
-       call that reads it; from then on every call in every process fails.)
-   An uncontended put or get makes no system call on Linux; a sleeper is woken
-   only when one sleeps.  Windows: each put and get takes a named mutex (a
-   system call).
+     - the one exception: a consumer killed inside get, once it has claimed
+       its message, takes that message with it (nobody else sees it);
+     - the survivors never deadlock: each thread that uses the queue holds
+       a kernel-backed token for as long as it does (a robust mutex; a file
+       lock where there are none - see the Lock; a Win32 named mutex), so
+       a slot stuck with a claimant whose token the kernel has let go is
+       given back by whoever waits on it - never judged by a pid, and a
+       stopped (SIGSTOPped, debugged) claimant is alive and keeps its slot.
+       If the shared state fails its checks after a crash, or has been
+       damaged, the queue is marked poisoned and every call returns
+       PIPC_ECORRUPT - never a hang, a crash or a wrong message.  (A damaged
+       word is noticed by the first call that reads it; from then on every
+       call in every process fails.)
+   An uncontended put or get makes no system call (after a thread's first
+   call on a handle, which takes its token); a sleeper is woken only when
+   one sleeps.  At most 64 threads, over all processes, can use one queue
+   at once: one more gets PIPC_EAGAIN from put and get, at once, whatever
+   the timeout (a thread's token goes when it closes its handle or ends).
 
    Errors: PIPC_EINVAL (capacity or max_msg_size 0 or too big, bad name),
    PIPC_EEXIST, PIPC_ENOMEM, PIPC_EACCES, PIPC_ESYS. */
@@ -138,8 +149,8 @@ PIPC_API int pipc_queue_open(const char *name, pipc_queue **out);
 
 /* Copy `len` bytes in as one message (len 0 is a message too).
    Errors: PIPC_EINVAL, PIPC_EMSGSIZE (len > max_msg_size; checked before
-   any wait), PIPC_EAGAIN (timeout 0, full), PIPC_ETIMEDOUT, PIPC_ECLOSED
-   (shut down), PIPC_ECORRUPT. */
+   any wait), PIPC_EAGAIN (timeout 0, full; or, at once, 64 other threads
+   use the queue), PIPC_ETIMEDOUT, PIPC_ECLOSED (shut down), PIPC_ECORRUPT. */
 PIPC_API int pipc_queue_put(pipc_queue *q, const void *msg, size_t len,
                             int timeout_ms);
 
@@ -147,7 +158,12 @@ PIPC_API int pipc_queue_put(pipc_queue *q, const void *msg, size_t len,
    A message longer than cap: PIPC_EMSGSIZE, *out_len = the size needed, and
    the message stays at the head.  After pipc_queue_shutdown, gets drain what
    is left, then return PIPC_ECLOSED.
-   Errors: PIPC_EINVAL, PIPC_EMSGSIZE, PIPC_EAGAIN (timeout 0, empty),
+   A message being written by a producer that is not finished holds up
+   the gets behind it (timeout 0: PIPC_EAGAIN, although later messages may
+   be there).
+   Errors: PIPC_EINVAL (also: the next message is this thread's own
+   unfinished reservation, which it would wait for forever), PIPC_EMSGSIZE,
+   PIPC_EAGAIN (timeout 0, empty; or 64 other threads use the queue),
    PIPC_ETIMEDOUT, PIPC_ECLOSED, PIPC_ECORRUPT. */
 PIPC_API int pipc_queue_get(pipc_queue *q, void *buf, size_t cap,
                             size_t *out_len, int timeout_ms);
@@ -164,21 +180,26 @@ PIPC_API int pipc_queue_get(pipc_queue *q, void *buf, size_t cap,
    it (read-only, *len bytes, 8-byte aligned); pipc_queue_release takes it
    off the queue and frees its slot.  The pointer is valid until then.
 
-   Between the two calls the thread holds the producers' (consumers') side
-   of the queue: other producers (consumers) wait, so keep it short.  The
-   second call must come from the same thread; one reservation and one peek
-   per thread at a time.  The crash promise is put's and get's: a producer
-   killed holding a reservation leaves nothing; a consumer killed holding a
-   peek takes that message with it, and nobody else sees it.  Closing the
-   handle cancels this thread's reservation and releases its peek.
+   Between the two calls the thread holds that one slot: other producers
+   and consumers go on past it, but consumers that reach a reserved slot
+   wait for its commit (keep it short).  A cancelled reservation's slot
+   is skipped: it is free again once consumers have passed it.  The second
+   call must come from the same thread, through the same handle; one
+   reservation and one peek per thread and handle at a time.  The crash
+   promise is put's and get's: a producer killed holding a reservation
+   leaves nothing; a consumer killed holding a peek takes that message
+   with it, and nobody else sees it.  A thread that ends holding either
+   counts as killed: the handle stays usable for every other thread.
+   Closing the handle cancels this thread's reservation and releases its
+   peek.
 
    Errors: reserve as put (PIPC_EMSGSIZE: len > max_msg_size); peek as get
    (no PIPC_EMSGSIZE).  PIPC_EINVAL also for a second reserve (peek) before
-   commit or cancel (release), and for any put or reserve (get or peek), on
-   any handle, by a thread holding a reservation (peek): an error, not a
-   deadlock.  commit, cancel, release: PIPC_EINVAL when this thread holds no
-   reservation (peek); commit: PIPC_EMSGSIZE for n > len (the reservation
-   stays). */
+   commit or cancel (release), and for a put or reserve (get or peek)
+   through the same handle by a thread holding a reservation (peek).
+   commit, cancel, release: PIPC_EINVAL when this thread holds no
+   reservation (peek) on this handle; commit: PIPC_EMSGSIZE for n > len
+   (the reservation stays). */
 PIPC_API int pipc_queue_reserve(pipc_queue *q, size_t len, void **slot,
                                 int timeout_ms);
 PIPC_API int pipc_queue_commit(pipc_queue *q, size_t len);
@@ -187,8 +208,12 @@ PIPC_API int pipc_queue_peek(pipc_queue *q, const void **msg, size_t *len,
                              int timeout_ms);
 PIPC_API int pipc_queue_release(pipc_queue *q);
 
-/* Messages in the queue now: exact when nobody is putting or getting,
-   approximate otherwise (like qsize()).  Makes no system call.
+/* Messages in the queue now - including one being written, or read or
+   peeked and not yet released: exact when nobody is putting or getting,
+   approximate otherwise (like qsize()).  Makes no system call, but to
+   check that a consumer holding a message at that moment is alive (on
+   Windows and in the file-lock mode, a system call); a dead one's message
+   is given up here, as its death promised.
    Errors: PIPC_EINVAL, PIPC_ECORRUPT (the indices fail their checks). */
 PIPC_API int pipc_queue_size(pipc_queue *q, size_t *out);
 

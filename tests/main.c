@@ -90,7 +90,8 @@ pipc_process *t_spawn(const char *role, ...) {
   argv[argc] = NULL;
   rc = pipc_process_spawn(argv, &p);
   if (rc != PIPC_OK)
-    fprintf(stderr, "\n  spawning role %s: %s", role, pipc_strerror(rc));
+    fprintf(stderr, "\n  spawning role %s: %s (OS error %d)", role, pipc_strerror(rc),
+            pipc_last_os_error());
   return p;
 }
 

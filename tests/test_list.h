@@ -73,6 +73,12 @@
   PIPC_TEST(queue, zero_copy_producer_killed)        \
   PIPC_TEST(queue, zero_copy_consumer_killed)        \
   PIPC_TEST(queue, stat_reports_state)               \
+  PIPC_TEST(queue, positions_wrap_at_48_bits)        \
+  PIPC_TEST(queue, thread_ends_holding_a_claim)      \
+  PIPC_TEST(queue, too_many_threads_is_eagain)       \
+  PIPC_TEST(queue, fork_child_uses_parent_handle)    \
+  PIPC_TEST(queue, stopped_claimant_is_alive)        \
+  PIPC_TEST(queue, repairer_killed_midway)           \
   PIPC_SUITE(registry)                               \
   PIPC_TEST(registry, killed_holder_is_dead)         \
   PIPC_TEST(registry, thread_end_lets_go)            \
@@ -171,6 +177,7 @@
   PIPC_ROLE(queue_hold)           \
   PIPC_ROLE(queue_one)            \
   PIPC_ROLE(queue_zc_hold)        \
+  PIPC_ROLE(queue_repair_die)     \
   PIPC_ROLE(pipe_echo)            \
   PIPC_ROLE(pipe_hold)            \
   PIPC_ROLE(pipe_bulk)            \

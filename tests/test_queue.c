@@ -6,6 +6,7 @@
 #include <string.h>
 
 #include "harness.h"
+#include "os.h"
 #include "pipc_testing.h" /* pipc__queue_hold: this binary has it */
 #include "queue_util.h"
 
@@ -841,5 +842,263 @@ void test_queue_stat_reports_state(void) {
   T_RC(pipc_queue_stat(q, &st), PIPC_OK);
   CU_ASSERT(st.poisoned && st.depth == 0);
   pipc_shm_close(raw);
+  drop_queue(q);
+}
+
+/* ---- the lock-free queue's own edges ---- */
+
+/* Slot states keep positions modulo 2^48: across that wrap, FIFO, full,
+   empty and zero-copy work as anywhere else. */
+void test_queue_positions_wrap_at_48_bits(void) {
+  char name[80], buf[16];
+  pipc_queue *q;
+  size_t len, n;
+  void *slot;
+  const void *msg;
+  int i;
+  pipc__queue_first = (UINT64_C(1) << 48) - 2;
+  q = make_queue(name, sizeof name, "wrap", 4, 16);
+  pipc__queue_first = 0;
+  CU_ASSERT_FATAL(q != NULL);
+  /* full and empty with the wrap inside the ring: 2^48 - 2 .. 2^48 + 1 */
+  for (i = 0; i < 4; i++) T_RC(pipc_queue_put(q, &i, sizeof i, 0), PIPC_OK);
+  T_RC(pipc_queue_put(q, "full", 4, 0), PIPC_EAGAIN);
+  T_RC(pipc_queue_size(q, &n), PIPC_OK);
+  CU_ASSERT_EQUAL(n, 4);
+  for (i = 0; i < 4; i++) {
+    int got = -1;
+    T_RC(pipc_queue_get(q, &got, sizeof got, &len, 0), PIPC_OK);
+    CU_ASSERT_EQUAL(got, i);
+  }
+  T_RC(pipc_queue_get(q, buf, sizeof buf, &len, 0), PIPC_EAGAIN);
+  for (i = 0; i < 40; i++) { /* ten more laps */
+    int v = i, got = -1;
+    if (i % 3 == 0) {
+      T_RC(pipc_queue_reserve(q, sizeof v, &slot, 0), PIPC_OK);
+      if (slot) memcpy(slot, &v, sizeof v);
+      T_RC(pipc_queue_commit(q, sizeof v), PIPC_OK);
+    } else {
+      T_RC(pipc_queue_put(q, &v, sizeof v, 0), PIPC_OK);
+    }
+    if (i % 4 == 1) {
+      T_RC(pipc_queue_peek(q, &msg, &len, 0), PIPC_OK);
+      if (msg) memcpy(&got, msg, sizeof got);
+      T_RC(pipc_queue_release(q), PIPC_OK);
+    } else {
+      T_RC(pipc_queue_get(q, &got, sizeof got, &len, 0), PIPC_OK);
+    }
+    CU_ASSERT_EQUAL(got, i);
+  }
+  for (i = 0; i < 4; i++) T_RC(pipc_queue_put(q, "full", 4, 0), PIPC_OK);
+  T_RC(pipc_queue_put(q, "full", 4, 0), PIPC_EAGAIN);
+  T_RC(pipc_queue_size(q, &n), PIPC_OK);
+  CU_ASSERT_EQUAL(n, 4);
+  for (i = 0; i < 4; i++) T_RC(pipc_queue_get(q, buf, sizeof buf, &len, 0), PIPC_OK);
+  T_RC(pipc_queue_get(q, buf, sizeof buf, &len, 0), PIPC_EAGAIN);
+  drop_queue(q);
+}
+
+/* A thread that ends holding a reservation, or a peek, leaves the handle
+   and the queue fully usable: its claim is repaired like a dead one's. */
+struct claim_thread {
+  pipc_queue *q;
+  int peek, rc;
+};
+static void claim_and_end(void *arg) {
+  struct claim_thread *c = (struct claim_thread *)arg;
+  void *slot;
+  const void *msg;
+  size_t len;
+  if (c->peek) {
+    c->rc = pipc_queue_peek(c->q, &msg, &len, 1000);
+  } else {
+    c->rc = pipc_queue_reserve(c->q, 8, &slot, 1000);
+    if (c->rc == PIPC_OK) memcpy(slot, "partial", 8);
+  }
+} /* ends without commit, cancel or release */
+
+void test_queue_thread_ends_holding_a_claim(void) {
+  char name[80], buf[16];
+  pipc_queue *q = make_queue(name, sizeof name, "tend", 4, 16);
+  struct claim_thread c;
+  size_t len, n;
+  int i;
+  CU_ASSERT_FATAL(q != NULL);
+  /* a reservation: dropped unseen; what comes after it comes through */
+  c.q = q;
+  c.peek = 0;
+  t_thread_join(t_thread_start(claim_and_end, &c));
+  T_RC(c.rc, PIPC_OK);
+  T_RC(pipc_queue_put(q, "after", 5, 0), PIPC_OK);
+  T_RC(pipc_queue_get(q, buf, sizeof buf, &len, 0), PIPC_OK);
+  CU_ASSERT(len == 5 && memcmp(buf, "after", 5) == 0);
+  /* a peek: that message went with the thread, nobody sees it again */
+  T_RC(pipc_queue_put(q, "peeked", 6, 0), PIPC_OK);
+  T_RC(pipc_queue_put(q, "next", 4, 0), PIPC_OK);
+  c.peek = 1;
+  t_thread_join(t_thread_start(claim_and_end, &c));
+  T_RC(c.rc, PIPC_OK);
+  T_RC(pipc_queue_get(q, buf, sizeof buf, &len, 0), PIPC_OK);
+  CU_ASSERT(len == 4 && memcmp(buf, "next", 4) == 0);
+  T_RC(pipc_queue_size(q, &n), PIPC_OK);
+  CU_ASSERT_EQUAL(n, 0);
+  /* every slot works, from this thread and others */
+  for (i = 0; i < 4; i++) T_RC(pipc_queue_put(q, "f", 1, 0), PIPC_OK);
+  T_RC(pipc_queue_put(q, "f", 1, 0), PIPC_EAGAIN);
+  for (i = 0; i < 4; i++) T_RC(pipc_queue_get(q, buf, sizeof buf, &len, 0), PIPC_OK);
+  T_RC(pipc_queue_get(q, buf, sizeof buf, &len, 0), PIPC_EAGAIN);
+  drop_queue(q);
+}
+
+/* Every thread that uses a queue holds an entry of its registry (64): one
+   more gets a clear PIPC_EAGAIN at once, never a wait or a hang. */
+#define REG_THREADS 64
+struct reg_user {
+  pipc_queue *q;
+  pipc_sem *done, *go;
+  int rc;
+};
+static void use_and_stay(void *arg) {
+  struct reg_user *u = (struct reg_user *)arg;
+  u->rc = pipc_queue_put(u->q, "r", 1, 0);
+  pipc_sem_post(u->done);
+  pipc_sem_wait(u->go, 60000);
+}
+
+void test_queue_too_many_threads_is_eagain(void) {
+  char name[80], buf[8];
+  pipc_queue *q = make_queue(name, sizeof name, "regfull", 128, 8);
+  struct reg_user u[REG_THREADS];
+  t_thread *th[REG_THREADS];
+  pipc_sem *done = NULL, *go = NULL;
+  size_t len;
+  int i, ok = 0;
+  CU_ASSERT_FATAL(q != NULL);
+  T_RC(pipc_sem_create(NULL, 0, 0, &done), PIPC_OK);
+  T_RC(pipc_sem_create(NULL, 0, 0, &go), PIPC_OK);
+  CU_ASSERT_FATAL(done && go);
+  for (i = 0; i < REG_THREADS; i++) {
+    u[i].q = q;
+    u[i].done = done;
+    u[i].go = go;
+    th[i] = t_thread_start(use_and_stay, &u[i]);
+    CU_ASSERT_FATAL(th[i] != NULL);
+    T_RC(pipc_sem_wait(done, 30000), PIPC_OK);
+    ok += u[i].rc == PIPC_OK;
+  }
+  CU_ASSERT_EQUAL(ok, REG_THREADS);
+  /* all 64 entries held by live threads: this thread gets none */
+  T_RC(pipc_queue_put(q, "x", 1, PIPC_FOREVER), PIPC_EAGAIN);
+  T_RC(pipc_queue_get(q, buf, sizeof buf, &len, PIPC_FOREVER), PIPC_EAGAIN);
+  for (i = 0; i < REG_THREADS; i++) pipc_sem_post(go);
+  for (i = 0; i < REG_THREADS; i++) t_thread_join(th[i]);
+  /* their entries went with them */
+  T_RC(pipc_queue_put(q, "x", 1, 0), PIPC_OK);
+  for (i = 0; i <= REG_THREADS; i++) T_RC(pipc_queue_get(q, buf, sizeof buf, &len, 0), PIPC_OK);
+  T_RC(pipc_queue_get(q, buf, sizeof buf, &len, 0), PIPC_EAGAIN);
+  pipc_sem_unlink(pipc_sem_name(done));
+  pipc_sem_unlink(pipc_sem_name(go));
+  pipc_sem_close(done);
+  pipc_sem_close(go);
+  drop_queue(q);
+}
+
+/* A fork child works on the parent's handle: it takes a registry entry of
+   its own (the parent's stays the parent's), puts and gets. */
+static pipc_queue *fork_q;
+static int fork_child_queue(void *arg) {
+  char buf[8];
+  size_t len;
+  (void)arg;
+  if (pipc_queue_put(fork_q, "c1", 2, 0) != PIPC_OK) return 10;
+  if (pipc_queue_put(fork_q, "c2", 2, 0) != PIPC_OK) return 11;
+  if (pipc_queue_get(fork_q, buf, sizeof buf, &len, 0) != PIPC_OK) return 12;
+  if (len != 2 || memcmp(buf, "p1", 2) != 0) return 13; /* the parent's, first */
+  return 0;
+}
+
+void test_queue_fork_child_uses_parent_handle(void) {
+  char name[80], buf[8];
+  const char *why = t_os_why_no_fork();
+  size_t len;
+  if (why) T_SKIP(why);
+  fork_q = make_queue(name, sizeof name, "fork", 8, 8);
+  CU_ASSERT_FATAL(fork_q != NULL);
+  T_RC(pipc_queue_put(fork_q, "p1", 2, 0), PIPC_OK); /* the parent holds an entry */
+  CU_ASSERT_EQUAL(t_os_fork_run(fork_child_queue, NULL), 0);
+  T_RC(pipc_queue_get(fork_q, buf, sizeof buf, &len, 0), PIPC_OK);
+  CU_ASSERT(len == 2 && memcmp(buf, "c1", 2) == 0);
+  T_RC(pipc_queue_get(fork_q, buf, sizeof buf, &len, 0), PIPC_OK);
+  CU_ASSERT(len == 2 && memcmp(buf, "c2", 2) == 0);
+  T_RC(pipc_queue_get(fork_q, buf, sizeof buf, &len, 0), PIPC_EAGAIN);
+  drop_queue(fork_q);
+}
+
+/* A claimant that is stopped (SIGSTOP) is alive: nobody repairs its slot,
+   the consumers behind it wait; once it is killed, they go on. */
+void test_queue_stopped_claimant_is_alive(void) {
+  char name[80], rname[80], buf[8];
+  pipc_queue *q;
+  pipc_sem *ready = NULL;
+  pipc_process *holder;
+  const char *why = t_os_why_no_stop();
+  size_t len;
+  if (why) T_SKIP(why);
+  q = make_queue(name, sizeof name, "stop", 4, 8);
+  t_name(rname, sizeof rname, "stopready");
+  T_RC(pipc_sem_create(rname, 0, 0, &ready), PIPC_OK);
+  CU_ASSERT_FATAL(q && ready);
+  holder = t_spawn("queue_hold", name, "put", rname, NULL);
+  T_RC(pipc_sem_wait(ready, 30000), PIPC_OK);
+  T_RC(pipc_queue_put(q, "a", 1, 0), PIPC_OK);
+  CU_ASSERT_EQUAL(t_os_stop(holder, 1), 0);
+  T_RC(pipc_queue_get(q, buf, sizeof buf, &len, 600), PIPC_ETIMEDOUT); /* not repaired */
+  T_RC(pipc_queue_get(q, buf, sizeof buf, &len, 0), PIPC_EAGAIN);
+  CU_ASSERT_EQUAL(t_os_stop(holder, 0), 0);
+  pipc_process_kill(holder);
+  CU_ASSERT_EQUAL(t_join(holder, 30000), -9);
+  T_RC(pipc_queue_get(q, buf, sizeof buf, &len, 5000), PIPC_OK);
+  CU_ASSERT(len == 1 && buf[0] == 'a');
+  fills_to_capacity(q, 4);
+  pipc_sem_unlink(rname);
+  pipc_sem_close(ready);
+  drop_queue(q);
+}
+
+/* argv: queue_repair_die QUEUE - a get that finds a dead claimant and dies
+   in the middle of repairing it (fault point RECLAIM). */
+int role_queue_repair_die(int argc, char **argv) {
+  pipc_queue *q = NULL;
+  char buf[8];
+  size_t len;
+  if (argc < 2 || pipc_queue_open(argv[1], &q) != PIPC_OK) return 10;
+  pipc__fault_arm(PIPC__FAULT_RECLAIM, 1);
+  pipc_queue_get(q, buf, sizeof buf, &len, 5000);
+  return 11; /* not reached: it dies repairing */
+}
+
+/* A repairer killed midway leaves the repair to the next: each step is one
+   CAS that can be done again. */
+void test_queue_repairer_killed_midway(void) {
+  char name[80], rname[80], buf[8];
+  pipc_queue *q = make_queue(name, sizeof name, "repair", 4, 8);
+  pipc_sem *ready = NULL;
+  pipc_process *p;
+  size_t len;
+  t_name(rname, sizeof rname, "repready");
+  T_RC(pipc_sem_create(rname, 0, 0, &ready), PIPC_OK);
+  CU_ASSERT_FATAL(q && ready);
+  p = t_spawn("queue_hold", name, "put", rname, NULL);
+  T_RC(pipc_sem_wait(ready, 30000), PIPC_OK);
+  T_RC(pipc_queue_put(q, "a", 1, 0), PIPC_OK);
+  pipc_process_kill(p);
+  CU_ASSERT_EQUAL(t_join(p, 30000), -9);
+  /* the first repairer dies at the repair; the second finishes it */
+  CU_ASSERT_EQUAL(t_join(t_spawn("queue_repair_die", name, NULL), 30000), -9);
+  T_RC(pipc_queue_get(q, buf, sizeof buf, &len, 5000), PIPC_OK);
+  CU_ASSERT(len == 1 && buf[0] == 'a');
+  fills_to_capacity(q, 4);
+  pipc_sem_unlink(rname);
+  pipc_sem_close(ready);
   drop_queue(q);
 }

@@ -210,7 +210,9 @@ void test_torture_random_kills(void) {
     uint32_t id, seq, lost = 0;
     int64_t until;
     memset(st, 0, sizeof *st);
-    snprintf(pt, sizeof pt, "%d", PIPC__FAULT_PUT_CLAIMED + (int)(t_rand(&rng) % 7));
+    snprintf(pt, sizeof pt, "%d",
+             PIPC__FAULT_PUT_CLAIMED +
+                 (int)(t_rand(&rng) % (PIPC__FAULT_COUNT - PIPC__FAULT_PUT_CLAIMED)));
     snprintf(cnt, sizeof cnt, "%d", 1 + (int)(t_rand(&rng) % 300));
     for (i = 0; i < WORKERS; i++) {
       snprintf(idb, sizeof idb, "%d", i);
