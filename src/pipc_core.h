@@ -27,7 +27,8 @@
 /* ---- deadlines ---- */
 
 /* PIPC_EINVAL for a timeout below PIPC_FOREVER; else 0 and *deadline set:
-   -1 for PIPC_FOREVER, otherwise now + timeout (0: now, i.e. "try"). */
+   -1 for PIPC_FOREVER, 0 (long past: one try) for 0, otherwise now +
+   timeout. */
 int pipc__deadline(int timeout_ms, int64_t *deadline);
 
 /* The error a wait that ran out returns: PIPC_EAGAIN for timeout 0,

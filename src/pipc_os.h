@@ -210,7 +210,7 @@ int pipc_os_thread_value_set(void *value);
 
 /* A number that changes in the child of every fork (always 0 where there
    is no fork): process-local state stamped with it is known to be the
-   parent's. */
+   parent's.  Counted from the first pipc_os_thread_value(_set) on. */
 unsigned pipc_os_fork_generation(void);
 
 /* ---- processes ---- */

@@ -161,6 +161,7 @@ struct pipc_queue {
   pipc_os_park *park[2]; /* [SIDE_PROD] parks producers on space_seq */
   pipc__registry *reg;
   uint64_t capacity, max_msg, slot_size; /* read once at open, checked */
+  uint64_t mask; /* capacity - 1 when a power of two (no division), else 0 */
   unsigned reg_n;
   int spin;
   /* How long a waiter of each side spins before sleeping, adapted to what
@@ -191,8 +192,12 @@ static uint32_t q_abi(void) {
   return pipc_os_mutex_abi() ^ (pipc_os_park_abi() * 31u);
 }
 
+static uint64_t q_index(const pipc_queue *q, uint64_t pos) {
+  return q->mask ? pos & q->mask : pos % q->capacity;
+}
+
 static q_slot *q_slot_at(pipc_queue *q, uint64_t pos) {
-  return (q_slot *)(q->ring + (pos % q->capacity) * q->slot_size);
+  return (q_slot *)(q->ring + q_index(q, pos) * q->slot_size);
 }
 
 #ifdef PIPC_FAULT_INJECTION
@@ -212,6 +217,7 @@ static void q_bind(pipc_queue *q) {
   q->claims = (volatile uint64_t *)(q->base + q_claims_off());
   q->ring = q->base + q_ring_off();
   q->reg_n = Q_REG_N;
+  q->mask = (q->capacity & (q->capacity - 1)) == 0 ? q->capacity - 1 : 0;
   q->spin = pipc_os_ncpu() > 1 ? Q_SPIN : 0;
   q->spin_now[SIDE_PROD] = q->spin_now[SIDE_CONS] = (uint32_t)q->spin;
 }
@@ -379,7 +385,8 @@ static int q_wake_side(pipc_queue *q, int side) {
    position below a hint has been claimed. */
 static int q_word_ok(pipc_queue *q, uint64_t w, int64_t d, int side) {
   unsigned st = w_st(w);
-  if (d % (int64_t)q->capacity != 0) return 0; /* not this slot's position */
+  if (q->mask ? ((uint64_t)d & q->mask) != 0 : d % (int64_t)q->capacity != 0)
+    return 0; /* not this slot's position */
   if (d < -(int64_t)q->capacity) return 0;     /* more than a lap behind */
   if (d < 0 && (side == SIDE_PROD ? st == ST_FREE : st != ST_READING)) return 0;
   if ((st == ST_WRITING || st == ST_READING) && w_owner(w) >= q->reg_n) return 0;

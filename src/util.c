@@ -60,7 +60,10 @@ int pipc__unlink(const char *name) {
 
 int pipc__deadline(int timeout_ms, int64_t *deadline) {
   if (timeout_ms < PIPC_FOREVER) return PIPC_EINVAL;
-  *deadline = timeout_ms == PIPC_FOREVER ? -1 : pipc_os_now_ms() + timeout_ms;
+  /* 0 is a deadline long past: one try, and no clock read for it */
+  *deadline = timeout_ms == PIPC_FOREVER ? -1
+              : timeout_ms == 0          ? 0
+                                         : pipc_os_now_ms() + timeout_ms;
   return PIPC_OK;
 }
 

@@ -144,7 +144,6 @@ int pipc_os_thread_value_set(void *value) {
   return PIPC_OK;
 }
 
-unsigned pipc_os_fork_generation(void) {
-  pthread_once(&thread_once, thread_setup); /* so that forks are counted */
-  return fork_gen;
-}
+/* Forks are counted from the first pipc_os_thread_value(_set): state
+   stamped with a generation exists only after that. */
+unsigned pipc_os_fork_generation(void) { return fork_gen; }
