@@ -14,6 +14,7 @@
 #define PIPC_TESTING_H
 
 #include "pipc.h"
+#include "pipc_atomic.h"
 #include <stdint.h>
 
 #ifdef __cplusplus
@@ -71,8 +72,15 @@ int pipc__test_reg_unlink(const char *name);
    calls (for unique test names). */
 int64_t pipc__test_now_ms(void);
 uint64_t pipc__test_entropy(void);
+/* Calls into the kernel the backends made for mutexes and parking (Win32
+   waits and releases, futex, flock, semaphores; not robust pthread mutexes,
+   which stay in user space when free), counted by PIPC__KERNEL_CALL() so
+   that a test can assert that a path makes none. */
+extern volatile uint32_t pipc__kernel_calls;
+#define PIPC__KERNEL_CALL() ((void)pipc__add32(&pipc__kernel_calls, 1))
 #else
 #define PIPC__FAULT(point) ((void)0)
+#define PIPC__KERNEL_CALL() ((void)0)
 #endif
 
 #ifdef __cplusplus

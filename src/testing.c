@@ -11,6 +11,7 @@
 
 volatile int pipc__fault_point;
 uint64_t pipc__queue_first;
+volatile uint32_t pipc__kernel_calls;
 static volatile long fault_countdown;
 
 void pipc__fault_arm(int point, long countdown) {

@@ -79,6 +79,7 @@
   PIPC_TEST(queue, fork_child_uses_parent_handle)    \
   PIPC_TEST(queue, stopped_claimant_is_alive)        \
   PIPC_TEST(queue, repairer_killed_midway)           \
+  PIPC_TEST(queue, uncontended_makes_no_kernel_call) \
   PIPC_SUITE(registry)                               \
   PIPC_TEST(registry, killed_holder_is_dead)         \
   PIPC_TEST(registry, thread_end_lets_go)            \

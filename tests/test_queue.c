@@ -1102,3 +1102,34 @@ void test_queue_repairer_killed_midway(void) {
   pipc_sem_close(ready);
   drop_queue(q);
 }
+
+/* An uncontended put and get make no call into the kernel, on every
+   backend - Windows and the file-lock mode included - once the thread has
+   its token (its first call on the handle takes it). */
+void test_queue_uncontended_makes_no_kernel_call(void) {
+  char name[80], buf[64];
+  pipc_queue *q = make_queue(name, sizeof name, "nokernel", 8, 64);
+  void *slot;
+  const void *msg;
+  size_t len;
+  uint32_t before;
+  int i;
+  CU_ASSERT_FATAL(q != NULL);
+  T_RC(pipc_queue_put(q, "first", 5, 0), PIPC_OK); /* takes this thread's token */
+  T_RC(pipc_queue_get(q, buf, sizeof buf, &len, 0), PIPC_OK);
+  before = pipc__kernel_calls;
+  for (i = 0; i < 1000; i++) {
+    T_RC(pipc_queue_put(q, buf, 64, PIPC_FOREVER), PIPC_OK);
+    T_RC(pipc_queue_get(q, buf, sizeof buf, &len, PIPC_FOREVER), PIPC_OK);
+    T_RC(pipc_queue_reserve(q, 64, &slot, 0), PIPC_OK);
+    T_RC(pipc_queue_commit(q, 64), PIPC_OK);
+    T_RC(pipc_queue_peek(q, &msg, &len, 0), PIPC_OK);
+    T_RC(pipc_queue_release(q), PIPC_OK);
+  }
+  T_RC(pipc_queue_size(q, &len), PIPC_OK);
+  CU_ASSERT_EQUAL(pipc__kernel_calls - before, 0);
+  /* the count works: an empty get that waits makes some */
+  T_RC(pipc_queue_get(q, buf, sizeof buf, &len, 30), PIPC_ETIMEDOUT);
+  CU_ASSERT(pipc__kernel_calls - before > 0);
+  drop_queue(q);
+}

@@ -19,6 +19,7 @@
 #define PIPC_POSIX_H
 
 #include "pipc_os.h"
+#include "pipc_testing.h" /* PIPC__KERNEL_CALL: counted in the test library */
 
 #include <sys/types.h>
 #include <time.h>

@@ -340,6 +340,7 @@ static void nap(long ns, int64_t deadline) {
 static int take_file(int fd, int64_t deadline) {
   long ns = NAP_FIRST_NS;
   for (;;) {
+    PIPC__KERNEL_CALL();
     if (flock(fd, LOCK_EX | LOCK_NB) == 0) return PIPC_OK;
     if (errno == EINTR) continue;
     if (errno != EWOULDBLOCK && errno != EAGAIN) return pipc__posix_fail(errno);
@@ -407,6 +408,7 @@ int pipc_os_mutex_unlock(pipc_os_mutex *m) {
     rc = PIPC_EINVAL; /* not held by this thread (of this process) */
   } else {
     pipc__store32(&m->sh->held, 0); /* before the flock goes: see the top */
+    PIPC__KERNEL_CALL();
     while (flock(f->fd, LOCK_UN) != 0 && rc == PIPC_OK)
       if (errno != EINTR) rc = pipc__posix_fail(errno);
     f->busy = 0;

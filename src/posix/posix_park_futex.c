@@ -36,6 +36,7 @@ int pipc_os_park_wait(pipc_os_park *p, volatile uint32_t *word,
     tsp = &ts;
   }
   /* Shared futex (no FUTEX_PRIVATE_FLAG): the word is in shared memory. */
+  PIPC__KERNEL_CALL();
   if (syscall(SYS_futex, word, FUTEX_WAIT, expected, tsp, NULL, 0) != 0) {
     if (errno == ETIMEDOUT) return PIPC_ETIMEDOUT;
     if (errno != EAGAIN && errno != EINTR) return pipc__posix_fail(errno);
@@ -45,6 +46,7 @@ int pipc_os_park_wait(pipc_os_park *p, volatile uint32_t *word,
 
 int pipc_os_park_wake(pipc_os_park *p, volatile uint32_t *word, int n) {
   (void)p;
+  PIPC__KERNEL_CALL();
   if (syscall(SYS_futex, word, FUTEX_WAKE, n, NULL, NULL, 0) < 0)
     return pipc__posix_fail(errno);
   return PIPC_OK;

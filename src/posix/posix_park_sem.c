@@ -45,6 +45,7 @@ int pipc_os_park_wait(pipc_os_park *p, volatile uint32_t *word,
                       uint32_t expected, int64_t deadline) {
   int r;
   if (pipc__load32(word) != expected) return PIPC_OK;
+  PIPC__KERNEL_CALL();
   if (deadline < 0) {
     r = sem_wait(p->sem);
   } else {
@@ -63,6 +64,7 @@ int pipc_os_park_wait(pipc_os_park *p, volatile uint32_t *word,
 
 int pipc_os_park_wake(pipc_os_park *p, volatile uint32_t *word, int n) {
   (void)word;
+  PIPC__KERNEL_CALL();
   while (n-- > 0)
     if (sem_post(p->sem) != 0 && errno != EOVERFLOW) return pipc__posix_fail(errno);
   return PIPC_OK;

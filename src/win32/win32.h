@@ -8,6 +8,7 @@
 #include <windows.h>
 
 #include "pipc_os.h"
+#include "pipc_testing.h" /* PIPC__KERNEL_CALL: counted in the test library */
 
 /* Map a GetLastError() value to a PIPC code, remember it, return the code. */
 int pipc__win32_fail(DWORD err);

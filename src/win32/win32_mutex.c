@@ -64,7 +64,9 @@ static int held_by_me(const mutex_shared *sh) {
 int pipc_os_mutex_try_is_cheap(void) { return 0; /* WaitForSingleObject */ }
 
 int pipc_os_mutex_lock(pipc_os_mutex *m, int64_t deadline) {
-  DWORD r = WaitForSingleObject(m->h, pipc__win32_wait_ms(deadline));
+  DWORD r;
+  PIPC__KERNEL_CALL();
+  r = WaitForSingleObject(m->h, pipc__win32_wait_ms(deadline));
   switch (r) {
   case WAIT_OBJECT_0:
     if (held_by_me(m->sh)) { /* it was ours already: undo the recursion */
@@ -89,6 +91,7 @@ int pipc_os_mutex_unlock(pipc_os_mutex *m) {
   if (!held_by_me(m->sh)) return PIPC_EINVAL;
   m->sh->pid = 0;
   m->sh->tid = 0;
+  PIPC__KERNEL_CALL();
   if (!ReleaseMutex(m->h)) return pipc__os_fail(PIPC_EINVAL, (int)GetLastError());
   return PIPC_OK;
 }

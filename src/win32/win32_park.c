@@ -55,6 +55,7 @@ int pipc_os_park_wait(pipc_os_park *p, volatile uint32_t *word,
                       uint32_t expected, int64_t deadline) {
   DWORD r;
   if (pipc__load32(word) != expected) return PIPC_OK;
+  PIPC__KERNEL_CALL();
   r = WaitForSingleObject(p->sem, pipc__win32_wait_ms(deadline));
   if (r == WAIT_OBJECT_0) return PIPC_OK;
   if (r == WAIT_TIMEOUT)
@@ -64,6 +65,7 @@ int pipc_os_park_wait(pipc_os_park *p, volatile uint32_t *word,
 
 int pipc_os_park_wake(pipc_os_park *p, volatile uint32_t *word, int n) {
   (void)word;
+  PIPC__KERNEL_CALL();
   if (!ReleaseSemaphore(p->sem, n, NULL) && GetLastError() != ERROR_TOO_MANY_POSTS)
     return pipc__win32_fail(GetLastError());
   return PIPC_OK;
