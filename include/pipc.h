@@ -111,7 +111,9 @@ typedef struct pipc_queue pipc_queue;
    There is no lock on the path: a put claims the next free slot with one
    compare-and-swap, writes, and commits with one store; a get the same.
    Producers never wait for each other, nor consumers: a slow or stopped
-   thread holds up only the consumers behind the one slot it is writing.
+   thread holds up only those who reach the one slot it holds - the
+   consumers behind a message it is writing, and, once the ring has come
+   round, the producers at a message it is reading.
 
    The promise, for every process (or thread) killed at any instruction:
      - every message put is delivered exactly once, in order per producer;
@@ -148,9 +150,11 @@ PIPC_API int pipc_queue_create(const char *name, size_t capacity,
 PIPC_API int pipc_queue_open(const char *name, pipc_queue **out);
 
 /* Copy `len` bytes in as one message (len 0 is a message too).
-   Errors: PIPC_EINVAL, PIPC_EMSGSIZE (len > max_msg_size; checked before
-   any wait), PIPC_EAGAIN (timeout 0, full; or, at once, 64 other threads
-   use the queue), PIPC_ETIMEDOUT, PIPC_ECLOSED (shut down), PIPC_ECORRUPT. */
+   Errors: PIPC_EINVAL (also: the queue is full up to this thread's own
+   peek, which it would wait for forever), PIPC_EMSGSIZE (len >
+   max_msg_size; checked before any wait), PIPC_EAGAIN (timeout 0, full;
+   or, at once, 64 other threads use the queue), PIPC_ETIMEDOUT,
+   PIPC_ECLOSED (shut down), PIPC_ECORRUPT. */
 PIPC_API int pipc_queue_put(pipc_queue *q, const void *msg, size_t len,
                             int timeout_ms);
 
@@ -162,7 +166,8 @@ PIPC_API int pipc_queue_put(pipc_queue *q, const void *msg, size_t len,
    the gets behind it (timeout 0: PIPC_EAGAIN, although later messages may
    be there).
    Errors: PIPC_EINVAL (also: the next message is this thread's own
-   unfinished reservation, which it would wait for forever), PIPC_EMSGSIZE,
+   unfinished reservation - through this handle or another - which it
+   would wait for forever), PIPC_EMSGSIZE,
    PIPC_EAGAIN (timeout 0, empty; or 64 other threads use the queue),
    PIPC_ETIMEDOUT, PIPC_ECLOSED, PIPC_ECORRUPT. */
 PIPC_API int pipc_queue_get(pipc_queue *q, void *buf, size_t cap,
@@ -182,8 +187,9 @@ PIPC_API int pipc_queue_get(pipc_queue *q, void *buf, size_t cap,
 
    Between the two calls the thread holds that one slot: other producers
    and consumers go on past it, but consumers that reach a reserved slot
-   wait for its commit (keep it short).  A cancelled reservation's slot
-   is skipped: it is free again once consumers have passed it.  The second
+   wait for its commit (keep it short).  A cancelled reservation's
+   position is skipped: consumers pass it, and its slot takes a message
+   again when producers come round to it.  The second
    call must come from the same thread, through the same handle; one
    reservation and one peek per thread and handle at a time.  The crash
    promise is put's and get's: a producer killed holding a reservation
@@ -214,7 +220,7 @@ PIPC_API int pipc_queue_release(pipc_queue *q);
    check that a consumer holding a message at that moment is alive (on
    Windows and in the file-lock mode, a system call); a dead one's message
    is given up here, as its death promised.
-   Errors: PIPC_EINVAL, PIPC_ECORRUPT (the indices fail their checks). */
+   Errors: PIPC_EINVAL, PIPC_ECORRUPT (the queue is poisoned, or a slot state it reads fails its checks - then it is poisoned). */
 PIPC_API int pipc_queue_size(pipc_queue *q, size_t *out);
 
 /* What `pipc info` shows: the queue's configuration and state now. */

@@ -13,6 +13,10 @@
    unless said ---- */
 
 #if defined(_MSC_VER) && !defined(__clang__)
+#if !defined(_M_X64)
+/* The plain 64-bit loads below are atomic and acquire on x64 only. */
+#error "pipc's MSVC atomics are written for x64"
+#endif
 #include <intrin.h>
 static __inline uint32_t pipc__load32(volatile uint32_t *p) {
   uint32_t v = *p; _ReadWriteBarrier(); return v; /* x86/x64: loads acquire */

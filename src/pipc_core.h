@@ -158,10 +158,11 @@ int pipc__registry_me(pipc__registry *r, unsigned *index, int *fresh, uint64_t *
    pipc__registry_me gives), 0 if not; never takes one. */
 int pipc__registry_mine(pipc__registry *r, unsigned *index, uint64_t **local);
 
-/* Is the thread registered at entry i alive?  1 yes (or it is the
-   caller); 0 no - the caller now holds entry i, repairs what its last
-   holder left, and lets it go with pipc__registry_let_go; PIPC_ECORRUPT
-   for an index out of range; or a backend error. */
+/* Is the thread registered at entry i alive?  1 yes; 2 it is the caller
+   (through this registry or another of the same object); 0 no - the
+   caller now holds entry i, repairs what its last holder left, and lets it
+   go with pipc__registry_let_go; PIPC_ECORRUPT for an index out of range;
+   or a backend error. */
 int pipc__registry_check(pipc__registry *r, unsigned i);
 void pipc__registry_let_go(pipc__registry *r, unsigned i);
 

@@ -58,8 +58,8 @@ int pipc__queue_hold(pipc_queue *q, int consumers);
 extern uint64_t pipc__queue_first;
 
 /* A liveness registry (src/registry.c) of n entries on a segment of its
-   own, for the registry's tests.  check: 1 alive, 0 not (and the entry is
-   let go again at once), <0 an error. */
+   own, for the registry's tests.  check: 1 alive, 2 the calling thread,
+   0 not (and the entry is let go again at once), <0 an error. */
 typedef struct pipc__test_reg pipc__test_reg;
 int pipc__test_reg_create(const char *name, unsigned n, pipc__test_reg **out);
 int pipc__test_reg_open(const char *name, unsigned n, pipc__test_reg **out);

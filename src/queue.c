@@ -348,13 +348,18 @@ int pipc_queue_open(const char *name, pipc_queue **out) {
 
 /* ---- poison, wake-ups ---- */
 
+/* How many sleepers a wake-all wakes: the registered count (bounded: the
+   word may be damaged) and one. */
+static int q_all(volatile uint32_t *waiters) {
+  uint32_t n = pipc__load32(waiters);
+  return n < (1u << 20) ? (int)n + 1 : 1 << 20;
+}
+
 static void q_wake_all(pipc_queue *q) {
   pipc__add32(&q->wake->data_seq, 1);
   pipc__add32(&q->wake->space_seq, 1);
-  pipc_os_park_wake(q->park[SIDE_CONS], &q->wake->data_seq,
-                    (int)pipc__load32(&q->wake->cons_waiters) + 1);
-  pipc_os_park_wake(q->park[SIDE_PROD], &q->wake->space_seq,
-                    (int)pipc__load32(&q->wake->prod_waiters) + 1);
+  pipc_os_park_wake(q->park[SIDE_CONS], &q->wake->data_seq, q_all(&q->wake->cons_waiters));
+  pipc_os_park_wake(q->park[SIDE_PROD], &q->wake->space_seq, q_all(&q->wake->prod_waiters));
 }
 
 static int q_poison(pipc_queue *q) {
@@ -434,15 +439,18 @@ static int q_me(pipc_queue *q, unsigned *me, uint64_t **local) {
   return PIPC_OK;
 }
 
-/* The owner of stuck word w: 0 alive (wait on), 1 it was dead and its
-   claims have been repaired (look again), <0 an error. */
-static int q_owner_gone(pipc_queue *q, uint64_t w) {
+/* The owner of stuck word w, found in slot s: 0 alive (wait on), 1 it was
+   dead and its claims have been repaired (look again), 2 it is this
+   thread (through any handle), <0 an error.  A dead owner whose claims do
+   not include the slot's is damage: the queue is poisoned. */
+static int q_owner_gone(pipc_queue *q, q_slot *s, uint64_t w) {
   unsigned owner = w_owner(w);
   int rc = pipc__registry_check(q->reg, owner);
-  if (rc == 1) return 0;
+  if (rc == 1 || rc == 2) return rc == 1 ? 0 : 2;
   if (rc < 0) return rc;
   q_reclaim(q, owner);
   pipc__registry_let_go(q->reg, owner);
+  if (pipc__load64(&s->state) == w) return q_poison(q); /* nobody's claim */
   return 1;
 }
 
@@ -459,6 +467,11 @@ static int q_wait(pipc_queue *q, int side, q_slot *s, uint64_t w, unsigned me,
       side == SIDE_CONS ? &q->wake->cons_pending : &q->wake->prod_pending;
   int i, rc = PIPC_OK, budget = (int)pipc__hint_load(&q->spin_now[side]);
   int stuck = w_st(w) == ST_WRITING || w_st(w) == ST_READING;
+  /* What ends a wait besides the slot: poison; and shutdown, unless this
+     is a consumer waiting for a message being written (which will be
+     committed or given back all the same). */
+  uint32_t stop = Q_FLAG_POISONED |
+                  (side == SIDE_PROD || w_st(w) != ST_WRITING ? Q_FLAG_CLOSED : 0);
   uint32_t n;
   if (stuck && w_owner(w) == me) {
     /* Behind this thread's own reservation or peek: it would wait forever.
@@ -467,17 +480,18 @@ static int q_wait(pipc_queue *q, int side, q_slot *s, uint64_t w, unsigned me,
     if (mine != 0 && w_dist(w, mine - 1) == 0) return PIPC_EINVAL;
     return q_poison(q);
   }
-  if (timeout_ms == 0) {
-    /* Not waiting, but a dead claimant is repaired all the same: callers
-       that only ever poll must not be stopped by it for good. */
-    if (stuck && (rc = q_owner_gone(q, w)) != 0) return rc > 0 ? PIPC_OK : rc;
-    return PIPC_EAGAIN;
+  if (stuck) { /* repaired at once if dead, even for timeout 0: callers that
+                  only ever poll must not be stopped by a dead claimant */
+    rc = q_owner_gone(q, s, w);
+    if (rc == 2) return PIPC_EINVAL; /* this thread's, through another handle */
+    if (rc != 0) return rc > 0 ? PIPC_OK : rc;
   }
+  if (timeout_ms == 0) return PIPC_EAGAIN;
   n = pipc__hint_load(&q->waits[side]) + 1;
   pipc__hint_store(&q->waits[side], n);
   if (n % Q_SPIN_PROBE == 0) budget = q->spin; /* probe */
   for (i = 0; i < budget; i++) {
-    if (pipc__load64(&s->state) != w || pipc__load32(&q->wake->flags)) {
+    if (pipc__load64(&s->state) != w || (pipc__load32(&q->wake->flags) & stop)) {
       pipc__hint_store(&q->spin_now[side], (uint32_t)q->spin); /* spinning pays */
       return PIPC_OK;
     }
@@ -489,9 +503,9 @@ static int q_wait(pipc_queue *q, int side, q_slot *s, uint64_t w, unsigned me,
   pipc__store32(pending, 0);
   for (;;) {
     uint32_t v = pipc__load32(seq);
-    if (pipc__load64(&s->state) != w || pipc__load32(&q->wake->flags)) break;
-    if (stuck && (rc = q_owner_gone(q, w)) != 0) {
-      if (rc > 0) rc = PIPC_OK;
+    if (pipc__load64(&s->state) != w || (pipc__load32(&q->wake->flags) & stop)) break;
+    if (stuck && (rc = q_owner_gone(q, s, w)) != 0) {
+      rc = rc == 2 ? PIPC_EINVAL : rc > 0 ? PIPC_OK : rc;
       break;
     }
     rc = pipc__park(q->park[side], seq, v, deadline);
@@ -506,6 +520,24 @@ static int q_wait(pipc_queue *q, int side, q_slot *s, uint64_t w, unsigned me,
   }
   return rc;
 }
+
+/* The first position worth a look after p, whose slot says it holds the
+   position p + d (d >= 0) in state st.  Producers claim in position order,
+   so for a producer the slot proves claimed every position before the one
+   it holds (and that one too, unless it is free for it): a tail hint far
+   behind - a slow thread's late store, or damage - costs one step.  Not so
+   for consumers: a cancelled reservation frees its slot a lap ahead while
+   messages before it may still wait, so a consumer moves one position at
+   a time. */
+static uint64_t q_past(const pipc_queue *q, uint64_t p, int64_t d, unsigned st, int side) {
+  uint64_t held = p + (uint64_t)d, next;
+  if (side != SIDE_PROD) return p + 1;
+  next = st == ST_FREE ? held - q->capacity + 1 : held + 1;
+  return (int64_t)(next - p) > 0 ? next : p + 1; /* positions compare modulo 2^64 */
+}
+
+/* The later of two positions (modulo 2^64, as hints and positions compare). */
+static uint64_t q_later(uint64_t a, uint64_t b) { return (int64_t)(a - b) > 0 ? a : b; }
 
 /* ---- producers ---- */
 
@@ -545,9 +577,8 @@ static int q_put_begin(pipc_queue *q, size_t len, int timeout_ms, uint64_t *pos,
       *me_out = me;
       return PIPC_OK;
     }
-    if (d >= 0) { /* p is taken (this lap or later): move on */
-      uint64_t t = pipc__load64(q->tail);
-      p = t > p ? t : p + 1;
+    if (d >= 0) { /* p is taken: move on, past what the word proves taken */
+      p = q_later(pipc__load64(q->tail), q_past(q, p, d, w_st(w), SIDE_PROD));
       continue;
     }
     /* The previous lap is still there: full at p, or a claimant stuck. */
@@ -570,7 +601,10 @@ static int q_put_end(pipc_queue *q, uint64_t pos) {
     w = pipc__load64(&next->state);
     if (w_dist(w, pos + 1) == 0 && w_st(w) == ST_FREE) q_wake_side(q, SIDE_PROD);
   }
-  return q_wake_side(q, SIDE_CONS);
+  /* The message is in: a failed wake call costs a sleeper one slice, and
+     is not this put's failure (a caller that retried would put it twice). */
+  q_wake_side(q, SIDE_CONS);
+  return PIPC_OK;
 }
 
 /* The length is written before the commit and read before the claim's CAS
@@ -670,7 +704,9 @@ static int q_get_begin(pipc_queue *q, int timeout_ms, size_t cap, int peek,
       uint32_t len = pipc__hint_load(&s->len); /* read once; the CAS below proves it */
       if (len > q->max_msg) return q_poison(q);
       if (!peek && len > cap) { /* the message stays where it is */
+        if (pipc__load64(&s->state) != w) continue; /* taken meanwhile: not it */
         *len_out = len;
+        q_wake_side(q, SIDE_CONS); /* a consumer with room may take it */
         return PIPC_EMSGSIZE;
       }
       pipc__store64_relaxed(&q->claims[me * 2 + SIDE_CONS], h + 1); /* before the CAS */
@@ -682,8 +718,7 @@ static int q_get_begin(pipc_queue *q, int timeout_ms, size_t cap, int peek,
       return PIPC_OK;
     }
     if (d > 0 || (d == 0 && st == ST_READING)) { /* taken: move on */
-      uint64_t t = pipc__load64(q->head);
-      h = t > h ? t : h + 1;
+      h = q_later(pipc__load64(q->head), q_past(q, h, d, st, SIDE_CONS));
       continue;
     }
     /* Nothing at h yet: empty (FREE, or the last lap still being read), or
@@ -711,7 +746,8 @@ static int q_get_end(pipc_queue *q, uint64_t pos) {
     w = pipc__load64(&next->state);
     if (w_dist(w, pos + 1) == 0 && w_st(w) == ST_FULL) q_wake_side(q, SIDE_CONS);
   }
-  return q_wake_side(q, SIDE_PROD);
+  q_wake_side(q, SIDE_PROD); /* the message is taken, whatever the wake call says */
+  return PIPC_OK;
 }
 
 int pipc_queue_get(pipc_queue *q, void *buf, size_t cap, size_t *out_len,
@@ -765,9 +801,14 @@ static uint64_t q_scan(pipc_queue *q, int side) {
     uint64_t w = pipc__load64(&q_slot_at(q, p)->state);
     int64_t d = w_dist(w, p);
     unsigned st = w_st(w);
+    if (!q_word_ok(q, w, d, side)) { /* checked as put and get check it */
+      q_poison(q);
+      break;
+    }
     if (side == SIDE_PROD ? !(d > 0 || (d == 0 && st != ST_FREE))
                           : !(d > 0 || (d == 0 && st == ST_READING)))
       break;
+    p = q_past(q, p, d, st, side) - 1; /* the loop adds the 1 */
   }
   return p;
 }
@@ -783,43 +824,49 @@ static uint64_t q_reading(pipc_queue *q) {
     if (c == 0) continue;
     w = pipc__load64(&q_slot_at(q, c - 1)->state);
     if (w_dist(w, c - 1) != 0 || w_st(w) != ST_READING || w_owner(w) != e) continue;
-    if (q_owner_gone(q, w) == 0) n++;
+    if (q_owner_gone(q, q_slot_at(q, c - 1), w) != 1) n++; /* alive (or its own) */
   }
   return n;
 }
 
 /* Messages in the queue - committed or being written, and being read
-   until they are taken - or -1 if the two sides contradict each other. */
-static int64_t q_depth(pipc_queue *q) {
-  uint64_t head = q_scan(q, SIDE_CONS), tail = q_scan(q, SIDE_PROD);
-  uint64_t n = tail - head;
-  if (tail < head) return 0; /* a consumer passed while we looked */
-  if (n > q->capacity) return -1;
+   until they are taken: exact when nobody puts or gets.  Under traffic the
+   two sides move while they are looked at: the head is looked at again
+   after the tail, and the count kept within 0..capacity. */
+static uint64_t q_depth(pipc_queue *q) {
+  uint64_t head, tail, n;
+  int tries;
+  for (tries = 0;; tries++) {
+    head = q_scan(q, SIDE_CONS);
+    tail = q_scan(q, SIDE_PROD);
+    if (q_scan(q, SIDE_CONS) == head || tries == 3) break;
+  }
+  n = (int64_t)(tail - head) > 0 ? tail - head : 0;
   n += q_reading(q);
-  return (int64_t)(n <= q->capacity ? n : q->capacity);
+  return n <= q->capacity ? n : q->capacity;
 }
 
 int pipc_queue_size(pipc_queue *q, size_t *out) {
-  int64_t depth;
+  uint64_t depth;
   if (q == NULL || out == NULL) return PIPC_EINVAL;
   if (pipc__load32(&q->wake->flags) & Q_FLAG_POISONED) return PIPC_ECORRUPT;
   depth = q_depth(q);
-  if (depth < 0) return PIPC_ECORRUPT;
+  if (pipc__load32(&q->wake->flags) & Q_FLAG_POISONED) return PIPC_ECORRUPT;
   *out = (size_t)depth;
   return PIPC_OK;
 }
 
 int pipc_queue_stat(pipc_queue *q, pipc_queue_stat_t *out) {
   uint32_t flags;
-  int64_t depth;
+  uint64_t depth;
   if (q == NULL || out == NULL) return PIPC_EINVAL;
   memset(out, 0, sizeof *out);
   out->capacity = (size_t)q->capacity;
   out->max_msg_size = (size_t)q->max_msg;
-  flags = pipc__load32(&q->wake->flags);
   depth = q_depth(q);
+  flags = pipc__load32(&q->wake->flags);
   out->closed = (flags & Q_FLAG_CLOSED) != 0;
-  out->poisoned = (flags & Q_FLAG_POISONED) != 0 || depth < 0;
+  out->poisoned = (flags & Q_FLAG_POISONED) != 0;
   out->depth = out->poisoned ? 0 : (size_t)depth;
   return PIPC_OK;
 }

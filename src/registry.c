@@ -122,8 +122,12 @@ int pipc__registry_me(pipc__registry *r, unsigned *index, int *fresh, uint64_t *
   }
   h = (hold *)calloc(1, sizeof(*h));
   if (h == NULL) return PIPC_ENOMEM;
-  for (i = 0; i < r->n; i++) {
-    int rc = pipc_os_mutex_lock(r->m[i], 0); /* one try */
+  /* Twice round: a checker holds a dead thread's entry for a moment while
+     it repairs (pipc__registry_check), and that entry is free right after. */
+  for (i = 0; i < 2 * r->n; i++) {
+    if (i == r->n) pipc_os_yield();
+    unsigned e = i % r->n;
+    int rc = pipc_os_mutex_lock(r->m[e], 0); /* one try */
     if (rc == PIPC_ETIMEDOUT || rc == PIPC_EINVAL) continue; /* held (EINVAL: by
                                                    this thread, through another handle) */
     if (rc != PIPC_OK && rc != PIPC_EOWNERDEAD) {
@@ -131,22 +135,22 @@ int pipc__registry_me(pipc__registry *r, unsigned *index, int *fresh, uint64_t *
       return rc;
     }
     h->r = r;
-    h->index = i;
+    h->index = e;
     h->gen = pipc_os_fork_generation();
     h->next = (hold *)pipc_os_thread_value();
     if ((rc = pipc_os_thread_value_set(h)) != PIPC_OK) {
-      pipc_os_mutex_unlock(r->m[i]);
+      pipc_os_mutex_unlock(r->m[e]);
       free(h);
       return rc;
     }
     pipc__add32(&r->refs, 1);
-    *index = i;
+    *index = e;
     if (local) *local = h->local;
     *fresh = 1; /* whatever its last holder left is the caller's to repair */
     return PIPC_OK;
   }
   free(h);
-  return PIPC_EAGAIN; /* every entry is held by a live thread */
+  return PIPC_EAGAIN; /* every entry is held by a live thread (or being checked) */
 }
 
 int pipc__registry_mine(pipc__registry *r, unsigned *index, uint64_t **local) {
@@ -161,10 +165,11 @@ int pipc__registry_check(pipc__registry *r, unsigned i) {
   hold *h = my_hold(r);
   int rc;
   if (i >= r->n) return PIPC_ECORRUPT;
-  if (h && h->index == i) return 1; /* this thread */
+  if (h && h->index == i) return 2; /* this thread, through this handle */
   rc = pipc_os_mutex_lock(r->m[i], 0);
-  if (rc == PIPC_ETIMEDOUT || rc == PIPC_EINVAL) return 1; /* held: alive */
-  if (rc == PIPC_OK || rc == PIPC_EOWNERDEAD) return 0;   /* taken: repair */
+  if (rc == PIPC_ETIMEDOUT) return 1;                    /* held: alive */
+  if (rc == PIPC_EINVAL) return 2;                       /* held by this thread */
+  if (rc == PIPC_OK || rc == PIPC_EOWNERDEAD) return 0;  /* taken: repair */
   return rc;
 }
 

@@ -80,6 +80,11 @@
   PIPC_TEST(queue, stopped_claimant_is_alive)        \
   PIPC_TEST(queue, repairer_killed_midway)           \
   PIPC_TEST(queue, uncontended_makes_no_kernel_call) \
+  PIPC_TEST(queue, shutdown_with_a_claim_out)        \
+  PIPC_TEST(queue, size_is_never_corrupt_in_traffic) \
+  PIPC_TEST(queue, damaged_slot_words)               \
+  PIPC_TEST(queue, own_claim_through_another_handle) \
+  PIPC_TEST(queue, cancels_never_hide_a_message)     \
   PIPC_SUITE(registry)                               \
   PIPC_TEST(registry, killed_holder_is_dead)         \
   PIPC_TEST(registry, thread_end_lets_go)            \
@@ -179,6 +184,7 @@
   PIPC_ROLE(queue_one)            \
   PIPC_ROLE(queue_zc_hold)        \
   PIPC_ROLE(queue_repair_die)     \
+  PIPC_ROLE(queue_reserve_wait)   \
   PIPC_ROLE(pipe_echo)            \
   PIPC_ROLE(pipe_hold)            \
   PIPC_ROLE(pipe_bulk)            \

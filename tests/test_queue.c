@@ -1133,3 +1133,190 @@ void test_queue_uncontended_makes_no_kernel_call(void) {
   CU_ASSERT(pipc__kernel_calls - before > 0);
   drop_queue(q);
 }
+
+/* Shutdown while a message is being written: a consumer behind it waits
+   for it by its timeout (never spins, never returns early), and drains it
+   once it is committed or given back - by its owner, or by the repair of a
+   dead one. */
+static void reserve_and_wait(void *arg) {
+  struct reg_user *u = (struct reg_user *)arg;
+  void *slot;
+  u->rc = pipc_queue_reserve(u->q, 1, &slot, 0);
+  pipc_sem_post(u->done);
+  pipc_sem_wait(u->go, 60000);
+  if (u->rc == PIPC_OK) u->rc = pipc_queue_cancel(u->q);
+}
+
+/* argv: queue_reserve_wait QUEUE READY - reserves, says so, sleeps. */
+int role_queue_reserve_wait(int argc, char **argv) {
+  pipc_queue *q = NULL;
+  pipc_sem *ready = NULL;
+  void *slot;
+  if (argc < 3 || pipc_queue_open(argv[1], &q) || pipc_sem_open(argv[2], &ready)) return 10;
+  if (pipc_queue_reserve(q, 1, &slot, 0) != PIPC_OK) return 11;
+  pipc_sem_post(ready);
+  pipc_sleep_ms(60000);
+  return 12;
+}
+
+void test_queue_shutdown_with_a_claim_out(void) {
+  char name[80], rname[80], buf[8];
+  pipc_queue *q = make_queue(name, sizeof name, "shutclaim", 4, 8);
+  struct reg_user u;
+  pipc_sem *ready = NULL;
+  pipc_process *p;
+  t_thread *th;
+  size_t len;
+  CU_ASSERT_FATAL(q != NULL);
+  T_RC(pipc_sem_create(NULL, 0, 0, &u.done), PIPC_OK);
+  T_RC(pipc_sem_create(NULL, 0, 0, &u.go), PIPC_OK);
+  CU_ASSERT_FATAL(u.done && u.go);
+  u.q = q;
+  th = t_thread_start(reserve_and_wait, &u);
+  CU_ASSERT_FATAL(th != NULL);
+  T_RC(pipc_sem_wait(u.done, 30000), PIPC_OK);
+  T_RC(u.rc, PIPC_OK);
+  T_RC(pipc_queue_shutdown(q), PIPC_OK);
+  T_RC(pipc_queue_get(q, buf, sizeof buf, &len, 300), PIPC_ETIMEDOUT); /* waits for it */
+  T_RC(pipc_queue_get(q, buf, sizeof buf, &len, 0), PIPC_EAGAIN);
+  pipc_sem_post(u.go); /* the reservation is cancelled */
+  t_thread_join(th);
+  T_RC(u.rc, PIPC_OK);
+  T_RC(pipc_queue_get(q, buf, sizeof buf, &len, 5000), PIPC_ECLOSED); /* drained */
+  pipc_sem_unlink(pipc_sem_name(u.done));
+  pipc_sem_unlink(pipc_sem_name(u.go));
+  pipc_sem_close(u.done);
+  pipc_sem_close(u.go);
+  drop_queue(q);
+  /* the same with the writer killed: its claim is repaired, then drained */
+  q = make_queue(name, sizeof name, "shutdead", 4, 8);
+  t_name(rname, sizeof rname, "shutready");
+  T_RC(pipc_sem_create(rname, 0, 0, &ready), PIPC_OK);
+  CU_ASSERT_FATAL(q && ready);
+  p = t_spawn("queue_reserve_wait", name, rname, NULL);
+  T_RC(pipc_sem_wait(ready, 30000), PIPC_OK);
+  pipc_process_kill(p);
+  CU_ASSERT_EQUAL(t_join(p, 30000), -9);
+  T_RC(pipc_queue_shutdown(q), PIPC_OK);
+  T_RC(pipc_queue_get(q, buf, sizeof buf, &len, 5000), PIPC_ECLOSED);
+  pipc_sem_unlink(rname);
+  pipc_sem_close(ready);
+  drop_queue(q);
+}
+
+/* pipc_queue_size while a producer and a consumer run flat out: a count
+   between 0 and the capacity, never PIPC_ECORRUPT for a mere race. */
+struct traffic {
+  pipc_queue *q;
+  volatile int stop;
+};
+static void traffic_put(void *arg) {
+  struct traffic *t = (struct traffic *)arg;
+  while (!t->stop) pipc_queue_put(t->q, "t", 1, 10);
+}
+static void traffic_get(void *arg) {
+  struct traffic *t = (struct traffic *)arg;
+  char buf[8];
+  size_t len;
+  while (!t->stop) pipc_queue_get(t->q, buf, sizeof buf, &len, 10);
+}
+
+void test_queue_size_is_never_corrupt_in_traffic(void) {
+  char name[80];
+  struct traffic t;
+  t_thread *a, *b;
+  size_t n;
+  long i, bad = 0, big = 0;
+  pipc_queue_stat_t st;
+  t.q = make_queue(name, sizeof name, "sizerace", 4, 8);
+  t.stop = 0;
+  CU_ASSERT_FATAL(t.q != NULL);
+  a = t_thread_start(traffic_put, &t);
+  b = t_thread_start(traffic_get, &t);
+  for (i = 0; i < 200000; i++) {
+    if (pipc_queue_size(t.q, &n) != PIPC_OK) bad++;
+    else if (n > 4) big++;
+  }
+  T_RC(pipc_queue_stat(t.q, &st), PIPC_OK);
+  CU_ASSERT(!st.poisoned);
+  t.stop = 1;
+  t_thread_join(a);
+  t_thread_join(b);
+  CU_ASSERT_EQUAL(bad, 0);
+  CU_ASSERT_EQUAL(big, 0);
+  drop_queue(t.q);
+}
+
+/* Damaged slot words: a claim in the name of nobody alive that nothing
+   records is poison, not a hang; a tail hint far behind costs a step, a
+   head hint behind one step a position. */
+void test_queue_damaged_slot_words(void) {
+  char name[80], buf[8];
+  pipc_queue *q = make_queue(name, sizeof name, "dmgslot", 4, 8);
+  pipc_shm *raw = NULL;
+  unsigned char *r;
+  uint64_t ring_off, v;
+  size_t len;
+  CU_ASSERT_FATAL(q != NULL);
+  T_RC(pipc_shm_open(name, &raw), PIPC_OK);
+  CU_ASSERT_FATAL(raw != NULL);
+  r = (unsigned char *)pipc_shm_addr(raw);
+  memcpy(&ring_off, r + Q_CAPACITY_OFF + 24, 8);
+  CU_ASSERT_FATAL(ring_off < pipc_shm_size(raw));
+  v = 0 - (UINT64_C(1) << 40); /* tail 2^40 behind 0 */
+  memcpy(r + Q_TAIL_OFF, &v, 8);
+  v = 0 - (UINT64_C(1) << 12); /* head 1000 laps behind 0 */
+  memcpy(r + Q_HEAD_OFF, &v, 8);
+  T_RC(pipc_queue_get(q, buf, sizeof buf, &len, 0), PIPC_EAGAIN);
+  T_RC(pipc_queue_put(q, "a", 1, 0), PIPC_OK);
+  T_RC(pipc_queue_get(q, buf, sizeof buf, &len, 0), PIPC_OK);
+  CU_ASSERT(len == 1 && buf[0] == 'a');
+  /* slot 1, free for position 1, made WRITING(1) by registry entry 9 */
+  v = (UINT64_C(1) << 16) | (9u << 2) | 1u;
+  memcpy(r + ring_off + 64, &v, 8); /* slots are 64 bytes here */
+  T_RC(pipc_queue_get(q, buf, sizeof buf, &len, 0), PIPC_ECORRUPT);
+  T_RC(pipc_queue_put(q, "b", 1, 0), PIPC_ECORRUPT); /* poisoned for all */
+  pipc_shm_close(raw);
+  drop_queue(q);
+}
+
+/* A thread that reserves through one handle and gets through another
+   would wait for itself: PIPC_EINVAL, at once, not a hang. */
+void test_queue_own_claim_through_another_handle(void) {
+  char name[80], buf[8];
+  pipc_queue *q = make_queue(name, sizeof name, "ownclaim", 4, 8), *o = NULL;
+  void *slot;
+  size_t len;
+  CU_ASSERT_FATAL(q != NULL);
+  T_RC(pipc_queue_open(name, &o), PIPC_OK);
+  CU_ASSERT_FATAL(o != NULL);
+  T_RC(pipc_queue_reserve(q, 1, &slot, 0), PIPC_OK);
+  T_RC(pipc_queue_get(o, buf, sizeof buf, &len, PIPC_FOREVER), PIPC_EINVAL);
+  T_RC(pipc_queue_get(o, buf, sizeof buf, &len, 0), PIPC_EINVAL);
+  T_RC(pipc_queue_commit(q, 1), PIPC_OK);
+  T_RC(pipc_queue_get(o, buf, sizeof buf, &len, 0), PIPC_OK);
+  pipc_queue_close(o);
+  drop_queue(q);
+}
+
+/* Cancelled reservations free their slots a lap ahead; a message between
+   them is still found (a consumer never skips more than it has seen). */
+void test_queue_cancels_never_hide_a_message(void) {
+  char name[80], buf[8];
+  pipc_queue *q = make_queue(name, sizeof name, "cancels", 2, 8);
+  void *slot;
+  size_t len;
+  int i;
+  CU_ASSERT_FATAL(q != NULL);
+  T_RC(pipc_queue_reserve(q, 1, &slot, 0), PIPC_OK); /* position 0 */
+  T_RC(pipc_queue_cancel(q), PIPC_OK);
+  T_RC(pipc_queue_put(q, "m", 1, 0), PIPC_OK);         /* position 1 */
+  T_RC(pipc_queue_reserve(q, 1, &slot, 0), PIPC_OK); /* position 2, slot 0 */
+  T_RC(pipc_queue_cancel(q), PIPC_OK);
+  T_RC(pipc_queue_get(q, buf, sizeof buf, &len, 0), PIPC_OK);
+  CU_ASSERT(len == 1 && buf[0] == 'm');
+  T_RC(pipc_queue_get(q, buf, sizeof buf, &len, 0), PIPC_EAGAIN);
+  for (i = 0; i < 2; i++) T_RC(pipc_queue_put(q, "f", 1, 0), PIPC_OK);
+  T_RC(pipc_queue_put(q, "f", 1, 0), PIPC_EAGAIN);
+  drop_queue(q);
+}
