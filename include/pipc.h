@@ -220,7 +220,8 @@ PIPC_API int pipc_queue_release(pipc_queue *q);
    check that a consumer holding a message at that moment is alive (on
    Windows and in the file-lock mode, a system call); a dead one's message
    is given up here, as its death promised.
-   Errors: PIPC_EINVAL, PIPC_ECORRUPT (the queue is poisoned, or a slot state it reads fails its checks - then it is poisoned). */
+   Errors: PIPC_EINVAL, PIPC_ECORRUPT (the queue is poisoned, or a slot
+   state it reads fails its checks, which poisons it). */
 PIPC_API int pipc_queue_size(pipc_queue *q, size_t *out);
 
 /* What `pipc info` shows: the queue's configuration and state now. */
