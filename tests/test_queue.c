@@ -1208,17 +1208,17 @@ void test_queue_shutdown_with_a_claim_out(void) {
    between 0 and the capacity, never PIPC_ECORRUPT for a mere race. */
 struct traffic {
   pipc_queue *q;
-  volatile int stop;
+  volatile uint32_t stop; /* pipc__hint_load/store: a flag between threads */
 };
 static void traffic_put(void *arg) {
   struct traffic *t = (struct traffic *)arg;
-  while (!t->stop) pipc_queue_put(t->q, "t", 1, 10);
+  while (!pipc__hint_load(&t->stop)) pipc_queue_put(t->q, "t", 1, 10);
 }
 static void traffic_get(void *arg) {
   struct traffic *t = (struct traffic *)arg;
   char buf[8];
   size_t len;
-  while (!t->stop) pipc_queue_get(t->q, buf, sizeof buf, &len, 10);
+  while (!pipc__hint_load(&t->stop)) pipc_queue_get(t->q, buf, sizeof buf, &len, 10);
 }
 
 void test_queue_size_is_never_corrupt_in_traffic(void) {
@@ -1239,7 +1239,7 @@ void test_queue_size_is_never_corrupt_in_traffic(void) {
   }
   T_RC(pipc_queue_stat(t.q, &st), PIPC_OK);
   CU_ASSERT(!st.poisoned);
-  t.stop = 1;
+  pipc__hint_store(&t.stop, 1);
   t_thread_join(a);
   t_thread_join(b);
   CU_ASSERT_EQUAL(bad, 0);
