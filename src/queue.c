@@ -536,6 +536,25 @@ static uint64_t q_past(const pipc_queue *q, uint64_t p, int64_t d, unsigned st, 
   return (int64_t)(next - p) > 0 ? next : p + 1; /* positions compare modulo 2^64 */
 }
 
+/* For a consumer at h that has just passed `capacity` positions in a row,
+   each in a slot a lap or more ahead: every slot's class has moved on
+   past h, and a slot that holds position P says every position of its
+   class below P is done.  So the first position a consumer still needs is
+   the lowest any slot holds (positions only grow, so a value read a moment
+   ago is, if anything, too low): a head hint far behind - a slow thread's
+   late store, or damage - costs a lap, not a step per position. */
+static uint64_t q_lowest_held(pipc_queue *q, uint64_t h) {
+  uint64_t i, low = h + 1;
+  int any = 0;
+  for (i = 0; i < q->capacity; i++) {
+    uint64_t w = pipc__load64(&q_slot_at(q, h + i)->state);
+    uint64_t pos = h + i + (uint64_t)w_dist(w, h + i);
+    if (!any || (int64_t)(pos - low) < 0) low = pos;
+    any = 1;
+  }
+  return (int64_t)(low - h) > 0 ? low : h + 1;
+}
+
 /* The later of two positions (modulo 2^64, as hints and positions compare). */
 static uint64_t q_later(uint64_t a, uint64_t b) { return (int64_t)(a - b) > 0 ? a : b; }
 
@@ -687,7 +706,7 @@ static int q_get_begin(pipc_queue *q, int timeout_ms, size_t cap, int peek,
   int64_t deadline;
   uint32_t flags;
   unsigned me;
-  uint64_t h;
+  uint64_t h, ahead = 0; /* positions passed in a row in slots a lap ahead */
   int rc;
   if (pipc__deadline(timeout_ms, &deadline) != PIPC_OK) return PIPC_EINVAL;
   if ((rc = q_flags_error(q, &flags)) != PIPC_OK) return rc;
@@ -718,9 +737,16 @@ static int q_get_begin(pipc_queue *q, int timeout_ms, size_t cap, int peek,
       return PIPC_OK;
     }
     if (d > 0 || (d == 0 && st == ST_READING)) { /* taken: move on */
-      h = q_later(pipc__load64(q->head), q_past(q, h, d, st, SIDE_CONS));
+      if (d > 0 && ++ahead >= q->capacity) { /* a lap of slots ahead of h */
+        h = q_later(pipc__load64(q->head), q_lowest_held(q, h));
+        ahead = 0;
+      } else {
+        if (d == 0) ahead = 0;
+        h = q_later(pipc__load64(q->head), q_past(q, h, d, st, SIDE_CONS));
+      }
       continue;
     }
+    ahead = 0;
     /* Nothing at h yet: empty (FREE, or the last lap still being read), or
        being written.  Shut down and empty: drained - the flag first, then
        the slot again, so that a put racing the shutdown is seen. */
@@ -796,8 +822,8 @@ int pipc_queue_release(pipc_queue *q) {
    and from the head hint on that no consumer has: hints may lag (stores
    from several threads race), never lead. */
 static uint64_t q_scan(pipc_queue *q, int side) {
-  uint64_t p = pipc__load64(side == SIDE_PROD ? q->tail : q->head), i;
-  for (i = 0; i < q->capacity; i++, p++) {
+  uint64_t p = pipc__load64(side == SIDE_PROD ? q->tail : q->head), i, ahead = 0;
+  for (i = 0; i < 3 * q->capacity; i++, p++) {
     uint64_t w = pipc__load64(&q_slot_at(q, p)->state);
     int64_t d = w_dist(w, p);
     unsigned st = w_st(w);
@@ -808,6 +834,12 @@ static uint64_t q_scan(pipc_queue *q, int side) {
     if (side == SIDE_PROD ? !(d > 0 || (d == 0 && st != ST_FREE))
                           : !(d > 0 || (d == 0 && st == ST_READING)))
       break;
+    if (side == SIDE_CONS && d > 0 && ++ahead >= q->capacity) { /* see q_lowest_held */
+      p = q_lowest_held(q, p) - 1;
+      ahead = 0;
+      continue;
+    }
+    if (d == 0) ahead = 0;
     p = q_past(q, p, d, st, side) - 1; /* the loop adds the 1 */
   }
   return p;

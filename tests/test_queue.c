@@ -1249,7 +1249,7 @@ void test_queue_size_is_never_corrupt_in_traffic(void) {
 
 /* Damaged slot words: a claim in the name of nobody alive that nothing
    records is poison, not a hang; a tail hint far behind costs a step, a
-   head hint behind one step a position. */
+   head hint far behind a lap. */
 void test_queue_damaged_slot_words(void) {
   char name[80], buf[8];
   pipc_queue *q = make_queue(name, sizeof name, "dmgslot", 4, 8);
@@ -1265,7 +1265,7 @@ void test_queue_damaged_slot_words(void) {
   CU_ASSERT_FATAL(ring_off < pipc_shm_size(raw));
   v = 0 - (UINT64_C(1) << 40); /* tail 2^40 behind 0 */
   memcpy(r + Q_TAIL_OFF, &v, 8);
-  v = 0 - (UINT64_C(1) << 12); /* head 1000 laps behind 0 */
+  v = 0 - (UINT64_C(1) << 40); /* head 2^40 behind 0 */
   memcpy(r + Q_HEAD_OFF, &v, 8);
   T_RC(pipc_queue_get(q, buf, sizeof buf, &len, 0), PIPC_EAGAIN);
   T_RC(pipc_queue_put(q, "a", 1, 0), PIPC_OK);

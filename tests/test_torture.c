@@ -17,7 +17,7 @@
  *   - the lock's two counters agree (after repair, if its holder died);
  *   - the semaphore never exceeds its max.
  * The queue, lock and semaphore live through all rounds, so damage would
- * accumulate.  Rounds: 100 natively, 20 under Wine (process starts cost
+ * accumulate.  Rounds: 200 natively, 20 under Wine (process starts cost
  * tens of ms there); PIPC_TORTURE_ROUNDS=N for a long run, e.g.
  *   PIPC_TORTURE_ROUNDS=1000 build/linux/tests/pipc-tests --suite torture
  */
@@ -33,7 +33,7 @@
 #ifdef _WIN32 /* process starts cost tens of ms under Wine */
 #define TORTURE_ROUNDS 20
 #else
-#define TORTURE_ROUNDS 100
+#define TORTURE_ROUNDS 200
 #endif
 
 #define WORKERS 4
