@@ -17,6 +17,12 @@
 #ifndef PIPC_CORE_H
 #define PIPC_CORE_H
 
+/* Only the library includes this header: its pipc.h declarations are the
+   ones it defines (no dllimport), whether or not the build says so. */
+#ifndef PIPC_BUILDING
+#define PIPC_BUILDING
+#endif
+
 #include "pipc.h"
 #include "pipc_atomic.h"
 #include "pipc_os.h"

@@ -15,6 +15,12 @@
 #ifndef PIPC_OS_H
 #define PIPC_OS_H
 
+/* Only the library includes this header: its pipc.h declarations are the
+   ones it defines (no dllimport), whether or not the build says so. */
+#ifndef PIPC_BUILDING
+#define PIPC_BUILDING
+#endif
+
 #include "pipc.h"
 #include "pipc_atomic.h"
 #include <stdint.h>
