@@ -567,7 +567,7 @@ static int q_put_begin(pipc_queue *q, size_t len, int timeout_ms, uint64_t *pos,
   int64_t deadline;
   uint32_t flags;
   unsigned me;
-  uint64_t p;
+  uint64_t p, start;
   int rc;
   if (pipc__deadline(timeout_ms, &deadline) != PIPC_OK) return PIPC_EINVAL;
   if ((uint64_t)len > q->max_msg) return PIPC_EMSGSIZE;
@@ -575,7 +575,7 @@ static int q_put_begin(pipc_queue *q, size_t len, int timeout_ms, uint64_t *pos,
   if (flags & Q_FLAG_CLOSED) return PIPC_ECLOSED;
   if ((rc = q_me(q, &me, local)) != PIPC_OK) return rc;
   if ((*local)[LOCAL_RESERVED]) return PIPC_EINVAL; /* commit or cancel first */
-  p = pipc__load64(q->tail);
+  p = start = pipc__load64(q->tail);
   for (;;) {
     q_slot *s = q_slot_at(q, p);
     uint64_t w = pipc__load64(&s->state); /* read once, then checked */
@@ -598,6 +598,14 @@ static int q_put_begin(pipc_queue *q, size_t len, int timeout_ms, uint64_t *pos,
     }
     if (d >= 0) { /* p is taken: move on, past what the word proves taken */
       p = q_later(pipc__load64(q->tail), q_past(q, p, d, w_st(w), SIDE_PROD));
+      /* Distances are taken modulo 2^48, so slot words that each claim a
+         position ahead of the last can lead a producer round and round
+         for ever.  A sane queue never sends one a whole 2^48 positions on
+         in one call (others would have to claim them all meanwhile):
+         words that do contradict each other.  (A consumer cannot circle:
+         it steps one position at a time, and its lap jumps land on a
+         position a slot holds, whose own slot is behind it a lap on.) */
+      if (p - start > POS_MASK) return q_poison(q);
       continue;
     }
     /* The previous lap is still there: full at p, or a claimant stuck. */

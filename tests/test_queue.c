@@ -1280,6 +1280,40 @@ void test_queue_damaged_slot_words(void) {
   drop_queue(q);
 }
 
+/* Slot words that each say "a later position": positions compare modulo
+   2^48, so slot 0 ahead of slot 3 ahead of slot 2 ... can go round for
+   ever.  A producer walking them must stop with PIPC_ECORRUPT, not spin
+   (the queue fuzzer's hang). */
+void test_queue_slot_words_in_a_circle(void) {
+  char name[80], buf[8];
+  pipc_queue *q = make_queue(name, sizeof name, "circle", 4, 8);
+  pipc_shm *raw = NULL;
+  unsigned char *r;
+  uint64_t ring_off, v, pos[4];
+  size_t len;
+  int i;
+  CU_ASSERT_FATAL(q != NULL);
+  T_RC(pipc_shm_open(name, &raw), PIPC_OK);
+  CU_ASSERT_FATAL(raw != NULL);
+  r = (unsigned char *)pipc_shm_addr(raw);
+  memcpy(&ring_off, r + Q_CAPACITY_OFF + 24, 8);
+  CU_ASSERT_FATAL(ring_off < pipc_shm_size(raw));
+  /* Slot 0 FREE(0), slots 1..3 FULL, each a quarter of 2^48 past the
+     last (slot i holds a position = i mod 4); the tail hint at 1. */
+  for (i = 0; i < 4; i++) {
+    pos[i] = (uint64_t)i * (UINT64_C(1) << 46) + (uint64_t)i;
+    v = (pos[i] << 16) | (i == 0 ? 0u : 2u);
+    memcpy(r + ring_off + 64 * (size_t)i, &v, 8); /* slots are 64 bytes here */
+  }
+  v = 1;
+  memcpy(r + Q_TAIL_OFF, &v, 8);
+  T_RC(pipc_queue_get(q, buf, sizeof buf, &len, 0), PIPC_EAGAIN); /* nothing at 0 */
+  T_RC(pipc_queue_put(q, "a", 1, 0), PIPC_ECORRUPT);              /* round and round */
+  T_RC(pipc_queue_get(q, buf, sizeof buf, &len, 0), PIPC_ECORRUPT); /* poisoned for all */
+  pipc_shm_close(raw);
+  drop_queue(q);
+}
+
 /* A thread that reserves through one handle and gets through another
    would wait for itself: PIPC_EINVAL, at once, not a hang. */
 void test_queue_own_claim_through_another_handle(void) {
