@@ -120,11 +120,28 @@ static inline void pipc__cpu_relax(void) {
 }
 #endif
 
-/* Thread-local storage class. */
+/* Thread-local storage class.  On ELF, the initial-exec model: a thread
+   variable is one load from the thread pointer, where a shared library's
+   default (global-dynamic) calls __tls_get_addr on every use - a third of
+   the registry look-up a put or get makes.  The few bytes pipc keeps this
+   way fit the static TLS space glibc keeps spare for libraries loaded
+   later (dlopen, Python's ctypes). */
 #if defined(_MSC_VER) && !defined(__clang__)
 #define PIPC__THREAD_LOCAL __declspec(thread)
+#elif defined(__ELF__) && (defined(__GNUC__) || defined(__clang__))
+#define PIPC__THREAD_LOCAL _Thread_local __attribute__((tls_model("initial-exec")))
 #else
 #define PIPC__THREAD_LOCAL _Thread_local
+#endif
+
+/* A function kept out of line: a slow path that would otherwise make its
+   caller's fast path save registers on every call. */
+#if defined(__GNUC__) || defined(__clang__)
+#define PIPC__NOINLINE __attribute__((noinline))
+#elif defined(_MSC_VER)
+#define PIPC__NOINLINE __declspec(noinline)
+#else
+#define PIPC__NOINLINE
 #endif
 
 #define PIPC__ALIGN_UP(x, a) (((x) + ((a) - 1)) & ~((size_t)(a) - 1))

@@ -35,7 +35,12 @@
 /* PIPC_EINVAL for a timeout below PIPC_FOREVER; else 0 and *deadline set:
    -1 for PIPC_FOREVER, 0 (long past: one try) for 0, otherwise now +
    timeout. */
-int pipc__deadline(int timeout_ms, int64_t *deadline);
+int pipc__deadline_in(int timeout_ms, int64_t *deadline);
+static inline int pipc__deadline(int timeout_ms, int64_t *deadline) {
+  if (timeout_ms > 0) return pipc__deadline_in(timeout_ms, deadline); /* reads the clock */
+  *deadline = timeout_ms; /* PIPC_FOREVER is -1: no deadline; 0: long past */
+  return timeout_ms < PIPC_FOREVER ? PIPC_EINVAL : PIPC_OK;
+}
 
 /* The error a wait that ran out returns: PIPC_EAGAIN for timeout 0,
    PIPC_ETIMEDOUT otherwise. */

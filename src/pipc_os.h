@@ -249,6 +249,12 @@ int pipc__os_fail(int code, int os_error);
 /* A thread with a pipc value (pipc_os_thread_value_set) is ending. */
 void pipc__thread_end(void *value);
 
+/* In the child of a fork, in its one thread, from the backend's at-fork
+   handler (installed by the first pipc_os_thread_value(_set), like the
+   fork generation): what that thread cached of its parent's holds is
+   forgotten. */
+void pipc__forked(void);
+
 /* What a backend's pipc_os_list saw under a name (bits; src/list.c merges
    what was seen of one name and tells kinds apart). */
 #define PIPC__SEEN_SEGMENT 1u  /* shared memory (any kind of segment) */

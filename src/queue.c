@@ -348,18 +348,19 @@ int pipc_queue_open(const char *name, pipc_queue **out) {
 
 /* ---- poison, wake-ups ---- */
 
-/* How many sleepers a wake-all wakes: the registered count (bounded: the
-   word may be damaged) and one. */
-static int q_all(volatile uint32_t *waiters) {
+/* How many sleepers a wake-all wakes: the registered count and one.  Every
+   sleeper holds a registry entry, so a count above reg_n is damage, and is
+   cut there (a backend may post once per sleeper). */
+static int q_all(const pipc_queue *q, volatile uint32_t *waiters) {
   uint32_t n = pipc__load32(waiters);
-  return n < (1u << 20) ? (int)n + 1 : 1 << 20;
+  return (int)(n < q->reg_n ? n : q->reg_n) + 1;
 }
 
 static void q_wake_all(pipc_queue *q) {
   pipc__add32(&q->wake->data_seq, 1);
   pipc__add32(&q->wake->space_seq, 1);
-  pipc_os_park_wake(q->park[SIDE_CONS], &q->wake->data_seq, q_all(&q->wake->cons_waiters));
-  pipc_os_park_wake(q->park[SIDE_PROD], &q->wake->space_seq, q_all(&q->wake->prod_waiters));
+  pipc_os_park_wake(q->park[SIDE_CONS], &q->wake->data_seq, q_all(q, &q->wake->cons_waiters));
+  pipc_os_park_wake(q->park[SIDE_PROD], &q->wake->space_seq, q_all(q, &q->wake->prod_waiters));
 }
 
 static int q_poison(pipc_queue *q) {
@@ -368,19 +369,23 @@ static int q_poison(pipc_queue *q) {
   return PIPC_ECORRUPT;
 }
 
-/* Wake one sleeper of `side`, if any sleeps and no wake-up is already on
-   its way to one. */
-static int q_wake_side(pipc_queue *q, int side) {
-  volatile uint32_t *waiters =
-      side == SIDE_CONS ? &q->wake->cons_waiters : &q->wake->prod_waiters;
+/* Wake one sleeper of `side` (one is registered), unless a wake-up is
+   already on its way to one. */
+static int q_wake_sleeper(pipc_queue *q, int side) {
   volatile uint32_t *seq = side == SIDE_CONS ? &q->wake->data_seq : &q->wake->space_seq;
   volatile uint32_t *pending =
       side == SIDE_CONS ? &q->wake->cons_pending : &q->wake->prod_pending;
   uint32_t idle = 0;
-  if (pipc__load32(waiters) == 0) return PIPC_OK;
   pipc__add32(seq, 1); /* a sleeper about to park sees the change */
   if (!pipc__cas32(pending, &idle, 1)) return PIPC_OK;
   return pipc_os_park_wake(q->park[side], seq, 1);
+}
+/* Wake one sleeper of `side`, if any sleeps: the look at the count is all
+   an uncontended put or get pays. */
+static int q_wake_side(pipc_queue *q, int side) {
+  volatile uint32_t *waiters =
+      side == SIDE_CONS ? &q->wake->cons_waiters : &q->wake->prod_waiters;
+  return pipc__load32(waiters) == 0 ? PIPC_OK : q_wake_sleeper(q, side);
 }
 
 /* Is slot word w, read by `side` for position p (d: its distance from p),
@@ -563,7 +568,7 @@ static uint64_t q_later(uint64_t a, uint64_t b) { return (int64_t)(a - b) > 0 ? 
 /* Claim a slot to write len bytes: PIPC_OK with *pos, the slot
    WRITING(*pos, me) and the tail hint past it. */
 static int q_put_begin(pipc_queue *q, size_t len, int timeout_ms, uint64_t *pos,
-                       unsigned *me_out, uint64_t **local) {
+                       q_slot **slot, uint64_t **local) {
   int64_t deadline;
   uint32_t flags;
   unsigned me;
@@ -580,8 +585,7 @@ static int q_put_begin(pipc_queue *q, size_t len, int timeout_ms, uint64_t *pos,
     q_slot *s = q_slot_at(q, p);
     uint64_t w = pipc__load64(&s->state); /* read once, then checked */
     int64_t d = w_dist(w, p);
-    if (!q_word_ok(q, w, d, SIDE_PROD)) return q_poison(q);
-    if (d == 0 && w_st(w) == ST_FREE) {
+    if (d == 0 && w_st(w) == ST_FREE) { /* free for p: a word the invariants allow */
       pipc__store64_relaxed(&q->claims[me * 2 + SIDE_PROD], p + 1); /* before the CAS */
       if (!pipc__cas64(&s->state, &w, w_make(p, me, ST_WRITING))) continue;
       PIPC__FAULT(PIPC__FAULT_PUT_CLAIMED);
@@ -593,9 +597,10 @@ static int q_put_begin(pipc_queue *q, size_t len, int timeout_ms, uint64_t *pos,
         return PIPC_ECLOSED;
       }
       *pos = p;
-      *me_out = me;
+      *slot = s;
       return PIPC_OK;
     }
+    if (!q_word_ok(q, w, d, SIDE_PROD)) return q_poison(q);
     if (d >= 0) { /* p is taken: move on, past what the word proves taken */
       p = q_later(pipc__load64(q->tail), q_past(q, p, d, w_st(w), SIDE_PROD));
       /* Distances are taken modulo 2^48, so slot words that each claim a
@@ -617,10 +622,10 @@ static int q_put_begin(pipc_queue *q, size_t len, int timeout_ms, uint64_t *pos,
 }
 
 /* The slot at pos is written: commit it and wake a consumer. */
-static int q_put_end(pipc_queue *q, uint64_t pos) {
+static int q_put_end(pipc_queue *q, q_slot *s, uint64_t pos) {
   q_slot *next;
   uint64_t w;
-  pipc__store64(&q_slot_at(q, pos)->state, w_make(pos, 0, ST_FULL)); /* visible from here */
+  pipc__store64(&s->state, w_make(pos, 0, ST_FULL)); /* visible from here */
   PIPC__FAULT(PIPC__FAULT_PUT_COMMITTED);
   /* Room at the next position: pass the turn to a sleeping producer. */
   if (pipc__load32(&q->wake->prod_waiters)) {
@@ -637,37 +642,33 @@ static int q_put_end(pipc_queue *q, uint64_t pos) {
 /* The length is written before the commit and read before the claim's CAS
    (which proves it was the committed one): relaxed atomics, since a reader
    that loses the CAS may have read a later lap's. */
-static void q_set_len(pipc_queue *q, uint64_t pos, size_t len) {
-  pipc__hint_store(&q_slot_at(q, pos)->len, (uint32_t)len);
-}
+static void q_set_len(q_slot *s, size_t len) { pipc__hint_store(&s->len, (uint32_t)len); }
 
-static unsigned char *q_data(pipc_queue *q, uint64_t pos) {
-  return (unsigned char *)q_slot_at(q, pos) + sizeof(q_slot);
-}
+static unsigned char *q_data(q_slot *s) { return (unsigned char *)s + sizeof(q_slot); }
 
 int pipc_queue_put(pipc_queue *q, const void *msg, size_t len, int timeout_ms) {
   uint64_t pos, *local;
-  unsigned me;
+  q_slot *s;
   int rc;
   if (q == NULL || (msg == NULL && len > 0)) return PIPC_EINVAL;
-  if ((rc = q_put_begin(q, len, timeout_ms, &pos, &me, &local)) != PIPC_OK) return rc;
-  q_set_len(q, pos, len);
+  if ((rc = q_put_begin(q, len, timeout_ms, &pos, &s, &local)) != PIPC_OK) return rc;
+  q_set_len(s, len);
   PIPC__FAULT(PIPC__FAULT_PUT_LEN);
-  if (len) memcpy(q_data(q, pos), msg, len);
+  if (len) memcpy(q_data(s), msg, len);
   PIPC__FAULT(PIPC__FAULT_PUT_COPIED);
-  return q_put_end(q, pos);
+  return q_put_end(q, s, pos);
 }
 
 int pipc_queue_reserve(pipc_queue *q, size_t len, void **slot, int timeout_ms) {
   uint64_t pos, *local;
-  unsigned me;
+  q_slot *s;
   int rc;
   if (slot != NULL) *slot = NULL;
   if (q == NULL || slot == NULL) return PIPC_EINVAL;
-  if ((rc = q_put_begin(q, len, timeout_ms, &pos, &me, &local)) != PIPC_OK) return rc;
+  if ((rc = q_put_begin(q, len, timeout_ms, &pos, &s, &local)) != PIPC_OK) return rc;
   local[LOCAL_RESERVED] = pos + 1;
   local[LOCAL_RESERVED_LEN] = len;
-  *slot = q_data(q, pos);
+  *slot = q_data(s);
   return PIPC_OK;
 }
 
@@ -685,10 +686,10 @@ int pipc_queue_commit(pipc_queue *q, size_t len) {
     return PIPC_EINVAL;
   if (len > local[LOCAL_RESERVED_LEN]) return PIPC_EMSGSIZE; /* the reservation stays */
   pos = local[LOCAL_RESERVED] - 1;
-  q_set_len(q, pos, len);
+  q_set_len(q_slot_at(q, pos), len);
   PIPC__FAULT(PIPC__FAULT_PUT_COPIED);
   local[LOCAL_RESERVED] = 0;
-  return q_put_end(q, pos);
+  return q_put_end(q, q_slot_at(q, pos), pos);
 }
 
 int pipc_queue_cancel(pipc_queue *q) {
@@ -710,7 +711,7 @@ int pipc_queue_cancel(pipc_queue *q) {
    length and the slot READING(*pos, me).  Unless peeking, a message longer
    than cap is not claimed: PIPC_EMSGSIZE with *len_out set. */
 static int q_get_begin(pipc_queue *q, int timeout_ms, size_t cap, int peek,
-                       uint64_t *pos, uint32_t *len_out, uint64_t **local) {
+                       uint64_t *pos, q_slot **slot, uint32_t *len_out, uint64_t **local) {
   int64_t deadline;
   uint32_t flags;
   unsigned me;
@@ -726,8 +727,7 @@ static int q_get_begin(pipc_queue *q, int timeout_ms, size_t cap, int peek,
     uint64_t w = pipc__load64(&s->state); /* read once, then checked */
     int64_t d = w_dist(w, h);
     unsigned st = w_st(w);
-    if (!q_word_ok(q, w, d, SIDE_CONS)) return q_poison(q);
-    if (d == 0 && st == ST_FULL) {
+    if (d == 0 && st == ST_FULL) { /* a message at h: a word the invariants allow */
       uint32_t len = pipc__hint_load(&s->len); /* read once; the CAS below proves it */
       if (len > q->max_msg) return q_poison(q);
       if (!peek && len > cap) { /* the message stays where it is */
@@ -741,9 +741,11 @@ static int q_get_begin(pipc_queue *q, int timeout_ms, size_t cap, int peek,
       PIPC__FAULT(PIPC__FAULT_GET_CLAIMED);
       pipc__store64_release(q->head, h + 1);
       *pos = h;
+      *slot = s;
       *len_out = len;
       return PIPC_OK;
     }
+    if (!q_word_ok(q, w, d, SIDE_CONS)) return q_poison(q);
     if (d > 0 || (d == 0 && st == ST_READING)) { /* taken: move on */
       if (d > 0 && ++ahead >= q->capacity) { /* a lap of slots ahead of h */
         h = q_later(pipc__load64(q->head), q_lowest_held(q, h));
@@ -769,10 +771,10 @@ static int q_get_begin(pipc_queue *q, int timeout_ms, size_t cap, int peek,
 }
 
 /* The message at pos is taken: free its slot for the next lap. */
-static int q_get_end(pipc_queue *q, uint64_t pos) {
+static int q_get_end(pipc_queue *q, q_slot *s, uint64_t pos) {
   q_slot *next;
   uint64_t w;
-  pipc__store64(&q_slot_at(q, pos)->state, w_make(pos + q->capacity, 0, ST_FREE));
+  pipc__store64(&s->state, w_make(pos + q->capacity, 0, ST_FREE));
   PIPC__FAULT(PIPC__FAULT_GET_RELEASED);
   /* A message at the next position: pass the turn to a sleeping consumer. */
   if (pipc__load32(&q->wake->cons_waiters)) {
@@ -787,29 +789,31 @@ static int q_get_end(pipc_queue *q, uint64_t pos) {
 int pipc_queue_get(pipc_queue *q, void *buf, size_t cap, size_t *out_len,
                    int timeout_ms) {
   uint64_t pos, *local;
+  q_slot *s;
   uint32_t len;
   int rc;
   if (q == NULL || out_len == NULL || (buf == NULL && cap > 0)) return PIPC_EINVAL;
-  rc = q_get_begin(q, timeout_ms, cap, 0, &pos, &len, &local);
+  rc = q_get_begin(q, timeout_ms, cap, 0, &pos, &s, &len, &local);
   if (rc == PIPC_EMSGSIZE) *out_len = len;
   if (rc != PIPC_OK) return rc;
   *out_len = len;
-  if (len) memcpy(buf, q_data(q, pos), len);
+  if (len) memcpy(buf, q_data(s), len);
   PIPC__FAULT(PIPC__FAULT_GET_COPIED);
-  return q_get_end(q, pos);
+  return q_get_end(q, s, pos);
 }
 
 int pipc_queue_peek(pipc_queue *q, const void **msg, size_t *len, int timeout_ms) {
   uint64_t pos, *local;
+  q_slot *s;
   uint32_t len32;
   int rc;
   if (msg != NULL) *msg = NULL;
   if (q == NULL || msg == NULL || len == NULL) return PIPC_EINVAL;
-  if ((rc = q_get_begin(q, timeout_ms, 0, 1, &pos, &len32, &local)) != PIPC_OK) return rc;
+  if ((rc = q_get_begin(q, timeout_ms, 0, 1, &pos, &s, &len32, &local)) != PIPC_OK) return rc;
   /* From here the message counts as taken by this thread: if it dies
      before pipc_queue_release, the repair drops the message. */
   local[LOCAL_PEEKED] = pos + 1;
-  *msg = q_data(q, pos);
+  *msg = q_data(s);
   *len = len32;
   return PIPC_OK;
 }
@@ -821,7 +825,7 @@ int pipc_queue_release(pipc_queue *q) {
     return PIPC_EINVAL;
   pos = local[LOCAL_PEEKED] - 1;
   local[LOCAL_PEEKED] = 0;
-  return q_get_end(q, pos);
+  return q_get_end(q, q_slot_at(q, pos), pos);
 }
 
 /* ---- state ---- */
@@ -944,8 +948,8 @@ int pipc_queue_unlink(const char *name) { return pipc__unlink(name); }
    on one side and keep it (a put's slot, or the head message's). */
 int pipc__queue_claim_and_keep(pipc_queue *q, int consumers) {
   uint64_t pos, *local;
-  unsigned me;
+  q_slot *s;
   uint32_t len;
-  if (consumers) return q_get_begin(q, PIPC_FOREVER, 0, 1, &pos, &len, &local);
-  return q_put_begin(q, 0, PIPC_FOREVER, &pos, &me, &local);
+  if (consumers) return q_get_begin(q, PIPC_FOREVER, 0, 1, &pos, &s, &len, &local);
+  return q_put_begin(q, 0, PIPC_FOREVER, &pos, &s, &local);
 }

@@ -25,7 +25,8 @@
  *    entry through it remains (`refs`), so a thread that ends after the
  *    handle was closed still lets go of a valid mutex;
  *  - after fork, the child's copy of the parent's holds is ignored (stamped
- *    with another fork generation): the child holds nothing and takes
+ *    with another fork generation, and the forking thread's cached last
+ *    hold forgotten by pipc__forked): the child holds nothing and takes
  *    entries of its own.
  */
 #include "pipc_core.h"
@@ -111,7 +112,10 @@ static hold *my_hold(const pipc__registry *r) {
   return NULL;
 }
 
-int pipc__registry_me(pipc__registry *r, unsigned *index, int *fresh, uint64_t **local) {
+/* pipc__registry_me when this thread's hold is not the last one it used:
+   find it, or take an entry. */
+static PIPC__NOINLINE int registry_find_or_take(pipc__registry *r, unsigned *index, int *fresh,
+                                 uint64_t **local) {
   hold *h = my_hold(r);
   unsigned i;
   *fresh = 0;
@@ -151,6 +155,21 @@ int pipc__registry_me(pipc__registry *r, unsigned *index, int *fresh, uint64_t *
   }
   free(h);
   return PIPC_EAGAIN; /* every entry is held by a live thread (or being checked) */
+}
+
+/* A fork child's one thread forgets the hold it used last: the parent's
+   (its generation is checked wherever the list is walked). */
+void pipc__forked(void) { last_hold = NULL; }
+
+int pipc__registry_me(pipc__registry *r, unsigned *index, int *fresh, uint64_t **local) {
+  hold *h = last_hold; /* every put and get comes here: this one comparison */
+  if (h && h->r == r) { /* this process's (pipc__forked) */
+    *fresh = 0;
+    *index = h->index;
+    if (local) *local = h->local;
+    return PIPC_OK;
+  }
+  return registry_find_or_take(r, index, fresh, local);
 }
 
 int pipc__registry_mine(pipc__registry *r, unsigned *index, uint64_t **local) {

@@ -58,12 +58,9 @@ int pipc__unlink(const char *name) {
   return pipc_os_name_remove(name);
 }
 
-int pipc__deadline(int timeout_ms, int64_t *deadline) {
-  if (timeout_ms < PIPC_FOREVER) return PIPC_EINVAL;
-  /* 0 is a deadline long past: one try, and no clock read for it */
-  *deadline = timeout_ms == PIPC_FOREVER ? -1
-              : timeout_ms == 0          ? 0
-                                         : pipc_os_now_ms() + timeout_ms;
+/* pipc__deadline for a timeout > 0 (0 and PIPC_FOREVER need no clock). */
+int pipc__deadline_in(int timeout_ms, int64_t *deadline) {
+  *deadline = pipc_os_now_ms() + timeout_ms;
   return PIPC_OK;
 }
 

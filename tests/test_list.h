@@ -84,6 +84,7 @@
   PIPC_TEST(queue, size_is_never_corrupt_in_traffic) \
   PIPC_TEST(queue, damaged_slot_words)               \
   PIPC_TEST(queue, slot_words_in_a_circle)           \
+  PIPC_TEST(queue, damaged_waiter_counts)            \
   PIPC_TEST(queue, own_claim_through_another_handle) \
   PIPC_TEST(queue, cancels_never_hide_a_message)     \
   PIPC_SUITE(registry)                               \

@@ -15,6 +15,7 @@
 #define Q_CAPACITY_OFF 64
 #define Q_TAIL_OFF 128
 #define Q_HEAD_OFF 192
+#define Q_WAITERS_OFF 264 /* consumers' then producers' sleeper counts, u32 */
 
 void test_queue_fifo(void) {
   char name[80], buf[32];
@@ -1310,6 +1311,31 @@ void test_queue_slot_words_in_a_circle(void) {
   T_RC(pipc_queue_get(q, buf, sizeof buf, &len, 0), PIPC_EAGAIN); /* nothing at 0 */
   T_RC(pipc_queue_put(q, "a", 1, 0), PIPC_ECORRUPT);              /* round and round */
   T_RC(pipc_queue_get(q, buf, sizeof buf, &len, 0), PIPC_ECORRUPT); /* poisoned for all */
+  pipc_shm_close(raw);
+  drop_queue(q);
+}
+
+/* Damaged sleeper counts: a wake-all wakes at most one sleeper per
+   registry entry (each sleeper holds one), not 2^32 - a backend that posts
+   once per sleeper (a semaphore) would take seconds. */
+void test_queue_damaged_waiter_counts(void) {
+  char name[80];
+  pipc_queue *q = make_queue(name, sizeof name, "waitcnt", 4, 8);
+  pipc_shm *raw = NULL;
+  unsigned char *r;
+  uint32_t v = 0xffffffffu, before;
+  void *slot;
+  CU_ASSERT_FATAL(q != NULL);
+  T_RC(pipc_shm_open(name, &raw), PIPC_OK);
+  CU_ASSERT_FATAL(raw != NULL);
+  r = (unsigned char *)pipc_shm_addr(raw);
+  T_RC(pipc_queue_reserve(q, 1, &slot, 0), PIPC_OK);
+  memcpy(r + Q_WAITERS_OFF, &v, 4);
+  memcpy(r + Q_WAITERS_OFF + 4, &v, 4);
+  before = pipc__kernel_calls;
+  T_RC(pipc_queue_cancel(q), PIPC_OK); /* wakes every sleeper of both sides */
+  CU_ASSERT(pipc__kernel_calls - before > 0);
+  CU_ASSERT(pipc__kernel_calls - before <= 2 * (64 + 1));
   pipc_shm_close(raw);
   drop_queue(q);
 }

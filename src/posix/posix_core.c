@@ -124,7 +124,10 @@ static int thread_key_err;
 static volatile unsigned fork_gen;
 
 static void thread_key_end(void *value) { pipc__thread_end(value); }
-static void fork_child(void) { fork_gen++; }
+static void fork_child(void) {
+  fork_gen++;
+  pipc__forked();
+}
 
 static void thread_setup(void) {
   thread_key_err = pthread_key_create(&thread_key, thread_key_end);

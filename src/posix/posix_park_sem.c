@@ -64,9 +64,10 @@ int pipc_os_park_wait(pipc_os_park *p, volatile uint32_t *word,
 
 int pipc_os_park_wake(pipc_os_park *p, volatile uint32_t *word, int n) {
   (void)word;
-  PIPC__KERNEL_CALL();
-  while (n-- > 0)
+  while (n-- > 0) { /* one call per sleeper: the caller bounds n */
+    PIPC__KERNEL_CALL();
     if (sem_post(p->sem) != 0 && errno != EOVERFLOW) return pipc__posix_fail(errno);
+  }
   return PIPC_OK;
 }
 
