@@ -273,9 +273,12 @@ typedef struct pipc_listener pipc_listener;
    the user ($XDG_RUNTIME_DIR/pipc or /tmp/pipc-UID).  Windows: a
    message-mode named pipe \\.\pipe\pipc.NAME, one message per write.
 
-   send returns once the message is handed to the OS or, when the OS buffer
-   is full, copied into the end's own buffer (up to PIPC_PIPE_BUFFER bytes,
-   or one message if larger); that buffer drains during later sends, recvs,
+   send returns once the message is handed to the OS: what the OS buffer
+   cannot take goes out from the caller's memory while the peer reads it,
+   and whatever the peer has not taken once it stops reading (no progress
+   for about 2 ms) or by the timeout is copied into the end's own buffer
+   (up to PIPC_PIPE_BUFFER bytes, or one message if larger) - send never
+   waits for a peer that is not reading.  That buffer drains during later sends, recvs,
    polls, pipc_pipe_flush and at close - so two ends that both send a lot
    before reading do not deadlock.  Peer closed or died: recv returns the messages already
    sent, then PIPC_ECLOSED (Python's EOFError); send returns PIPC_ECLOSED,

@@ -4,9 +4,12 @@
  * Receiving: bytes go into a 64 KiB buffer and frames are cut from it; a
  * message larger than what is buffered is read straight into the caller's
  * buffer, and kept aside if a timeout interrupts it.
- * Sending: header and body go out with one sendmsg(MSG_NOSIGNAL); what the
- * socket does not take is copied into the end's own buffer and drained by
- * later calls, so two ends that both send before reading never deadlock.
+ * Sending: header and body go out with one sendmsg(MSG_NOSIGNAL); the rest
+ * of a frame the socket does not take goes out from the caller's memory as
+ * the peer reads, while arriving bytes are buffered; what is left at the
+ * deadline, or when the receive buffer is full, is copied into the end's
+ * own buffer and drained by later calls - so two ends that both send
+ * before reading never deadlock.
  *
  * Names: sockets live in a 0700 directory owned by the user
  * ($XDG_RUNTIME_DIR/pipc, else /tmp/pipc-UID), checked with lstat before
@@ -35,6 +38,7 @@
 #endif
 
 #define RX_BUF (64u * 1024u)
+#define DIRECT_WAIT_MS 2 /* a peer that takes nothing for 1-2 ms is not reading */
 
 struct pipc_os_pipe {
   int fd;
@@ -186,6 +190,83 @@ static int tx_append(pipc_os_pipe *p, const unsigned char *a, size_t alen,
   return PIPC_OK;
 }
 
+static ssize_t read_some(pipc_os_pipe *p, void *dst, size_t cap);
+
+/* Read what has arrived into the receive buffer, without waiting: 1 if
+   bytes came (or the stream's end is already known), 0 if the buffer is
+   full, or nothing was there; an error.  The end of the stream is left for
+   recv to find (a socket says it again). */
+static int rx_take_in(pipc_os_pipe *p) {
+  ssize_t n;
+  if (p->rx_end) return 0;
+  if (p->rb_start > 0) { /* keep the unread bytes at the front */
+    memmove(p->rb, p->rb + p->rb_start, p->rb_end - p->rb_start);
+    p->rb_end -= p->rb_start;
+    p->rb_start = 0;
+  }
+  if (p->rb_end == RX_BUF) return 0;
+  n = read_some(p, p->rb + p->rb_end, RX_BUF - p->rb_end);
+  if (n > 0) p->rb_end += (size_t)n;
+  if (n == PIPC_EAGAIN || n == 0) return 0;
+  return n > 0 ? 1 : (int)n;
+}
+
+/* The rest of a frame the socket did not take at once goes out straight
+   from the caller's memory as the peer reads - no copy - while bytes that
+   arrive meanwhile are read into the receive buffer, so two ends that both
+   send a big message before reading still never deadlock.  Stops, with
+   *sent telling how far it got, when the frame is out, when the peer has
+   taken nothing for DIRECT_WAIT_MS (it is not reading now: send does not
+   wait for it) or by the deadline, or when the receive buffer is full
+   while the peer's bytes wait (it may be sending to us, not reading):
+   PIPC_OK, or PIPC_ECLOSED or another error of sendmsg. */
+static int send_direct(pipc_os_pipe *p, const unsigned char *hdr, size_t hlen,
+                       const unsigned char *msg, size_t len, size_t *sent,
+                       int64_t deadline) {
+  while (*sent < hlen + len) {
+    struct iovec iov[2], *v = iov;
+    struct msghdr mh;
+    size_t skip = *sent;
+    short ev = 0;
+    ssize_t n;
+    int64_t until = pipc_os_now_ms() + DIRECT_WAIT_MS;
+    int rc;
+    if (deadline >= 0 && deadline < until) until = deadline;
+    rc = wait_fd(p->fd, POLLOUT | (p->rx_end ? 0 : POLLIN), until, &ev);
+    if (rc != PIPC_OK) return PIPC_OK; /* the peer is not reading (or the wait
+                                          failed): the rest is copied aside */
+    if ((ev & POLLIN) && !(ev & POLLOUT)) {
+      /* 0: nothing more can be read in (or a read failed, which recv will
+         say): the rest is copied aside */
+      if (rx_take_in(p) <= 0) return PIPC_OK;
+      continue;
+    }
+    if (!(ev & (POLLOUT | POLLERR | POLLHUP))) continue; /* a signal */
+    memset(&mh, 0, sizeof mh);
+    iov[0].iov_base = (void *)hdr;
+    iov[0].iov_len = hlen;
+    iov[1].iov_base = (void *)msg;
+    iov[1].iov_len = len;
+    mh.msg_iovlen = 2;
+    if (skip >= hlen) {
+      skip -= hlen;
+      v = &iov[1];
+      mh.msg_iovlen = 1;
+    }
+    v->iov_base = (char *)v->iov_base + skip;
+    v->iov_len -= skip;
+    mh.msg_iov = v;
+    n = sendmsg(p->fd, &mh, MSG_NOSIGNAL);
+    if (n < 0) {
+      if (errno == EINTR || errno == EAGAIN || errno == EWOULDBLOCK) continue;
+      if (errno == EPIPE || errno == ECONNRESET) return PIPC_ECLOSED;
+      return pipc__posix_fail(errno);
+    }
+    *sent += (size_t)n;
+  }
+  return PIPC_OK;
+}
+
 int pipc_os_pipe_send(pipc_os_pipe *p, const void *msg, size_t len, int64_t deadline) {
   unsigned char hdr[PIPC__FRAME_MAX_HEADER];
   size_t hlen = pipc__frame_header(hdr, (uint64_t)len), sent = 0;
@@ -219,6 +300,10 @@ int pipc_os_pipe_send(pipc_os_pipe *p, const void *msg, size_t len, int64_t dead
       n = 0;
     }
     sent = (size_t)n;
+    if (sent == hlen + len) return PIPC_OK;
+    if ((rc = send_direct(p, hdr, hlen, (const unsigned char *)msg, len, &sent, deadline)) !=
+        PIPC_OK)
+      return rc;
     if (sent == hlen + len) return PIPC_OK;
   }
   /* Keep the rest of this frame for later. */
