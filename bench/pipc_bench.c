@@ -1169,7 +1169,7 @@ static const char *human(double v, char *buf, size_t cap) {
 }
 
 int main(int argc, char **argv) {
-  int quick = 0, only_mpmc = 0, kind, rep, reps;
+  int quick = 0, only_mpmc = 0, only_core = 0, kind, rep, reps;
   size_t si;
   const char *json_path = NULL;
   double tput[T_COUNT][NSIZES], lat[T_COUNT][2], mpmc4, cond[2][3][2];
@@ -1179,9 +1179,10 @@ int main(int argc, char **argv) {
   for (i = 1; i < argc; i++) {
     if (strcmp(argv[i], "--quick") == 0) quick = 1;
     else if (strcmp(argv[i], "--4x4") == 0) only_mpmc = 1;
+    else if (strcmp(argv[i], "--core") == 0) only_core = 1;
     else if (strcmp(argv[i], "--json") == 0 && i + 1 < argc) json_path = argv[++i];
     else {
-      fprintf(stderr, "usage: pipc-bench [--quick] [--json FILE] [--4x4]\n");
+      fprintf(stderr, "usage: pipc-bench [--quick] [--json FILE] [--4x4 | --core]\n");
       return 2;
     }
   }
@@ -1197,6 +1198,28 @@ int main(int argc, char **argv) {
     double v[9];
     for (rep = 0; rep < reps; rep++) v[rep] = run_mpmc(64, (quick ? 50000 : 250000) / N_SCALE);
     printf("pipc Queue 4 -> 4, 64 B: %.2f M msg/s (median of %d)\n", median_of(v, reps) / 1e6, reps);
+    return 0;
+  }
+
+  if (only_core) { /* the Queue's 64 B throughput and round trip against the
+                       rings and Boost, interleaved, for working on the Queue */
+    static const int ck[] = {T_QUEUE, T_SPIN, T_SLOT, T_BOOST};
+    double v[4][9], m[4][9], p[4][9], t[4], r[4];
+    int c;
+    for (rep = 0; rep < reps; rep++)
+      for (c = 0; c < 4; c++) {
+        v[c][rep] = run_throughput(ck[c], 64, quick ? 200000 : 1000000);
+        run_latency(ck[c], quick ? 5000 : 50000, &m[c][rep], &p[c][rep]);
+      }
+    for (c = 0; c < 4; c++) {
+      t[c] = median_of(v[c], reps);
+      r[c] = median_of(m[c], reps);
+    }
+    printf("| 64 B, median of %d | M msg/s | Queue/row | round trip us | Queue/row |\n", reps);
+    printf("|---|---|---|---|---|\n");
+    for (c = 0; c < 4; c++)
+      printf("| %s | %.2f | %.2f | %.2f | %.2f |\n", tname[ck[c]], t[c] / 1e6,
+             t[c] > 0 ? t[0] / t[c] : 0, r[c], r[c] > 0 ? r[0] / r[c] : 0);
     return 0;
   }
 
