@@ -99,7 +99,7 @@ int pipc__unlink(const char *name);
    segment starts with.  Fixed-width fields only; read once, then checked. ---- */
 
 #define PIPC__SEG_MAGIC 0x43504950u /* "PIPC" little-endian */
-#define PIPC__SEG_VERSION 2u /* 2: the lock-free Queue */
+#define PIPC__SEG_VERSION 3u /* 2: the lock-free Queue; 3: its claim words a line apart */
 
 enum pipc__seg_kind {
   PIPC__KIND_SEM = 1,

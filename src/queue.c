@@ -4,7 +4,7 @@
  * tokens, src/registry.c) and parking.
  *
  * Layout (offsets in the segment, all fixed-width, no pointers; layout
- * version PIPC__SEG_VERSION 2):
+ * version PIPC__SEG_VERSION 3):
  *   0    the typed-segment header (magic, version, kind, sizes)
  *   64   configuration, written once at create: capacity, max_msg,
  *        slot_size, ring_off, reg_off, reg_n, claims_off, first
@@ -13,8 +13,8 @@
  *   256  wake-up words and flags
  *   320  two parking places (producers', consumers')
  *   reg_off     the liveness registry: reg_n entries (src/registry.c)
- *   claims_off  per registry entry, the last position it claimed on each
- *               side, plus one (0: none)
+ *   claims_off  per registry entry, on a 64-byte line of its own, the
+ *               last position it claimed on each side, plus one (0: none)
  *   ring_off    capacity slots of [u64 state][u32 len][u32 0][max_msg
  *               bytes], 64-byte aligned
  *
@@ -100,6 +100,10 @@
 #define Q_MAX_CAPACITY 0x7fffffffu
 #define Q_MAX_MSG 0x7fffff00u
 #define Q_REG_N 64u    /* registry entries: threads using the queue at once */
+/* Each entry's two claim words on a cache line of their own: a producer
+   and a consumer write theirs on every put and get, and words of two
+   entries on one line would pass it between their CPUs each time. */
+#define Q_CLAIM_STRIDE 8u
 #define Q_SPIN 200     /* pauses a waiter spins at most before sleeping */
 #define Q_SPIN_PROBE 8 /* every 8th wait spins in full, to see if it pays again */
 
@@ -156,7 +160,7 @@ struct pipc_queue {
   pipc_os_map map;
   unsigned char *base, *ring;
   volatile uint64_t *tail, *head; /* hints */
-  volatile uint64_t *claims;      /* [entry * 2 + side] */
+  volatile uint64_t *claims;      /* [entry * Q_CLAIM_STRIDE + side] */
   q_wake *wake;
   pipc_os_park *park[2]; /* [SIDE_PROD] parks producers on space_seq */
   pipc__registry *reg;
@@ -183,7 +187,7 @@ static uint64_t q_claims_off(void) {
   return PIPC__ALIGN_UP(q_reg_off() + pipc__registry_size(Q_REG_N), 64);
 }
 static uint64_t q_ring_off(void) {
-  return PIPC__ALIGN_UP(q_claims_off() + (uint64_t)Q_REG_N * 2 * 8, 64);
+  return PIPC__ALIGN_UP(q_claims_off() + (uint64_t)Q_REG_N * Q_CLAIM_STRIDE * 8, 64);
 }
 static uint64_t q_slot_size(uint64_t max_msg) {
   return (sizeof(q_slot) + max_msg + 63) & ~(uint64_t)63;
@@ -416,7 +420,7 @@ static int q_flags_error(pipc_queue *q, uint32_t *flags) {
 static void q_reclaim(pipc_queue *q, unsigned owner) {
   int side, any = 0;
   for (side = 0; side < 2; side++) {
-    uint64_t c = pipc__load64(&q->claims[owner * 2 + (unsigned)side]), p, w;
+    uint64_t c = pipc__load64(&q->claims[owner * Q_CLAIM_STRIDE + (unsigned)side]), p, w;
     q_slot *s;
     if (c == 0) continue;
     p = c - 1;
@@ -586,7 +590,7 @@ static int q_put_begin(pipc_queue *q, size_t len, int timeout_ms, uint64_t *pos,
     uint64_t w = pipc__load64(&s->state); /* read once, then checked */
     int64_t d = w_dist(w, p);
     if (d == 0 && w_st(w) == ST_FREE) { /* free for p: a word the invariants allow */
-      pipc__store64_relaxed(&q->claims[me * 2 + SIDE_PROD], p + 1); /* before the CAS */
+      pipc__store64_relaxed(&q->claims[me * Q_CLAIM_STRIDE + SIDE_PROD], p + 1); /* before the CAS */
       if (!pipc__cas64(&s->state, &w, w_make(p, me, ST_WRITING))) continue;
       PIPC__FAULT(PIPC__FAULT_PUT_CLAIMED);
       pipc__store64_release(q->tail, p + 1); /* after the claim: see the top */
@@ -736,7 +740,7 @@ static int q_get_begin(pipc_queue *q, int timeout_ms, size_t cap, int peek,
         q_wake_side(q, SIDE_CONS); /* a consumer with room may take it */
         return PIPC_EMSGSIZE;
       }
-      pipc__store64_relaxed(&q->claims[me * 2 + SIDE_CONS], h + 1); /* before the CAS */
+      pipc__store64_relaxed(&q->claims[me * Q_CLAIM_STRIDE + SIDE_CONS], h + 1); /* before the CAS */
       if (!pipc__cas64(&s->state, &w, w_make(h, me, ST_READING))) continue;
       PIPC__FAULT(PIPC__FAULT_GET_CLAIMED);
       pipc__store64_release(q->head, h + 1);
@@ -864,7 +868,7 @@ static uint64_t q_reading(pipc_queue *q) {
   uint64_t n = 0;
   unsigned e;
   for (e = 0; e < q->reg_n; e++) {
-    uint64_t c = pipc__load64(&q->claims[e * 2 + SIDE_CONS]), w;
+    uint64_t c = pipc__load64(&q->claims[e * Q_CLAIM_STRIDE + SIDE_CONS]), w;
     if (c == 0) continue;
     w = pipc__load64(&q_slot_at(q, c - 1)->state);
     if (w_dist(w, c - 1) != 0 || w_st(w) != ST_READING || w_owner(w) != e) continue;
