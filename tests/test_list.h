@@ -110,6 +110,7 @@
   PIPC_TEST(pipe, peer_closes_after_sending)         \
   PIPC_TEST(pipe, peer_killed)                       \
   PIPC_TEST(pipe, both_send_8mib_first)              \
+  PIPC_TEST(pipe, one_end_two_threads)               \
   PIPC_TEST(pipe, listener_twice_is_eexist)          \
   PIPC_TEST(pipe, connect_waits_for_listener)        \
   PIPC_TEST(pipe, many_clients_at_once)              \

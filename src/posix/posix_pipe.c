@@ -22,6 +22,7 @@
 #include <fcntl.h>
 #include <limits.h>
 #include <poll.h>
+#include <pthread.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -39,10 +40,20 @@
 
 #define RX_BUF (64u * 1024u)
 #define DIRECT_WAIT_MS 2 /* a peer that takes nothing for 1-2 ms is not reading */
+#define SIDE_SLICE_MS 2  /* a receiver's wait while the sending side is busy */
 
+/* One sending and one receiving thread may use an end at once: each side's
+   state has its own lock, held for the call.  A side only ever tries the
+   other's lock (never waits for it, never holds it across a wait): a
+   receiver drains pending output when no sender is at it, a sender reads
+   arriving bytes in when no receiver is - whoever holds a side does its
+   work itself.  A receiver that finds the sender's side busy waits in
+   slices of SIDE_SLICE_MS, so output left behind when that sender returns
+   is drained soon after, whatever else happens. */
 struct pipc_os_pipe {
   int fd;
-  /* receive side */
+  pthread_mutex_t rx_mu, tx_mu;
+  /* receive side (rx_mu) */
   unsigned char *rb; /* RX_BUF bytes; [rb_start, rb_end) unread */
   size_t rb_start, rb_end;
   int have_len;      /* a header has been read: msg_len is the next size */
@@ -50,7 +61,7 @@ struct pipc_os_pipe {
   unsigned char *part; /* body bytes read before an interrupted recv */
   size_t part_have;
   int rx_end;        /* 0, or PIPC_ECLOSED / PIPC_ECORRUPT once seen */
-  /* send side */
+  /* send side (tx_mu) */
   unsigned char *tx; /* [tx_off, tx_len) not yet in the socket */
   size_t tx_off, tx_len, tx_cap;
 };
@@ -115,10 +126,16 @@ static int new_pipe(int fd, pipc_os_pipe **out) {
     close(fd);
     return PIPC_ENOMEM;
   }
+  pthread_mutex_init(&p->rx_mu, NULL);
+  pthread_mutex_init(&p->tx_mu, NULL);
   p->fd = fd;
   *out = p;
   return PIPC_OK;
 }
+
+static int side_try(pthread_mutex_t *m) { return pthread_mutex_trylock(m) == 0; }
+static void side_lock(pthread_mutex_t *m) { pthread_mutex_lock(m); }
+static void side_unlock(pthread_mutex_t *m) { pthread_mutex_unlock(m); }
 
 static int remaining_ms(int64_t deadline) {
   int64_t left;
@@ -219,7 +236,9 @@ static int rx_take_in(pipc_os_pipe *p) {
    taken nothing for DIRECT_WAIT_MS (it is not reading now: send does not
    wait for it) or by the deadline, or when the receive buffer is full
    while the peer's bytes wait (it may be sending to us, not reading):
-   PIPC_OK, or PIPC_ECLOSED or another error of sendmsg. */
+   PIPC_OK, or PIPC_ECLOSED or another error of sendmsg.  Arriving bytes
+   are read in only while no receiving thread holds the receive side: one
+   that does reads them itself. */
 static int send_direct(pipc_os_pipe *p, const unsigned char *hdr, size_t hlen,
                        const unsigned char *msg, size_t len, size_t *sent,
                        int64_t deadline) {
@@ -230,15 +249,22 @@ static int send_direct(pipc_os_pipe *p, const unsigned char *hdr, size_t hlen,
     short ev = 0;
     ssize_t n;
     int64_t until = pipc_os_now_ms() + DIRECT_WAIT_MS;
-    int rc;
+    int rc, take_in = 0;
     if (deadline >= 0 && deadline < until) until = deadline;
-    rc = wait_fd(p->fd, POLLOUT | (p->rx_end ? 0 : POLLIN), until, &ev);
+    if (side_try(&p->rx_mu)) { /* nobody receiving: read in what arrives */
+      take_in = !p->rx_end;
+      side_unlock(&p->rx_mu);
+    }
+    rc = wait_fd(p->fd, POLLOUT | (take_in ? POLLIN : 0), until, &ev);
     if (rc != PIPC_OK) return PIPC_OK; /* the peer is not reading (or the wait
                                           failed): the rest is copied aside */
     if ((ev & POLLIN) && !(ev & POLLOUT)) {
+      if (!side_try(&p->rx_mu)) continue; /* a receiver came: it reads */
+      rc = rx_take_in(p);
+      side_unlock(&p->rx_mu);
       /* 0: nothing more can be read in (or a read failed, which recv will
          say): the rest is copied aside */
-      if (rx_take_in(p) <= 0) return PIPC_OK;
+      if (rc <= 0) return PIPC_OK;
       continue;
     }
     if (!(ev & (POLLOUT | POLLERR | POLLHUP))) continue; /* a signal */
@@ -267,7 +293,7 @@ static int send_direct(pipc_os_pipe *p, const unsigned char *hdr, size_t hlen,
   return PIPC_OK;
 }
 
-int pipc_os_pipe_send(pipc_os_pipe *p, const void *msg, size_t len, int64_t deadline) {
+static int send_locked(pipc_os_pipe *p, const void *msg, size_t len, int64_t deadline) {
   unsigned char hdr[PIPC__FRAME_MAX_HEADER];
   size_t hlen = pipc__frame_header(hdr, (uint64_t)len), sent = 0;
   int rc;
@@ -313,6 +339,27 @@ int pipc_os_pipe_send(pipc_os_pipe *p, const void *msg, size_t len, int64_t dead
                    NULL, 0);
 }
 
+int pipc_os_pipe_send(pipc_os_pipe *p, const void *msg, size_t len, int64_t deadline) {
+  int rc;
+  side_lock(&p->tx_mu);
+  rc = send_locked(p, msg, len, deadline);
+  side_unlock(&p->tx_mu);
+  return rc;
+}
+
+/* Push pending output if no sending thread holds the send side: 1 if some
+   is still pending (wait for POLLOUT too), 0 if none, 2 if the side is
+   busy (its holder pushes it), or an error. */
+static int drain_output(pipc_os_pipe *p) {
+  int rc;
+  if (!side_try(&p->tx_mu)) return 2;
+  rc = p->tx_len > p->tx_off ? flush_some(p) : PIPC_OK;
+  if (rc == PIPC_ECLOSED) p->tx_off = p->tx_len = 0; /* nobody to get it */
+  if (rc == PIPC_OK || rc == PIPC_ECLOSED) rc = p->tx_len > p->tx_off;
+  side_unlock(&p->tx_mu);
+  return rc;
+}
+
 /* ---------------------------------------------------------------- receiving */
 
 /* Wait until the socket is readable (draining output meanwhile): PIPC_OK,
@@ -320,13 +367,16 @@ int pipc_os_pipe_send(pipc_os_pipe *p, const void *msg, size_t len, int64_t dead
 static int wait_readable(pipc_os_pipe *p, int64_t deadline) {
   for (;;) {
     short ev = 0;
-    int rc = wait_fd(p->fd, POLLIN | (p->tx_len > p->tx_off ? POLLOUT : 0), deadline, &ev);
-    if (rc != PIPC_OK) return rc;
-    if (ev & POLLOUT) {
-      rc = flush_some(p);
-      if (rc != PIPC_OK && rc != PIPC_ECLOSED) return rc;
-      if (rc == PIPC_ECLOSED) p->tx_off = p->tx_len = 0; /* nobody to get it */
+    int64_t until = deadline;
+    int rc, out = drain_output(p);
+    if (out < 0) return out;
+    if (out == 2) { /* a sender is at it: look again in a slice */
+      until = pipc_os_now_ms() + SIDE_SLICE_MS;
+      if (deadline >= 0 && deadline < until) until = deadline;
     }
+    rc = wait_fd(p->fd, POLLIN | (out == 1 ? POLLOUT : 0), until, &ev);
+    if (rc == PIPC_ETIMEDOUT && until != deadline) continue; /* only the slice */
+    if (rc != PIPC_OK) return rc;
     if (ev & (POLLIN | POLLHUP | POLLERR)) return PIPC_OK;
   }
 }
@@ -384,13 +434,12 @@ static int need_header(pipc_os_pipe *p, int64_t deadline) {
   return PIPC_OK;
 }
 
-int pipc_os_pipe_recv(pipc_os_pipe *p, void *buf, size_t cap, size_t *out_len,
-                      int64_t deadline) {
+static int recv_locked(pipc_os_pipe *p, void *buf, size_t cap, size_t *out_len,
+                       int64_t deadline) {
   unsigned char *dst = (unsigned char *)buf;
   size_t have, len, take;
   int rc;
-  if (p->tx_len > p->tx_off && (rc = flush_some(p)) != PIPC_OK && rc != PIPC_ECLOSED)
-    return rc;
+  if ((rc = drain_output(p)) < 0) return rc;
   if ((rc = need_header(p, deadline)) != PIPC_OK) return rc;
   if (p->msg_len > (uint64_t)SIZE_MAX) return PIPC_ECORRUPT; /* cannot be held */
   len = (size_t)p->msg_len;
@@ -454,10 +503,9 @@ static int whole_buffered(const pipc_os_pipe *p) {
    that arrive are buffered here, so a partial message never makes poll say
    1 twice without new bytes (an event loop that receives until PIPC_EAGAIN
    does not spin). */
-int pipc_os_pipe_poll(pipc_os_pipe *p, int64_t deadline) {
+static int poll_locked(pipc_os_pipe *p, int64_t deadline) {
   int rc;
-  if (p->tx_len > p->tx_off && (rc = flush_some(p)) != PIPC_OK && rc != PIPC_ECLOSED)
-    return rc;
+  if ((rc = drain_output(p)) < 0) return rc;
   for (;;) {
     ssize_t n;
     if (p->rx_end || whole_buffered(p)) return 1;
@@ -484,7 +532,24 @@ int pipc_os_pipe_poll(pipc_os_pipe *p, int64_t deadline) {
   }
 }
 
-int pipc_os_pipe_flush(pipc_os_pipe *p, int64_t deadline) {
+int pipc_os_pipe_recv(pipc_os_pipe *p, void *buf, size_t cap, size_t *out_len,
+                      int64_t deadline) {
+  int rc;
+  side_lock(&p->rx_mu);
+  rc = recv_locked(p, buf, cap, out_len, deadline);
+  side_unlock(&p->rx_mu);
+  return rc;
+}
+
+int pipc_os_pipe_poll(pipc_os_pipe *p, int64_t deadline) {
+  int rc;
+  side_lock(&p->rx_mu);
+  rc = poll_locked(p, deadline);
+  side_unlock(&p->rx_mu);
+  return rc;
+}
+
+static int flush_locked(pipc_os_pipe *p, int64_t deadline) {
   int rc;
   while (p->tx_len > p->tx_off) {
     short ev = 0;
@@ -496,6 +561,14 @@ int pipc_os_pipe_flush(pipc_os_pipe *p, int64_t deadline) {
     if ((rc = wait_fd(p->fd, POLLOUT, deadline, &ev)) != PIPC_OK) return rc;
   }
   return PIPC_OK;
+}
+
+int pipc_os_pipe_flush(pipc_os_pipe *p, int64_t deadline) {
+  int rc;
+  side_lock(&p->tx_mu);
+  rc = flush_locked(p, deadline);
+  side_unlock(&p->tx_mu);
+  return rc;
 }
 
 intptr_t pipc_os_pipe_handle(const pipc_os_pipe *p) { return (intptr_t)p->fd; }
@@ -684,6 +757,8 @@ void pipc_os_pipe_close(pipc_os_pipe *p) {
     if (wait_fd(p->fd, POLLOUT, -1, &ev) != PIPC_OK) break;
   }
   close(p->fd);
+  pthread_mutex_destroy(&p->rx_mu);
+  pthread_mutex_destroy(&p->tx_mu);
   free(p->rb);
   free(p->part);
   free(p->tx);

@@ -33,16 +33,20 @@ typedef struct tx_op {
   unsigned char data[1];
 } tx_op;
 
+/* One sending and one receiving thread may use an end at once: each side's
+   state has its own lock, held for the call.  A receiver retires finished
+   writes only when no sender holds the send side (never waits for it). */
 struct pipc_os_pipe {
   HANDLE h;
-  /* receive: one overlapped read at a time into rb */
+  CRITICAL_SECTION rx_cs, tx_cs;
+  /* receive (rx_cs): one overlapped read at a time into rb */
   OVERLAPPED rov;
   int reading;       /* a read is in flight into rb + rb_len */
   unsigned char *rb;
   size_t rb_len, rb_cap;
   int msg_done;      /* rb holds exactly one whole message */
   int rx_end;        /* 0, or PIPC_ECLOSED / PIPC_ECORRUPT */
-  /* send: writes in flight, oldest first */
+  /* send (tx_cs): writes in flight, oldest first */
   tx_op *tx_head, *tx_tail;
   size_t tx_bytes;
 };
@@ -86,10 +90,15 @@ static int new_pipe(HANDLE h, pipc_os_pipe **out) {
     CloseHandle(h);
     return PIPC_ENOMEM;
   }
+  InitializeCriticalSection(&p->rx_cs);
+  InitializeCriticalSection(&p->tx_cs);
   p->h = h;
   *out = p;
   return PIPC_OK;
 }
+
+/* Retire finished writes, if no sending thread is at it. */
+static void tx_reap_if_free(pipc_os_pipe *p, int64_t deadline);
 
 /* ---------------------------------------------------------------- sending */
 
@@ -131,7 +140,7 @@ static int tx_reap(pipc_os_pipe *p, int block, int64_t deadline) {
   return PIPC_OK;
 }
 
-int pipc_os_pipe_send(pipc_os_pipe *p, const void *msg, size_t len, int64_t deadline) {
+static int send_locked(pipc_os_pipe *p, const void *msg, size_t len, int64_t deadline) {
   tx_op *op;
   DWORD n;
   int rc;
@@ -165,6 +174,20 @@ int pipc_os_pipe_send(pipc_os_pipe *p, const void *msg, size_t len, int64_t dead
   p->tx_tail = op;
   p->tx_bytes += len;
   return tx_reap(p, 0, deadline);
+}
+
+int pipc_os_pipe_send(pipc_os_pipe *p, const void *msg, size_t len, int64_t deadline) {
+  int rc;
+  EnterCriticalSection(&p->tx_cs);
+  rc = send_locked(p, msg, len, deadline);
+  LeaveCriticalSection(&p->tx_cs);
+  return rc;
+}
+
+static void tx_reap_if_free(pipc_os_pipe *p, int64_t deadline) {
+  if (!TryEnterCriticalSection(&p->tx_cs)) return;
+  tx_reap(p, 0, deadline);
+  LeaveCriticalSection(&p->tx_cs);
 }
 
 /* ---------------------------------------------------------------- receiving */
@@ -245,11 +268,11 @@ static int fill(pipc_os_pipe *p, int64_t deadline, size_t size_cap, size_t *tota
   }
 }
 
-int pipc_os_pipe_recv(pipc_os_pipe *p, void *buf, size_t cap, size_t *out_len,
-                      int64_t deadline) {
+static int recv_locked(pipc_os_pipe *p, void *buf, size_t cap, size_t *out_len,
+                       int64_t deadline) {
   size_t total = 0;
   int rc;
-  tx_reap(p, 0, deadline);
+  tx_reap_if_free(p, deadline);
   rc = fill(p, deadline, cap, &total);
   if (rc == PIPC_EMSGSIZE) {
     *out_len = total;
@@ -273,17 +296,38 @@ int pipc_os_pipe_recv(pipc_os_pipe *p, void *buf, size_t cap, size_t *out_len,
 
 /* 1 once a whole message (or the end) is there: part of a message is not
    enough, so an event loop that receives until PIPC_EAGAIN never spins. */
-int pipc_os_pipe_poll(pipc_os_pipe *p, int64_t deadline) {
+static int poll_locked(pipc_os_pipe *p, int64_t deadline) {
   size_t total;
   int rc;
-  tx_reap(p, 0, deadline);
+  tx_reap_if_free(p, deadline);
   if (p->msg_done || p->rx_end) return 1;
   rc = fill(p, deadline, (size_t)-1, &total);
   return rc == PIPC_OK || rc == PIPC_ECLOSED || rc == PIPC_ECORRUPT ? 1 : rc;
 }
 
+int pipc_os_pipe_recv(pipc_os_pipe *p, void *buf, size_t cap, size_t *out_len,
+                      int64_t deadline) {
+  int rc;
+  EnterCriticalSection(&p->rx_cs);
+  rc = recv_locked(p, buf, cap, out_len, deadline);
+  LeaveCriticalSection(&p->rx_cs);
+  return rc;
+}
+
+int pipc_os_pipe_poll(pipc_os_pipe *p, int64_t deadline) {
+  int rc;
+  EnterCriticalSection(&p->rx_cs);
+  rc = poll_locked(p, deadline);
+  LeaveCriticalSection(&p->rx_cs);
+  return rc;
+}
+
 int pipc_os_pipe_flush(pipc_os_pipe *p, int64_t deadline) {
-  return tx_reap(p, 1, deadline);
+  int rc;
+  EnterCriticalSection(&p->tx_cs);
+  rc = tx_reap(p, 1, deadline);
+  LeaveCriticalSection(&p->tx_cs);
+  return rc;
 }
 
 intptr_t pipc_os_pipe_handle(const pipc_os_pipe *p) { return (intptr_t)p->h; }
@@ -551,6 +595,8 @@ void pipc_os_pipe_close(pipc_os_pipe *p) {
   }
   CloseHandle(p->h);
   CloseHandle(p->rov.hEvent);
+  DeleteCriticalSection(&p->rx_cs);
+  DeleteCriticalSection(&p->tx_cs);
   free(p->rb);
   free(p);
 }
