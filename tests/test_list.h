@@ -77,6 +77,7 @@
   PIPC_TEST(queue, thread_ends_holding_a_claim)      \
   PIPC_TEST(queue, too_many_threads_is_eagain)       \
   PIPC_TEST(queue, fork_child_uses_parent_handle)    \
+  PIPC_TEST(queue, fork_child_does_not_own_parent_holds) \
   PIPC_TEST(queue, stopped_claimant_is_alive)        \
   PIPC_TEST(queue, repairer_killed_midway)           \
   PIPC_TEST(queue, uncontended_makes_no_kernel_call) \

@@ -1044,6 +1044,49 @@ void test_queue_fork_child_uses_parent_handle(void) {
   drop_queue(fork_q);
 }
 
+/* A fork child does not own its parent's holds: with the parent holding a
+   peek (and a reservation), the child's release / commit / cancel are
+   PIPC_EINVAL, and its closing the handle lets go of nothing - the parent's
+   peeked bytes stay as they were, its slot is not reused. */
+static int fork_child_holds_nothing(void *arg) {
+  (void)arg;
+  if (pipc_queue_release(fork_q) != PIPC_EINVAL) return 10;
+  if (pipc_queue_commit(fork_q, 1) != PIPC_EINVAL) return 11;
+  if (pipc_queue_cancel(fork_q) != PIPC_EINVAL) return 12;
+  if (pipc_queue_close(fork_q) != PIPC_OK) return 13;
+  return 0;
+}
+
+void test_queue_fork_child_does_not_own_parent_holds(void) {
+  char name[80], buf[8];
+  const char *why = t_os_why_no_fork();
+  const void *msg = NULL;
+  void *slot = NULL;
+  size_t len = 0;
+  if (why) T_SKIP(why);
+  fork_q = make_queue(name, sizeof name, "forkhold", 3, 8);
+  CU_ASSERT_FATAL(fork_q != NULL);
+  T_RC(pipc_queue_put(fork_q, "m1", 2, 0), PIPC_OK);
+  T_RC(pipc_queue_put(fork_q, "m2", 2, 0), PIPC_OK);
+  T_RC(pipc_queue_peek(fork_q, &msg, &len, 0), PIPC_OK); /* m1, slot 0 */
+  T_RC(pipc_queue_reserve(fork_q, 2, &slot, 0), PIPC_OK); /* slot 2 */
+  CU_ASSERT_FATAL(msg != NULL && slot != NULL);
+  CU_ASSERT_EQUAL(t_os_fork_run(fork_child_holds_nothing, NULL), 0);
+  memcpy(slot, "m3", 2);
+  T_RC(pipc_queue_commit(fork_q, 2), PIPC_OK);
+  /* slot 0 is still the parent's peek: the ring is full up to this
+     thread's own peek (pipc.h: EINVAL), nothing was freed under it */
+  T_RC(pipc_queue_put(fork_q, "xx", 2, 0), PIPC_EINVAL);
+  CU_ASSERT(len == 2 && memcmp(msg, "m1", 2) == 0);
+  T_RC(pipc_queue_release(fork_q), PIPC_OK);
+  T_RC(pipc_queue_get(fork_q, buf, sizeof buf, &len, 0), PIPC_OK);
+  CU_ASSERT(len == 2 && memcmp(buf, "m2", 2) == 0);
+  T_RC(pipc_queue_get(fork_q, buf, sizeof buf, &len, 0), PIPC_OK);
+  CU_ASSERT(len == 2 && memcmp(buf, "m3", 2) == 0);
+  T_RC(pipc_queue_get(fork_q, buf, sizeof buf, &len, 0), PIPC_EAGAIN);
+  drop_queue(fork_q);
+}
+
 /* A claimant that is stopped (SIGSTOP) is alive: nobody repairs its slot,
    the consumers behind it wait; once it is killed, they go on. */
 void test_queue_stopped_claimant_is_alive(void) {
