@@ -41,7 +41,7 @@ int pipc_lock_create(const char *name, pipc_lock **out) {
   *out = NULL;
   l = (pipc_lock *)calloc(1, sizeof(*l));
   if (l == NULL) return PIPC_ENOMEM;
-  pipc__namer_start(&n, name, l->name);
+  pipc__namer_start(&n, name, l->name, PIPC__NAME_SEGMENT);
   while ((rc = pipc__namer_next(&n)) == PIPC_OK) {
     rc = lock_make(l, l->name);
     if (!pipc__namer_retry(&n, rc)) break;
@@ -103,4 +103,4 @@ int pipc_lock_close(pipc_lock *l) {
   return PIPC_OK;
 }
 
-int pipc_lock_unlink(const char *name) { return pipc__unlink(name); }
+int pipc_lock_unlink(const char *name) { return pipc__unlink(name, PIPC_KIND_LOCK); }

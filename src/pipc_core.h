@@ -79,21 +79,34 @@ int pipc__park(pipc_os_park *p, volatile uint32_t *word, uint32_t expected,
 
    pipc__namer_next returns PIPC_OK with buf[PIPC_NAME_MAX + 1] holding the
    name to try, or PIPC_EINVAL (a bad given name) or PIPC_EEXIST (tries used
-   up); pipc__namer_retry says whether rc calls for another name. */
+   up, or the name is another kind's: a live listener's, for a segment; any
+   segment's, for a listener - one name is one object, whatever its kind);
+   pipc__namer_retry says whether rc calls for another name. */
+enum { PIPC__NAME_SEGMENT = 0, PIPC__NAME_LISTENER = 1 };
+
 typedef struct pipc__namer {
   const char *given; /* NULL: make names up */
   char *buf;
   int tries;
+  int what; /* PIPC__NAME_SEGMENT or PIPC__NAME_LISTENER */
 } pipc__namer;
 
-void pipc__namer_start(pipc__namer *n, const char *given, char *buf);
+void pipc__namer_start(pipc__namer *n, const char *given, char *buf, int what);
 int pipc__namer_next(pipc__namer *n);
 int pipc__namer_retry(const pipc__namer *n, int rc);
 
 /* Remove a name and everything the backend keeps beside it: the one unlink
    behind pipc_shm_unlink, pipc_sem_unlink, pipc_lock_unlink and
-   pipc_queue_unlink. */
-int pipc__unlink(const char *name);
+   pipc_queue_unlink.  `kind` is the caller's: a name that holds another
+   pipc kind's object is not removed but refused as *_open refuses it
+   (PIPC_EINVAL); PIPC_KIND_SHM - raw shared memory, which may be any
+   segment - and a segment without a kind (left by a creator that died
+   before finishing it) are removed whatever the caller. */
+int pipc__unlink(const char *name, pipc_kind kind);
+
+/* What the segment `name` holds (PIPC_KIND_SHM: no pipc kind), or
+   PIPC_ENOENT / another error (src/list.c). */
+int pipc__segment_kind(const char *name, pipc_kind *out);
 
 /* ---- typed segments: the versioned header every Semaphore, Lock and Queue
    segment starts with.  Fixed-width fields only; read once, then checked. ---- */

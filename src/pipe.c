@@ -51,7 +51,7 @@ int pipc_listener_create(const char *name, pipc_listener **out) {
   *out = NULL;
   l = (pipc_listener *)calloc(1, sizeof(*l));
   if (l == NULL) return PIPC_ENOMEM;
-  pipc__namer_start(&n, name, l->name);
+  pipc__namer_start(&n, name, l->name, PIPC__NAME_LISTENER);
   while ((rc = pipc__namer_next(&n)) == PIPC_OK) {
     rc = pipc_os_listener_create(l->name, &l->os);
     if (!pipc__namer_retry(&n, rc)) break;

@@ -296,7 +296,7 @@ int pipc_queue_create(const char *name, size_t capacity, size_t max_msg_size,
   q->capacity = capacity;
   q->max_msg = max_msg_size;
   q->slot_size = q_slot_size(max_msg_size);
-  pipc__namer_start(&n, name, q->name);
+  pipc__namer_start(&n, name, q->name, PIPC__NAME_SEGMENT);
   while ((rc = pipc__namer_next(&n)) == PIPC_OK) {
     rc = q_make(q, q->name);
     if (!pipc__namer_retry(&n, rc)) break;
@@ -946,7 +946,7 @@ int pipc_queue_close(pipc_queue *q) {
   return PIPC_OK;
 }
 
-int pipc_queue_unlink(const char *name) { return pipc__unlink(name); }
+int pipc_queue_unlink(const char *name) { return pipc__unlink(name, PIPC_KIND_QUEUE); }
 
 /* For the test hook pipc__queue_hold (src/testing.c): claim the next slot
    on one side and keep it (a put's slot, or the head message's). */

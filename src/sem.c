@@ -68,7 +68,7 @@ int pipc_sem_create(const char *name, unsigned initial, unsigned max,
   s = (pipc_sem *)calloc(1, sizeof(*s));
   if (s == NULL) return PIPC_ENOMEM;
   s->max = max ? max : PIPC_SEM_VALUE_MAX;
-  pipc__namer_start(&n, name, s->name);
+  pipc__namer_start(&n, name, s->name, PIPC__NAME_SEGMENT);
   while ((rc = pipc__namer_next(&n)) == PIPC_OK) {
     rc = sem_make(s, s->name, initial);
     if (!pipc__namer_retry(&n, rc)) break;
@@ -180,4 +180,4 @@ int pipc_sem_close(pipc_sem *s) {
   return PIPC_OK;
 }
 
-int pipc_sem_unlink(const char *name) { return pipc__unlink(name); }
+int pipc_sem_unlink(const char *name) { return pipc__unlink(name, PIPC_KIND_SEMAPHORE); }

@@ -19,7 +19,7 @@ int pipc_shm_create(const char *name, size_t size, pipc_shm **out) {
   if (size == 0) return PIPC_EINVAL;
   s = (pipc_shm *)calloc(1, sizeof(*s));
   if (s == NULL) return PIPC_ENOMEM;
-  pipc__namer_start(&n, name, s->name);
+  pipc__namer_start(&n, name, s->name, PIPC__NAME_SEGMENT);
   while ((rc = pipc__namer_next(&n)) == PIPC_OK) {
     rc = pipc_os_shm_create(s->name, size, &s->map);
     if (!pipc__namer_retry(&n, rc)) break;
@@ -99,4 +99,4 @@ int pipc_shm_close(pipc_shm *s) {
   return PIPC_OK;
 }
 
-int pipc_shm_unlink(const char *name) { return pipc__unlink(name); }
+int pipc_shm_unlink(const char *name) { return pipc__unlink(name, PIPC_KIND_SHM); }

@@ -86,4 +86,4 @@ int pipc__test_reg_close(pipc__test_reg *t) {
   return PIPC_OK;
 }
 
-int pipc__test_reg_unlink(const char *name) { return pipc__unlink(name); }
+int pipc__test_reg_unlink(const char *name) { return pipc__unlink(name, PIPC_KIND_SHM); }

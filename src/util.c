@@ -31,30 +31,54 @@ static void make_unique(char *buf) {
 /* Made-up names that collide are replaced this many times at most. */
 #define NAMER_TRIES 16
 
-void pipc__namer_start(pipc__namer *n, const char *given, char *buf) {
+void pipc__namer_start(pipc__namer *n, const char *given, char *buf, int what) {
   n->given = given;
   n->buf = buf;
   n->tries = 0;
+  n->what = what;
+}
+
+/* Is `name` another kind's: a live listener's (for a segment), or any
+   segment's (for a listener)?  Looked at before the create; a create of
+   the other kind racing this one between the look and the create is not
+   excluded. */
+static int name_is_other_kinds(const char *name, int what) {
+  if (what == PIPC__NAME_LISTENER) {
+    pipc_os_map m;
+    int rc = pipc_os_shm_open(name, &m);
+    if (rc == PIPC_OK) pipc_os_shm_unmap(&m);
+    return rc == PIPC_OK || rc == PIPC_EAGAIN; /* EAGAIN: being made */
+  } else {
+    pipc_state st;
+    return pipc_os_listener_state(name, &st) == PIPC_OK && st == PIPC_STATE_LIVE;
+  }
 }
 
 int pipc__namer_next(pipc__namer *n) {
-  if (n->tries++ >= (n->given ? 1 : NAMER_TRIES))
-    return PIPC_EEXIST; /* every made-up name collided */
-  if (n->given == NULL) {
-    make_unique(n->buf);
-    return PIPC_OK;
+  for (;;) {
+    if (n->tries++ >= (n->given ? 1 : NAMER_TRIES))
+      return PIPC_EEXIST; /* every made-up name collided */
+    if (n->given == NULL) {
+      make_unique(n->buf);
+    } else {
+      if (pipc_name_check(n->given) != PIPC_OK) return PIPC_EINVAL;
+      strcpy(n->buf, n->given);
+    }
+    if (!name_is_other_kinds(n->buf, n->what)) return PIPC_OK;
+    if (n->given) return PIPC_EEXIST;
   }
-  if (pipc_name_check(n->given) != PIPC_OK) return PIPC_EINVAL;
-  strcpy(n->buf, n->given);
-  return PIPC_OK;
 }
 
 int pipc__namer_retry(const pipc__namer *n, int rc) {
   return rc == PIPC_EEXIST && n->given == NULL && n->tries < NAMER_TRIES;
 }
 
-int pipc__unlink(const char *name) {
+int pipc__unlink(const char *name, pipc_kind kind) {
+  pipc_kind is = PIPC_KIND_NONE;
   if (pipc_name_check(name) != PIPC_OK) return PIPC_EINVAL;
+  if (kind != PIPC_KIND_SHM && pipc__segment_kind(name, &is) == PIPC_OK &&
+      is != PIPC_KIND_SHM && is != kind)
+    return PIPC_EINVAL; /* another kind's object: as *_open says */
   return pipc_os_name_remove(name);
 }
 

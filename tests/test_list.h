@@ -10,6 +10,8 @@
   PIPC_TEST(names, longest_name_works)               \
   PIPC_TEST(names, null_name_makes_unique_names)     \
   PIPC_TEST(names, one_name_one_object)              \
+  PIPC_TEST(names, listener_and_segment_share_no_name) \
+  PIPC_TEST(names, unlink_checks_the_kind)           \
   PIPC_SUITE(shm)                                    \
   PIPC_TEST(shm, create_zero_filled)                 \
   PIPC_TEST(shm, size_zero_is_einval)                \

@@ -106,3 +106,53 @@ void test_names_one_name_one_object(void) {
   T_RC(pipc_sem_unlink(name), PIPC_OK);
   pipc_sem_close(sem);
 }
+
+/* A listener and a segment of any kind cannot share a name either way. */
+void test_names_listener_and_segment_share_no_name(void) {
+  char name[80], lname[80];
+  pipc_queue *q = NULL, *q2 = NULL;
+  pipc_listener *l = NULL, *l2 = NULL;
+  pipc_shm *s = NULL;
+  pipc_sem *sem = NULL;
+  t_name(name, sizeof name, "qlis");
+  T_RC(pipc_queue_create(name, 4, 8, &q), PIPC_OK);
+  T_RC(pipc_listener_create(name, &l2), PIPC_EEXIST);
+  CU_ASSERT_PTR_NULL(l2);
+  T_RC(pipc_queue_unlink(name), PIPC_OK);
+  pipc_queue_close(q);
+  T_RC(pipc_listener_create(name, &l2), PIPC_OK); /* free again */
+  pipc_listener_close(l2);
+  t_name(lname, sizeof lname, "lisq");
+  T_RC(pipc_listener_create(lname, &l), PIPC_OK);
+  T_RC(pipc_queue_create(lname, 4, 8, &q2), PIPC_EEXIST);
+  CU_ASSERT_PTR_NULL(q2);
+  T_RC(pipc_shm_create(lname, 64, &s), PIPC_EEXIST);
+  T_RC(pipc_sem_create(lname, 0, 0, &sem), PIPC_EEXIST);
+  T_RC(pipc_listener_close(l), PIPC_OK);
+  T_RC(pipc_queue_create(lname, 4, 8, &q2), PIPC_OK); /* the listener is gone */
+  T_RC(pipc_queue_unlink(lname), PIPC_OK);
+  pipc_queue_close(q2);
+}
+
+/* *_unlink of another kind's name is refused as *_open refuses it, and
+   leaves the object alone; pipc_shm_unlink, the raw layer, takes any. */
+void test_names_unlink_checks_the_kind(void) {
+  char name[80];
+  pipc_queue *q = NULL, *o = NULL;
+  pipc_lock *l = NULL;
+  t_name(name, sizeof name, "unkind");
+  T_RC(pipc_queue_create(name, 4, 8, &q), PIPC_OK);
+  T_RC(pipc_lock_unlink(name), PIPC_EINVAL);
+  T_RC(pipc_sem_unlink(name), PIPC_EINVAL);
+  T_RC(pipc_lock_open(name, &l), PIPC_EINVAL); /* the same answer */
+  T_RC(pipc_queue_open(name, &o), PIPC_OK);     /* still there */
+  pipc_queue_close(o);
+  T_RC(pipc_queue_unlink(name), PIPC_OK);
+  T_RC(pipc_queue_unlink(name), PIPC_ENOENT);
+  pipc_queue_close(q);
+  T_RC(pipc_lock_create(name, &l), PIPC_OK);
+  T_RC(pipc_queue_unlink(name), PIPC_EINVAL);
+  T_RC(pipc_shm_unlink(name), PIPC_OK); /* raw shared memory: any segment */
+  T_RC(pipc_lock_unlink(name), PIPC_ENOENT);
+  pipc_lock_close(l);
+}
