@@ -309,12 +309,18 @@ PIPC_API int pipc_listener_accept(pipc_listener *l, pipc_pipe **out,
 PIPC_API const char *pipc_listener_name(const pipc_listener *l);
 
 /* Stop listening and remove the name; connected pipes stay connected.
+   A new listener may take the name at once on POSIX; on Windows a pipe the
+   listener accepted is an instance of the name, so a new listener of it is
+   PIPC_EEXIST until those pipes are closed.
    Errors: PIPC_EINVAL (NULL). */
 PIPC_API int pipc_listener_close(pipc_listener *l);
 
 /* Connect to the listener of `name`, waiting for one to appear up to the
    timeout.  Errors: PIPC_EINVAL, PIPC_ENOENT (no listener by the deadline;
-   at once for timeout 0), PIPC_EACCES, PIPC_ESYS. */
+   at once for timeout 0), PIPC_EAGAIN / PIPC_ETIMEDOUT (a listener is there
+   but takes no more connections: it is not accepting and its backlog is
+   full - POSIX: 128 waiting connections, Windows: one), PIPC_EACCES,
+   PIPC_ESYS. */
 PIPC_API int pipc_pipe_connect(const char *name, pipc_pipe **out, int timeout_ms);
 
 /* Errors: PIPC_EINVAL, PIPC_EAGAIN / PIPC_ETIMEDOUT (the end's buffer is
@@ -664,7 +670,8 @@ typedef struct pipc_process pipc_process;
    output and error, and no pipc object: every handle pipc opens is
    close-on-exec / non-inheritable.
    Errors: PIPC_EINVAL (NULL or empty argv), PIPC_ENOENT (no such program),
-   PIPC_EACCES (not executable), PIPC_ENOMEM, PIPC_ESYS. */
+   PIPC_EACCES (not executable, or an executable file that is no program
+   the system can start), PIPC_ENOMEM, PIPC_ESYS. */
 PIPC_API int pipc_process_spawn(const char *const argv[], pipc_process **out);
 
 /* Wait for the child to end and reap it.  *exit_code (may be NULL) gets its

@@ -102,7 +102,7 @@ int pipc_pipe_connect(const char *name, pipc_pipe **out, int timeout_ms) {
   while ((rc = pipc_os_pipe_connect_once(name, &os, deadline)) == PIPC_ENOENT ||
          rc == PIPC_EAGAIN) {
     int64_t left = deadline < 0 ? CONNECT_NAP_MAX_MS : deadline - pipc_os_now_ms();
-    if (left <= 0) return rc == PIPC_EAGAIN ? PIPC_ETIMEDOUT : PIPC_ENOENT;
+    if (left <= 0) return rc == PIPC_EAGAIN ? PIPC__EXPIRED(timeout_ms) : PIPC_ENOENT;
     pipc_os_sleep_ms(left < nap ? (int)left : nap);
     if (nap < CONNECT_NAP_MAX_MS) nap *= 2;
   }

@@ -37,6 +37,10 @@ int t_os_mutex_file_exists(const char *name, unsigned slot);
 /* 1 if something (a file, a symlink) is at path, else 0. */
 int t_os_path_exists(const char *path);
 
+/* Let the file at path be started as a program (POSIX: mode 0700; Windows:
+   a name ending in .exe is enough).  0 on success. */
+int t_os_make_executable(const char *path);
+
 /* ---- processes and handles ---- */
 
 /* Handles of this process that a child could have got from it: POSIX, the

@@ -85,6 +85,8 @@ int t_os_path_exists(const char *path) {
   return lstat(path, &st) == 0;
 }
 
+int t_os_make_executable(const char *path) { return chmod(path, 0700); }
+
 /* ---- processes and handles ---- */
 
 int t_os_count_handles(void) {

@@ -78,6 +78,11 @@ int t_os_path_exists(const char *path) {
   return GetFileAttributesA(path) != INVALID_FILE_ATTRIBUTES;
 }
 
+int t_os_make_executable(const char *path) {
+  (void)path; /* the .exe name is what counts */
+  return 0;
+}
+
 /* ---- processes and handles ---- */
 
 int t_os_count_handles(void) {

@@ -21,6 +21,7 @@
   PIPC_TEST(shm, child_writes_parent_reads)          \
   PIPC_TEST(shm, unlink_then_open_is_enoent)         \
   PIPC_TEST(shm, huge_size_created_or_enomem)        \
+  PIPC_TEST(shm, size_2_63_is_enomem)                \
   PIPC_TEST(shm, typed_segment_refused_as_sem)       \
   PIPC_TEST(shm, map_file_child_writes_parent_reads) \
   PIPC_TEST(shm, map_file_created_owner_only)        \
@@ -115,7 +116,9 @@
   PIPC_TEST(pipe, both_send_8mib_first)              \
   PIPC_TEST(pipe, one_end_two_threads)               \
   PIPC_TEST(pipe, listener_twice_is_eexist)          \
+  PIPC_TEST(pipe, listener_name_while_accepted_pipe_open) \
   PIPC_TEST(pipe, connect_waits_for_listener)        \
+  PIPC_TEST(pipe, connect_to_a_full_backlog)         \
   PIPC_TEST(pipe, many_clients_at_once)              \
   PIPC_TEST(pipe, export_to_child_seed001)           \
   PIPC_TEST(pipe, killed_writer_never_yields_partial) \
@@ -125,6 +128,7 @@
   PIPC_TEST(process, arguments_arrive_intact)        \
   PIPC_TEST(process, wait_timeout_and_kill)          \
   PIPC_TEST(process, missing_program_is_enoent)      \
+  PIPC_TEST(process, not_a_program_is_eacces)        \
   PIPC_TEST(process, self_exe)                       \
   PIPC_TEST(process, no_handle_inherited)            \
   PIPC_SUITE(security)                               \

@@ -694,3 +694,64 @@ void test_pipe_one_end_two_threads(void) {
   pipc_pipe_close(a);
   pipc_pipe_close(b);
 }
+
+/* A listener that never accepts: connects succeed while its backlog has
+   room, then PIPC_EAGAIN at once (timeout 0) or PIPC_ETIMEDOUT by the
+   timeout - as pipc.h says, never a hang and never PIPC_ENOENT. */
+void test_pipe_connect_to_a_full_backlog(void) {
+  char name[80];
+  pipc_listener *l = NULL;
+  pipc_pipe *c[300];
+  int n = 0, i, rc = PIPC_OK;
+  t_name(name, sizeof name, "backlog");
+  T_RC(pipc_listener_create(name, &l), PIPC_OK);
+  CU_ASSERT_FATAL(l != NULL);
+  while (n < 300 && (rc = pipc_pipe_connect(name, &c[n], 0)) == PIPC_OK) n++;
+  CU_ASSERT(n >= 1 && n < 300);
+  T_RC(rc, PIPC_EAGAIN);
+  if (rc == PIPC_EAGAIN) {
+    pipc_pipe *x = NULL;
+    T_RC(pipc_pipe_connect(name, &x, 100), PIPC_ETIMEDOUT);
+    CU_ASSERT_PTR_NULL(x);
+  }
+  for (i = 0; i < n; i++) pipc_pipe_close(c[i]);
+  pipc_listener_close(l);
+}
+
+/* A closed listener whose accepted pipe is still open: a new listener of
+   that name works on POSIX (the socket's name is free again), and is
+   PIPC_EEXIST on Windows until that pipe is closed (the accepted pipe is
+   an instance of the name) - a documented difference; both work once the
+   pipes are closed. */
+void test_pipe_listener_name_while_accepted_pipe_open(void) {
+  char name[80];
+  pipc_listener *l = NULL, *l2 = NULL;
+  pipc_pipe *c = NULL, *s = NULL;
+  int rc;
+  t_name(name, sizeof name, "relisten");
+  T_RC(pipc_listener_create(name, &l), PIPC_OK);
+  CU_ASSERT_FATAL(l != NULL);
+  T_RC(pipc_pipe_connect(name, &c, 5000), PIPC_OK);
+  T_RC(pipc_listener_accept(l, &s, 5000), PIPC_OK);
+  CU_ASSERT_FATAL(c != NULL && s != NULL);
+  T_RC(pipc_listener_close(l), PIPC_OK);
+  rc = pipc_listener_create(name, &l2);
+#ifdef _WIN32
+  T_RC(rc, PIPC_EEXIST);
+#else
+  T_RC(rc, PIPC_OK);
+  pipc_listener_close(l2);
+  l2 = NULL;
+#endif
+  T_RC(pipc_pipe_send(c, "x", 1, 5000), PIPC_OK); /* the connection still works */
+  {
+    char b[4];
+    size_t n = 0;
+    T_RC(pipc_pipe_recv(s, b, sizeof b, &n, 5000), PIPC_OK);
+    CU_ASSERT(n == 1 && b[0] == 'x');
+  }
+  pipc_pipe_close(c);
+  pipc_pipe_close(s);
+  T_RC(pipc_listener_create(name, &l2), PIPC_OK);
+  pipc_listener_close(l2);
+}

@@ -81,6 +81,25 @@ void test_process_missing_program_is_enoent(void) {
   T_RC(pipc_process_spawn(argv2, &p), PIPC_ENOENT);
 }
 
+/* An executable file that is no program (text, no #!): PIPC_EACCES on
+   every OS, as the docs say - not PIPC_ESYS. */
+void test_process_not_a_program_is_eacces(void) {
+  char name[80], path[96];
+  const char *argv[] = {path, NULL};
+  pipc_process *p = (pipc_process *)1;
+  FILE *f;
+  t_name(name, sizeof name, "notprog");
+  snprintf(path, sizeof path, "./%s.exe", name);
+  f = fopen(path, "wb");
+  CU_ASSERT_FATAL(f != NULL);
+  fputs("this is text, not a program\n", f);
+  fclose(f);
+  CU_ASSERT_EQUAL_FATAL(t_os_make_executable(path), 0);
+  T_RC(pipc_process_spawn(argv, &p), PIPC_EACCES);
+  CU_ASSERT_PTR_NULL(p);
+  remove(path);
+}
+
 void test_process_self_exe(void) {
   char buf[4096], small[4];
   size_t n;

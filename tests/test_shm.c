@@ -136,6 +136,18 @@ void test_shm_huge_size_created_or_enomem(void) {
   }
 }
 
+/* A size no memory can hold (2^63 bytes): PIPC_ENOMEM on every OS, as the
+   docs say, and no name left behind. */
+void test_shm_size_2_63_is_enomem(void) {
+  char name[80];
+  pipc_shm *s = (pipc_shm *)1;
+  if (sizeof(size_t) < 8) T_SKIP("a 32-bit size_t cannot say 2^63");
+  t_name(name, sizeof name, "s263");
+  T_RC(pipc_shm_create(name, (size_t)1 << (sizeof(size_t) * 8 - 1), &s), PIPC_ENOMEM);
+  CU_ASSERT_PTR_NULL(s);
+  T_RC(pipc_shm_open(name, &s), PIPC_ENOENT);
+}
+
 void test_shm_typed_segment_refused_as_sem(void) {
   char name[80];
   pipc_shm *s = NULL;

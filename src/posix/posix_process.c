@@ -69,7 +69,9 @@ int pipc_os_process_spawn(const char *const argv[], pipc_os_process **out) {
   posix_spawnattr_destroy(&attr);
   if (err != 0) {
     free(p);
-    return pipc__posix_fail(err);
+    /* ENOEXEC: executable, but no program (no ELF, no #!): as Windows'
+       ERROR_BAD_EXE_FORMAT, the file cannot be run */
+    return err == ENOEXEC ? pipc__os_fail(PIPC_EACCES, err) : pipc__posix_fail(err);
   }
   p->pidfd = pipc__posix_exit_fd(p->pid);
   *out = p;

@@ -43,8 +43,11 @@ int pipc_os_shm_create(const char *name, size_t size, pipc_os_map *out) {
   if (h == NULL) {
     DWORD e = GetLastError();
     /* the name is held by a kernel object of another type */
-    return e == ERROR_INVALID_HANDLE ? pipc__os_fail(PIPC_EEXIST, (int)e)
-                                     : pipc__win32_fail(e);
+    if (e == ERROR_INVALID_HANDLE) return pipc__os_fail(PIPC_EEXIST, (int)e);
+    /* a size no section can have (the name was checked): too large, as on
+       POSIX */
+    if (e == ERROR_INVALID_PARAMETER) return pipc__os_fail(PIPC_ENOMEM, (int)e);
+    return pipc__win32_fail(e);
   }
   if (GetLastError() == ERROR_ALREADY_EXISTS) {
     CloseHandle(h);
