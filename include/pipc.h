@@ -13,7 +13,11 @@
  *  - Timeouts are int milliseconds: PIPC_FOREVER (-1) blocks, 0 never blocks
  *    (PIPC_EAGAIN instead of waiting), > 0 waits at most that long and then
  *    returns PIPC_ETIMEDOUT.  Any other negative value is PIPC_EINVAL.
- *  - Names are 1-64 characters of [A-Za-z0-9._-], not starting with '.'.
+ *  - Names are 1-64 characters of [A-Za-z0-9._-], not starting with '.',
+ *    case-sensitive on every OS: Jobs and jobs are two objects.  (Windows
+ *    compares its kernel names without case, so there pipc writes each
+ *    upper-case letter of NAME as '^' and the letter in lower case -
+ *    Local\pipc.^jobs; pipc_path gives any object's OS name.)
  *    NULL as the name of a *_create makes a unique name; *_name() reads it.
  *    One name is one object, whatever its kind: a Lock and a shm segment
  *    cannot share a name, nor a listener and any other object.

@@ -12,6 +12,7 @@
   PIPC_TEST(names, one_name_one_object)              \
   PIPC_TEST(names, listener_and_segment_share_no_name) \
   PIPC_TEST(names, unlink_checks_the_kind)           \
+  PIPC_TEST(names, case_matters_everywhere)          \
   PIPC_SUITE(shm)                                    \
   PIPC_TEST(shm, create_zero_filled)                 \
   PIPC_TEST(shm, size_zero_is_einval)                \

@@ -156,3 +156,45 @@ void test_names_unlink_checks_the_kind(void) {
   T_RC(pipc_lock_unlink(name), PIPC_ENOENT);
   pipc_lock_close(l);
 }
+
+/* Names are case-sensitive on every OS: Jobs and jobs are two objects -
+   also on Windows, whose object and pipe names are case-blind (pipc
+   writes upper-case letters there as '^' and the lower-case letter). */
+void test_names_case_matters_everywhere(void) {
+  char lower[80], upper[80];
+  pipc_sem *a = NULL, *b = NULL, *o = NULL;
+  pipc_listener *la = NULL, *lb = NULL;
+  pipc_pipe *c = NULL, *s = NULL, *none = NULL;
+  pipc_kind kind = PIPC_KIND_NONE;
+  unsigned v = 0;
+  size_t i;
+  t_name(lower, sizeof lower, "casejobs");
+  strcpy(upper, lower);
+  for (i = 0; upper[i]; i++)
+    if (upper[i] >= 'a' && upper[i] <= 'z') upper[i] = (char)(upper[i] - 'a' + 'A');
+  T_RC(pipc_sem_create(lower, 1, 0, &a), PIPC_OK);
+  T_RC(pipc_sem_create(upper, 5, 0, &b), PIPC_OK); /* another object */
+  T_RC(pipc_sem_open(upper, &o), PIPC_OK);
+  CU_ASSERT_FATAL(o != NULL);
+  T_RC(pipc_sem_value(o, &v), PIPC_OK);
+  CU_ASSERT_EQUAL(v, 5); /* the upper-case one */
+  pipc_sem_close(o);
+  T_RC(pipc_kind_of(upper, &kind), PIPC_OK);
+  CU_ASSERT_EQUAL(kind, PIPC_KIND_SEMAPHORE);
+  T_RC(pipc_sem_unlink(upper), PIPC_OK);
+  T_RC(pipc_sem_open(lower, &o), PIPC_OK); /* the lower-case one is still there */
+  pipc_sem_close(o);
+  T_RC(pipc_sem_unlink(lower), PIPC_OK);
+  pipc_sem_close(a);
+  pipc_sem_close(b);
+  /* listeners (pipes) too */
+  T_RC(pipc_listener_create(lower, &la), PIPC_OK);
+  T_RC(pipc_listener_create(upper, &lb), PIPC_OK);
+  T_RC(pipc_pipe_connect(upper, &c, 5000), PIPC_OK);
+  T_RC(pipc_listener_accept(lb, &s, 5000), PIPC_OK);
+  T_RC(pipc_listener_accept(la, &none, 0), PIPC_EAGAIN); /* nobody came to lower */
+  pipc_pipe_close(c);
+  pipc_pipe_close(s);
+  pipc_listener_close(la);
+  pipc_listener_close(lb);
+}

@@ -13,10 +13,21 @@
 /* Map a GetLastError() value to a PIPC code, remember it, return the code. */
 int pipc__win32_fail(DWORD err);
 
+/* Windows compares object and pipe names without regard to case; pipc's
+   names are case-sensitive, as on POSIX.  So NAME is written with each
+   upper-case letter as '^' and the letter in lower case ('^' is in no pipc
+   name): Jobs and jobs stay two objects.  pipc__win32_name_put writes the
+   encoded name at buf (no terminator) and returns its length (at most
+   2 * PIPC_NAME_MAX); pipc__win32_name_get reads one back from w[len] up to
+   a ':' or the end into out[PIPC_NAME_MAX + 1], setting *used: 1 if it is
+   a valid pipc name so written, else 0. */
+size_t pipc__win32_name_put(WCHAR *buf, const char *name);
+int pipc__win32_name_get(const WCHAR *w, size_t len, char *out, size_t *used);
+
 /* L"Local\\pipc.NAME" followed by `suffix` (L"" for the segment itself;
    kernel objects beside it use a suffix starting with ':', a character no
    pipc name has, so they never collide with another name). */
-#define PIPC__WIN32_NAME_MAX (PIPC_NAME_MAX + 32)
+#define PIPC__WIN32_NAME_MAX (2 * PIPC_NAME_MAX + 32)
 void pipc__win32_object_name(WCHAR *buf, const char *name, const WCHAR *suffix);
 
 /* The suffix of the named mutex a listener holds while it lives, beside

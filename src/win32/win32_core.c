@@ -32,12 +32,43 @@ int pipc__win32_fail(DWORD err) {
   return pipc__os_fail(code, (int)err);
 }
 
-void pipc__win32_object_name(WCHAR *buf, const char *name, const WCHAR *suffix) {
+size_t pipc__win32_name_put(WCHAR *buf, const char *name) {
   /* pipc names are ASCII: widen byte by byte. */
+  size_t i = 0, j;
+  for (j = 0; name[j] && j < PIPC_NAME_MAX; j++) {
+    char c = name[j];
+    if (c >= 'A' && c <= 'Z') {
+      buf[i++] = L'^';
+      c = (char)(c - 'A' + 'a');
+    }
+    buf[i++] = (WCHAR)(unsigned char)c;
+  }
+  return i;
+}
+
+int pipc__win32_name_get(const WCHAR *w, size_t len, char *out, size_t *used) {
+  size_t i, n = 0;
+  for (i = 0; i < len && w[i] != L':'; i++) {
+    WCHAR c = w[i];
+    if (c == L'^') { /* an upper-case letter */
+      if (++i == len || w[i] < L'a' || w[i] > L'z') return 0;
+      c = (WCHAR)(w[i] - L'a' + L'A');
+    } else if (c >= L'A' && c <= L'Z') {
+      return 0; /* not written by pipc */
+    }
+    if (c > 127 || n == PIPC_NAME_MAX) return 0;
+    out[n++] = (char)c;
+  }
+  out[n] = 0;
+  *used = i;
+  return pipc_name_check(out) == PIPC_OK;
+}
+
+void pipc__win32_object_name(WCHAR *buf, const char *name, const WCHAR *suffix) {
   static const WCHAR prefix[] = L"Local\\pipc.";
   size_t i = 0, j;
   for (j = 0; prefix[j]; j++) buf[i++] = prefix[j];
-  for (j = 0; name[j]; j++) buf[i++] = (WCHAR)(unsigned char)name[j];
+  i += pipc__win32_name_put(buf + i, name);
   for (j = 0; suffix[j] && i < PIPC__WIN32_NAME_MAX - 1; j++) buf[i++] = suffix[j];
   buf[i] = 0;
 }

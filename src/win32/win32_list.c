@@ -50,19 +50,15 @@ typedef LONG(NTAPI *nt_query_dir_fn)(HANDLE, void *, ULONG, BOOLEAN, BOOLEAN, UL
 static int pipc_name_of(const WCHAR *w, size_t len, char *out, const WCHAR **suffix) {
   WCHAR obj[PIPC__WIN32_NAME_MAX];
   const WCHAR *prefix;
-  size_t i, n = 0, plen;
+  size_t used, plen;
   /* the prefix is the object name of "" after "Local\" */
   pipc__win32_object_name(obj, "", L"");
   prefix = wcschr(obj, L'\\') ? wcschr(obj, L'\\') + 1 : obj;
   plen = wcslen(prefix);
   if (len <= plen || wcsncmp(w, prefix, plen) != 0) return 0;
-  for (i = plen; i < len && w[i] != L':'; i++) {
-    if (w[i] > 127 || n == PIPC_NAME_MAX) return 0;
-    out[n++] = (char)w[i];
-  }
-  out[n] = 0;
-  *suffix = w + i;
-  return pipc_name_check(out) == PIPC_OK;
+  if (!pipc__win32_name_get(w + plen, len - plen, out, &used)) return 0;
+  *suffix = w + plen + used;
+  return 1;
 }
 
 static int is(const WCHAR *s, size_t len, const WCHAR *want) {

@@ -64,7 +64,7 @@ void pipc__win32_pipe_path(WCHAR *buf, const char *name) {
   static const WCHAR prefix[] = L"\\\\.\\pipe\\pipc.";
   size_t i = 0, j;
   for (j = 0; prefix[j]; j++) buf[i++] = prefix[j];
-  for (j = 0; name[j]; j++) buf[i++] = (WCHAR)(unsigned char)name[j];
+  i += pipc__win32_name_put(buf + i, name);
   buf[i] = 0;
 }
 
