@@ -78,6 +78,7 @@
   PIPC_TEST(queue, zero_copy_consumer_killed)        \
   PIPC_TEST(queue, stat_reports_state)               \
   PIPC_TEST(queue, positions_wrap_at_48_bits)        \
+  PIPC_TEST(queue, wrap_with_capacity_3_and_a_killed_peeker) \
   PIPC_TEST(queue, thread_ends_holding_a_claim)      \
   PIPC_TEST(queue, too_many_threads_is_eagain)       \
   PIPC_TEST(queue, fork_child_uses_parent_handle)    \

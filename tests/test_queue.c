@@ -927,6 +927,54 @@ static void claim_and_end(void *arg) {
   }
 } /* ends without commit, cancel or release */
 
+/* The wrap of the slot words' 48-bit positions with a capacity that is
+   not a power of two (slot = position mod 3 stays right across it), and a
+   peeker killed at the last position before the wrap: FIFO and exactly
+   once on both sides of it, the dead peeker's message gone with it (as any
+   killed consumer's), every slot usable.  (Positions themselves are 64-bit
+   counts from 0: 2^64 messages, centuries at any rate, never wrap.) */
+void test_queue_wrap_with_capacity_3_and_a_killed_peeker(void) {
+  char name[80], rname[80];
+  pipc_queue *q;
+  pipc_sem *ready = NULL;
+  pipc_process *holder;
+  size_t len;
+  int i, got;
+  pipc__queue_first = (UINT64_C(1) << 48) - 3;
+  q = make_queue(name, sizeof name, "wrap3", 3, 8);
+  pipc__queue_first = 0;
+  t_name(rname, sizeof rname, "wrap3ready");
+  T_RC(pipc_sem_create(rname, 0, 0, &ready), PIPC_OK);
+  CU_ASSERT_FATAL(q && ready);
+  for (i = 0; i < 3; i++) T_RC(pipc_queue_put(q, &i, sizeof i, 0), PIPC_OK); /* 2^48-3..-1 */
+  T_RC(pipc_queue_get(q, &got, sizeof got, &len, 0), PIPC_OK);
+  CU_ASSERT_EQUAL(got, 0);
+  T_RC(pipc_queue_get(q, &got, sizeof got, &len, 0), PIPC_OK);
+  CU_ASSERT_EQUAL(got, 1);
+  /* another process peeks message 2 (position 2^48 - 1) and is killed */
+  holder = t_spawn("queue_hold", name, "get", rname, NULL);
+  T_RC(pipc_sem_wait(ready, 30000), PIPC_OK);
+  for (i = 3; i < 5; i++) T_RC(pipc_queue_put(q, &i, sizeof i, 0), PIPC_OK); /* 2^48, +1 */
+  pipc_process_kill(holder);
+  CU_ASSERT_EQUAL(t_join(holder, 30000), -9);
+  for (i = 3; i < 5; i++) { /* message 2 went with its peeker */
+    got = -1;
+    T_RC(pipc_queue_get(q, &got, sizeof got, &len, 5000), PIPC_OK);
+    CU_ASSERT_EQUAL(got, i);
+  }
+  T_RC(pipc_queue_get(q, &got, sizeof got, &len, 0), PIPC_EAGAIN);
+  for (i = 5; i < 50; i++) { /* fifteen more laps */
+    got = -1;
+    T_RC(pipc_queue_put(q, &i, sizeof i, 0), PIPC_OK);
+    T_RC(pipc_queue_get(q, &got, sizeof got, &len, 0), PIPC_OK);
+    CU_ASSERT_EQUAL(got, i);
+  }
+  fills_to_capacity(q, 3);
+  pipc_sem_unlink(rname);
+  pipc_sem_close(ready);
+  drop_queue(q);
+}
+
 void test_queue_thread_ends_holding_a_claim(void) {
   char name[80], buf[16];
   pipc_queue *q = make_queue(name, sizeof name, "tend", 4, 16);
