@@ -91,6 +91,7 @@
   PIPC_TEST(queue, damaged_slot_words)               \
   PIPC_TEST(queue, slot_words_in_a_circle)           \
   PIPC_TEST(queue, damaged_waiter_counts)            \
+  PIPC_TEST(queue, damaged_os_words_never_hang)      \
   PIPC_TEST(queue, own_claim_through_another_handle) \
   PIPC_TEST(queue, cancels_never_hide_a_message)     \
   PIPC_SUITE(registry)                               \
@@ -193,6 +194,7 @@
   PIPC_ROLE(kill_producer)        \
   PIPC_ROLE(kill_consumer)        \
   PIPC_ROLE(queue_hold)           \
+  PIPC_ROLE(queue_os_damage)      \
   PIPC_ROLE(queue_one)            \
   PIPC_ROLE(queue_zc_hold)        \
   PIPC_ROLE(queue_repair_die)     \

@@ -1440,6 +1440,71 @@ void test_queue_damaged_waiter_counts(void) {
   drop_queue(q);
 }
 
+/* argv: queue_os_damage HEXBYTE -> for each byte of a new queue's words
+   that belong to its OS objects (the parking places, and the first two
+   registry entries' mutexes: what the first thread to use a queue
+   touches), one queue with that byte set to HEXBYTE, then a put and a get
+   (10 s timeouts) on it, empty and not full: each must come back with the
+   message or an error code - never a timeout (a hang), never a message
+   that was not put.  Exit 0, or 20+ with the offset printed. */
+int role_queue_os_damage(int argc, char **argv) {
+  uint64_t reg_off = 0, claims_off = 0, end = 0, off;
+  unsigned v;
+  if (argc < 2) return 10;
+  v = (unsigned)strtoul(argv[1], NULL, 16);
+  for (off = 320;; off++) {
+    pipc_queue *q = NULL;
+    pipc_shm *raw = NULL;
+    unsigned char *r;
+    char buf[8];
+    size_t len = 0;
+    int rc, bad = 0;
+    if (pipc_queue_create(NULL, 4, 8, &q) != PIPC_OK) return 11;
+    if (pipc_shm_open(pipc_queue_name(q), &raw) != PIPC_OK) return 12;
+    r = (unsigned char *)pipc_shm_addr(raw);
+    if (end == 0) {
+      memcpy(&reg_off, r + Q_CAPACITY_OFF + 32, 8);
+      memcpy(&claims_off, r + Q_CAPACITY_OFF + 48, 8);
+      if (reg_off < 320 || claims_off <= reg_off) return 13;
+      end = reg_off + 2 * ((claims_off - reg_off) / 64); /* two entries */
+    }
+    if (off >= end) {
+      pipc_queue_unlink(pipc_queue_name(q));
+      pipc_queue_close(q);
+      pipc_shm_close(raw);
+      return 0;
+    }
+    r[off] = (unsigned char)v;
+    rc = pipc_queue_put(q, "a", 1, 10000);
+    if (rc == PIPC_ETIMEDOUT) bad = 20;
+    if (rc == PIPC_OK) {
+      rc = pipc_queue_get(q, buf, sizeof buf, &len, 10000);
+      if (rc == PIPC_ETIMEDOUT) bad = 21;
+      else if (rc == PIPC_OK && (len != 1 || buf[0] != 'a')) bad = 22;
+    }
+    if (!bad && pipc_queue_get(q, buf, sizeof buf, &len, 0) == PIPC_OK) bad = 23;
+    if (bad) {
+      fprintf(stderr, "queue_os_damage: byte %lu = 0x%02x: failure %d (rc %d)\n",
+              (unsigned long)off, v, bad, rc);
+      return bad;
+    }
+    pipc_queue_unlink(pipc_queue_name(q));
+    pipc_queue_close(q);
+    pipc_shm_close(raw);
+  }
+}
+
+/* Damage in the words of a queue's OS objects (#13: one byte there left
+   puts and gets waiting for ever on the locked Queue): each byte in turn,
+   three values, each case in a helper process (glibc's own words may make
+   it crash: that is reported, not hidden). */
+void test_queue_damaged_os_words_never_hang(void) {
+  static const char *values[] = {"ff", "00", "5a"};
+  int i;
+  for (i = 0; i < 3; i++)
+    CU_ASSERT_EQUAL(t_join(t_spawn("queue_os_damage", values[i], NULL), 300000), 0);
+}
+
 /* A thread that reserves through one handle and gets through another
    would wait for itself: PIPC_EINVAL, at once, not a hang. */
 void test_queue_own_claim_through_another_handle(void) {
