@@ -37,6 +37,11 @@ int t_os_mutex_file_exists(const char *name, unsigned slot);
 /* 1 if something (a file, a symlink) is at path, else 0. */
 int t_os_path_exists(const char *path);
 
+/* Why a spawn cannot report an exec failure here (NULL if it can):
+   under valgrind, posix_spawn's child execs through valgrind, and a file
+   that is no program shows as a child that exits 127. */
+const char *t_os_why_no_exec_errors(void);
+
 /* Let the file at path be started as a program (POSIX: mode 0700; Windows:
    a name ending in .exe is enough).  0 on success. */
 int t_os_make_executable(const char *path);

@@ -87,6 +87,13 @@ int t_os_path_exists(const char *path) {
 
 int t_os_make_executable(const char *path) { return chmod(path, 0700); }
 
+const char *t_os_why_no_exec_errors(void) {
+  const char *pre = getenv("LD_PRELOAD");
+  if (pre && strstr(pre, "vgpreload"))
+    return "under valgrind, posix_spawn reports a file that is no program as a child exiting 127";
+  return NULL;
+}
+
 /* ---- processes and handles ---- */
 
 int t_os_count_handles(void) {

@@ -78,6 +78,8 @@ int t_os_path_exists(const char *path) {
   return GetFileAttributesA(path) != INVALID_FILE_ATTRIBUTES;
 }
 
+const char *t_os_why_no_exec_errors(void) { return NULL; }
+
 int t_os_make_executable(const char *path) {
   (void)path; /* the .exe name is what counts */
   return 0;
