@@ -24,8 +24,8 @@
  *  - *_create is exclusive (PIPC_EEXIST), *_open never creates (PIPC_ENOENT).
  *    *_unlink(name) removes the name; objects already open keep working.
  *    A name that holds another kind's object is refused by *_unlink as by
- *    *_open (PIPC_EINVAL), except by pipc_shm_unlink, which - like
- *    pipc_shm_open - takes any segment.
+ *    *_open (PIPC_EINVAL; plain shm: PIPC_ECORRUPT), except by
+ *    pipc_shm_unlink, which - like pipc_shm_open - takes any segment.
  *    Windows: a name lives while any handle to it is open, and unlink only
  *    stops new opens from finding it; a *_create of that name fails with
  *    PIPC_EEXIST until every handle is closed.  Portable programs unlink

@@ -66,7 +66,7 @@ const char *pipc_kind_name(pipc_kind kind) {
 }
 
 /* The kind of the segment `name`: PIPC_ENOENT if there is none. */
-int pipc__segment_kind(const char *name, pipc_kind *out) {
+static int segment_kind(const char *name, pipc_kind *out) {
   int64_t give_up = pipc_os_now_ms() + PIPC__READY_WAIT_MS;
   pipc_os_map m;
   int rc;
@@ -91,7 +91,7 @@ int pipc_kind_of(const char *name, pipc_kind *out) {
   int rc;
   if (out) *out = PIPC_KIND_NONE;
   if (out == NULL || pipc_name_check(name) != PIPC_OK) return PIPC_EINVAL;
-  rc = pipc__segment_kind(name, out);
+  rc = segment_kind(name, out);
   if (rc != PIPC_ENOENT) return rc;
   if ((rc = pipc_os_listener_state(name, &state)) != PIPC_OK) return rc;
   /* What a dead listener left is no object: connect finds nobody there. */
@@ -115,7 +115,7 @@ int pipc_list(pipc_list_fn fn, void *arg) {
   /* segments first, then listeners: each group sorted by name */
   for (i = 0; rc == 0 && i < set.n; i++) {
     if (!(set.v[i].seen & PIPC__SEEN_SEGMENT)) continue;
-    if (pipc__segment_kind(set.v[i].name, &e.kind) != PIPC_OK) continue; /* gone */
+    if (segment_kind(set.v[i].name, &e.kind) != PIPC_OK) continue; /* gone */
     e.name = set.v[i].name;
     e.state = PIPC_STATE_LIVE;
     rc = fn(arg, &e);

@@ -97,16 +97,14 @@ int pipc__namer_retry(const pipc__namer *n, int rc);
 
 /* Remove a name and everything the backend keeps beside it: the one unlink
    behind pipc_shm_unlink, pipc_sem_unlink, pipc_lock_unlink and
-   pipc_queue_unlink.  `kind` is the caller's: a name that holds another
-   pipc kind's object is not removed but refused as *_open refuses it
-   (PIPC_EINVAL); PIPC_KIND_SHM - raw shared memory, which may be any
-   segment - and a segment without a kind (left by a creator that died
-   before finishing it) are removed whatever the caller. */
+   pipc_queue_unlink.  `kind` is the caller's: a name that holds anything
+   but an object of that kind is not removed but refused as *_open refuses
+   it - another kind's (PIPC_EINVAL), plain shared memory (PIPC_ECORRUPT);
+   an object of the kind left unfinished by a creator that died is
+   removed.  PIPC_KIND_SHM - raw shared memory, which may be any segment -
+   removes whatever is there. */
 int pipc__unlink(const char *name, pipc_kind kind);
 
-/* What the segment `name` holds (PIPC_KIND_SHM: no pipc kind), or
-   PIPC_ENOENT / another error (src/list.c). */
-int pipc__segment_kind(const char *name, pipc_kind *out);
 
 /* ---- typed segments: the versioned header every Semaphore, Lock and Queue
    segment starts with.  Fixed-width fields only; read once, then checked. ---- */
@@ -150,6 +148,10 @@ int pipc__seg_open(const char *name, uint16_t kind, uint32_t hdr_size,
 /* What the first bytes of a mapped segment say it is: a PIPC__KIND_* value,
    or 0 for anything else (plain shared memory).  Reads each field once. */
 int pipc__seg_kind(const pipc_os_map *m);
+
+/* The kind stamped on a segment whose creator has not published it (and
+   may have died before it could), or 0. */
+int pipc__seg_unfinished_kind(const pipc_os_map *m);
 
 /* ---- liveness registry (src/registry.c): which threads that use a
    shared object are alive, by a mutex each holds ---- */

@@ -73,6 +73,18 @@ int pipc__seg_open(const char *name, uint16_t kind, uint32_t hdr_size,
   return rc;
 }
 
+int pipc__seg_unfinished_kind(const pipc_os_map *m) {
+  const pipc__seg_hdr *h = (const pipc__seg_hdr *)m->base;
+  uint32_t magic;
+  uint16_t version, kind;
+  if (m->size < sizeof(pipc__seg_hdr)) return 0;
+  magic = pipc__load32((volatile uint32_t *)&h->magic);
+  version = h->version;
+  kind = h->kind;
+  if (magic != 0 || version != PIPC__SEG_VERSION) return 0;
+  return kind >= PIPC__KIND_SEM && kind <= PIPC__KIND_QUEUE ? kind : 0;
+}
+
 int pipc__seg_kind(const pipc_os_map *m) {
   const pipc__seg_hdr *h = (const pipc__seg_hdr *)m->base;
   uint32_t magic;

@@ -74,11 +74,19 @@ int pipc__namer_retry(const pipc__namer *n, int rc) {
 }
 
 int pipc__unlink(const char *name, pipc_kind kind) {
-  pipc_kind is = PIPC_KIND_NONE;
+  pipc_os_map m;
+  int rc, is, want;
   if (pipc_name_check(name) != PIPC_OK) return PIPC_EINVAL;
-  if (kind != PIPC_KIND_SHM && pipc__segment_kind(name, &is) == PIPC_OK &&
-      is != PIPC_KIND_SHM && is != kind)
-    return PIPC_EINVAL; /* another kind's object: as *_open says */
+  want = kind == PIPC_KIND_QUEUE ? PIPC__KIND_QUEUE
+         : kind == PIPC_KIND_SEMAPHORE ? PIPC__KIND_SEM
+         : kind == PIPC_KIND_LOCK ? PIPC__KIND_LOCK : 0;
+  if (want != 0 && (rc = pipc_os_shm_open(name, &m)) == PIPC_OK) {
+    is = pipc__seg_kind(&m);
+    if (is == 0) is = pipc__seg_unfinished_kind(&m);
+    pipc_os_shm_unmap(&m);
+    if (is == 0) return PIPC_ECORRUPT; /* plain shared memory: not ours to remove */
+    if (is != want) return PIPC_EINVAL; /* another kind's object */
+  }
   return pipc_os_name_remove(name);
 }
 

@@ -155,6 +155,17 @@ void test_names_unlink_checks_the_kind(void) {
   T_RC(pipc_shm_unlink(name), PIPC_OK); /* raw shared memory: any segment */
   T_RC(pipc_lock_unlink(name), PIPC_ENOENT);
   pipc_lock_close(l);
+  { /* a plain shm segment is nobody else's to remove */
+    pipc_shm *s = NULL, *o = NULL;
+    T_RC(pipc_shm_create(name, 4096, &s), PIPC_OK);
+    T_RC(pipc_lock_unlink(name), PIPC_ECORRUPT);
+    T_RC(pipc_queue_unlink(name), PIPC_ECORRUPT);
+    T_RC(pipc_sem_unlink(name), PIPC_ECORRUPT);
+    T_RC(pipc_shm_open(name, &o), PIPC_OK); /* still there */
+    pipc_shm_close(o);
+    T_RC(pipc_shm_unlink(name), PIPC_OK);
+    pipc_shm_close(s);
+  }
 }
 
 /* Names are case-sensitive on every OS: Jobs and jobs are two objects -
