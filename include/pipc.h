@@ -278,7 +278,9 @@ typedef struct pipc_listener pipc_listener;
    big-endian length; -1 then an 8-byte length above 0x7fffffff); the
    socket of name NAME is pipc_pipe_path(NAME) in a 0700 directory owned by
    the user ($XDG_RUNTIME_DIR/pipc or /tmp/pipc-UID).  Windows: a
-   message-mode named pipe \\.\pipe\pipc.NAME, one message per write.
+   message-mode named pipe \\.\pipe\pipc.NAME, one message per write
+   (an upper-case letter of NAME written as '^' and the lower-case letter:
+   pipc_pipe_path gives the exact name).
 
    send returns once the message is handed to the OS: what the OS buffer
    cannot take goes out from the caller's memory while the peer reads it,
@@ -323,7 +325,8 @@ PIPC_API int pipc_listener_close(pipc_listener *l);
    timeout.  Errors: PIPC_EINVAL, PIPC_ENOENT (no listener by the deadline;
    at once for timeout 0), PIPC_EAGAIN / PIPC_ETIMEDOUT (a listener is there
    but takes no more connections: it is not accepting and its backlog is
-   full - POSIX: 128 waiting connections, Windows: one), PIPC_EACCES,
+   full - Linux: 128 waiting connections, Windows: one; macOS and the BSDs
+   refuse such a connect like one to nobody: PIPC_ENOENT), PIPC_EACCES,
    PIPC_ESYS. */
 PIPC_API int pipc_pipe_connect(const char *name, pipc_pipe **out, int timeout_ms);
 

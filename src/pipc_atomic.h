@@ -125,7 +125,8 @@ static inline void pipc__cpu_relax(void) {
    default (global-dynamic) calls __tls_get_addr on every use - a third of
    the registry look-up a put or get makes.  The few bytes pipc keeps this
    way fit the static TLS space glibc keeps spare for libraries loaded
-   later (dlopen, Python's ctypes). */
+   later (dlopen, Python's ctypes); a C library without such spare space
+   (musl) can load libpipc at start only, not by dlopen. */
 #if defined(_MSC_VER) && !defined(__clang__)
 #define PIPC__THREAD_LOCAL __declspec(thread)
 #elif defined(__ELF__) && (defined(__GNUC__) || defined(__clang__))

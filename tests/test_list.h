@@ -118,6 +118,7 @@
   PIPC_TEST(pipe, peer_killed)                       \
   PIPC_TEST(pipe, both_send_8mib_first)              \
   PIPC_TEST(pipe, one_end_two_threads)               \
+  PIPC_TEST(pipe, receiver_waiting_while_send_leaves_output) \
   PIPC_TEST(pipe, listener_twice_is_eexist)          \
   PIPC_TEST(pipe, listener_name_while_accepted_pipe_open) \
   PIPC_TEST(pipe, connect_waits_for_listener)        \

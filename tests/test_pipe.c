@@ -755,3 +755,41 @@ void test_pipe_listener_name_while_accepted_pipe_open(void) {
   T_RC(pipc_listener_create(name, &l2), PIPC_OK);
   pipc_listener_close(l2);
 }
+
+/* A request/reply over one end with a receiving thread already waiting
+   for the reply when the sending thread sends a request the socket cannot
+   take at once, to a peer that reads only after that send returned: the
+   rest the send left behind must still go out (the waiting receiver is
+   woken to push it) - before, the peer got part of the request and both
+   sides waited. */
+static pipc_pipe *rr_a;
+static int rr_rc = -100;
+static void rr_wait_reply(void *arg) {
+  char buf[16];
+  size_t n = 0;
+  (void)arg;
+  rr_rc = pipc_pipe_recv(rr_a, buf, sizeof buf, &n, 20000);
+  if (rr_rc == PIPC_OK && (n != 2 || memcmp(buf, "ok", 2) != 0)) rr_rc = -200;
+}
+
+void test_pipe_receiver_waiting_while_send_leaves_output(void) {
+  pipc_pipe *b = NULL;
+  unsigned char *m = (unsigned char *)malloc(1u << 20), *r = (unsigned char *)malloc(1u << 20);
+  size_t n = 0;
+  t_thread *th;
+  T_RC(pipc_pipe_pair(&rr_a, &b), PIPC_OK);
+  CU_ASSERT_FATAL(rr_a && b && m && r);
+  th = t_thread_start(rr_wait_reply, NULL);
+  pipc_sleep_ms(50); /* let it block in its recv (the test holds either way) */
+  fill_pattern(m, 1u << 20, 4242);
+  T_RC(pipc_pipe_send(rr_a, m, 1u << 20, PIPC_FOREVER), PIPC_OK); /* b not reading yet */
+  T_RC(pipc_pipe_recv(b, r, 1u << 20, &n, 20000), PIPC_OK);
+  CU_ASSERT(n == (1u << 20) && check_pattern(r, n, 4242));
+  T_RC(pipc_pipe_send(b, "ok", 2, 5000), PIPC_OK);
+  t_thread_join(th);
+  T_RC(rr_rc, PIPC_OK);
+  pipc_pipe_close(rr_a);
+  pipc_pipe_close(b);
+  free(m);
+  free(r);
+}

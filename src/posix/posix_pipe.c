@@ -47,12 +47,16 @@
    other's lock (never waits for it, never holds it across a wait): a
    receiver drains pending output when no sender is at it, a sender reads
    arriving bytes in when no receiver is - whoever holds a side does its
-   work itself.  A receiver that finds the sender's side busy waits in
-   slices of SIDE_SLICE_MS, so output left behind when that sender returns
-   is drained soon after, whatever else happens. */
+   work itself.  A receiver about to block makes the end's wake pipe (once)
+   and waits on it too; a sender that leaves output behind while a receiver
+   holds the receive side writes a byte to it, so that output is pushed
+   even while the receiver waits for a reply that needs it.  (Without a
+   wake pipe - descriptors ran out - the receiver waits in slices of
+   SIDE_SLICE_MS.) */
 struct pipc_os_pipe {
   int fd;
   pthread_mutex_t rx_mu, tx_mu;
+  volatile uint32_t wake_r1, wake_w1; /* the wake pipe's fds + 1; 0: none yet */
   /* receive side (rx_mu) */
   unsigned char *rb; /* RX_BUF bytes; [rb_start, rb_end) unread */
   size_t rb_start, rb_end;
@@ -137,6 +141,46 @@ static int side_try(pthread_mutex_t *m) { return pthread_mutex_trylock(m) == 0; 
 static void side_lock(pthread_mutex_t *m) { pthread_mutex_lock(m); }
 static void side_unlock(pthread_mutex_t *m) { pthread_mutex_unlock(m); }
 
+/* The end's wake pipe, made by a receiver before it first blocks (under
+   the receive side's lock): PIPC_OK, or an error (then it waits in slices). */
+static int wake_make(pipc_os_pipe *p) {
+  int fds[2], i;
+  if (pipc__load32(&p->wake_r1)) return PIPC_OK;
+  if (pipe(fds) != 0) return pipc__posix_fail(errno);
+  for (i = 0; i < 2; i++)
+    if (fcntl(fds[i], F_SETFD, FD_CLOEXEC) != 0 ||
+        fcntl(fds[i], F_SETFL, fcntl(fds[i], F_GETFL) | O_NONBLOCK) != 0) {
+      int err = errno;
+      close(fds[0]);
+      close(fds[1]);
+      return pipc__posix_fail(err);
+    }
+  pipc__store32(&p->wake_w1, (uint32_t)fds[1] + 1);
+  pipc__store32(&p->wake_r1, (uint32_t)fds[0] + 1); /* last: a waiter may poll it */
+  return PIPC_OK;
+}
+
+/* A sender left output behind: if a receiver holds the receive side, it
+   may be blocked where it would not push it - wake it. */
+static void wake_receiver(pipc_os_pipe *p) {
+  uint32_t w = pipc__load32(&p->wake_w1);
+  if (w && !side_try(&p->rx_mu)) {
+    char b = 1;
+    ssize_t n = write((int)w - 1, &b, 1); /* full already: it will wake */
+    (void)n;
+  } else if (w) {
+    side_unlock(&p->rx_mu); /* nobody receiving: the next call pushes it */
+  }
+}
+
+/* Empty the wake pipe (under the receive side's lock). */
+static void wake_drain(pipc_os_pipe *p) {
+  uint32_t r = pipc__load32(&p->wake_r1);
+  char b[64];
+  while (r && read((int)r - 1, b, sizeof b) > 0) {
+  }
+}
+
 static int remaining_ms(int64_t deadline) {
   int64_t left;
   if (deadline < 0) return -1;
@@ -210,9 +254,9 @@ static int tx_append(pipc_os_pipe *p, const unsigned char *a, size_t alen,
 static ssize_t read_some(pipc_os_pipe *p, void *dst, size_t cap);
 
 /* Read what has arrived into the receive buffer, without waiting: 1 if
-   bytes came (or the stream's end is already known), 0 if the buffer is
-   full, or nothing was there; an error.  The end of the stream is left for
-   recv to find (a socket says it again). */
+   bytes came; 0 if the buffer is full, nothing was there, or the stream's
+   end is known or seen (left for recv to find: a socket says it again);
+   or an error. */
 static int rx_take_in(pipc_os_pipe *p) {
   ssize_t n;
   if (p->rx_end) return 0;
@@ -340,10 +384,12 @@ static int send_locked(pipc_os_pipe *p, const void *msg, size_t len, int64_t dea
 }
 
 int pipc_os_pipe_send(pipc_os_pipe *p, const void *msg, size_t len, int64_t deadline) {
-  int rc;
+  int rc, left;
   side_lock(&p->tx_mu);
   rc = send_locked(p, msg, len, deadline);
+  left = p->tx_len > p->tx_off;
   side_unlock(&p->tx_mu);
+  if (left) wake_receiver(p);
   return rc;
 }
 
@@ -365,19 +411,33 @@ static int drain_output(pipc_os_pipe *p) {
 /* Wait until the socket is readable (draining output meanwhile): PIPC_OK,
    PIPC_ETIMEDOUT, or an error. */
 static int wait_readable(pipc_os_pipe *p, int64_t deadline) {
+  int have_wake = wake_make(p) == PIPC_OK; /* before the look at the output */
   for (;;) {
-    short ev = 0;
+    struct pollfd pfd[2];
     int64_t until = deadline;
-    int rc, out = drain_output(p);
-    if (out < 0) return out;
-    if (out == 2) { /* a sender is at it: look again in a slice */
+    int rc, out, ms, nfd = 1;
+    wake_drain(p);
+    if ((out = drain_output(p)) < 0) return out;
+    if (out == 2 && !have_wake) { /* a sender is at it: look again in a slice */
       until = pipc_os_now_ms() + SIDE_SLICE_MS;
       if (deadline >= 0 && deadline < until) until = deadline;
     }
-    rc = wait_fd(p->fd, POLLIN | (out == 1 ? POLLOUT : 0), until, &ev);
-    if (rc == PIPC_ETIMEDOUT && until != deadline) continue; /* only the slice */
-    if (rc != PIPC_OK) return rc;
-    if (ev & (POLLIN | POLLHUP | POLLERR)) return PIPC_OK;
+    pfd[0].fd = p->fd;
+    pfd[0].events = (short)(POLLIN | (out == 1 ? POLLOUT : 0));
+    pfd[0].revents = pfd[1].revents = 0;
+    if (have_wake) {
+      pfd[1].fd = (int)pipc__load32(&p->wake_r1) - 1;
+      pfd[1].events = POLLIN;
+      nfd = 2;
+    }
+    ms = remaining_ms(until);
+    rc = poll(pfd, (nfds_t)nfd, ms);
+    if (rc < 0 && errno != EINTR) return pipc__posix_fail(errno);
+    if (rc == 0) {
+      if (until != deadline) continue; /* only the slice */
+      return PIPC_ETIMEDOUT;
+    }
+    if (rc > 0 && (pfd[0].revents & (POLLIN | POLLHUP | POLLERR))) return PIPC_OK;
   }
 }
 
@@ -757,6 +817,10 @@ void pipc_os_pipe_close(pipc_os_pipe *p) {
     if (wait_fd(p->fd, POLLOUT, -1, &ev) != PIPC_OK) break;
   }
   close(p->fd);
+  if (pipc__load32(&p->wake_r1)) {
+    close((int)pipc__load32(&p->wake_r1) - 1);
+    close((int)pipc__load32(&p->wake_w1) - 1);
+  }
   pthread_mutex_destroy(&p->rx_mu);
   pthread_mutex_destroy(&p->tx_mu);
   free(p->rb);
