@@ -330,7 +330,8 @@ static int send_direct(pipc_os_pipe *p, const unsigned char *hdr, size_t hlen,
     if (n < 0) {
       if (errno == EINTR || errno == EAGAIN || errno == EWOULDBLOCK) continue;
       if (errno == EPIPE || errno == ECONNRESET) return PIPC_ECLOSED;
-      return pipc__posix_fail(errno);
+      return PIPC_OK; /* part of the frame is out: the rest is kept, and the
+                         error comes back from the call that pushes it */
     }
     *sent += (size_t)n;
   }
