@@ -487,6 +487,27 @@ typedef struct pipc_sem pipc_sem;
 PIPC_API int pipc_sem_create(const char *name, unsigned initial, unsigned max,
                              pipc_sem **out);
 
+/* Flags of pipc_sem_create_ex. */
+#define PIPC_SEM_UNDO 1 /* a thread that ends or dies holding units gives them back */
+
+/* pipc_sem_create with flags (0: the same as pipc_sem_create).
+   PIPC_SEM_UNDO makes the semaphore robust: each unit a thread takes with
+   pipc_sem_wait is counted as that thread's until it posts; a post by a
+   thread that holds units gives one of its own back, a post by one that
+   holds none adds a unit as usual.  A thread that ends, or whose process
+   dies, holding units gives them back: the next wait that finds the count
+   at 0 returns them to the count, takes one, and says PIPC_EOWNERDEAD (the
+   unit is taken; what the dead holder guarded may be half done).  Closing
+   the handle gives back the closing thread's units.  Liveness is the same
+   kernel record as the Lock's, never a pid; at most 64 threads may hold
+   units at once (a wait by a 65th is PIPC_EAGAIN at once).  The price:
+   every wait and post takes a robust mutex for a moment (on Linux no
+   system call when uncontended; on Windows a named mutex, a system call;
+   in the file-lock mode two).
+   Errors: those of pipc_sem_create; PIPC_EINVAL for unknown flags. */
+PIPC_API int pipc_sem_create_ex(const char *name, unsigned initial, unsigned max,
+                                int flags, pipc_sem **out);
+
 /* Open the semaphore `name` (its count and max are the creator's).
    Errors: PIPC_EINVAL (bad name, or the name is another kind of pipc
    object), PIPC_ENOENT, PIPC_EACCES, PIPC_ECORRUPT (not a pipc object,
@@ -497,11 +518,14 @@ PIPC_API int pipc_sem_open(const char *name, pipc_sem **out);
 /* Take one unit, waiting per timeout_ms while the count is 0.  An
    uncontended wait makes no system call.  Waiters are woken in bounded
    time by posts from any process.
-   Errors: PIPC_EINVAL, PIPC_EAGAIN (timeout 0, count 0), PIPC_ETIMEDOUT. */
+   Errors: PIPC_EINVAL, PIPC_EAGAIN (timeout 0, count 0), PIPC_ETIMEDOUT;
+   PIPC_SEM_UNDO only: PIPC_EOWNERDEAD (the unit is taken: a holder died
+   and its units came back), PIPC_EAGAIN (64 other threads hold units),
+   PIPC_ECORRUPT. */
 PIPC_API int pipc_sem_wait(pipc_sem *s, int timeout_ms);
 
 /* Give one unit back and wake one waiter, if any.  Any thread or process
-   may post (a semaphore has no owner).
+   may post (a semaphore has no owner; PIPC_SEM_UNDO: see there).
    Errors: PIPC_EINVAL, PIPC_EOVERFLOW (at max: the count is unchanged). */
 PIPC_API int pipc_sem_post(pipc_sem *s);
 

@@ -35,6 +35,8 @@ enum pipc__fault {
   PIPC__FAULT_ENTRY_TAKEN,   /* a registry entry taken, its last holder's
                                 leftovers not yet repaired */
   PIPC__FAULT_RECLAIM,       /* repairing a dead thread's claim, before its CAS */
+  PIPC__FAULT_SEM_LOGGED,    /* PIPC_SEM_UNDO: a change logged, not yet made */
+  PIPC__FAULT_SEM_CHANGED,   /* PIPC_SEM_UNDO: count and held changed, log still set */
   PIPC__FAULT_COUNT
 };
 

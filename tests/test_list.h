@@ -46,6 +46,10 @@
   PIPC_TEST(sem, other_process_woken_by_post)        \
   PIPC_TEST(sem, threads_hand_off_exactly)           \
   PIPC_TEST(sem, seed002_three_of_ten_inside)        \
+  PIPC_TEST(sem, undo_bad_flags)                     \
+  PIPC_TEST(sem, undo_holder_killed_gives_back)      \
+  PIPC_TEST(sem, undo_thread_end_post_and_close)     \
+  PIPC_TEST(sem, undo_holders_die_everywhere)        \
   PIPC_SUITE(lock)                                   \
   PIPC_TEST(lock, acquire_release)                   \
   PIPC_TEST(lock, misuse_by_holder_is_einval)        \
@@ -195,6 +199,7 @@
   PIPC_ROLE(kill_producer)        \
   PIPC_ROLE(kill_consumer)        \
   PIPC_ROLE(queue_hold)           \
+  PIPC_ROLE(sem_undo_take)        \
   PIPC_ROLE(queue_os_damage)      \
   PIPC_ROLE(queue_one)            \
   PIPC_ROLE(queue_zc_hold)        \

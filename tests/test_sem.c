@@ -4,6 +4,7 @@
 #include <string.h>
 
 #include "harness.h"
+#include "pipc_testing.h" /* fault points: this binary has them */
 
 void test_sem_initial_count(void) {
   char name[80];
@@ -294,4 +295,196 @@ void test_sem_seed002_three_of_ten_inside(void) {
   pipc_sem_close(sem);
   pipc_lock_close(lock);
   pipc_shm_close(shm);
+}
+
+/* ---- PIPC_SEM_UNDO: a holder that ends or dies gives its units back ---- */
+
+void test_sem_undo_bad_flags(void) {
+  char name[80];
+  pipc_sem *s = (pipc_sem *)1;
+  unsigned v = 9;
+  t_name(name, sizeof name, "undoflags");
+  T_RC(pipc_sem_create_ex(name, 1, 1, 2, &s), PIPC_EINVAL);
+  CU_ASSERT_PTR_NULL(s);
+  T_RC(pipc_sem_create_ex(name, 2, 1, PIPC_SEM_UNDO, &s), PIPC_EINVAL); /* initial > max */
+  T_RC(pipc_sem_create_ex(name, 1, 3, 0, &s), PIPC_OK); /* 0: a plain semaphore */
+  T_RC(pipc_sem_value(s, &v), PIPC_OK);
+  CU_ASSERT_EQUAL(v, 1);
+  T_RC(pipc_sem_unlink(name), PIPC_OK);
+  pipc_sem_close(s);
+}
+
+/* argv: sem_undo_take NAME READY [FAULT] -> takes a unit of the UNDO
+   semaphore NAME (FAULT: armed first, so it dies inside that wait, or,
+   for the post points, takes one and dies inside a post); posts READY and
+   waits to be killed, or (FAULT "exit") returns without posting. */
+int role_sem_undo_take(int argc, char **argv) {
+  pipc_sem *s = NULL, *ready = NULL;
+  int point = 0, in_post = 0, rc;
+  if (argc < 3 || pipc_sem_open(argv[1], &s) || pipc_sem_open(argv[2], &ready)) return 10;
+  if (argc > 3 && strcmp(argv[3], "exit") != 0) {
+    point = atoi(argv[3]);
+    in_post = argc > 4 && strcmp(argv[4], "post") == 0;
+  }
+  if (point && !in_post) pipc__fault_arm(point, 1);
+  rc = pipc_sem_wait(s, 10000);
+  if (rc != PIPC_OK && rc != PIPC_EOWNERDEAD) return 11;
+  if (point && in_post) {
+    pipc__fault_arm(point, 1);
+    pipc_sem_post(s);
+    return 12; /* not reached: the fault point kills */
+  }
+  if (argc > 3 && strcmp(argv[3], "exit") == 0)
+    _Exit(0); /* the process ends holding it, closing nothing (no exit hooks) */
+  pipc_sem_post(ready);
+  pipc_sleep_ms(60000);
+  return 13;
+}
+
+/* A process killed holding the one unit: the next wait takes it with
+   PIPC_EOWNERDEAD; before that the unit is held (EAGAIN). */
+void test_sem_undo_holder_killed_gives_back(void) {
+  char name[80], rname[80];
+  pipc_sem *s = NULL, *ready = NULL;
+  pipc_process *child;
+  unsigned v = 9;
+  t_name(name, sizeof name, "undokill");
+  t_name(rname, sizeof rname, "undokillready");
+  T_RC(pipc_sem_create_ex(name, 1, 1, PIPC_SEM_UNDO, &s), PIPC_OK);
+  T_RC(pipc_sem_create(rname, 0, 0, &ready), PIPC_OK);
+  CU_ASSERT_FATAL(s && ready);
+  child = t_spawn("sem_undo_take", name, rname, NULL);
+  T_RC(pipc_sem_wait(ready, 30000), PIPC_OK);
+  T_RC(pipc_sem_wait(s, 0), PIPC_EAGAIN); /* held by a live process */
+  T_RC(pipc_sem_wait(s, 300), PIPC_ETIMEDOUT);
+  pipc_process_kill(child);
+  CU_ASSERT_EQUAL(t_join(child, 30000), -9);
+  T_RC(pipc_sem_wait(s, 10000), PIPC_EOWNERDEAD); /* taken, and told */
+  T_RC(pipc_sem_value(s, &v), PIPC_OK);
+  CU_ASSERT_EQUAL(v, 0);
+  T_RC(pipc_sem_post(s), PIPC_OK); /* this thread's unit back */
+  T_RC(pipc_sem_post(s), PIPC_EOVERFLOW);
+  T_RC(pipc_sem_wait(s, 0), PIPC_OK); /* an ordinary take now */
+  T_RC(pipc_sem_post(s), PIPC_OK);
+  pipc_sem_unlink(name);
+  pipc_sem_unlink(rname);
+  pipc_sem_close(s);
+  pipc_sem_close(ready);
+}
+
+static pipc_sem *undo_s;
+static void take_and_end(void *arg) {
+  int *rc = (int *)arg;
+  *rc = pipc_sem_wait(undo_s, 0);
+}
+
+/* A thread that ends holding units gives them back; a post by the holder
+   returns its own, one by a thread that holds none adds a unit (up to max);
+   closing a handle gives back the closing thread's units. */
+void test_sem_undo_thread_end_post_and_close(void) {
+  char name[80];
+  pipc_sem *o = NULL;
+  unsigned v = 9;
+  int rc = -100;
+  t_name(name, sizeof name, "undothr");
+  T_RC(pipc_sem_create_ex(name, 2, 3, PIPC_SEM_UNDO, &undo_s), PIPC_OK);
+  CU_ASSERT_FATAL(undo_s != NULL);
+  T_RC(pipc_sem_wait(undo_s, 0), PIPC_OK); /* this thread registers first... */
+  T_RC(pipc_sem_post(undo_s), PIPC_OK);    /* ...and holds nothing */
+  t_thread_join(t_thread_start(take_and_end, &rc));
+  T_RC(rc, PIPC_OK);
+  T_RC(pipc_sem_value(undo_s, &v), PIPC_OK);
+  CU_ASSERT_EQUAL(v, 1);
+  T_RC(pipc_sem_wait(undo_s, 0), PIPC_OK);
+  T_RC(pipc_sem_wait(undo_s, 0), PIPC_EOWNERDEAD); /* the ended thread's came back */
+  T_RC(pipc_sem_wait(undo_s, 0), PIPC_EAGAIN);     /* this thread holds both */
+  T_RC(pipc_sem_post(undo_s), PIPC_OK);
+  T_RC(pipc_sem_post(undo_s), PIPC_OK);
+  T_RC(pipc_sem_post(undo_s), PIPC_OK);            /* holds none: adds the third */
+  T_RC(pipc_sem_post(undo_s), PIPC_EOVERFLOW);
+  T_RC(pipc_sem_value(undo_s, &v), PIPC_OK);
+  CU_ASSERT_EQUAL(v, 3);
+  /* a second handle of this thread: its close gives back what it took */
+  T_RC(pipc_sem_open(name, &o), PIPC_OK);
+  CU_ASSERT_FATAL(o != NULL);
+  T_RC(pipc_sem_wait(o, 0), PIPC_OK);
+  T_RC(pipc_sem_wait(o, 0), PIPC_OK);
+  T_RC(pipc_sem_value(undo_s, &v), PIPC_OK);
+  CU_ASSERT_EQUAL(v, 1);
+  T_RC(pipc_sem_close(o), PIPC_OK);
+  T_RC(pipc_sem_value(undo_s, &v), PIPC_OK);
+  CU_ASSERT_EQUAL(v, 3);
+  pipc_sem_unlink(name);
+  pipc_sem_close(undo_s);
+}
+
+#ifdef _WIN32 /* process starts cost tens of ms under Wine */
+#define UNDO_KILL_ROUNDS 40
+#else
+#define UNDO_KILL_ROUNDS 1000
+#endif
+
+/* Holders die, round after round, at every point: killed holding the
+   unit, ended holding it, dead inside a wait or a post at each fault point
+   (the change logged but not made; made but the log still set).  After
+   each death the parent's wait takes the one unit - PIPC_EOWNERDEAD exactly
+   when the dead process still held it - and its post gives it back: the
+   count is 1 again, never lost, never doubled. */
+void test_sem_undo_holders_die_everywhere(void) {
+  char name[80], rname[80], pt[8];
+  pipc_sem *s = NULL, *ready = NULL;
+  int round, bad = 0, owner_dead = 0, expect_dead = 0;
+  const char *v = getenv("PIPC_SEM_KILL_ROUNDS");
+  int rounds = v && atoi(v) > 0 ? atoi(v) : UNDO_KILL_ROUNDS;
+  t_name(name, sizeof name, "undodie");
+  t_name(rname, sizeof rname, "undodieready");
+  T_RC(pipc_sem_create_ex(name, 1, 1, PIPC_SEM_UNDO, &s), PIPC_OK);
+  T_RC(pipc_sem_create(rname, 0, 0, &ready), PIPC_OK);
+  CU_ASSERT_FATAL(s && ready);
+  for (round = 0; round < rounds && bad == 0; round++) {
+    pipc_process *child;
+    unsigned val = 9;
+    int how = round % 6, rc, held_at_death;
+    switch (how) {
+    case 0: /* killed from outside, holding it */
+      child = t_spawn("sem_undo_take", name, rname, NULL);
+      if (pipc_sem_wait(ready, 30000) != PIPC_OK) bad = 1;
+      pipc_process_kill(child);
+      held_at_death = 1;
+      break;
+    case 1: /* its process ends holding it */
+      child = t_spawn("sem_undo_take", name, rname, "exit", NULL);
+      held_at_death = 1;
+      break;
+    default: /* dies at a fault point inside a wait or a post */
+      snprintf(pt, sizeof pt, "%d",
+               how % 2 == 0 ? PIPC__FAULT_SEM_LOGGED : PIPC__FAULT_SEM_CHANGED);
+      child = t_spawn("sem_undo_take", name, rname, pt, how >= 4 ? "post" : "wait", NULL);
+      held_at_death = how >= 4; /* a post put back nothing: the log undoes it */
+      break;
+    }
+    rc = t_join(child, 30000);
+    if (rc != -9 && !(how == 1 && rc == 0)) {
+      fprintf(stderr, "undo round %d (%d): child ended %d\n", round, how, rc);
+      bad = 1;
+    }
+    rc = pipc_sem_wait(s, 10000);
+    owner_dead += rc == PIPC_EOWNERDEAD;
+    expect_dead += held_at_death;
+    if ((rc != PIPC_OK && rc != PIPC_EOWNERDEAD) || (rc == PIPC_EOWNERDEAD) != held_at_death) {
+      fprintf(stderr, "undo round %d (%d): wait %d\n", round, how, rc);
+      bad = 1;
+    }
+    if (pipc_sem_post(s) != PIPC_OK || pipc_sem_value(s, &val) != PIPC_OK || val != 1) {
+      fprintf(stderr, "undo round %d (%d): count %u after the post\n", round, how, val);
+      bad = 1;
+    }
+  }
+  CU_ASSERT_EQUAL(bad, 0);
+  CU_ASSERT_EQUAL(owner_dead, expect_dead);
+  printf("\n    %d rounds, %d holders died holding the unit\n", round, owner_dead);
+  pipc_sem_unlink(name);
+  pipc_sem_unlink(rname);
+  pipc_sem_close(s);
+  pipc_sem_close(ready);
 }
