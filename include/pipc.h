@@ -494,13 +494,19 @@ PIPC_API int pipc_sem_create(const char *name, unsigned initial, unsigned max,
    PIPC_SEM_UNDO makes the semaphore robust: each unit a thread takes with
    pipc_sem_wait is counted as that thread's until it posts; a post by a
    thread that holds units gives one of its own back, a post by one that
-   holds none adds a unit as usual.  A thread that ends, or whose process
-   dies, holding units gives them back: the next wait that finds the count
-   at 0 returns them to the count, takes one, and says PIPC_EOWNERDEAD (the
-   unit is taken; what the dead holder guarded may be half done).  Closing
-   the handle gives back the closing thread's units.  Liveness is the same
-   kernel record as the Lock's, never a pid; at most 64 threads may hold
-   units at once (a wait by a 65th is PIPC_EAGAIN at once).  The price:
+   holds none adds a unit, as long as the units free and held stay within
+   max (else PIPC_EOVERFLOW).  So it is for units a thread takes and gives
+   back itself (a pool of resources), not for handing work from a thread
+   that posts to one that waits - use a plain semaphore for that.  A thread
+   that ends, or whose process dies, holding units gives them back: the
+   next wait that finds the count at 0 returns them to the count, takes
+   one, and says PIPC_EOWNERDEAD (the unit is taken; what the dead holder
+   guarded may be half done).  Closing the handle gives back the closing
+   thread's units.  Liveness is the same kernel record as the Lock's, never
+   a pid.  Each thread that has waited keeps one of 64 entries until it
+   ends or closes its handle: a wait by a 65th is PIPC_EAGAIN at once.  A
+   wait, even with timeout 0, may wait a moment for the mutex (up to
+   100 ms while another thread holds it).  The price:
    every wait and post takes a robust mutex for a moment (on Linux no
    system call when uncontended; on Windows a named mutex, a system call;
    in the file-lock mode two).

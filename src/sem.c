@@ -41,7 +41,7 @@ typedef struct sem_shared {
   volatile uint32_t count;
   uint32_t max; /* 1..PIPC_SEM_VALUE_MAX */
   volatile uint32_t waiters;
-  uint32_t flags; /* PIPC_SEM_UNDO, written once at create (0 before it existed) */
+  uint32_t flags; /* PIPC_SEM_UNDO, written once at create */
   /* PIPC_SEM_UNDO: the change being made under the mutex */
   volatile uint32_t log_valid, log_entry, log_count, log_held;
 } sem_shared;
@@ -226,6 +226,18 @@ static int undo_lock(pipc_sem *s, int64_t deadline) {
   return rc;
 }
 
+/* The mutex is held for a moment at a time: a wait of any timeout (0
+   included) waits for it up to SEM_LOCK_WAIT_MS at least, its own deadline
+   if later.  PIPC_ETIMEDOUT only if a holder keeps it that long (stopped). */
+#define SEM_LOCK_WAIT_MS 100
+static int undo_lock_for(pipc_sem *s, int64_t deadline) {
+  if (deadline >= 0) {
+    int64_t soon = pipc_os_now_ms() + SEM_LOCK_WAIT_MS;
+    if (deadline < soon) deadline = soon;
+  }
+  return undo_lock(s, deadline);
+}
+
 /* Set the count to c and held[e] to h (e SEM_NO_ENTRY: the count alone),
    logged first.  Under the mutex. */
 static void undo_change(pipc_sem *s, uint32_t e, uint32_t c, uint32_t h) {
@@ -251,17 +263,37 @@ static int undo_give_back(pipc_sem *s, uint32_t e) {
   return 1;
 }
 
+/* Units came back to the count: sleepers look again. */
+static void undo_wake(pipc_sem *s) {
+  if (pipc__load32(&s->sh->waiters) != 0)
+    pipc_os_park_wake(s->park, &s->sh->count, (int)SEM_REG_N);
+}
+
+/* The units every thread holds, in all (under the mutex); more than max is
+   damage: PIPC_ECORRUPT. */
+static int undo_held_sum(pipc_sem *s, uint32_t *sum) {
+  uint32_t e, t = 0;
+  for (e = 0; e < SEM_REG_N; e++) {
+    uint32_t h = pipc__load32(&s->held[e]);
+    if (h > s->max || t > s->max - h) return PIPC_ECORRUPT;
+    t += h;
+  }
+  *sum = t;
+  return PIPC_OK;
+}
+
 /* This thread's entry; one a dead thread held gives back its units first. */
-static int undo_me(pipc_sem *s, uint32_t *me, int *died) {
+static int undo_me(pipc_sem *s, uint32_t *me, int64_t deadline, int *died) {
   unsigned e;
   int fresh, rc = pipc__registry_me(s->reg, &e, &fresh, NULL);
   if (rc != PIPC_OK) return rc;
   *me = e;
-  if (fresh && pipc__load32(&s->held[e]) != 0) {
-    if ((rc = undo_lock(s, -1)) != PIPC_OK) return rc;
+  if (fresh) { /* read under the mutex: a log its last holder left may change it */
+    if ((rc = undo_lock_for(s, deadline)) != PIPC_OK) return rc;
     rc = undo_give_back(s, e);
     pipc_os_mutex_unlock(s->mu);
     if (rc < 0) return rc;
+    if (rc > 0) undo_wake(s);
     *died |= rc;
   }
   return PIPC_OK;
@@ -289,7 +321,8 @@ static int undo_reclaim(pipc_sem *s, uint32_t me) {
    *died set if a dead holder's units came back on the way. */
 static int undo_try(pipc_sem *s, uint32_t me, int64_t deadline, int *died) {
   uint32_t c, h;
-  int rc = undo_lock(s, deadline);
+  int rc = undo_lock_for(s, deadline);
+  if (rc == PIPC_ETIMEDOUT) return 0; /* nothing taken by the deadline */
   if (rc != PIPC_OK) return rc;
   c = pipc__load32(&s->sh->count);
   if (c == 0) {
@@ -299,6 +332,7 @@ static int undo_try(pipc_sem *s, uint32_t me, int64_t deadline, int *died) {
     }
     *died |= rc;
     c = pipc__load32(&s->sh->count);
+    if (rc > 0 && c > 1) undo_wake(s); /* more came back than this wait takes */
   }
   h = pipc__load32(&s->held[me]);
   if (c > s->max || h > s->max) {
@@ -314,7 +348,8 @@ static int undo_wait(pipc_sem *s, int timeout_ms, int64_t deadline) {
   sem_shared *sh = s->sh;
   uint32_t me;
   int died = 0, rc;
-  if ((rc = undo_me(s, &me, &died)) != PIPC_OK) return rc;
+  if ((rc = undo_me(s, &me, deadline, &died)) != PIPC_OK)
+    return rc == PIPC_ETIMEDOUT ? PIPC__EXPIRED(timeout_ms) : rc;
   if ((rc = undo_try(s, me, deadline, &died)) != 0)
     return rc < 0 ? rc : died ? PIPC_EOWNERDEAD : PIPC_OK;
   if (timeout_ms == 0) return PIPC_EAGAIN;
@@ -347,10 +382,18 @@ static int undo_post(pipc_sem *s) {
   if (pipc__registry_mine(s->reg, &me, &local) == 0) me = SEM_NO_ENTRY;
   else h = pipc__load32(&s->held[me]);
   c = pipc__load32(&sh->count);
-  if (c > s->max || h > s->max) rc = PIPC_ECORRUPT;
-  else if (c >= s->max) rc = PIPC_EOVERFLOW;
-  else if (h > 0) undo_change(s, me, c + 1, h - 1); /* one of its own back */
-  else undo_change(s, SEM_NO_ENTRY, c + 1, 0);
+  if (c > s->max || h > s->max) {
+    rc = PIPC_ECORRUPT;
+  } else if (h > 0) {
+    undo_change(s, me, c + 1, h - 1); /* one of its own back */
+  } else {
+    /* a new unit: the units in all (free and held) stay within max */
+    uint32_t held = 0;
+    if ((rc = undo_held_sum(s, &held)) == PIPC_OK) {
+      if (c > s->max - held || c + held >= s->max) rc = PIPC_EOVERFLOW;
+      else undo_change(s, SEM_NO_ENTRY, c + 1, 0);
+    }
+  }
   pipc_os_mutex_unlock(s->mu);
   if (rc != PIPC_OK) return rc;
   if (pipc__load32(&sh->waiters) != 0) return pipc_os_park_wake(s->park, &sh->count, 1);

@@ -50,6 +50,9 @@
   PIPC_TEST(sem, undo_holder_killed_gives_back)      \
   PIPC_TEST(sem, undo_thread_end_post_and_close)     \
   PIPC_TEST(sem, undo_holders_die_everywhere)        \
+  PIPC_TEST(sem, undo_fresh_entry_after_a_death_in_post) \
+  PIPC_TEST(sem, undo_post_by_non_holder_is_bounded) \
+  PIPC_TEST(sem, undo_trywait_with_units_free)       \
   PIPC_SUITE(lock)                                   \
   PIPC_TEST(lock, acquire_release)                   \
   PIPC_TEST(lock, misuse_by_holder_is_einval)        \
@@ -123,6 +126,7 @@
   PIPC_TEST(pipe, both_send_8mib_first)              \
   PIPC_TEST(pipe, one_end_two_threads)               \
   PIPC_TEST(pipe, receiver_waiting_while_send_leaves_output) \
+  PIPC_TEST(pipe, flush_leaves_output_with_a_receiver_waiting) \
   PIPC_TEST(pipe, listener_twice_is_eexist)          \
   PIPC_TEST(pipe, listener_name_while_accepted_pipe_open) \
   PIPC_TEST(pipe, connect_waits_for_listener)        \

@@ -793,3 +793,36 @@ void test_pipe_receiver_waiting_while_send_leaves_output(void) {
   free(m);
   free(r);
 }
+
+/* As above, with the rest left behind by a pipc_pipe_flush that ran out of
+   time while the receiving thread started to wait: the flush wakes it too,
+   and the peer gets the whole request. */
+static void rr_wait_reply_later(void *arg) {
+  pipc_sleep_ms(100); /* while the flush below holds the send side */
+  rr_wait_reply(arg);
+}
+
+void test_pipe_flush_leaves_output_with_a_receiver_waiting(void) {
+  pipc_pipe *b = NULL;
+  unsigned char *m = (unsigned char *)malloc(1u << 20), *r = (unsigned char *)malloc(1u << 20);
+  size_t n = 0;
+  t_thread *th;
+  int rc;
+  rr_rc = -100;
+  T_RC(pipc_pipe_pair(&rr_a, &b), PIPC_OK);
+  CU_ASSERT_FATAL(rr_a && b && m && r);
+  fill_pattern(m, 1u << 20, 4343);
+  T_RC(pipc_pipe_send(rr_a, m, 1u << 20, PIPC_FOREVER), PIPC_OK); /* b not reading yet */
+  th = t_thread_start(rr_wait_reply_later, NULL);
+  rc = pipc_pipe_flush(rr_a, 400); /* b still not reading: runs out of time */
+  CU_ASSERT(rc == PIPC_ETIMEDOUT || rc == PIPC_OK);
+  T_RC(pipc_pipe_recv(b, r, 1u << 20, &n, 20000), PIPC_OK);
+  CU_ASSERT(n == (1u << 20) && check_pattern(r, n, 4343));
+  T_RC(pipc_pipe_send(b, "ok", 2, 5000), PIPC_OK);
+  t_thread_join(th);
+  T_RC(rr_rc, PIPC_OK);
+  pipc_pipe_close(rr_a);
+  pipc_pipe_close(b);
+  free(m);
+  free(r);
+}

@@ -488,3 +488,97 @@ void test_sem_undo_holders_die_everywhere(void) {
   pipc_sem_close(s);
   pipc_sem_close(ready);
 }
+
+/* A thread whose first wait takes the registry entry of a holder that died
+   inside a post (its change made, the log still set): the log is undone
+   before the entry's units are read, so the dead holder's unit comes back
+   to the count - not to the new, live thread. */
+void test_sem_undo_fresh_entry_after_a_death_in_post(void) {
+  char name[80], rname[80], pt[8];
+  pipc_sem *s = NULL, *ready = NULL;
+  unsigned v = 9;
+  t_name(name, sizeof name, "undofresh");
+  t_name(rname, sizeof rname, "undofreshready");
+  T_RC(pipc_sem_create_ex(name, 1, 1, PIPC_SEM_UNDO, &s), PIPC_OK);
+  T_RC(pipc_sem_create(rname, 0, 0, &ready), PIPC_OK);
+  CU_ASSERT_FATAL(s && ready);
+  /* this thread has not used s: the child takes the first entry */
+  snprintf(pt, sizeof pt, "%d", PIPC__FAULT_SEM_CHANGED);
+  CU_ASSERT_EQUAL(t_join(t_spawn("sem_undo_take", name, rname, pt, "post", NULL), 30000), -9);
+  T_RC(pipc_sem_wait(s, 10000), PIPC_EOWNERDEAD); /* ...and this one takes it over */
+  T_RC(pipc_sem_value(s, &v), PIPC_OK);
+  CU_ASSERT_EQUAL(v, 0);
+  T_RC(pipc_sem_post(s), PIPC_OK);
+  T_RC(pipc_sem_wait(s, 0), PIPC_OK);
+  T_RC(pipc_sem_post(s), PIPC_OK);
+  pipc_sem_unlink(name);
+  pipc_sem_unlink(rname);
+  pipc_sem_close(s);
+  pipc_sem_close(ready);
+}
+
+static void undo_take_one(void *arg) { *(int *)arg = pipc_sem_wait(undo_s, 0); }
+static void undo_give_one(void *arg) { *(int *)arg = pipc_sem_post(undo_s); }
+
+/* A post by a thread that holds no unit adds one only while the units free
+   and held stay within max (the mode is for units given back by their
+   taker, not for hand-off). */
+void test_sem_undo_post_by_non_holder_is_bounded(void) {
+  char name[80];
+  unsigned v = 9;
+  int rc = -100;
+  t_name(name, sizeof name, "undobound");
+  T_RC(pipc_sem_create_ex(name, 1, 1, PIPC_SEM_UNDO, &undo_s), PIPC_OK);
+  CU_ASSERT_FATAL(undo_s != NULL);
+  T_RC(pipc_sem_wait(undo_s, 0), PIPC_OK); /* this thread holds the one unit */
+  t_thread_join(t_thread_start(undo_give_one, &rc));
+  T_RC(rc, PIPC_EOVERFLOW); /* another thread cannot add a second */
+  T_RC(pipc_sem_value(undo_s, &v), PIPC_OK);
+  CU_ASSERT_EQUAL(v, 0);
+  T_RC(pipc_sem_post(undo_s), PIPC_OK); /* the holder gives it back */
+  t_thread_join(t_thread_start(undo_take_one, &rc));
+  T_RC(rc, PIPC_OK); /* taken by a thread that then ends with it... */
+  T_RC(pipc_sem_wait(undo_s, 0), PIPC_EOWNERDEAD); /* ...so it comes back */
+  T_RC(pipc_sem_post(undo_s), PIPC_OK);
+  pipc_sem_unlink(name);
+  pipc_sem_close(undo_s);
+}
+
+/* wait(0) while other threads use the semaphore: the mutex being busy for
+   a moment is no reason to fail - with units free it takes one. */
+static volatile int undo_churn_stop;
+static volatile uint32_t undo_churning;
+static void undo_churn(void *arg) {
+  int *bad = (int *)arg, n = 0;
+  pipc__add32(&undo_churning, 1);
+  while (!pipc__load32((volatile uint32_t *)&undo_churn_stop)) {
+    if (pipc_sem_wait(undo_s, 10000) != PIPC_OK || pipc_sem_post(undo_s) != PIPC_OK) n++;
+  }
+  pipc__add32((volatile uint32_t *)bad, n);
+}
+
+void test_sem_undo_trywait_with_units_free(void) {
+  char name[80];
+  t_thread *th, *th2;
+  int i, bad = 0, churn_bad = 0;
+  t_name(name, sizeof name, "undotry");
+  T_RC(pipc_sem_create_ex(name, 50, 100, PIPC_SEM_UNDO, &undo_s), PIPC_OK);
+  CU_ASSERT_FATAL(undo_s != NULL);
+  undo_churn_stop = 0;
+  undo_churning = 0;
+  th = t_thread_start(undo_churn, &churn_bad);
+  th2 = t_thread_start(undo_churn, &churn_bad);
+  while (pipc__load32(&undo_churning) < 2) pipc_sleep_ms(1); /* both at it */
+  for (i = 0; i < 50000; i++) {
+    int rc = pipc_sem_wait(undo_s, 0);
+    if (rc != PIPC_OK) bad++;
+    else if (pipc_sem_post(undo_s) != PIPC_OK) bad++;
+  }
+  pipc__store32((volatile uint32_t *)&undo_churn_stop, 1);
+  t_thread_join(th);
+  t_thread_join(th2);
+  CU_ASSERT_EQUAL(bad, 0);
+  CU_ASSERT_EQUAL(churn_bad, 0);
+  pipc_sem_unlink(name);
+  pipc_sem_close(undo_s);
+}

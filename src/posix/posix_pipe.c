@@ -625,10 +625,12 @@ static int flush_locked(pipc_os_pipe *p, int64_t deadline) {
 }
 
 int pipc_os_pipe_flush(pipc_os_pipe *p, int64_t deadline) {
-  int rc;
+  int rc, left;
   side_lock(&p->tx_mu);
   rc = flush_locked(p, deadline);
+  left = p->tx_len > p->tx_off;
   side_unlock(&p->tx_mu);
+  if (left) wake_receiver(p); /* as after a send: a blocked receiver takes over */
   return rc;
 }
 
