@@ -52,7 +52,7 @@
   PIPC_TEST(sem, undo_holders_die_everywhere)        \
   PIPC_TEST(sem, undo_fresh_entry_after_a_death_in_post) \
   PIPC_TEST(sem, undo_post_by_non_holder_is_bounded) \
-  PIPC_TEST(sem, undo_trywait_with_units_free)       \
+  PIPC_TEST(sem, undo_trywait_is_never_etimedout)    \
   PIPC_SUITE(lock)                                   \
   PIPC_TEST(lock, acquire_release)                   \
   PIPC_TEST(lock, misuse_by_holder_is_einval)        \

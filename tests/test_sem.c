@@ -544,20 +544,24 @@ void test_sem_undo_post_by_non_holder_is_bounded(void) {
   pipc_sem_close(undo_s);
 }
 
-/* wait(0) while other threads use the semaphore: the mutex being busy for
-   a moment is no reason to fail - with units free it takes one. */
+/* wait(0) while other threads use the semaphore: the mutex being busy is
+   no PIPC_ETIMEDOUT - a timeout-0 wait takes a unit (units are free) or,
+   if the mutex stayed busy past the moment it waits for it (a scheduler
+   that keeps its holder off the CPU, as valgrind's can), says
+   PIPC_EAGAIN.  How often each happens is a matter of timing, not
+   asserted. */
 static volatile int undo_churn_stop;
 static volatile uint32_t undo_churning;
 static void undo_churn(void *arg) {
   int *bad = (int *)arg, n = 0;
   pipc__add32(&undo_churning, 1);
   while (!pipc__load32((volatile uint32_t *)&undo_churn_stop)) {
-    if (pipc_sem_wait(undo_s, 10000) != PIPC_OK || pipc_sem_post(undo_s) != PIPC_OK) n++;
+    if (pipc_sem_wait(undo_s, 60000) != PIPC_OK || pipc_sem_post(undo_s) != PIPC_OK) n++;
   }
   pipc__add32((volatile uint32_t *)bad, n);
 }
 
-void test_sem_undo_trywait_with_units_free(void) {
+void test_sem_undo_trywait_is_never_etimedout(void) {
   char name[80];
   t_thread *th, *th2;
   int i, bad = 0, churn_bad = 0;
@@ -571,8 +575,8 @@ void test_sem_undo_trywait_with_units_free(void) {
   while (pipc__load32(&undo_churning) < 2) pipc_sleep_ms(1); /* both at it */
   for (i = 0; i < 50000; i++) {
     int rc = pipc_sem_wait(undo_s, 0);
-    if (rc != PIPC_OK) bad++;
-    else if (pipc_sem_post(undo_s) != PIPC_OK) bad++;
+    if (rc != PIPC_OK && rc != PIPC_EAGAIN) bad++;
+    else if (rc == PIPC_OK && pipc_sem_post(undo_s) != PIPC_OK) bad++;
   }
   pipc__store32((volatile uint32_t *)&undo_churn_stop, 1);
   t_thread_join(th);
