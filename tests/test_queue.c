@@ -485,6 +485,15 @@ static unsigned char *raw_view(const char *name, pipc_shm **s) {
   return *s ? (unsigned char *)pipc_shm_addr(*s) : NULL;
 }
 
+/* raw_view, and where the ring starts in it (checked). */
+static unsigned char *ring_view(const char *name, pipc_shm **s, uint64_t *ring_off) {
+  unsigned char *r = raw_view(name, s);
+  if (r == NULL) return NULL;
+  memcpy(ring_off, r + Q_CAPACITY_OFF + 24, 8);
+  CU_ASSERT(*ring_off < pipc_shm_size(*s));
+  return *ring_off < pipc_shm_size(*s) ? r : NULL;
+}
+
 void test_queue_corrupt_header_is_ecorrupt(void) {
   char name[80], buf[64];
   pipc_queue *q = make_queue(name, sizeof name, "corrupt", 4, 16), *o = (pipc_queue *)1;
@@ -1364,11 +1373,8 @@ void test_queue_damaged_slot_words(void) {
   uint64_t ring_off, v;
   size_t len;
   CU_ASSERT_FATAL(q != NULL);
-  T_RC(pipc_shm_open(name, &raw), PIPC_OK);
-  CU_ASSERT_FATAL(raw != NULL);
-  r = (unsigned char *)pipc_shm_addr(raw);
-  memcpy(&ring_off, r + Q_CAPACITY_OFF + 24, 8);
-  CU_ASSERT_FATAL(ring_off < pipc_shm_size(raw));
+  r = ring_view(name, &raw, &ring_off);
+  CU_ASSERT_FATAL(r != NULL);
   v = 0 - (UINT64_C(1) << 40); /* tail 2^40 behind 0 */
   memcpy(r + Q_TAIL_OFF, &v, 8);
   v = 0 - (UINT64_C(1) << 40); /* head 2^40 behind 0 */
@@ -1399,11 +1405,8 @@ void test_queue_slot_words_in_a_circle(void) {
   size_t len;
   int i;
   CU_ASSERT_FATAL(q != NULL);
-  T_RC(pipc_shm_open(name, &raw), PIPC_OK);
-  CU_ASSERT_FATAL(raw != NULL);
-  r = (unsigned char *)pipc_shm_addr(raw);
-  memcpy(&ring_off, r + Q_CAPACITY_OFF + 24, 8);
-  CU_ASSERT_FATAL(ring_off < pipc_shm_size(raw));
+  r = ring_view(name, &raw, &ring_off);
+  CU_ASSERT_FATAL(r != NULL);
   /* Slot 0 FREE(0), slots 1..3 FULL, each a quarter of 2^48 past the
      last (slot i holds a position = i mod 4); the tail hint at 1. */
   for (i = 0; i < 4; i++) {
