@@ -751,6 +751,159 @@ PIPC_API void pipc_sleep_ms(int ms);
    Errors: PIPC_ESYS. */
 PIPC_API int pipc_stdout_binary(void);
 
+/* ---------------------------------------------------------------- waiting */
+
+/* What to wait for (pipc_waitable.events) and what happened (.revents):
+     PIPC_WAIT_IN   the taking call would not wait now - a Queue's get (a
+                    message, or shut down and drained: get says
+                    PIPC_ECLOSED), a Pipe's recv (a whole message, or the
+                    end), a Listener's accept, a Semaphore's wait, a Lock's
+                    acquire (free, or its holder died), a Process's wait
+                    (it has ended);
+     PIPC_WAIT_OUT  a Queue's put would not wait (room, or shut down: put
+                    says PIPC_ECLOSED); Queues only;
+     PIPC_WAIT_ERR  (revents only) the object is broken - .error says how
+                    (PIPC_ECORRUPT for a damaged Queue, ...); a broken
+                    object is ready, and never hides the others.
+   Readiness is a hint, as with poll(2): another thread or process may take
+   the message, the unit or the lock first.  Act on it with a timeout-0
+   call (pipc_queue_get(..., 0), pipc_pipe_recv(..., 0), ...) and treat
+   PIPC_EAGAIN as "not after all". */
+#define PIPC_WAIT_IN 1u
+#define PIPC_WAIT_OUT 2u
+#define PIPC_WAIT_ERR 4u
+
+typedef enum pipc_wait_kind {
+  PIPC_WAIT_QUEUE = 1,
+  PIPC_WAIT_PIPE,
+  PIPC_WAIT_LISTENER,
+  PIPC_WAIT_SEM,
+  PIPC_WAIT_LOCK,
+  PIPC_WAIT_PROCESS
+} pipc_wait_kind;
+
+/* One object to wait on.  Fill kind, the matching member of obj and events
+   (the pipc_wait_on_* helpers below do it); user is yours. */
+typedef struct pipc_waitable {
+  pipc_wait_kind kind;
+  union {
+    pipc_queue *queue;
+    pipc_pipe *pipe;
+    pipc_listener *listener;
+    pipc_sem *sem;
+    pipc_lock *lock;
+    pipc_process *process;
+    void *any;
+  } obj;
+  unsigned events;  /* PIPC_WAIT_IN and/or PIPC_WAIT_OUT; 0: ignored */
+  unsigned revents; /* set by the call: what is ready, PIPC_WAIT_ERR */
+  int error;        /* set by the call: PIPC_OK, or the object's error */
+  void *user;       /* not touched by pipc */
+} pipc_waitable;
+
+static inline pipc_waitable pipc_wait_on__(pipc_wait_kind kind, void *obj, unsigned events) {
+  pipc_waitable w;
+  w.kind = kind;
+  w.obj.any = obj;
+  w.events = events;
+  w.revents = 0;
+  w.error = 0;
+  w.user = NULL;
+  return w;
+}
+static inline pipc_waitable pipc_wait_on_queue(pipc_queue *q, unsigned events) {
+  return pipc_wait_on__(PIPC_WAIT_QUEUE, q, events);
+}
+static inline pipc_waitable pipc_wait_on_pipe(pipc_pipe *p) {
+  return pipc_wait_on__(PIPC_WAIT_PIPE, p, PIPC_WAIT_IN);
+}
+static inline pipc_waitable pipc_wait_on_listener(pipc_listener *l) {
+  return pipc_wait_on__(PIPC_WAIT_LISTENER, l, PIPC_WAIT_IN);
+}
+static inline pipc_waitable pipc_wait_on_sem(pipc_sem *s) {
+  return pipc_wait_on__(PIPC_WAIT_SEM, s, PIPC_WAIT_IN);
+}
+static inline pipc_waitable pipc_wait_on_lock(pipc_lock *l) {
+  return pipc_wait_on__(PIPC_WAIT_LOCK, l, PIPC_WAIT_IN);
+}
+static inline pipc_waitable pipc_wait_on_process(pipc_process *p) {
+  return pipc_wait_on__(PIPC_WAIT_PROCESS, p, PIPC_WAIT_IN);
+}
+
+/* Most items one pipc_wait or pipc_watch takes. */
+#define PIPC_WAIT_MAX 1024
+
+/* Wait until at least one of items[0..n-1] is ready, or timeout_ms
+   (Python's multiprocessing.connection.wait, over every pipc object).
+   Sets each item's revents and error; returns how many items are ready
+   (> 0), 0 when none was by the timeout (timeout 0: one look, never
+   waits - as pipc_pipe_poll, not PIPC_EAGAIN), or a negative error of
+   the call itself, reported before any wait: PIPC_EINVAL (items NULL with
+   n > 0, n > PIPC_WAIT_MAX, an unknown kind, a NULL object, events other
+   than PIPC_WAIT_IN / PIPC_WAIT_OUT or PIPC_WAIT_OUT on anything but a
+   Queue, a bad timeout, n == 0 with PIPC_FOREVER), PIPC_ENOMEM, PIPC_ESYS.
+   An item whose events is 0 is skipped.  An object's own trouble (a
+   poisoned Queue, a broken end) is that item's PIPC_WAIT_ERR, not the
+   call's error.
+   How it sleeps: on the OS handles of pipes, listeners and children, and on
+   one wake-up object (a notifier) for the Queues, Semaphores and Locks,
+   which it subscribes to in their shared memory for the wait (at most 64
+   subscribers per object at once; past that an object is looked at every
+   10 ms).  Whoever changes one of them signals the notifier - no system
+   call at all when nobody waits.  A process killed between its change and
+   its signal, or a Lock whose holder died, costs the waiter at most 250 ms.
+   Many threads and processes may wait on one object: all see a shutdown;
+   one post wakes them all to a hint that only one may act on. */
+PIPC_API int pipc_wait(pipc_waitable *items, size_t n, int timeout_ms);
+
+/* A standing wait for foreign event loops (GTK, libuv, an apr_pollset,
+   epoll, WaitForMultipleObjects): the items' OS handles, to wait on in the
+   loop, and one call to make when any of them fires.
+
+     pipc_watch_create(items, n, &w);
+     pipc_watch_handles(w, handles, cap, &count);   add them to the loop
+     on any handle ready (and once at the start):
+       while (pipc_watch_rearm(w) > 0)
+         for each item with revents: act with timeout-0 calls
+                                     (pipc_queue_get(..., 0) until EAGAIN)
+
+   The watch keeps the items array (it is the caller's, and must stay valid
+   and its objects open until pipc_watch_close); the caller may change an
+   item's events between rearms (0 leaves it out).  A watch is used by one
+   thread at a time, and is not inherited by a fork child.
+   Errors: PIPC_EINVAL (as pipc_wait), PIPC_EAGAIN (a Queue, Semaphore or
+   Lock already has 64 subscribers), PIPC_ENOMEM, PIPC_ESYS. */
+typedef struct pipc_watch pipc_watch;
+PIPC_API int pipc_watch_create(pipc_waitable *items, size_t n, pipc_watch **out);
+
+/* The OS handles to wait on for readability (POSIX: file descriptors -
+   poll them for POLLIN) or for the signalled state (Windows: HANDLEs for
+   WaitForMultipleObjects / MsgWaitForMultipleObjects): one for all the
+   Queues, Semaphores and Locks, and one per Pipe, Listener and Process
+   (POSIX without pidfds: a child is looked at by pipc_watch_rearm only).
+   *count gets how many there are; PIPC_EOVERFLOW when cap is too small
+   (n + 1 is always enough).  Never read, write or close them.
+   Errors: PIPC_EINVAL, PIPC_EOVERFLOW. */
+PIPC_API int pipc_watch_handles(const pipc_watch *w, intptr_t *handles, size_t cap,
+                                size_t *count);
+
+/* Clear the handles, look at every item and arm the subscriptions again:
+   returns how many items are ready (revents and error set, as pipc_wait
+   sets them) - act on them, then call it again - or 0: nothing is ready
+   and the handles will fire on the next change.  A handle may fire with
+   nothing ready (a hint already taken by another): rearm says 0 then.
+   The handles stay quiet for a change made by a process killed between
+   the change and its signal, or for a Lock whose holder died: a loop that
+   must see those calls rearm from a timer too (250 ms is what pipc_wait
+   allows itself).  A Process that has ended, a Listener with a client
+   waiting, a Pipe with a message stay ready until acted on (accept, recv,
+   or events set to 0 once the child is reaped).
+   Errors: PIPC_EINVAL, PIPC_ESYS. */
+PIPC_API int pipc_watch_rearm(pipc_watch *w);
+
+/* Unsubscribe and free (NULL: PIPC_EINVAL).  The objects stay open. */
+PIPC_API int pipc_watch_close(pipc_watch *w);
+
 #ifdef __cplusplus
 }
 #endif

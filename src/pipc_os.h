@@ -241,6 +241,56 @@ int pipc_os_self_exe(char *buf, size_t cap);
 void pipc_os_die(void);
 long pipc_os_self_pid(void);
 
+/* ---- waiting on many objects (src/wait.c) ---- */
+
+/* A notifier: a wake-up object of this process for one waiter on many
+   objects (a pipc_wait call, a pipc_watch).  Its id (random, never 0) is
+   stored in the segments of the Queues, Semaphores and Locks it subscribes
+   to; any process of this user signals it by that id.  POSIX: a datagram
+   socket, readable once signalled; Windows: an auto-reset event. */
+typedef struct pipc_os_notifier pipc_os_notifier;
+
+int pipc_os_notifier_create(pipc_os_notifier **out, uint64_t *id);
+/* The fd / HANDLE to wait on: readable / signalled after a signal. */
+intptr_t pipc_os_notifier_handle(const pipc_os_notifier *n);
+/* Forget the signals so far: the handle is quiet until the next one. */
+void pipc_os_notifier_clear(pipc_os_notifier *n);
+void pipc_os_notifier_close(pipc_os_notifier *n);
+
+/* Signal notifier `id` (of any process of this user): PIPC_OK (signalled,
+   or signals are pending there already), PIPC_ENOENT (none: closed, or its
+   process ended) or another error.  One system call in the steady state;
+   may say PIPC_OK for a notifier gone since it was last signalled. */
+int pipc_os_notify(uint64_t id);
+
+/* Whether notifier `id` exists now, never from a cache: 1 yes, 0 no. */
+int pipc_os_notifier_alive(uint64_t id);
+
+/* The handle that readiness of an end is waited on by (-1 if none): POSIX
+   its socket; Windows the event of the read that pipc_os_pipe_poll leaves
+   in flight.  Valid for the end's life. */
+intptr_t pipc_os_pipe_wait_handle(pipc_os_pipe *p);
+
+/* One look: 1 a client is waiting to be accepted, 0 not, <0 error. */
+int pipc_os_listener_ready(pipc_os_listener *l);
+/* What that is waited on by: the listening socket / the event of the
+   pending ConnectNamedPipe. Valid for the listener's life. */
+intptr_t pipc_os_listener_wait_handle(pipc_os_listener *l);
+
+/* One look, never reaping: 1 the child has ended, 0 it runs, <0 error. */
+int pipc_os_process_ended(pipc_os_process *p);
+/* What its end is waited on by (a pidfd, a pipe the child holds, the
+   process HANDLE), or -1: then it is looked at in slices. */
+intptr_t pipc_os_process_wait_handle(pipc_os_process *p);
+
+/* Sleep until one of h[0..n-1] is readable (POSIX; hung up counts) /
+   signalled (Windows), or the deadline: PIPC_OK (something may be
+   ready: the caller looks), PIPC_ETIMEDOUT.  n may be 0.  No handle's
+   state is changed by the wait (POSIX poll; Windows: an auto-reset event
+   that fires is consumed - the notifier's, which the caller clears
+   anyway). */
+int pipc_os_wait_handles(const intptr_t *h, size_t n, int64_t deadline);
+
 /* ==== What the shared code gives every backend ==== */
 
 /* Remember the OS error behind a failure (per thread) and return `code`. */
