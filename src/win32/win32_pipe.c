@@ -192,9 +192,13 @@ static void tx_reap_if_free(pipc_os_pipe *p, int64_t deadline) {
 
 /* ---------------------------------------------------------------- receiving */
 
+/* The read found the end: remembered, and the read's event left signalled
+   (the end's wait handle stays ready, as a socket at EOF stays readable). */
 static int ended(pipc_os_pipe *p, DWORD e) {
-  if (e == ERROR_BROKEN_PIPE || e == ERROR_PIPE_NOT_CONNECTED || e == ERROR_NO_DATA)
+  if (e == ERROR_BROKEN_PIPE || e == ERROR_PIPE_NOT_CONNECTED || e == ERROR_NO_DATA) {
+    SetEvent(p->rov.hEvent);
     return p->rx_end = p->rb_len ? PIPC_ECORRUPT : PIPC_ECLOSED;
+  }
   return pipc__win32_fail(e);
 }
 
@@ -331,6 +335,12 @@ int pipc_os_pipe_flush(pipc_os_pipe *p, int64_t deadline) {
 }
 
 intptr_t pipc_os_pipe_handle(const pipc_os_pipe *p) { return (intptr_t)p->h; }
+
+/* The event of the end's reads (made with the end, closed with it): a read
+   that pipc_os_pipe_poll leaves in flight signals it when data comes; it
+   stays signalled while a finished read's message, or the end, waits to be
+   taken (a read that finishes at once signals it too). */
+intptr_t pipc_os_pipe_wait_handle(pipc_os_pipe *p) { return (intptr_t)p->rov.hEvent; }
 
 /* ---------------------------------------------------------------- instances */
 
@@ -506,6 +516,28 @@ int pipc_os_listener_accept(pipc_os_listener *l, pipc_os_pipe **out, int64_t dea
   }
   return new_pipe(got, out);
 }
+
+/* One look, as accept makes it: a client that came and went before it was
+   seen is dropped and the instance listens again. */
+int pipc_os_listener_ready(pipc_os_listener *l) {
+  int tries, rc;
+  for (tries = 0; tries < 4; tries++) {
+    DWORD n;
+    if (!l->connecting && (rc = listen_next(l)) != PIPC_OK) return rc;
+    if (l->connected) return 1;
+    if (WaitForSingleObject(l->ov.hEvent, 0) != WAIT_OBJECT_0) return 0;
+    if (GetOverlappedResult(l->next, &l->ov, &n, FALSE) ||
+        GetLastError() == ERROR_PIPE_CONNECTED)
+      return 1;
+    DisconnectNamedPipe(l->next); /* gone already: recycle the instance */
+    l->connecting = 0;
+  }
+  return 0;
+}
+
+/* The event of the pending ConnectNamedPipe (manual-reset; set too when a
+   client came before it, l->connected), made and closed with the listener. */
+intptr_t pipc_os_listener_wait_handle(pipc_os_listener *l) { return (intptr_t)l->ov.hEvent; }
 
 void pipc_os_listener_close(pipc_os_listener *l) {
   if (l == NULL) return;
