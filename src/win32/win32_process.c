@@ -118,6 +118,18 @@ int pipc_os_process_wait(pipc_os_process *p, int64_t deadline, int *code) {
   return PIPC_OK;
 }
 
+/* A zero wait on the process handle: it is signalled once the child ended;
+   nothing is reaped or closed. */
+int pipc_os_process_ended(pipc_os_process *p) {
+  DWORD r = WaitForSingleObject(p->h, 0);
+  if (r == WAIT_OBJECT_0) return 1;
+  if (r == WAIT_TIMEOUT) return 0;
+  return pipc__win32_fail(GetLastError());
+}
+
+/* The process handle itself, valid until pipc_os_process_free. */
+intptr_t pipc_os_process_wait_handle(pipc_os_process *p) { return (intptr_t)p->h; }
+
 int pipc_os_process_kill(pipc_os_process *p) {
   /* Exit code -9, what a SIGKILLed child reports on POSIX. */
   if (!TerminateProcess(p->h, (UINT)-9)) {
