@@ -110,7 +110,8 @@ int pipc__unlink(const char *name, pipc_kind kind);
    segment starts with.  Fixed-width fields only; read once, then checked. ---- */
 
 #define PIPC__SEG_MAGIC 0x43504950u /* "PIPC" little-endian */
-#define PIPC__SEG_VERSION 3u /* 2: the lock-free Queue; 3: its claim words a line apart */
+#define PIPC__SEG_VERSION 4u /* 2: the lock-free Queue; 3: its claim words a line apart;
+                                 4: subscribers in Queue, Semaphore and Lock */
 
 enum pipc__seg_kind {
   PIPC__KIND_SEM = 1,
@@ -196,6 +197,66 @@ void pipc__registry_let_go(pipc__registry *r, unsigned i);
    (if not NULL) is handed over, to be unmapped once no thread holds an
    entry through this registry any more. */
 void pipc__registry_detach(pipc__registry *r, pipc_os_map *map);
+
+/* ---- subscribers (src/subs.c): the notifiers to signal when a shared
+   object changes, for pipc_wait and pipc_watch ---- */
+
+#define PIPC__SUBS_N 64u
+/* A side's waiters word: sleepers in the low 16 bits, armed subscribers in
+   units of PIPC__SUB_UNIT above. */
+#define PIPC__SUB_UNIT 0x10000u
+#define PIPC__SLEEPERS(n) ((n) & 0xffffu)
+enum { PIPC__SIDE_IN = 0, PIPC__SIDE_OUT = 1 };
+
+typedef struct pipc__subs {
+  volatile uint64_t armed[2]; /* per side: bit i = slot i armed */
+  uint64_t reserved[6];
+  volatile uint64_t id[PIPC__SUBS_N]; /* notifier ids, 0: free */
+} pipc__subs; /* 576 bytes, 64-byte aligned in a segment */
+
+/* waiters[side]: the object's waiters word of each side (NULL for a side
+   it does not have). */
+
+/* Take a free slot for notifier `id` (freeing the slots of notifiers that
+   are gone when none is free): PIPC_OK with *slot, or PIPC_EAGAIN when
+   PIPC__SUBS_N live notifiers hold them all. */
+int pipc__subs_take(pipc__subs *s, uint64_t id, unsigned *slot,
+                    volatile uint32_t *const waiters[2]);
+/* Give slot `slot` back, disarmed (nothing if it no longer holds id). */
+void pipc__subs_give(pipc__subs *s, unsigned slot, uint64_t id,
+                     volatile uint32_t *const waiters[2]);
+/* Arm slot `slot` for `side` (if it is not armed): the caller looks at the
+   object after this, and the next change of that side signals it. */
+void pipc__subs_arm(pipc__subs *s, unsigned slot, int side, volatile uint32_t *waiters);
+/* The waker, after a change of `side`, when its waiters word has a
+   subscriber unit: signal every armed slot of the side, once, and disarm
+   it; a slot whose notifier is gone is freed. */
+void pipc__subs_wake(pipc__subs *s, int side, volatile uint32_t *const waiters[2]);
+/* Free the slots of notifiers that are gone; returns how many stay taken. */
+unsigned pipc__subs_sweep(pipc__subs *s, volatile uint32_t *const waiters[2]);
+
+/* What src/wait.c needs of a Queue, Semaphore or Lock: its table, its
+   waiters words, and a look at whether each side is ready (*revents gets
+   PIPC_WAIT_IN / PIPC_WAIT_OUT of `events`; PIPC_OK, or the object's error,
+   e.g. PIPC_ECORRUPT).  A look repairs what a dead thread left in the way
+   (as a timeout-0 call would) but takes nothing. */
+typedef struct pipc__watched {
+  pipc__subs *subs;
+  volatile uint32_t *waiters[2];
+} pipc__watched;
+void pipc__queue_watched(pipc_queue *q, pipc__watched *w);
+int pipc__queue_ready(pipc_queue *q, unsigned events, unsigned *revents);
+void pipc__sem_watched(pipc_sem *s, pipc__watched *w);
+int pipc__sem_ready(pipc_sem *s, unsigned *revents);
+void pipc__lock_watched(pipc_lock *l, pipc__watched *w);
+int pipc__lock_ready(pipc_lock *l, unsigned *revents);
+
+/* What src/wait.c needs of the other kinds (src/pipe.c, src/process.c). */
+pipc_os_pipe *pipc__pipe_os(pipc_pipe *p);
+pipc_os_listener *pipc__listener_os(pipc_listener *l);
+/* 1 ended (reaped or not), 0 running, <0 error; never reaps. */
+int pipc__process_ended(pipc_process *p);
+pipc_os_process *pipc__process_os(pipc_process *p);
 
 /* ---- for the test hooks (src/testing.c) ---- */
 

@@ -55,6 +55,10 @@ void pipc__fault_hit(void);
    0 bytes), so that a test can kill a process that holds it. */
 int pipc__queue_hold(pipc_queue *q, int consumers);
 
+/* How many subscriber slots of q (src/subs.c) live notifiers hold: the
+   slots of notifiers that are gone are freed first. */
+unsigned pipc__queue_subscribers(pipc_queue *q);
+
 /* The position a new queue's first message gets (default 0): near 2^48,
    a test sees the slot state's 48-bit positions wrap. */
 extern uint64_t pipc__queue_first;

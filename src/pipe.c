@@ -180,3 +180,6 @@ int pipc_pipe_path(const char *name, char *buf, size_t cap) {
   if (buf == NULL || cap == 0 || pipc_name_check(name) != PIPC_OK) return PIPC_EINVAL;
   return pipc_os_pipe_path(name, buf, cap);
 }
+
+pipc_os_pipe *pipc__pipe_os(pipc_pipe *p) { return p->os; }
+pipc_os_listener *pipc__listener_os(pipc_listener *l) { return l->os; }

@@ -66,3 +66,9 @@ int pipc_self_exe(char *buf, size_t cap) {
 long pipc_self_pid(void) { return pipc_os_self_pid(); }
 
 int pipc_stdout_binary(void) { return pipc_os_stdout_binary(); }
+
+pipc_os_process *pipc__process_os(pipc_process *p) { return p->os; }
+
+int pipc__process_ended(pipc_process *p) {
+  return p->reaped ? 1 : pipc_os_process_ended(p->os);
+}

@@ -4,7 +4,7 @@
  * tokens, src/registry.c) and parking.
  *
  * Layout (offsets in the segment, all fixed-width, no pointers; layout
- * version PIPC__SEG_VERSION 3):
+ * version PIPC__SEG_VERSION 4):
  *   0    the typed-segment header (magic, version, kind, sizes)
  *   64   configuration, written once at create: capacity, max_msg,
  *        slot_size, ring_off, reg_off, reg_n, claims_off, first
@@ -15,6 +15,8 @@
  *   reg_off     the liveness registry: reg_n entries (src/registry.c)
  *   claims_off  per registry entry, on a 64-byte line of its own, the
  *               last position it claimed on each side, plus one (0: none)
+ *   subs_off    the subscribers: notifiers of pipc_wait / pipc_watch to
+ *               signal when a side changes (src/subs.c, its invariants)
  *   ring_off    capacity slots of [u64 state][u32 len][u32 0][max_msg
  *               bytes], 64-byte aligned
  *
@@ -163,6 +165,8 @@ struct pipc_queue {
   volatile uint64_t *claims;      /* [entry * Q_CLAIM_STRIDE + side] */
   q_wake *wake;
   pipc_os_park *park[2]; /* [SIDE_PROD] parks producers on space_seq */
+  pipc__subs *subs;
+  volatile uint32_t *sub_waiters[2]; /* [PIPC__SIDE_IN] cons_waiters, [_OUT] prod_waiters */
   pipc__registry *reg;
   uint64_t capacity, max_msg, slot_size; /* read once at open, checked */
   uint64_t mask; /* capacity - 1 when a power of two (no division), else 0 */
@@ -186,8 +190,11 @@ static uint64_t q_reg_off(void) { return PIPC__ALIGN_UP(q_park_off(2), 64); }
 static uint64_t q_claims_off(void) {
   return PIPC__ALIGN_UP(q_reg_off() + pipc__registry_size(Q_REG_N), 64);
 }
-static uint64_t q_ring_off(void) {
+static uint64_t q_subs_off(void) {
   return PIPC__ALIGN_UP(q_claims_off() + (uint64_t)Q_REG_N * Q_CLAIM_STRIDE * 8, 64);
+}
+static uint64_t q_ring_off(void) {
+  return PIPC__ALIGN_UP(q_subs_off() + sizeof(pipc__subs), 64);
 }
 static uint64_t q_slot_size(uint64_t max_msg) {
   return (sizeof(q_slot) + max_msg + 63) & ~(uint64_t)63;
@@ -219,6 +226,9 @@ static void q_bind(pipc_queue *q) {
   q->head = (volatile uint64_t *)(q->base + Q_CONS_OFF);
   q->wake = (q_wake *)(q->base + Q_WAKE_OFF);
   q->claims = (volatile uint64_t *)(q->base + q_claims_off());
+  q->subs = (pipc__subs *)(q->base + q_subs_off());
+  q->sub_waiters[PIPC__SIDE_IN] = &q->wake->cons_waiters;
+  q->sub_waiters[PIPC__SIDE_OUT] = &q->wake->prod_waiters;
   q->ring = q->base + q_ring_off();
   q->reg_n = Q_REG_N;
   q->mask = (q->capacity & (q->capacity - 1)) == 0 ? q->capacity - 1 : 0;
@@ -356,15 +366,20 @@ int pipc_queue_open(const char *name, pipc_queue **out) {
    sleeper holds a registry entry, so a count above reg_n is damage, and is
    cut there (a backend may post once per sleeper). */
 static int q_all(const pipc_queue *q, volatile uint32_t *waiters) {
-  uint32_t n = pipc__load32(waiters);
+  uint32_t n = PIPC__SLEEPERS(pipc__load32(waiters));
   return (int)(n < q->reg_n ? n : q->reg_n) + 1;
 }
+
+/* The subscribers' side of a queue side (src/subs.c). */
+static int q_sub_side(int side) { return side == SIDE_CONS ? PIPC__SIDE_IN : PIPC__SIDE_OUT; }
 
 static void q_wake_all(pipc_queue *q) {
   pipc__add32(&q->wake->data_seq, 1);
   pipc__add32(&q->wake->space_seq, 1);
   pipc_os_park_wake(q->park[SIDE_CONS], &q->wake->data_seq, q_all(q, &q->wake->cons_waiters));
   pipc_os_park_wake(q->park[SIDE_PROD], &q->wake->space_seq, q_all(q, &q->wake->prod_waiters));
+  pipc__subs_wake(q->subs, PIPC__SIDE_IN, q->sub_waiters);
+  pipc__subs_wake(q->subs, PIPC__SIDE_OUT, q->sub_waiters);
 }
 
 static int q_poison(pipc_queue *q) {
@@ -373,23 +388,27 @@ static int q_poison(pipc_queue *q) {
   return PIPC_ECORRUPT;
 }
 
-/* Wake one sleeper of `side` (one is registered), unless a wake-up is
-   already on its way to one. */
-static int q_wake_sleeper(pipc_queue *q, int side) {
+/* Wake one sleeper of `side` if one is registered (n, the side's waiters
+   word, counts them), unless a wake-up is already on its way to one; and
+   signal the side's armed subscribers if n counts any. */
+static PIPC__NOINLINE int q_wake_sleeper(pipc_queue *q, int side, uint32_t n) {
   volatile uint32_t *seq = side == SIDE_CONS ? &q->wake->data_seq : &q->wake->space_seq;
   volatile uint32_t *pending =
       side == SIDE_CONS ? &q->wake->cons_pending : &q->wake->prod_pending;
   uint32_t idle = 0;
+  if (n >= PIPC__SUB_UNIT) pipc__subs_wake(q->subs, q_sub_side(side), q->sub_waiters);
+  if (PIPC__SLEEPERS(n) == 0) return PIPC_OK;
   pipc__add32(seq, 1); /* a sleeper about to park sees the change */
   if (!pipc__cas32(pending, &idle, 1)) return PIPC_OK;
   return pipc_os_park_wake(q->park[side], seq, 1);
 }
-/* Wake one sleeper of `side`, if any sleeps: the look at the count is all
-   an uncontended put or get pays. */
+/* Wake one sleeper of `side`, if any sleeps, and its subscribers: the look
+   at the count is all an uncontended put or get pays. */
 static int q_wake_side(pipc_queue *q, int side) {
   volatile uint32_t *waiters =
       side == SIDE_CONS ? &q->wake->cons_waiters : &q->wake->prod_waiters;
-  return pipc__load32(waiters) == 0 ? PIPC_OK : q_wake_sleeper(q, side);
+  uint32_t n = pipc__load32(waiters);
+  return n == 0 ? PIPC_OK : q_wake_sleeper(q, side, n);
 }
 
 /* Is slot word w, read by `side` for position p (d: its distance from p),
@@ -916,6 +935,65 @@ int pipc_queue_stat(pipc_queue *q, pipc_queue_stat_t *out) {
   out->closed = (flags & Q_FLAG_CLOSED) != 0;
   out->poisoned = (flags & Q_FLAG_POISONED) != 0;
   out->depth = out->poisoned ? 0 : (size_t)depth;
+  return PIPC_OK;
+}
+
+/* ---- readiness, for pipc_wait and pipc_watch (src/wait.c) ---- */
+
+void pipc__queue_watched(pipc_queue *q, pipc__watched *w) {
+  w->subs = q->subs;
+  w->waiters[PIPC__SIDE_IN] = q->sub_waiters[PIPC__SIDE_IN];
+  w->waiters[PIPC__SIDE_OUT] = q->sub_waiters[PIPC__SIDE_OUT];
+}
+
+/* Whether a get (side SIDE_CONS) or a put (SIDE_PROD) would not wait: the
+   first position that side has not claimed holds a message / is free for
+   it, or the queue is shut down (get: and nothing is being written there).
+   A slot stuck with a dead claimant is repaired first, as a timeout-0 call
+   would; one that this thread holds (its own reservation or peek) is not
+   ready.  1 ready, 0 not, PIPC_ECORRUPT. */
+static int q_side_ready(pipc_queue *q, int side) {
+  int round;
+  for (round = 0; round < 4; round++) {
+    uint64_t p = q_scan(q, side), w;
+    uint32_t flags = pipc__load32(&q->wake->flags);
+    q_slot *s = q_slot_at(q, p);
+    int64_t d;
+    unsigned st;
+    if (flags & Q_FLAG_POISONED) return PIPC_ECORRUPT;
+    w = pipc__load64(&s->state); /* read once, then checked */
+    d = w_dist(w, p);
+    st = w_st(w);
+    if (!q_word_ok(q, w, d, side)) return q_poison(q);
+    if (side == SIDE_PROD) {
+      if (flags & Q_FLAG_CLOSED) return 1;           /* put says PIPC_ECLOSED */
+      if (d == 0 && st == ST_FREE) return 1;         /* room at p */
+    } else {
+      if (d == 0 && st == ST_FULL) return 1;         /* a message at p */
+      if (st != ST_WRITING && (flags & Q_FLAG_CLOSED)) return 1; /* drained */
+    }
+    if (st == ST_WRITING || st == ST_READING) { /* a claimant in the way: alive? */
+      int rc = q_owner_gone(q, s, w);
+      if (rc < 0) return rc;
+      if (rc == 1) continue; /* it was dead: repaired, look again */
+    }
+    return 0;
+  }
+  return 0;
+}
+
+int pipc__queue_ready(pipc_queue *q, unsigned events, unsigned *revents) {
+  int rc;
+  *revents = 0;
+  if (pipc__load32(&q->wake->flags) & Q_FLAG_POISONED) return PIPC_ECORRUPT;
+  if (events & PIPC_WAIT_IN) {
+    if ((rc = q_side_ready(q, SIDE_CONS)) < 0) return rc;
+    if (rc) *revents |= PIPC_WAIT_IN;
+  }
+  if (events & PIPC_WAIT_OUT) {
+    if ((rc = q_side_ready(q, SIDE_PROD)) < 0) return rc;
+    if (rc) *revents |= PIPC_WAIT_OUT;
+  }
   return PIPC_OK;
 }
 

@@ -56,11 +56,16 @@ struct pipc_sem {
   pipc_os_mutex *mu;
   pipc__registry *reg;
   volatile uint32_t *held; /* [SEM_REG_N] */
+  pipc__subs *subs;
+  volatile uint32_t *sub_waiters[2]; /* [PIPC__SIDE_IN]: &waiters */
   char name[PIPC_NAME_MAX + 1];
 };
 
-static size_t sem_mutex_off(void) {
+static size_t sem_subs_off(void) {
   return PIPC__ALIGN_UP(SEM_PARK_OFFSET + pipc_os_park_shared_size(), 64);
+}
+static size_t sem_mutex_off(void) {
+  return PIPC__ALIGN_UP(sem_subs_off() + sizeof(pipc__subs), 64);
 }
 static size_t sem_reg_off(void) {
   return PIPC__ALIGN_UP(sem_mutex_off() + pipc_os_mutex_shared_size(), 64);
@@ -70,7 +75,7 @@ static size_t sem_held_off(void) {
 }
 static size_t sem_size(uint32_t flags) {
   if (flags & PIPC_SEM_UNDO) return PIPC__ALIGN_UP(sem_held_off() + SEM_REG_N * 4u, 64);
-  return SEM_PARK_OFFSET + PIPC__ALIGN_UP(pipc_os_park_shared_size(), 64);
+  return sem_subs_off() + sizeof(pipc__subs);
 }
 /* The build's parking and mutex schemes (an UNDO semaphore has both; a
    build with other schemes refuses either kind, as it refuses a queue). */
@@ -80,6 +85,9 @@ static uint32_t sem_abi(void) { return pipc_os_park_abi() ^ (pipc_os_mutex_abi()
 static int sem_attach_os(pipc_sem *s, const char *name, int create) {
   char *base = (char *)s->map.base;
   int rc = pipc_os_park_init(name, 0, base + SEM_PARK_OFFSET, create, &s->park);
+  s->subs = (pipc__subs *)(base + sem_subs_off());
+  s->sub_waiters[PIPC__SIDE_IN] = &((sem_shared *)base)->waiters;
+  s->sub_waiters[PIPC__SIDE_OUT] = NULL;
   if (rc != PIPC_OK || !(s->flags & PIPC_SEM_UNDO)) return rc;
   rc = pipc_os_mutex_init(name, 0, base + sem_mutex_off(), create, &s->mu);
   if (rc == PIPC_OK)
@@ -191,6 +199,17 @@ int pipc_sem_open(const char *name, pipc_sem **out) {
   return PIPC_OK;
 }
 
+/* Units came: wake up to n sleepers, and signal the subscribers.  The
+   look at `waiters` (sleepers and armed subscribers, src/subs.c) is all a
+   post pays when nobody waits. */
+static int sem_wake(pipc_sem *s, int n) {
+  uint32_t w = pipc__load32(&s->sh->waiters);
+  if (w == 0) return PIPC_OK;
+  if (w >= PIPC__SUB_UNIT) pipc__subs_wake(s->subs, PIPC__SIDE_IN, s->sub_waiters);
+  if (PIPC__SLEEPERS(w) == 0) return PIPC_OK;
+  return pipc_os_park_wake(s->park, &s->sh->count, n);
+}
+
 /* One attempt to take a unit without sleeping. */
 static int sem_try(sem_shared *sh) {
   uint32_t c = pipc__load32(&sh->count);
@@ -264,10 +283,7 @@ static int undo_give_back(pipc_sem *s, uint32_t e) {
 }
 
 /* Units came back to the count: sleepers look again. */
-static void undo_wake(pipc_sem *s) {
-  if (pipc__load32(&s->sh->waiters) != 0)
-    pipc_os_park_wake(s->park, &s->sh->count, (int)SEM_REG_N);
-}
+static void undo_wake(pipc_sem *s) { sem_wake(s, (int)SEM_REG_N); }
 
 /* The units every thread holds, in all (under the mutex); more than max is
    damage: PIPC_ECORRUPT. */
@@ -396,8 +412,7 @@ static int undo_post(pipc_sem *s) {
   }
   pipc_os_mutex_unlock(s->mu);
   if (rc != PIPC_OK) return rc;
-  if (pipc__load32(&sh->waiters) != 0) return pipc_os_park_wake(s->park, &sh->count, 1);
-  return PIPC_OK;
+  return sem_wake(s, 1);
 }
 
 /* ---- both kinds ---- */
@@ -440,14 +455,45 @@ int pipc_sem_post(pipc_sem *s) {
   do {
     if (c >= s->max) return PIPC_EOVERFLOW;
   } while (!pipc__cas32(&sh->count, &c, c + 1));
-  if (pipc__load32(&sh->waiters) != 0)
-    return pipc_os_park_wake(s->park, &sh->count, 1);
-  return PIPC_OK;
+  return sem_wake(s, 1);
 }
 
 int pipc_sem_value(pipc_sem *s, unsigned *out) {
   if (s == NULL || out == NULL) return PIPC_EINVAL;
   *out = pipc__load32(&s->sh->count);
+  return PIPC_OK;
+}
+
+/* ---- readiness, for pipc_wait and pipc_watch (src/wait.c) ---- */
+
+void pipc__sem_watched(pipc_sem *s, pipc__watched *w) {
+  w->subs = s->subs;
+  w->waiters[PIPC__SIDE_IN] = s->sub_waiters[PIPC__SIDE_IN];
+  w->waiters[PIPC__SIDE_OUT] = NULL;
+}
+
+/* A unit to take; with PIPC_SEM_UNDO at a count of 0, also units a dead
+   thread held (a wait would take one back: PIPC_EOWNERDEAD).  Nothing is
+   taken or given back here. */
+int pipc__sem_ready(pipc_sem *s, unsigned *revents) {
+  uint32_t c = pipc__load32(&s->sh->count), e;
+  *revents = 0;
+  if (c > s->max) return PIPC_ECORRUPT;
+  if (c > 0) {
+    *revents = PIPC_WAIT_IN;
+    return PIPC_OK;
+  }
+  if (!(s->flags & PIPC_SEM_UNDO)) return PIPC_OK;
+  for (e = 0; e < SEM_REG_N; e++) {
+    int rc;
+    if (pipc__load32(&s->held[e]) == 0) continue;
+    rc = pipc__registry_check(s->reg, e);
+    if (rc == 1 || rc == 2) continue; /* alive */
+    if (rc < 0) return rc;
+    pipc__registry_let_go(s->reg, e); /* the wait repairs it */
+    *revents = PIPC_WAIT_IN;
+    break;
+  }
   return PIPC_OK;
 }
 
@@ -463,8 +509,7 @@ int pipc_sem_close(pipc_sem *s) {
         undo_lock(s, -1) == PIPC_OK) {
       int back = undo_give_back(s, me);
       pipc_os_mutex_unlock(s->mu);
-      if (back > 0 && pipc__load32(&s->sh->waiters) != 0)
-        pipc_os_park_wake(s->park, &s->sh->count, SEM_REG_N);
+      if (back > 0) undo_wake(s);
     }
     sem_detach_os(s);
     /* the mapping stays while other threads hold registry entries through

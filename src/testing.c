@@ -29,6 +29,12 @@ int pipc__queue_hold(pipc_queue *q, int consumers) {
   return pipc__queue_claim_and_keep(q, consumers);
 }
 
+unsigned pipc__queue_subscribers(pipc_queue *q) {
+  pipc__watched w;
+  pipc__queue_watched(q, &w);
+  return pipc__subs_sweep(w.subs, w.waiters);
+}
+
 int64_t pipc__test_now_ms(void) { return pipc_os_now_ms(); }
 
 uint64_t pipc__test_entropy(void) { return pipc_os_entropy(); }

@@ -148,6 +148,22 @@ int t_os_handle_readable(intptr_t h, int timeout_ms) {
   return n == 1 && (pf.revents & POLLIN) != 0;
 }
 
+int t_os_wait_handles(const intptr_t *h, size_t n, int timeout_ms) {
+  struct pollfd pf[PIPC_WAIT_MAX + 1];
+  size_t i;
+  int r;
+  if (n > PIPC_WAIT_MAX + 1) return -1;
+  for (i = 0; i < n; i++) {
+    pf[i].fd = (int)h[i];
+    pf[i].events = POLLIN;
+    pf[i].revents = 0;
+  }
+  do {
+    r = poll(pf, (nfds_t)n, timeout_ms);
+  } while (r < 0 && errno == EINTR);
+  return r < 0 ? -1 : r > 0;
+}
+
 long t_os_write_handle(pipc_pipe *p, const void *buf, size_t n) {
   intptr_t h = -1;
   if (pipc_pipe_os_handle(p, &h) != PIPC_OK) return -1;

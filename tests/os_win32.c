@@ -169,6 +169,18 @@ int t_os_handle_readable(intptr_t h, int timeout_ms) {
   }
 }
 
+int t_os_wait_handles(const intptr_t *h, size_t n, int timeout_ms) {
+  HANDLE hs[MAXIMUM_WAIT_OBJECTS];
+  size_t i;
+  DWORD r;
+  if (n == 0 || n > MAXIMUM_WAIT_OBJECTS) return -1;
+  for (i = 0; i < n; i++) hs[i] = (HANDLE)h[i];
+  r = WaitForMultipleObjects((DWORD)n, hs, FALSE,
+                             timeout_ms < 0 ? INFINITE : (DWORD)timeout_ms);
+  if (r == WAIT_TIMEOUT) return 0;
+  return r < WAIT_OBJECT_0 + n || (r >= WAIT_ABANDONED_0 && r < WAIT_ABANDONED_0 + n) ? 1 : -1;
+}
+
 long t_os_write_handle(pipc_pipe *p, const void *buf, size_t n) {
   intptr_t h = -1;
   DWORD done = 0;

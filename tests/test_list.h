@@ -180,7 +180,24 @@
   PIPC_SUITE(misuse)                                 \
   PIPC_TEST(misuse, null_handles_are_einval)         \
   PIPC_TEST(misuse, null_out_pointers_are_einval)    \
-  PIPC_TEST(misuse, bad_timeouts_are_einval)
+  PIPC_TEST(misuse, bad_timeouts_are_einval)      \
+  PIPC_SUITE(wait)                                \
+  PIPC_TEST(wait, bad_arguments)                  \
+  PIPC_TEST(wait, queue_in_and_out)               \
+  PIPC_TEST(wait, sem_and_lock)                   \
+  PIPC_TEST(wait, lock_holder_killed)             \
+  PIPC_TEST(wait, pipe_listener_process)          \
+  PIPC_TEST(wait, woken_by_other_process)         \
+  PIPC_TEST(wait, many_waiters)                   \
+  PIPC_TEST(wait, poisoned_queue_hides_nothing)   \
+  PIPC_TEST(wait, unlinked_while_waiting)         \
+  PIPC_TEST(wait, 64_objects)                     \
+  PIPC_TEST(wait, subscribe_cycles_leak_nothing)  \
+  PIPC_TEST(wait, subscriber_table_full)          \
+  PIPC_TEST(wait, watch_handles_fire)             \
+  PIPC_TEST(wait, subscriber_costs_one_call)      \
+  PIPC_TEST(wait, subscribers_killed)             \
+  PIPC_TEST(wait, waker_killed_before_signal)
 
 /* Helper-process roles: PIPC_ROLE(name) is int role_<name>(argc, argv). */
 #define PIPC_ROLE_LIST(PIPC_ROLE) \
@@ -220,6 +237,8 @@
   PIPC_ROLE(make_all)             \
   PIPC_ROLE(listen_race)          \
   PIPC_ROLE(listen_die)           \
+  PIPC_ROLE(wait_subscriber)      \
+  PIPC_ROLE(wait_put_die)         \
   PIPC_POSIX_ROLES(PIPC_ROLE)
 
 /* Roles only POSIX cases spawn (another uid, descriptor limits). */

@@ -21,7 +21,9 @@
 #include "pipc_os.h"
 #include "pipc_testing.h" /* PIPC__KERNEL_CALL: counted in the test library */
 
+#include <sys/socket.h>
 #include <sys/types.h>
+#include <sys/un.h>
 #include <time.h>
 
 /* ---- posix_core.c ---- */
@@ -37,6 +39,10 @@ void pipc__posix_shm_path(char *buf, const char *name);
    /tmp/pipc-UID): created 0700 if missing, refused (PIPC_EACCES) if it is a
    symlink, another user's, or open to others.  Sockets and lock files. */
 int pipc__posix_user_dir(char *dir, size_t cap);
+
+/* /tmp/pipc-UID, whatever $XDG_RUNTIME_DIR says (every process of the user
+   finds it), created and checked as pipc__posix_user_dir does. */
+int pipc__posix_tmp_dir(char *dir, size_t cap);
 
 /* The target of symbolic link `link` into buf[cap], NUL-terminated:
    PIPC_OK, PIPC_EOVERFLOW, or the error of readlink. */
@@ -60,6 +66,13 @@ int pipc__posix_exit_fd(pid_t pid);
 
 /* accept(2) on listening socket fd, close-on-exec at once where the OS can. */
 int pipc__posix_accept(int fd);
+
+/* The address of notifier `id` (posix_wait.c): Linux's abstract socket
+   namespace (nothing in the file system, gone with its socket), else a
+   socket file in pipc__posix_tmp_dir.  Returns 1 for a file (its path in
+   sa->sun_path: removed by whoever finds it dead), 0 for an abstract
+   name, or a PIPC error. */
+int pipc__posix_notifier_addr(uint64_t id, struct sockaddr_un *sa, socklen_t *len);
 
 /* ---- operating system (posix_os_*.c; also pipc_os_ncpu, pipc_os_self_exe) ---- */
 

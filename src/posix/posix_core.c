@@ -52,6 +52,12 @@ static int dir_private(const char *dir) {
   return PIPC_OK;
 }
 
+int pipc__posix_tmp_dir(char *dir, size_t cap) {
+  snprintf(dir, cap, "/tmp/pipc-%lu", (unsigned long)geteuid());
+  if (mkdir(dir, 0700) != 0 && errno != EEXIST) return pipc__posix_fail(errno);
+  return dir_private(dir);
+}
+
 int pipc__posix_user_dir(char *dir, size_t cap) {
   const char *x = getenv("XDG_RUNTIME_DIR");
   struct stat st;

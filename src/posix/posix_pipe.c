@@ -636,6 +636,8 @@ int pipc_os_pipe_flush(pipc_os_pipe *p, int64_t deadline) {
 
 intptr_t pipc_os_pipe_handle(const pipc_os_pipe *p) { return (intptr_t)p->fd; }
 
+intptr_t pipc_os_pipe_wait_handle(pipc_os_pipe *p) { return (intptr_t)p->fd; }
+
 /* ---------------------------------------------------------------- pairs */
 
 int pipc_os_pipe_pair(pipc_os_pipe **a, pipc_os_pipe **b) {
@@ -722,6 +724,22 @@ fail:
   free(l);
   return rc;
 }
+
+/* A connection waiting in the backlog makes the listening socket readable. */
+int pipc_os_listener_ready(pipc_os_listener *l) {
+  struct pollfd pfd;
+  int r;
+  pfd.fd = l->fd;
+  pfd.events = POLLIN;
+  pfd.revents = 0;
+  do {
+    r = poll(&pfd, 1, 0);
+  } while (r < 0 && errno == EINTR);
+  if (r < 0) return pipc__posix_fail(errno);
+  return r > 0 && (pfd.revents & POLLIN) ? 1 : 0;
+}
+
+intptr_t pipc_os_listener_wait_handle(pipc_os_listener *l) { return (intptr_t)l->fd; }
 
 int pipc_os_listener_accept(pipc_os_listener *l, pipc_os_pipe **out, int64_t deadline) {
   for (;;) {

@@ -118,6 +118,30 @@ int pipc_os_process_wait(pipc_os_process *p, int64_t deadline, int *code) {
   }
 }
 
+int pipc_os_process_ended(pipc_os_process *p) {
+  siginfo_t si;
+  if (p->pidfd >= 0) { /* readable once it has ended */
+    struct pollfd pfd;
+    int r;
+    pfd.fd = p->pidfd;
+    pfd.events = POLLIN;
+    pfd.revents = 0;
+    do {
+      r = poll(&pfd, 1, 0);
+    } while (r < 0 && errno == EINTR);
+    if (r >= 0) return r > 0;
+  }
+  /* Without reaping it (WNOWAIT): pipc_process_wait does that. */
+  memset(&si, 0, sizeof si);
+  if (waitid(P_PID, (id_t)p->pid, &si, WEXITED | WNOHANG | WNOWAIT) != 0) {
+    if (errno == EINTR) return 0;
+    return pipc__posix_fail(errno);
+  }
+  return si.si_pid != 0;
+}
+
+intptr_t pipc_os_process_wait_handle(pipc_os_process *p) { return (intptr_t)p->pidfd; }
+
 int pipc_os_process_kill(pipc_os_process *p) {
   if (kill(p->pid, SIGKILL) != 0 && errno != ESRCH) return pipc__posix_fail(errno);
   return PIPC_OK;

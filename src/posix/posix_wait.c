@@ -1,0 +1,175 @@
+/* posix_wait.c - notifiers and the wait over many descriptors (pipc_os.h,
+ * "waiting on many objects").
+ *
+ * A notifier is an AF_UNIX datagram socket bound to an address made from
+ * its id (pipc__posix_notifier_addr: an abstract name on Linux, a socket
+ * file in /tmp/pipc-UID elsewhere).  A waker signals it with one sendto of
+ * an empty datagram from a socket of its own process (made once, kept for
+ * the process's life): readable until cleared.  When the notifier's
+ * process dies, the kernel closes its socket, and a sendto to it fails
+ * (ECONNREFUSED, or ENOENT once the file is gone): that is how a waker
+ * knows a subscriber is gone - never by a pid.  A full receive queue
+ * (EAGAIN) means signals are pending there already.
+ */
+#define _GNU_SOURCE
+#include "posix.h"
+
+#include <errno.h>
+#include <fcntl.h>
+#include <poll.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/socket.h>
+#include <sys/un.h>
+#include <unistd.h>
+
+#ifndef MSG_NOSIGNAL
+#define MSG_NOSIGNAL 0 /* a datagram socket raises no SIGPIPE */
+#endif
+
+struct pipc_os_notifier {
+  int fd;
+  int is_file; /* its address is a socket file, removed at close */
+  struct sockaddr_un sa;
+};
+
+/* A datagram socket, close-on-exec and non-blocking; -1 with errno. */
+static int dgram_socket(void) {
+  int fd = socket(AF_UNIX, SOCK_DGRAM, 0);
+  if (fd < 0) return -1;
+  if (fcntl(fd, F_SETFD, FD_CLOEXEC) != 0 ||
+      fcntl(fd, F_SETFL, fcntl(fd, F_GETFL) | O_NONBLOCK) != 0) {
+    int e = errno;
+    close(fd);
+    errno = e;
+    return -1;
+  }
+  return fd;
+}
+
+int pipc_os_notifier_create(pipc_os_notifier **out, uint64_t *id) {
+  pipc_os_notifier *n = (pipc_os_notifier *)calloc(1, sizeof(*n));
+  int tries, rc = PIPC_EEXIST;
+  if (n == NULL) return PIPC_ENOMEM;
+  if ((n->fd = dgram_socket()) < 0) {
+    rc = pipc__posix_fail(errno);
+    free(n);
+    return rc;
+  }
+  for (tries = 0; tries < 16; tries++) {
+    socklen_t len;
+    uint64_t v = pipc_os_entropy();
+    if (v == 0) continue;
+    if ((rc = pipc__posix_notifier_addr(v, &n->sa, &len)) < 0) break;
+    n->is_file = rc;
+    if (bind(n->fd, (struct sockaddr *)&n->sa, len) == 0) {
+      *id = v;
+      *out = n;
+      return PIPC_OK;
+    }
+    rc = errno == EADDRINUSE ? PIPC_EEXIST : pipc__posix_fail(errno);
+    if (rc != PIPC_EEXIST) break; /* else: that id is taken, try another */
+  }
+  close(n->fd);
+  free(n);
+  return rc;
+}
+
+intptr_t pipc_os_notifier_handle(const pipc_os_notifier *n) { return (intptr_t)n->fd; }
+
+void pipc_os_notifier_clear(pipc_os_notifier *n) {
+  char b[8];
+  while (recv(n->fd, b, sizeof b, MSG_DONTWAIT) >= 0 || errno == EINTR) {
+  }
+}
+
+void pipc_os_notifier_close(pipc_os_notifier *n) {
+  if (n == NULL) return;
+  if (n->is_file) unlink(n->sa.sun_path);
+  close(n->fd);
+  free(n);
+}
+
+/* The socket this process signals from, made on first use. */
+static volatile uint32_t sender_fd1; /* fd + 1; 0: none yet */
+
+static int sender(void) {
+  uint32_t cur = pipc__load32(&sender_fd1), none = 0;
+  int fd;
+  if (cur != 0) return (int)cur - 1;
+  if ((fd = dgram_socket()) < 0) return -1;
+  if (!pipc__cas32(&sender_fd1, &none, (uint32_t)fd + 1)) { /* another thread's won */
+    close(fd);
+    return (int)none - 1;
+  }
+  return fd;
+}
+
+int pipc_os_notify(uint64_t id) {
+  struct sockaddr_un sa;
+  socklen_t len;
+  int fd = sender(), rc;
+  if (fd < 0) return pipc__posix_fail(errno);
+  if ((rc = pipc__posix_notifier_addr(id, &sa, &len)) < 0) return rc;
+  PIPC__KERNEL_CALL();
+  while (sendto(fd, "", 0, MSG_DONTWAIT | MSG_NOSIGNAL, (struct sockaddr *)&sa, len) != 0) {
+    switch (errno) {
+    case EINTR:
+      continue;
+    case EAGAIN:
+#if defined(EWOULDBLOCK) && EWOULDBLOCK != EAGAIN
+    case EWOULDBLOCK:
+#endif
+    case ENOBUFS:
+      return PIPC_OK; /* its queue is full: signalled already */
+    case ECONNREFUSED:
+    case ENOENT:
+    case ENOTSOCK:
+      if (rc == 1) unlink(sa.sun_path); /* a dead notifier's file */
+      return pipc__os_fail(PIPC_ENOENT, errno);
+    default:
+      return pipc__posix_fail(errno);
+    }
+  }
+  return PIPC_OK;
+}
+
+int pipc_os_notifier_alive(uint64_t id) {
+  struct sockaddr_un sa;
+  socklen_t len;
+  int fd, r, rc = pipc__posix_notifier_addr(id, &sa, &len);
+  if (rc < 0) return 1; /* cannot tell: keep it */
+  if ((fd = dgram_socket()) < 0) return 1;
+  /* connect() of a datagram socket sends nothing: it only finds the peer */
+  do {
+    r = connect(fd, (struct sockaddr *)&sa, len);
+  } while (r != 0 && errno == EINTR);
+  close(fd);
+  if (r == 0 || (errno != ECONNREFUSED && errno != ENOENT)) return 1;
+  if (rc == 1) unlink(sa.sun_path);
+  return 0;
+}
+
+int pipc_os_wait_handles(const intptr_t *h, size_t n, int64_t deadline) {
+  struct pollfd small[16], *pfd = small;
+  size_t i;
+  int r, ms;
+  int64_t left = deadline < 0 ? -1 : deadline - pipc_os_now_ms();
+  if (deadline >= 0 && left <= 0) return PIPC_ETIMEDOUT;
+  ms = left < 0 ? -1 : left > 0x7fffffff ? 0x7fffffff : (int)left;
+  if (n > sizeof small / sizeof small[0]) {
+    pfd = (struct pollfd *)malloc(n * sizeof(*pfd));
+    if (pfd == NULL) return PIPC_ENOMEM;
+  }
+  for (i = 0; i < n; i++) {
+    pfd[i].fd = (int)h[i];
+    pfd[i].events = POLLIN;
+    pfd[i].revents = 0;
+  }
+  PIPC__KERNEL_CALL();
+  r = poll(pfd, (nfds_t)n, ms);
+  if (pfd != small) free(pfd);
+  if (r > 0 || (r < 0 && errno == EINTR)) return PIPC_OK; /* look again */
+  if (r < 0) return pipc__posix_fail(errno);
+  return deadline >= 0 && pipc_os_now_ms() >= deadline ? PIPC_ETIMEDOUT : PIPC_OK;
+}
