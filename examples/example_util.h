@@ -20,7 +20,7 @@
   } while (0)
 
 /* Spawn this program as `self ROLE ARG1 ARG2` (args may be NULL). */
-static pipc_process *spawn_self(const char *role, const char *a1, const char *a2) {
+static inline pipc_process *spawn_self(const char *role, const char *a1, const char *a2) {
   static char exe[4096];
   const char *argv[5];
   pipc_process *p = NULL;
@@ -35,7 +35,7 @@ static pipc_process *spawn_self(const char *role, const char *a1, const char *a2
 }
 
 /* Wait for a child; exit if it failed. */
-static void join(pipc_process *p) {
+static inline void join(pipc_process *p) {
   int code = -1;
   CHECK(pipc_process_wait(p, PIPC_FOREVER, &code));
   pipc_process_free(p);

@@ -358,12 +358,16 @@ void test_wait_poisoned_queue_hides_nothing(void) {
   pipc_queue *q = new_queue(name, sizeof name, "wpois", 2), *q2;
   pipc_shm *raw = NULL;
   pipc_waitable it[2];
+  uint64_t ring_off = 0;
   q2 = new_queue(qname2, sizeof qname2, "wpois2", 2);
   CU_ASSERT_FATAL(q != NULL && q2 != NULL);
-  /* every byte after the header and configuration: slot words, hints */
+  /* the ring (its offset: the configuration's fourth word, after the
+     64-byte header): slot words that no queue can have */
   T_RC(pipc_shm_open(name, &raw), PIPC_OK);
   CU_ASSERT_FATAL(raw != NULL);
-  memset((char *)pipc_shm_addr(raw) + 128, 0xa5, pipc_shm_size(raw) - 128);
+  memcpy(&ring_off, (char *)pipc_shm_addr(raw) + 64 + 24, 8);
+  CU_ASSERT_FATAL(ring_off > 128 && ring_off < pipc_shm_size(raw));
+  memset((char *)pipc_shm_addr(raw) + ring_off, 0xa5, pipc_shm_size(raw) - ring_off);
   it[0] = pipc_wait_on_queue(q, PIPC_WAIT_IN);
   it[1] = pipc_wait_on_queue(q2, PIPC_WAIT_IN);
   T_RC(pipc_queue_put(q2, "x", 1, 0), PIPC_OK);
