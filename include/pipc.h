@@ -853,7 +853,9 @@ static inline pipc_waitable pipc_wait_on_process(pipc_process *p) {
    call at all when nobody waits.  A process killed between its change and
    its signal, or a Lock whose holder died, costs the waiter at most 250 ms.
    Many threads and processes may wait on one object: all see a shutdown;
-   one post wakes them all to a hint that only one may act on. */
+   one post wakes them all to a hint that only one may act on.  A wait on a
+   Pipe end or a Listener counts as its receiving / accepting thread (one
+   at a time, as for recv and accept). */
 PIPC_API int pipc_wait(pipc_waitable *items, size_t n, int timeout_ms);
 
 /* A standing wait for foreign event loops (GTK, libuv, an apr_pollset,
@@ -880,7 +882,9 @@ PIPC_API int pipc_watch_create(pipc_waitable *items, size_t n, pipc_watch **out)
    poll them for POLLIN) or for the signalled state (Windows: HANDLEs for
    WaitForMultipleObjects / MsgWaitForMultipleObjects): one for all the
    Queues, Semaphores and Locks, and one per Pipe, Listener and Process
-   (POSIX without pidfds: a child is looked at by pipc_watch_rearm only).
+   (a child's is its pidfd on Linux, its process HANDLE on Windows, and
+   elsewhere a socket that a thread pipc starts for it - one per child,
+   ending with it - writes to when the child ends).
    *count gets how many there are; PIPC_EOVERFLOW when cap is too small
    (n + 1 is always enough).  Never read, write or close them.
    Errors: PIPC_EINVAL, PIPC_EOVERFLOW. */

@@ -1,6 +1,7 @@
 /* posix_process.c - spawn with posix_spawnp (exec errors come back to the
    caller), wait with an exit descriptor where the OS gives one (a pidfd,
-   posix_fast_linux.c) or by polling. */
+   posix_fast_linux.c), or one a watcher thread makes once the child is
+   waited on by handle (pipc_wait, a watch), or by polling. */
 #define _GNU_SOURCE
 #include "posix.h"
 
@@ -15,11 +16,19 @@
 #include <sys/wait.h>
 #include <unistd.h>
 
+#include <fcntl.h>
 #include <poll.h>
+#include <pthread.h>
+
+#ifndef MSG_NOSIGNAL
+#define MSG_NOSIGNAL 0 /* SO_NOSIGPIPE is set on the socket instead */
+#endif
+#include <sys/socket.h>
 
 struct pipc_os_process {
   pid_t pid;
-  int pidfd; /* -1 if none */
+  int pidfd; /* readable once it has ended: a pidfd, or a watcher thread's
+                socket (pipc_os_process_wait_handle); -1 if none */
 };
 
 /* 0 if argv0 names a program exec could run (as execvp finds it), else
@@ -140,7 +149,74 @@ int pipc_os_process_ended(pipc_os_process *p) {
   return si.si_pid != 0;
 }
 
-intptr_t pipc_os_process_wait_handle(pipc_os_process *p) { return (intptr_t)p->pidfd; }
+/* Where the OS gives no exit descriptor (no pidfd: macOS, the BSDs, the
+   posix-generic build, Linux before 5.3), a watcher thread makes one: it
+   waits for the child's end without reaping it (waitid WNOWAIT; ECHILD
+   once pipc_process_wait has reaped it) and then writes to a socket pair
+   whose other end is the descriptor.  One thread per child that is waited
+   on this way, detached; it ends with the child (or at once if the child
+   was reaped first).  No signal handler is installed, nothing is inherited
+   by the child. */
+typedef struct exit_watch {
+  pid_t pid;
+  int fd; /* the watcher's end */
+} exit_watch;
+
+static void *exit_watcher(void *arg) {
+  exit_watch *w = (exit_watch *)arg;
+  siginfo_t si;
+  while (waitid(P_PID, (id_t)w->pid, &si, WEXITED | WNOWAIT) != 0 && errno == EINTR) {
+  }
+  send(w->fd, "x", 1, MSG_NOSIGNAL); /* the reader may be gone: no SIGPIPE */
+  close(w->fd);
+  free(w);
+  return NULL;
+}
+
+static int exit_watch_start(pid_t pid) {
+  int sv[2];
+  exit_watch *w;
+  pthread_t t;
+  pthread_attr_t a;
+  if (socketpair(AF_UNIX, SOCK_STREAM, 0, sv) != 0) return -1;
+  fcntl(sv[0], F_SETFD, FD_CLOEXEC);
+  fcntl(sv[1], F_SETFD, FD_CLOEXEC);
+#ifdef SO_NOSIGPIPE /* macOS, the BSDs: no MSG_NOSIGNAL */
+  {
+    int one = 1;
+    setsockopt(sv[1], SOL_SOCKET, SO_NOSIGPIPE, &one, sizeof one);
+  }
+#endif
+  w = (exit_watch *)malloc(sizeof(*w));
+  if (w == NULL) goto fail;
+  w->pid = pid;
+  w->fd = sv[1];
+  pthread_attr_init(&a);
+  pthread_attr_setdetachstate(&a, PTHREAD_CREATE_DETACHED);
+  pthread_attr_setstacksize(&a, 64 * 1024);
+  if (pthread_create(&t, &a, exit_watcher, w) != 0) {
+    pthread_attr_destroy(&a);
+    free(w);
+    goto fail;
+  }
+  pthread_attr_destroy(&a);
+  return sv[0];
+fail:
+  close(sv[0]);
+  close(sv[1]);
+  return -1;
+}
+
+static pthread_mutex_t exit_watch_mu = PTHREAD_MUTEX_INITIALIZER;
+
+intptr_t pipc_os_process_wait_handle(pipc_os_process *p) {
+  int fd;
+  pthread_mutex_lock(&exit_watch_mu); /* one watcher, whichever thread asks first */
+  if (p->pidfd < 0) p->pidfd = exit_watch_start(p->pid); /* -1 if it cannot: looked at */
+  fd = p->pidfd;
+  pthread_mutex_unlock(&exit_watch_mu);
+  return (intptr_t)fd;
+}
 
 int pipc_os_process_kill(pipc_os_process *p) {
   if (kill(p->pid, SIGKILL) != 0 && errno != ESRCH) return pipc__posix_fail(errno);
