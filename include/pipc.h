@@ -368,7 +368,10 @@ PIPC_API int pipc_pipe_flush(pipc_pipe *p, int timeout_ms);
    frames and buffers messages.  Because pipc reads ahead, several messages
    may arrive with one readiness event: when the handle is readable, call
    pipc_pipe_recv with timeout 0 until it returns PIPC_EAGAIN.
-   include/pipc_apr.h wraps it for APR's apr_pollset.
+   include/pipc_apr.h wraps it for APR's apr_pollset.  To wait for an end
+   together with other objects, or on Windows at all, use a pipc_watch
+   (section "waiting"): its handles are what to wait on for every OS
+   (Windows: the event of the read pipc keeps in flight, not this HANDLE).
    Errors: PIPC_EINVAL (*out is -1). */
 PIPC_API int pipc_pipe_os_handle(const pipc_pipe *p, intptr_t *out);
 
