@@ -80,8 +80,9 @@ int t_os_handle_is_pipe_end(intptr_t h);
 int t_os_handle_readable(intptr_t h, int timeout_ms);
 
 /* 1 once any of h[0..n-1] (pipc_watch_handles) is ready - POSIX poll()
-   for POLLIN, Windows WaitForMultipleObjects - within timeout_ms, 0 if
-   none, -1 on error: what a foreign event loop does with them. */
+   for POLLIN, Windows MsgWaitForMultipleObjects (as a GUI thread waits) -
+   within timeout_ms, 0 if none, -1 on error: what a foreign event loop
+   does with them. */
 int t_os_wait_handles(const intptr_t *h, size_t n, int timeout_ms);
 
 /* Write n raw bytes on p's OS handle, past pipc's framing (to damage a

@@ -173,10 +173,12 @@ int t_os_wait_handles(const intptr_t *h, size_t n, int timeout_ms) {
   HANDLE hs[MAXIMUM_WAIT_OBJECTS];
   size_t i;
   DWORD r;
-  if (n == 0 || n > MAXIMUM_WAIT_OBJECTS) return -1;
+  /* As a GUI thread waits: MsgWaitForMultipleObjects, which also wakes for
+     window messages (none come here: index n would say so). */
+  if (n == 0 || n >= MAXIMUM_WAIT_OBJECTS) return -1;
   for (i = 0; i < n; i++) hs[i] = (HANDLE)h[i];
-  r = WaitForMultipleObjects((DWORD)n, hs, FALSE,
-                             timeout_ms < 0 ? INFINITE : (DWORD)timeout_ms);
+  r = MsgWaitForMultipleObjects((DWORD)n, hs, FALSE,
+                                timeout_ms < 0 ? INFINITE : (DWORD)timeout_ms, QS_ALLINPUT);
   if (r == WAIT_TIMEOUT) return 0;
   return r < WAIT_OBJECT_0 + n || (r >= WAIT_ABANDONED_0 && r < WAIT_ABANDONED_0 + n) ? 1 : -1;
 }
