@@ -53,20 +53,25 @@ static int test_mode;
 /* ---- small helpers ---- */
 
 static void say(const char *who, const char *fmt, ...) G_GNUC_PRINTF(2, 3);
+/* One line on standard output, in one write: the two windows share it, and
+   a line written in pieces could be cut by the other's. */
 static void say(const char *who, const char *fmt, ...) {
+  char text[TEXT_MAX + 256];
+  char *line;
   va_list ap;
-  printf("[%s window] ", who);
   va_start(ap, fmt);
-  vprintf(fmt, ap);
+  vsnprintf(text, sizeof text, fmt, ap);
   va_end(ap);
-  printf("\n");
+  line = g_strdup_printf("[%s window] %s\n", who, text);
+  fputs(line, stdout); /* unbuffered: one write */
+  g_free(line);
 }
 
 /* A pipc call that failed: what, and pipc's name of the error. */
 static void failed(const char *who, const char *what, int rc) {
-  fprintf(stderr, "[%s window] %s failed: %s", who, what, pipc_strerror(rc));
-  if (rc == PIPC_ESYS) fprintf(stderr, " (OS error %d)", pipc_last_os_error());
-  fprintf(stderr, "\n");
+  char os[32] = "";
+  if (rc == PIPC_ESYS) snprintf(os, sizeof os, " (OS error %d)", pipc_last_os_error());
+  fprintf(stderr, "[%s window] %s failed: %s%s\n", who, what, pipc_strerror(rc), os);
 }
 
 /* gtk_main_quit, when a main loop runs (a failure may come before it). */
