@@ -894,6 +894,16 @@ PIPC_API int pipc_watch_create(pipc_waitable *items, size_t n, pipc_watch **out)
 PIPC_API int pipc_watch_handles(const pipc_watch *w, intptr_t *handles, size_t cap,
                                 size_t *count);
 
+/* The handle item `index` is waited on by (one of pipc_watch_handles'):
+   for a Queue, Semaphore or Lock the one they all share.  An item that is
+   done - a Pipe at its end, a reaped Process - stays ready: set its events
+   to 0 and take its handle out of the loop (unless another item shares
+   it), or make a new watch without it.
+   Errors: PIPC_EINVAL (NULL, index out of range; *out is -1), PIPC_ENOTSUP
+   (*out -1: the item has no handle here - a child when the OS could not
+   give one - and is seen only by a rearm: call it from a timer). */
+PIPC_API int pipc_watch_item_handle(const pipc_watch *w, size_t index, intptr_t *out);
+
 /* Clear the handles, look at every item and arm the subscriptions again:
    returns how many items are ready (revents and error set, as pipc_wait
    sets them) - act on them, then call it again - or 0: nothing is ready

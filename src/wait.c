@@ -32,6 +32,7 @@ typedef struct w_item {
   pipc__watched wd; /* Queue, Semaphore, Lock */
   unsigned slot;
   int subscribed;
+  intptr_t handle;  /* what it is waited on by, -1: none (looked at) */
 } w_item;
 
 struct pipc_watch {
@@ -121,8 +122,9 @@ static void watched(pipc_waitable *it, pipc__watched *wd) {
   else pipc__lock_watched(it->obj.lock, wd);
 }
 
-static void add_handle(pipc_watch *w, intptr_t h) {
+static void add_handle(pipc_watch *w, w_item *st, intptr_t h) {
   size_t i;
+  st->handle = h;
   if (h == -1) {
     w->polled = 1;
     return;
@@ -162,24 +164,27 @@ static int watch_make(pipc_waitable *items, size_t n, int poll_if_full, pipc_wat
   for (i = 0; i < n && rc == PIPC_OK; i++) {
     pipc_waitable *it = &items[i];
     if (is_shared(it->kind)) {
-      if (w->nt == NULL) {
-        if ((rc = pipc_os_notifier_create(&w->nt, &w->id)) != PIPC_OK) break;
-        add_handle(w, pipc_os_notifier_handle(w->nt));
-      }
+      if (w->nt == NULL &&
+          (rc = pipc_os_notifier_create(&w->nt, &w->id)) != PIPC_OK)
+        break;
+      add_handle(w, &w->st[i], pipc_os_notifier_handle(w->nt));
       watched(it, &w->st[i].wd);
       rc = pipc__subs_take(w->st[i].wd.subs, w->id, &w->st[i].slot, w->st[i].wd.waiters);
       if (rc == PIPC_OK) {
         w->st[i].subscribed = 1;
       } else if (rc == PIPC_EAGAIN && poll_if_full) {
         w->polled = 1;
+        w->st[i].handle = -1;
         rc = PIPC_OK;
       }
     } else if (it->kind == PIPC_WAIT_PIPE) {
-      add_handle(w, pipc_os_pipe_wait_handle(pipc__pipe_os(it->obj.pipe)));
+      add_handle(w, &w->st[i], pipc_os_pipe_wait_handle(pipc__pipe_os(it->obj.pipe)));
     } else if (it->kind == PIPC_WAIT_LISTENER) {
-      add_handle(w, pipc_os_listener_wait_handle(pipc__listener_os(it->obj.listener)));
+      add_handle(w, &w->st[i],
+                 pipc_os_listener_wait_handle(pipc__listener_os(it->obj.listener)));
     } else {
-      add_handle(w, pipc_os_process_wait_handle(pipc__process_os(it->obj.process)));
+      add_handle(w, &w->st[i],
+                 pipc_os_process_wait_handle(pipc__process_os(it->obj.process)));
     }
   }
   if (rc != PIPC_OK) {
@@ -221,6 +226,13 @@ int pipc_watch_handles(const pipc_watch *w, intptr_t *handles, size_t cap, size_
   if (cap < w->nh) return PIPC_EOVERFLOW;
   if (w->nh) memcpy(handles, w->handles, w->nh * sizeof(*handles));
   return PIPC_OK;
+}
+
+int pipc_watch_item_handle(const pipc_watch *w, size_t index, intptr_t *out) {
+  if (out != NULL) *out = -1;
+  if (w == NULL || out == NULL || index >= w->n) return PIPC_EINVAL;
+  *out = w->st[index].handle;
+  return *out == -1 ? PIPC_ENOTSUP : PIPC_OK;
 }
 
 int pipc_watch_rearm(pipc_watch *w) {

@@ -511,6 +511,18 @@ void test_wait_watch_handles_fire(void) {
   CU_ASSERT_EQUAL(n, 2u); /* the notifier, the pipe end */
   T_RC(pipc_watch_rearm(w), 0);
   CU_ASSERT_EQUAL(t_os_wait_handles(h, n, 0), 0); /* quiet */
+  {
+    intptr_t hq = -1, hs = -1, hp = -1;
+    T_RC(pipc_watch_item_handle(w, 0, &hq), PIPC_OK);
+    T_RC(pipc_watch_item_handle(w, 1, &hs), PIPC_OK);
+    T_RC(pipc_watch_item_handle(w, 2, &hp), PIPC_OK);
+    CU_ASSERT(hq == hs && hq != hp); /* the notifier is shared */
+    CU_ASSERT((hq == h[0] && hp == h[1]) || (hq == h[1] && hp == h[0]));
+    T_RC(pipc_watch_item_handle(w, 3, &hp), PIPC_EINVAL);
+    CU_ASSERT_EQUAL(hp, -1);
+    T_RC(pipc_watch_item_handle(NULL, 0, &hp), PIPC_EINVAL);
+    T_RC(pipc_watch_item_handle(w, 0, NULL), PIPC_EINVAL);
+  }
   /* a put from another process fires the handle */
   p = t_spawn("queue_putter", qname, "1", NULL);
   CU_ASSERT_EQUAL(t_os_wait_handles(h, n, 30000), 1);
