@@ -875,7 +875,9 @@ PIPC_API int pipc_wait(pipc_waitable *items, size_t n, int timeout_ms);
    The watch keeps the items array (it is the caller's, and must stay valid
    and its objects open until pipc_watch_close); the caller may change an
    item's events between rearms (0 leaves it out).  A watch is used by one
-   thread at a time, and is not inherited by a fork child.
+   thread at a time, and is not inherited by a fork child: there its
+   rearm is PIPC_EINVAL and its close frees only the child's copy (the
+   parent's subscriptions stay).
    Errors: PIPC_EINVAL (as pipc_wait), PIPC_EAGAIN (a Queue, Semaphore or
    Lock already has 64 subscribers), PIPC_ENOMEM, PIPC_ESYS. */
 typedef struct pipc_watch pipc_watch;

@@ -127,7 +127,7 @@ int pipc_lock_acquire(pipc_lock *l, int timeout_ms) {
     uint32_t one = 1;
     if (pipc__cas32(&l->st->dead_noted, &one, 0)) rc = PIPC_EOWNERDEAD;
   }
-  pipc__store32(&l->st->held, 1);
+  pipc__hint_store(&l->st->held, 1); /* a hint: looks check it with a try */
   return rc;
 }
 
@@ -141,10 +141,18 @@ static void lock_wake(pipc_lock *l) {
 int pipc_lock_release(pipc_lock *l) {
   int rc;
   if (l == NULL) return PIPC_EINVAL;
-  pipc__store32(&l->st->held, 0); /* before: a look never sees it free while held */
+  /* held = 0, the unlock, then the look at the subscribers: a subscriber
+     arms (a locked add to waiters), then looks at held.  The unlock orders
+     the store before the load on every backend - a locked instruction
+     (glibc on x86), a release store then an acquire load (ARMv8), a
+     system call (Win32, flock) - so either the look sees the lock free or
+     lock_wake sees the unit.  Relaxed, so the uncontended path gains no
+     locked instruction. */
+  pipc__hint_store(&l->st->held, 0);
   rc = pipc_os_mutex_unlock(l->m);
   if (rc != PIPC_OK) {
-    pipc__store32(&l->st->held, 1); /* not this thread's to release: still held */
+    pipc__hint_store(&l->st->held, 1); /* not this thread's to release: still held
+                                          (or free: a look's try sets it right) */
     return rc;
   }
   lock_wake(l);

@@ -233,7 +233,9 @@ void pipc__subs_arm(pipc__subs *s, unsigned slot, int side, volatile uint32_t *w
    it; a slot whose notifier is gone is freed. */
 void pipc__subs_wake(pipc__subs *s, int side, volatile uint32_t *const waiters[2]);
 /* Free the slots of notifiers that are gone; returns how many stay taken. */
-unsigned pipc__subs_sweep(pipc__subs *s, volatile uint32_t *const waiters[2]);
+unsigned pipc__subs_sweep(pipc__subs *s);
+/* 1 if slot `slot` still holds notifier `id` (a look: one load). */
+int pipc__subs_mine(pipc__subs *s, unsigned slot, uint64_t id);
 
 /* What src/wait.c needs of a Queue, Semaphore or Lock: its table, its
    waiters words, and a look at whether each side is ready (*revents gets

@@ -284,12 +284,19 @@ int pipc_os_process_ended(pipc_os_process *p);
 intptr_t pipc_os_process_wait_handle(pipc_os_process *p);
 
 /* Sleep until one of h[0..n-1] is readable (POSIX; hung up counts) /
-   signalled (Windows), or the deadline: PIPC_OK (something may be
-   ready: the caller looks), PIPC_ETIMEDOUT.  n may be 0.  No handle's
-   state is changed by the wait (POSIX poll; Windows: an auto-reset event
-   that fires is consumed - the notifier's, which the caller clears
-   anyway). */
-int pipc_os_wait_handles(const intptr_t *h, size_t n, int64_t deadline);
+   signalled (Windows) - or, where out[i] is set (out may be NULL),
+   writable (POSIX: a pipe end with output to push; Windows ignores it) -
+   or the deadline: PIPC_OK (something may be ready: the caller looks),
+   PIPC_ETIMEDOUT.  n may be 0.  No handle's state is changed by the wait
+   (POSIX poll; Windows: an auto-reset event that fires is consumed - the
+   notifier's, which the caller clears anyway). */
+int pipc_os_wait_handles(const intptr_t *h, const unsigned char *out, size_t n,
+                         int64_t deadline);
+
+/* 1 if end p keeps output it could not yet push (POSIX: in its own buffer;
+   a send in progress counts), 0 if not (Windows: writes in flight move on
+   their own). */
+int pipc_os_pipe_out_pending(pipc_os_pipe *p);
 
 /* ==== What the shared code gives every backend ==== */
 

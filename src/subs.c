@@ -33,7 +33,10 @@
  *    unit per subscriber or waker killed between its two steps: a leaked
  *    unit costs a look at `armed` per change, never a wrong answer;
  *  - bits of `armed` name slots (< PIPC__SUBS_N): a bit of a free slot is
- *    dropped by the next waker (it signals nobody).
+ *    dropped by the next waker (it signals nobody) or its next taker;
+ *  - a subscriber checks that its slot still holds its id before it arms
+ *    (pipc__subs_mine): a slot freed under a live subscriber (its notifier
+ *    looked gone) is taken anew, never armed for another's notifier.
  * Crashes.  A subscriber that dies leaves its slot taken and perhaps armed;
  * its notifier dies with its process (the kernel closes it), so the next
  * waker's signal finds it gone and frees the slot, and a taker that finds
@@ -75,21 +78,23 @@ static void disarm(pipc__subs *s, unsigned slot, volatile uint32_t *const waiter
       pipc__add32(waiters[side], -(int32_t)PIPC__SUB_UNIT);
 }
 
-/* Free slot `slot` if it still holds `id`. */
-static int release(pipc__subs *s, unsigned slot, uint64_t id,
-                   volatile uint32_t *const waiters[2]) {
+/* Free slot `slot` of a notifier that is gone, if it still holds `id`.
+   Its armed bits stay: they are taken once, by the next waker of their
+   side (the slot's id 0 then: nobody to signal, its unit dropped) or by the
+   slot's next taker before it arms.  (Taking them here, before the CAS,
+   could take the bits of a subscriber that took the slot meanwhile.) */
+static int release(pipc__subs *s, unsigned slot, uint64_t id) {
   uint64_t expect = id;
-  if (id == 0 || pipc__load64(&s->id[slot]) != id) return 0;
-  disarm(s, slot, waiters);
+  if (id == 0) return 0;
   return pipc__cas64(&s->id[slot], &expect, 0);
 }
 
-unsigned pipc__subs_sweep(pipc__subs *s, volatile uint32_t *const waiters[2]) {
+unsigned pipc__subs_sweep(pipc__subs *s) {
   unsigned i, taken = 0;
   for (i = 0; i < PIPC__SUBS_N; i++) {
     uint64_t id = pipc__load64(&s->id[i]);
     if (id == 0) continue;
-    if (pipc_os_notifier_alive(id) == 0 && release(s, i, id, waiters)) continue;
+    if (pipc_os_notifier_alive(id) == 0 && release(s, i, id)) continue;
     taken++;
   }
   return taken;
@@ -109,14 +114,21 @@ int pipc__subs_take(pipc__subs *s, uint64_t id, unsigned *slot,
         return PIPC_OK;
       }
     }
-    if (round == 0 && pipc__subs_sweep(s, waiters) == PIPC__SUBS_N) break;
+    if (round == 0 && pipc__subs_sweep(s) == PIPC__SUBS_N) break;
   }
   return PIPC_EAGAIN; /* PIPC__SUBS_N live subscribers */
 }
 
 void pipc__subs_give(pipc__subs *s, unsigned slot, uint64_t id,
                      volatile uint32_t *const waiters[2]) {
-  if (slot < PIPC__SUBS_N) release(s, slot, id, waiters);
+  uint64_t expect = id;
+  if (slot >= PIPC__SUBS_N || pipc__load64(&s->id[slot]) != id) return;
+  disarm(s, slot, waiters); /* its own bits: nobody else takes the slot while it is its */
+  pipc__cas64(&s->id[slot], &expect, 0);
+}
+
+int pipc__subs_mine(pipc__subs *s, unsigned slot, uint64_t id) {
+  return slot < PIPC__SUBS_N && pipc__load64(&s->id[slot]) == id;
 }
 
 void pipc__subs_arm(pipc__subs *s, unsigned slot, int side, volatile uint32_t *waiters) {
@@ -135,10 +147,16 @@ void pipc__subs_wake(pipc__subs *s, int side, volatile uint32_t *const waiters[2
   m = take64(&s->armed[side], ~(uint64_t)0);
   for (i = 0; m != 0; i++, m >>= 1) {
     uint64_t id;
+    int rc;
     if (!(m & 1)) continue;
     if (waiters[side]) pipc__add32(waiters[side], -(int32_t)PIPC__SUB_UNIT);
     id = pipc__load64(&s->id[i]);
-    if (id != 0 && pipc_os_notify(id) == PIPC_ENOENT)
-      release(s, i, id, waiters); /* its process is gone */
+    if (id == 0) continue; /* a bit a gone subscriber left */
+    rc = pipc_os_notify(id);
+    if (rc == PIPC_ENOENT) {
+      release(s, i, id); /* its process is gone */
+    } else if (rc != PIPC_OK && waiters[side]) {
+      pipc__subs_arm(s, i, side, waiters[side]); /* not signalled: the next waker tries */
+    }
   }
 }

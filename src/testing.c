@@ -32,7 +32,7 @@ int pipc__queue_hold(pipc_queue *q, int consumers) {
 unsigned pipc__queue_subscribers(pipc_queue *q) {
   pipc__watched w;
   pipc__queue_watched(q, &w);
-  return pipc__subs_sweep(w.subs, w.waiters);
+  return pipc__subs_sweep(w.subs);
 }
 
 int64_t pipc__test_now_ms(void) { return pipc_os_now_ms(); }

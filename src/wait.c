@@ -33,6 +33,7 @@ typedef struct w_item {
   unsigned slot;
   int subscribed;
   intptr_t handle;  /* what it is waited on by, -1: none (looked at) */
+  size_t hidx;      /* its place in handles[], if it has a handle */
 } w_item;
 
 struct pipc_watch {
@@ -42,8 +43,11 @@ struct pipc_watch {
   pipc_os_notifier *nt;
   uint64_t id;
   intptr_t *handles;
+  unsigned char *out; /* per handle: also wait for it to be writable */
   size_t nh;
   int polled; /* an item is looked at every WAIT_POLL_MS */
+  unsigned gen; /* pipc_os_fork_generation() at create: a fork child's copy
+                   is not its own (the subscriptions are the parent's) */
 };
 
 static int is_shared(pipc_wait_kind k) {
@@ -130,24 +134,34 @@ static void add_handle(pipc_watch *w, w_item *st, intptr_t h) {
     return;
   }
   for (i = 0; i < w->nh; i++)
-    if (w->handles[i] == h) return; /* once each (WaitForMultipleObjects) */
+    if (w->handles[i] == h) { /* once each (WaitForMultipleObjects) */
+      st->hidx = i;
+      return;
+    }
+  st->hidx = w->nh;
   w->handles[w->nh++] = h;
 }
 
+static int watch_is_ours(const pipc_watch *w) { return w->gen == pipc_os_fork_generation(); }
+
 static void watch_free(pipc_watch *w) {
   size_t i;
-  for (i = 0; i < w->n; i++)
+  for (i = 0; i < w->n && watch_is_ours(w); i++)
     if (w->st[i].subscribed)
       pipc__subs_give(w->st[i].wd.subs, w->st[i].slot, w->id, w->st[i].wd.waiters);
   if (w->nt) pipc_os_notifier_close(w->nt);
   free(w->st);
   free(w->handles);
+  free(w->out);
   free(w);
 }
 
-/* Make a watch of items[0..n-1] (checked).  A full subscriber table is
-   PIPC_EAGAIN, or (poll_if_full) an item looked at every WAIT_POLL_MS. */
-static int watch_make(pipc_waitable *items, size_t n, int poll_if_full, pipc_watch **out) {
+/* Make a watch of items[0..n-1] (checked).  For one pipc_wait call
+   (one_call): an item with no events is left out altogether (its handle
+   would wake the wait for nothing), and one whose object's subscriber
+   table is full is looked at every WAIT_POLL_MS; for a pipc_watch every
+   item is in (its events may change), and a full table is PIPC_EAGAIN. */
+static int watch_make(pipc_waitable *items, size_t n, int one_call, pipc_watch **out) {
   pipc_watch *w = (pipc_watch *)calloc(1, sizeof(*w));
   size_t i;
   int rc = PIPC_OK;
@@ -155,14 +169,19 @@ static int watch_make(pipc_waitable *items, size_t n, int poll_if_full, pipc_wat
   if (w == NULL) return PIPC_ENOMEM;
   w->items = items;
   w->n = n;
+  (void)pipc_os_thread_value(); /* forks are counted from here on */
+  w->gen = pipc_os_fork_generation();
   w->st = (w_item *)calloc(n ? n : 1, sizeof(*w->st));
   w->handles = (intptr_t *)calloc(n + 1, sizeof(*w->handles));
-  if (w->st == NULL || w->handles == NULL) {
+  w->out = (unsigned char *)calloc(n + 1, 1);
+  if (w->st == NULL || w->handles == NULL || w->out == NULL) {
     watch_free(w);
     return PIPC_ENOMEM;
   }
   for (i = 0; i < n && rc == PIPC_OK; i++) {
     pipc_waitable *it = &items[i];
+    w->st[i].handle = -1;
+    if (one_call && it->events == 0) continue;
     if (is_shared(it->kind)) {
       if (w->nt == NULL &&
           (rc = pipc_os_notifier_create(&w->nt, &w->id)) != PIPC_OK)
@@ -172,7 +191,7 @@ static int watch_make(pipc_waitable *items, size_t n, int poll_if_full, pipc_wat
       rc = pipc__subs_take(w->st[i].wd.subs, w->id, &w->st[i].slot, w->st[i].wd.waiters);
       if (rc == PIPC_OK) {
         w->st[i].subscribed = 1;
-      } else if (rc == PIPC_EAGAIN && poll_if_full) {
+      } else if (rc == PIPC_EAGAIN && one_call) {
         w->polled = 1;
         w->st[i].handle = -1;
         rc = PIPC_OK;
@@ -195,6 +214,18 @@ static int watch_make(pipc_waitable *items, size_t n, int poll_if_full, pipc_wat
   return PIPC_OK;
 }
 
+/* The slot of item i's subscription still ours?  A live notifier can be
+   taken for a gone one (pipc__subs_sweep) and its slot freed: take a slot
+   anew (or, if none is free, look at the item every WAIT_POLL_MS). */
+static void check_slot(pipc_watch *w, w_item *st) {
+  if (pipc__subs_mine(st->wd.subs, st->slot, w->id)) return;
+  if (pipc__subs_take(st->wd.subs, w->id, &st->slot, st->wd.waiters) != PIPC_OK) {
+    st->subscribed = 0;
+    st->handle = -1;
+    w->polled = 1;
+  }
+}
+
 /* Clear the notifier, arm every subscription for its item's events, then
    look at every item: how many are ready. */
 static int watch_rearm(pipc_watch *w) {
@@ -203,6 +234,8 @@ static int watch_rearm(pipc_watch *w) {
   for (i = 0; i < w->n; i++) {
     w_item *st = &w->st[i];
     unsigned ev = w->items[i].events;
+    if (!st->subscribed || ev == 0) continue;
+    check_slot(w, st);
     if (!st->subscribed) continue;
     if (ev & PIPC_WAIT_IN)
       pipc__subs_arm(st->wd.subs, st->slot, PIPC__SIDE_IN, st->wd.waiters[PIPC__SIDE_IN]);
@@ -236,7 +269,7 @@ int pipc_watch_item_handle(const pipc_watch *w, size_t index, intptr_t *out) {
 }
 
 int pipc_watch_rearm(pipc_watch *w) {
-  if (w == NULL) return PIPC_EINVAL;
+  if (w == NULL || !watch_is_ours(w)) return PIPC_EINVAL; /* a fork child's copy */
   if (check_items(w->items, w->n) != PIPC_OK) return PIPC_EINVAL; /* events changed */
   return watch_rearm(w);
 }
@@ -255,17 +288,30 @@ int pipc_wait(pipc_waitable *items, size_t n, int timeout_ms) {
   int rc, ready;
   if (pipc__deadline(timeout_ms, &deadline) != PIPC_OK) return PIPC_EINVAL;
   if ((rc = check_items(items, n)) != PIPC_OK) return rc;
-  if (n == 0 && timeout_ms == PIPC_FOREVER) return PIPC_EINVAL; /* would never end */
+  if (timeout_ms == PIPC_FOREVER) { /* nothing to wait for would never end */
+    size_t i, active = 0;
+    for (i = 0; i < n; i++) active += items[i].events != 0;
+    if (active == 0) return PIPC_EINVAL;
+  }
   if ((ready = look_all(items, n)) > 0 || timeout_ms == 0) return ready;
   if ((rc = watch_make(items, n, 1, &w)) != PIPC_OK) return rc;
   for (;;) {
     int64_t now, until;
+    size_t i;
     if ((ready = watch_rearm(w)) > 0) break;
     now = pipc_os_now_ms();
     if (deadline >= 0 && now >= deadline) break;
     until = now + (w->polled ? WAIT_POLL_MS : PIPC__PARK_SLICE_MS);
     if (deadline >= 0 && deadline < until) until = deadline;
-    rc = pipc_os_wait_handles(w->handles, w->nh, until);
+    /* A pipe end with output it keeps (a send that could not finish): the
+       wait wakes when it can go on, and the next look pushes it - output
+       never waits for the slice's end (nor for a recv that may never come). */
+    memset(w->out, 0, w->nh);
+    for (i = 0; i < n; i++)
+      if (items[i].kind == PIPC_WAIT_PIPE && items[i].events && w->st[i].handle != -1 &&
+          pipc_os_pipe_out_pending(pipc__pipe_os(items[i].obj.pipe)))
+        w->out[w->st[i].hidx] = 1;
+    rc = pipc_os_wait_handles(w->handles, w->out, w->nh, until);
     if (rc != PIPC_OK && rc != PIPC_ETIMEDOUT) {
       ready = rc;
       break;

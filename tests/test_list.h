@@ -197,7 +197,10 @@
   PIPC_TEST(wait, watch_handles_fire)             \
   PIPC_TEST(wait, subscriber_costs_one_call)      \
   PIPC_TEST(wait, subscribers_killed)             \
-  PIPC_TEST(wait, waker_killed_before_signal)
+  PIPC_TEST(wait, waker_killed_before_signal)     \
+  PIPC_TEST(wait, many_unread_signals_never_silence) \
+  PIPC_TEST(wait, idle_items_do_not_wake)         \
+  PIPC_TEST(wait, fork_child_copy_of_a_watch)
 
 /* Helper-process roles: PIPC_ROLE(name) is int role_<name>(argc, argv). */
 #define PIPC_ROLE_LIST(PIPC_ROLE) \

@@ -49,6 +49,9 @@ void test_wait_bad_arguments(void) {
   T_RC(pipc_wait(NULL, 0, PIPC_FOREVER), PIPC_EINVAL); /* could never end */
   T_RC(pipc_wait(NULL, 0, 0), 0);
   T_RC(pipc_wait(NULL, 0, 1), 0);
+  it[0] = pipc_wait_on_queue(q, 0); /* nothing to wait for, for ever */
+  T_RC(pipc_wait(it, 1, PIPC_FOREVER), PIPC_EINVAL);
+  T_RC(pipc_wait(it, 1, 1), 0);
   it[0].kind = (pipc_wait_kind)0;
   T_RC(pipc_wait(it, 1, 0), PIPC_EINVAL);
   it[0].kind = (pipc_wait_kind)(PIPC_WAIT_PROCESS + 1);
@@ -679,4 +682,107 @@ void test_wait_waker_killed_before_signal(void) {
   CU_ASSERT(len == 4 && memcmp(buf, "dead", 4) == 0);
   CU_ASSERT_NOT_EQUAL(t_join(p, 30000), 11);
   drop_queue(q, qname);
+}
+
+/* Signals nobody has read yet (watches that have not looked again) must
+   never silence the next one: 30 watches of 10 queues each get 300
+   signals from this process, then a new watch of another queue must
+   still hear of its put.  (Linux counts unread datagrams against their
+   sender: about 270 silenced a process's every signal.) */
+void test_wait_many_unread_signals_never_silence(void) {
+  enum { NQ = 10, NW = 30 };
+  char names[NQ + 1][80], buf[64];
+  pipc_queue *q[NQ + 1];
+  pipc_waitable it[NQ], fresh;
+  pipc_watch *w[NW], *fw = NULL;
+  intptr_t h[2];
+  size_t n = 0, len;
+  int i, j;
+  for (i = 0; i <= NQ; i++) {
+    q[i] = new_queue(names[i], sizeof names[i], "wunread", 4);
+    CU_ASSERT_FATAL(q[i] != NULL);
+  }
+  for (i = 0; i < NQ; i++) it[i] = pipc_wait_on_queue(q[i], PIPC_WAIT_IN);
+  for (j = 0; j < NW; j++) {
+    T_RC(pipc_watch_create(it, NQ, &w[j]), PIPC_OK);
+    T_RC(pipc_watch_rearm(w[j]), 0);
+  }
+  for (i = 0; i < NQ; i++) T_RC(pipc_queue_put(q[i], "x", 1, 0), PIPC_OK); /* 300 signals */
+  fresh = pipc_wait_on_queue(q[NQ], PIPC_WAIT_IN);
+  T_RC(pipc_watch_create(&fresh, 1, &fw), PIPC_OK);
+  T_RC(pipc_watch_rearm(fw), 0);
+  T_RC(pipc_watch_handles(fw, h, 2, &n), PIPC_OK);
+  T_RC(pipc_queue_put(q[NQ], "y", 1, 0), PIPC_OK);
+  CU_ASSERT_EQUAL(t_os_wait_handles(h, n, 30000), 1);
+  T_RC(pipc_watch_rearm(fw), 1);
+  T_RC(pipc_queue_get(q[NQ], buf, sizeof buf, &len, 0), PIPC_OK);
+  T_RC(pipc_watch_close(fw), PIPC_OK);
+  for (j = 0; j < NW; j++) T_RC(pipc_watch_close(w[j]), PIPC_OK);
+  for (i = 0; i <= NQ; i++) drop_queue(q[i], names[i]);
+}
+
+/* An item with no events is left out of the wait, handle and all: a pipe
+   end with a message waiting, given with events 0, must not wake the wait
+   over and over (it spun, a system call each time, for the whole
+   timeout).  Counted: a 300 ms wait sleeps a slice or two, not thousands. */
+void test_wait_idle_items_do_not_wake(void) {
+  char name[80], buf[8];
+  pipc_queue *q = new_queue(name, sizeof name, "widle", 2);
+  pipc_pipe *a = NULL, *b = NULL;
+  pipc_waitable it[2];
+  uint32_t k;
+  size_t len;
+  CU_ASSERT_FATAL(q != NULL);
+  T_RC(pipc_pipe_pair(&a, &b), PIPC_OK);
+  CU_ASSERT_FATAL(a && b);
+  T_RC(pipc_pipe_send(b, "m", 1, 1000), PIPC_OK);
+  it[0] = pipc_wait_on_pipe(a);
+  it[0].events = 0;
+  it[1] = pipc_wait_on_queue(q, PIPC_WAIT_IN);
+  k = pipc__kernel_calls;
+  T_RC(pipc_wait(it, 2, 300), 0);
+  CU_ASSERT(pipc__kernel_calls - k < 20);
+  CU_ASSERT_EQUAL(it[0].revents, 0u);
+  T_RC(pipc_pipe_recv(a, buf, sizeof buf, &len, 0), PIPC_OK); /* still there */
+  pipc_pipe_close(a);
+  pipc_pipe_close(b);
+  drop_queue(q, name);
+}
+
+struct forked_watch {
+  pipc_watch *w;
+};
+
+static int fork_child_closes_copy(void *arg) {
+  struct forked_watch *f = (struct forked_watch *)arg;
+  if (pipc_watch_rearm(f->w) != PIPC_EINVAL) return 1; /* not the child's */
+  if (pipc_watch_close(f->w) != PIPC_OK) return 2;
+  return 0;
+}
+
+/* A fork child's copy of a watch is not its own: its rearm says so, and
+   closing it leaves the parent's subscriptions (and notifier) working. */
+void test_wait_fork_child_copy_of_a_watch(void) {
+  char name[80], buf[8];
+  pipc_queue *q;
+  pipc_waitable it;
+  struct forked_watch f;
+  intptr_t h[2];
+  size_t n = 0, len;
+  const char *why = t_os_why_no_fork();
+  if (why) T_SKIP(why);
+  q = new_queue(name, sizeof name, "wfork", 2);
+  CU_ASSERT_FATAL(q != NULL);
+  it = pipc_wait_on_queue(q, PIPC_WAIT_IN);
+  T_RC(pipc_watch_create(&it, 1, &f.w), PIPC_OK);
+  T_RC(pipc_watch_rearm(f.w), 0);
+  CU_ASSERT_EQUAL(t_os_fork_run(fork_child_closes_copy, &f), 0);
+  CU_ASSERT_EQUAL(pipc__queue_subscribers(q), 1u);
+  T_RC(pipc_watch_handles(f.w, h, 2, &n), PIPC_OK);
+  T_RC(pipc_queue_put(q, "x", 1, 0), PIPC_OK);
+  CU_ASSERT_EQUAL(t_os_wait_handles(h, n, 30000), 1);
+  T_RC(pipc_watch_rearm(f.w), 1);
+  T_RC(pipc_queue_get(q, buf, sizeof buf, &len, 0), PIPC_OK);
+  T_RC(pipc_watch_close(f.w), PIPC_OK);
+  drop_queue(q, name);
 }

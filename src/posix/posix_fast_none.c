@@ -5,6 +5,7 @@
    /tmp/pipc-UID. */
 #include "posix.h"
 
+#include <pthread.h>
 #include <stddef.h>
 #include <stdio.h>
 #include <string.h>
@@ -20,10 +21,19 @@ int pipc__posix_exit_fd(pid_t pid) {
 int pipc__posix_accept(int fd) { return accept(fd, NULL, NULL); }
 
 /* /tmp/pipc-UID/.w.ID: a name no pipc object can have (a leading '.'). */
+static char tmp_dir[64];
+static int tmp_dir_rc = PIPC_EAGAIN;
+static pthread_once_t tmp_dir_once = PTHREAD_ONCE_INIT;
+
+/* The directory is made and checked once per process: a signal is then
+   one system call (the sendto). */
+static void tmp_dir_find(void) { tmp_dir_rc = pipc__posix_tmp_dir(tmp_dir, sizeof tmp_dir); }
+
 int pipc__posix_notifier_addr(uint64_t id, struct sockaddr_un *sa, socklen_t *len) {
-  char dir[64];
-  int rc = pipc__posix_tmp_dir(dir, sizeof dir);
-  if (rc != PIPC_OK) return rc;
+  const char *dir = tmp_dir;
+  int rc;
+  pthread_once(&tmp_dir_once, tmp_dir_find);
+  if ((rc = tmp_dir_rc) != PIPC_OK) return rc;
   memset(sa, 0, sizeof *sa);
   sa->sun_family = AF_UNIX;
   snprintf(sa->sun_path, sizeof sa->sun_path, "%s/.w.%016llx", dir, (unsigned long long)id);

@@ -638,6 +638,14 @@ intptr_t pipc_os_pipe_handle(const pipc_os_pipe *p) { return (intptr_t)p->fd; }
 
 intptr_t pipc_os_pipe_wait_handle(pipc_os_pipe *p) { return (intptr_t)p->fd; }
 
+int pipc_os_pipe_out_pending(pipc_os_pipe *p) {
+  int left;
+  if (pthread_mutex_trylock(&p->tx_mu) != 0) return 1; /* a send in progress */
+  left = p->tx_len > p->tx_off;
+  pthread_mutex_unlock(&p->tx_mu);
+  return left;
+}
+
 /* ---------------------------------------------------------------- pairs */
 
 int pipc_os_pipe_pair(pipc_os_pipe **a, pipc_os_pipe **b) {

@@ -17,6 +17,7 @@
 #include <errno.h>
 #include <fcntl.h>
 #include <poll.h>
+#include <pthread.h>
 #include <stdlib.h>
 #include <string.h>
 #include <sys/socket.h>
@@ -26,12 +27,61 @@
 #ifndef MSG_NOSIGNAL
 #define MSG_NOSIGNAL 0 /* a datagram socket raises no SIGPIPE */
 #endif
+#ifndef EWOULDBLOCK
+#define EWOULDBLOCK EAGAIN
+#endif
 
 struct pipc_os_notifier {
   int fd;
   int is_file; /* its address is a socket file, removed at close */
   struct sockaddr_un sa;
+  struct pipc_os_notifier *prev, *next; /* this process's notifiers */
 };
+
+/* This process's notifiers, for its fork children: a child gets a copy of
+   every descriptor, and a copy of a notifier's socket would keep it
+   "alive" for wakers after this process has died (and collect its
+   signals).  So in the child each is replaced by an unbound socket of its
+   own (same descriptor number: the child's copy of the watch stays
+   closable; it is never signalled - watches are not inherited). */
+static pthread_mutex_t live_mu = PTHREAD_MUTEX_INITIALIZER;
+static pthread_once_t live_once = PTHREAD_ONCE_INIT;
+static pipc_os_notifier *live;
+
+static void fork_prepare(void) { pthread_mutex_lock(&live_mu); }
+static void fork_parent(void) { pthread_mutex_unlock(&live_mu); }
+static void fork_child(void) {
+  pipc_os_notifier *n;
+  for (n = live; n; n = n->next) {
+    int fresh = socket(AF_UNIX, SOCK_DGRAM, 0);
+    if (fresh >= 0) {
+      dup2(fresh, n->fd); /* the parent's socket is no longer held here */
+      close(fresh);
+      fcntl(n->fd, F_SETFD, FD_CLOEXEC);
+    }
+    n->is_file = 0; /* the file is the parent's to remove */
+  }
+  pthread_mutex_unlock(&live_mu);
+}
+static void live_init(void) { pthread_atfork(fork_prepare, fork_parent, fork_child); }
+
+static void live_add(pipc_os_notifier *n) {
+  pthread_once(&live_once, live_init);
+  pthread_mutex_lock(&live_mu);
+  n->prev = NULL;
+  n->next = live;
+  if (live) live->prev = n;
+  live = n;
+  pthread_mutex_unlock(&live_mu);
+}
+
+static void live_remove(pipc_os_notifier *n) {
+  pthread_mutex_lock(&live_mu);
+  if (n->prev) n->prev->next = n->next;
+  else live = n->next;
+  if (n->next) n->next->prev = n->prev;
+  pthread_mutex_unlock(&live_mu);
+}
 
 /* A datagram socket, close-on-exec and non-blocking; -1 with errno. */
 static int dgram_socket(void) {
@@ -65,7 +115,14 @@ int pipc_os_notifier_create(pipc_os_notifier **out, uint64_t *id) {
     if (bind(n->fd, (struct sockaddr *)&n->sa, len) == 0) {
       *id = v;
       *out = n;
+      live_add(n);
       return PIPC_OK;
+    }
+    if (errno == ENOENT && n->is_file && tries == 0) { /* its directory went (a /tmp
+                                                         cleaner): make it again */
+      char dir[sizeof n->sa.sun_path];
+      if ((rc = pipc__posix_tmp_dir(dir, sizeof dir)) != PIPC_OK) break;
+      continue;
     }
     rc = errno == EADDRINUSE ? PIPC_EEXIST : pipc__posix_fail(errno);
     if (rc != PIPC_EEXIST) break; /* else: that id is taken, try another */
@@ -85,6 +142,7 @@ void pipc_os_notifier_clear(pipc_os_notifier *n) {
 
 void pipc_os_notifier_close(pipc_os_notifier *n) {
   if (n == NULL) return;
+  live_remove(n);
   if (n->is_file) unlink(n->sa.sun_path);
   close(n->fd);
   free(n);
@@ -105,33 +163,43 @@ static int sender(void) {
   return fd;
 }
 
+/* One empty datagram from fd to sa: 0, or the errno. */
+static int send_signal(int fd, const struct sockaddr_un *sa, socklen_t len) {
+  PIPC__KERNEL_CALL();
+  while (sendto(fd, "", 0, MSG_DONTWAIT | MSG_NOSIGNAL, (const struct sockaddr *)sa, len) != 0)
+    if (errno != EINTR) return errno;
+  return 0;
+}
+
+static int would_block(int err) {
+  return err == EAGAIN || err == EWOULDBLOCK || err == ENOBUFS;
+}
+
 int pipc_os_notify(uint64_t id) {
   struct sockaddr_un sa;
   socklen_t len;
-  int fd = sender(), rc;
+  int fd = sender(), rc, err;
   if (fd < 0) return pipc__posix_fail(errno);
   if ((rc = pipc__posix_notifier_addr(id, &sa, &len)) < 0) return rc;
-  PIPC__KERNEL_CALL();
-  while (sendto(fd, "", 0, MSG_DONTWAIT | MSG_NOSIGNAL, (struct sockaddr *)&sa, len) != 0) {
-    switch (errno) {
-    case EINTR:
-      continue;
-    case EAGAIN:
-#if defined(EWOULDBLOCK) && EWOULDBLOCK != EAGAIN
-    case EWOULDBLOCK:
-#endif
-    case ENOBUFS:
-      return PIPC_OK; /* its queue is full: signalled already */
-    case ECONNREFUSED:
-    case ENOENT:
-    case ENOTSOCK:
-      if (rc == 1) unlink(sa.sun_path); /* a dead notifier's file */
-      return pipc__os_fail(PIPC_ENOENT, errno);
-    default:
-      return pipc__posix_fail(errno);
+  err = send_signal(fd, &sa, len);
+  if (would_block(err)) {
+    /* Either the notifier's queue is full (it is signalled already), or
+       this process's sending socket is: the datagrams it sent wait, unread,
+       in notifiers of watches that have not looked again, and the kernel
+       counts them against the sender (Linux: about 270).  A socket of
+       its own tells the two apart. */
+    int tmp = dgram_socket();
+    if (tmp >= 0) {
+      err = send_signal(tmp, &sa, len);
+      close(tmp);
     }
   }
-  return PIPC_OK;
+  if (err == 0 || would_block(err)) return PIPC_OK; /* signalled, now or before */
+  if (err == ECONNREFUSED || err == ENOENT) {
+    if (rc == 1) unlink(sa.sun_path); /* a dead notifier's file */
+    return pipc__os_fail(PIPC_ENOENT, err);
+  }
+  return pipc__posix_fail(err);
 }
 
 int pipc_os_notifier_alive(uint64_t id) {
@@ -150,7 +218,8 @@ int pipc_os_notifier_alive(uint64_t id) {
   return 0;
 }
 
-int pipc_os_wait_handles(const intptr_t *h, size_t n, int64_t deadline) {
+int pipc_os_wait_handles(const intptr_t *h, const unsigned char *out, size_t n,
+                         int64_t deadline) {
   struct pollfd small[16], *pfd = small;
   size_t i;
   int r, ms;
@@ -163,7 +232,7 @@ int pipc_os_wait_handles(const intptr_t *h, size_t n, int64_t deadline) {
   }
   for (i = 0; i < n; i++) {
     pfd[i].fd = (int)h[i];
-    pfd[i].events = POLLIN;
+    pfd[i].events = (short)(POLLIN | (out && out[i] ? POLLOUT : 0));
     pfd[i].revents = 0;
   }
   PIPC__KERNEL_CALL();

@@ -336,6 +336,12 @@ int pipc_os_pipe_flush(pipc_os_pipe *p, int64_t deadline) {
 
 intptr_t pipc_os_pipe_handle(const pipc_os_pipe *p) { return (intptr_t)p->h; }
 
+/* Writes in flight complete on their own (overlapped): nothing to push. */
+int pipc_os_pipe_out_pending(pipc_os_pipe *p) {
+  (void)p;
+  return 0;
+}
+
 /* The event of the end's reads (made with the end, closed with it): a read
    that pipc_os_pipe_poll leaves in flight signals it when data comes; it
    stays signalled while a finished read's message, or the end, waits to be

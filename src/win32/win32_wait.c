@@ -246,9 +246,11 @@ static int wait_group(const intptr_t *h, size_t n, DWORD ms) {
 
 /* WaitForMultipleObjects until one is signalled or the deadline (by
    pipc_os_now_ms: a wait that ends early on the tick is resumed). */
-int pipc_os_wait_handles(const intptr_t *h, size_t n, int64_t deadline) {
+int pipc_os_wait_handles(const intptr_t *h, const unsigned char *out, size_t n,
+                         int64_t deadline) {
   DWORD ms;
   int rc;
+  (void)out; /* writes in flight need no push (pipc_os_pipe_out_pending) */
   if (n == 0) { /* a plain sleep; the caller never asks one without end */
     if (deadline < 0) return PIPC_EINVAL;
     while ((ms = pipc__win32_wait_ms(deadline)) != 0) Sleep(ms);
