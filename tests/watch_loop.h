@@ -5,8 +5,8 @@
  *
  *   wl_start(st, n)   objects, the watch, a child (this binary again, as
  *                     `--child exit-on-sem SEM CODE`: it ends with CODE
- *                     once the loop posts SEM, when all else is done and
- *                     the child is the watch's only item), and a
+ *                     once SEM is posted - by wl_armed, once all else is
+ *                     done and the child is the watch's only item), and a
  *                     producer thread: n rounds of put "qI" (a queue of 16:
  *                     it waits for room) + post + send "pI", then it closes
  *                     its pipe end;
@@ -15,6 +15,7 @@
  *                     is finished for good (the pipe's end seen, the child
  *                     reaped; the Queue and the Semaphore once all came)
  *                     - its events are 0 now, in st->all and st->it;
+ *   wl_armed(st)      rearm said 0, the loop is about to wait;
  *   wl_rebuild(st)    a new watch of the items not finished (the loop takes
  *                     the old handles out first and adds the new ones);
  *   wl_done(st)       everything arrived, the end seen, the child reaped;
@@ -53,9 +54,10 @@ typedef struct wl_state {
   pipc_watch *w;
   intptr_t h[8];
   size_t nh;
-  int needs_timer; /* an item has no handle (a child without a pidfd) */
+  int needs_timer; /* an item of this watch has no handle (a child without a pidfd) */
+  int had_no_handle; /* needs_timer was set for some watch of this run */
   int msgs;
-  int qgot, sgot, pgot, closed, reaped, exit_code, go_posted;
+  int qgot, sgot, pgot, closed, reaped, exit_code, go_pending, go_posted;
   int rearms, ready_rearms;
   int failed;
   int producer_rc;
@@ -125,6 +127,7 @@ static int wl_handles(wl_state *st) {
     else want++;
   }
   st->needs_timer = st->nh < want + (size_t)shared;
+  if (st->needs_timer) st->had_no_handle = 1;
   return PIPC_OK;
 }
 
@@ -274,18 +277,27 @@ static int wl_act(wl_state *st) {
     }
   }
   /* All messages in and the pipe's end seen: the Queue and the Semaphore
-     leave the watch too, and the child is told to end - so the watch
-     holds the child alone (on Linux: its pidfd alone), and what wakes the
-     loop next can only be the child's end. */
-  if (!st->go_posted && st->qgot >= st->msgs && st->sgot >= st->msgs && st->closed) {
+     leave the watch too, and the child is to end (wl_armed tells it) - so
+     the watch holds the child alone (on Linux: its pidfd alone). */
+  if (!st->go_pending && st->qgot >= st->msgs && st->sgot >= st->msgs && st->closed) {
     wl_retire(st, 0);
     wl_retire(st, 1);
     finished = 1;
-    st->go_posted = 1;
-    if ((rc = pipc_sem_post(st->go)) != PIPC_OK)
-      wl_fail(st, "posting the child's semaphore: %s", pipc_strerror(rc));
+    st->go_pending = 1;
   }
   return finished;
+}
+
+/* The loop calls this when pipc_watch_rearm returned 0, just before it
+   waits: the child is told to end only now, so that its end cannot be
+   seen by a rearm that no wake-up made - what wakes the loop next is the
+   child's handle (the only one left in a rebuilt watch). */
+static void wl_armed(wl_state *st) {
+  int rc;
+  if (!st->go_pending || st->go_posted) return;
+  st->go_posted = 1;
+  if ((rc = pipc_sem_post(st->go)) != PIPC_OK)
+    wl_fail(st, "posting the child's semaphore: %s", pipc_strerror(rc));
 }
 
 /* What the loop got, checked; everything closed.  0 when all is well. */
