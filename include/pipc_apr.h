@@ -8,7 +8,10 @@
  *   - pipc_apr_to_pipc():  back again;
  *   - pipc_apr_strerror(): apr_strerror that also knows pipc's own codes;
  *   - pipc_apr_file_put(): a pipc pipe end as an apr_file_t;
- *   - pipc_apr_pollset_add(): a pipc pipe end in an apr_pollset.
+ *   - pipc_apr_pollset_add(): a pipc pipe end in an apr_pollset;
+ *   - pipc_apr_watch_add() / pipc_apr_watch_remove(): every OS handle of a
+ *                          pipc_watch (Queues, Semaphores, Locks, pipe
+ *                          ends, listeners, children) in an apr_pollset.
  *
  * Waiting on a pipe end in an apr_pollset - the rules:
  *   1. The apr_file_t only *waits*: never apr_file_read / apr_file_write /
@@ -31,7 +34,9 @@
  * end's socket.  Windows: pipc_apr_file_put works (the apr_file_t carries
  * the pipe HANDLE), but APR's pollset on Windows takes sockets only, so
  * pipc_apr_pollset_add returns APR_ENOTIMPL there: wait with
- * pipc_pipe_poll in a thread of its own instead.
+ * pipc_pipe_poll in a thread of its own instead.  The same holds for
+ * pipc_apr_watch_add (a watch's handles are HANDLEs there): use
+ * pipc_wait in a thread of its own.
  */
 #ifndef PIPC_APR_H
 #define PIPC_APR_H
@@ -162,6 +167,100 @@ static inline apr_status_t pipc_apr_pollset_add(apr_pollset_t *ps, pipc_pipe *p,
   if (out_pfd) *out_pfd = *pfd;
   return APR_SUCCESS;
 #endif
+}
+
+/* Add every OS handle of watch w (pipc_watch_handles) to pollset ps for
+   APR_POLLIN, each as an APR_POLL_FILE descriptor with client_data,
+   allocated in pool (keep pool alive while they are in the set; NOCOPY
+   pollsets work too).  The apr_file_t's do not own the handles: never
+   read, write or close them, and close the watch only after removing them
+   (or destroying ps).  *out_pfds (may be NULL) gets the array of the
+   *out_n (may be NULL) descriptors, in the order of pipc_watch_handles,
+   for pipc_apr_watch_remove or one apr_pollset_remove each.  On an error
+   none of them is left in ps.  The set needs room for them all (its size
+   at apr_pollset_create: n + 1 per watch of n items is enough).
+   Errors: APR_EINVAL; APR_ENOMEM; APR_ENOTIMPL on Windows; what
+   apr_pollset_add returns.
+
+   The loop - any descriptor fired (which one does not matter), and once
+   before the first apr_pollset_poll:
+
+     while ((n = pipc_watch_rearm(w)) > 0)
+       for each item with revents: act with timeout-0 calls until
+         PIPC_EAGAIN (pipc_queue_get, pipc_sem_wait, pipc_pipe_recv, ...);
+     if (n < 0) the watch failed: stop;
+     then apr_pollset_poll again.
+
+   rearm must be called again after acting, even when the descriptor that
+   fired is quiet now: the notifier is one for all Queues, Semaphores and
+   Locks, and rearm is what clears it and arms it again.  A pipe end at its
+   end (PIPC_ECLOSED) and a child that has ended stay readable for good
+   (level-triggered): when done with one, set its item's events to 0 and
+   take its descriptor out of ps (a pipe end's is the one whose apr_file_t
+   holds pipc_pipe_os_handle; a child's has no such call: make a new watch
+   without the child and add that one instead).  A change made by a
+   process killed before it could signal, and a Lock whose holder died,
+   fire nothing: a loop that must see those rearms from a timer too (250
+   ms is what pipc_wait allows itself); so must one whose children have no
+   exit descriptor (POSIX without pidfds: pipc_watch_handles then gives
+   one descriptor fewer). */
+static inline apr_status_t pipc_apr_watch_add(apr_pollset_t *ps, pipc_watch *w,
+                                              void *client_data, apr_pool_t *pool,
+                                              apr_pollfd_t **out_pfds, apr_size_t *out_n) {
+#ifdef _WIN32
+  (void)ps; (void)w; (void)client_data; (void)pool;
+  if (out_pfds) *out_pfds = NULL;
+  if (out_n) *out_n = 0;
+  return APR_ENOTIMPL;
+#else
+  apr_pollfd_t *pfd;
+  intptr_t *h;
+  size_t n = 0, i;
+  apr_status_t st = APR_SUCCESS;
+  if (out_pfds) *out_pfds = NULL;
+  if (out_n) *out_n = 0;
+  if (ps == NULL || w == NULL || pool == NULL) return APR_EINVAL;
+  if (pipc_watch_handles(w, NULL, 0, &n) == PIPC_EINVAL) return APR_EINVAL;
+  if (n == 0) return APR_SUCCESS;
+  h = (intptr_t *)apr_palloc(pool, n * sizeof *h);
+  pfd = (apr_pollfd_t *)apr_pcalloc(pool, n * sizeof *pfd); /* in pool: NOCOPY sets keep it */
+  if (h == NULL || pfd == NULL) return APR_ENOMEM;
+  if (pipc_watch_handles(w, h, n, &n) != PIPC_OK) return APR_EINVAL;
+  for (i = 0; i < n; i++) {
+    apr_os_file_t os = (apr_os_file_t)h[i];
+    /* APR_FOPEN_NOCLEANUP: no pool cleanup closes it */
+    st = apr_os_file_put(&pfd[i].desc.f, &os, APR_FOPEN_READ | APR_FOPEN_NOCLEANUP, pool);
+    if (st != APR_SUCCESS) break;
+    pfd[i].p = pool;
+    pfd[i].desc_type = APR_POLL_FILE;
+    pfd[i].reqevents = APR_POLLIN;
+    pfd[i].client_data = client_data;
+    if ((st = apr_pollset_add(ps, &pfd[i])) != APR_SUCCESS) break;
+  }
+  if (st != APR_SUCCESS) { /* pfd[0..i-1] are in ps: take them out, all or nothing */
+    while (i > 0) (void)apr_pollset_remove(ps, &pfd[--i]);
+    return st;
+  }
+  if (out_pfds) *out_pfds = pfd;
+  if (out_n) *out_n = (apr_size_t)n;
+  return APR_SUCCESS;
+#endif
+}
+
+/* Take the n descriptors pipc_apr_watch_add gave out of ps (before
+   pipc_watch_close, or before the watch's objects close).  Returns the
+   first failure of apr_pollset_remove (APR_NOTFOUND: one was not in ps),
+   having tried them all.  Errors: APR_EINVAL. */
+static inline apr_status_t pipc_apr_watch_remove(apr_pollset_t *ps, apr_pollfd_t *pfds,
+                                                 apr_size_t n) {
+  apr_status_t first = APR_SUCCESS;
+  apr_size_t i;
+  if (ps == NULL || (pfds == NULL && n > 0)) return APR_EINVAL;
+  for (i = 0; i < n; i++) {
+    apr_status_t st = apr_pollset_remove(ps, &pfds[i]);
+    if (st != APR_SUCCESS && first == APR_SUCCESS) first = st;
+  }
+  return first;
 }
 
 #ifdef __cplusplus

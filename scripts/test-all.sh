@@ -76,16 +76,18 @@ if [ $extras = 1 ] && [ "${result[linux]:-}" = passed ]; then
       memcheck=FAILED; failed=1
     fi
   done
-  if [ -x build/linux/tests/pipc-apr-tests ]; then
+  # the interop binaries built here (APR, libuv, epoll: each only where found)
+  for t in apr libuv epoll; do
+    [ -x "build/linux/tests/pipc-$t-tests" ] || continue
     if valgrind -q --error-exitcode=99 --leak-check=full --errors-for-leak-kinds=definite \
-         build/linux/tests/pipc-apr-tests >build/valgrind-apr.log 2>&1; then
-      echo "apr: no error, no definite leak"
+         "build/linux/tests/pipc-$t-tests" >"build/valgrind-$t.log" 2>&1; then
+      echo "$t: no error, no definite leak"
     else
-      grep -E "==[0-9]+==|FAIL" build/valgrind-apr.log | head -40
-      echo "apr: FAILED (build/valgrind-apr.log)"
+      grep -E "==[0-9]+==|FAIL" "build/valgrind-$t.log" | head -40
+      echo "$t: FAILED (build/valgrind-$t.log)"
       memcheck=FAILED; failed=1
     fi
-  fi
+  done
 fi
 
 # The GitHub Actions matrix cannot run here: check its YAML and shape.

@@ -1,8 +1,11 @@
 /* test_apr.c - include/pipc_apr.h with a real APR: error mapping both ways,
- * a pipe end as an apr_file_t, and an apr_pollset event loop talking to
- * another process (this binary again, as `--child sender ...`).
+ * a pipe end as an apr_file_t, an apr_pollset event loop talking to
+ * another process (this binary again, as `--child sender ...`), and an
+ * apr_pollset loop over a pipc_watch of a Queue, a Semaphore and a pipe end
+ * fed by another process (`--child feeder ...`).
  *   pipc-apr-tests              the suite
  *   pipc-apr-tests --child sender LISTENER SEM N
+ *   pipc-apr-tests --child feeder QUEUE SEM PIPE-TOKEN N
  * Built where APR is found (POSIX; APR's Windows pollset takes sockets
  * only, see pipc_apr.h). */
 #include <CUnit/Basic.h>
@@ -46,6 +49,30 @@ static int child_sender(const char *listener, const char *semname, int n) {
   pipc_sem_close(s);
   free(big);
   free(want);
+  return 0;
+}
+
+/* N rounds of: put "qI" into the queue, post the semaphore, send "pI" on
+   the inherited pipe end; then close the end (the parent sees its end). */
+static int child_feeder(const char *qname, const char *semname, const char *token, int n) {
+  pipc_queue *q = NULL;
+  pipc_sem *s = NULL;
+  pipc_pipe *p = NULL;
+  char m[32];
+  int i, k;
+  if (pipc_queue_open(qname, &q) != PIPC_OK) return 20;
+  if (pipc_sem_open(semname, &s) != PIPC_OK) return 21;
+  if (pipc_pipe_import(token, &p) != PIPC_OK) return 22;
+  for (i = 0; i < n; i++) {
+    k = snprintf(m, sizeof m, "q%d", i);
+    if (pipc_queue_put(q, m, (size_t)k, 30000) != PIPC_OK) return 23; /* waits while full */
+    if (pipc_sem_post(s) != PIPC_OK) return 24;
+    k = snprintf(m, sizeof m, "p%d", i);
+    if (pipc_pipe_send(p, m, (size_t)k, 30000) != PIPC_OK) return 25;
+  }
+  if (pipc_pipe_close(p) != PIPC_OK) return 26;
+  pipc_queue_close(q);
+  pipc_sem_close(s);
   return 0;
 }
 
@@ -234,12 +261,204 @@ static void test_pollset_event_loop_with_another_process(void) {
   free(big);
 }
 
+/* Receive what is there (timeout-0 calls until PIPC_EAGAIN), checking that
+   message number *got is "<tag><*got>": each one once, in order. */
+static int drain_queue(pipc_queue *q, int *got, int n) {
+  char buf[64], want[32];
+  size_t len;
+  int rc, k;
+  while ((rc = pipc_queue_get(q, buf, sizeof buf, &len, 0)) == PIPC_OK) {
+    k = snprintf(want, sizeof want, "q%d", *got);
+    if (len != (size_t)k || memcmp(buf, want, len) != 0 || *got >= n) {
+      printf("\n  queue: message %d is \"%.*s\"\n", *got, (int)len, buf);
+      CU_FAIL("queue message out of order, twice or extra");
+    }
+    (*got)++;
+  }
+  return rc;
+}
+
+static int drain_pipe(pipc_pipe *p, int *got, int n) {
+  char buf[64], want[32];
+  size_t len;
+  int rc, k;
+  while ((rc = pipc_pipe_recv(p, buf, sizeof buf, &len, 0)) == PIPC_OK) {
+    k = snprintf(want, sizeof want, "p%d", *got);
+    if (len != (size_t)k || memcmp(buf, want, len) != 0 || *got >= n) {
+      printf("\n  pipe: message %d is \"%.*s\"\n", *got, (int)len, buf);
+      CU_FAIL("pipe message out of order, twice or extra");
+    }
+    (*got)++;
+  }
+  return rc;
+}
+
+/* pipc_apr_watch_add's loop (pipc_apr.h): a watch of a Queue, a Semaphore
+   and a pipe end in an apr_pollset, fed by another process; everything
+   arrives through events (each poll bounded at 10 s, a hang is a
+   failure), every message once and in order. */
+static void test_pollset_loop_over_a_watch(void) {
+  enum { N = 500 };
+  char token[64], nb[16], qname[PIPC_NAME_MAX + 1], sname[PIPC_NAME_MAX + 1];
+  const char *argv[9];
+  pipc_queue *q = NULL;
+  pipc_sem *s = NULL;
+  pipc_pipe *a = NULL, *b = NULL;
+  pipc_process *child = NULL;
+  pipc_waitable it[3];
+  pipc_watch *w = NULL;
+  apr_pool_t *pool = NULL;
+  apr_pollset_t *ps = NULL;
+  apr_pollfd_t *pfds = NULL;
+  apr_size_t npfd = 0, i, pipe_pfd;
+  intptr_t pipe_fd = -1;
+  int qgot = 0, sgot = 0, pgot = 0, closed = 0, polls = 0, rc, code = -1;
+  CU_ASSERT_EQUAL_FATAL(apr_pool_create(&pool, NULL), APR_SUCCESS);
+  CU_ASSERT_EQUAL_FATAL(apr_pollset_create(&ps, 8, pool, 0), APR_SUCCESS);
+  /* a small queue: the feeder waits for room, the loop must keep up */
+  CU_ASSERT_EQUAL_FATAL(pipc_queue_create(NULL, 8, 32, &q), PIPC_OK);
+  CU_ASSERT_EQUAL_FATAL(pipc_sem_create(NULL, 0, 0, &s), PIPC_OK);
+  CU_ASSERT_EQUAL_FATAL(pipc_pipe_pair(&a, &b), PIPC_OK);
+  apr_cpystrn(qname, pipc_queue_name(q), sizeof qname);
+  apr_cpystrn(sname, pipc_sem_name(s), sizeof sname);
+  it[0] = pipc_wait_on_queue(q, PIPC_WAIT_IN);
+  it[1] = pipc_wait_on_sem(s);
+  it[2] = pipc_wait_on_pipe(a);
+  CU_ASSERT_EQUAL_FATAL(pipc_watch_create(it, 3, &w), PIPC_OK);
+  CU_ASSERT_EQUAL(pipc_apr_watch_add(NULL, w, NULL, pool, &pfds, &npfd), APR_EINVAL);
+  CU_ASSERT_EQUAL(pipc_apr_watch_add(ps, NULL, NULL, pool, &pfds, &npfd), APR_EINVAL);
+  CU_ASSERT_EQUAL(pipc_apr_watch_remove(NULL, pfds, 1), APR_EINVAL);
+  CU_ASSERT_EQUAL_FATAL(pipc_apr_watch_add(ps, w, w, pool, &pfds, &npfd), APR_SUCCESS);
+  CU_ASSERT_EQUAL(npfd, 2); /* the notifier, the pipe end */
+  /* which descriptor is the pipe end's, to take it out at its end */
+  CU_ASSERT_EQUAL(pipc_pipe_os_handle(a, &pipe_fd), PIPC_OK);
+  for (pipe_pfd = npfd, i = 0; i < npfd; i++) {
+    apr_os_file_t fd = -1;
+    CU_ASSERT_EQUAL(apr_os_file_get(&fd, pfds[i].desc.f), APR_SUCCESS);
+    CU_ASSERT_PTR_EQUAL(pfds[i].client_data, w);
+    if ((intptr_t)fd == pipe_fd) pipe_pfd = i;
+  }
+  CU_ASSERT_FATAL(pipe_pfd < npfd);
+
+  CU_ASSERT_EQUAL_FATAL(pipc_pipe_export(b, token, sizeof token), PIPC_OK);
+  snprintf(nb, sizeof nb, "%d", N);
+  argv[0] = self_exe; argv[1] = "--child"; argv[2] = "feeder"; argv[3] = qname;
+  argv[4] = sname; argv[5] = token; argv[6] = nb; argv[7] = NULL;
+  CU_ASSERT_EQUAL_FATAL(pipc_process_spawn(argv, &child), PIPC_OK);
+  pipc_pipe_close(b); /* the child's now */
+
+  for (;;) {
+    apr_int32_t nsig = 0;
+    const apr_pollfd_t *sig = NULL;
+    apr_status_t st;
+    /* once at the start, and after every event: rearm until 0 */
+    while ((rc = pipc_watch_rearm(w)) > 0) {
+      CU_ASSERT_EQUAL(it[0].revents & PIPC_WAIT_ERR, 0);
+      CU_ASSERT_EQUAL(it[1].revents & PIPC_WAIT_ERR, 0);
+      CU_ASSERT_EQUAL(it[2].revents & PIPC_WAIT_ERR, 0);
+      if (it[0].revents & PIPC_WAIT_IN) CU_ASSERT_EQUAL(drain_queue(q, &qgot, N), PIPC_EAGAIN);
+      if (it[1].revents & PIPC_WAIT_IN)
+        while (pipc_sem_wait(s, 0) == PIPC_OK) sgot++;
+      if (it[2].revents & PIPC_WAIT_IN) {
+        int prc = drain_pipe(a, &pgot, N);
+        if (prc == PIPC_ECLOSED) { /* the end: readable for good, take it out */
+          closed = 1;
+          it[2].events = 0;
+          CU_ASSERT_EQUAL(apr_pollset_remove(ps, &pfds[pipe_pfd]), APR_SUCCESS);
+        } else {
+          CU_ASSERT_EQUAL(prc, PIPC_EAGAIN);
+        }
+      }
+    }
+    CU_ASSERT_EQUAL(rc, 0);
+    if (rc < 0 || (qgot >= N && sgot >= N && closed)) break;
+    st = apr_pollset_poll(ps, (apr_interval_time_t)10000 * 1000, &nsig, &sig);
+    if (APR_STATUS_IS_EINTR(st)) continue;
+    if (st != APR_SUCCESS) {
+      printf("\n  after %d polls: queue %d, sem %d, pipe %d of %d, closed %d\n", polls, qgot,
+             sgot, pgot, N, closed);
+      CU_FAIL("apr_pollset_poll: no event in 10 s (or an error)");
+      break;
+    }
+    CU_ASSERT(nsig >= 1 && sig != NULL && sig[0].client_data == w);
+    polls++;
+  }
+  CU_ASSERT_EQUAL(qgot, N);
+  CU_ASSERT_EQUAL(sgot, N);
+  CU_ASSERT_EQUAL(pgot, N);
+  CU_ASSERT(closed);
+  CU_ASSERT(polls >= 1); /* it did wait for events */
+  /* nothing left over */
+  CU_ASSERT_EQUAL(pipc_sem_wait(s, 0), PIPC_EAGAIN);
+  CU_ASSERT_EQUAL(drain_queue(q, &qgot, N), PIPC_EAGAIN);
+  CU_ASSERT_EQUAL(pipc_process_wait(child, 30000, &code), PIPC_OK);
+  CU_ASSERT_EQUAL(code, 0);
+  if (code != 0) pipc_process_kill(child), pipc_process_wait(child, PIPC_FOREVER, NULL);
+  pipc_process_free(child);
+  /* out of the set, the pipe end's already (it was taken out above) */
+  for (i = 0; i < npfd; i++)
+    if (i != pipe_pfd) CU_ASSERT_EQUAL(apr_pollset_remove(ps, &pfds[i]), APR_SUCCESS);
+  CU_ASSERT(APR_STATUS_IS_NOTFOUND(pipc_apr_watch_remove(ps, pfds, npfd)));
+  CU_ASSERT_EQUAL(pipc_watch_close(w), PIPC_OK);
+  pipc_pipe_close(a);
+  pipc_queue_close(q);
+  pipc_queue_unlink(qname);
+  pipc_sem_close(s);
+  pipc_sem_unlink(sname);
+  apr_pool_destroy(pool);
+}
+
+/* pipc_apr_watch_add / _remove: all handles in, all out, in a NOCOPY set. */
+static void test_watch_add_and_remove(void) {
+  pipc_sem *s = NULL;
+  pipc_pipe *a = NULL, *b = NULL;
+  pipc_waitable it[2];
+  pipc_watch *w = NULL;
+  apr_pool_t *pool = NULL;
+  apr_pollset_t *ps = NULL;
+  apr_pollfd_t *pfds = NULL;
+  apr_size_t n = 99;
+  char sname[PIPC_NAME_MAX + 1];
+  apr_int32_t nsig = 0;
+  const apr_pollfd_t *sig = NULL;
+  CU_ASSERT_EQUAL_FATAL(apr_pool_create(&pool, NULL), APR_SUCCESS);
+  CU_ASSERT_EQUAL_FATAL(apr_pollset_create(&ps, 4, pool, APR_POLLSET_NOCOPY), APR_SUCCESS);
+  CU_ASSERT_EQUAL_FATAL(pipc_sem_create(NULL, 0, 0, &s), PIPC_OK);
+  apr_cpystrn(sname, pipc_sem_name(s), sizeof sname);
+  CU_ASSERT_EQUAL_FATAL(pipc_pipe_pair(&a, &b), PIPC_OK);
+  it[0] = pipc_wait_on_sem(s);
+  it[1] = pipc_wait_on_pipe(a);
+  CU_ASSERT_EQUAL_FATAL(pipc_watch_create(it, 2, &w), PIPC_OK);
+  CU_ASSERT_EQUAL_FATAL(pipc_apr_watch_add(ps, w, NULL, pool, &pfds, &n), APR_SUCCESS);
+  CU_ASSERT_EQUAL(n, 2);
+  CU_ASSERT_EQUAL(pipc_watch_rearm(w), 0);
+  CU_ASSERT(APR_STATUS_IS_TIMEUP(apr_pollset_poll(ps, 0, &nsig, &sig))); /* armed, quiet */
+  CU_ASSERT_EQUAL(pipc_sem_post(s), PIPC_OK);
+  CU_ASSERT_EQUAL(apr_pollset_poll(ps, (apr_interval_time_t)10000 * 1000, &nsig, &sig),
+                  APR_SUCCESS);
+  CU_ASSERT_EQUAL(pipc_watch_rearm(w), 1);
+  CU_ASSERT_EQUAL(it[0].revents, PIPC_WAIT_IN);
+  CU_ASSERT_EQUAL(pipc_sem_wait(s, 0), PIPC_OK);
+  CU_ASSERT_EQUAL(pipc_watch_rearm(w), 0);
+  CU_ASSERT_EQUAL(pipc_apr_watch_remove(ps, pfds, n), APR_SUCCESS);
+  CU_ASSERT_EQUAL(pipc_sem_post(s), PIPC_OK);
+  CU_ASSERT(APR_STATUS_IS_TIMEUP(apr_pollset_poll(ps, 0, &nsig, &sig))); /* none left in */
+  CU_ASSERT_EQUAL(pipc_watch_close(w), PIPC_OK);
+  pipc_pipe_close(a);
+  pipc_pipe_close(b);
+  pipc_sem_close(s);
+  pipc_sem_unlink(sname);
+  apr_pool_destroy(pool);
+}
+
 int main(int argc, char **argv) {
   CU_pSuite suite;
   unsigned failures;
   if (pipc_self_exe(self_exe, sizeof self_exe) != PIPC_OK) return 3;
   if (argc == 6 && strcmp(argv[1], "--child") == 0 && strcmp(argv[2], "sender") == 0)
     return child_sender(argv[3], argv[4], atoi(argv[5]));
+  if (argc == 7 && strcmp(argv[1], "--child") == 0 && strcmp(argv[2], "feeder") == 0)
+    return child_feeder(argv[3], argv[4], argv[5], atoi(argv[6]));
   if (apr_initialize() != APR_SUCCESS) return 3;
   if (CU_initialize_registry() != CUE_SUCCESS) return 3;
   suite = CU_add_suite("apr", NULL, NULL);
@@ -247,7 +466,9 @@ int main(int argc, char **argv) {
       !CU_add_test(suite, "errors_map_both_ways", test_errors_map_both_ways) ||
       !CU_add_test(suite, "file_put_does_not_own_the_pipe", test_file_put_does_not_own_the_pipe) ||
       !CU_add_test(suite, "pollset_event_loop_with_another_process",
-                   test_pollset_event_loop_with_another_process))
+                   test_pollset_event_loop_with_another_process) ||
+      !CU_add_test(suite, "watch_add_and_remove", test_watch_add_and_remove) ||
+      !CU_add_test(suite, "pollset_loop_over_a_watch", test_pollset_loop_over_a_watch))
     return 3;
   CU_basic_set_mode(CU_BRM_VERBOSE);
   CU_basic_run_tests();
