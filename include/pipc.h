@@ -769,7 +769,9 @@ PIPC_API int pipc_stdout_binary(void);
                     (PIPC_ECORRUPT for a damaged Queue, ...); a broken
                     object is ready, and never hides the others.
    Readiness is a hint, as with poll(2): another thread or process may take
-   the message, the unit or the lock first.  Act on it with a timeout-0
+   the message, the unit or the lock first (and a thread that holds a
+   Queue's peek or reservation is told of the next message or slot all the
+   same: its get / put says PIPC_EINVAL until it releases or commits).  Act on it with a timeout-0
    call (pipc_queue_get(..., 0), pipc_pipe_recv(..., 0), ...) and treat
    PIPC_EAGAIN as "not after all". */
 #define PIPC_WAIT_IN 1u
@@ -854,7 +856,8 @@ static inline pipc_waitable pipc_wait_on_process(pipc_process *p) {
    subscribers per object at once; past that an object is looked at every
    10 ms).  Whoever changes one of them signals the notifier - no system
    call at all when nobody waits.  A process killed between its change and
-   its signal, or a Lock whose holder died, costs the waiter at most 250 ms.
+   its signal, a Lock whose holder died, or a PIPC_SEM_UNDO Semaphore whose
+   holder died (nobody signals those) costs the waiter at most 250 ms.
    Many threads and processes may wait on one object: all see a shutdown;
    one post wakes them all to a hint that only one may act on.  A wait on a
    Pipe end or a Listener counts as its receiving / accepting thread (one
@@ -912,7 +915,8 @@ PIPC_API int pipc_watch_item_handle(const pipc_watch *w, size_t index, intptr_t 
    and the handles will fire on the next change.  A handle may fire with
    nothing ready (a hint already taken by another): rearm says 0 then.
    The handles stay quiet for a change made by a process killed between
-   the change and its signal, or for a Lock whose holder died: a loop that
+   the change and its signal, or for a Lock or PIPC_SEM_UNDO Semaphore
+   whose holder died: a loop that
    must see those calls rearm from a timer too (250 ms is what pipc_wait
    allows itself).  A Process that has ended, a Listener with a client
    waiting, a Pipe with a message stay ready until acted on (accept, recv,
