@@ -48,6 +48,10 @@ int pipc__posix_tmp_dir(char *dir, size_t cap);
    PIPC_OK, PIPC_EOVERFLOW, or the error of readlink. */
 int pipc__posix_read_link(const char *link, char *buf, size_t cap);
 
+/* One look, never waiting: 1 if fd polls readable (or hung up) now, 0 if
+   not, or a PIPC error. */
+int pipc__posix_readable_now(int fd);
+
 /* struct timespec for an absolute pipc_os_now_ms() deadline on `clock`. */
 void pipc__posix_abstime(clockid_t clock, int64_t deadline, struct timespec *ts);
 

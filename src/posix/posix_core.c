@@ -4,6 +4,7 @@
 #include "posix.h"
 
 #include <errno.h>
+#include <poll.h>
 #include <limits.h>
 #include <pthread.h>
 #include <sched.h>
@@ -78,6 +79,19 @@ int pipc__posix_read_link(const char *link, char *buf, size_t cap) {
   memcpy(buf, tmp, (size_t)n);
   buf[n] = '\0';
   return PIPC_OK;
+}
+
+int pipc__posix_readable_now(int fd) {
+  struct pollfd pfd;
+  int r;
+  pfd.fd = fd;
+  pfd.events = POLLIN;
+  pfd.revents = 0;
+  do {
+    r = poll(&pfd, 1, 0);
+  } while (r < 0 && errno == EINTR);
+  if (r < 0) return pipc__posix_fail(errno);
+  return r > 0;
 }
 
 int64_t pipc_os_now_ms(void) {

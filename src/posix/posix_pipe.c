@@ -734,18 +734,7 @@ fail:
 }
 
 /* A connection waiting in the backlog makes the listening socket readable. */
-int pipc_os_listener_ready(pipc_os_listener *l) {
-  struct pollfd pfd;
-  int r;
-  pfd.fd = l->fd;
-  pfd.events = POLLIN;
-  pfd.revents = 0;
-  do {
-    r = poll(&pfd, 1, 0);
-  } while (r < 0 && errno == EINTR);
-  if (r < 0) return pipc__posix_fail(errno);
-  return r > 0 && (pfd.revents & POLLIN) ? 1 : 0;
-}
+int pipc_os_listener_ready(pipc_os_listener *l) { return pipc__posix_readable_now(l->fd); }
 
 intptr_t pipc_os_listener_wait_handle(pipc_os_listener *l) { return (intptr_t)l->fd; }
 

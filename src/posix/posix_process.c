@@ -130,15 +130,8 @@ int pipc_os_process_wait(pipc_os_process *p, int64_t deadline, int *code) {
 int pipc_os_process_ended(pipc_os_process *p) {
   siginfo_t si;
   if (p->pidfd >= 0) { /* readable once it has ended */
-    struct pollfd pfd;
-    int r;
-    pfd.fd = p->pidfd;
-    pfd.events = POLLIN;
-    pfd.revents = 0;
-    do {
-      r = poll(&pfd, 1, 0);
-    } while (r < 0 && errno == EINTR);
-    if (r >= 0) return r > 0;
+    int r = pipc__posix_readable_now(p->pidfd);
+    if (r >= 0) return r;
   }
   /* Without reaping it (WNOWAIT): pipc_process_wait does that. */
   memset(&si, 0, sizeof si);
