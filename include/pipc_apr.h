@@ -196,14 +196,14 @@ static inline apr_status_t pipc_apr_pollset_add(apr_pollset_t *ps, pipc_pipe *p,
    Locks, and rearm is what clears it and arms it again.  A pipe end at its
    end (PIPC_ECLOSED) and a child that has ended stay readable for good
    (level-triggered): when done with one, set its item's events to 0 and
-   take its descriptor out of ps (a pipe end's is the one whose apr_file_t
-   holds pipc_pipe_os_handle; a child's has no such call: make a new watch
-   without the child and add that one instead).  A change made by a
-   process killed before it could signal, and a Lock whose holder died,
-   fire nothing: a loop that must see those rearms from a timer too (250
-   ms is what pipc_wait allows itself); so must one whose children have no
-   exit descriptor (POSIX without pidfds: pipc_watch_handles then gives
-   one descriptor fewer). */
+   take its descriptor out of ps (pipc_watch_item_handle says which one it
+   is; it is at the same index of *out_pfds as in pipc_watch_handles), or
+   make a new watch without it and add that one instead.  A change made by
+   a process killed before it could signal, and a Lock or PIPC_SEM_UNDO
+   Semaphore whose holder died, fire nothing: a loop that must see those
+   rearms from a timer too (250 ms is what pipc_wait allows itself); so
+   must one with an item that has no descriptor (pipc_watch_item_handle
+   says PIPC_ENOTSUP). */
 static inline apr_status_t pipc_apr_watch_add(apr_pollset_t *ps, pipc_watch *w,
                                               void *client_data, apr_pool_t *pool,
                                               apr_pollfd_t **out_pfds, apr_size_t *out_n) {
