@@ -15,8 +15,8 @@
  *
  * Each window's GTK main loop reacts to the Queue and the Pipe through
  * pipc's OS handles (a pipc_watch): no call in a handler blocks, no timer
- * polls (except where the OS gives a child process no handle to wait on:
- * POSIX without pidfds - see loop_watch_start).  The child window takes what arrives by queue or pipe off the
+ * polls (unless pipc says an item has no handle to wait on - see
+ * loop_watch_start).  The child window takes what arrives by queue or pipe off the
  * Queue / Pipe as it comes (its "queue: N waiting" / "pipe: N waiting"
  * labels count it) and each receive button shows the next one, as the
  * seed's que.get() / conn.recv() on a click would; the memory button maps
@@ -167,19 +167,6 @@ static void loop_watch_stop(loop_watch *lw) {
 static gboolean on_handle(gint fd, GIOCondition cond, gpointer data);
 static gboolean on_timer(gpointer data);
 
-/* How many handles the items should have: one for the shared-memory
-   objects together, one per Pipe, Listener and Process. */
-static size_t handles_expected(const loop_watch *lw) {
-  size_t i, n = 0;
-  int shared = 0;
-  for (i = 0; i < lw->n; i++) {
-    pipc_wait_kind k = lw->items[i].kind;
-    if (k == PIPC_WAIT_QUEUE || k == PIPC_WAIT_SEM || k == PIPC_WAIT_LOCK) shared = 1;
-    else n++;
-  }
-  return n + (size_t)shared;
-}
-
 /* (Re)make the watch over the items whose events are not 0 and add its
    handles to the loop.  0, or a pipc error (reported). */
 static int loop_watch_start(loop_watch *lw) {
@@ -202,10 +189,16 @@ static int loop_watch_start(loop_watch *lw) {
   }
   for (i = 0; i < count; i++)
     lw->sources[lw->nsources++] = g_unix_fd_add((gint)h[i], G_IO_IN, on_handle, lw);
-  /* POSIX without pidfds (macOS, the BSDs) gives a child no handle: it is
-     seen only when the watch is rearmed, so there - and only there - a
-     timer rearms it too, as often as pipc_wait looks (250 ms). */
-  if (count < handles_expected(lw)) lw->timer = g_timeout_add(250, on_timer, lw);
+  /* An item pipc has no handle for (a child whose end the OS gave no way
+     to wait on) is seen only when the watch is rearmed: then - and only
+     then - a timer rearms it too, as often as pipc_wait looks (250 ms). */
+  for (i = 0; i < lw->n; i++) {
+    intptr_t ih;
+    if (pipc_watch_item_handle(lw->w, i, &ih) == PIPC_ENOTSUP) {
+      lw->timer = g_timeout_add(250, on_timer, lw);
+      break;
+    }
+  }
   return 0;
 }
 

@@ -846,7 +846,8 @@ static inline pipc_waitable pipc_wait_on_process(pipc_process *p) {
    the call itself, reported before any wait: PIPC_EINVAL (items NULL with
    n > 0, n > PIPC_WAIT_MAX, an unknown kind, a NULL object, events other
    than PIPC_WAIT_IN / PIPC_WAIT_OUT or PIPC_WAIT_OUT on anything but a
-   Queue, a bad timeout, n == 0 with PIPC_FOREVER), PIPC_ENOMEM, PIPC_ESYS.
+   Queue, a bad timeout, PIPC_FOREVER with nothing to wait for: n == 0 or
+   every item's events 0), PIPC_ENOMEM, PIPC_ESYS.
    An item whose events is 0 is skipped.  An object's own trouble (a
    poisoned Queue, a broken end) is that item's PIPC_WAIT_ERR, not the
    call's error.
@@ -919,8 +920,11 @@ PIPC_API int pipc_watch_item_handle(const pipc_watch *w, size_t index, intptr_t 
    whose holder died: a loop that
    must see those calls rearm from a timer too (250 ms is what pipc_wait
    allows itself).  A Process that has ended, a Listener with a client
-   waiting, a Pipe with a message stay ready until acted on (accept, recv,
-   or events set to 0 once the child is reaped).
+   waiting, a Pipe with a message stay ready until acted on (accept, recv;
+   a done item: see pipc_watch_item_handle).  Output a Pipe end keeps (a
+   send that could not finish) is pushed by pipc_wait, not by a watch: an
+   event loop calls pipc_pipe_flush(p, 0) after sending and whenever the
+   end is writable, until PIPC_OK (pipc_pipe_flush says how).
    Errors: PIPC_EINVAL, PIPC_ESYS. */
 PIPC_API int pipc_watch_rearm(pipc_watch *w);
 

@@ -258,6 +258,8 @@ pipc_os_pipe *pipc__pipe_os(pipc_pipe *p);
 pipc_os_listener *pipc__listener_os(pipc_listener *l);
 /* 1 ended (reaped or not), 0 running, <0 error; never reaps. */
 int pipc__process_ended(pipc_process *p);
+/* 1 once pipc_process_wait has reaped it. */
+int pipc__process_reaped(const pipc_process *p);
 pipc_os_process *pipc__process_os(pipc_process *p);
 
 /* ---- for the test hooks (src/testing.c) ---- */

@@ -72,3 +72,5 @@ pipc_os_process *pipc__process_os(pipc_process *p) { return p->os; }
 int pipc__process_ended(pipc_process *p) {
   return p->reaped ? 1 : pipc_os_process_ended(p->os);
 }
+
+int pipc__process_reaped(const pipc_process *p) { return p->reaped; }

@@ -201,6 +201,9 @@ static int watch_make(pipc_waitable *items, size_t n, int one_call, pipc_watch *
     } else if (it->kind == PIPC_WAIT_LISTENER) {
       add_handle(w, &w->st[i],
                  pipc_os_listener_wait_handle(pipc__listener_os(it->obj.listener)));
+    } else if (pipc__process_reaped(it->obj.process)) {
+      w->st[i].handle = -1; /* ready for good: nothing to wait on (and its pid
+                               may be another child's by now) */
     } else {
       add_handle(w, &w->st[i],
                  pipc_os_process_wait_handle(pipc__process_os(it->obj.process)));
@@ -218,9 +221,12 @@ static int watch_make(pipc_waitable *items, size_t n, int one_call, pipc_watch *
    taken for a gone one (pipc__subs_sweep) and its slot freed: take a slot
    anew (or, if none is free, look at the item every WAIT_POLL_MS). */
 static void check_slot(pipc_watch *w, w_item *st) {
-  if (pipc__subs_mine(st->wd.subs, st->slot, w->id)) return;
-  if (pipc__subs_take(st->wd.subs, w->id, &st->slot, st->wd.waiters) != PIPC_OK) {
-    st->subscribed = 0;
+  if (st->subscribed && pipc__subs_mine(st->wd.subs, st->slot, w->id)) return;
+  if (pipc__subs_take(st->wd.subs, w->id, &st->slot, st->wd.waiters) == PIPC_OK) {
+    st->subscribed = 1; /* (again) */
+    st->handle = pipc_os_notifier_handle(w->nt);
+  } else {
+    st->subscribed = 0; /* looked at by every rearm, which tries again */
     st->handle = -1;
     w->polled = 1;
   }
@@ -234,7 +240,7 @@ static int watch_rearm(pipc_watch *w) {
   for (i = 0; i < w->n; i++) {
     w_item *st = &w->st[i];
     unsigned ev = w->items[i].events;
-    if (!st->subscribed || ev == 0) continue;
+    if (ev == 0 || st->wd.subs == NULL || w->nt == NULL) continue; /* not shared memory */
     check_slot(w, st);
     if (!st->subscribed) continue;
     if (ev & PIPC_WAIT_IN)

@@ -171,7 +171,10 @@ static int exit_watch_start(pid_t pid) {
   exit_watch *w;
   pthread_t t;
   pthread_attr_t a;
-  if (socketpair(AF_UNIX, SOCK_STREAM, 0, sv) != 0) return -1;
+#ifdef SOCK_CLOEXEC /* at once: a spawn by another thread would pass it on */
+  if (socketpair(AF_UNIX, SOCK_STREAM | SOCK_CLOEXEC, 0, sv) != 0)
+#endif
+    if (socketpair(AF_UNIX, SOCK_STREAM, 0, sv) != 0) return -1;
   fcntl(sv[0], F_SETFD, FD_CLOEXEC);
   fcntl(sv[1], F_SETFD, FD_CLOEXEC);
 #ifdef SO_NOSIGPIPE /* macOS, the BSDs: no MSG_NOSIGNAL */

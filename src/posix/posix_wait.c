@@ -83,9 +83,16 @@ static void live_remove(pipc_os_notifier *n) {
   pthread_mutex_unlock(&live_mu);
 }
 
-/* A datagram socket, close-on-exec and non-blocking; -1 with errno. */
+/* A datagram socket, close-on-exec and non-blocking (at once where the OS
+   can: a spawn by another thread in between would pass it on); -1 with
+   errno. */
 static int dgram_socket(void) {
-  int fd = socket(AF_UNIX, SOCK_DGRAM, 0);
+  int fd;
+#if defined(SOCK_CLOEXEC) && defined(SOCK_NONBLOCK)
+  fd = socket(AF_UNIX, SOCK_DGRAM | SOCK_CLOEXEC | SOCK_NONBLOCK, 0);
+  if (fd >= 0 || errno != EINVAL) return fd;
+#endif
+  fd = socket(AF_UNIX, SOCK_DGRAM, 0);
   if (fd < 0) return -1;
   if (fcntl(fd, F_SETFD, FD_CLOEXEC) != 0 ||
       fcntl(fd, F_SETFL, fcntl(fd, F_GETFL) | O_NONBLOCK) != 0) {
@@ -106,6 +113,7 @@ int pipc_os_notifier_create(pipc_os_notifier **out, uint64_t *id) {
     free(n);
     return rc;
   }
+  live_add(n); /* before bind: a fork from here on swaps it in the child */
   for (tries = 0; tries < 16; tries++) {
     socklen_t len;
     uint64_t v = pipc_os_entropy();
@@ -115,7 +123,6 @@ int pipc_os_notifier_create(pipc_os_notifier **out, uint64_t *id) {
     if (bind(n->fd, (struct sockaddr *)&n->sa, len) == 0) {
       *id = v;
       *out = n;
-      live_add(n);
       return PIPC_OK;
     }
     if (errno == ENOENT && n->is_file && tries == 0) { /* its directory went (a /tmp
@@ -127,6 +134,7 @@ int pipc_os_notifier_create(pipc_os_notifier **out, uint64_t *id) {
     rc = errno == EADDRINUSE ? PIPC_EEXIST : pipc__posix_fail(errno);
     if (rc != PIPC_EEXIST) break; /* else: that id is taken, try another */
   }
+  live_remove(n);
   close(n->fd);
   free(n);
   return rc;
@@ -189,10 +197,9 @@ int pipc_os_notify(uint64_t id) {
        counts them against the sender (Linux: about 270).  A socket of
        its own tells the two apart. */
     int tmp = dgram_socket();
-    if (tmp >= 0) {
-      err = send_signal(tmp, &sa, len);
-      close(tmp);
-    }
+    if (tmp < 0) return pipc__posix_fail(errno); /* cannot tell: the waker arms it again */
+    err = send_signal(tmp, &sa, len);
+    close(tmp);
   }
   if (err == 0 || would_block(err)) return PIPC_OK; /* signalled, now or before */
   if (err == ECONNREFUSED || err == ENOENT) {
