@@ -48,7 +48,7 @@ static void run(int edge) {
   int waits = 0, idle = 0, child_fd = -1, pidfd_fired = 0, reaped_after_pidfd = 0, r, i;
   CU_ASSERT_FATAL(ep >= 0);
   if (wl_start(&st, N) == PIPC_OK && ep_add_all(ep, &st, edge ? EPOLLET : 0) == 0) {
-    child_fd = wl_find_pidfd(&st);
+    child_fd = wl_child_handle(&st);
     for (;;) {
       /* rearm until 0, acting on what is ready (also before the first wait) */
       while ((r = pipc_watch_rearm(st.w)) > 0) {
@@ -57,7 +57,7 @@ static void run(int edge) {
         if (wl_act(&st) && !edge) { /* level: finished items leave the watch */
           ep_del_all(ep, &st);
           if (wl_rebuild(&st) != PIPC_OK || ep_add_all(ep, &st, 0) != 0) break;
-          if (wl_find_pidfd(&st) >= 0) child_fd = wl_find_pidfd(&st);
+          if (wl_child_handle(&st) >= 0) child_fd = wl_child_handle(&st);
         }
         if (st.reaped && !was_reaped) reaped_after_pidfd = pidfd_fired;
       }

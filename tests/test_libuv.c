@@ -59,7 +59,7 @@ static int polls_start(uv_watch *u) {
       return r;
     }
   }
-  if ((u->pidfd = wl_find_pidfd(&u->st)) >= 0) u->child_fd = u->pidfd;
+  if ((u->pidfd = wl_child_handle(&u->st)) >= 0) u->child_fd = u->pidfd;
   if (u->st.needs_timer && !u->tick_on) {
     uv_timer_start(&u->tick, on_tick, 10, 10);
     u->tick_on = 1;

@@ -28,7 +28,7 @@
 #define PIPC_TESTS_WATCH_LOOP_H
 
 #ifndef _GNU_SOURCE
-#define _GNU_SOURCE /* readlink under -std=c11 */
+#define _GNU_SOURCE /* usleep and friends under -std=c11 */
 #endif
 
 #include <pthread.h>
@@ -54,7 +54,7 @@ typedef struct wl_state {
   pipc_watch *w;
   intptr_t h[8];
   size_t nh;
-  int needs_timer; /* an item of this watch has no handle (a child without a pidfd) */
+  int needs_timer; /* an item of this watch has no handle (pipc_watch_item_handle) */
   int had_no_handle; /* needs_timer was set for some watch of this run */
   int msgs;
   int qgot, sgot, pgot, closed, reaped, exit_code, go_pending, go_posted;
@@ -110,41 +110,33 @@ static void *wl_producer(void *arg) {
   return NULL;
 }
 
-/* The handles of st->w into st->h; needs_timer when an item has none. */
+/* The handles of st->w into st->h; needs_timer when an item has none
+   (pipc_watch_item_handle: PIPC_ENOTSUP). */
 static int wl_handles(wl_state *st) {
-  size_t i, want = 0;
-  int shared = 0, rc = pipc_watch_handles(st->w, st->h, sizeof st->h / sizeof st->h[0], &st->nh);
+  size_t i;
+  int rc = pipc_watch_handles(st->w, st->h, sizeof st->h / sizeof st->h[0], &st->nh);
   if (rc != PIPC_OK) {
     wl_fail(st, "pipc_watch_handles: %s", pipc_strerror(rc));
     return rc;
   }
-  /* One for all Queues/Semaphores/Locks, one per pipe end and child.  The
-     API does not say which handle is whose, nor that one is missing: a
-     child has none where the OS has no pidfd (posix-generic), and then
-     only a rearm from a timer sees it end. */
+  st->needs_timer = 0;
   for (i = 0; i < st->n; i++) {
-    if (st->it[i].kind == PIPC_WAIT_QUEUE || st->it[i].kind == PIPC_WAIT_SEM) shared = 1;
-    else want++;
+    intptr_t h;
+    if (pipc_watch_item_handle(st->w, i, &h) == PIPC_ENOTSUP) st->needs_timer = 1;
   }
-  st->needs_timer = st->nh < want + (size_t)shared;
   if (st->needs_timer) st->had_no_handle = 1;
   return PIPC_OK;
 }
 
-/* Which of st->h is a child's pidfd (Linux, by /proc; -1: none found).
-   The API does not say which handle is whose: tests look it up to assert
-   that the child's end came through its own handle. */
-static int wl_find_pidfd(const wl_state *st) {
+/* The child's handle among st->h (its pidfd on Linux, the socket of pipc's
+   watcher thread where there is none), or -1: the tests assert that the
+   child's end came through its own handle. */
+static int wl_child_handle(const wl_state *st) {
   size_t i;
-  for (i = 0; i < st->nh; i++) {
-    char path[64], link[128];
-    ssize_t k;
-    snprintf(path, sizeof path, "/proc/self/fd/%d", (int)st->h[i]);
-    k = readlink(path, link, sizeof link - 1);
-    if (k > 0) {
-      link[k] = 0;
-      if (strstr(link, "pidfd")) return (int)st->h[i];
-    }
+  for (i = 0; i < st->n; i++) {
+    intptr_t h;
+    if (st->it[i].kind == PIPC_WAIT_PROCESS && pipc_watch_item_handle(st->w, i, &h) == PIPC_OK)
+      return (int)h;
   }
   return -1;
 }
