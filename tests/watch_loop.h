@@ -27,10 +27,6 @@
 #ifndef PIPC_TESTS_WATCH_LOOP_H
 #define PIPC_TESTS_WATCH_LOOP_H
 
-#ifndef _GNU_SOURCE
-#define _GNU_SOURCE /* usleep and friends under -std=c11 */
-#endif
-
 #include <pthread.h>
 #include <stdarg.h>
 #include <stdio.h>
