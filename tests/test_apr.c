@@ -59,10 +59,15 @@ static int child_feeder(const char *qname, const char *semname, const char *toke
   pipc_sem *s = NULL;
   pipc_pipe *p = NULL;
   char m[32];
+  size_t len;
   int i, k;
   if (pipc_queue_open(qname, &q) != PIPC_OK) return 20;
   if (pipc_sem_open(semname, &s) != PIPC_OK) return 21;
   if (pipc_pipe_import(token, &p) != PIPC_OK) return 22;
+  /* Nothing before the parent's "go": it is armed and about to poll then,
+     so its loop waits for at least one event however slow it runs. */
+  if (pipc_pipe_recv(p, m, sizeof m, &len, 30000) != PIPC_OK || len != 2 || memcmp(m, "go", 2))
+    return 23;
   for (i = 0; i < n; i++) {
     k = snprintf(m, sizeof m, "q%d", i);
     if (pipc_queue_put(q, m, (size_t)k, 30000) != PIPC_OK) return 23; /* waits while full */
@@ -347,6 +352,8 @@ static void test_pollset_loop_over_a_watch(void) {
   CU_ASSERT_EQUAL_FATAL(pipc_process_spawn(argv, &child), PIPC_OK);
   pipc_pipe_close(b); /* the child's now */
 
+  CU_ASSERT_EQUAL(pipc_watch_rearm(w), 0); /* armed, nothing yet: the feeder waits for us */
+  CU_ASSERT_EQUAL(pipc_pipe_send(a, "go", 2, 30000), PIPC_OK);
   for (;;) {
     apr_int32_t nsig = 0;
     const apr_pollfd_t *sig = NULL;
@@ -387,7 +394,8 @@ static void test_pollset_loop_over_a_watch(void) {
   CU_ASSERT_EQUAL(sgot, N);
   CU_ASSERT_EQUAL(pgot, N);
   CU_ASSERT(closed);
-  CU_ASSERT(polls >= 1); /* it did wait for events */
+  CU_ASSERT(polls >= 1); /* it did wait for events (the feeder began after the
+                            loop was armed with nothing ready) */
   /* nothing left over */
   CU_ASSERT_EQUAL(pipc_sem_wait(s, 0), PIPC_EAGAIN);
   CU_ASSERT_EQUAL(drain_queue(q, &qgot, N), PIPC_EAGAIN);
