@@ -36,7 +36,11 @@
  *    dropped by the next waker (it signals nobody) or its next taker;
  *  - a subscriber checks that its slot still holds its id before it arms
  *    (pipc__subs_mine): a slot freed under a live subscriber (its notifier
- *    looked gone) is taken anew, never armed for another's notifier.
+ *    looked gone: another network namespace, a deleted socket file) is
+ *    taken anew.  (Freed and taken by another in the instant between that
+ *    check and the arm, the slot is armed for the other's notifier: this
+ *    subscriber misses that change - a slice for pipc_wait - and finds out
+ *    at its next rearm.)
  * Crashes.  A subscriber that dies leaves its slot taken and perhaps armed;
  * its notifier dies with its process (the kernel closes it), so the next
  * waker's signal finds it gone and frees the slot, and a taker that finds
