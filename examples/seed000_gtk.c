@@ -254,6 +254,31 @@ static void print_geometry(const char *who, GtkWidget *top, GtkWidget *const *ws
   }
 }
 
+/* Test mode: a window's widgets, printed once it is first drawn. */
+typedef struct geometry {
+  const char *who;
+  GtkWidget *ws[5];
+} geometry;
+
+static gboolean on_first_draw(GtkWidget *w, cairo_t *cr, gpointer data) {
+  geometry *g = (geometry *)data;
+  (void)cr;
+  g_signal_handlers_disconnect_by_func(w, (gpointer)on_first_draw, data);
+  print_geometry(g->who, w, g->ws, 5);
+  return FALSE;
+}
+
+static void geometry_when_drawn(GtkWidget *win, geometry *g, const char *who, GtkWidget *a,
+                                GtkWidget *b, GtkWidget *c, GtkWidget *d, GtkWidget *e) {
+  g->who = who;
+  g->ws[0] = a;
+  g->ws[1] = b;
+  g->ws[2] = c;
+  g->ws[3] = d;
+  g->ws[4] = e;
+  g_signal_connect(win, "draw", G_CALLBACK(on_first_draw), g);
+}
+
 static gboolean on_screenshot_signal(gpointer data) {
   const char *path = (const char *)data;
   GdkWindow *root = gdk_get_default_root_window();
@@ -368,20 +393,6 @@ static void main_act(pipc_waitable *it) {
   else main_status("pipe: %s", pipc_strerror(rc));
 }
 
-static gboolean main_drawn(GtkWidget *w, cairo_t *cr, gpointer data) {
-  GtkWidget *ws[5];
-  (void)cr;
-  (void)data;
-  g_signal_handlers_disconnect_by_func(w, (gpointer)main_drawn, NULL);
-  ws[0] = M.text;
-  ws[1] = M.send_queue;
-  ws[2] = M.send_memory;
-  ws[3] = M.send_pipe;
-  ws[4] = M.quit;
-  print_geometry("main", M.win, ws, 5);
-  return FALSE;
-}
-
 static void main_destroyed(GtkWidget *w, gpointer data) {
   (void)w;
   (void)data;
@@ -425,7 +436,9 @@ static void build_main_window(void) {
   g_signal_connect(M.win, "destroy", G_CALLBACK(main_destroyed), NULL);
   if (test_mode) {
     gtk_window_move(GTK_WINDOW(M.win), 10, 10);
-    g_signal_connect(M.win, "draw", G_CALLBACK(main_drawn), NULL);
+    static geometry g;
+    geometry_when_drawn(M.win, &g, "main", M.text, M.send_queue, M.send_memory, M.send_pipe,
+                        M.quit);
   }
   gtk_widget_show_all(M.win);
   gtk_widget_grab_focus(M.text);
@@ -610,20 +623,6 @@ static void child_act(pipc_waitable *it) {
   if (C.win) gtk_widget_destroy(C.win); /* ends the main loop */
 }
 
-static gboolean child_drawn(GtkWidget *w, cairo_t *cr, gpointer data) {
-  GtkWidget *ws[5];
-  (void)cr;
-  (void)data;
-  g_signal_handlers_disconnect_by_func(w, (gpointer)child_drawn, NULL);
-  ws[0] = C.text;
-  ws[1] = C.recv_queue;
-  ws[2] = C.recv_memory;
-  ws[3] = C.recv_pipe;
-  ws[4] = C.quit;
-  print_geometry("child", C.win, ws, 5);
-  return FALSE;
-}
-
 static void child_destroyed(GtkWidget *w, gpointer data) {
   (void)w;
   (void)data;
@@ -666,7 +665,9 @@ static void build_child_window(void) {
   g_signal_connect(C.win, "destroy", G_CALLBACK(child_destroyed), NULL);
   if (test_mode) {
     gtk_window_move(GTK_WINDOW(C.win), 490, 10);
-    g_signal_connect(C.win, "draw", G_CALLBACK(child_drawn), NULL);
+    static geometry g;
+    geometry_when_drawn(C.win, &g, "child", C.text, C.recv_queue, C.recv_memory, C.recv_pipe,
+                        C.quit);
   }
   child_counts();
   gtk_widget_show_all(C.win);
