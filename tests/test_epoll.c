@@ -116,18 +116,7 @@ static void test_level_triggered(void) { run(0); }
 static void test_edge_triggered(void) { run(1); }
 
 int main(int argc, char **argv) {
-  CU_pSuite suite;
-  unsigned failures;
-  int handled, rc = wl_child_main(argc, argv, &handled);
-  if (handled) return rc;
-  if (CU_initialize_registry() != CUE_SUCCESS) return 3;
-  suite = CU_add_suite("epoll", NULL, NULL);
-  if (suite == NULL || !CU_add_test(suite, "level_triggered", test_level_triggered) ||
-      !CU_add_test(suite, "edge_triggered", test_edge_triggered))
-    return 3;
-  CU_basic_set_mode(CU_BRM_VERBOSE);
-  CU_basic_run_tests();
-  failures = CU_get_number_of_failures() + CU_get_number_of_tests_failed();
-  CU_cleanup_registry();
-  return failures ? 1 : 0;
+  static const char *const cases[] = {"level_triggered", "edge_triggered"};
+  static CU_TestFunc const fns[] = {test_level_triggered, test_edge_triggered};
+  return wl_main(argc, argv, "epoll", cases, fns, (int)(sizeof fns / sizeof fns[0]));
 }

@@ -172,18 +172,7 @@ static void test_uv_poll_loop_over_a_watch(void) {
 }
 
 int main(int argc, char **argv) {
-  CU_pSuite suite;
-  unsigned failures;
-  int handled, rc = wl_child_main(argc, argv, &handled);
-  if (handled) return rc;
-  if (CU_initialize_registry() != CUE_SUCCESS) return 3;
-  suite = CU_add_suite("libuv", NULL, NULL);
-  if (suite == NULL ||
-      !CU_add_test(suite, "uv_poll_loop_over_a_watch", test_uv_poll_loop_over_a_watch))
-    return 3;
-  CU_basic_set_mode(CU_BRM_VERBOSE);
-  CU_basic_run_tests();
-  failures = CU_get_number_of_failures() + CU_get_number_of_tests_failed();
-  CU_cleanup_registry();
-  return failures ? 1 : 0;
+  static const char *const cases[] = {"uv_poll_loop_over_a_watch"};
+  static CU_TestFunc const fns[] = {test_uv_poll_loop_over_a_watch};
+  return wl_main(argc, argv, "libuv", cases, fns, (int)(sizeof fns / sizeof fns[0]));
 }

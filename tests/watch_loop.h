@@ -27,6 +27,7 @@
 #ifndef PIPC_TESTS_WATCH_LOOP_H
 #define PIPC_TESTS_WATCH_LOOP_H
 
+#include <CUnit/Basic.h>
 #include <pthread.h>
 #include <stdarg.h>
 #include <stdio.h>
@@ -322,6 +323,26 @@ static int wl_finish(wl_state *st) {
   if (st->s) pipc_sem_close(st->s), pipc_sem_unlink(st->sname);
   if (st->go) pipc_sem_close(st->go), pipc_sem_unlink(st->goname);
   return st->failed;
+}
+
+/* The test binary's main: a helper child when asked (wl_child_main),
+   else the n cases of suite `name` (CUnit's basic runner); 1 if any
+   failed, 3 if CUnit could not start. */
+static int wl_main(int argc, char **argv, const char *name, const char *const *cases,
+                   CU_TestFunc const *fns, int n) {
+  CU_pSuite suite;
+  unsigned failures;
+  int handled, rc = wl_child_main(argc, argv, &handled), i;
+  if (handled) return rc;
+  if (CU_initialize_registry() != CUE_SUCCESS) return 3;
+  if ((suite = CU_add_suite(name, NULL, NULL)) == NULL) return 3;
+  for (i = 0; i < n; i++)
+    if (!CU_add_test(suite, cases[i], fns[i])) return 3;
+  CU_basic_set_mode(CU_BRM_VERBOSE);
+  CU_basic_run_tests();
+  failures = CU_get_number_of_failures() + CU_get_number_of_tests_failed();
+  CU_cleanup_registry();
+  return failures ? 1 : 0;
 }
 
 #endif /* PIPC_TESTS_WATCH_LOOP_H */
