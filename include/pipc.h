@@ -705,8 +705,8 @@ PIPC_API int pipc_path(const char *name, int which, char *buf, size_t cap);
 
 typedef struct pipc_process pipc_process;
 
-/* Start argv[0] (searched in PATH when it has no directory part) with the
-   arguments argv[1..], NULL-terminated.  The child inherits standard input,
+/* Start argv[0] (searched in PATH when it has no directory part, as
+   pipc_process_spawn_ex says) with the arguments argv[1..], NULL-terminated.  The child inherits standard input,
    output and error, and no pipc object: every handle pipc opens is
    close-on-exec / non-inheritable.
    Errors: PIPC_EINVAL (NULL or empty argv), PIPC_ENOENT (no such program),
@@ -715,15 +715,193 @@ typedef struct pipc_process pipc_process;
 PIPC_API int pipc_process_spawn(const char *const argv[], pipc_process **out);
 
 /* Wait for the child to end and reap it.  *exit_code (may be NULL) gets its
-   exit status; a child killed by signal N reports -N (Python's convention),
-   and one ended by pipc_process_kill reports -9 on every platform.
+   exit status; a child ended by signal N reports -N (Python's convention;
+   on Windows N as pipc_exit.signal maps it), and one ended by
+   pipc_process_kill reports -9 on every platform.
    Errors: PIPC_EINVAL, PIPC_EAGAIN (timeout 0, still running),
    PIPC_ETIMEDOUT.  Waiting again after success returns the same code. */
 PIPC_API int pipc_process_wait(pipc_process *p, int timeout_ms, int *exit_code);
 
-/* Kill the child at once (SIGKILL / TerminateProcess).  Killing a child that
-   has already ended is not an error. */
+/* Kill the child at once (SIGKILL / TerminateProcess; with
+   PIPC_SPAWN_NEW_GROUP its whole group / job).  Killing a child that has
+   already ended is not an error. */
 PIPC_API int pipc_process_kill(pipc_process *p);
+
+/* ---- managed children: pipc_process_spawn_ex ----
+
+   A byte stream between this process and a child's standard input, output
+   or error (PIPC_STDIO_STREAM below): plain bytes, no message framing - the
+   child reads and writes it as its own stdin / stdout / stderr.  POSIX: a
+   pipe (a write to a child that has gone is PIPC_ECLOSED, never a SIGPIPE:
+   pipc blocks it in the writing thread for the write); Windows: a
+   byte-mode named pipe, overlapped on this process's side and synchronous
+   on the child's (what the C runtime, and every console program, expects
+   of its standard handles).  One reading and one writing thread at a
+   time. */
+typedef struct pipc_stream pipc_stream;
+
+/* Read what is there: 1..cap bytes into buf, *out_len set, as soon as any
+   are (not necessarily cap of them).  PIPC_ECLOSED once the child closed
+   its end and everything it wrote was read; PIPC_EAGAIN (timeout 0) /
+   PIPC_ETIMEDOUT while nothing is there.
+   Errors also: PIPC_EINVAL (NULL s, buf or out_len; cap 0; a stream the
+   child reads from). */
+PIPC_API int pipc_stream_read(pipc_stream *s, void *buf, size_t cap, size_t *out_len,
+                              int timeout_ms);
+
+/* Write all len bytes, waiting for the child to read as the timeout
+   allows.  PIPC_OK once every byte is with the OS (the child reads it even
+   if this end is closed next); on PIPC_EAGAIN / PIPC_ETIMEDOUT *written
+   (may be NULL) says how many are - the rest were not sent.  PIPC_ECLOSED:
+   the child closed its end (or ended); never a signal.
+   Errors also: PIPC_EINVAL (NULL s, buf NULL with len > 0, a stream the
+   child writes to). */
+PIPC_API int pipc_stream_write(pipc_stream *s, const void *buf, size_t len, size_t *written,
+                               int timeout_ms);
+
+/* Close this end (NULL: PIPC_EINVAL): the child reading its stdin from it
+   sees the end of input after what was written; a child writing to it gets
+   a broken pipe (EPIPE / ERROR_NO_DATA) on its next write. */
+PIPC_API int pipc_stream_close(pipc_stream *s);
+
+/* Where one of the child's standard streams goes (pipc_spawn_opts.io). */
+typedef enum pipc_stdio_mode {
+  PIPC_STDIO_INHERIT = 0, /* this process's own (the default) */
+  PIPC_STDIO_NULL,        /* the null device (/dev/null, NUL) */
+  PIPC_STDIO_FILE,        /* the file at .path (UTF-8): read for stdin;
+                             created if missing (0600 POSIX) and truncated,
+                             or appended to with .append, for output */
+  PIPC_STDIO_STREAM,      /* a new pipc_stream; this process's end is
+                             stored in *.stream when the spawn succeeds */
+  PIPC_STDIO_STDOUT       /* stderr only: the same as stdout */
+} pipc_stdio_mode;
+
+typedef struct pipc_stdio {
+  pipc_stdio_mode mode;
+  const char *path;     /* PIPC_STDIO_FILE */
+  int append;           /* PIPC_STDIO_FILE, output: append, not truncate */
+  pipc_stream **stream; /* PIPC_STDIO_STREAM: receives this end */
+} pipc_stdio;
+
+/* pipc_spawn_opts.flags */
+/* A new process group (POSIX setpgid) / console process group (Windows
+   CREATE_NEW_PROCESS_GROUP): pipc_process_terminate and pipc_process_kill
+   then reach the child's own children too, and a Ctrl-C typed at this
+   process's terminal does not reach the child.  POSIX: the group - a
+   grandchild that made a group of its own is not in it - and, being a
+   background group, a child that reads the terminal it inherited is
+   stopped (SIGTTIN; give it PIPC_STDIO_NULL or a stream).  Windows: the
+   terminate request goes to the console group; the kill ends the child's
+   job object, every descendant included (whatever groups they made). */
+#define PIPC_SPAWN_NEW_GROUP 1u
+/* End the child when this process ends, however it ends (killed
+   included).  Linux: PR_SET_PDEATHSIG (SIGKILL) for the child itself (not
+   its own children; the OS clears it when the child execs a set-user-ID
+   or file-capability program), set before its program starts, and
+   checked against a host that died before it was set;
+   the child is forked by a thread pipc keeps for it, so the end of the
+   thread that called spawn does not count as the host's.  Windows: a job
+   object with JOB_OBJECT_LIMIT_KILL_ON_JOB_CLOSE, whose only handle this
+   process holds (the child's own children are in the job too).
+   Elsewhere (macOS, the BSDs; the posix-generic build): PIPC_ENOTSUP, said
+   before anything starts - a host that can do without spawns again
+   without the flag (examples/plugin_host.c does). */
+#define PIPC_SPAWN_DIE_WITH_HOST 2u
+
+/* How to start a child.  Zero-filled (`pipc_spawn_opts o = {0};`): the
+   standard streams inherited and nothing else (unlike the plain call,
+   which leaves the rest to the OS's default).  Nothing is kept after the
+   call. */
+typedef struct pipc_spawn_opts {
+  const char *cwd;        /* working directory (UTF-8); NULL: this process's */
+  const char *const *env; /* NULL-terminated list, or NULL: "NAME=value" sets
+                             NAME, "NAME" (no '=') removes it from what this
+                             process has - or, with env_exact, the child's
+                             whole environment is the "NAME=value" entries.
+                             Names are compared as the OS does (Windows:
+                             ignoring case). */
+  int env_exact;
+  pipc_stdio io[3];       /* stdin, stdout, stderr */
+  unsigned flags;         /* PIPC_SPAWN_* */
+  pipc_pipe *const *pass; /* pipe ends (each exported with pipc_pipe_export,
+                             whose token names it to the child) for this
+                             child; npass of them */
+  size_t npass;
+} pipc_spawn_opts;
+
+/* pipc_process_spawn with options (opts NULL: the plain call).  argv[0] is
+   searched in PATH when it has no directory part, the same way on every
+   OS: each PATH entry in turn (POSIX ':' / Windows ';'), the first
+   executable file wins; on Windows a name with no extension gets ".exe".
+   The child inherits its standard streams as io says, and of everything
+   else only the ends in pass - not the other descriptors / inheritable
+   handles of this process (unlike the plain call, which leaves those to
+   the OS's default), and no pipc object it was not given.
+   Errors: PIPC_EINVAL (argv as for spawn; an env entry that is empty or
+   starts with '='; env_exact with an entry with no '='; an io[] mode out of
+   range, PIPC_STDIO_STDOUT for stdin or stdout, FILE without a path,
+   STREAM without a place for it or with the place of another; pass NULL
+   with npass > 0, an end not exported, an end that is descriptor 0..2
+   here while io replaces that stream; unknown flags; text that is not
+   UTF-8 on Windows),
+   PIPC_ENOENT (no such program, or no such cwd - or not a directory - or
+   an input file that is missing), PIPC_EACCES (a directory, not
+   executable, not a program; a cwd or file not allowed, a directory given
+   as a file), PIPC_ENOTSUP (PIPC_SPAWN_DIE_WITH_HOST here), PIPC_ENOMEM,
+   PIPC_ESYS.  On an error nothing was started and no stream was made (an
+   output file may have been created).
+   POSIX: a process that sets SIGCHLD to SIG_IGN has its children reaped
+   by the kernel - pipc_process_wait then fails (PIPC_ESYS, ECHILD); leave
+   SIGCHLD at its default, or handle it without reaping pipc's children. */
+PIPC_API int pipc_process_spawn_ex(const char *const argv[], const pipc_spawn_opts *opts,
+                                   pipc_process **out);
+
+/* How a child ended. */
+typedef enum pipc_exit_reason {
+  PIPC_EXIT_CODE = 1, /* it exited: .code is its status */
+  PIPC_EXIT_SIGNAL    /* it was ended: .signal says by what */
+} pipc_exit_reason;
+
+typedef struct pipc_exit {
+  pipc_exit_reason reason;
+  int code;   /* PIPC_EXIT_CODE: the status (POSIX 0..255; Windows the
+                 whole exit code) */
+  int signal; /* PIPC_EXIT_SIGNAL: the POSIX signal number - on Windows:
+                 9 for pipc_process_kill (and TerminateProcess with -9),
+                 15 for a console control event (STATUS_CONTROL_C_EXIT: the
+                 default end of a pipc_process_terminate), 11 an access
+                 violation or stack overflow, 4 an illegal instruction,
+                 8 an arithmetic fault, 6 a fail-fast (UCRT abort()); an
+                 abort() of msvcrt exits with code 3 (PIPC_EXIT_CODE) */
+} pipc_exit;
+
+/* pipc_process_wait with the whole reason (out may be NULL).  Same errors
+   and timeouts as pipc_process_wait. */
+PIPC_API int pipc_process_wait_ex(pipc_process *p, int timeout_ms, pipc_exit *out);
+
+/* Ask the child to stop: POSIX SIGTERM (to its group with
+   PIPC_SPAWN_NEW_GROUP); Windows CTRL_BREAK_EVENT to its console process
+   group (needs PIPC_SPAWN_NEW_GROUP and a console both share) and WM_CLOSE
+   to its top-level windows, if it has any.  A portable console child
+   catches SIGTERM and, on Windows, SIGBREAK (what the C runtime makes of
+   CTRL_BREAK_EVENT; or SetConsoleCtrlHandler).  The child may ignore it: wait
+   for it with a grace period, then pipc_process_kill (docs/process.md has
+   the pattern).  An ended child is not an error.
+   Errors: PIPC_EINVAL, PIPC_ENOTSUP (Windows: no console group and no
+   window to ask - kill it), PIPC_ESYS. */
+PIPC_API int pipc_process_terminate(pipc_process *p);
+
+/* 1 while the child runs, 0 once it has ended (reaped or not), or an
+   error (PIPC_EINVAL for NULL).  Never reaps it. */
+PIPC_API int pipc_process_alive(pipc_process *p);
+
+/* The OS handle the child's end is waited on by, for foreign loops (it
+   is what pipc_wait and a watch use): Linux a pidfd (readable once it has
+   ended), Windows the process HANDLE (signalled); elsewhere a socket that
+   a thread pipc starts for it writes to when it ends.  Valid until
+   pipc_process_free; never read, write or close it.
+   Errors: PIPC_EINVAL, PIPC_ENOTSUP (none could be made; *out -1). */
+PIPC_API int pipc_process_handle(pipc_process *p, intptr_t *out);
 
 /* The child's process id (-1 for NULL); for logs and for tools - pipc
    itself never judges liveness by a pid. */
@@ -784,7 +962,9 @@ typedef enum pipc_wait_kind {
   PIPC_WAIT_LISTENER,
   PIPC_WAIT_SEM,
   PIPC_WAIT_LOCK,
-  PIPC_WAIT_PROCESS
+  PIPC_WAIT_PROCESS,
+  PIPC_WAIT_STREAM /* IN: pipc_stream_read would not wait (bytes, or the
+                      end); OUT: pipc_stream_write would take a byte */
 } pipc_wait_kind;
 
 /* One object to wait on.  Fill kind, the matching member of obj and events
@@ -798,6 +978,7 @@ typedef struct pipc_waitable {
     pipc_sem *sem;
     pipc_lock *lock;
     pipc_process *process;
+    pipc_stream *stream;
     void *any;
   } obj;
   unsigned events;  /* PIPC_WAIT_IN and/or PIPC_WAIT_OUT; 0: ignored */
@@ -835,6 +1016,10 @@ static inline pipc_waitable pipc_wait_on_process(pipc_process *p) {
   return pipc_wait_on__(PIPC_WAIT_PROCESS, p, PIPC_WAIT_IN);
 }
 
+static inline pipc_waitable pipc_wait_on_stream(pipc_stream *s, unsigned events) {
+  return pipc_wait_on__(PIPC_WAIT_STREAM, s, events);
+}
+
 /* Most items one pipc_wait or pipc_watch takes. */
 #define PIPC_WAIT_MAX 1024
 
@@ -846,7 +1031,8 @@ static inline pipc_waitable pipc_wait_on_process(pipc_process *p) {
    the call itself, reported before any wait: PIPC_EINVAL (items NULL with
    n > 0, n > PIPC_WAIT_MAX, an unknown kind, a NULL object, events other
    than PIPC_WAIT_IN / PIPC_WAIT_OUT or PIPC_WAIT_OUT on anything but a
-   Queue, a bad timeout, PIPC_FOREVER with nothing to wait for: n == 0 or
+   Queue or a Stream (IN on a stream the child reads, OUT on one it writes),
+   a bad timeout, PIPC_FOREVER with nothing to wait for: n == 0 or
    every item's events 0), PIPC_ENOMEM, PIPC_ESYS.
    An item whose events is 0 is skipped.  An object's own trouble (a
    poisoned Queue, a broken end) is that item's PIPC_WAIT_ERR, not the
@@ -894,6 +1080,8 @@ PIPC_API int pipc_watch_create(pipc_waitable *items, size_t n, pipc_watch **out)
    (a child's is its pidfd on Linux, its process HANDLE on Windows, and
    elsewhere a socket that a thread pipc starts for it - one per child,
    ending with it - writes to when the child ends).
+   A Stream this process writes (a child's stdin) is waited on for room:
+   POSIX poll it for POLLOUT, not POLLIN.
    *count gets how many there are; PIPC_EOVERFLOW when cap is too small
    (n + 1 is always enough).  Never read, write or close them.
    Errors: PIPC_EINVAL, PIPC_EOVERFLOW. */

@@ -255,6 +255,12 @@ int pipc__lock_ready(pipc_lock *l, unsigned *revents);
 
 /* What src/wait.c needs of the other kinds (src/pipe.c, src/process.c). */
 pipc_os_pipe *pipc__pipe_os(pipc_pipe *p);
+/* 1 once pipc_pipe_export succeeded on it (it may be passed to a child). */
+int pipc__pipe_exported(const pipc_pipe *p);
+/* What src/wait.c needs of a stream (src/process.c): its backend end, and
+   whether this process writes it (a child's stdin). */
+pipc_os_stream *pipc__stream_os(pipc_stream *s);
+int pipc__stream_writes(const pipc_stream *s);
 pipc_os_listener *pipc__listener_os(pipc_listener *l);
 /* 1 ended (reaped or not), 0 running, <0 error; never reaps. */
 int pipc__process_ended(pipc_process *p);

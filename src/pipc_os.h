@@ -222,13 +222,61 @@ unsigned pipc_os_fork_generation(void);
 /* ---- processes ---- */
 
 typedef struct pipc_os_process pipc_os_process;
+typedef struct pipc_os_stream pipc_os_stream;
 
-/* Start argv[0] (PATH-searched) with argv; no pipc handle is inherited. */
-int pipc_os_process_spawn(const char *const argv[], pipc_os_process **out);
+/* A spawn's options, checked and resolved by src/process.c. */
+typedef struct pipc_os_spawn {
+  const char *cwd;            /* NULL: this process's */
+  char **env;                 /* the child's whole environment ("NAME=value",
+                                 UTF-8, NULL-terminated); NULL: this
+                                 process's */
+  const pipc_stdio *io;       /* [3], checked; stdin is io[0] */
+  pipc_os_stream *streams[3]; /* out: this process's ends of the
+                                 PIPC_STDIO_STREAM ones (stdin's written,
+                                 the others read), NULL for the rest */
+  unsigned flags;             /* PIPC_SPAWN_* */
+  pipc_os_pipe *const *pass;  /* exported ends: inherited by this child */
+  size_t npass;
+} pipc_os_spawn;
 
-/* Wait by deadline (-1 none, past = poll once): PIPC_OK with *code set,
+/* Start argv[0] (PATH-searched as pipc_process_spawn_ex says) with argv.
+   how NULL: the plain spawn - standard streams and what the OS passes by
+   default, no pipc handle.  Otherwise exactly what `how` says is
+   inherited; on an error nothing runs and no stream is left. */
+int pipc_os_process_spawn(const char *const argv[], pipc_os_spawn *how,
+                          pipc_os_process **out);
+
+/* Wait by deadline (-1 none, past = poll once): PIPC_OK with *how set,
    PIPC_ETIMEDOUT while it runs. Reaps the child. */
-int pipc_os_process_wait(pipc_os_process *p, int64_t deadline, int *code);
+int pipc_os_process_wait(pipc_os_process *p, int64_t deadline, pipc_exit *how);
+
+/* The graceful request (pipc_process_terminate). */
+int pipc_os_process_terminate(pipc_os_process *p);
+
+/* This process's environment: a malloc'd, NULL-terminated array of
+   malloc'd "NAME=value" UTF-8 strings (free with pipc__strv_free), or NULL
+   (out of memory). */
+char **pipc_os_environ_copy(void);
+/* 1 if environment names a[0..an) and b[0..bn) are one name here
+   (Windows: case ignored), else 0. */
+int pipc_os_env_name_eq(const char *a, size_t an, const char *b, size_t bn);
+/* Free a NULL-terminated array of malloc'd strings and the array (NULL:
+   nothing; src/process.c). */
+void pipc__strv_free(char **v);
+
+/* A child's standard stream, this process's end.  Deadlines as above. */
+int pipc_os_stream_read(pipc_os_stream *s, void *buf, size_t cap, size_t *out_len,
+                        int64_t deadline);
+int pipc_os_stream_write(pipc_os_stream *s, const void *buf, size_t len, size_t *written,
+                         int64_t deadline);
+/* One look: 1 read / write would not wait (bytes or the end / room, or
+   the reader gone), 0 it would, <0 error. */
+int pipc_os_stream_ready(pipc_os_stream *s);
+/* What readiness is waited on by: POSIX the descriptor (readable, or for
+   stdin's stream writable: pipc_os_wait_handles' out flag); Windows an
+   event.  Valid for the stream's life. */
+intptr_t pipc_os_stream_wait_handle(pipc_os_stream *s);
+void pipc_os_stream_close(pipc_os_stream *s);
 
 int pipc_os_process_kill(pipc_os_process *p);
 long pipc_os_process_pid(const pipc_os_process *p);
@@ -284,8 +332,9 @@ int pipc_os_process_ended(pipc_os_process *p);
 intptr_t pipc_os_process_wait_handle(pipc_os_process *p);
 
 /* Sleep until one of h[0..n-1] is readable (POSIX; hung up counts) /
-   signalled (Windows) - or, where out[i] is set (out may be NULL),
-   writable (POSIX: a pipe end with output to push; Windows ignores it) -
+   signalled (Windows) - or, where out[i] is 1 (out may be NULL), also
+   writable (POSIX: a pipe end with output to push), or where it is 2,
+   writable instead (a stream this process writes); Windows ignores it -
    or the deadline: PIPC_OK (something may be ready: the caller looks),
    PIPC_ETIMEDOUT.  n may be 0.  No handle's state is changed by the wait
    (POSIX poll; Windows: an auto-reset event that fires is consumed - the

@@ -7,6 +7,7 @@
 
 struct pipc_pipe {
   pipc_os_pipe *os;
+  int exported; /* pipc_pipe_export succeeded: it may be passed to a child */
 };
 
 struct pipc_listener {
@@ -155,8 +156,11 @@ int pipc_pipe_os_handle(const pipc_pipe *p, intptr_t *out) {
 }
 
 int pipc_pipe_export(pipc_pipe *p, char *token, size_t cap) {
+  int rc;
   if (p == NULL || token == NULL || cap == 0) return PIPC_EINVAL;
-  return pipc_os_pipe_export(p->os, token, cap);
+  rc = pipc_os_pipe_export(p->os, token, cap);
+  if (rc == PIPC_OK) p->exported = 1;
+  return rc;
 }
 
 int pipc_pipe_import(const char *token, pipc_pipe **out) {
@@ -180,6 +184,8 @@ int pipc_pipe_path(const char *name, char *buf, size_t cap) {
   if (buf == NULL || cap == 0 || pipc_name_check(name) != PIPC_OK) return PIPC_EINVAL;
   return pipc_os_pipe_path(name, buf, cap);
 }
+
+int pipc__pipe_exported(const pipc_pipe *p) { return p->exported; }
 
 pipc_os_pipe *pipc__pipe_os(pipc_pipe *p) { return p->os; }
 pipc_os_listener *pipc__listener_os(pipc_listener *l) { return l->os; }

@@ -61,10 +61,15 @@ static int check_items(const pipc_waitable *items, size_t n) {
   if (n > PIPC_WAIT_MAX) return PIPC_EINVAL;
   for (i = 0; i < n; i++) {
     const pipc_waitable *it = &items[i];
-    if (it->kind < PIPC_WAIT_QUEUE || it->kind > PIPC_WAIT_PROCESS) return PIPC_EINVAL;
+    if (it->kind < PIPC_WAIT_QUEUE || it->kind > PIPC_WAIT_STREAM) return PIPC_EINVAL;
     if (it->obj.any == NULL) return PIPC_EINVAL;
     if (it->events & ~(PIPC_WAIT_IN | PIPC_WAIT_OUT)) return PIPC_EINVAL;
-    if ((it->events & PIPC_WAIT_OUT) && it->kind != PIPC_WAIT_QUEUE) return PIPC_EINVAL;
+    if (it->kind == PIPC_WAIT_STREAM) { /* the one direction it has here */
+      if (it->events & (pipc__stream_writes(it->obj.stream) ? PIPC_WAIT_IN : PIPC_WAIT_OUT))
+        return PIPC_EINVAL;
+    } else if ((it->events & PIPC_WAIT_OUT) && it->kind != PIPC_WAIT_QUEUE) {
+      return PIPC_EINVAL;
+    }
   }
   return PIPC_OK;
 }
@@ -99,6 +104,11 @@ static int look(pipc_waitable *it) {
   case PIPC_WAIT_PROCESS:
     rc = pipc__process_ended(it->obj.process);
     if (rc == 1) rev = PIPC_WAIT_IN;
+    if (rc >= 0) rc = PIPC_OK;
+    break;
+  case PIPC_WAIT_STREAM:
+    rc = pipc_os_stream_ready(pipc__stream_os(it->obj.stream));
+    if (rc == 1) rev = pipc__stream_writes(it->obj.stream) ? PIPC_WAIT_OUT : PIPC_WAIT_IN;
     if (rc >= 0) rc = PIPC_OK;
     break;
   }
@@ -198,6 +208,10 @@ static int watch_make(pipc_waitable *items, size_t n, int one_call, pipc_watch *
       }
     } else if (it->kind == PIPC_WAIT_PIPE) {
       add_handle(w, &w->st[i], pipc_os_pipe_wait_handle(pipc__pipe_os(it->obj.pipe)));
+    } else if (it->kind == PIPC_WAIT_STREAM) {
+      add_handle(w, &w->st[i], pipc_os_stream_wait_handle(pipc__stream_os(it->obj.stream)));
+      if (pipc__stream_writes(it->obj.stream) && w->st[i].handle != -1)
+        w->out[w->st[i].hidx] = 2; /* for room alone (POSIX) */
     } else if (it->kind == PIPC_WAIT_LISTENER) {
       add_handle(w, &w->st[i],
                  pipc_os_listener_wait_handle(pipc__listener_os(it->obj.listener)));
@@ -312,11 +326,10 @@ int pipc_wait(pipc_waitable *items, size_t n, int timeout_ms) {
     /* A pipe end with output it keeps (a send that could not finish): the
        wait wakes when it can go on, and the next look pushes it - output
        never waits for the slice's end (nor for a recv that may never come). */
-    memset(w->out, 0, w->nh);
     for (i = 0; i < n; i++)
-      if (items[i].kind == PIPC_WAIT_PIPE && items[i].events && w->st[i].handle != -1 &&
-          pipc_os_pipe_out_pending(pipc__pipe_os(items[i].obj.pipe)))
-        w->out[w->st[i].hidx] = 1;
+      if (items[i].kind == PIPC_WAIT_PIPE && items[i].events && w->st[i].handle != -1)
+        w->out[w->st[i].hidx] = (unsigned char)(pipc_os_pipe_out_pending(
+                                     pipc__pipe_os(items[i].obj.pipe)) != 0);
     rc = pipc_os_wait_handles(w->handles, w->out, w->nh, until);
     if (rc != PIPC_OK && rc != PIPC_ETIMEDOUT) {
       ready = rc;
