@@ -48,6 +48,15 @@ int pipc__posix_tmp_dir(char *dir, size_t cap);
    PIPC_OK, PIPC_EOVERFLOW, or the error of readlink. */
 int pipc__posix_read_link(const char *link, char *buf, size_t cap);
 
+/* A child's standard stream, this process's end: a non-blocking pipe
+   end, taken over (posix_stream.c); NULL when out of memory (fd left
+   open). */
+pipc_os_stream *pipc__posix_stream_make(int fd, int writes);
+
+/* A connected AF_UNIX stream socket pair, both ends close-on-exec (and,
+   where the OS has it, SO_NOSIGPIPE): 0, or the errno. */
+int pipc__posix_socketpair(int sv[2]);
+
 /* One look, never waiting: 1 if fd polls readable (or hung up) now, 0 if
    not, or a PIPC error. */
 int pipc__posix_readable_now(int fd);
@@ -67,6 +76,23 @@ void pipc__posix_mutex_remove(const char *name);
 /* A descriptor that polls readable when child `pid` ends (a pidfd), or -1:
    then the child is waited for by polling. */
 int pipc__posix_exit_fd(pid_t pid);
+
+/* In a forked child, before exec (async-signal-safe): be ended by SIGKILL
+   when the parent - the thread that forked it, so pipc forks from a thread
+   it keeps - ends, and fail with ESRCH if parent `host` ended before that
+   was set.  0, or an errno value: ENOTSUP where the OS has no such thing
+   (pipc__posix_can_die_with_parent says so beforehand). */
+int pipc__posix_die_with_parent(pid_t host);
+int pipc__posix_can_die_with_parent(void);
+
+/* In a forked child, before exec (async-signal-safe): mark every
+   descriptor from `low` up close-on-exec (`max`: one past the highest
+   there can be, for the OSes that must try each). */
+void pipc__posix_cloexec_from(int low, int max);
+
+/* pipe(2), both ends close-on-exec (at once where the OS can): 0, or -1
+   with errno set. */
+int pipc__posix_pipe(int fd[2]);
 
 /* accept(2) on listening socket fd, close-on-exec at once where the OS can. */
 int pipc__posix_accept(int fd);

@@ -4,6 +4,7 @@
 #include "posix.h"
 
 #include <errno.h>
+#include <fcntl.h>
 #include <poll.h>
 #include <limits.h>
 #include <pthread.h>
@@ -79,6 +80,24 @@ int pipc__posix_read_link(const char *link, char *buf, size_t cap) {
   memcpy(buf, tmp, (size_t)n);
   buf[n] = '\0';
   return PIPC_OK;
+}
+
+int pipc__posix_socketpair(int sv[2]) {
+  int i;
+#ifdef SOCK_CLOEXEC /* at once: a spawn by another thread would pass them on */
+  if (socketpair(AF_UNIX, SOCK_STREAM | SOCK_CLOEXEC, 0, sv) != 0)
+#endif
+    if (socketpair(AF_UNIX, SOCK_STREAM, 0, sv) != 0) return errno;
+  for (i = 0; i < 2; i++) {
+    fcntl(sv[i], F_SETFD, FD_CLOEXEC);
+#ifdef SO_NOSIGPIPE /* macOS, the BSDs: no MSG_NOSIGNAL */
+    {
+      int one = 1;
+      setsockopt(sv[i], SOL_SOCKET, SO_NOSIGPIPE, &one, sizeof one);
+    }
+#endif
+  }
+  return 0;
 }
 
 int pipc__posix_readable_now(int fd) {

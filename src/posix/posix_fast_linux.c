@@ -1,5 +1,7 @@
 /* posix_fast_linux.c - the Linux fast paths of the POSIX backend (posix.h,
-   "fast paths"): a pidfd to wait for a child without polling, accept4 to
+   "fast paths"): a pidfd to wait for a child without polling, a child
+   that dies with its host (PR_SET_PDEATHSIG), close_range to keep a
+   child's descriptors to what it is given, accept4 to
    take a connection close-on-exec in one call, notifiers in the abstract
    socket namespace (no file to leave behind).  The posix-generic
    configuration compiles posix_fast_none.c instead, to prove the portable
@@ -7,8 +9,13 @@
 #define _GNU_SOURCE
 #include "posix.h"
 
+#include <errno.h>
+#include <fcntl.h>
+#include <linux/close_range.h>
+#include <signal.h>
 #include <stddef.h>
 #include <stdio.h>
+#include <sys/prctl.h>
 #include <string.h>
 #include <sys/socket.h>
 #include <sys/syscall.h>
@@ -23,6 +30,25 @@ int pipc__posix_exit_fd(pid_t pid) {
   return -1; /* headers older than the call */
 #endif
 }
+
+int pipc__posix_die_with_parent(pid_t host) {
+  if (prctl(PR_SET_PDEATHSIG, SIGKILL) != 0) return errno;
+  /* Set now; a host that ended before it did left this child to another
+     parent (init, a subreaper): then it must not run at all. */
+  if (getppid() != host) return ESRCH;
+  return 0;
+}
+
+int pipc__posix_can_die_with_parent(void) { return 1; }
+
+void pipc__posix_cloexec_from(int low, int max) {
+#if defined(SYS_close_range) && defined(CLOSE_RANGE_CLOEXEC)
+  if (syscall(SYS_close_range, (unsigned)low, ~0u, CLOSE_RANGE_CLOEXEC) == 0) return;
+#endif
+  for (; low < max; low++) fcntl(low, F_SETFD, FD_CLOEXEC); /* before Linux 5.11 */
+}
+
+int pipc__posix_pipe(int fd[2]) { return pipe2(fd, O_CLOEXEC); }
 
 int pipc__posix_accept(int fd) { return accept4(fd, NULL, NULL, SOCK_CLOEXEC); }
 

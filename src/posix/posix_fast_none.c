@@ -1,10 +1,13 @@
 /* posix_fast_none.c - no fast paths (posix.h, "fast paths"): what macOS,
    the BSDs and the posix-generic configuration compile in place of
-   posix_fast_linux.c.  A child is waited for by polling; a connection is
+   posix_fast_linux.c.  A child is waited for by polling (or a watcher
+   thread), and cannot be made to die with its host; a connection is
    made close-on-exec by new_pipe's fcntl.  A notifier is a socket file in
    /tmp/pipc-UID. */
 #include "posix.h"
 
+#include <errno.h>
+#include <fcntl.h>
 #include <pthread.h>
 #include <stddef.h>
 #include <stdio.h>
@@ -16,6 +19,27 @@
 int pipc__posix_exit_fd(pid_t pid) {
   (void)pid;
   return -1;
+}
+
+/* No portable way for a child to follow its parent (FreeBSD's procctl
+   PROC_PDEATHSIG_CTL could, macOS has none): PIPC_SPAWN_DIE_WITH_HOST is
+   PIPC_ENOTSUP here, said before anything starts. */
+int pipc__posix_die_with_parent(pid_t host) {
+  (void)host;
+  return ENOTSUP;
+}
+
+int pipc__posix_can_die_with_parent(void) { return 0; }
+
+void pipc__posix_cloexec_from(int low, int max) {
+  for (; low < max; low++) fcntl(low, F_SETFD, FD_CLOEXEC);
+}
+
+int pipc__posix_pipe(int fd[2]) {
+  if (pipe(fd) != 0) return -1;
+  fcntl(fd[0], F_SETFD, FD_CLOEXEC);
+  fcntl(fd[1], F_SETFD, FD_CLOEXEC);
+  return 0;
 }
 
 int pipc__posix_accept(int fd) { return accept(fd, NULL, NULL); }

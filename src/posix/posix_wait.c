@@ -239,7 +239,7 @@ int pipc_os_wait_handles(const intptr_t *h, const unsigned char *out, size_t n,
   }
   for (i = 0; i < n; i++) {
     pfd[i].fd = (int)h[i];
-    pfd[i].events = (short)(POLLIN | (out && out[i] ? POLLOUT : 0));
+    pfd[i].events = (short)((!out || out[i] < 2 ? POLLIN : 0) | (out && out[i] ? POLLOUT : 0));
     pfd[i].revents = 0;
   }
   PIPC__KERNEL_CALL();
