@@ -49,6 +49,13 @@ SECURITY_ATTRIBUTES *pipc__win32_owner_only(void);
 /* Milliseconds until deadline for a Wait function (INFINITE for -1). */
 DWORD pipc__win32_wait_ms(int64_t deadline);
 
+/* A child's standard stream (win32_stream.c): a new byte-mode pipe; this
+   process's end (overlapped, not inheritable) in *out, the child's
+   (synchronous, inheritable: give it to the child through a spawn's handle
+   list, then close it here) in *child - it reads the pipe if child_reads
+   (stdin), else writes it.  PIPC_OK, or an error with nothing made. */
+int pipc__win32_stream_make(int child_reads, pipc_os_stream **out, HANDLE *child);
+
 /* UTF-8 <-> UTF-16; the result is malloc'ed (NULL: out of memory or bad). */
 WCHAR *pipc__win32_wide(const char *utf8);
 char *pipc__win32_utf8(const WCHAR *wide);
