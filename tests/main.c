@@ -62,6 +62,8 @@ static const char *suites[] = {
 
 static char self_exe[4096];
 
+const char *t_self_exe(void) { return self_exe; }
+
 void t_report_rc(const char *expr, int got, int want, const char *file,
                  int line) {
   fprintf(stderr, "\n  %s:%d: %s returned %d (%s), expected %d (%s)", file,

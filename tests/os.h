@@ -69,6 +69,37 @@ int t_os_stop(pipc_process *p, int stop);
 const char *t_os_why_no_fork(void);
 int t_os_fork_run(int (*fn)(void *), void *arg);
 
+/* ---- managed children (suite spawn) ---- */
+
+/* Handles this process has open now, of any kind (POSIX: descriptors;
+   Windows: GetProcessHandleCount), for leak checks. */
+int t_os_open_handle_count(void);
+
+/* Set (value non-NULL) or remove environment variable name in this
+   process, where the OS keeps it (what a child inherits and pipc
+   searches PATH in); 0 on success. */
+int t_os_setenv(const char *name, const char *value);
+
+/* Make directory path (UTF-8), and write a file of n bytes (UTF-8 path);
+   0 on success.  t_os_rmdir removes an empty directory. */
+int t_os_mkdir(const char *path);
+int t_os_rmdir(const char *path);
+int t_os_write_file(const char *path, const void *buf, size_t n);
+
+/* Close standard descriptor n (0..2) of this process (POSIX; in a
+   t_os_fork_run child). */
+void t_os_close_std(int n);
+
+/* Standard input, output and error as bytes (Windows: binary mode); in a
+   child role, before any I/O. */
+void t_os_stdio_binary(void);
+
+/* In a child role: on the graceful stop request pipc_process_terminate
+   sends (POSIX SIGTERM; Windows CTRL_BREAK_EVENT / CTRL_C_EVENT, and
+   CTRL_CLOSE_EVENT), set *flag to 1 (ignore 0) or do nothing at all
+   (ignore 1: the request is ignored).  0 on success. */
+int t_os_on_terminate(volatile int *flag, int ignore);
+
 /* ---- pipe ends' OS handles (pipc_pipe_os_handle) ---- */
 
 /* 1 if h is what pipc promises: POSIX a stream socket (Python's framing

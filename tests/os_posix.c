@@ -105,6 +105,52 @@ int t_os_count_handles(void) {
   return n;
 }
 
+int t_os_open_handle_count(void) {
+  int fd, n = 0;
+  long max = sysconf(_SC_OPEN_MAX);
+  if (max < 0 || max > 65536) max = 65536;
+  for (fd = 0; fd < max; fd++)
+    if (fcntl(fd, F_GETFD) != -1) n++;
+  return n;
+}
+
+int t_os_setenv(const char *name, const char *value) {
+  return value ? setenv(name, value, 1) : unsetenv(name);
+}
+
+int t_os_mkdir(const char *path) { return mkdir(path, 0700); }
+
+int t_os_rmdir(const char *path) { return rmdir(path); }
+
+int t_os_write_file(const char *path, const void *buf, size_t n) {
+  FILE *f = fopen(path, "wb");
+  int rc;
+  if (f == NULL) return -1;
+  rc = fwrite(buf, 1, n, f) == n ? 0 : -1;
+  if (fclose(f) != 0) rc = -1;
+  return rc;
+}
+
+void t_os_stdio_binary(void) {}
+
+void t_os_close_std(int n) { close(n); }
+
+static volatile int *term_flag;
+
+static void on_term(int sig) {
+  (void)sig;
+  *term_flag = 1;
+}
+
+int t_os_on_terminate(volatile int *flag, int ignore) {
+  struct sigaction sa;
+  memset(&sa, 0, sizeof sa);
+  sigemptyset(&sa.sa_mask);
+  term_flag = flag;
+  sa.sa_handler = ignore ? SIG_IGN : on_term;
+  return sigaction(SIGTERM, &sa, NULL);
+}
+
 intptr_t t_os_inheritable_open(void) { return open("/dev/null", O_RDONLY); }
 
 void t_os_inheritable_close(intptr_t h) {

@@ -8,6 +8,8 @@
 #include <windows.h>
 #include <aclapi.h>
 #include <shellapi.h>
+#include <fcntl.h>
+#include <io.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -79,6 +81,86 @@ int t_os_path_exists(const char *path) {
 }
 
 const char *t_os_why_no_exec_errors(void) { return NULL; }
+
+/* ---- managed children ---- */
+
+static WCHAR *wide(const char *s) {
+  int n = MultiByteToWideChar(CP_UTF8, MB_ERR_INVALID_CHARS, s, -1, NULL, 0);
+  WCHAR *w;
+  if (n <= 0) return NULL;
+  w = (WCHAR *)malloc((size_t)n * sizeof(WCHAR));
+  if (w) MultiByteToWideChar(CP_UTF8, 0, s, -1, w, n);
+  return w;
+}
+
+/* Handle values probed one by one: Wine's GetProcessHandleCount says 0. */
+int t_os_open_handle_count(void) {
+  uintptr_t v;
+  DWORD flags;
+  int n = 0;
+  for (v = 4; v < (1u << 16); v += 4)
+    if (GetHandleInformation((HANDLE)v, &flags)) n++;
+  return n;
+}
+
+int t_os_setenv(const char *name, const char *value) {
+  WCHAR *n = wide(name), *v = value ? wide(value) : NULL;
+  int rc = n && (!value || v) && SetEnvironmentVariableW(n, v) ? 0 : -1;
+  free(n);
+  free(v);
+  return rc;
+}
+
+int t_os_mkdir(const char *path) {
+  WCHAR *w = wide(path);
+  int rc = w && CreateDirectoryW(w, NULL) ? 0 : -1;
+  free(w);
+  return rc;
+}
+
+int t_os_rmdir(const char *path) {
+  WCHAR *w = wide(path);
+  int rc = w && RemoveDirectoryW(w) ? 0 : -1;
+  free(w);
+  return rc;
+}
+
+int t_os_write_file(const char *path, const void *buf, size_t n) {
+  WCHAR *w = wide(path);
+  HANDLE h;
+  DWORD done = 0;
+  int rc = -1;
+  if (w == NULL) return -1;
+  h = CreateFileW(w, GENERIC_WRITE, 0, NULL, CREATE_ALWAYS, FILE_ATTRIBUTE_NORMAL, NULL);
+  free(w);
+  if (h == INVALID_HANDLE_VALUE) return -1;
+  if (WriteFile(h, buf, (DWORD)n, &done, NULL) && done == n) rc = 0;
+  CloseHandle(h);
+  return rc;
+}
+
+void t_os_stdio_binary(void) {
+  _setmode(_fileno(stdin), _O_BINARY);
+  _setmode(_fileno(stdout), _O_BINARY);
+  _setmode(_fileno(stderr), _O_BINARY);
+}
+
+void t_os_close_std(int n) { (void)n; /* reached only where there is fork */ }
+
+static volatile int *term_flag;
+static int term_ignore;
+
+static BOOL WINAPI on_ctrl(DWORD type) {
+  (void)type;
+  if (!term_ignore) *term_flag = 1;
+  return TRUE; /* handled: no default end */
+}
+
+int t_os_on_terminate(volatile int *flag, int ignore) {
+  term_flag = flag;
+  term_ignore = ignore;
+  return SetConsoleCtrlHandler(on_ctrl, TRUE) ? 0 : -1;
+}
 
 int t_os_make_executable(const char *path) {
   (void)path; /* the .exe name is what counts */

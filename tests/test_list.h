@@ -143,6 +143,29 @@
   PIPC_TEST(process, not_a_program_is_eacces)        \
   PIPC_TEST(process, self_exe)                       \
   PIPC_TEST(process, no_handle_inherited)            \
+  PIPC_SUITE(spawn)                                  \
+  PIPC_TEST(spawn, bad_arguments)                    \
+  PIPC_TEST(spawn, arguments_exact)                  \
+  PIPC_TEST(spawn, environment)                      \
+  PIPC_TEST(spawn, working_directory)                \
+  PIPC_TEST(spawn, stdout_stderr_captured)           \
+  PIPC_TEST(spawn, ten_mib_both_ways)                \
+  PIPC_TEST(spawn, child_closes_stdout_early)        \
+  PIPC_TEST(spawn, thread_ends_with_io_under_way)    \
+  PIPC_TEST(spawn, write_to_gone_child)              \
+  PIPC_TEST(spawn, files_and_null)                   \
+  PIPC_TEST(spawn, terminate_handled)                \
+  PIPC_TEST(spawn, terminate_ignored_then_kill)      \
+  PIPC_TEST(spawn, exit_reasons)                     \
+  PIPC_TEST(spawn, group_kill)                       \
+  PIPC_TEST(spawn, group_terminate)                  \
+  PIPC_TEST(spawn, die_with_host)                    \
+  PIPC_TEST(spawn, die_with_host_spawned_by_a_thread) \
+  PIPC_TEST(spawn, pass_only_listed)                 \
+  PIPC_TEST(spawn, failures)                         \
+  PIPC_TEST(spawn, host_with_closed_std)             \
+  PIPC_TEST(spawn, path_search)                      \
+  PIPC_TEST(spawn, no_leaks)                         \
   PIPC_SUITE(security)                               \
   PIPC_TEST(security, objects_owner_only)            \
   PIPC_TEST(security, other_user_refused)            \
@@ -242,6 +265,17 @@
   PIPC_ROLE(listen_die)           \
   PIPC_ROLE(wait_subscriber)      \
   PIPC_ROLE(wait_put_die)         \
+  PIPC_ROLE(env)                  \
+  PIPC_ROLE(cwd)                  \
+  PIPC_ROLE(talk)                 \
+  PIPC_ROLE(cat)                  \
+  PIPC_ROLE(close_out)            \
+  PIPC_ROLE(term)                 \
+  PIPC_ROLE(abort)                \
+  PIPC_ROLE(host)                 \
+  PIPC_ROLE(tree)                 \
+  PIPC_ROLE(pass)                 \
+  PIPC_ROLE(exact_args)           \
   PIPC_POSIX_ROLES(PIPC_ROLE)
 
 /* Roles only POSIX cases spawn (another uid, descriptor limits). */

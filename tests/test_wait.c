@@ -54,7 +54,7 @@ void test_wait_bad_arguments(void) {
   T_RC(pipc_wait(it, 1, 1), 0);
   it[0].kind = (pipc_wait_kind)0;
   T_RC(pipc_wait(it, 1, 0), PIPC_EINVAL);
-  it[0].kind = (pipc_wait_kind)(PIPC_WAIT_PROCESS + 1);
+  it[0].kind = (pipc_wait_kind)(PIPC_WAIT_STREAM + 1);
   T_RC(pipc_wait(it, 1, 0), PIPC_EINVAL);
   it[0] = pipc_wait_on_queue(NULL, PIPC_WAIT_IN);
   T_RC(pipc_wait(it, 1, 0), PIPC_EINVAL);
