@@ -51,6 +51,10 @@ void t_thread_join(t_thread *t);
 /* A small fast PRNG for test data (xorshift). */
 uint32_t t_rand(uint32_t *state);
 
+/* Arguments that must arrive byte-exact (test_process.c; role args checks
+   them). */
+extern const char *const t_tricky_args[];
+
 /* Child roles: int role(int argc, char **argv) returns the exit code. */
 typedef int (*t_role_fn)(int argc, char **argv);
 

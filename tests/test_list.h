@@ -275,7 +275,6 @@
   PIPC_ROLE(host)                 \
   PIPC_ROLE(tree)                 \
   PIPC_ROLE(pass)                 \
-  PIPC_ROLE(exact_args)           \
   PIPC_POSIX_ROLES(PIPC_ROLE)
 
 /* Roles only POSIX cases spawn (another uid, descriptor limits). */

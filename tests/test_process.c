@@ -13,15 +13,19 @@ int role_sleep(int argc, char **argv) {
   return 0;
 }
 
-static const char *const tricky_args[] = {
-    "plain", "with space", "", "quote\"inside", "back\\slash", "trail\\",
-    "both \\\" mixed", "tab\there", "utf8-\xc3\xa9\xe2\x82\xac", NULL};
+/* Arguments the Windows command-line rules make hard: spaces, quotes,
+   backslashes before a quote and at the end, empty ones, UTF-8 (also used
+   by spawn/arguments_exact). */
+const char *const t_tricky_args[] = {
+    "plain", "with space", "", "quote\"inside", "back\\slash", "trail\\", "trail\\\\",
+    "\\\\\"both", "a\\\\\"b c", "both \\\" mixed", " lead", "tab\there", "\"", "\\",
+    "utf8-\xc3\xa9\xe2\x82\xac-\xf0\x9f\x98\x80", NULL};
 
-/* exit 0 if argv[1..] are exactly tricky_args */
+/* exit 0 if argv[1..] are exactly t_tricky_args */
 int role_args(int argc, char **argv) {
   int i;
-  for (i = 0; tricky_args[i]; i++)
-    if (i + 1 >= argc || strcmp(argv[i + 1], tricky_args[i]) != 0) return 10 + i;
+  for (i = 0; t_tricky_args[i]; i++)
+    if (i + 1 >= argc || strcmp(argv[i + 1], t_tricky_args[i]) != 0) return 10 + i;
   return argc == i + 1 ? 0 : 9;
 }
 
@@ -32,7 +36,7 @@ void test_process_exit_codes(void) {
 }
 
 void test_process_arguments_arrive_intact(void) {
-  const char *argv[16];
+  const char *argv[32];
   pipc_process *p = NULL;
   char exe[4096];
   int i, n = 0, code = -1;
@@ -40,7 +44,7 @@ void test_process_arguments_arrive_intact(void) {
   argv[n++] = exe;
   argv[n++] = "--child";
   argv[n++] = "args";
-  for (i = 0; tricky_args[i]; i++) argv[n++] = tricky_args[i];
+  for (i = 0; t_tricky_args[i]; i++) argv[n++] = t_tricky_args[i];
   argv[n] = NULL;
   T_RC(pipc_process_spawn(argv, &p), PIPC_OK);
   T_RC(pipc_process_wait(p, 30000, &code), PIPC_OK);
