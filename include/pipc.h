@@ -105,6 +105,96 @@ PIPC_API int pipc_last_os_error(void);
 /* 0 if name is a valid pipc name, PIPC_EINVAL otherwise. */
 PIPC_API int pipc_name_check(const char *name);
 
+/* ------------------------------------------------------------- sharing */
+
+/* Who may open an object made with a pipc_attr (the *_attr / *_ex creates).
+   The plain creates, and a NULL attr, are PIPC_ACCESS_OWNER. */
+typedef enum pipc_access {
+  PIPC_ACCESS_OWNER = 0, /* the creating user only (POSIX mode 0600; Windows
+                            a DACL granting the current user) */
+  PIPC_ACCESS_GROUP,     /* that user and the members of .group (POSIX 0660
+                            with that group; Windows the user and the
+                            group's SID) */
+  PIPC_ACCESS_ALL        /* every local user (POSIX 0666; Windows the user
+                            and Authenticated Users) */
+} pipc_access;
+
+/* pipc_attr.flags */
+#define PIPC_ATTR_GLOBAL 1u /* Windows: the Global\ namespace instead of
+                               Local\ (a service and the desktop sessions);
+                               creating there needs SeCreateGlobalPrivilege
+                               (PIPC_EACCES without it).  POSIX has one
+                               namespace per machine: accepted, nothing to do */
+
+/* Creation attributes: zero-fill, then set what you need (a zeroed
+   pipc_attr is owner-only, the same as the plain calls).
+
+   POSIX: a shared segment (Queue, Semaphore, Lock, shm) is made with the
+   mode above and, for GROUP, chown'ed to the group (the creator must be a
+   member, or root: else PIPC_EACCES).  Another user opens it with the
+   *_open_attr call and an attr saying what it accepts - GROUP g: objects
+   made for group g; ALL: objects shared with a group or everyone - as the
+   plain opens take this user's own objects only (so nobody can plant an
+   object at a name for another user's plain open to trust).
+   A shared listener's socket lives in a shared directory - .dir if given,
+   else /tmp/pipc-gGID for GROUP (made mode 3770, group GID) or
+   /tmp/pipc-all for ALL (made 1777, like /tmp) - refused (PIPC_EACCES) if
+   it is a symlink, not a directory, writable by users the access does not
+   include (ALL: unless sticky), or owned by someone who could turn it
+   against its users (a listener makes its socket only in a directory of
+   its own user or root's; a client also takes, for GROUP, one a member
+   made).  A client finds it by passing the same attr to
+   pipc_pipe_connect_ex.  The listener accepts clients of its own user
+   and, for GROUP, root and members of the group (the peer's group or its
+   user's groups), for ALL anyone; a client with a GROUP attr accepts a
+   listener of its own user, root or a member, with ALL anyone's (check it
+   with pipc_pipe_peer when it matters: in /tmp/pipc-all any user may
+   listen first at a name).  A dead listener's socket in a shared
+   directory is reclaimed by its own user or root; for others the name
+   stays PIPC_EEXIST.  In file-lock mode (macOS, PIPC_MUTEX_FLOCK) the
+   lock files of a shared Lock / Queue / UNDO Semaphore live in that
+   shared directory too.
+
+   Windows: the object (its mapping, and every event and mutex pipc makes
+   beside it) gets a protected DACL for the level, or .sddl for full
+   control; PIPC_ATTR_GLOBAL names it Global\pipc.NAME.  Opens find a name
+   in Local\ first, then in Global\; the kernel checks the DACL, so an
+   *_open_attr opens what the plain open does.  Named pipes have one namespace per
+   machine: a listener's pipe gets the DACL, GLOBAL changes nothing (but
+   for where the listener's own mutex lives).  The listener takes whom its
+   DACL lets in; a plain client (or one with an owner-only attr) accepts a
+   server of its own user only, one with GROUP, ALL or an sddl any server.
+   Other users get a pipe's read and write rights, never
+   FILE_CREATE_PIPE_INSTANCE (they could put up instances of the name and
+   take its next clients), so a client of another user that asks for
+   GENERIC_WRITE - Python's Client does - is refused unless an sddl grants
+   more.
+   See docs/sharing.md for what each OS checks, and why. */
+typedef struct pipc_attr {
+  pipc_access access;
+  const char *group;   /* GROUP: the group's name, or POSIX its number
+                          ("1001"), Windows its SID ("S-1-5-32-545");
+                          NULL with GROUP is PIPC_EINVAL; an unknown group
+                          is PIPC_ENOENT */
+  const char *sddl;    /* Windows: a whole security descriptor in SDDL
+                          instead of .access (which must then be OWNER);
+                          a malformed one is PIPC_EINVAL.  POSIX: non-NULL
+                          is PIPC_ENOTSUP (pipc never ignores a request
+                          to restrict) */
+  unsigned flags;      /* PIPC_ATTR_*; unknown bits: PIPC_EINVAL */
+  const char *dir;     /* POSIX listeners and their clients: the socket
+                          directory (absolute path; it must exist).
+                          Windows: unused.  Other objects: unused */
+  const void *authkey; /* listeners and their clients: Python's authkey
+                          handshake (multiprocessing.connection) with this
+                          key; NULL: none.  Other objects: must be NULL */
+  size_t authkey_len;  /* 1..PIPC_AUTHKEY_MAX bytes when authkey is set */
+} pipc_attr;
+
+/* Longest authkey pipc takes (Python has no limit; keys are 32 bytes by
+   default). */
+#define PIPC_AUTHKEY_MAX 1024
+
 /* ------------------------------------------------------------------ queue */
 
 typedef struct pipc_queue pipc_queue;
@@ -149,6 +239,22 @@ typedef struct pipc_queue pipc_queue;
    PIPC_EEXIST, PIPC_ENOMEM, PIPC_EACCES, PIPC_ESYS. */
 PIPC_API int pipc_queue_create(const char *name, size_t capacity,
                                size_t max_msg_size, pipc_queue **out);
+
+/* pipc_queue_create with creation attributes (NULL: the same as
+   pipc_queue_create).  Errors: those of pipc_queue_create; PIPC_EINVAL (a
+   bad attr), PIPC_ENOENT (unknown group), PIPC_EACCES (not a member of the
+   group; Windows: GLOBAL without SeCreateGlobalPrivilege), PIPC_ENOTSUP
+   (sddl on POSIX). */
+PIPC_API int pipc_queue_create_attr(const char *name, size_t capacity,
+                                    size_t max_msg_size, const pipc_attr *attr,
+                                    pipc_queue **out);
+
+/* pipc_queue_open that also takes another user's queue shared as `attr`
+   says (see pipc_attr; NULL: the same as pipc_queue_open).  Errors: those
+   of pipc_queue_open; PIPC_EINVAL (a bad attr), PIPC_ENOENT (unknown
+   group), PIPC_EACCES (another user's queue the attr does not accept). */
+PIPC_API int pipc_queue_open_attr(const char *name, const pipc_attr *attr,
+                                  pipc_queue **out);
 
 /* Errors: PIPC_EINVAL (bad name, or the name is another kind of pipc
    object), PIPC_ENOENT, PIPC_ECORRUPT (not a pipc object, e.g. a plain shm
@@ -273,11 +379,14 @@ typedef struct pipc_listener pipc_listener;
    one send is one recv, 0 bytes up to at least 2^31-1.  An end may be used by
    one sending and one receiving thread at once.
 
-   Wire-compatible with Python's multiprocessing.connection without authkey:
+   Wire-compatible with Python's multiprocessing.connection (with an authkey:
+   pipc_listener_create_ex / pipc_pipe_connect_ex):
    POSIX: an AF_UNIX stream socket carrying Python's framing (a 4-byte
    big-endian length; -1 then an 8-byte length above 0x7fffffff); the
    socket of name NAME is pipc_pipe_path(NAME) in a 0700 directory owned by
-   the user ($XDG_RUNTIME_DIR/pipc or /tmp/pipc-UID).  Windows: a
+   the user, /tmp/pipc-UID - the same for every process of the user,
+   whatever its environment says (a listener shared with a group or all
+   users: see pipc_attr).  Windows: a
    message-mode named pipe \\.\pipe\pipc.NAME, one message per write
    (an upper-case letter of NAME written as '^' and the lower-case letter:
    pipc_pipe_path gives the exact name).
@@ -300,8 +409,12 @@ typedef struct pipc_listener pipc_listener;
 PIPC_API int pipc_pipe_pair(pipc_pipe **a, pipc_pipe **b);
 
 /* Listen on `name` (NULL: a unique name, see pipc_listener_name).
-   A second listener on a live name is PIPC_EEXIST; the socket of a listener
-   that died is reclaimed.  Only the same user may connect.
+   A second listener on a live name is PIPC_EEXIST - a pipc listener's or
+   any other program's (a Python Listener at pipc_pipe_path(NAME): POSIX
+   checks that nothing listens on a socket before it reclaims it, reading
+   Linux's socket table rather than connecting, so that program is not
+   disturbed); the socket of a listener that died is reclaimed.  Only the
+   same user may connect (pipc_listener_create_ex: a group, everyone).
    Errors: PIPC_EINVAL, PIPC_EEXIST, PIPC_EACCES (socket directory not
    private to this user), PIPC_ESYS. */
 PIPC_API int pipc_listener_create(const char *name, pipc_listener **out);
@@ -329,6 +442,63 @@ PIPC_API int pipc_listener_close(pipc_listener *l);
    refuse such a connect like one to nobody: PIPC_ENOENT), PIPC_EACCES,
    PIPC_ESYS. */
 PIPC_API int pipc_pipe_connect(const char *name, pipc_pipe **out, int timeout_ms);
+
+/* pipc_listener_create / pipc_pipe_connect with a pipc_attr (NULL: the
+   plain call): who may connect and where the socket lives (see pipc_attr;
+   a client passes the listener's access, group and dir), and Python's
+   authkey handshake.
+
+   With an authkey, every connection starts with the handshake of Python's
+   multiprocessing.connection (Listener(authkey=...) / Client(authkey=...)),
+   both ways: the listener challenges the client, then the client
+   challenges the listener.  pipc speaks both formats of it: Python 3.12's
+   (challenge "#CHALLENGE#{sha256}" + 40 random bytes, answered by
+   "{sha256}" + HMAC-SHA256 of everything after "#CHALLENGE#") and 3.11's
+   (a 20-byte challenge answered by the bare HMAC-MD5).  pipc challenges in
+   3.12's format and takes either answer, as 3.12 does (3.11 answers any
+   challenge with HMAC-MD5 of all of it); it answers each challenge in the
+   format it came in (md5, sha256 and sha384 prefixes).  A wrong key:
+   PIPC_EACCES on both sides ("#FAILURE#" is sent, as Python does), and the
+   connection is closed.  Keys are bytes: any length 1..PIPC_AUTHKEY_MAX.
+   The handshake is bounded by the call's timeout and by
+   PIPC_AUTH_TIMEOUT_MS: a peer that stops mid-handshake makes the call
+   return PIPC_ETIMEDOUT (accept with PIPC_FOREVER included: one stalled
+   client cannot hold a server's accept loop for longer than that).
+   Errors: those of the plain calls; PIPC_EINVAL (a bad attr: unknown
+   flags, authkey_len 0 or above PIPC_AUTHKEY_MAX, a relative dir, GROUP
+   without a group), PIPC_ENOENT (unknown group), PIPC_EACCES (the
+   handshake failed, or a peer outside the access), PIPC_ETIMEDOUT,
+   PIPC_ENOTSUP (sddl on POSIX; no HMAC library in this build). */
+#define PIPC_AUTH_TIMEOUT_MS 10000
+PIPC_API int pipc_listener_create_ex(const char *name, const pipc_attr *attr,
+                                     pipc_listener **out);
+PIPC_API int pipc_pipe_connect_ex(const char *name, const pipc_attr *attr,
+                                  pipc_pipe **out, int timeout_ms);
+
+/* Who is at the other end of a connected pipe. */
+typedef struct pipc_peer {
+  long pid;       /* its process id (POSIX: as of the connect; Windows:
+                     GetNamedPipeClient/ServerProcessId); -1 unknown */
+  long uid, gid;  /* POSIX: its user and (effective) group id; Windows -1 */
+  char sid[192];  /* Windows: its user's SID ("S-1-5-21-..."), "" if
+                     Windows would not say (below); POSIX "" */
+} pipc_peer;
+
+/* The identity the OS vouches for at the other end of `p` (POSIX
+   SO_PEERCRED / getpeereid, Windows the pipe's client or server process
+   and its token's user) - for a service to decide per connection.  For
+   an end of pipc_pipe_pair (or one imported from it) it is the process
+   that made the pair.
+   Windows: a server end (accepted) reads the client's user from the
+   connection's token - which Windows allows once the server has received
+   from the pipe - and before that from the client's process, which
+   another user's process may not let this user open; a client end reads
+   the server's process.  When neither works the call is still PIPC_OK,
+   with the pid and sid "": treat "" as unknown, never as a match (to
+   decide by user, call it after the first pipc_pipe_recv).
+   The BSDs give uid and gid only: PIPC_OK with pid -1.
+   Errors: PIPC_EINVAL (NULL), PIPC_ECLOSED, PIPC_ESYS. */
+PIPC_API int pipc_pipe_peer(pipc_pipe *p, pipc_peer *out);
 
 /* Errors: PIPC_EINVAL, PIPC_EAGAIN / PIPC_ETIMEDOUT (the end's buffer is
    full and the peer does not read), PIPC_ECLOSED, PIPC_ESYS. */
@@ -409,6 +579,14 @@ typedef struct pipc_shm pipc_shm;
    Errors: PIPC_EINVAL, PIPC_EEXIST, PIPC_ENOMEM (too large for memory, address
    space or the shm file system), PIPC_EACCES, PIPC_ESYS. */
 PIPC_API int pipc_shm_create(const char *name, size_t size, pipc_shm **out);
+
+/* pipc_shm_create with creation attributes (NULL: the same); errors as
+   pipc_queue_create_attr. */
+PIPC_API int pipc_shm_create_attr(const char *name, size_t size,
+                                  const pipc_attr *attr, pipc_shm **out);
+/* pipc_shm_open for another user's segment shared as `attr` says; errors
+   as pipc_queue_open_attr. */
+PIPC_API int pipc_shm_open_attr(const char *name, const pipc_attr *attr, pipc_shm **out);
 
 /* Open an existing segment and learn its size.  Windows: a segment made by
    pipc reports its exact size; one made by another program reports the size
@@ -517,6 +695,14 @@ PIPC_API int pipc_sem_create(const char *name, unsigned initial, unsigned max,
 PIPC_API int pipc_sem_create_ex(const char *name, unsigned initial, unsigned max,
                                 int flags, pipc_sem **out);
 
+/* pipc_sem_create_ex with creation attributes (NULL: the same); errors as
+   pipc_queue_create_attr. */
+PIPC_API int pipc_sem_create_attr(const char *name, unsigned initial, unsigned max,
+                                  int flags, const pipc_attr *attr, pipc_sem **out);
+/* pipc_sem_open for another user's semaphore shared as `attr` says; errors
+   as pipc_queue_open_attr. */
+PIPC_API int pipc_sem_open_attr(const char *name, const pipc_attr *attr, pipc_sem **out);
+
 /* Open the semaphore `name` (its count and max are the creator's).
    Errors: PIPC_EINVAL (bad name, or the name is another kind of pipc
    object), PIPC_ENOENT, PIPC_EACCES, PIPC_ECORRUPT (not a pipc object,
@@ -565,8 +751,9 @@ typedef struct pipc_lock pipc_lock;
    POSIX: a robust process-shared pthread mutex in shared memory.
    Windows: a named mutex (WAIT_ABANDONED is PIPC_EOWNERDEAD).
    macOS, OpenBSD (no robust mutexes) and builds with PIPC_MUTEX_FLOCK:
-   an flock on a file in the user's pipc directory ($XDG_RUNTIME_DIR/pipc
-   or /tmp/pipc-UID), dropped by the kernel when its holder dies, so
+   an flock on a file in the user's pipc directory (/tmp/pipc-UID; for a
+   shared Lock, the shared directory of its access - see pipc_attr),
+   dropped by the kernel when its holder dies, so
    PIPC_EOWNERDEAD works the same; every process using the Lock (or Queue)
    must see the same directory (else open is PIPC_ENOENT); each acquire
    and release is a system call, a timed acquire polls (at most ~1 ms
@@ -578,6 +765,14 @@ typedef struct pipc_lock pipc_lock;
    PIPC_ESYS.  open errors: as pipc_sem_open. */
 PIPC_API int pipc_lock_create(const char *name, pipc_lock **out);
 PIPC_API int pipc_lock_open(const char *name, pipc_lock **out);
+
+/* pipc_lock_create with creation attributes (NULL: the same); errors as
+   pipc_queue_create_attr. */
+PIPC_API int pipc_lock_create_attr(const char *name, const pipc_attr *attr,
+                                   pipc_lock **out);
+/* pipc_lock_open for another user's lock shared as `attr` says; errors as
+   pipc_queue_open_attr. */
+PIPC_API int pipc_lock_open_attr(const char *name, const pipc_attr *attr, pipc_lock **out);
 
 /* Errors: PIPC_EINVAL (also: this thread already holds it), PIPC_EAGAIN
    (timeout 0, held), PIPC_ETIMEDOUT, PIPC_EOWNERDEAD (acquired; see above).
@@ -639,9 +834,13 @@ typedef enum pipc_state {
   PIPC_STATE_LIVE = 0, /* its process is alive */
   PIPC_STATE_STALE,    /* POSIX: its process died and left the socket
                           file; the next listener on the name reclaims it */
-  PIPC_STATE_FOREIGN   /* Windows: a pipe \\.\pipe\pipc.NAME with no
-                          listener of this session: another session's, or
-                          a server that is not pipc */
+  PIPC_STATE_FOREIGN   /* a server that is not pipc's listener: Windows a
+                          pipe \\.\pipe\pipc.NAME with no listener of
+                          this session (another session's, or not pipc);
+                          Linux a socket at the name that a program
+                          listens on without pipc's lock (a Python
+                          Listener).  Never reclaimed: a listener create
+                          of the name is PIPC_EEXIST */
 } pipc_state;
 
 /* One object, as pipc_list hands it to its callback. */

@@ -71,7 +71,7 @@ static int segment_kind(const char *name, pipc_kind *out) {
   pipc_os_map m;
   int rc;
   /* EAGAIN: a creator made the name and has not sized it yet. */
-  while ((rc = pipc_os_shm_open(name, &m)) == PIPC_EAGAIN) {
+  while ((rc = pipc_os_shm_open(name, NULL, &m)) == PIPC_EAGAIN) {
     if (pipc_os_now_ms() >= give_up) return PIPC_ECORRUPT;
     pipc_os_sleep_ms(1);
   }

@@ -53,12 +53,13 @@ static void lock_bind(pipc_lock *l) {
 
 /* Make the lock's segment under `name`: the mutex is set up before the
    header is published, so an opener never sees a half-made one. */
-static int lock_make(pipc_lock *l, const char *name) {
+static int lock_make(pipc_lock *l, const char *name, const pipc_os_attr *attr) {
   int rc = pipc__seg_create(name, lock_size(), PIPC__KIND_LOCK, 64,
-                            pipc_os_mutex_abi(), &l->map);
+                            pipc_os_mutex_abi(), attr, &l->map);
   if (rc != PIPC_OK) return rc;
   lock_bind(l);
-  rc = pipc_os_mutex_init(name, 0, (char *)l->map.base + LOCK_MUTEX_OFFSET, 1, &l->m);
+  rc = pipc_os_mutex_init(name, &l->map, 0, (char *)l->map.base + LOCK_MUTEX_OFFSET, 1,
+                          &l->m);
   if (rc != PIPC_OK) {
     pipc__seg_abandon(name, &l->map);
     return rc;
@@ -67,17 +68,20 @@ static int lock_make(pipc_lock *l, const char *name) {
   return PIPC_OK;
 }
 
-int pipc_lock_create(const char *name, pipc_lock **out) {
+int pipc_lock_create_attr(const char *name, const pipc_attr *attr, pipc_lock **out) {
   pipc__namer n;
   pipc_lock *l;
+  pipc_os_attr buf;
+  const pipc_os_attr *oa;
   int rc;
   if (out == NULL) return PIPC_EINVAL;
   *out = NULL;
+  if ((rc = pipc__attr_check(attr, PIPC__ATTR_SEGMENT, &buf, &oa)) != PIPC_OK) return rc;
   l = (pipc_lock *)calloc(1, sizeof(*l));
   if (l == NULL) return PIPC_ENOMEM;
   pipc__namer_start(&n, name, l->name, PIPC__NAME_SEGMENT);
   while ((rc = pipc__namer_next(&n)) == PIPC_OK) {
-    rc = lock_make(l, l->name);
+    rc = lock_make(l, l->name, oa);
     if (!pipc__namer_retry(&n, rc)) break;
   }
   if (rc != PIPC_OK) {
@@ -88,20 +92,31 @@ int pipc_lock_create(const char *name, pipc_lock **out) {
   return PIPC_OK;
 }
 
+int pipc_lock_create(const char *name, pipc_lock **out) {
+  return pipc_lock_create_attr(name, NULL, out);
+}
+
 int pipc_lock_open(const char *name, pipc_lock **out) {
+  return pipc_lock_open_attr(name, NULL, out);
+}
+
+int pipc_lock_open_attr(const char *name, const pipc_attr *attr, pipc_lock **out) {
   pipc_lock *l;
+  pipc_os_attr buf;
+  const pipc_os_attr *oa;
   int rc;
   if (out == NULL) return PIPC_EINVAL;
   *out = NULL;
   if (pipc_name_check(name) != PIPC_OK) return PIPC_EINVAL;
+  if ((rc = pipc__attr_check(attr, PIPC__ATTR_SEGMENT, &buf, &oa)) != PIPC_OK) return rc;
   l = (pipc_lock *)calloc(1, sizeof(*l));
   if (l == NULL) return PIPC_ENOMEM;
   strcpy(l->name, name);
-  rc = pipc__seg_open(name, PIPC__KIND_LOCK, 64, pipc_os_mutex_abi(),
-                      lock_size(), &l->map);
+  rc = pipc__seg_open(name, PIPC__KIND_LOCK, 64, pipc_os_mutex_abi(), lock_size(), oa,
+                      &l->map);
   if (rc == PIPC_OK) {
     lock_bind(l);
-    rc = pipc_os_mutex_init(name, 0, (char *)l->map.base + LOCK_MUTEX_OFFSET, 0,
+    rc = pipc_os_mutex_init(name, &l->map, 0, (char *)l->map.base + LOCK_MUTEX_OFFSET, 0,
                             &l->m);
     if (rc != PIPC_OK) pipc_os_shm_unmap(&l->map);
   }

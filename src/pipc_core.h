@@ -59,6 +59,39 @@ static inline int pipc__deadline(int timeout_ms, int64_t *deadline) {
 int pipc__park(pipc_os_park *p, volatile uint32_t *word, uint32_t expected,
                int64_t deadline);
 
+/* ---- sharing (src/attr.c) and the authkey handshake (src/auth.c) ---- */
+
+/* What a pipc_attr may carry where it is given. */
+enum { PIPC__ATTR_SEGMENT = 0, PIPC__ATTR_PIPE = 1 };
+
+/* Check a caller's attr for an object of kind `where`: PIPC_EINVAL for a
+   bad one (unknown access or flags, GROUP without a group or a group
+   without GROUP, an empty sddl or one with another access, an empty dir,
+   an authkey on a segment, an authkey_len of 0 or above PIPC_AUTHKEY_MAX).
+   *use is then what the backends take: NULL for a NULL attr or one that
+   asks for nothing (owner-only, Local), else `out` filled in. */
+int pipc__attr_check(const pipc_attr *a, int where, pipc_os_attr *out,
+                     const pipc_os_attr **use);
+
+/* Python's multiprocessing.connection authkey handshake on a connection
+   just made, bounded by deadline and by PIPC_AUTH_TIMEOUT_MS from now (a
+   deadline of -1 or 0 - no wait, or a timeout-0 call that found its peer
+   at once - leaves the handshake PIPC_AUTH_TIMEOUT_MS).
+   The listener's side (Listener.accept: deliver_challenge, then
+   answer_challenge) and the client's (Client: answer_challenge, then
+   deliver_challenge).  PIPC_OK, PIPC_EACCES (a wrong key or a malformed
+   handshake: "#FAILURE#" sent where Python sends it), PIPC_ETIMEDOUT
+   (the peer stopped), PIPC_ECLOSED (the peer went away), PIPC_ENOTSUP
+   (no HMAC here), or the pipe's other errors.  The caller closes the end
+   on any error. */
+int pipc__auth_listener_side(pipc_os_pipe *p, const void *key, size_t keylen,
+                             int64_t deadline);
+int pipc__auth_client_side(pipc_os_pipe *p, const void *key, size_t keylen,
+                           int64_t deadline);
+/* PIPC_OK if this build can run the handshake, else PIPC_ENOTSUP (no HMAC
+   library): asked before a keyed listener or connection is made. */
+int pipc__auth_available(void);
+
 /* ---- names ---- */
 
 /* How long an open waits for a creator that has made a name but not yet
@@ -132,9 +165,11 @@ typedef struct pipc__seg_hdr {
 /* Create the typed segment `name` of `size` bytes, its header zeroed and
    stamped but not yet published: the caller fills the kind's fields and
    sets up its kernel objects, then calls pipc__seg_publish - or, on
-   failure, pipc__seg_abandon, which removes the name. */
+   failure, pipc__seg_abandon, which removes the name.  attr: who may open
+   it (NULL: owner-only; pipc__attr_check). */
 int pipc__seg_create(const char *name, size_t size, uint16_t kind,
-                     uint32_t hdr_size, uint32_t abi, pipc_os_map *out);
+                     uint32_t hdr_size, uint32_t abi, const pipc_os_attr *attr,
+                     pipc_os_map *out);
 void pipc__seg_publish(pipc_os_map *m);
 void pipc__seg_abandon(const char *name, pipc_os_map *m);
 
@@ -142,9 +177,11 @@ void pipc__seg_abandon(const char *name, pipc_os_map *m);
    initialising it, and check magic, version, kind, sizes and abi:
    PIPC_ECORRUPT if it is not a pipc typed segment (a plain shm segment
    included) or is damaged, PIPC_EINVAL if it is another kind, PIPC_ENOTSUP
-   if another layout version or backend scheme made it. */
+   if another layout version or backend scheme made it.  attr: which other
+   users' segments the caller accepts (NULL: its own only). */
 int pipc__seg_open(const char *name, uint16_t kind, uint32_t hdr_size,
-                   uint32_t abi, size_t min_size, pipc_os_map *out);
+                   uint32_t abi, size_t min_size, const pipc_os_attr *attr,
+                   pipc_os_map *out);
 
 /* What the first bytes of a mapped segment say it is: a PIPC__KIND_* value,
    or 0 for anything else (plain shared memory).  Reads each field once. */
@@ -166,10 +203,11 @@ typedef struct pipc__registry pipc__registry;
 size_t pipc__registry_size(unsigned n);
 
 /* This process's access to the registry of n entries at `shared` in the
-   segment of `name`; its entries are the object's mutexes first_slot ..
-   first_slot + n - 1.  create != 0 sets the entries up (a new segment). */
-int pipc__registry_attach(const char *name, unsigned first_slot, void *shared,
-                          unsigned n, int create, pipc__registry **out);
+   segment `seg` of `name`; its entries are the object's mutexes
+   first_slot .. first_slot + n - 1.  create != 0 sets the entries up (a
+   new segment). */
+int pipc__registry_attach(const char *name, const pipc_os_map *seg, unsigned first_slot,
+                          void *shared, unsigned n, int create, pipc__registry **out);
 
 /* The calling thread's entry, taken on its first call: PIPC_OK with *index
    (and *fresh = 1 the first time: whatever the entry's last holder left is

@@ -44,6 +44,21 @@ int pipc_os_ncpu(void);
    used to make unique names, whose create is retried on a collision. */
 uint64_t pipc_os_entropy(void);
 
+/* ---- sharing: who may open what a create makes ---- */
+
+/* A pipc_attr checked by src/attr.c (pipc__attr_check): what the backends
+   are given.  NULL wherever a pipc_os_attr is taken: owner-only, Local. */
+typedef struct pipc_os_attr {
+  int access;          /* PIPC_ACCESS_*; OWNER when sddl is set */
+  const char *group;   /* GROUP: as the caller gave it (name, number, SID);
+                          the backend resolves it (PIPC_ENOENT: unknown) */
+  const char *sddl;    /* Windows: a whole security descriptor, or NULL
+                          (POSIX backends: PIPC_ENOTSUP) */
+  unsigned global;     /* Windows: the Global\ namespace */
+  const char *dir;     /* POSIX listeners and clients: an absolute socket
+                          directory, or NULL (the access's default) */
+} pipc_os_attr;
+
 /* ---- shared memory mappings ---- */
 
 typedef struct pipc_os_map {
@@ -52,17 +67,28 @@ typedef struct pipc_os_map {
   void *view;    /* what the backend unmaps */
   size_t len;    /* length of that view */
   void *handle;  /* the backend's handle kept with the view, if any */
+  void *scope;   /* the backend's record of who may open the segment and
+                    where its companions (mutexes, parking places) are
+                    named and made: set by create and open, freed by
+                    unmap; NULL: owner-only, Local */
 } pipc_os_map;
 
-/* Create the segment of `name` exclusively, owner-only, zero-filled, with the
-   memory allocated now where the OS allows, and map it read-write.  On any
-   error nothing named is left behind.
-   PIPC_EEXIST if the name exists (as any kind of pipc object). */
-int pipc_os_shm_create(const char *name, size_t size, pipc_os_map *out);
+/* Create the segment of `name` exclusively, zero-filled, with the memory
+   allocated now where the OS allows, and map it read-write: owner-only, or
+   as `attr` says (NULL: owner-only).  On any error nothing named is left
+   behind.  PIPC_EEXIST if the name exists (as any kind of pipc object);
+   PIPC_ENOENT an unknown group, PIPC_EACCES a group the caller may not
+   give, or (Windows) Global\ without the privilege. */
+int pipc_os_shm_create(const char *name, size_t size, const pipc_os_attr *attr,
+                       pipc_os_map *out);
 
 /* Open and map an existing segment; out->size is its size.  PIPC_ENOENT if
-   none (or, on Windows, if it was unlinked). */
-int pipc_os_shm_open(const char *name, pipc_os_map *out);
+   none (or, on Windows, if it was unlinked); PIPC_EACCES if the OS refuses.
+   POSIX also refuses (PIPC_EACCES) another user's segment unless `attr`
+   accepts it: GROUP g one made for group g, ALL one shared with a group or
+   all (NULL: this user's only).  Windows has the kernel check the DACL
+   and looks in Local\\, then in Global\\. */
+int pipc_os_shm_open(const char *name, const pipc_os_attr *attr, pipc_os_map *out);
 
 /* Map the first `size` bytes of the regular file at `path` (UTF-8, not
    empty) shared, read-write or (PIPC_MAP_READONLY) read-only; size 0: the
@@ -94,11 +120,13 @@ uint32_t pipc_os_park_abi(void);
 
 typedef struct pipc_os_park pipc_os_park;
 
-/* Set up this process's access to parking place `slot` of object `name`.
-   `shared` points at pipc_os_park_shared_size() bytes of the segment;
-   create != 0 initialises them (the segment is new). */
-int pipc_os_park_init(const char *name, unsigned slot, void *shared,
-                      int create, pipc_os_park **out);
+/* Set up this process's access to parking place `slot` of object `name`,
+   whose segment is `seg` (its scope: where companions are named, and with
+   what security they are made).  `shared` points at
+   pipc_os_park_shared_size() bytes of the segment; create != 0 initialises
+   them (the segment is new). */
+int pipc_os_park_init(const char *name, const pipc_os_map *seg, unsigned slot,
+                      void *shared, int create, pipc_os_park **out);
 
 /* Sleep while *word == expected, until woken or until deadline (absolute
    pipc_os_now_ms() time, -1 = none).  Returns PIPC_OK when woken or when the
@@ -126,8 +154,8 @@ typedef struct pipc_os_mutex pipc_os_mutex;
 
 /* As pipc_os_park_init, for robust mutex `slot` of object `name`;
    PIPC_EINVAL for a slot out of range. */
-int pipc_os_mutex_init(const char *name, unsigned slot, void *shared,
-                       int create, pipc_os_mutex **out);
+int pipc_os_mutex_init(const char *name, const pipc_os_map *seg, unsigned slot,
+                       void *shared, int create, pipc_os_mutex **out);
 
 /* Acquire by deadline (-1 none; 0 or a deadline already past: one try).
    PIPC_OK, PIPC_EOWNERDEAD (held; the previous holder died, the mutex is
@@ -151,8 +179,14 @@ typedef struct pipc_os_pipe pipc_os_pipe;
 typedef struct pipc_os_listener pipc_os_listener;
 
 int pipc_os_pipe_pair(pipc_os_pipe **a, pipc_os_pipe **b);
-int pipc_os_listener_create(const char *name, pipc_os_listener **out);
-/* PIPC_ETIMEDOUT when none came by the deadline. */
+/* Listen on `name` for the users `attr` allows (NULL: this user only),
+   where attr says (POSIX: its directory).  PIPC_EEXIST when a listener -
+   pipc's or any other program's - serves the name now; what a dead
+   listener left is reclaimed. */
+int pipc_os_listener_create(const char *name, const pipc_os_attr *attr,
+                            pipc_os_listener **out);
+/* PIPC_ETIMEDOUT when none came by the deadline.  A client outside the
+   listener's access is dropped unseen. */
 int pipc_os_listener_accept(pipc_os_listener *l, pipc_os_pipe **out, int64_t deadline);
 void pipc_os_listener_close(pipc_os_listener *l);
 /* One try to connect: PIPC_OK, PIPC_ENOENT (no listener now), PIPC_EAGAIN
@@ -160,7 +194,10 @@ void pipc_os_listener_close(pipc_os_listener *l);
    every instance busy - the backend may wait for that by the deadline
    first), or another error.  The caller (src/pipe.c) backs off and tries
    again on ENOENT and EAGAIN until its deadline. */
-int pipc_os_pipe_connect_once(const char *name, pipc_os_pipe **out, int64_t deadline);
+int pipc_os_pipe_connect_once(const char *name, const pipc_os_attr *attr,
+                              pipc_os_pipe **out, int64_t deadline);
+/* Who is at the other end (pipc_pipe_peer). */
+int pipc_os_pipe_peer(pipc_os_pipe *p, pipc_peer *out);
 /* PIPC_ETIMEDOUT when the buffer stayed full until the deadline. */
 int pipc_os_pipe_send(pipc_os_pipe *p, const void *msg, size_t len, int64_t deadline);
 int pipc_os_pipe_recv(pipc_os_pipe *p, void *buf, size_t cap, size_t *out_len,
@@ -184,6 +221,20 @@ int pipc_os_pipe_path(const char *name, char *buf, size_t cap);
    (its process died and left its name behind) or _FOREIGN (a pipe under
    the name that no listener of this session holds), or PIPC_ENOENT. */
 int pipc_os_listener_state(const char *name, pipc_state *state);
+
+/* ---- the authkey handshake's cryptography (src/auth.c does the rest) ---- */
+
+/* Longest digest pipc_os_hmac makes. */
+#define PIPC__HMAC_MAX 64
+
+/* HMAC of msg[len] with key[keylen] by digest `digest` ("md5", "sha256",
+   "sha384") into out; *outlen its length.  PIPC_ENOTSUP for another
+   digest, or a build without the library (OpenSSL's libcrypto / BCrypt). */
+int pipc_os_hmac(const char *digest, const void *key, size_t keylen, const void *msg,
+                 size_t len, unsigned char out[PIPC__HMAC_MAX], size_t *outlen);
+
+/* n bytes from the OS's cryptographic random source. */
+int pipc_os_random(void *buf, size_t n);
 
 /* ---- names: listing and OS names (posix_list.c, win32_list.c) ---- */
 

@@ -63,6 +63,11 @@ unsigned pipc__queue_subscribers(pipc_queue *q);
    a test sees the slot state's 48-bit positions wrap. */
 extern uint64_t pipc__queue_first;
 
+/* The 40 random bytes of the authkey challenges this process sends
+   (src/auth.c), or NULL (default): random.  Fixed bytes let a test replay
+   a recorded Python handshake byte for byte. */
+extern const unsigned char *pipc__auth_nonce;
+
 /* A liveness registry (src/registry.c) of n entries on a segment of its
    own, for the registry's tests.  check: 1 alive, 2 the calling thread,
    0 not (and the entry is let go again at once), <0 an error. */

@@ -13,6 +13,8 @@ struct pipc_pipe {
 struct pipc_listener {
   pipc_os_listener *os;
   char name[PIPC_NAME_MAX + 1];
+  unsigned char *key; /* the authkey (a copy), or NULL */
+  size_t keylen;
 };
 
 static int wrap(pipc_os_pipe *os, pipc_pipe **out) {
@@ -44,25 +46,44 @@ int pipc_pipe_pair(pipc_pipe **a, pipc_pipe **b) {
   return rc;
 }
 
-int pipc_listener_create(const char *name, pipc_listener **out) {
+int pipc_listener_create_ex(const char *name, const pipc_attr *attr,
+                            pipc_listener **out) {
   pipc__namer n;
   pipc_listener *l;
+  pipc_os_attr buf;
+  const pipc_os_attr *oa;
   int rc;
   if (out == NULL) return PIPC_EINVAL;
   *out = NULL;
+  if ((rc = pipc__attr_check(attr, PIPC__ATTR_PIPE, &buf, &oa)) != PIPC_OK) return rc;
+  if (attr != NULL && attr->authkey != NULL && (rc = pipc__auth_available()) != PIPC_OK)
+    return rc; /* no HMAC here: refused now, not at every accept */
   l = (pipc_listener *)calloc(1, sizeof(*l));
   if (l == NULL) return PIPC_ENOMEM;
+  if (attr != NULL && attr->authkey != NULL) {
+    if ((l->key = (unsigned char *)malloc(attr->authkey_len)) == NULL) {
+      free(l);
+      return PIPC_ENOMEM;
+    }
+    memcpy(l->key, attr->authkey, attr->authkey_len);
+    l->keylen = attr->authkey_len;
+  }
   pipc__namer_start(&n, name, l->name, PIPC__NAME_LISTENER);
   while ((rc = pipc__namer_next(&n)) == PIPC_OK) {
-    rc = pipc_os_listener_create(l->name, &l->os);
+    rc = pipc_os_listener_create(l->name, oa, &l->os);
     if (!pipc__namer_retry(&n, rc)) break;
   }
   if (rc != PIPC_OK) {
+    free(l->key);
     free(l);
     return rc;
   }
   *out = l;
   return PIPC_OK;
+}
+
+int pipc_listener_create(const char *name, pipc_listener **out) {
+  return pipc_listener_create_ex(name, NULL, out);
 }
 
 int pipc_listener_accept(pipc_listener *l, pipc_pipe **out, int timeout_ms) {
@@ -75,6 +96,11 @@ int pipc_listener_accept(pipc_listener *l, pipc_pipe **out, int timeout_ms) {
   rc = pipc_os_listener_accept(l->os, &os, deadline);
   if (rc == PIPC_ETIMEDOUT) return PIPC__EXPIRED(timeout_ms);
   if (rc != PIPC_OK) return rc;
+  if (l->key != NULL &&
+      (rc = pipc__auth_listener_side(os, l->key, l->keylen, deadline)) != PIPC_OK) {
+    pipc_os_pipe_close(os);
+    return rc; /* a stalled handshake is PIPC_ETIMEDOUT, even for timeout 0 */
+  }
   return wrap(os, out);
 }
 
@@ -83,6 +109,14 @@ const char *pipc_listener_name(const pipc_listener *l) { return l ? l->name : NU
 int pipc_listener_close(pipc_listener *l) {
   if (l == NULL) return PIPC_EINVAL;
   pipc_os_listener_close(l->os);
+  if (l->key) {
+    /* through a volatile pointer: a memset just before free is a dead
+       store the compiler may drop, leaving the key in freed memory */
+    volatile unsigned char *k = l->key;
+    size_t i;
+    for (i = 0; i < l->keylen; i++) k[i] = 0;
+    free(l->key);
+  }
   free(l);
   return PIPC_OK;
 }
@@ -91,16 +125,22 @@ int pipc_listener_close(pipc_listener *l) {
    the pauses start at 1 ms and double up to it. */
 #define CONNECT_NAP_MAX_MS 20
 
-int pipc_pipe_connect(const char *name, pipc_pipe **out, int timeout_ms) {
+int pipc_pipe_connect_ex(const char *name, const pipc_attr *attr, pipc_pipe **out,
+                         int timeout_ms) {
   pipc_os_pipe *os;
+  pipc_os_attr buf;
+  const pipc_os_attr *oa;
   int64_t deadline;
   int rc, nap = 1;
   if (out) *out = NULL;
   if (out == NULL || pipc_name_check(name) != PIPC_OK) return PIPC_EINVAL;
   if (pipc__deadline(timeout_ms, &deadline) != PIPC_OK) return PIPC_EINVAL;
+  if ((rc = pipc__attr_check(attr, PIPC__ATTR_PIPE, &buf, &oa)) != PIPC_OK) return rc;
+  if (attr != NULL && attr->authkey != NULL && (rc = pipc__auth_available()) != PIPC_OK)
+    return rc; /* no HMAC here: refused before connecting */
   /* No listener yet (PIPC_ENOENT), or one too busy to take us (PIPC_EAGAIN):
      try again, backing off, until the deadline. */
-  while ((rc = pipc_os_pipe_connect_once(name, &os, deadline)) == PIPC_ENOENT ||
+  while ((rc = pipc_os_pipe_connect_once(name, oa, &os, deadline)) == PIPC_ENOENT ||
          rc == PIPC_EAGAIN) {
     int64_t left = deadline < 0 ? CONNECT_NAP_MAX_MS : deadline - pipc_os_now_ms();
     if (left <= 0) return rc == PIPC_EAGAIN ? PIPC__EXPIRED(timeout_ms) : PIPC_ENOENT;
@@ -108,7 +148,26 @@ int pipc_pipe_connect(const char *name, pipc_pipe **out, int timeout_ms) {
     if (nap < CONNECT_NAP_MAX_MS) nap *= 2;
   }
   if (rc != PIPC_OK) return rc;
+  if (attr != NULL && attr->authkey != NULL &&
+      (rc = pipc__auth_client_side(os, attr->authkey, attr->authkey_len, deadline)) !=
+          PIPC_OK) {
+    pipc_os_pipe_close(os);
+    return rc; /* a stalled handshake is PIPC_ETIMEDOUT, even for timeout 0 */
+  }
   return wrap(os, out);
+}
+
+int pipc_pipe_connect(const char *name, pipc_pipe **out, int timeout_ms) {
+  return pipc_pipe_connect_ex(name, NULL, out, timeout_ms);
+}
+
+int pipc_pipe_peer(pipc_pipe *p, pipc_peer *out) {
+  if (out != NULL) {
+    memset(out, 0, sizeof *out);
+    out->pid = out->uid = out->gid = -1;
+  }
+  if (p == NULL || out == NULL) return PIPC_EINVAL;
+  return pipc_os_pipe_peer(p->os, out);
 }
 
 int pipc_pipe_send(pipc_pipe *p, const void *msg, size_t len, int timeout_ms) {

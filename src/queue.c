@@ -239,10 +239,11 @@ static void q_bind(pipc_queue *q) {
 static int q_attach_os(pipc_queue *q, const char *name, int create) {
   int side, rc = PIPC_OK;
   for (side = 0; side < 2 && rc == PIPC_OK; side++)
-    rc = pipc_os_park_init(name, (unsigned)side, q->base + q_park_off(side), create,
-                           &q->park[side]);
+    rc = pipc_os_park_init(name, &q->map, (unsigned)side, q->base + q_park_off(side),
+                           create, &q->park[side]);
   if (rc == PIPC_OK)
-    rc = pipc__registry_attach(name, 0, q->base + q_reg_off(), q->reg_n, create, &q->reg);
+    rc = pipc__registry_attach(name, &q->map, 0, q->base + q_reg_off(), q->reg_n, create,
+                               &q->reg);
   return rc;
 }
 
@@ -257,12 +258,13 @@ static void q_detach_os(pipc_queue *q) {
 /* Make the queue's segment under `name`: every slot free for its first
    position, kernel objects ready, before the header is published, so an
    opener never sees a half-made queue. */
-static int q_make(pipc_queue *q, const char *name) {
+static int q_make(pipc_queue *q, const char *name, const pipc_os_attr *attr) {
   uint64_t size = q_ring_off() + q->capacity * q->slot_size, first = q_first_position(), i;
   q_cfg *cfg;
   int rc;
   if (size > (uint64_t)SIZE_MAX) return PIPC_ENOMEM;
-  rc = pipc__seg_create(name, (size_t)size, PIPC__KIND_QUEUE, Q_OS_OFF, q_abi(), &q->map);
+  rc = pipc__seg_create(name, (size_t)size, PIPC__KIND_QUEUE, Q_OS_OFF, q_abi(), attr,
+                        &q->map);
   if (rc != PIPC_OK) return rc;
   cfg = (q_cfg *)((unsigned char *)q->map.base + Q_CFG_OFF);
   cfg->capacity = q->capacity;
@@ -289,13 +291,16 @@ static int q_make(pipc_queue *q, const char *name) {
   return PIPC_OK;
 }
 
-int pipc_queue_create(const char *name, size_t capacity, size_t max_msg_size,
-                      pipc_queue **out) {
+int pipc_queue_create_attr(const char *name, size_t capacity, size_t max_msg_size,
+                           const pipc_attr *attr, pipc_queue **out) {
   pipc__namer n;
   pipc_queue *q;
+  pipc_os_attr buf;
+  const pipc_os_attr *oa;
   int rc;
   if (out == NULL) return PIPC_EINVAL;
   *out = NULL;
+  if ((rc = pipc__attr_check(attr, PIPC__ATTR_SEGMENT, &buf, &oa)) != PIPC_OK) return rc;
   if (capacity == 0 || max_msg_size == 0 || capacity > Q_MAX_CAPACITY ||
       max_msg_size > Q_MAX_MSG)
     return PIPC_EINVAL;
@@ -308,7 +313,7 @@ int pipc_queue_create(const char *name, size_t capacity, size_t max_msg_size,
   q->slot_size = q_slot_size(max_msg_size);
   pipc__namer_start(&n, name, q->name, PIPC__NAME_SEGMENT);
   while ((rc = pipc__namer_next(&n)) == PIPC_OK) {
-    rc = q_make(q, q->name);
+    rc = q_make(q, q->name, oa);
     if (!pipc__namer_retry(&n, rc)) break;
   }
   if (rc != PIPC_OK) {
@@ -319,17 +324,29 @@ int pipc_queue_create(const char *name, size_t capacity, size_t max_msg_size,
   return PIPC_OK;
 }
 
+int pipc_queue_create(const char *name, size_t capacity, size_t max_msg_size,
+                      pipc_queue **out) {
+  return pipc_queue_create_attr(name, capacity, max_msg_size, NULL, out);
+}
+
 int pipc_queue_open(const char *name, pipc_queue **out) {
+  return pipc_queue_open_attr(name, NULL, out);
+}
+
+int pipc_queue_open_attr(const char *name, const pipc_attr *attr, pipc_queue **out) {
   pipc_queue *q;
+  pipc_os_attr buf;
+  const pipc_os_attr *oa;
   q_cfg cfg;
   int rc;
   if (out == NULL) return PIPC_EINVAL;
   *out = NULL;
   if (pipc_name_check(name) != PIPC_OK) return PIPC_EINVAL;
+  if ((rc = pipc__attr_check(attr, PIPC__ATTR_SEGMENT, &buf, &oa)) != PIPC_OK) return rc;
   q = (pipc_queue *)calloc(1, sizeof(*q));
   if (q == NULL) return PIPC_ENOMEM;
   strcpy(q->name, name);
-  rc = pipc__seg_open(name, PIPC__KIND_QUEUE, Q_OS_OFF, q_abi(), q_ring_off(), &q->map);
+  rc = pipc__seg_open(name, PIPC__KIND_QUEUE, Q_OS_OFF, q_abi(), q_ring_off(), oa, &q->map);
   if (rc != PIPC_OK) {
     free(q);
     return rc;

@@ -72,7 +72,8 @@ static void registry_unref(pipc__registry *r) {
   if (pipc__add32(&r->refs, -1) == 0) registry_free(r);
 }
 
-int pipc__registry_attach(const char *name, unsigned first_slot, void *shared,
+int pipc__registry_attach(const char *name, const pipc_os_map *seg, unsigned first_slot,
+                          void *shared,
                           unsigned n, int create, pipc__registry **out) {
   pipc__registry *r;
   unsigned i;
@@ -89,7 +90,8 @@ int pipc__registry_attach(const char *name, unsigned first_slot, void *shared,
   r->n = n;
   r->refs = 1;
   for (i = 0; i < n && rc == PIPC_OK; i++)
-    rc = pipc_os_mutex_init(name, first_slot + i, entry_shared(shared, i), create, &r->m[i]);
+    rc = pipc_os_mutex_init(name, seg, first_slot + i, entry_shared(shared, i), create,
+                            &r->m[i]);
   if (rc != PIPC_OK) {
     registry_free(r);
     return rc;

@@ -4,9 +4,10 @@
 #include <string.h>
 
 int pipc__seg_create(const char *name, size_t size, uint16_t kind,
-                     uint32_t hdr_size, uint32_t abi, pipc_os_map *out) {
+                     uint32_t hdr_size, uint32_t abi, const pipc_os_attr *attr,
+                     pipc_os_map *out) {
   pipc__seg_hdr *h;
-  int rc = pipc_os_shm_create(name, size, out);
+  int rc = pipc_os_shm_create(name, size, attr, out);
   if (rc != PIPC_OK) return rc;
   h = (pipc__seg_hdr *)out->base;
   h->version = PIPC__SEG_VERSION;
@@ -28,14 +29,15 @@ void pipc__seg_abandon(const char *name, pipc_os_map *m) {
 }
 
 int pipc__seg_open(const char *name, uint16_t kind, uint32_t hdr_size,
-                   uint32_t abi, size_t min_size, pipc_os_map *out) {
+                   uint32_t abi, size_t min_size, const pipc_os_attr *attr,
+                   pipc_os_map *out) {
   int64_t give_up = pipc_os_now_ms() + PIPC__READY_WAIT_MS;
   pipc__seg_hdr *h;
   uint32_t magic;
   int rc;
 
   for (;;) {
-    rc = pipc_os_shm_open(name, out);
+    rc = pipc_os_shm_open(name, attr, out);
     if (rc == PIPC_OK) {
       if (out->size >= sizeof(pipc__seg_hdr)) {
         h = (pipc__seg_hdr *)out->base;

@@ -84,14 +84,15 @@ static uint32_t sem_abi(void) { return pipc_os_park_abi() ^ (pipc_os_mutex_abi()
 /* The kernel objects of the segment at s->map (create: set them up). */
 static int sem_attach_os(pipc_sem *s, const char *name, int create) {
   char *base = (char *)s->map.base;
-  int rc = pipc_os_park_init(name, 0, base + SEM_PARK_OFFSET, create, &s->park);
+  int rc = pipc_os_park_init(name, &s->map, 0, base + SEM_PARK_OFFSET, create, &s->park);
   s->subs = (pipc__subs *)(base + sem_subs_off());
   s->sub_waiters[PIPC__SIDE_IN] = &((sem_shared *)base)->waiters;
   s->sub_waiters[PIPC__SIDE_OUT] = NULL;
   if (rc != PIPC_OK || !(s->flags & PIPC_SEM_UNDO)) return rc;
-  rc = pipc_os_mutex_init(name, 0, base + sem_mutex_off(), create, &s->mu);
+  rc = pipc_os_mutex_init(name, &s->map, 0, base + sem_mutex_off(), create, &s->mu);
   if (rc == PIPC_OK)
-    rc = pipc__registry_attach(name, 1, base + sem_reg_off(), SEM_REG_N, create, &s->reg);
+    rc = pipc__registry_attach(name, &s->map, 1, base + sem_reg_off(), SEM_REG_N, create,
+                               &s->reg);
   s->held = (volatile uint32_t *)(base + sem_held_off());
   return rc;
 }
@@ -106,10 +107,11 @@ static void sem_detach_os(pipc_sem *s) {
 /* Make the semaphore's segment under `name`: everything, the parking place
    included, is ready before the header is published, so an opener never
    sees a half-made semaphore. */
-static int sem_make(pipc_sem *s, const char *name, uint32_t initial) {
+static int sem_make(pipc_sem *s, const char *name, uint32_t initial,
+                    const pipc_os_attr *attr) {
   sem_shared *sh;
   int rc = pipc__seg_create(name, sem_size(s->flags), PIPC__KIND_SEM, sizeof(sem_shared),
-                            sem_abi(), &s->map);
+                            sem_abi(), attr, &s->map);
   if (rc != PIPC_OK) return rc;
   sh = (sem_shared *)s->map.base;
   sh->count = initial;
@@ -128,13 +130,16 @@ static int sem_make(pipc_sem *s, const char *name, uint32_t initial) {
   return PIPC_OK;
 }
 
-int pipc_sem_create_ex(const char *name, unsigned initial, unsigned max, int flags,
-                       pipc_sem **out) {
+int pipc_sem_create_attr(const char *name, unsigned initial, unsigned max, int flags,
+                         const pipc_attr *attr, pipc_sem **out) {
   pipc__namer n;
   pipc_sem *s;
+  pipc_os_attr buf;
+  const pipc_os_attr *oa;
   int rc;
   if (out == NULL) return PIPC_EINVAL;
   *out = NULL;
+  if ((rc = pipc__attr_check(attr, PIPC__ATTR_SEGMENT, &buf, &oa)) != PIPC_OK) return rc;
   if (max > PIPC_SEM_VALUE_MAX || initial > PIPC_SEM_VALUE_MAX ||
       (max != 0 && initial > max) || (flags & ~PIPC_SEM_UNDO) != 0)
     return PIPC_EINVAL;
@@ -144,7 +149,7 @@ int pipc_sem_create_ex(const char *name, unsigned initial, unsigned max, int fla
   s->flags = (uint32_t)flags;
   pipc__namer_start(&n, name, s->name, PIPC__NAME_SEGMENT);
   while ((rc = pipc__namer_next(&n)) == PIPC_OK) {
-    rc = sem_make(s, s->name, initial);
+    rc = sem_make(s, s->name, initial, oa);
     if (!pipc__namer_retry(&n, rc)) break;
   }
   if (rc != PIPC_OK) {
@@ -155,21 +160,33 @@ int pipc_sem_create_ex(const char *name, unsigned initial, unsigned max, int fla
   return PIPC_OK;
 }
 
+int pipc_sem_create_ex(const char *name, unsigned initial, unsigned max, int flags,
+                       pipc_sem **out) {
+  return pipc_sem_create_attr(name, initial, max, flags, NULL, out);
+}
+
 int pipc_sem_create(const char *name, unsigned initial, unsigned max, pipc_sem **out) {
   return pipc_sem_create_ex(name, initial, max, 0, out);
 }
 
 int pipc_sem_open(const char *name, pipc_sem **out) {
+  return pipc_sem_open_attr(name, NULL, out);
+}
+
+int pipc_sem_open_attr(const char *name, const pipc_attr *attr, pipc_sem **out) {
   pipc_sem *s;
+  pipc_os_attr buf;
+  const pipc_os_attr *oa;
   uint32_t max, flags;
   int rc;
   if (out == NULL) return PIPC_EINVAL;
   *out = NULL;
   if (pipc_name_check(name) != PIPC_OK) return PIPC_EINVAL;
+  if ((rc = pipc__attr_check(attr, PIPC__ATTR_SEGMENT, &buf, &oa)) != PIPC_OK) return rc;
   s = (pipc_sem *)calloc(1, sizeof(*s));
   if (s == NULL) return PIPC_ENOMEM;
   strcpy(s->name, name);
-  rc = pipc__seg_open(name, PIPC__KIND_SEM, sizeof(sem_shared), sem_abi(), sem_size(0),
+  rc = pipc__seg_open(name, PIPC__KIND_SEM, sizeof(sem_shared), sem_abi(), sem_size(0), oa,
                       &s->map);
   if (rc == PIPC_OK) {
     /* read once, then checked */

@@ -10,18 +10,22 @@ struct pipc_shm {
   char name[PIPC_NAME_MAX + 1]; /* "" for a mapped file: it has no name */
 };
 
-int pipc_shm_create(const char *name, size_t size, pipc_shm **out) {
+int pipc_shm_create_attr(const char *name, size_t size, const pipc_attr *attr,
+                         pipc_shm **out) {
   pipc__namer n;
   pipc_shm *s;
+  pipc_os_attr buf;
+  const pipc_os_attr *oa;
   int rc;
   if (out == NULL) return PIPC_EINVAL;
   *out = NULL;
+  if ((rc = pipc__attr_check(attr, PIPC__ATTR_SEGMENT, &buf, &oa)) != PIPC_OK) return rc;
   if (size == 0) return PIPC_EINVAL;
   s = (pipc_shm *)calloc(1, sizeof(*s));
   if (s == NULL) return PIPC_ENOMEM;
   pipc__namer_start(&n, name, s->name, PIPC__NAME_SEGMENT);
   while ((rc = pipc__namer_next(&n)) == PIPC_OK) {
-    rc = pipc_os_shm_create(s->name, size, &s->map);
+    rc = pipc_os_shm_create(s->name, size, oa, &s->map);
     if (!pipc__namer_retry(&n, rc)) break;
   }
   if (rc != PIPC_OK) {
@@ -32,19 +36,30 @@ int pipc_shm_create(const char *name, size_t size, pipc_shm **out) {
   return PIPC_OK;
 }
 
+int pipc_shm_create(const char *name, size_t size, pipc_shm **out) {
+  return pipc_shm_create_attr(name, size, NULL, out);
+}
+
 int pipc_shm_open(const char *name, pipc_shm **out) {
+  return pipc_shm_open_attr(name, NULL, out);
+}
+
+int pipc_shm_open_attr(const char *name, const pipc_attr *attr, pipc_shm **out) {
   pipc_shm *s;
+  pipc_os_attr buf;
+  const pipc_os_attr *oa;
   int64_t give_up;
   int rc;
   if (out == NULL) return PIPC_EINVAL;
   *out = NULL;
   if (pipc_name_check(name) != PIPC_OK) return PIPC_EINVAL;
+  if ((rc = pipc__attr_check(attr, PIPC__ATTR_SEGMENT, &buf, &oa)) != PIPC_OK) return rc;
   s = (pipc_shm *)calloc(1, sizeof(*s));
   if (s == NULL) return PIPC_ENOMEM;
   strcpy(s->name, name);
   give_up = pipc_os_now_ms() + PIPC__READY_WAIT_MS;
   /* EAGAIN: a creator made the name and has not sized it yet. */
-  while ((rc = pipc_os_shm_open(name, &s->map)) == PIPC_EAGAIN) {
+  while ((rc = pipc_os_shm_open(name, oa, &s->map)) == PIPC_EAGAIN) {
     if (pipc_os_now_ms() >= give_up) {
       rc = PIPC_ECORRUPT;
       break;

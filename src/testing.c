@@ -12,6 +12,7 @@
 
 volatile int pipc__fault_point;
 uint64_t pipc__queue_first;
+const unsigned char *pipc__auth_nonce;
 volatile uint32_t pipc__kernel_calls;
 static volatile long fault_countdown;
 
@@ -50,11 +51,11 @@ static int test_reg(const char *name, unsigned n, int create, pipc__test_reg **o
   *out = NULL;
   if (pipc_name_check(name) != PIPC_OK) return PIPC_EINVAL;
   if ((t = (pipc__test_reg *)calloc(1, sizeof(*t))) == NULL) return PIPC_ENOMEM;
-  rc = create ? pipc_os_shm_create(name, pipc__registry_size(n), &t->map)
-              : pipc_os_shm_open(name, &t->map);
+  rc = create ? pipc_os_shm_create(name, pipc__registry_size(n), NULL, &t->map)
+              : pipc_os_shm_open(name, NULL, &t->map);
   if (rc == PIPC_OK) {
     if (t->map.size < pipc__registry_size(n)) rc = PIPC_ECORRUPT;
-    else rc = pipc__registry_attach(name, 2, t->map.base, n, create, &t->r);
+    else rc = pipc__registry_attach(name, &t->map, 2, t->map.base, n, create, &t->r);
     if (rc != PIPC_OK) {
       pipc_os_shm_unmap(&t->map);
       if (create) pipc_os_name_remove(name);

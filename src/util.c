@@ -45,7 +45,7 @@ void pipc__namer_start(pipc__namer *n, const char *given, char *buf, int what) {
 static int name_is_other_kinds(const char *name, int what) {
   if (what == PIPC__NAME_LISTENER) {
     pipc_os_map m;
-    int rc = pipc_os_shm_open(name, &m);
+    int rc = pipc_os_shm_open(name, NULL, &m);
     if (rc == PIPC_OK) pipc_os_shm_unmap(&m);
     return rc == PIPC_OK || rc == PIPC_EAGAIN; /* EAGAIN: being made */
   } else {
@@ -80,7 +80,7 @@ int pipc__unlink(const char *name, pipc_kind kind) {
   want = kind == PIPC_KIND_QUEUE ? PIPC__KIND_QUEUE
          : kind == PIPC_KIND_SEMAPHORE ? PIPC__KIND_SEM
          : kind == PIPC_KIND_LOCK ? PIPC__KIND_LOCK : 0;
-  if (want != 0 && (rc = pipc_os_shm_open(name, &m)) == PIPC_OK) {
+  if (want != 0 && (rc = pipc_os_shm_open(name, NULL, &m)) == PIPC_OK) {
     is = pipc__seg_kind(&m);
     if (is == 0) is = pipc__seg_unfinished_kind(&m);
     pipc_os_shm_unmap(&m);
