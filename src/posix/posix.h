@@ -22,6 +22,7 @@
 #include "pipc_testing.h" /* PIPC__KERNEL_CALL: counted in the test library */
 
 #include <sys/socket.h>
+#include <sys/stat.h>
 #include <sys/types.h>
 #include <sys/un.h>
 #include <time.h>
@@ -35,14 +36,47 @@ int pipc__posix_fail(int err);
 #define PIPC__POSIX_SHM_PATH_MAX (PIPC_NAME_MAX + 8)
 void pipc__posix_shm_path(char *buf, const char *name);
 
-/* The user's private pipc directory ($XDG_RUNTIME_DIR/pipc, else
-   /tmp/pipc-UID): created 0700 if missing, refused (PIPC_EACCES) if it is a
-   symlink, another user's, or open to others.  Sockets and lock files. */
+/* The user's private pipc directory, /tmp/pipc-UID whatever the
+   environment says (every process of the user finds the same one):
+   created 0700 if missing, refused (PIPC_EACCES) if it is a symlink,
+   another user's, or open to others.  Sockets and lock files.  (The test
+   library alone takes $PIPC_TEST_USER_DIR/pipc instead, for tests that
+   need a directory of their own.) */
 int pipc__posix_user_dir(char *dir, size_t cap);
+int pipc__posix_tmp_dir(char *dir, size_t cap); /* the same */
 
-/* /tmp/pipc-UID, whatever $XDG_RUNTIME_DIR says (every process of the user
-   finds it), created and checked as pipc__posix_user_dir does. */
-int pipc__posix_tmp_dir(char *dir, size_t cap);
+/* Who may open an object (posix_core.c): what a create was asked for, or
+   what an open found (the mode and group of the segment). */
+typedef struct pipc__posix_scope {
+  int access; /* PIPC_ACCESS_* */
+  gid_t gid;  /* GROUP: the group */
+} pipc__posix_scope;
+
+/* attr (NULL: owner-only) as a scope: the group resolved (PIPC_ENOENT
+   unknown, PIPC_EINVAL a number out of range); an sddl is PIPC_ENOTSUP. */
+int pipc__posix_scope_make(const pipc_os_attr *attr, pipc__posix_scope *sc);
+/* 0600, 0660, 0666 (sc NULL: 0600). */
+mode_t pipc__posix_scope_mode(const pipc__posix_scope *sc);
+/* Give the file at fd the scope's group and exact mode (PIPC_EACCES: a
+   group this user may not give). */
+int pipc__posix_scope_apply(int fd, const pipc__posix_scope *sc);
+/* The scope a segment's mode and group say it was made with. */
+void pipc__posix_scope_of(const struct stat *st, pipc__posix_scope *sc);
+
+/* A group name or number as its id: PIPC_OK, PIPC_ENOENT, PIPC_EINVAL. */
+int pipc__posix_group_id(const char *group, gid_t *gid);
+/* 1 if user uid (whose process runs with group peer_gid) is in group gid. */
+int pipc__posix_in_group(uid_t uid, gid_t peer_gid, gid_t gid);
+
+/* The socket directory of sockets (and lock files) shared at `access`:
+   `given` (absolute, existing), else the user's directory (OWNER),
+   /tmp/pipc-gGID (GROUP: made 3770 with the group) or /tmp/pipc-all (ALL:
+   made 1777).  Refused (PIPC_EACCES) if it is a symlink, not a directory,
+   writable by users outside the access (ALL: unless sticky), or owned by
+   someone who could turn it against its users - `making` (a listener
+   about to make its socket there): anyone but this user or root. */
+int pipc__posix_shared_dir(const char *given, int access, gid_t gid, int making, char *dir,
+                           size_t cap);
 
 /* The target of symbolic link `link` into buf[cap], NUL-terminated:
    PIPC_OK, PIPC_EOVERFLOW, or the error of readlink. */
@@ -68,8 +102,9 @@ void pipc__posix_abstime(clockid_t clock, int64_t deadline, struct timespec *ts)
 
 /* Remove whatever the mutex keeps beside segment NAME (the file-lock
    mutex's lock files; nothing for robust mutexes).  Called by
-   pipc_os_name_remove before the segment's name goes. */
-void pipc__posix_mutex_remove(const char *name);
+   pipc_os_name_remove before the segment's name goes; sc: the segment's
+   scope, which says where they are. */
+void pipc__posix_mutex_remove(const char *name, const pipc__posix_scope *sc);
 
 /* ---- fast paths (posix_fast_*.c) ---- */
 
@@ -109,8 +144,12 @@ int pipc__posix_notifier_addr(uint64_t id, struct sockaddr_un *sa, socklen_t *le
 /* The environment for a child (a library cannot always name `environ`). */
 char **pipc__posix_environ(void);
 
-/* uid of the process at the other end of a connected AF_UNIX socket, or
-   (uid_t)-1. */
+/* Who is at the other end of a connected AF_UNIX socket, as the kernel
+   recorded it at connect (socketpair: its maker): 0, or an errno value.
+   *pid is -1 where the OS cannot say (the BSDs). */
+int pipc__posix_peer(int fd, uid_t *uid, gid_t *gid, long *pid);
+
+/* uid of the process at the other end, or (uid_t)-1. */
 uid_t pipc__posix_peer_uid(int fd);
 
 /* Allocate a new segment's memory now: 0, or an errno value (EINVAL /
@@ -121,6 +160,11 @@ int pipc__posix_preallocate(int fd, size_t size);
    files ("/dev/shm" on Linux), or NULL where it shows them nowhere (macOS,
    the BSDs): there they cannot be listed. */
 const char *pipc__posix_shm_dir(void);
+
+/* Whether a socket listens at `path`, read without connecting to it (so
+   that nothing disturbs a program listening there): 1 yes, 0 no, -1 this
+   OS cannot tell. */
+int pipc__posix_unix_listening(const char *path);
 
 /* Whether a process holds an flock on the file with inode `ino`, read
    without taking the lock, so that neither its holder nor a process about

@@ -5,8 +5,10 @@
 
 #include <errno.h>
 #include <fcntl.h>
-#include <poll.h>
+#include <grp.h>
 #include <limits.h>
+#include <poll.h>
+#include <pwd.h>
 #include <pthread.h>
 #include <sched.h>
 #include <stdio.h>
@@ -56,20 +58,160 @@ static int dir_private(const char *dir) {
 
 int pipc__posix_tmp_dir(char *dir, size_t cap) {
   snprintf(dir, cap, "/tmp/pipc-%lu", (unsigned long)geteuid());
+#ifdef PIPC_FAULT_INJECTION
+  {
+    /* the test library only: a test's own directory, inherited by its
+       helper processes */
+    const char *t = getenv("PIPC_TEST_USER_DIR");
+    if (t && t[0] == '/') snprintf(dir, cap, "%s/pipc", t);
+  }
+#endif
   if (mkdir(dir, 0700) != 0 && errno != EEXIST) return pipc__posix_fail(errno);
   return dir_private(dir);
 }
 
-int pipc__posix_user_dir(char *dir, size_t cap) {
-  const char *x = getenv("XDG_RUNTIME_DIR");
+/* One directory per user, whatever the environment: every process of the
+   user - a service without a login session, a shell with or without
+   XDG_RUNTIME_DIR, sudo -u - finds the same one.  (XDG_RUNTIME_DIR is not
+   set the same way for all of them, and /run/user/UID comes and goes with
+   login sessions.) */
+int pipc__posix_user_dir(char *dir, size_t cap) { return pipc__posix_tmp_dir(dir, cap); }
+
+int pipc__posix_group_id(const char *group, gid_t *gid) {
+  struct group gr, *found = NULL;
+  char buf[4096], *end;
+  unsigned long n;
+  int err;
+  if (group[0] >= '0' && group[0] <= '9') {
+    errno = 0;
+    n = strtoul(group, &end, 10);
+    if (*end != '\0' || errno != 0 || n != (unsigned long)(gid_t)n || (gid_t)n == (gid_t)-1)
+      return pipc__os_fail(PIPC_EINVAL, EINVAL);
+    *gid = (gid_t)n;
+    return PIPC_OK;
+  }
+  err = getgrnam_r(group, &gr, buf, sizeof buf, &found);
+  if (err != 0 && err != ENOENT && err != ESRCH) return pipc__posix_fail(err);
+  if (found == NULL) return pipc__os_fail(PIPC_ENOENT, ENOENT);
+  *gid = found->gr_gid;
+  return PIPC_OK;
+}
+
+int pipc__posix_in_group(uid_t uid, gid_t peer_gid, gid_t gid) {
+  struct passwd pw, *found = NULL;
+  char buf[4096];
+  gid_t groups[256];
+  int n = (int)(sizeof groups / sizeof groups[0]), i;
+  if (peer_gid == gid) return 1;
+  if (getpwuid_r(uid, &pw, buf, sizeof buf, &found) != 0 || found == NULL) return 0;
+  if (found->pw_gid == gid) return 1;
+  if (getgrouplist(found->pw_name, found->pw_gid, groups, &n) < 0) return 0; /* > 256 */
+  for (i = 0; i < n; i++)
+    if (groups[i] == gid) return 1;
+  return 0;
+}
+
+/* Whether directory `st` may hold what is shared at `access` (GROUP: with
+   gid): a real directory that nobody outside the access can write to -
+   for ALL, unless it is sticky, like /tmp - and whose owner could not turn
+   it against its users: this user or root; for GROUP also a member (only
+   members and root can give it the group), for ALL anyone - except where
+   `making` (a listener's socket is made there and then given its mode and
+   group by path): then this user or root only, as the owner of a sticky
+   directory may still swap what is in it. */
+static int dir_shared_ok(const struct stat *st, int access, gid_t gid, int making) {
+  const uid_t me = geteuid();
+  const int owner_trusted = st->st_uid == me || st->st_uid == 0;
+  const int group_ours = access == PIPC_ACCESS_GROUP && st->st_gid == gid;
+  if (!S_ISDIR(st->st_mode)) return 0;
+  if (access == PIPC_ACCESS_OWNER)
+    return st->st_uid == me && (st->st_mode & (S_IWGRP | S_IWOTH)) == 0;
+  if (!owner_trusted && (making || (!group_ours && access != PIPC_ACCESS_ALL))) return 0;
+  if (access == PIPC_ACCESS_GROUP)
+    return (st->st_mode & S_IWOTH) == 0 && ((st->st_mode & S_IWGRP) == 0 || group_ours);
+  return (st->st_mode & (S_IWGRP | S_IWOTH)) == 0 || (st->st_mode & S_ISVTX) != 0;
+}
+
+int pipc__posix_shared_dir(const char *given, int access, gid_t gid, int making, char *dir,
+                           size_t cap) {
   struct stat st;
-  if (x && x[0] == '/' && strlen(x) + 6 + PIPC_NAME_MAX + 8 < sizeof(((struct sockaddr_un *)0)->sun_path) &&
-      lstat(x, &st) == 0 && S_ISDIR(st.st_mode) && st.st_uid == geteuid())
-    snprintf(dir, cap, "%s/pipc", x);
-  else
-    snprintf(dir, cap, "/tmp/pipc-%lu", (unsigned long)geteuid());
-  if (mkdir(dir, 0700) != 0 && errno != EEXIST) return pipc__posix_fail(errno);
-  return dir_private(dir);
+  int tries;
+  if (given != NULL) {
+    if (given[0] != '/') return pipc__os_fail(PIPC_EINVAL, EINVAL);
+    if ((size_t)snprintf(dir, cap, "%s", given) >= cap) return PIPC_EOVERFLOW;
+    /* a trailing '/' would make "dir//NAME": harmless, but not pretty */
+    while (strlen(dir) > 1 && dir[strlen(dir) - 1] == '/') dir[strlen(dir) - 1] = '\0';
+  } else if (access == PIPC_ACCESS_OWNER) {
+    return pipc__posix_user_dir(dir, cap);
+  } else {
+    if (access == PIPC_ACCESS_GROUP)
+      snprintf(dir, cap, "/tmp/pipc-g%lu", (unsigned long)gid);
+    else
+      snprintf(dir, cap, "/tmp/pipc-all");
+    if (mkdir(dir, 0700) == 0) {
+      /* made here: give it to the group / open it, sticky, then check */
+      if ((access == PIPC_ACCESS_GROUP && chown(dir, (uid_t)-1, gid) != 0) ||
+          chmod(dir, access == PIPC_ACCESS_GROUP ? 03770 : 01777) != 0) {
+        int err = errno;
+        rmdir(dir);
+        return err == EPERM ? pipc__os_fail(PIPC_EACCES, err) : pipc__posix_fail(err);
+      }
+    } else if (errno != EEXIST) {
+      return pipc__posix_fail(errno);
+    }
+  }
+  /* Another process may have made it a moment ago and not yet given it
+     its group and mode (it is 0700, its maker's): give it 100 ms. */
+  for (tries = 0;; tries++) {
+    if (lstat(dir, &st) != 0) return pipc__posix_fail(errno);
+    if (dir_shared_ok(&st, access, gid, making)) return PIPC_OK;
+    if (given != NULL || tries == 100 || !S_ISDIR(st.st_mode) ||
+        (st.st_mode & 07777) != 0700 || st.st_uid == geteuid())
+      return pipc__os_fail(PIPC_EACCES, EACCES);
+    pipc_os_sleep_ms(1);
+  }
+}
+
+int pipc__posix_scope_make(const pipc_os_attr *attr, pipc__posix_scope *sc) {
+  int rc;
+  sc->access = attr ? attr->access : PIPC_ACCESS_OWNER;
+  sc->gid = (gid_t)-1;
+  if (attr && attr->sddl) return pipc__os_fail(PIPC_ENOTSUP, ENOTSUP);
+  if (sc->access == PIPC_ACCESS_GROUP &&
+      (rc = pipc__posix_group_id(attr->group, &sc->gid)) != PIPC_OK)
+    return rc;
+  return PIPC_OK;
+}
+
+mode_t pipc__posix_scope_mode(const pipc__posix_scope *sc) {
+  switch (sc ? sc->access : PIPC_ACCESS_OWNER) {
+  case PIPC_ACCESS_GROUP: return 0660;
+  case PIPC_ACCESS_ALL: return 0666;
+  default: return 0600;
+  }
+}
+
+int pipc__posix_scope_apply(int fd, const pipc__posix_scope *sc) {
+  /* the group first: a file briefly 0660 with the creator's own group
+     would let that group in */
+  if (sc && sc->access == PIPC_ACCESS_GROUP && fchown(fd, (uid_t)-1, sc->gid) != 0)
+    return errno == EPERM ? pipc__os_fail(PIPC_EACCES, errno) : pipc__posix_fail(errno);
+  /* umask can only narrow the mode a file was made with: this makes it
+     exact */
+  if (fchmod(fd, pipc__posix_scope_mode(sc)) != 0) return pipc__posix_fail(errno);
+  return PIPC_OK;
+}
+
+void pipc__posix_scope_of(const struct stat *st, pipc__posix_scope *sc) {
+  sc->gid = (gid_t)-1;
+  if ((st->st_mode & 0006) == 0006) {
+    sc->access = PIPC_ACCESS_ALL;
+  } else if ((st->st_mode & 0060) == 0060) {
+    sc->access = PIPC_ACCESS_GROUP;
+    sc->gid = st->st_gid;
+  } else {
+    sc->access = PIPC_ACCESS_OWNER;
+  }
 }
 
 int pipc__posix_read_link(const char *link, char *buf, size_t cap) {
@@ -98,6 +240,13 @@ int pipc__posix_socketpair(int sv[2]) {
 #endif
   }
   return 0;
+}
+
+uid_t pipc__posix_peer_uid(int fd) {
+  uid_t uid;
+  gid_t gid;
+  long pid;
+  return pipc__posix_peer(fd, &uid, &gid, &pid) == 0 ? uid : (uid_t)-1;
 }
 
 int pipc__posix_readable_now(int fd) {

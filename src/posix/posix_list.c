@@ -56,7 +56,9 @@ static int list_listeners(pipc__names *set) {
         pipc_os_listener_state(e->d_name, &state) != PIPC_OK)
       continue; /* lock files, mutex files, what is gone meanwhile */
     rc = pipc__names_add(set, e->d_name,
-                         state == PIPC_STATE_STALE ? PIPC__SEEN_STALE : PIPC__SEEN_LISTENER);
+                         state == PIPC_STATE_STALE     ? PIPC__SEEN_STALE
+                         : state == PIPC_STATE_FOREIGN ? PIPC__SEEN_PIPE
+                                                       : PIPC__SEEN_LISTENER);
   }
   closedir(d);
   return rc;

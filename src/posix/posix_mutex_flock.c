@@ -4,8 +4,11 @@
  * drops when its holder dies, whatever instruction it was killed at.
  *
  * Liveness: slot SLOT of object NAME has the lock file .mutex.SLOT.NAME in
- * the user's private pipc directory (the socket directory: 0700, checked),
- * and the holding process holds flock(LOCK_EX) on it.
+ * the user's private pipc directory (the socket directory: 0700, checked)
+ * - or, for an object shared with a group or all users, in the shared
+ * socket directory of that access (pipc__posix_shared_dir), with the
+ * segment's mode and group - and the holding process holds
+ * flock(LOCK_EX) on it.
  *
  * Dead holders: the mutex's word in the segment (`held`) is set by a
  * holder once it has the flock and cleared just before it lets go.  A
@@ -35,7 +38,7 @@
  * its process's record of that inode if there is one; else it opens the
  * file without O_CREAT and checks the inode, so a handle never pairs one
  * incarnation's segment with another's lock file, nor with a file in
- * another directory (a process with another $XDG_RUNTIME_DIR): PIPC_ENOENT
+ * another directory: PIPC_ENOENT
  * instead of a lock that excludes nobody.  pipc_os_name_remove removes the
  * lock files before the segment's name, so no create of the same name can
  * come between.
@@ -126,9 +129,13 @@ static void register_fork(void) {
 
 /* ---- lock files ---- */
 
-static int lock_path(const char *name, unsigned slot, char *buf, size_t cap) {
+static int lock_path(const char *name, const pipc__posix_scope *sc, unsigned slot,
+                     char *buf, size_t cap) {
   char dir[PATH_MAX];
-  int rc = pipc__posix_user_dir(dir, sizeof dir);
+  /* (lock files are made and given their mode through their descriptor:
+     a directory a member owns will do) */
+  int rc = sc ? pipc__posix_shared_dir(NULL, sc->access, sc->gid, 0, dir, sizeof dir)
+              : pipc__posix_user_dir(dir, sizeof dir);
   if (rc != PIPC_OK) return rc;
   /* A leading '.': never a pipc name, so never a socket or NAME.lock. */
   if ((size_t)snprintf(buf, cap, "%s/.mutex.%u.%s", dir, slot, name) >= cap)
@@ -136,11 +143,11 @@ static int lock_path(const char *name, unsigned slot, char *buf, size_t cap) {
   return PIPC_OK;
 }
 
-void pipc__posix_mutex_remove(const char *name) {
+void pipc__posix_mutex_remove(const char *name, const pipc__posix_scope *sc) {
   char path[PATH_MAX];
   unsigned slot;
   for (slot = 0; slot < FLOCK_SLOTS; slot++)
-    if (lock_path(name, slot, path, sizeof path) == PIPC_OK) unlink(path);
+    if (lock_path(name, sc, slot, path, sizeof path) == PIPC_OK) unlink(path);
 }
 
 /* Open the existing lock file at `path` and check it is the one the
@@ -157,7 +164,9 @@ static int open_existing(const char *path, const flock_shared *sh, int *fd_out,
     close(fd);
     return pipc__posix_fail(err);
   }
-  if (!S_ISREG(st->st_mode) || st->st_uid != geteuid()) {
+  /* a file of another user only if it was shared on purpose (its inode
+     is checked against the segment's record next) */
+  if (!S_ISREG(st->st_mode) || (st->st_uid != geteuid() && (st->st_mode & 0066) == 0)) {
     close(fd);
     return pipc__os_fail(PIPC_EACCES, EACCES);
   }
@@ -171,20 +180,20 @@ static int open_existing(const char *path, const flock_shared *sh, int *fd_out,
 
 /* Make a new lock file at `path`, replacing a stale one, and record it in
    the new segment's `sh`. */
-static int create_new(const char *path, flock_shared *sh, int *fd_out,
-                      struct stat *st) {
-  int fd = -1, tries, err;
+static int create_new(const char *path, const pipc__posix_scope *sc, flock_shared *sh,
+                      int *fd_out, struct stat *st) {
+  int fd = -1, tries, rc;
   for (tries = 0; fd < 0; tries++) {
     if (unlink(path) != 0 && errno != ENOENT) return pipc__posix_fail(errno);
     fd = open(path, O_RDWR | O_CREAT | O_EXCL | O_NOFOLLOW | O_CLOEXEC, 0600);
     if (fd < 0 && (errno != EEXIST || tries == 10)) return pipc__posix_fail(errno);
   }
-  /* umask can only narrow 0600; fchmod makes it exact. */
-  if (fchmod(fd, S_IRUSR | S_IWUSR) != 0 || fstat(fd, st) != 0) {
-    err = errno;
+  /* the segment's group and exact mode (umask can only narrow 0600) */
+  if ((rc = pipc__posix_scope_apply(fd, sc)) != PIPC_OK ||
+      (fstat(fd, st) != 0 && (rc = pipc__posix_fail(errno)) != PIPC_OK)) {
     close(fd);
     unlink(path);
-    return pipc__posix_fail(err);
+    return rc;
   }
   sh->held = 0;
   sh->reserved = 0;
@@ -280,8 +289,8 @@ uint32_t pipc_os_mutex_abi(void) {
   return 0x464c0000u | (uint32_t)(sizeof(flock_shared) & 0xffffu); /* "FL" */
 }
 
-int pipc_os_mutex_init(const char *name, unsigned slot, void *shared,
-                       int create, pipc_os_mutex **out) {
+int pipc_os_mutex_init(const char *name, const pipc_os_map *seg, unsigned slot,
+                       void *shared, int create, pipc_os_mutex **out) {
   char path[PATH_MAX];
   struct stat st;
   pipc_os_mutex *m;
@@ -297,9 +306,12 @@ int pipc_os_mutex_init(const char *name, unsigned slot, void *shared,
     *out = m;
     return PIPC_OK;
   }
-  rc = lock_path(name, slot, path, sizeof path);
+  rc = lock_path(name, seg ? (const pipc__posix_scope *)seg->scope : NULL, slot, path,
+                 sizeof path);
   if (rc == PIPC_OK)
-    rc = create ? create_new(path, m->sh, &fd, &st) : open_existing(path, m->sh, &fd, &st);
+    rc = create ? create_new(path, seg ? (const pipc__posix_scope *)seg->scope : NULL,
+                             m->sh, &fd, &st)
+                : open_existing(path, m->sh, &fd, &st);
   if (rc == PIPC_OK) {
     rc = file_attach(fd, &st, path, &m->f); /* takes fd over */
     if (rc != PIPC_OK && create) unlink(path); /* never leave a half-made name */

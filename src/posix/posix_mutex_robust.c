@@ -21,10 +21,10 @@ uint32_t pipc_os_mutex_abi(void) {
   return 0x504d0000u | (uint32_t)(sizeof(pthread_mutex_t) & 0xffffu); /* "PM" */
 }
 
-int pipc_os_mutex_init(const char *name, unsigned slot, void *shared,
-                       int create, pipc_os_mutex **out) {
+int pipc_os_mutex_init(const char *name, const pipc_os_map *seg, unsigned slot,
+                       void *shared, int create, pipc_os_mutex **out) {
   pipc_os_mutex *m;
-  (void)name;
+  (void)name; (void)seg;
   if (slot >= PIPC__MUTEX_SLOTS) return PIPC_EINVAL;
   m = (pipc_os_mutex *)calloc(1, sizeof(*m));
   if (m == NULL) return PIPC_ENOMEM;
@@ -96,5 +96,8 @@ int pipc_os_mutex_try_is_cheap(void) { return 1; /* an atomic in user space */ }
 void pipc_os_mutex_close(pipc_os_mutex *m) { free(m); }
 
 /* Nothing is kept beside the segment. */
-void pipc__posix_mutex_remove(const char *name) { (void)name; }
+void pipc__posix_mutex_remove(const char *name, const pipc__posix_scope *sc) {
+  (void)name;
+  (void)sc;
+}
 

@@ -20,11 +20,10 @@ int pipc_os_self_exe(char *buf, size_t cap) {
 
 char **pipc__posix_environ(void) { return environ; }
 
-uid_t pipc__posix_peer_uid(int fd) {
-  uid_t uid;
-  gid_t gid;
-  if (getpeereid(fd, &uid, &gid) == 0) return uid;
-  return (uid_t)-1;
+int pipc__posix_peer(int fd, uid_t *uid, gid_t *gid, long *pid) {
+  if (getpeereid(fd, uid, gid) != 0) return errno;
+  *pid = -1; /* no portable way to learn it here */
+  return 0;
 }
 
 int pipc__posix_preallocate(int fd, size_t size) {
@@ -38,5 +37,11 @@ const char *pipc__posix_shm_dir(void) { return NULL; }
    the lock to test it would make a listener being created fail. */
 int pipc__posix_flock_held(ino_t ino) {
   (void)ino;
+  return -1;
+}
+
+/* No table of sockets to read: the caller probes with a connect. */
+int pipc__posix_unix_listening(const char *path) {
+  (void)path;
   return -1;
 }

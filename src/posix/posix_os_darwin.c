@@ -32,11 +32,13 @@ int pipc_os_self_exe(char *buf, size_t cap) {
 
 char **pipc__posix_environ(void) { return *_NSGetEnviron(); }
 
-uid_t pipc__posix_peer_uid(int fd) {
-  uid_t uid;
-  gid_t gid;
-  if (getpeereid(fd, &uid, &gid) == 0) return uid;
-  return (uid_t)-1;
+int pipc__posix_peer(int fd, uid_t *uid, gid_t *gid, long *pid) {
+  pid_t p = 0;
+  socklen_t n = sizeof p;
+  if (getpeereid(fd, uid, gid) != 0) return errno;
+  /* LOCAL_PEERPID (sys/un.h): the pid recorded at connect */
+  *pid = getsockopt(fd, SOL_LOCAL, LOCAL_PEERPID, &p, &n) == 0 && p > 0 ? (long)p : -1;
+  return 0;
 }
 
 int pipc__posix_preallocate(int fd, size_t size) {
@@ -52,5 +54,11 @@ const char *pipc__posix_shm_dir(void) { return NULL; }
    the lock to test it would make a listener being created fail. */
 int pipc__posix_flock_held(ino_t ino) {
   (void)ino;
+  return -1;
+}
+
+/* No table of sockets to read: the caller probes with a connect. */
+int pipc__posix_unix_listening(const char *path) {
+  (void)path;
   return -1;
 }

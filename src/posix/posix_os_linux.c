@@ -6,6 +6,7 @@
 #define _GNU_SOURCE
 #include "posix.h"
 
+#include <errno.h>
 #include <fcntl.h>
 #include <sched.h>
 #include <stdio.h>
@@ -30,11 +31,14 @@ int pipc_os_self_exe(char *buf, size_t cap) {
 
 char **pipc__posix_environ(void) { return environ; }
 
-uid_t pipc__posix_peer_uid(int fd) {
+int pipc__posix_peer(int fd, uid_t *uid, gid_t *gid, long *pid) {
   struct ucred cr;
   socklen_t n = sizeof cr;
-  if (getsockopt(fd, SOL_SOCKET, SO_PEERCRED, &cr, &n) == 0) return cr.uid;
-  return (uid_t)-1;
+  if (getsockopt(fd, SOL_SOCKET, SO_PEERCRED, &cr, &n) != 0) return errno;
+  *uid = cr.uid;
+  *gid = cr.gid;
+  *pid = cr.pid > 0 ? (long)cr.pid : -1;
+  return 0;
 }
 
 int pipc__posix_preallocate(int fd, size_t size) {
@@ -42,6 +46,26 @@ int pipc__posix_preallocate(int fd, size_t size) {
 }
 
 const char *pipc__posix_shm_dir(void) { return "/dev/shm"; }
+
+int pipc__posix_unix_listening(const char *path) {
+  FILE *f = fopen("/proc/net/unix", "re");
+  char line[512];
+  int found = 0;
+  size_t n = strlen(path);
+  if (f == NULL) return -1;
+  /* "Num RefCount Protocol Flags Type St Inode Path": Flags 00010000 is
+     __SO_ACCEPTCON, a listening socket; Path is the rest of the line. */
+  while (!found && fgets(line, sizeof line, f)) {
+    unsigned long flags = 0, inode = 0;
+    int at = 0;
+    if (sscanf(line, "%*s %*s %*s %lx %*s %*s %lu %n", &flags, &inode, &at) >= 2 && at > 0 &&
+        (flags & 0x10000ul) != 0 && strncmp(line + at, path, n) == 0 &&
+        (line[at + n] == '\n' || line[at + n] == '\0'))
+      found = 1;
+  }
+  fclose(f);
+  return found;
+}
 
 int pipc__posix_flock_held(ino_t ino) {
   FILE *f = fopen("/proc/locks", "re");

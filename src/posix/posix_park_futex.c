@@ -17,9 +17,9 @@ struct pipc_os_park {
 size_t pipc_os_park_shared_size(void) { return 0; }
 uint32_t pipc_os_park_abi(void) { return 0x46555458u; /* "FUTX" */ }
 
-int pipc_os_park_init(const char *name, unsigned slot, void *shared, int create,
-                      pipc_os_park **out) {
-  (void)name; (void)slot; (void)shared; (void)create;
+int pipc_os_park_init(const char *name, const pipc_os_map *seg, unsigned slot,
+                      void *shared, int create, pipc_os_park **out) {
+  (void)name; (void)seg; (void)slot; (void)shared; (void)create;
   *out = (pipc_os_park *)calloc(1, sizeof(**out));
   return *out ? PIPC_OK : PIPC_ENOMEM;
 }

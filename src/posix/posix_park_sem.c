@@ -25,10 +25,10 @@ uint32_t pipc_os_park_abi(void) {
   return 0x53450000u | (uint32_t)(sizeof(sem_t) & 0xffffu); /* "SE" */
 }
 
-int pipc_os_park_init(const char *name, unsigned slot, void *shared, int create,
-                      pipc_os_park **out) {
+int pipc_os_park_init(const char *name, const pipc_os_map *seg, unsigned slot,
+                      void *shared, int create, pipc_os_park **out) {
   pipc_os_park *p;
-  (void)name; (void)slot;
+  (void)name; (void)seg; (void)slot;
   p = (pipc_os_park *)calloc(1, sizeof(*p));
   if (p == NULL) return PIPC_ENOMEM;
   p->sem = (sem_t *)shared;

@@ -12,9 +12,13 @@
  * before reading never deadlock.
  *
  * Names: sockets live in a 0700 directory owned by the user
- * ($XDG_RUNTIME_DIR/pipc, else /tmp/pipc-UID), checked with lstat before
- * every use.  A listener holds an flock on NAME.lock beside its socket: a
- * socket whose lock is free belongs to a dead listener and is reclaimed. */
+ * (/tmp/pipc-UID), checked with lstat before every use - or, for a
+ * listener shared with a group or all users, in the shared directory of
+ * its access (pipc__posix_shared_dir).  A listener holds an flock on
+ * NAME.lock beside its socket: a socket whose lock is free belongs to a
+ * dead listener and is reclaimed - unless something listens on it (a
+ * program that did not come through pipc, such as a Python Listener):
+ * then the name is taken (PIPC_EEXIST), never the socket. */
 #define _GNU_SOURCE
 #include "posix.h"
 
@@ -72,24 +76,38 @@ struct pipc_os_pipe {
 
 struct pipc_os_listener {
   int fd, lockfd;
+  pipc__posix_scope sc; /* who may connect */
   char path[sizeof(((struct sockaddr_un *)0)->sun_path)];
   char lockpath[sizeof(((struct sockaddr_un *)0)->sun_path) + 8];
 };
 
 /* ---------------------------------------------------------------- names */
 
-int pipc_os_pipe_path(const char *name, char *buf, size_t cap) {
+/* The socket path of `name` for a listener (making) or client with scope
+   sc (NULL: the user's own directory) and attr's directory. */
+static int sock_path(const char *name, const pipc_os_attr *attr,
+                     const pipc__posix_scope *sc, int making, char *buf, size_t cap) {
   char dir[sizeof(((struct sockaddr_un *)0)->sun_path)];
-  int rc = pipc__posix_user_dir(dir, sizeof dir);
-  if (rc != PIPC_OK) return rc;
+  int rc = attr == NULL ? pipc__posix_user_dir(dir, sizeof dir)
+                        : pipc__posix_shared_dir(attr->dir, sc->access, sc->gid, making, dir,
+                                                 sizeof dir);
+  if (rc != PIPC_OK) return rc == PIPC_EOVERFLOW ? PIPC_EINVAL : rc;
   if ((size_t)snprintf(buf, cap, "%s/%s", dir, name) >= cap) return PIPC_EOVERFLOW;
   return PIPC_OK;
 }
 
-static int sock_addr(const char *name, struct sockaddr_un *sa) {
+int pipc_os_pipe_path(const char *name, char *buf, size_t cap) {
+  return sock_path(name, NULL, NULL, 0, buf, cap);
+}
+
+static int sock_addr(const char *name, const pipc_os_attr *attr, const pipc__posix_scope *sc,
+                     int making, struct sockaddr_un *sa) {
+  int rc;
   memset(sa, 0, sizeof *sa);
   sa->sun_family = AF_UNIX;
-  return pipc_os_pipe_path(name, sa->sun_path, sizeof sa->sun_path);
+  rc = sock_path(name, attr, sc, making, sa->sun_path, sizeof sa->sun_path);
+  /* a directory too long for a socket address is a bad argument */
+  return rc == PIPC_EOVERFLOW && attr && attr->dir ? PIPC_EINVAL : rc;
 }
 
 /* ---------------------------------------------------------------- sockets */
@@ -669,15 +687,64 @@ int pipc_os_pipe_pair(pipc_os_pipe **a, pipc_os_pipe **b) {
 
 /* ---------------------------------------------------------------- listeners */
 
-int pipc_os_listener_create(const char *name, pipc_os_listener **out) {
+/* Whether a program listens on the socket at `path` (one that did not
+   come through pipc: pipc's own listeners hold the name's lock).  Read
+   from the kernel's table where there is one, so the program is not
+   disturbed; else - and when the table does not show it: it lists the
+   sockets of this network namespace only, by the path they were bound
+   with, which may have been relative - probed with a connect that is
+   closed at once. */
+static int socket_live(const char *path) {
+  struct sockaddr_un sa;
+  int fd, r, err;
+  if (pipc__posix_unix_listening(path) == 1) return 1;
+  memset(&sa, 0, sizeof sa);
+  sa.sun_family = AF_UNIX;
+  snprintf(sa.sun_path, sizeof sa.sun_path, "%s", path);
+  if ((fd = new_socket()) < 0) return 1; /* cannot tell: leave it be */
+  fcntl(fd, F_SETFL, O_NONBLOCK);
+  r = connect(fd, (struct sockaddr *)&sa, sizeof sa);
+  err = errno;
+  close(fd);
+  return r == 0 || (err != ECONNREFUSED && err != ENOENT);
+}
+
+/* Give the socket file at `path` the scope's mode without following a
+   symlink: 0, or -1 with errno (EOPNOTSUPP: a symlink is there). */
+static int chmod_socket(const char *path, const pipc__posix_scope *sc) {
+  struct stat st;
+  if (fchmodat(AT_FDCWD, path, pipc__posix_scope_mode(sc), AT_SYMLINK_NOFOLLOW) == 0) return 0;
+  if (errno == EPERM || errno == EACCES || errno == ENOENT) return -1;
+  /* a libc that cannot do it without /proc: look, then change */
+  if (lstat(path, &st) != 0) return -1;
+  if (!S_ISSOCK(st.st_mode) || st.st_uid != geteuid()) {
+    errno = EOPNOTSUPP;
+    return -1;
+  }
+  return chmod(path, pipc__posix_scope_mode(sc));
+}
+
+/* Whether a peer of user uid (group gid) is within scope sc: this user,
+   for GROUP also root and the group's members, for ALL anyone. */
+static int peer_allowed(const pipc__posix_scope *sc, uid_t uid, gid_t gid) {
+  if (uid == geteuid() || sc->access == PIPC_ACCESS_ALL) return 1;
+  return sc->access == PIPC_ACCESS_GROUP &&
+         (uid == 0 || pipc__posix_in_group(uid, gid, sc->gid));
+}
+
+int pipc_os_listener_create(const char *name, const pipc_os_attr *attr,
+                            pipc_os_listener **out) {
   struct sockaddr_un sa;
   struct stat a, b;
+  pipc__posix_scope sc;
   pipc_os_listener *l;
   int rc, tries;
-  if ((rc = sock_addr(name, &sa)) != PIPC_OK) return rc;
+  if ((rc = pipc__posix_scope_make(attr, &sc)) != PIPC_OK) return rc;
+  if ((rc = sock_addr(name, attr, &sc, 1, &sa)) != PIPC_OK) return rc;
   l = (pipc_os_listener *)calloc(1, sizeof(*l));
   if (l == NULL) return PIPC_ENOMEM;
   l->fd = -1;
+  l->sc = sc;
   strcpy(l->path, sa.sun_path);
   snprintf(l->lockpath, sizeof l->lockpath, "%s.lock", sa.sun_path);
 
@@ -694,8 +761,13 @@ int pipc_os_listener_create(const char *name, pipc_os_listener **out) {
       goto fail;
     }
     if (fstat(l->lockfd, &a) == 0 && lstat(l->lockpath, &b) == 0 &&
-        a.st_ino == b.st_ino && a.st_dev == b.st_dev)
+        a.st_ino == b.st_ino && a.st_dev == b.st_dev) {
+      /* ours to give the listener's mode and group (a member's lock file
+         left in a shared directory stays as it is) */
+      if (a.st_uid == geteuid() && (rc = pipc__posix_scope_apply(l->lockfd, &sc)) != PIPC_OK)
+        goto fail_unlock;
       break;
+    }
     close(l->lockfd);
     if (tries == 10) {
       l->lockfd = -1;
@@ -703,22 +775,34 @@ int pipc_os_listener_create(const char *name, pipc_os_listener **out) {
       goto fail;
     }
   }
-  /* We own the name: a socket left there is a dead listener's. */
+  /* We own the name: a socket left there is a dead listener's - unless a
+     program that did not come through pipc listens on it. */
   if (lstat(l->path, &a) == 0) {
-    if (!S_ISSOCK(a.st_mode)) {
+    if (!S_ISSOCK(a.st_mode) || socket_live(l->path)) {
       rc = pipc__os_fail(PIPC_EEXIST, EEXIST); /* not ours to remove */
       goto fail_unlock;
     }
-    unlink(l->path);
+    /* a sticky shared directory: only its user (or root) may remove it */
+    if (unlink(l->path) != 0 && errno != ENOENT) {
+      rc = pipc__os_fail(PIPC_EEXIST, errno);
+      goto fail_unlock;
+    }
   }
   l->fd = new_socket();
   if (l->fd < 0 || bind(l->fd, (struct sockaddr *)&sa, sizeof sa) != 0) {
-    rc = pipc__posix_fail(errno);
+    /* EADDRINUSE: something was put there since we looked */
+    rc = errno == EADDRINUSE ? pipc__os_fail(PIPC_EEXIST, errno) : pipc__posix_fail(errno);
     goto fail_unlock;
   }
-  if (chmod(l->path, 0600) != 0 || listen(l->fd, 128) != 0 ||
-      (rc = prepare_fd(l->fd)) != PIPC_OK) {
-    rc = pipc__posix_fail(errno);
+  /* The group first, then the mode (connecting needs write permission) -
+     by path, as a socket has no descriptor for its file, and never
+     through a symlink (the directory is this user's or root's, so nobody
+     else can have swapped the socket; this is the second fence). */
+  if ((sc.access == PIPC_ACCESS_GROUP && lchown(l->path, (uid_t)-1, sc.gid) != 0) ||
+      chmod_socket(l->path, &sc) != 0 ||
+      listen(l->fd, 128) != 0 || (rc = prepare_fd(l->fd)) != PIPC_OK) {
+    rc = errno == EPERM || errno == EOPNOTSUPP ? pipc__os_fail(PIPC_EACCES, errno)
+                                                : pipc__posix_fail(errno);
     unlink(l->path);
     goto fail_unlock;
   }
@@ -743,8 +827,11 @@ int pipc_os_listener_accept(pipc_os_listener *l, pipc_os_pipe **out, int64_t dea
     int fd;
     fd = pipc__posix_accept(l->fd);
     if (fd >= 0) {
-      if (pipc__posix_peer_uid(fd) != geteuid()) { /* another user: refused */
-        close(fd);
+      uid_t uid;
+      gid_t gid;
+      long pid;
+      if (pipc__posix_peer(fd, &uid, &gid, &pid) != 0 || !peer_allowed(&l->sc, uid, gid)) {
+        close(fd); /* a user outside the listener's access: refused */
         continue;
       }
       return new_pipe(fd, out);
@@ -778,23 +865,37 @@ int pipc_os_listener_state(const char *name, pipc_state *state) {
   /* Live while a process holds the flock on NAME.lock, read without taking
      it; where that cannot be told, a socket is taken for a live listener. */
   strcat(path, ".lock");
-  if (stat(path, &st) != 0) *state = PIPC_STATE_STALE;
-  else *state = pipc__posix_flock_held(st.st_ino) == 0 ? PIPC_STATE_STALE : PIPC_STATE_LIVE;
+  if (stat(path, &st) == 0 && pipc__posix_flock_held(st.st_ino) != 0) {
+    *state = PIPC_STATE_LIVE;
+  } else {
+    /* no pipc listener: a dead one's socket, or another program's */
+    path[strlen(path) - 5] = '\0';
+    *state = pipc__posix_unix_listening(path) == 1 ? PIPC_STATE_FOREIGN : PIPC_STATE_STALE;
+  }
   return PIPC_OK;
 }
 
-int pipc_os_pipe_connect_once(const char *name, pipc_os_pipe **out, int64_t deadline) {
+int pipc_os_pipe_connect_once(const char *name, const pipc_os_attr *attr,
+                              pipc_os_pipe **out, int64_t deadline) {
   struct sockaddr_un sa;
+  pipc__posix_scope sc;
   int rc, fd, err;
   (void)deadline; /* a full backlog is retried by the caller */
-  if ((rc = sock_addr(name, &sa)) != PIPC_OK) return rc;
+  if ((rc = pipc__posix_scope_make(attr, &sc)) != PIPC_OK) return rc;
+  if ((rc = sock_addr(name, attr, &sc, 0, &sa)) != PIPC_OK) return rc;
   if ((fd = new_socket()) < 0) return pipc__posix_fail(errno);
   if ((rc = prepare_fd(fd)) != PIPC_OK) {
     close(fd);
     return rc;
   }
   if (connect(fd, (struct sockaddr *)&sa, sizeof sa) == 0) {
-    if (pipc__posix_peer_uid(fd) != geteuid()) { /* not our user's listener */
+    /* Owner-only: our user's listener, or refused; a group's: a member's
+       or root's (a group directory a member made lets every member in);
+       everyone's: anyone's (check pipc_pipe_peer). */
+    uid_t uid;
+    gid_t gid;
+    long pid;
+    if (pipc__posix_peer(fd, &uid, &gid, &pid) != 0 || !peer_allowed(&sc, uid, gid)) {
       close(fd);
       return pipc__os_fail(PIPC_EACCES, EACCES);
     }
@@ -805,6 +906,18 @@ int pipc_os_pipe_connect_once(const char *name, pipc_os_pipe **out, int64_t dead
   if (err == ENOENT || err == ECONNREFUSED) return pipc__os_fail(PIPC_ENOENT, err);
   if (err == EAGAIN || err == EINTR) return pipc__os_fail(PIPC_EAGAIN, err); /* backlog full */
   return pipc__posix_fail(err);
+}
+
+int pipc_os_pipe_peer(pipc_os_pipe *p, pipc_peer *out) {
+  uid_t uid;
+  gid_t gid;
+  long pid;
+  int err = pipc__posix_peer(p->fd, &uid, &gid, &pid);
+  if (err != 0) return pipc__posix_fail(err);
+  out->uid = (long)uid;
+  out->gid = (long)gid;
+  out->pid = pid;
+  return PIPC_OK;
 }
 
 /* ---------------------------------------------------------------- handing over */

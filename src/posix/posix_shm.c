@@ -5,6 +5,7 @@
 #include <errno.h>
 #include <fcntl.h>
 #include <stdint.h>
+#include <stdlib.h>
 #include <sys/mman.h>
 #include <sys/stat.h>
 #include <unistd.h>
@@ -15,18 +16,33 @@ static int map_fd(int fd, size_t size, int prot, pipc_os_map *out) {
   out->base = out->view = p;
   out->size = out->len = size;
   out->handle = NULL; /* the mapping outlives its descriptor */
+  out->scope = NULL;
   return PIPC_OK;
 }
 
-int pipc_os_shm_create(const char *name, size_t size, pipc_os_map *out) {
+/* Keep a shared segment's scope with its map (owner-only: NULL). */
+static int keep_scope(const pipc__posix_scope *sc, pipc_os_map *m) {
+  pipc__posix_scope *copy;
+  if (sc->access == PIPC_ACCESS_OWNER) return PIPC_OK;
+  if ((copy = (pipc__posix_scope *)malloc(sizeof *copy)) == NULL) return PIPC_ENOMEM;
+  *copy = *sc;
+  m->scope = copy;
+  return PIPC_OK;
+}
+
+int pipc_os_shm_create(const char *name, size_t size, const pipc_os_attr *attr,
+                       pipc_os_map *out) {
   char path[PIPC__POSIX_SHM_PATH_MAX];
-  int fd, rc = PIPC_OK, err;
+  pipc__posix_scope sc;
+  int fd, rc, err;
   pipc__posix_shm_path(path, name);
   if ((uint64_t)size > (uint64_t)INT64_MAX) return PIPC_ENOMEM;
-  /* umask can only narrow 0600; fchmod below makes it exact. */
+  if ((rc = pipc__posix_scope_make(attr, &sc)) != PIPC_OK) return rc;
+  /* Made 0600 (umask can only narrow it); its group and exact mode next. */
   fd = shm_open(path, O_RDWR | O_CREAT | O_EXCL, S_IRUSR | S_IWUSR);
   if (fd < 0) return pipc__posix_fail(errno);
-  if (fchmod(fd, S_IRUSR | S_IWUSR) != 0 || ftruncate(fd, (off_t)size) != 0) {
+  rc = pipc__posix_scope_apply(fd, &sc);
+  if (rc == PIPC_OK && ftruncate(fd, (off_t)size) != 0) {
     rc = pipc__posix_fail(errno);
     if (rc == PIPC_EINVAL) rc = PIPC_ENOMEM; /* size beyond the fs limit */
   }
@@ -36,28 +52,45 @@ int pipc_os_shm_create(const char *name, size_t size, pipc_os_map *out) {
       err != EINVAL && err != EOPNOTSUPP && err != ENOSYS)
     rc = pipc__posix_fail(err);
   if (rc == PIPC_OK) rc = map_fd(fd, size, PROT_READ | PROT_WRITE, out);
+  if (rc == PIPC_OK && (rc = keep_scope(&sc, out)) != PIPC_OK) pipc_os_shm_unmap(out);
   close(fd);
   if (rc != PIPC_OK) shm_unlink(path); /* never leave a half-made name */
   return rc;
 }
 
-int pipc_os_shm_open(const char *name, pipc_os_map *out) {
+/* Whether this process takes segment `st` (found shared as `sc`): its
+   own, or another user's that `attr` accepts. */
+static int accepted(const struct stat *st, const pipc__posix_scope *sc,
+                    const pipc_os_attr *attr) {
+  gid_t gid;
+  if (st->st_uid == geteuid()) return 1;
+  if (attr == NULL || sc->access == PIPC_ACCESS_OWNER) return 0;
+  if (attr->access == PIPC_ACCESS_ALL) return 1;
+  return attr->access == PIPC_ACCESS_GROUP && sc->access == PIPC_ACCESS_GROUP &&
+         pipc__posix_group_id(attr->group, &gid) == PIPC_OK && gid == sc->gid;
+}
+
+int pipc_os_shm_open(const char *name, const pipc_os_attr *attr, pipc_os_map *out) {
   char path[PIPC__POSIX_SHM_PATH_MAX];
   struct stat st;
+  pipc__posix_scope sc;
   int fd, rc;
   pipc__posix_shm_path(path, name);
   fd = shm_open(path, O_RDWR, 0);
   if (fd < 0) return pipc__posix_fail(errno);
   if (fstat(fd, &st) != 0) {
     rc = pipc__posix_fail(errno);
-  } else if (st.st_uid != geteuid()) {
-    rc = pipc__os_fail(PIPC_EACCES, EACCES); /* another user's object */
+  } else if (pipc__posix_scope_of(&st, &sc), !accepted(&st, &sc, attr)) {
+    /* another user's object: owner-only (root gets this far), or shared
+       without this caller asking for objects shared that way */
+    rc = pipc__os_fail(PIPC_EACCES, EACCES);
   } else if (st.st_size == 0) {
     rc = PIPC_EAGAIN; /* its creator has not sized it yet */
   } else if ((uint64_t)st.st_size > (uint64_t)SIZE_MAX) {
     rc = PIPC_ENOMEM;
   } else {
     rc = map_fd(fd, (size_t)st.st_size, PROT_READ | PROT_WRITE, out);
+    if (rc == PIPC_OK && (rc = keep_scope(&sc, out)) != PIPC_OK) pipc_os_shm_unmap(out);
   }
   close(fd);
   return rc;
@@ -155,17 +188,32 @@ int pipc_os_file_map(const char *path, size_t size, int flags, pipc_os_map *out)
 
 void pipc_os_shm_unmap(pipc_os_map *m) {
   if (m->view) munmap(m->view, m->len);
-  m->view = m->base = NULL;
+  free(m->scope);
+  m->view = m->base = m->scope = NULL;
   m->len = m->size = 0;
 }
 
 int pipc_os_name_remove(const char *name) {
   char path[PIPC__POSIX_SHM_PATH_MAX];
+  pipc__posix_scope sc;
+  struct stat st;
+  int fd;
   pipc__posix_shm_path(path, name);
   /* What the mutex keeps beside the segment (the file-lock mutex's lock
      files) goes with the name, and first: while the segment's name exists
-     no create of NAME can make new ones. */
-  pipc__posix_mutex_remove(name);
+     no create of NAME can make new ones.  Where they are follows from the
+     segment's scope. */
+  sc.access = PIPC_ACCESS_OWNER;
+  sc.gid = (gid_t)-1;
+  if ((fd = shm_open(path, O_RDONLY, 0)) >= 0) {
+    int ok = fstat(fd, &st) == 0;
+    close(fd);
+    if (ok) pipc__posix_scope_of(&st, &sc);
+    /* only its user (or root) may remove it: nobody else takes its lock
+       files away first (shm_unlink would refuse them the name anyway) */
+    if (ok && st.st_uid != geteuid() && geteuid() != 0) return pipc__os_fail(PIPC_EACCES, EPERM);
+  }
+  pipc__posix_mutex_remove(name, &sc);
   if (shm_unlink(path) != 0) return pipc__posix_fail(errno);
   return PIPC_OK;
 }
