@@ -4,6 +4,7 @@
 #include <sddl.h>
 #include <stdio.h>
 #include <stdlib.h>
+#include <wchar.h>
 
 int pipc__win32_fail(DWORD err) {
   int code;
@@ -64,13 +65,19 @@ int pipc__win32_name_get(const WCHAR *w, size_t len, char *out, size_t *used) {
   return pipc_name_check(out) == PIPC_OK;
 }
 
-void pipc__win32_object_name(WCHAR *buf, const char *name, const WCHAR *suffix) {
-  static const WCHAR prefix[] = L"Local\\pipc.";
+void pipc__win32_object_name_ns(WCHAR *buf, int global, const char *name,
+                                const WCHAR *suffix) {
+  static const WCHAR local[] = L"Local\\pipc.", global_[] = L"Global\\pipc.";
+  const WCHAR *prefix = global ? global_ : local;
   size_t i = 0, j;
   for (j = 0; prefix[j]; j++) buf[i++] = prefix[j];
   i += pipc__win32_name_put(buf + i, name);
   for (j = 0; suffix[j] && i < PIPC__WIN32_NAME_MAX - 1; j++) buf[i++] = suffix[j];
   buf[i] = 0;
+}
+
+void pipc__win32_object_name(WCHAR *buf, const char *name, const WCHAR *suffix) {
+  pipc__win32_object_name_ns(buf, 0, name, suffix);
 }
 
 int pipc__win32_narrow(char *buf, size_t cap, const WCHAR *ascii) {
@@ -83,29 +90,49 @@ int pipc__win32_narrow(char *buf, size_t cap, const WCHAR *ascii) {
   return PIPC_OK;
 }
 
+/* ---- security ---- */
+
+/* Longest SID string: "S-1-" + the authority + 15 sub-authorities of up
+   to 10 digits, with their dashes (184), and room to spare. */
+#define SID_STRING_MAX 192
+/* Longest descriptor pipc writes: an owner and three ACEs, each with a
+   SID string. */
+#define SDDL_MAX (4 * (SID_STRING_MAX + 32))
+
 static INIT_ONCE sa_once = INIT_ONCE_STATIC_INIT;
 static SECURITY_ATTRIBUTES sa_owner;
+static union {
+  SID sid;
+  unsigned char bytes[SECURITY_MAX_SID_SIZE];
+} user_sid;
+static WCHAR user_sid_text[SID_STRING_MAX];
 static DWORD sa_error;
+
+int pipc__win32_token_user(HANDLE tok, PSID sid, DWORD cap) {
+  union {
+    TOKEN_USER user;
+    unsigned char bytes[sizeof(TOKEN_USER) + SECURITY_MAX_SID_SIZE];
+  } info;
+  DWORD len = 0;
+  if (!GetTokenInformation(tok, TokenUser, &info, sizeof info, &len)) return 0;
+  return CopySid(cap, sid, info.user.User.Sid) ? 1 : 0;
+}
 
 static BOOL CALLBACK make_owner_only(PINIT_ONCE once, PVOID param, PVOID *ctx) {
   HANDLE tok = NULL;
-  union {
-    TOKEN_USER user;
-    unsigned char bytes[256];
-  } info;
-  DWORD len = 0;
   LPWSTR sid = NULL;
-  WCHAR sddl[256];
+  WCHAR sddl[SDDL_MAX];
   PSECURITY_DESCRIPTOR sd = NULL;
   (void)once; (void)param; (void)ctx;
   if (!OpenProcessToken(GetCurrentProcess(), TOKEN_QUERY, &tok) ||
-      !GetTokenInformation(tok, TokenUser, &info, sizeof info, &len) ||
-      !ConvertSidToStringSidW(info.user.User.Sid, &sid)) {
-    sa_error = GetLastError();
+      !pipc__win32_token_user(tok, &user_sid.sid, sizeof user_sid) ||
+      !ConvertSidToStringSidW(&user_sid.sid, &sid) || wcslen(sid) >= SID_STRING_MAX) {
+    sa_error = sid ? ERROR_INSUFFICIENT_BUFFER : GetLastError();
   } else {
+    wcscpy(user_sid_text, sid);
     /* Protected DACL: the user has every right, nobody else any. */
-    _snwprintf(sddl, sizeof sddl / sizeof sddl[0] - 1, L"D:P(A;;GA;;;%ls)", sid);
-    sddl[255] = 0;
+    _snwprintf(sddl, SDDL_MAX - 1, L"D:P(A;;GA;;;%ls)", sid);
+    sddl[SDDL_MAX - 1] = 0;
     if (!ConvertStringSecurityDescriptorToSecurityDescriptorW(
             sddl, SDDL_REVISION_1, &sd, NULL))
       sa_error = GetLastError();
@@ -125,6 +152,117 @@ SECURITY_ATTRIBUTES *pipc__win32_owner_only(void) {
     return NULL;
   }
   return &sa_owner;
+}
+
+PSID pipc__win32_user_sid(void) {
+  return pipc__win32_owner_only() ? (PSID)&user_sid.sid : NULL;
+}
+
+const WCHAR *pipc__win32_user_sid_string(void) {
+  return pipc__win32_owner_only() ? user_sid_text : NULL;
+}
+
+/* The SID of `group` as a string into out[SID_STRING_MAX]: see
+   pipc__win32_security.  The string is made from the binary SID, never
+   copied from the caller, so nothing but a SID reaches the SDDL. */
+static int group_sid(const char *group, WCHAR *out) {
+  union {
+    SID sid;
+    unsigned char bytes[SECURITY_MAX_SID_SIZE];
+  } found;
+  WCHAR domain[256], *w = pipc__win32_wide(group);
+  DWORD n = sizeof found, dn = 256;
+  SID_NAME_USE use;
+  PSID parsed = NULL;
+  LPWSTR text = NULL;
+  int rc = PIPC_OK;
+  if (w == NULL) return pipc__os_fail(PIPC_ENOENT, ERROR_NO_UNICODE_TRANSLATION);
+  if ((w[0] == L'S' || w[0] == L's') && w[1] == L'-' && ConvertStringSidToSidW(w, &parsed)) {
+    if (!ConvertSidToStringSidW(parsed, &text)) rc = pipc__win32_fail(GetLastError());
+    LocalFree(parsed);
+  } else if (!LookupAccountNameW(NULL, w, &found.sid, &n, domain, &dn, &use)) {
+    DWORD e = GetLastError();
+    rc = e == ERROR_NONE_MAPPED ? pipc__os_fail(PIPC_ENOENT, (int)e) : pipc__win32_fail(e);
+  } else if (use != SidTypeGroup && use != SidTypeAlias && use != SidTypeWellKnownGroup) {
+    rc = pipc__os_fail(PIPC_ENOENT, ERROR_NONE_MAPPED); /* a user, a domain: no group */
+  } else if (!ConvertSidToStringSidW(&found.sid, &text)) {
+    rc = pipc__win32_fail(GetLastError());
+  }
+  free(w);
+  if (rc == PIPC_OK) {
+    if (wcslen(text) < SID_STRING_MAX) wcscpy(out, text);
+    else rc = pipc__os_fail(PIPC_EINVAL, ERROR_INVALID_SID);
+  }
+  if (text) LocalFree(text);
+  return rc;
+}
+
+int pipc__win32_security(const pipc_os_attr *attr, int for_pipe, PSECURITY_DESCRIPTOR *out) {
+  const WCHAR *me = pipc__win32_user_sid_string();
+  WCHAR sddl[SDDL_MAX], other[SID_STRING_MAX];
+  int access = attr ? attr->access : PIPC_ACCESS_OWNER, rc;
+  *out = NULL;
+  if (me == NULL) return PIPC_ESYS;
+  if (attr && attr->sddl) { /* the caller's, exactly */
+    WCHAR *w = pipc__win32_wide(attr->sddl);
+    DWORD e;
+    if (w == NULL) return pipc__os_fail(PIPC_EINVAL, ERROR_NO_UNICODE_TRANSLATION);
+    if (ConvertStringSecurityDescriptorToSecurityDescriptorW(w, SDDL_REVISION_1, out, NULL)) {
+      free(w);
+      return PIPC_OK;
+    }
+    e = GetLastError();
+    free(w);
+    *out = NULL;
+    return e == ERROR_NOT_ENOUGH_MEMORY || e == ERROR_OUTOFMEMORY
+               ? pipc__os_fail(PIPC_ENOMEM, (int)e) : pipc__os_fail(PIPC_EINVAL, (int)e);
+  }
+  if (access == PIPC_ACCESS_OWNER && !for_pipe) return PIPC_OK; /* the shared one */
+  if (access == PIPC_ACCESS_GROUP) {
+    if ((rc = group_sid(attr->group, other)) != PIPC_OK) return rc;
+  } else {
+    wcscpy(other, L"AU"); /* Authenticated Users */
+  }
+  /* [O:me]D:P(A;;GA;;;me)[(A;;rights;;;other)] - each part fits: SIDs are
+     shorter than SID_STRING_MAX */
+  sddl[0] = 0;
+  if (for_pipe) {
+    wcscat(sddl, L"O:");
+    wcscat(sddl, me);
+  }
+  wcscat(sddl, L"D:P(A;;GA;;;");
+  wcscat(sddl, me);
+  wcscat(sddl, L")");
+  if (access != PIPC_ACCESS_OWNER) {
+    wcscat(sddl, for_pipe ? L"(A;;0x12019b;;;" : L"(A;;GRGWGX;;;");
+    wcscat(sddl, other);
+    wcscat(sddl, L")");
+  }
+  if (!ConvertStringSecurityDescriptorToSecurityDescriptorW(sddl, SDDL_REVISION_1, out, NULL)) {
+    *out = NULL;
+    return pipc__win32_fail(GetLastError());
+  }
+  return PIPC_OK;
+}
+
+SECURITY_ATTRIBUTES *pipc__win32_sa(SECURITY_ATTRIBUTES *buf, PSECURITY_DESCRIPTOR sd) {
+  if (sd == NULL) return pipc__win32_owner_only();
+  buf->nLength = sizeof *buf;
+  buf->lpSecurityDescriptor = sd;
+  buf->bInheritHandle = FALSE;
+  return buf;
+}
+
+void pipc__win32_companion_name(WCHAR *buf, const pipc_os_map *seg, const char *name,
+                                const WCHAR *suffix) {
+  const pipc__win32_scope *sc = seg ? (const pipc__win32_scope *)seg->scope : NULL;
+  pipc__win32_object_name_ns(buf, sc ? sc->global : 0, name, suffix);
+}
+
+SECURITY_ATTRIBUTES *pipc__win32_companion_sa(const pipc_os_map *seg,
+                                              SECURITY_ATTRIBUTES *buf) {
+  const pipc__win32_scope *sc = seg ? (const pipc__win32_scope *)seg->scope : NULL;
+  return pipc__win32_sa(buf, sc ? sc->sd : NULL);
 }
 
 int64_t pipc_os_now_ms(void) { return (int64_t)GetTickCount64(); }

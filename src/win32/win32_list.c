@@ -9,6 +9,8 @@
  * kernel objects beside a segment (":mutexN", ":parkN") add nothing.
  * Pipes are machine-wide: \\.\pipe\pipc.NAME with no listener mutex in
  * this session belongs to another session or to a program that is not pipc.
+ * Global\pipc.NAME (PIPC_ATTR_GLOBAL) is \BaseNamedObjects\pipc.NAME: that
+ * directory is listed too, as opens look there after Local\.
  */
 #include "win32.h"
 
@@ -65,45 +67,33 @@ static int is(const WCHAR *s, size_t len, const WCHAR *want) {
   return len == wcslen(want) && wcsncmp(s, want, len) == 0;
 }
 
-/* This session's named objects into set: PIPC_OK, PIPC_EAGAIN if the
-   directory changed while it was read, or an error (an NTSTATUS kept as
-   the OS error). */
-static int list_named_objects(pipc__names *set) {
+/* The pipc names in object directory `path` into set: PIPC_OK, PIPC_EAGAIN
+   if the directory changed while it was read, PIPC_ENOENT if there is no
+   such directory, or an error (an NTSTATUS kept as the OS error). */
+static int list_directory(pipc__names *set, const WCHAR *path) {
   HMODULE nt = GetModuleHandleW(L"ntdll.dll");
   nt_open_dir_fn open_dir =
       nt ? (nt_open_dir_fn)(void (*)(void))GetProcAddress(nt, "NtOpenDirectoryObject") : NULL;
   nt_query_dir_fn query_dir =
       nt ? (nt_query_dir_fn)(void (*)(void))GetProcAddress(nt, "NtQueryDirectoryObject") : NULL;
-  WCHAR path[64];
   nt_ustr us;
   nt_oattr oa;
   HANDLE dir = NULL;
-  DWORD session = 0;
   ULONG ctx = 0, got = 0, cap = 1 << 17; /* room for the longest names */
   nt_dirent *e;
   LONG st;
   BOOLEAN first = TRUE;
   int rc = PIPC_OK;
   if (open_dir == NULL || query_dir == NULL) return PIPC_ENOTSUP;
-  if (!ProcessIdToSessionId(GetCurrentProcessId(), &session)) session = 0;
-  if (session) _snwprintf(path, 63, L"\\Sessions\\%lu\\BaseNamedObjects", (unsigned long)session);
-  else wcscpy(path, L"\\BaseNamedObjects");
-  path[63] = 0;
-  for (;;) {
-    us.buf = path;
-    us.len = (USHORT)(wcslen(path) * sizeof(WCHAR));
-    us.max = (USHORT)(us.len + sizeof(WCHAR));
-    memset(&oa, 0, sizeof oa);
-    oa.size = sizeof oa;
-    oa.name = &us;
-    oa.attrs = NT_OBJ_CASE_INSENSITIVE;
-    st = open_dir(&dir, NT_DIRECTORY_QUERY, &oa);
-    if (st == NT_NOT_FOUND && session && wcscmp(path, L"\\BaseNamedObjects") != 0) {
-      wcscpy(path, L"\\BaseNamedObjects"); /* no per-session directory */
-      continue;
-    }
-    break;
-  }
+  us.buf = (WCHAR *)path;
+  us.len = (USHORT)(wcslen(path) * sizeof(WCHAR));
+  us.max = (USHORT)(us.len + sizeof(WCHAR));
+  memset(&oa, 0, sizeof oa);
+  oa.size = sizeof oa;
+  oa.name = &us;
+  oa.attrs = NT_OBJ_CASE_INSENSITIVE;
+  st = open_dir(&dir, NT_DIRECTORY_QUERY, &oa);
+  if (st == NT_NOT_FOUND) return PIPC_ENOENT;
   if (st < 0) return pipc__os_fail(PIPC_ESYS, (int)st);
   if ((e = (nt_dirent *)malloc(cap)) == NULL) {
     CloseHandle(dir);
@@ -128,6 +118,25 @@ static int list_named_objects(pipc__names *set) {
   if (rc != PIPC_OK) return rc;
   if (st != NT_NO_MORE_ENTRIES) return pipc__os_fail(PIPC_EAGAIN, (int)st);
   return PIPC_OK;
+}
+
+/* This session's named objects (Local\), then the global ones (Global\),
+   into set: PIPC_OK, PIPC_EAGAIN (a directory changed while it was read),
+   or an error. */
+static int list_named_objects(pipc__names *set) {
+  static const WCHAR global[] = L"\\BaseNamedObjects";
+  WCHAR path[64];
+  DWORD session = 0;
+  int rc = PIPC_ENOENT;
+  if (!ProcessIdToSessionId(GetCurrentProcessId(), &session)) session = 0;
+  if (session) {
+    _snwprintf(path, 63, L"\\Sessions\\%lu\\BaseNamedObjects", (unsigned long)session);
+    path[63] = 0;
+    rc = list_directory(set, path);
+  }
+  /* session 0 (services), or no per-session directory: Local\ is Global\ */
+  if (rc == PIPC_OK || rc == PIPC_ENOENT) rc = list_directory(set, global);
+  return rc == PIPC_ENOENT ? PIPC_OK : rc;
 }
 
 /* \\.\pipe\pipc.* into set.  Where the pipe file system cannot be listed
@@ -171,8 +180,8 @@ int pipc_os_list(pipc__names *set) {
 int pipc_os_path(const char *name, int which, char *buf, size_t cap) {
   WCHAR w[PIPC__WIN32_NAME_MAX + 16];
   switch (which) {
-  case PIPC_PATH_SHM:
-    pipc__win32_object_name(w, name, L"");
+  case PIPC_PATH_SHM: /* where an open finds it; Local\ if nowhere */
+    pipc__win32_object_name_ns(w, pipc__win32_shm_is_global(name), name, L"");
     return pipc__win32_narrow(buf, cap, w);
   case PIPC_PATH_SHM_FILE:
     return PIPC_ENOTSUP; /* a page-file-backed mapping is no file */

@@ -21,8 +21,8 @@ struct pipc_os_mutex {
 size_t pipc_os_mutex_shared_size(void) { return sizeof(mutex_shared); }
 uint32_t pipc_os_mutex_abi(void) { return 0x574d5458u; /* "WMTX" */ }
 
-int pipc_os_mutex_init(const char *name, unsigned slot, void *shared,
-                       int create, pipc_os_mutex **out) {
+int pipc_os_mutex_init(const char *name, const pipc_os_map *seg, unsigned slot,
+                       void *shared, int create, pipc_os_mutex **out) {
   WCHAR wname[PIPC__WIN32_NAME_MAX], suffix[16];
   pipc_os_mutex *m;
   if (slot >= PIPC__MUTEX_SLOTS) return PIPC_EINVAL;
@@ -31,9 +31,9 @@ int pipc_os_mutex_init(const char *name, unsigned slot, void *shared,
   m->sh = (mutex_shared *)shared;
   _snwprintf(suffix, 15, L":mutex%u", slot);
   suffix[15] = 0;
-  pipc__win32_object_name(wname, name, suffix);
+  pipc__win32_companion_name(wname, seg, name, suffix); /* where the segment is */
   if (create) {
-    SECURITY_ATTRIBUTES *sa = pipc__win32_owner_only();
+    SECURITY_ATTRIBUTES sab, *sa = pipc__win32_companion_sa(seg, &sab); /* as it is */
     if (sa == NULL) {
       free(m);
       return PIPC_ESYS;

@@ -14,18 +14,18 @@ struct pipc_os_park {
 size_t pipc_os_park_shared_size(void) { return 0; }
 uint32_t pipc_os_park_abi(void) { return 0x544f4b4eu; /* "TOKN" */ }
 
-int pipc_os_park_init(const char *name, unsigned slot, void *shared, int create,
-                      pipc_os_park **out) {
+int pipc_os_park_init(const char *name, const pipc_os_map *seg, unsigned slot,
+                      void *shared, int create, pipc_os_park **out) {
   WCHAR wname[PIPC__WIN32_NAME_MAX], suffix[16];
   pipc_os_park *p;
   (void)shared;
   _snwprintf(suffix, 15, L":park%u", slot);
   suffix[15] = 0;
-  pipc__win32_object_name(wname, name, suffix);
+  pipc__win32_companion_name(wname, seg, name, suffix); /* where the segment is */
   p = (pipc_os_park *)calloc(1, sizeof(*p));
   if (p == NULL) return PIPC_ENOMEM;
   if (create) {
-    SECURITY_ATTRIBUTES *sa = pipc__win32_owner_only();
+    SECURITY_ATTRIBUTES sab, *sa = pipc__win32_companion_sa(seg, &sab); /* as it is */
     if (sa == NULL) {
       free(p);
       return PIPC_ESYS;

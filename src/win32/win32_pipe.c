@@ -9,11 +9,34 @@
  *     PIPC_PIPE_BUFFER bytes may be in flight, so two ends that both send
  *     before reading do not deadlock;
  *   - a listener always has one instance waiting for the next client.
- * Every instance is created with a DACL for the current user only and
- * PIPE_REJECT_REMOTE_CLIENTS; the first with FILE_FLAG_FIRST_PIPE_INSTANCE,
- * so a name somebody else already serves is PIPC_EEXIST, not shared.
+ * Every instance is created with PIPE_REJECT_REMOTE_CLIENTS and the
+ * listener's protected DACL: the current user only (pipc_listener_create),
+ * or what its pipc_attr allows (pipc__win32_security: the group's SID or
+ * Authenticated Users may connect, never make instances; or an sddl); the
+ * first with FILE_FLAG_FIRST_PIPE_INSTANCE, so a name somebody else already
+ * serves is PIPC_EEXIST, not shared.  Named pipes have one namespace per
+ * machine: PIPC_ATTR_GLOBAL changes nothing for the pipe itself, only for
+ * the listener's mutex (below).
+ *
+ * Who is at the other end.  A listener lets the DACL decide: the kernel
+ * refuses a client outside it at CreateFile, so accept never sees one - a
+ * listener made for GROUP or ALL takes whom its DACL lets in.  A client
+ * checks the server: by a plain connect (or one with an owner-only attr)
+ * it must be this user - its process's token user (GetNamedPipeServer-
+ * ProcessId), or, if that process cannot be opened (an elevated server),
+ * the pipe's owner, which pipc sets to its user; anything else is refused
+ * (PIPC_EACCES), as POSIX refuses a socket of another uid.  A client given
+ * GROUP, ALL or an sddl accepts a server of any user (pipc_pipe_peer says
+ * which).  pipc's clients open with the rights they use (no
+ * FILE_CREATE_PIPE_INSTANCE), so a DACL granting 0x12019b is enough; a
+ * client asking for GENERIC_WRITE - Python's Client does - is refused by it
+ * unless it is the pipe's user: such clients of other users need an sddl
+ * (which may grant them FILE_CREATE_PIPE_INSTANCE, with what that allows).
  */
 #include "win32.h"
+
+#include <aclapi.h>
+#include <sddl.h>
 
 #include <stdio.h>
 #include <stdlib.h>
@@ -52,7 +75,10 @@ struct pipc_os_pipe {
 };
 
 struct pipc_os_listener {
-  HANDLE owner;  /* named mutex Local\pipc.NAME:listener: who serves the name */
+  HANDLE owner;  /* named mutex Local\pipc.NAME:listener (Global\ for a
+                    PIPC_ATTR_GLOBAL listener): who serves the name */
+  PSECURITY_DESCRIPTOR sd; /* every instance's (LocalFree) */
+  SECURITY_ATTRIBUTES sa;  /* with sd */
   WCHAR path[PIPC__WIN32_NAME_MAX + 16];
   HANDLE next;   /* the instance waiting for a client */
   OVERLAPPED ov; /* its pending ConnectNamedPipe */
@@ -350,9 +376,9 @@ intptr_t pipc_os_pipe_wait_handle(pipc_os_pipe *p) { return (intptr_t)p->rov.hEv
 
 /* ---------------------------------------------------------------- instances */
 
-static HANDLE new_instance(const WCHAR *path, int first) {
-  SECURITY_ATTRIBUTES *sa = pipc__win32_owner_only();
-  if (sa == NULL) return INVALID_HANDLE_VALUE;
+/* An instance of the pipe at path, made with sa; the name's first if
+   `first`. */
+static HANDLE new_instance(const WCHAR *path, int first, SECURITY_ATTRIBUTES *sa) {
   return CreateNamedPipeW(path,
                           PIPE_ACCESS_DUPLEX | FILE_FLAG_OVERLAPPED |
                               (first ? FILE_FLAG_FIRST_PIPE_INSTANCE : 0),
@@ -361,8 +387,15 @@ static HANDLE new_instance(const WCHAR *path, int first) {
                           PIPE_UNLIMITED_INSTANCES, PIPE_BUFSZ, PIPE_BUFSZ, 0, sa);
 }
 
+/* What a client end uses: data both ways, the pipe's attributes (message
+   mode, GetNamedPipeServerProcessId), its owner - and not FILE_APPEND_DATA
+   (FILE_CREATE_PIPE_INSTANCE), which GENERIC_WRITE would ask for. */
+#define CLIENT_RIGHTS                                                     \
+  (FILE_READ_DATA | FILE_WRITE_DATA | FILE_READ_ATTRIBUTES |             \
+   FILE_WRITE_ATTRIBUTES | READ_CONTROL | SYNCHRONIZE)
+
 static HANDLE open_client(const WCHAR *path) {
-  HANDLE h = CreateFileW(path, GENERIC_READ | GENERIC_WRITE, 0, NULL, OPEN_EXISTING,
+  HANDLE h = CreateFileW(path, CLIENT_RIGHTS, 0, NULL, OPEN_EXISTING,
                          FILE_FLAG_OVERLAPPED | SECURITY_SQOS_PRESENT |
                              SECURITY_IDENTIFICATION,
                          NULL);
@@ -381,15 +414,21 @@ static HANDLE open_client(const WCHAR *path) {
 int pipc_os_pipe_pair(pipc_os_pipe **a, pipc_os_pipe **b) {
   WCHAR path[96];
   HANDLE srv, cli;
+  SECURITY_ATTRIBUTES sa;
+  PSECURITY_DESCRIPTOR sd;
+  DWORD e;
   int rc;
   _snwprintf(path, 95, L"\\\\.\\pipe\\pipc-pair-%lu-%llx", GetCurrentProcessId(),
              (unsigned long long)pipc_os_entropy());
   path[95] = 0;
-  srv = new_instance(path, 1);
-  if (srv == INVALID_HANDLE_VALUE) return pipc__win32_fail(GetLastError());
+  if ((rc = pipc__win32_security(NULL, 1, &sd)) != PIPC_OK) return rc;
+  srv = new_instance(path, 1, pipc__win32_sa(&sa, sd));
+  e = GetLastError();
+  LocalFree(sd); /* the pipe has its own copy */
+  if (srv == INVALID_HANDLE_VALUE) return pipc__win32_fail(e);
   cli = open_client(path);
   if (cli == INVALID_HANDLE_VALUE) {
-    DWORD e = GetLastError();
+    e = GetLastError();
     CloseHandle(srv);
     return pipc__win32_fail(e);
   }
@@ -414,6 +453,107 @@ int pipc_os_pipe_pair(pipc_os_pipe **a, pipc_os_pipe **b) {
   return PIPC_OK;
 }
 
+/* ---------------------------------------------------------------- identity */
+
+typedef union any_sid {
+  SID sid;
+  unsigned char bytes[SECURITY_MAX_SID_SIZE];
+} any_sid;
+
+/* The user of process pid: 1, or 0 if it cannot be opened or asked
+   (another user's process whose DACL keeps this one out; a protected one). */
+static int process_user(DWORD pid, any_sid *out) {
+  HANDLE pr, tok;
+  int ok = 0;
+  if (pid == 0) return 0;
+  if ((pr = OpenProcess(PROCESS_QUERY_LIMITED_INFORMATION, FALSE, pid)) == NULL) return 0;
+  if (OpenProcessToken(pr, TOKEN_QUERY, &tok)) {
+    ok = pipc__win32_token_user(tok, &out->sid, sizeof *out);
+    CloseHandle(tok);
+  }
+  CloseHandle(pr);
+  return ok;
+}
+
+/* The user of the client at server end h, from the token the connection
+   carries (pipc's clients offer SECURITY_IDENTIFICATION, Python's more):
+   1, or 0 - Windows lets a server impersonate only once it has read from
+   the pipe (ERROR_CANNOT_IMPERSONATE before).  This thread's own
+   impersonation, if it had one, is put back. */
+static int client_user(HANDLE h, any_sid *out) {
+  HANDLE saved = NULL, tok;
+  int ok = 0;
+  if (!OpenThreadToken(GetCurrentThread(), TOKEN_IMPERSONATE, TRUE, &saved)) saved = NULL;
+  if (!ImpersonateNamedPipeClient(h)) {
+    if (saved) CloseHandle(saved);
+    return 0;
+  }
+  if (OpenThreadToken(GetCurrentThread(), TOKEN_QUERY, TRUE, &tok)) {
+    ok = pipc__win32_token_user(tok, &out->sid, sizeof *out);
+    CloseHandle(tok);
+  }
+  /* never left running as the client: if the old token cannot be put
+     back, the thread is itself again */
+  if (saved == NULL || !SetThreadToken(NULL, saved)) RevertToSelf();
+  if (saved) CloseHandle(saved);
+  return ok;
+}
+
+/* 1 if the server at client end h is this user: its process's user or,
+   if that process cannot be asked (an elevated server of this user), the
+   pipe's owner - pipc makes its pipes owned by their user, and only this
+   user (or an administrator) can make an object this user owns. */
+static int server_is_me(HANDLE h) {
+  PSID me = pipc__win32_user_sid(), owner = NULL;
+  PSECURITY_DESCRIPTOR sd = NULL;
+  ULONG pid = 0;
+  any_sid who;
+  int mine = 0;
+  if (me == NULL) return 0;
+  if (GetNamedPipeServerProcessId(h, &pid) && process_user(pid, &who))
+    return EqualSid(&who.sid, me) != 0;
+  if (GetSecurityInfo(h, SE_KERNEL_OBJECT, OWNER_SECURITY_INFORMATION, &owner, NULL, NULL,
+                      NULL, &sd) == ERROR_SUCCESS) {
+    mine = owner != NULL && EqualSid(owner, me);
+    LocalFree(sd);
+  }
+  return mine;
+}
+
+/* The peer: the other end's process (the client's of a server end, the
+   server's of a client end - for a pair, made in one process, that is the
+   process that made it), and its user: a server end asks the connection's
+   token first (a client of another user is often a process this user may
+   not open), then the process; a client end asks the process.  A peer
+   whose user cannot be learnt is PIPC_OK with its pid and sid "" (see
+   pipc_pipe_peer). */
+int pipc_os_pipe_peer(pipc_os_pipe *p, pipc_peer *out) {
+  DWORD flags = 0, e;
+  ULONG pid = 0;
+  BOOL ok;
+  any_sid who;
+  LPSTR text = NULL;
+  int server;
+  if (!GetNamedPipeInfo(p->h, &flags, NULL, NULL, NULL)) goto fail;
+  server = (flags & PIPE_SERVER_END) != 0;
+  ok = server ? GetNamedPipeClientProcessId(p->h, &pid)
+              : GetNamedPipeServerProcessId(p->h, &pid);
+  if (!ok) goto fail;
+  out->pid = pid ? (long)pid : -1;
+  if (((server && client_user(p->h, &who)) || process_user(pid, &who)) &&
+      ConvertSidToStringSidA(&who.sid, &text)) {
+    if (strlen(text) < sizeof out->sid) strcpy(out->sid, text);
+    LocalFree(text);
+  }
+  return PIPC_OK;
+fail:
+  e = GetLastError();
+  return e == ERROR_BROKEN_PIPE || e == ERROR_PIPE_NOT_CONNECTED || e == ERROR_NO_DATA
+             ? pipc__os_fail(PIPC_ECLOSED, (int)e) : pipc__win32_fail(e);
+}
+
+/* ---------------------------------------------------------------- listeners */
+
 /* Start waiting for a client on l->next.  PIPC_OK (waiting or connected). */
 static int listen_next(pipc_os_listener *l) {
   ResetEvent(l->ov.hEvent);
@@ -430,35 +570,55 @@ static int listen_next(pipc_os_listener *l) {
   return PIPC_OK;
 }
 
-int pipc_os_listener_create(const char *name, pipc_os_listener **out) {
+/* Free what listener_create made so far (l->next not yet made). */
+static void listener_undo(pipc_os_listener *l) {
+  if (l->ov.hEvent) CloseHandle(l->ov.hEvent);
+  if (l->owner) CloseHandle(l->owner);
+  if (l->sd) LocalFree(l->sd);
+  free(l);
+}
+
+int pipc_os_listener_create(const char *name, const pipc_os_attr *attr,
+                            pipc_os_listener **out) {
   pipc_os_listener *l = (pipc_os_listener *)calloc(1, sizeof(*l));
-  SECURITY_ATTRIBUTES *sa = pipc__win32_owner_only();
+  SECURITY_ATTRIBUTES *sa, *pipe_sa;
   WCHAR oname[PIPC__WIN32_NAME_MAX];
+  DWORD e;
   int rc;
   if (l == NULL) return PIPC_ENOMEM;
-  if (sa == NULL) {
+  if ((rc = pipc__win32_security(attr, 1, &l->sd)) != PIPC_OK) {
     free(l);
+    return rc;
+  }
+  pipe_sa = pipc__win32_sa(&l->sa, l->sd);
+  if ((sa = pipc__win32_owner_only()) == NULL || pipe_sa == NULL) {
+    listener_undo(l);
     return PIPC_ESYS;
   }
+  l->sa = *pipe_sa; /* what every instance is made with */
   /* The name belongs to whoever created this kernel object; it goes away
      with the listener's process, however that ends.  (Wine does not
      enforce FILE_FLAG_FIRST_PIPE_INSTANCE; Windows does, against squatters
-     that do not use pipc.) */
-  pipc__win32_object_name(oname, name, PIPC__WIN32_LISTENER_SUFFIX);
+     that do not use pipc.)  It lives where the attr puts segments: in
+     Global\ for PIPC_ATTR_GLOBAL - so every session's pipc sees the name
+     served by pipc (pipc_os_listener_state), and creating it needs
+     SeCreateGlobalPrivilege, as a Global\ segment does (PIPC_EACCES).  It
+     is owner-only whatever the attr: nobody else needs to open it, and one
+     that cannot be opened still says the name is served. */
+  pipc__win32_object_name_ns(oname, attr != NULL && attr->global, name,
+                             PIPC__WIN32_LISTENER_SUFFIX);
   l->owner = CreateMutexW(sa, FALSE, oname);
   if (l->owner == NULL || GetLastError() == ERROR_ALREADY_EXISTS) {
-    DWORD e = l->owner ? ERROR_ALREADY_EXISTS : GetLastError();
-    if (l->owner) CloseHandle(l->owner);
-    free(l);
+    e = l->owner ? ERROR_ALREADY_EXISTS : GetLastError();
+    listener_undo(l);
     return e == ERROR_ALREADY_EXISTS ? pipc__os_fail(PIPC_EEXIST, (int)e)
                                      : pipc__win32_fail(e);
   }
   pipc__win32_pipe_path(l->path, name);
   l->ov.hEvent = CreateEventW(NULL, TRUE, FALSE, NULL);
   if (l->ov.hEvent == NULL) {
-    DWORD e = GetLastError();
-    CloseHandle(l->owner);
-    free(l);
+    e = GetLastError();
+    listener_undo(l);
     return pipc__win32_fail(e);
   }
   /* A squatter's instance at the path (a server that did not come through
@@ -466,17 +626,14 @@ int pipc_os_listener_create(const char *name, pipc_os_listener **out) {
      that flag, so look first - WaitNamedPipe finds any instance, idle
      (TRUE) or busy (ERROR_SEM_TIMEOUT). */
   if (WaitNamedPipeW(l->path, 1) || GetLastError() == ERROR_SEM_TIMEOUT) {
-    CloseHandle(l->ov.hEvent);
-    CloseHandle(l->owner);
-    free(l);
+    listener_undo(l);
     return pipc__os_fail(PIPC_EEXIST, ERROR_PIPE_BUSY);
   }
-  l->next = new_instance(l->path, 1);
+  l->next = new_instance(l->path, 1, &l->sa);
   if (l->next == INVALID_HANDLE_VALUE) {
-    DWORD e = GetLastError();
-    CloseHandle(l->ov.hEvent);
-    CloseHandle(l->owner);
-    free(l);
+    e = GetLastError();
+    l->next = NULL;
+    listener_undo(l);
     /* FIRST_PIPE_INSTANCE refused: somebody serves this name already */
     return e == ERROR_ACCESS_DENIED || e == ERROR_PIPE_BUSY
                ? pipc__os_fail(PIPC_EEXIST, (int)e) : pipc__win32_fail(e);
@@ -508,7 +665,7 @@ int pipc_os_listener_accept(pipc_os_listener *l, pipc_os_pipe **out, int64_t dea
   }
   /* Put a fresh instance up before handing this one out: a listening
      instance is always there for the next client. */
-  fresh = new_instance(l->path, 0);
+  fresh = new_instance(l->path, 0, &l->sa);
   if (fresh == INVALID_HANDLE_VALUE) {
     DWORD e = GetLastError();
     DisconnectNamedPipe(l->next);
@@ -557,19 +714,26 @@ void pipc_os_listener_close(pipc_os_listener *l) {
   }
   if (l->owner) CloseHandle(l->owner);
   CloseHandle(l->ov.hEvent);
+  if (l->sd) LocalFree(l->sd);
   free(l);
 }
 
 int pipc_os_listener_state(const char *name, pipc_state *state) {
   WCHAR oname[PIPC__WIN32_NAME_MAX], path[PIPC__WIN32_NAME_MAX + 16];
   HANDLE h;
-  /* This session's listener holds the mutex; Windows removes it with the
-     listener's process, so there is never a stale one. */
-  pipc__win32_object_name(oname, name, PIPC__WIN32_LISTENER_SUFFIX);
-  if ((h = OpenMutexW(SYNCHRONIZE, FALSE, oname)) != NULL) {
-    CloseHandle(h);
-    *state = PIPC_STATE_LIVE;
-    return PIPC_OK;
+  int ns;
+  /* The listener holds the mutex, in Local\ (this session's) or Global\;
+     Windows removes it with the listener's process, so there is never a
+     stale one.  One this user may not open (another user's listener) is
+     there all the same. */
+  for (ns = 0; ns < 2; ns++) {
+    pipc__win32_object_name_ns(oname, ns, name, PIPC__WIN32_LISTENER_SUFFIX);
+    h = OpenMutexW(SYNCHRONIZE, FALSE, oname);
+    if (h != NULL || GetLastError() == ERROR_ACCESS_DENIED) {
+      if (h) CloseHandle(h);
+      *state = PIPC_STATE_LIVE;
+      return PIPC_OK;
+    }
   }
   /* A pipe of the name with no such mutex: another session's listener, or
      a server that is not pipc.  WaitNamedPipe finds an instance, idle
@@ -582,13 +746,30 @@ int pipc_os_listener_state(const char *name, pipc_state *state) {
   return PIPC_ENOENT;
 }
 
-int pipc_os_pipe_connect_once(const char *name, pipc_os_pipe **out, int64_t deadline) {
+int pipc_os_pipe_connect_once(const char *name, const pipc_os_attr *attr,
+                              pipc_os_pipe **out, int64_t deadline) {
   WCHAR path[PIPC__WIN32_NAME_MAX + 16];
   HANDLE h;
   DWORD e, ms;
+  if (attr != NULL && attr->sddl != NULL) {
+    /* unused by a client (it only says: any server), but checked as a
+       listener checks it - a malformed one is PIPC_EINVAL here too */
+    PSECURITY_DESCRIPTOR sd = NULL;
+    int rc = pipc__win32_security(attr, 1, &sd);
+    if (rc != PIPC_OK) return rc;
+    LocalFree(sd);
+  }
   pipc__win32_pipe_path(path, name);
   h = open_client(path);
-  if (h != INVALID_HANDLE_VALUE) return new_pipe(h, out);
+  if (h != INVALID_HANDLE_VALUE) {
+    /* a plain client talks to its own user only (see the top of the file) */
+    int any_user = attr != NULL && (attr->access != PIPC_ACCESS_OWNER || attr->sddl != NULL);
+    if (!any_user && !server_is_me(h)) {
+      CloseHandle(h);
+      return pipc__os_fail(PIPC_EACCES, ERROR_ACCESS_DENIED);
+    }
+    return new_pipe(h, out);
+  }
   e = GetLastError();
   if (e == ERROR_FILE_NOT_FOUND) return pipc__os_fail(PIPC_ENOENT, (int)e); /* no listener */
   if (e != ERROR_PIPE_BUSY) return pipc__win32_fail(e);
