@@ -187,9 +187,92 @@ const char *t_os_why_no_fd_limit(void);
 const char *t_os_why_no_small_shm_fs(void);
 
 /* Why no other server can squat on a pipe name, else NULL; the squatter
-   (Windows: a named pipe made without pipc at the pipe's name). */
+   (POSIX: a plain listening socket at pipc_pipe_path - a Python Listener;
+   Windows: a named pipe made without pipc at the pipe's name); whether a
+   client still reaches it (1/0); whether a connection waits at it that
+   nobody made on purpose (POSIX: pipc probed it by connecting; Windows
+   always 0). */
 const char *t_os_why_no_squatter(void);
 void *t_os_squat_pipe(const char *name);
+int t_os_squat_reachable(void *squatter);
+int t_os_squat_pending(void *squatter);
+/* Whether pipc_list can see a squatter (as FOREIGN) here: Linux (its
+   socket table), Windows but not Wine (which cannot list \\.\pipe\). */
+int t_os_lists_foreign_pipes(void);
 void t_os_unsquat(void *squatter);
+
+/* ---- sharing (test_sharing.c) ---- */
+
+/* A group every machine has, as pipc_attr.group takes it - Windows
+   "S-1-5-32-545" (BUILTIN\Users), POSIX this process's primary group by
+   number - and the same group by its name (Windows: as this system spells
+   it; POSIX from getgrgid), or NULL if it has none. */
+const char *t_os_common_group(void);
+const char *t_os_common_group_name(char *buf, size_t cap);
+
+/* Who may open the object `name` as the OS shows it: PIPC_ACCESS_OWNER,
+   PIPC_ACCESS_GROUP (for the group `group`, as t_os_common_group gives
+   it), PIPC_ACCESS_ALL; -1 if it shows something else, -2 if it cannot be
+   looked at here (why says what, or why).  client NULL: the segment of a
+   shm, queue, semaphore or lock; else a connected client end of the
+   listener `name`, whose endpoint is looked at through it.
+   Windows: the DACL read back with GetSecurityInfo, generic rights mapped
+   (Windows maps them when an object is made, Wine keeps them): protected;
+   first the user with every right; then at most one more ACE, for the
+   group's SID or Authenticated Users, with the rights to use the object
+   and none to delete it, change its DACL or owner, or (a pipe) make
+   instances of it.  POSIX: the mode bits and group of the shm object
+   (shm_open + fstat) or of the socket (getpeername + lstat). */
+int t_os_object_access(const char *name, pipc_pipe *client, const char *group, char *why,
+                       size_t cap);
+
+/* Why pipc takes no SDDL here (POSIX: PIPC_ENOTSUP), else NULL; and a
+   sample: Windows gives this user every right and BUILTIN\Users read and
+   write, POSIX a fixed string. */
+const char *t_os_why_no_sddl(void);
+const char *t_os_sddl_sample(char *buf, size_t cap);
+
+/* 1 if the DACL of the object (as t_os_object_access finds it) is the one
+   `sddl` describes, ACE for ACE with generic rights mapped, and protected
+   as sddl says; 0 if not (why has both); -2 where there is no SDDL. */
+int t_os_object_sddl_is(const char *name, pipc_pipe *client, const char *sddl, char *why,
+                        size_t cap);
+
+/* Where segment `name` is: 1 in Global\, 0 in Local\, -1 nowhere; -2 where
+   there are no namespaces (POSIX). */
+int t_os_object_is_global(const char *name);
+
+/* Why making an object in Global\ cannot be refused here (POSIX: one
+   namespace, no privilege), else NULL.  t_os_drop_global_privilege: this
+   process gives up SeCreateGlobalPrivilege for good (a child role does
+   it); 0 or -1.  t_os_why_global_granted: why a process without it that
+   made a Global\ object is no failure here (Wine does not check the
+   privilege), else NULL. */
+const char *t_os_why_no_global_refusal(void);
+int t_os_drop_global_privilege(void);
+const char *t_os_why_global_granted(void);
+
+/* What pipc_pipe_peer should report of process `pid` of this user: POSIX
+   uid, gid (getuid, getgid) and sid ""; Windows uid, gid -1 and this
+   user's SID. */
+void t_os_peer_expected(long pid, pipc_peer *out);
+
+/* A directory for shared listeners' sockets (pipc_attr.dir), made under
+   path[cap] (NULL), or why there is none (Windows); t_os_shared_dir_set
+   puts at use[cap] a directory inside it as `how` says (0 / -1). */
+enum {
+  T_SDIR_GOOD = 0,    /* 0755, ours */
+  T_SDIR_SYMLINK,     /* a symlink to a good one */
+  T_SDIR_WORLD,       /* 0777 */
+  T_SDIR_STICKY,      /* 1777 */
+  T_SDIR_OTHER_OWNER, /* 0755, uid 65534's (needs root) */
+  T_SDIR_MISSING,     /* nothing there */
+  T_SDIR_RELATIVE     /* a relative path */
+};
+const char *t_os_shared_dir_make(char *path, size_t cap);
+int t_os_shared_dir_set(const char *path, int how, char *use, size_t cap);
+void t_os_shared_dir_end(const char *path);
+/* chmod (POSIX; -1 on Windows). */
+int t_os_chmod(const char *path, unsigned mode);
 
 #endif

@@ -269,13 +269,13 @@ struct t_sockdir {
 
 const char *t_os_sockdir_begin(t_sockdir **out) {
   t_sockdir *x = (t_sockdir *)calloc(1, sizeof *x);
-  const char *v = getenv("XDG_RUNTIME_DIR");
+  const char *v = getenv("PIPC_TEST_USER_DIR");
   *out = NULL;
   if (x == NULL) return "out of memory";
   x->had = v != NULL;
   if (v) snprintf(x->saved, sizeof x->saved, "%s", v);
   snprintf(x->base, sizeof x->base, "/tmp/pipc-test-xdg-XXXXXX");
-  if (mkdtemp(x->base) == NULL || setenv("XDG_RUNTIME_DIR", x->base, 1) != 0) {
+  if (mkdtemp(x->base) == NULL || setenv("PIPC_TEST_USER_DIR", x->base, 1) != 0) {
     free(x);
     return NULL; /* no skip: the case's CU_ASSERT on *d reports it */
   }
@@ -288,8 +288,8 @@ const char *t_os_sockdir_begin(t_sockdir **out) {
 void t_os_sockdir_end(t_sockdir *x) {
   char cmd[256];
   if (x == NULL) return;
-  if (x->had) setenv("XDG_RUNTIME_DIR", x->saved, 1);
-  else unsetenv("XDG_RUNTIME_DIR");
+  if (x->had) setenv("PIPC_TEST_USER_DIR", x->saved, 1);
+  else unsetenv("PIPC_TEST_USER_DIR");
   snprintf(cmd, sizeof cmd, "rm -rf '%s'", x->base);
   if (system(cmd) != 0) fprintf(stderr, "\n  could not remove %s", x->base);
   free(x);
@@ -368,18 +368,75 @@ const char *t_os_why_no_small_shm_fs(void) {
 #endif
 }
 
-const char *t_os_why_no_squatter(void) {
-  return "POSIX: another user cannot enter the 0700 socket directory "
-         "(other_user_refused, unsafe_socket_dir_refused); a socket of this user's "
-         "without the name's lock is a dead listener's and is reclaimed";
-}
+const char *t_os_why_no_squatter(void) { return NULL; }
+
+/* A program that listens at a pipc name without pipc (as a Python
+   Listener given `pipc path NAME` does): a plain listening socket. */
+struct squat {
+  int fd;
+  char path[108];
+};
 
 void *t_os_squat_pipe(const char *name) {
-  (void)name;
-  return NULL;
+  struct squat *q = (struct squat *)calloc(1, sizeof *q);
+  struct sockaddr_un sa;
+  if (q == NULL || pipc_pipe_path(name, q->path, sizeof q->path) != PIPC_OK) {
+    free(q);
+    return NULL;
+  }
+  memset(&sa, 0, sizeof sa);
+  sa.sun_family = AF_UNIX;
+  snprintf(sa.sun_path, sizeof sa.sun_path, "%s", q->path);
+  q->fd = socket(AF_UNIX, SOCK_STREAM, 0);
+  if (q->fd < 0 || bind(q->fd, (struct sockaddr *)&sa, sizeof sa) != 0 || listen(q->fd, 8) != 0) {
+    if (q->fd >= 0) close(q->fd);
+    free(q);
+    return NULL;
+  }
+  return q;
 }
 
-void t_os_unsquat(void *squatter) { (void)squatter; }
+int t_os_squat_reachable(void *squatter) {
+  struct squat *q = (struct squat *)squatter;
+  struct sockaddr_un sa;
+  int fd, ok, got;
+  memset(&sa, 0, sizeof sa);
+  sa.sun_family = AF_UNIX;
+  snprintf(sa.sun_path, sizeof sa.sun_path, "%s", q->path);
+  if ((fd = socket(AF_UNIX, SOCK_STREAM, 0)) < 0) return 0;
+  ok = connect(fd, (struct sockaddr *)&sa, sizeof sa) == 0;
+  if (ok) { /* and it is the squatter who has it (within 10 s: no hang) */
+    struct pollfd p;
+    p.fd = q->fd;
+    p.events = POLLIN;
+    p.revents = 0;
+    ok = poll(&p, 1, 10000) == 1;
+  }
+  got = ok ? accept(q->fd, NULL, NULL) : -1;
+  close(fd);
+  if (got >= 0) close(got);
+  return got >= 0;
+}
+
+int t_os_lists_foreign_pipes(void) { return access("/proc/net/unix", R_OK) == 0; }
+
+int t_os_squat_pending(void *squatter) {
+  /* nothing has connected to the squatter behind its back */
+  struct squat *q = (struct squat *)squatter;
+  struct pollfd p;
+  p.fd = q->fd;
+  p.events = POLLIN;
+  p.revents = 0;
+  return poll(&p, 1, 0) > 0;
+}
+
+void t_os_unsquat(void *squatter) {
+  struct squat *q = (struct squat *)squatter;
+  if (q == NULL) return;
+  close(q->fd);
+  unlink(q->path);
+  free(q);
+}
 
 /* ---- helper processes of the security cases ---- */
 
@@ -502,4 +559,217 @@ int role_intruder(int argc, char **argv) {
   close(fd);
   unlink(argv[1]);
   return 0;
+}
+
+/* argv: as_user WHO GID ACCESS SHM QUEUE SEM LOCK PIPE EXPECT -> become
+   uid 65534 (WHO "member": with primary group GID; "other": with group
+   65534 and no other), then open the objects a root test made shared at
+   ACCESS ("group": with group GID, "all") and, EXPECT "ok", use each one
+   (shm: "child" at offset 0; queue: put "from-child"; sem: post; lock:
+   acquire and release; pipe: connect_ex with the same attr, send
+   "hello") - or, EXPECT "refused", see every open and the connect refused
+   with PIPC_EACCES - or, EXPECT "make", create QUEUE shared at ACCESS
+   and put "planted" in it (for the test's own plain open to refuse).
+   The plain opens are refused in every case: the objects are another
+   user's.  Exit 0, or 20 + the index of the first failure. */
+int role_as_user(int argc, char **argv) {
+  pipc_shm *s = NULL;
+  pipc_queue *q = NULL;
+  pipc_sem *m = NULL;
+  pipc_lock *l = NULL;
+  pipc_pipe *p = NULL;
+  pipc_attr a;
+  gid_t g;
+  int ok, rc;
+  if (argc < 10) return 10;
+  g = (gid_t)strtoul(argv[2], NULL, 10);
+  ok = strcmp(argv[9], "ok") == 0;
+  if (strcmp(argv[1], "member") == 0) {
+    if (setgroups(1, &g) != 0 || setgid(g) != 0) return 11;
+  } else if (setgroups(0, NULL) != 0 || setgid(NOBODY) != 0) {
+    return 11;
+  }
+  if (setuid(NOBODY) != 0 || getuid() != NOBODY || setuid(0) == 0) return 12;
+  memset(&a, 0, sizeof a);
+  a.access = strcmp(argv[3], "group") == 0 ? PIPC_ACCESS_GROUP : PIPC_ACCESS_ALL;
+  a.group = a.access == PIPC_ACCESS_GROUP ? argv[2] : NULL;
+  if (strcmp(argv[9], "make") == 0) {
+    if (pipc_queue_create_attr(argv[5], 4, 16, &a, &q) != PIPC_OK ||
+        pipc_queue_put(q, "planted", 7, 0) != PIPC_OK)
+      return 41;
+    pipc_queue_close(q);
+    return 0;
+  }
+  if (pipc_shm_open(argv[4], &s) != PIPC_EACCES || s) return 15;
+  if (pipc_queue_open(argv[5], &q) != PIPC_EACCES || q) return 16;
+  if (pipc_sem_open(argv[6], &m) != PIPC_EACCES || m) return 17;
+  if (pipc_lock_open(argv[7], &l) != PIPC_EACCES || l) return 18;
+  if (!ok) {
+    if (pipc_shm_open_attr(argv[4], &a, &s) != PIPC_EACCES || s) return 21;
+    if (pipc_queue_open_attr(argv[5], &a, &q) != PIPC_EACCES || q) return 22;
+    if (pipc_sem_open_attr(argv[6], &a, &m) != PIPC_EACCES || m) return 23;
+    if (pipc_lock_open_attr(argv[7], &a, &l) != PIPC_EACCES || l) return 24;
+    if (pipc_pipe_connect_ex(argv[8], &a, &p, 0) != PIPC_EACCES || p) return 25;
+    return 0;
+  }
+  if (pipc_shm_open_attr(argv[4], &a, &s) != PIPC_OK) return 31;
+  memcpy(pipc_shm_addr(s), "child", 6);
+  if (pipc_queue_open_attr(argv[5], &a, &q) != PIPC_OK ||
+      pipc_queue_put(q, "from-child", 10, 5000) != PIPC_OK)
+    return 32;
+  if (pipc_sem_open_attr(argv[6], &a, &m) != PIPC_OK || pipc_sem_post(m) != PIPC_OK) return 33;
+  if (pipc_lock_open_attr(argv[7], &a, &l) != PIPC_OK || pipc_lock_acquire(l, 5000) != PIPC_OK ||
+      pipc_lock_release(l) != PIPC_OK)
+    return 34;
+  if ((rc = pipc_pipe_connect_ex(argv[8], &a, &p, 5000)) != PIPC_OK) return 35;
+  if (pipc_pipe_send(p, "hello", 5, 5000) != PIPC_OK) return 36;
+  pipc_pipe_close(p);
+  pipc_shm_close(s);
+  pipc_queue_close(q);
+  pipc_sem_close(m);
+  pipc_lock_close(l);
+  return 0;
+}
+
+/* ---- sharing ---- */
+
+const char *t_os_common_group(void) {
+  static char buf[24];
+  snprintf(buf, sizeof buf, "%lu", (unsigned long)getgid()); /* the primary group */
+  return buf;
+}
+
+const char *t_os_common_group_name(char *buf, size_t cap) {
+  struct group *g = getgrgid(getgid());
+  if (g == NULL || g->gr_name == NULL) return NULL;
+  snprintf(buf, cap, "%s", g->gr_name);
+  return buf;
+}
+
+/* The access level of mode bits m of an object of ours with group gid. */
+static int mode_level(mode_t m, gid_t gid, const char *group) {
+  m &= 0777;
+  if ((m & 0077) == 0) return PIPC_ACCESS_OWNER;
+  if ((m & 0006) == 0006) return PIPC_ACCESS_ALL;
+  if ((m & 0007) == 0 && (m & 0060) == 0060 && group &&
+      gid == (gid_t)strtoul(group, NULL, 10))
+    return PIPC_ACCESS_GROUP;
+  return -1;
+}
+
+int t_os_object_access(const char *name, pipc_pipe *client, const char *group, char *why,
+                       size_t cap) {
+  char path[256];
+  struct stat st;
+  int rc;
+  if (client == NULL) { /* the segment: shm_open works where /dev/shm is not */
+    int fd;
+    snprintf(path, sizeof path, "/pipc.%s", name);
+    if ((fd = shm_open(path, O_RDONLY, 0)) < 0) {
+      snprintf(why, cap, "shm_open %s: %s", path, strerror(errno));
+      return -1;
+    }
+    rc = fstat(fd, &st);
+    close(fd);
+  } else { /* the listener's socket, where the client end is connected */
+    struct sockaddr_un sa;
+    socklen_t len = sizeof sa;
+    intptr_t h;
+    memset(&sa, 0, sizeof sa);
+    if (pipc_pipe_os_handle(client, &h) != PIPC_OK ||
+        getpeername((int)h, (struct sockaddr *)&sa, &len) != 0 || sa.sun_path[0] == 0) {
+      snprintf(why, cap, "no socket path behind the client end");
+      return -1;
+    }
+    snprintf(path, sizeof path, "%s", sa.sun_path);
+    rc = lstat(path, &st);
+  }
+  if (rc != 0) {
+    snprintf(why, cap, "stat %s: %s", path, strerror(errno));
+    return -1;
+  }
+  snprintf(why, cap, "%s: mode %04o, uid %lu, gid %lu", path, (unsigned)(st.st_mode & 07777),
+           (unsigned long)st.st_uid, (unsigned long)st.st_gid);
+  if (st.st_uid != geteuid()) return -1;
+  return mode_level(st.st_mode, st.st_gid, group);
+}
+
+const char *t_os_why_no_sddl(void) {
+  return "POSIX has no SDDL: pipc refuses one (PIPC_ENOTSUP), it never ignores a request to "
+         "restrict";
+}
+
+const char *t_os_sddl_sample(char *buf, size_t cap) {
+  snprintf(buf, cap, "D:P(A;;GA;;;OW)");
+  return buf;
+}
+
+int t_os_object_sddl_is(const char *name, pipc_pipe *client, const char *sddl, char *why,
+                        size_t cap) {
+  (void)name;
+  (void)client;
+  (void)sddl;
+  snprintf(why, cap, "%s", t_os_why_no_sddl());
+  return -2;
+}
+
+int t_os_object_is_global(const char *name) {
+  (void)name;
+  return -2; /* one namespace */
+}
+
+const char *t_os_why_no_global_refusal(void) {
+  return "POSIX has one namespace per machine: PIPC_ATTR_GLOBAL needs no privilege, there is "
+         "nothing to refuse";
+}
+
+int t_os_drop_global_privilege(void) { return -1; }
+
+const char *t_os_why_global_granted(void) { return NULL; }
+
+void t_os_peer_expected(long pid, pipc_peer *out) {
+  memset(out, 0, sizeof *out);
+  out->pid = pid;
+  out->uid = (long)getuid();
+  out->gid = (long)getgid();
+}
+
+/* ---- shared socket directories (security/shared_dir_checked,
+   group_peer_checked_both_ways) ---- */
+
+const char *t_os_shared_dir_make(char *path, size_t cap) {
+  snprintf(path, cap, "/tmp/pipc-test-sdir-XXXXXX");
+  if (mkdtemp(path) == NULL || chmod(path, 0755) != 0) return "cannot make a directory in /tmp";
+  return NULL;
+}
+
+int t_os_shared_dir_set(const char *path, int how, char *use, size_t cap) {
+  char target[300];
+  snprintf(use, cap, "%s/d", path);
+  snprintf(target, sizeof target, "%s/real", path);
+  unlink(use);
+  rmdir(use);
+  switch (how) {
+  case T_SDIR_SYMLINK:
+    if (mkdir(target, 0755) != 0 && errno != EEXIST) return -1;
+    return symlink(target, use);
+  case T_SDIR_MISSING: return 0;
+  case T_SDIR_RELATIVE: snprintf(use, cap, "tmp/d"); return 0;
+  default: break;
+  }
+  if (mkdir(use, 0755) != 0) return -1;
+  switch (how) {
+  case T_SDIR_WORLD: return chmod(use, 0777);
+  case T_SDIR_STICKY: return chmod(use, 01777);
+  case T_SDIR_OTHER_OWNER: return chown(use, NOBODY, NOBODY);
+  default: return 0; /* T_SDIR_GOOD: 0755, ours */
+  }
+}
+
+int t_os_chmod(const char *path, unsigned mode) { return chmod(path, (mode_t)mode); }
+
+void t_os_shared_dir_end(const char *path) {
+  char cmd[300];
+  snprintf(cmd, sizeof cmd, "rm -rf '%s'", path);
+  if (system(cmd) != 0) fprintf(stderr, "\n  could not remove %s", path);
 }

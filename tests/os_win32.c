@@ -7,6 +7,7 @@
 #endif
 #include <windows.h>
 #include <aclapi.h>
+#include <sddl.h>
 #include <shellapi.h>
 #include <fcntl.h>
 #include <io.h>
@@ -421,6 +422,324 @@ void *t_os_squat_pipe(const char *name) {
   return squat == INVALID_HANDLE_VALUE ? NULL : (void *)squat;
 }
 
+/* A client reaches the squatter's pipe: the name still leads to it. */
+int t_os_squat_reachable(void *squatter) {
+  WCHAR path[128];
+  HANDLE h;
+  /* the squatter's own name ("\\pipc.NAME"), read back from its handle */
+  if (!GetFileInformationByHandleEx((HANDLE)squatter, FileNameInfo, path, sizeof path)) return 0;
+  {
+    FILE_NAME_INFO *fi = (FILE_NAME_INFO *)path;
+    WCHAR full[160];
+    _snwprintf(full, 159, L"\\\\.\\pipe%.*ls", (int)(fi->FileNameLength / sizeof(WCHAR)),
+               fi->FileName);
+    full[159] = 0;
+    h = CreateFileW(full, GENERIC_READ | GENERIC_WRITE, 0, NULL, OPEN_EXISTING, 0, NULL);
+  }
+  if (h == INVALID_HANDLE_VALUE) return 0;
+  CloseHandle(h);
+  return 1;
+}
+
+int t_os_lists_foreign_pipes(void) {
+  HMODULE nt = GetModuleHandleW(L"ntdll.dll");
+  return !(nt && GetProcAddress(nt, "wine_get_version")); /* Wine cannot list \\.\pipe\ */
+}
+
+/* Windows: a pipe instance takes one client; nothing to count. */
+int t_os_squat_pending(void *squatter) {
+  (void)squatter;
+  return 0;
+}
+
 void t_os_unsquat(void *squatter) {
   if (squatter) CloseHandle((HANDLE)squatter);
 }
+
+/* ---- sharing ---- */
+
+const char *t_os_common_group(void) { return "S-1-5-32-545"; /* BUILTIN\Users */ }
+
+const char *t_os_common_group_name(char *buf, size_t cap) {
+  PSID sid = NULL;
+  WCHAR name[256], domain[256];
+  DWORD n = 256, dn = 256;
+  SID_NAME_USE use;
+  int ok = 0;
+  if (ConvertStringSidToSidW(L"S-1-5-32-545", &sid) &&
+      LookupAccountSidW(NULL, sid, name, &n, domain, &dn, &use) &&
+      WideCharToMultiByte(CP_UTF8, 0, name, -1, buf, (int)cap, NULL, NULL) > 0)
+    ok = 1;
+  if (sid) LocalFree(sid);
+  return ok ? buf : NULL;
+}
+
+/* pipc's OS name of segment `name` in a namespace: upper-case letters as
+   '^' and the letter (DESIGN.md: names keep their case on every OS). */
+static void seg_name(WCHAR *w, size_t cap, int global, const char *name) {
+  size_t i = (size_t)_snwprintf(w, cap - 1, global ? L"Global\\pipc." : L"Local\\pipc.");
+  for (; *name && i + 3 < cap; name++) {
+    char c = *name;
+    if (c >= 'A' && c <= 'Z') {
+      w[i++] = L'^';
+      c = (char)(c - 'A' + 'a');
+    }
+    w[i++] = (WCHAR)(unsigned char)c;
+  }
+  w[i] = 0;
+}
+
+/* A handle with READ_CONTROL to the object: the segment, in Local\ then in
+   Global\ (*global says where), or the client end's pipe. */
+static HANDLE object_handle(const char *name, pipc_pipe *client, int *global, int *close) {
+  WCHAR w[200];
+  HANDLE h;
+  intptr_t ph;
+  int ns;
+  *close = 0;
+  if (client) return pipc_pipe_os_handle(client, &ph) == PIPC_OK ? (HANDLE)ph : NULL;
+  for (ns = 0; ns < 2; ns++) {
+    seg_name(w, 200, ns, name);
+    if ((h = OpenFileMappingW(READ_CONTROL, FALSE, w)) != NULL) {
+      if (global) *global = ns;
+      *close = 1;
+      return h;
+    }
+  }
+  return NULL;
+}
+
+/* How generic rights map for sections and for named pipes (files). */
+static const GENERIC_MAPPING section_rights = {
+    STANDARD_RIGHTS_READ | SECTION_QUERY | SECTION_MAP_READ,
+    STANDARD_RIGHTS_WRITE | SECTION_MAP_WRITE,
+    STANDARD_RIGHTS_EXECUTE | SECTION_MAP_EXECUTE, SECTION_ALL_ACCESS};
+static const GENERIC_MAPPING pipe_rights = {FILE_GENERIC_READ, FILE_GENERIC_WRITE,
+                                            FILE_GENERIC_EXECUTE, FILE_ALL_ACCESS};
+
+/* The object's descriptor (DACL and owner; LocalFree *sd) and its DACL,
+   with `why` set to its SDDL.  0, or -1 (why says why). */
+static int read_dacl(HANDLE h, PSECURITY_DESCRIPTOR *sd, PACL *dacl, char *why, size_t cap) {
+  LPSTR text = NULL;
+  DWORD r = GetSecurityInfo(h, SE_KERNEL_OBJECT,
+                            DACL_SECURITY_INFORMATION | OWNER_SECURITY_INFORMATION, NULL, NULL,
+                            dacl, NULL, sd);
+  if (r != ERROR_SUCCESS) {
+    snprintf(why, cap, "GetSecurityInfo: error %lu", (unsigned long)r);
+    return -1;
+  }
+  if (ConvertSecurityDescriptorToStringSecurityDescriptorA(
+          *sd, SDDL_REVISION_1, DACL_SECURITY_INFORMATION | OWNER_SECURITY_INFORMATION, &text,
+          NULL)) {
+    snprintf(why, cap, "%s", text);
+    LocalFree(text);
+  } else {
+    snprintf(why, cap, "(no SDDL: error %lu)", (unsigned long)GetLastError());
+  }
+  return 0;
+}
+
+static int is_protected(PSECURITY_DESCRIPTOR sd) {
+  SECURITY_DESCRIPTOR_CONTROL ctl = 0;
+  DWORD rev;
+  return GetSecurityDescriptorControl(sd, &ctl, &rev) && (ctl & SE_DACL_PROTECTED);
+}
+
+/* ACE i of dacl if it allows: its SID and mapped rights. */
+static int allowed_ace(PACL dacl, DWORD i, const GENERIC_MAPPING *gm, PSID *sid,
+                       ACCESS_MASK *mask) {
+  ACCESS_ALLOWED_ACE *ace = NULL;
+  if (!GetAce(dacl, i, (void **)&ace) || ace->Header.AceType != ACCESS_ALLOWED_ACE_TYPE)
+    return 0;
+  *sid = (PSID)&ace->SidStart;
+  *mask = ace->Mask;
+  MapGenericMask(mask, (PGENERIC_MAPPING)gm);
+  return 1;
+}
+
+static int sid_is(PSID sid, const WCHAR *text) {
+  PSID want = NULL;
+  int eq;
+  if (!ConvertStringSidToSidW(text, &want)) return 0;
+  eq = EqualSid(sid, want) != 0;
+  LocalFree(want);
+  return eq;
+}
+
+static int sid_is_me(PSID sid) {
+  HANDLE tok = NULL;
+  unsigned char user[256];
+  DWORD n = 0;
+  int eq = 0;
+  if (OpenProcessToken(GetCurrentProcess(), TOKEN_QUERY, &tok) &&
+      GetTokenInformation(tok, TokenUser, user, sizeof user, &n))
+    eq = EqualSid(sid, ((TOKEN_USER *)user)->User.Sid) != 0;
+  if (tok) CloseHandle(tok);
+  return eq;
+}
+
+int t_os_object_access(const char *name, pipc_pipe *client, const char *group, char *why,
+                       size_t cap) {
+  const GENERIC_MAPPING *gm = client ? &pipe_rights : &section_rights;
+  /* what another user needs to use it, and what they must never have */
+  const ACCESS_MASK need = client ? FILE_READ_DATA | FILE_WRITE_DATA | FILE_READ_ATTRIBUTES |
+                                        FILE_WRITE_ATTRIBUTES | SYNCHRONIZE
+                                  : SECTION_MAP_READ | SECTION_MAP_WRITE;
+  const ACCESS_MASK never = DELETE | WRITE_DAC | WRITE_OWNER |
+                            (client ? FILE_CREATE_PIPE_INSTANCE : 0);
+  PSECURITY_DESCRIPTOR sd = NULL;
+  PACL dacl = NULL;
+  PSID sid;
+  ACCESS_MASK mask;
+  WCHAR wgroup[200];
+  int close, level = -1;
+  HANDLE h = object_handle(name, client, NULL, &close);
+  if (h == NULL) {
+    snprintf(why, cap, "not found (error %lu)", (unsigned long)GetLastError());
+    return -1;
+  }
+  if (read_dacl(h, &sd, &dacl, why, cap) == 0) {
+    MultiByteToWideChar(CP_UTF8, 0, group ? group : "", -1, wgroup, 200);
+    if (dacl == NULL || !is_protected(sd) || dacl->AceCount < 1 || dacl->AceCount > 2 ||
+        !allowed_ace(dacl, 0, gm, &sid, &mask) || !sid_is_me(sid) ||
+        (mask & gm->GenericAll) != gm->GenericAll) {
+      level = -1; /* not protected, or not the user first with every right */
+    } else if (dacl->AceCount == 1) {
+      level = PIPC_ACCESS_OWNER;
+    } else if (allowed_ace(dacl, 1, gm, &sid, &mask) && (mask & need) == need &&
+               (mask & never) == 0) {
+      if (sid_is(sid, L"S-1-5-11")) level = PIPC_ACCESS_ALL; /* Authenticated Users */
+      else if (group && sid_is(sid, wgroup)) level = PIPC_ACCESS_GROUP;
+    }
+    LocalFree(sd);
+  }
+  if (close) CloseHandle(h);
+  return level;
+}
+
+const char *t_os_why_no_sddl(void) { return NULL; }
+
+const char *t_os_sddl_sample(char *buf, size_t cap) {
+  HANDLE tok = NULL;
+  unsigned char user[256];
+  DWORD n = 0;
+  LPSTR me = NULL;
+  if (OpenProcessToken(GetCurrentProcess(), TOKEN_QUERY, &tok) &&
+      GetTokenInformation(tok, TokenUser, user, sizeof user, &n) &&
+      ConvertSidToStringSidA(((TOKEN_USER *)user)->User.Sid, &me))
+    snprintf(buf, cap, "D:P(A;;GA;;;%s)(A;;GRGW;;;BU)", me);
+  else
+    snprintf(buf, cap, "D:P(A;;GA;;;OW)");
+  if (me) LocalFree(me);
+  if (tok) CloseHandle(tok);
+  return buf;
+}
+
+int t_os_object_sddl_is(const char *name, pipc_pipe *client, const char *sddl, char *why,
+                        size_t cap) {
+  const GENERIC_MAPPING *gm = client ? &pipe_rights : &section_rights;
+  PSECURITY_DESCRIPTOR want = NULL, sd = NULL;
+  PACL wdacl = NULL, dacl = NULL;
+  BOOL present = FALSE, defaulted = FALSE;
+  char got[512];
+  int close, same = 0;
+  DWORD i;
+  HANDLE h = object_handle(name, client, NULL, &close);
+  if (h == NULL) {
+    snprintf(why, cap, "not found (error %lu)", (unsigned long)GetLastError());
+    return 0;
+  }
+  if (ConvertStringSecurityDescriptorToSecurityDescriptorA(sddl, SDDL_REVISION_1, &want, NULL) &&
+      GetSecurityDescriptorDacl(want, &present, &wdacl, &defaulted) && present && wdacl &&
+      read_dacl(h, &sd, &dacl, got, sizeof got) == 0 && dacl &&
+      is_protected(sd) == is_protected(want) && dacl->AceCount == wdacl->AceCount) {
+    same = 1;
+    for (i = 0; same && i < dacl->AceCount; i++) {
+      PSID a, b;
+      ACCESS_MASK ma, mb;
+      same = allowed_ace(dacl, i, gm, &a, &ma) && allowed_ace(wdacl, i, gm, &b, &mb) &&
+             EqualSid(a, b) && ma == mb;
+    }
+  } else {
+    snprintf(got, sizeof got, "(could not compare: error %lu)", (unsigned long)GetLastError());
+  }
+  snprintf(why, cap, "wanted %s, got %s", sddl, got);
+  if (want) LocalFree(want);
+  if (sd) LocalFree(sd);
+  if (close) CloseHandle(h);
+  return same;
+}
+
+int t_os_object_is_global(const char *name) {
+  int global = -1, close;
+  HANDLE h = object_handle(name, NULL, &global, &close);
+  if (h == NULL) return -1;
+  CloseHandle(h);
+  return global;
+}
+
+const char *t_os_why_no_global_refusal(void) { return NULL; }
+
+int t_os_drop_global_privilege(void) {
+  HANDLE tok = NULL;
+  TOKEN_PRIVILEGES tp;
+  int rc = -1;
+  if (OpenProcessToken(GetCurrentProcess(), TOKEN_ADJUST_PRIVILEGES | TOKEN_QUERY, &tok) &&
+      LookupPrivilegeValueW(NULL, L"SeCreateGlobalPrivilege", &tp.Privileges[0].Luid)) {
+    tp.PrivilegeCount = 1;
+    tp.Privileges[0].Attributes = SE_PRIVILEGE_REMOVED;
+    /* ERROR_NOT_ALL_ASSIGNED: it was not held - as good */
+    if (AdjustTokenPrivileges(tok, FALSE, &tp, 0, NULL, NULL)) rc = 0;
+  }
+  if (tok) CloseHandle(tok);
+  return rc;
+}
+
+const char *t_os_why_global_granted(void) {
+  HMODULE nt = GetModuleHandleW(L"ntdll.dll");
+  if (nt && GetProcAddress(nt, "wine_get_version"))
+    return "Wine does not check SeCreateGlobalPrivilege: a child that dropped it still made "
+           "a Global\\ queue (checked); real Windows refuses it (ERROR_ACCESS_DENIED, "
+           "PIPC_EACCES) - the GitHub Actions Windows job runs this";
+  return NULL;
+}
+
+void t_os_peer_expected(long pid, pipc_peer *out) {
+  HANDLE tok = NULL;
+  unsigned char user[256];
+  DWORD n = 0;
+  LPSTR me = NULL;
+  memset(out, 0, sizeof *out);
+  out->pid = pid;
+  out->uid = out->gid = -1;
+  if (OpenProcessToken(GetCurrentProcess(), TOKEN_QUERY, &tok) &&
+      GetTokenInformation(tok, TokenUser, user, sizeof user, &n) &&
+      ConvertSidToStringSidA(((TOKEN_USER *)user)->User.Sid, &me))
+    snprintf(out->sid, sizeof out->sid, "%s", me);
+  if (me) LocalFree(me);
+  if (tok) CloseHandle(tok);
+}
+
+/* ---- shared socket directories: POSIX only ---- */
+
+const char *t_os_shared_dir_make(char *path, size_t cap) {
+  (void)path;
+  (void)cap;
+  return "Windows pipes live in no directory: pipc_attr.dir is unused there";
+}
+
+int t_os_shared_dir_set(const char *path, int how, char *use, size_t cap) {
+  (void)path;
+  (void)how;
+  (void)use;
+  (void)cap;
+  return -1;
+}
+
+int t_os_chmod(const char *path, unsigned mode) {
+  (void)path;
+  (void)mode;
+  return -1;
+}
+
+void t_os_shared_dir_end(const char *path) { (void)path; }

@@ -135,6 +135,23 @@
   PIPC_TEST(pipe, export_to_child_seed001)           \
   PIPC_TEST(pipe, killed_writer_never_yields_partial) \
   PIPC_TEST(pipe, bad_arguments)                     \
+  PIPC_SUITE(auth)                                   \
+  PIPC_TEST(auth, right_key_then_messages)           \
+  PIPC_TEST(auth, wrong_key_refused_on_both_sides)   \
+  PIPC_TEST(auth, key_lengths_1_and_max)             \
+  PIPC_TEST(auth, timeout_0_calls_complete_the_handshake) \
+  PIPC_TEST(auth, bad_attr_arguments)                \
+  PIPC_TEST(auth, keyless_client_gets_a_challenge)   \
+  PIPC_TEST(auth, keyed_client_to_plain_listener_times_out) \
+  PIPC_TEST(auth, stalled_peer_bounded_by_auth_timeout) \
+  PIPC_TEST(auth, peer_stops_mid_handshake)          \
+  PIPC_TEST(auth, peer_gone_mid_handshake)           \
+  PIPC_TEST(auth, transcript_312_pipc_client)        \
+  PIPC_TEST(auth, transcript_312_pipc_listener)      \
+  PIPC_TEST(auth, transcript_311_both_roles)         \
+  PIPC_TEST(auth, transcript_other_digests)          \
+  PIPC_TEST(auth, listener_refuses_bad_answers)      \
+  PIPC_TEST(auth, client_refuses_bad_challenges)     \
   PIPC_SUITE(process)                                \
   PIPC_TEST(process, exit_codes)                     \
   PIPC_TEST(process, arguments_arrive_intact)        \
@@ -166,6 +183,7 @@
   PIPC_TEST(spawn, host_with_closed_std)             \
   PIPC_TEST(spawn, path_search)                      \
   PIPC_TEST(spawn, no_leaks)                         \
+  PIPC_TEST(spawn, one_socket_dir_whatever_env)      \
   PIPC_SUITE(security)                               \
   PIPC_TEST(security, objects_owner_only)            \
   PIPC_TEST(security, other_user_refused)            \
@@ -175,6 +193,21 @@
   PIPC_TEST(security, full_shm_fs_is_an_error)       \
   PIPC_TEST(security, peer_uid_checked_both_ways)    \
   PIPC_TEST(security, pipe_squatter_refused)         \
+  PIPC_TEST(security, group_shared_for_members_only) \
+  PIPC_TEST(security, all_users_shared)              \
+  PIPC_TEST(security, shared_dir_checked)            \
+  PIPC_TEST(security, group_peer_checked_both_ways)  \
+  PIPC_SUITE(sharing)                                \
+  PIPC_TEST(sharing, bad_attrs_are_einval)           \
+  PIPC_TEST(sharing, unknown_group_is_enoent)        \
+  PIPC_TEST(sharing, owner_only_is_the_default)      \
+  PIPC_TEST(sharing, owner_level_reads_back_and_opens) \
+  PIPC_TEST(sharing, group_level_reads_back_and_opens) \
+  PIPC_TEST(sharing, all_level_reads_back_and_opens) \
+  PIPC_TEST(sharing, sddl_round_trips)               \
+  PIPC_TEST(sharing, global_create_and_open)         \
+  PIPC_TEST(sharing, global_refused_without_privilege) \
+  PIPC_TEST(sharing, peer_identity)                  \
   PIPC_SUITE(stale)                                  \
   PIPC_TEST(stale, names_after_kill)                 \
   PIPC_TEST(stale, listener_race_one_winner)         \
@@ -259,6 +292,8 @@
   PIPC_ROLE(pipe_client)          \
   PIPC_ROLE(pipe_reader)          \
   PIPC_ROLE(pipe_big_then_die)    \
+  PIPC_ROLE(auth_peer)            \
+  PIPC_ROLE(auth_client)          \
   PIPC_ROLE(torture_worker)       \
   PIPC_ROLE(make_all)             \
   PIPC_ROLE(listen_race)          \
@@ -275,6 +310,9 @@
   PIPC_ROLE(host)                 \
   PIPC_ROLE(tree)                 \
   PIPC_ROLE(pass)                 \
+  PIPC_ROLE(share_use)            \
+  PIPC_ROLE(share_noglobal)       \
+  PIPC_ROLE(peer_client)          \
   PIPC_POSIX_ROLES(PIPC_ROLE)
 
 /* Roles only POSIX cases spawn (another uid, descriptor limits). */
@@ -285,6 +323,7 @@
   PIPC_ROLE(as_nobody)              \
   PIPC_ROLE(few_fds)                \
   PIPC_ROLE(intruder)               \
+  PIPC_ROLE(as_user)                \
   PIPC_LINUX_ROLES(PIPC_ROLE)
 #endif
 #ifdef __linux__

@@ -1067,3 +1067,53 @@ void test_spawn_no_leaks(void) {
   after = t_os_open_handle_count();
   CU_ASSERT_EQUAL(after, before);
 }
+
+/* A listener and clients of one user find each other whatever their
+   environments say: a client started with XDG_RUNTIME_DIR pointing at a
+   private directory of the user's, and one started without it, both
+   reach this process's listener (POSIX used to put sockets in
+   $XDG_RUNTIME_DIR/pipc when it was set; Windows has no such variable -
+   the case runs there as well). */
+void test_spawn_one_socket_dir_whatever_env(void) {
+  char name[80], sub[80], dir[600], env_set[700], *slash;
+  const char *with[] = {env_set, NULL}, *without[] = {"XDG_RUNTIME_DIR", NULL};
+  const char *const *envs[2];
+  pipc_listener *l = NULL;
+  pipc_spawn_opts o;
+  int i;
+  envs[0] = with;
+  envs[1] = without;
+  t_name(name, sizeof name, "xdg");
+  /* an absolute directory of this user's: beside the test binary */
+  t_name(sub, sizeof sub, "xdgdir");
+  snprintf(dir, sizeof dir, "%s", t_self_exe());
+  slash = strrchr(dir, '/');
+  if (strrchr(dir, '\\') > slash) slash = strrchr(dir, '\\');
+  CU_ASSERT_FATAL(slash != NULL);
+  snprintf(slash + 1, sizeof dir - (size_t)(slash + 1 - dir), "%s", sub);
+  CU_ASSERT_FATAL(t_os_mkdir(dir) == 0);
+  snprintf(env_set, sizeof env_set, "XDG_RUNTIME_DIR=%s", dir);
+  T_RC(pipc_listener_create(name, &l), PIPC_OK);
+  CU_ASSERT_FATAL(l != NULL);
+  for (i = 0; i < 2; i++) {
+    const char *args[] = {name, "21", NULL};
+    pipc_process *c = NULL;
+    pipc_pipe *p = NULL;
+    size_t len;
+    int v = 0;
+    memset(&o, 0, sizeof o);
+    o.env = envs[i];
+    T_RC(spawn_role("pipe_client", args, &o, &c), PIPC_OK);
+    T_RC(pipc_listener_accept(l, &p, 30000), PIPC_OK);
+    if (p) {
+      T_RC(pipc_pipe_recv(p, &v, sizeof v, &len, 30000), PIPC_OK);
+      CU_ASSERT_EQUAL(v, 21);
+      v *= 2;
+      T_RC(pipc_pipe_send(p, &v, sizeof v, 30000), PIPC_OK);
+      pipc_pipe_close(p);
+    }
+    if (c) CU_ASSERT_EQUAL(t_join(c, 30000), 0);
+  }
+  pipc_listener_close(l);
+  t_os_rmdir(dir);
+}

@@ -7,29 +7,22 @@ usage: python_interop.py PIPC_PEER
    closes, pipc sees the end of stream (pipc-peer exits 0).
 2. Python's Listener listens at the path pipc gives for a name, pipc's client
    connects: the same messages both ways; pipc closes, Python gets EOFError.
+3. A Python Listener holds a pipc name: pipc's listener of the name is
+   refused, and the Python server still serves it (not even probed).
 Prints "N passed, M failed" and exits non-zero on any failure.
 """
 import os
 import subprocess
 import sys
+
+from interop_check import Checks
 from multiprocessing.connection import Client, Listener
 
 peer = sys.argv[1]
-passed = failed = 0
+checks = Checks(peer)
+check, path_of = checks.check, checks.path_of
 
 
-def check(what, ok):
-    global passed, failed
-    if ok:
-        passed += 1
-        print(f"  ok   {what}")
-    else:
-        failed += 1
-        print(f"  FAIL {what}")
-
-
-def path_of(name):
-    return subprocess.check_output([peer, "path", name], text=True).strip()
 
 
 # 1. Python client -> pipc listener
@@ -64,5 +57,22 @@ conn.close()
 listener.close()
 check("pipc client finished", cli.wait(30) == 0)
 
-print(f"{passed} passed, {failed} failed")
-sys.exit(1 if failed else 0)
+# 3. no stolen names: a Python Listener holds a pipc name; pipc's listener
+#    of that name fails (PIPC_EEXIST) and the Python server, undisturbed,
+#    still takes its clients - its first one is a real one, not a probe
+name = f"pyi-{os.getpid()}-c"
+listener = Listener(path_of(name))
+srv = subprocess.run([peer, "serve", name], capture_output=True, text=True, timeout=30)
+check("pipc listener refused a name a Python Listener holds",
+      srv.returncode == 1 and "exists" in srv.stderr)
+cli = Client(path_of(name))
+conn = listener.accept()
+cli.send_bytes(b"still mine")
+check("the Python server still serves its name", conn.recv_bytes() == b"still mine")
+conn.close()
+cli.close()
+listener.close()
+check("Python's close removed its own socket",
+      not os.path.exists(path_of(name)))
+
+checks.finish()
