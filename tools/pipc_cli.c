@@ -244,7 +244,11 @@ static const char *help_path =
     "usage: pipc path NAME\n"
     "  the OS objects NAME maps to: its shared memory (queues, semaphores,\n"
     "  locks and shm) and its pipe.  Python's SharedMemory(name=\"pipc.NAME\")\n"
-    "  and multiprocessing.connection Client(PATH) reach them.\n";
+    "  and multiprocessing.connection Client(PATH) reach them.\n"
+    "  POSIX: a user's sockets are in /tmp/pipc-UID for every process of\n"
+    "  that user, whatever XDG_RUNTIME_DIR says (a listener shared with a\n"
+    "  group: /tmp/pipc-gGID, with all users: /tmp/pipc-all, or the\n"
+    "  directory its creator named).\n";
 
 static int cmd_path(int argc, char **argv) {
   char shm[PIPC_PATH_MAX], file[PIPC_PATH_MAX], pipe[PIPC_PATH_MAX];
