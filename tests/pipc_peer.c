@@ -59,7 +59,10 @@ static int serve(const char *name, const char *key) {
     return fail("listen", rc);
   printf("ready\n");
   fflush(stdout);
-  if ((rc = pipc_listener_accept(l, &p, 30000)) != PIPC_OK) return fail_auth("accept", rc);
+  if ((rc = pipc_listener_accept(l, &p, 30000)) != PIPC_OK) {
+    pipc_listener_close(l); /* (a leak checker runs this too) */
+    return fail_auth("accept", rc);
+  }
   for (;;) {
     rc = pipc_pipe_recv(p, buf, cap, &len, 30000);
     if (rc == PIPC_EMSGSIZE) {
@@ -67,38 +70,47 @@ static int serve(const char *name, const char *key) {
       cap = len;
       rc = pipc_pipe_recv(p, buf, cap, &len, 30000);
     }
-    if (rc == PIPC_ECLOSED) break; /* the peer closed: Python's EOF, here */
-    if (rc != PIPC_OK) return fail("recv", rc);
-    if ((rc = pipc_pipe_send(p, buf, len, 30000)) != PIPC_OK) return fail("send", rc);
+    if (rc == PIPC_ECLOSED) { /* the peer closed: Python's EOF, here */
+      rc = 0;
+      break;
+    }
+    if (rc != PIPC_OK || (rc = pipc_pipe_send(p, buf, len, 30000)) != PIPC_OK) {
+      rc = fail("recv / send", rc);
+      break;
+    }
   }
   free(buf);
   pipc_pipe_close(p);
   pipc_listener_close(l);
-  return 0;
+  return rc;
 }
 
 static int client(const char *name, const char *key) {
   static const size_t sizes[] = {0, 1024, 1u << 20};
   pipc_attr a;
-  unsigned char *out = (unsigned char *)malloc(1u << 20), *in = (unsigned char *)malloc(1u << 20);
+  unsigned char *out, *in;
   pipc_pipe *p;
   size_t i, j, len;
-  int rc;
+  int rc, result = 0;
   if ((rc = pipc_pipe_connect_ex(name, with_key(&a, key), &p, 30000)) != PIPC_OK)
     return fail_auth("connect", rc);
-  for (i = 0; i < 3; i++) {
+  out = (unsigned char *)malloc(1u << 20);
+  in = (unsigned char *)malloc(1u << 20);
+  for (i = 0; i < 3 && result == 0 && out && in; i++) {
     for (j = 0; j < sizes[i]; j++) out[j] = (unsigned char)(j * 7 + i);
-    if ((rc = pipc_pipe_send(p, out, sizes[i], 30000)) != PIPC_OK) return fail("send", rc);
-    if ((rc = pipc_pipe_recv(p, in, 1u << 20, &len, 30000)) != PIPC_OK) return fail("recv", rc);
-    if (len != sizes[i] || memcmp(in, out, len) != 0) {
+    if ((rc = pipc_pipe_send(p, out, sizes[i], 30000)) != PIPC_OK ||
+        (rc = pipc_pipe_recv(p, in, 1u << 20, &len, 30000)) != PIPC_OK) {
+      result = fail("send / recv", rc);
+    } else if (len != sizes[i] || memcmp(in, out, len) != 0) {
       fprintf(stderr, "pipc-peer: echo of %lu bytes differs\n", (unsigned long)sizes[i]);
-      return 1;
+      result = 1;
     }
   }
+  if (out == NULL || in == NULL) result = fail("malloc", PIPC_ENOMEM);
   pipc_pipe_close(p); /* Python's recv_bytes raises EOFError now */
   free(out);
   free(in);
-  return 0;
+  return result;
 }
 
 /* The shm verbs. */
