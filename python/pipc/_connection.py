@@ -137,11 +137,18 @@ class Connection:
         self._send(data)
 
     def _send(self, data):
-        h = self._g.enter()
+        # Returns once the whole message is with the OS, as Python's send
+        # does: what pipc_pipe_send left in the end's own buffer (a peer not
+        # reading yet) is pushed out here, waiting for the peer to read it,
+        # so the program may then wait on anything else.
+        g = self._g
+        h = g.enter()
         try:
             rc = self._L.pipc_pipe_send(h, data, len(data), _lib.FOREVER)
+            if rc == 0:
+                rc = call_in_slices(g, True, None, self._L.pipc_pipe_flush, h)
         finally:
-            self._g.leave()
+            g.leave()
         if rc == PIPC_ECLOSED:
             raise error(rc, self._name, message="the other end has closed the connection")
         check(rc, self._name)
