@@ -1,0 +1,283 @@
+"""pipc.Pipe, pipc.Listener, pipc.Client and Connection, against each
+other, the standard library's multiprocessing.connection (both ways, with
+and without authkey) and a C peer."""
+import array
+import os
+import subprocess
+import threading
+import time
+import unittest
+from multiprocessing import BufferTooShort
+from multiprocessing import connection as mpc
+
+import pipc
+from support import TestCase, name, tool
+
+
+class PipeTest(TestCase):
+    def setUp(self):
+        super().setUp()
+        self.a, self.b = pipc.Pipe()
+        self.addCleanup(self.a.close)
+        self.addCleanup(self.b.close)
+
+    def test_objects_both_ways(self):
+        self.a.send({"x": [1, 2]})
+        self.assertEqual(self.b.recv(), {"x": [1, 2]})
+        self.b.send(("back", None))
+        self.assertEqual(self.a.recv(), ("back", None))
+
+    def test_bytes(self):
+        a, b = self.a, self.b
+        a.send_bytes(b"")
+        a.send_bytes(b"abcdef", 2)
+        a.send_bytes(b"abcdef", 1, 3)
+        a.send_bytes(bytearray(b"ba"))
+        a.send_bytes(array.array("i", [1, 2]))  # itemsize 4: counted in bytes
+        big = os.urandom(3 << 20)
+        # more than the OS buffer: send returns once the peer has read it
+        # (as Python's), so a reader must be running
+        sender = threading.Thread(target=a.send_bytes, args=(big,))
+        sender.start()
+        self.assertEqual(b.recv_bytes(), b"")
+        self.assertEqual(b.recv_bytes(), b"cdef")
+        self.assertEqual(b.recv_bytes(), b"bcd")
+        self.assertEqual(b.recv_bytes(), b"ba")
+        self.assertEqual(b.recv_bytes(), array.array("i", [1, 2]).tobytes())
+        self.assertEqual(b.recv_bytes(), big)
+        sender.join(10)
+        for bad in ((-1, None), (7, None), (0, -1), (2, 5)):
+            self.assertRaises(ValueError, a.send_bytes, b"abcdef", *bad)
+
+    def test_recv_bytes_maxlength(self):
+        self.a.send_bytes(b"x" * 100)
+        self.assertRaises(ValueError, self.b.recv_bytes, -1)
+        with self.assertRaises(OSError) as cm:
+            self.b.recv_bytes(10)
+        self.assertIn("bad message length", str(cm.exception))
+        self.assertTrue(self.b.closed)  # as Python's: the connection is closed
+
+    def test_recv_bytes_into(self):
+        a, b = self.a, self.b
+        a.send_bytes(b"12345")
+        buf = bytearray(10)
+        self.assertEqual(b.recv_bytes_into(buf, 2), 5)
+        self.assertEqual(buf, b"\0\x0012345\0\0\0")
+        a.send_bytes(b"toolongforit")
+        with self.assertRaises(BufferTooShort) as cm:
+            b.recv_bytes_into(bytearray(4))
+        self.assertEqual(cm.exception.args[0], b"toolongforit")
+        arr = array.array("i", [0, 0])
+        a.send_bytes(array.array("i", [7, 8]))
+        self.assertEqual(b.recv_bytes_into(arr), 8)
+        self.assertEqual(list(arr), [7, 8])
+        self.assertRaises(ValueError, b.recv_bytes_into, bytearray(4), -1)
+        self.assertRaises(ValueError, b.recv_bytes_into, bytearray(4), 5)
+
+    def test_poll(self):
+        self.assertFalse(self.b.poll())
+        t0 = time.monotonic()
+        self.assertFalse(self.b.poll(0.25))
+        self.assertGreaterEqual(time.monotonic() - t0, 0.24)
+        self.a.send(1)
+        self.assertTrue(self.b.poll(10))
+        threading.Timer(0.15, self.b.send, (2,)).start()
+        self.assertTrue(self.a.poll(None))
+        self.assertEqual(self.a.recv(), 2)
+
+    def test_eof_and_broken_pipe(self):
+        self.a.send("last")
+        self.a.close()
+        self.assertTrue(self.a.closed)
+        self.assertEqual(self.b.recv(), "last")  # what was sent comes first
+        self.assertTrue(self.b.poll())  # the end is "something to receive"
+        with self.assertRaises(EOFError):
+            self.b.recv()
+        with self.assertRaises(EOFError):
+            self.b.recv_bytes()
+        with self.assertRaises(BrokenPipeError):
+            self.b.send("nobody")
+        with self.assertRaises(OSError) as cm:
+            self.a.send(1)
+        self.assertEqual(str(cm.exception), "handle is closed")
+        self.assertRaises(OSError, self.a.recv)
+        self.assertRaises(OSError, self.a.poll)
+        self.a.close()  # again: nothing
+
+    def test_simplex(self):
+        r, w = pipc.Pipe(duplex=False)
+        self.assertEqual((r.readable, r.writable, w.readable, w.writable),
+                         (True, False, False, True))
+        w.send("one way")
+        self.assertEqual(r.recv(), "one way")
+        self.assertRaises(OSError, r.send, 1)
+        self.assertRaises(OSError, w.recv)
+        with r, w:
+            pass
+        self.assertTrue(r.closed and w.closed)
+
+    def test_fileno(self):
+        fd = self.a.fileno()
+        self.assertIsInstance(fd, int)
+        self.assertGreaterEqual(fd, 0)
+
+    def test_blocked_recv_ended_by_peer_close(self):
+        threading.Timer(0.15, self.a.close).start()
+        self.assertRaises(EOFError, self.b.recv)
+
+
+class ListenerTest(TestCase):
+    def serve_one(self, listener, fn):
+        """Accept one connection in a thread and run fn(conn)."""
+        errors = []
+
+        def run():
+            try:
+                with listener.accept() as c:
+                    fn(c)
+            except Exception as e:  # reported by the test
+                errors.append(e)
+        t = threading.Thread(target=run)
+        t.start()
+        return t, errors
+
+    def test_pipc_both_sides(self):
+        with pipc.Listener(name()) as lst:
+            self.assertTrue(lst.address.endswith(lst.name))
+            self.assertEqual(lst.address, pipc.pipe_path(lst.name))
+            t, errors = self.serve_one(lst, lambda c: c.send(c.recv() * 2))
+            with pipc.Client(lst.name, timeout=10) as c:
+                c.send(21)
+                self.assertEqual(c.recv(), 42)
+            t.join(10)
+            self.assertEqual(errors, [])
+
+    def test_listener_names(self):
+        n = name()
+        with pipc.Listener(n) as lst:
+            self.assertEqual(lst.name, n)
+            self.assertRaises(pipc.Exists, pipc.Listener, n)
+        with pipc.Listener(n):  # closing freed the name
+            pass
+        with pipc.Listener() as lst:  # a made-up name
+            self.assertTrue(lst.name)
+        self.assertRaises(OSError, lst.accept)
+
+    def test_accept_timeout_and_client_waiting(self):
+        with pipc.Listener() as lst:
+            t0 = time.monotonic()
+            with self.assertRaises(pipc.TimedOut):
+                lst.accept(timeout=0.25)
+            self.assertGreaterEqual(time.monotonic() - t0, 0.24)
+        n = name()
+        t0 = time.monotonic()
+        with self.assertRaises(FileNotFoundError):
+            pipc.Client(n, timeout=0.2)  # nobody listens
+        self.assertGreaterEqual(time.monotonic() - t0, 0.19)
+        self.assertRaises(pipc.NotFound, pipc.Client, n, timeout=0)
+        # a client that starts first waits for its listener
+        got = []
+        t = threading.Thread(target=lambda: got.append(pipc.Client(n, timeout=10)))
+        t.start()
+        time.sleep(0.2)
+        with pipc.Listener(n) as lst:
+            c = lst.accept(timeout=10)
+            t.join(10)
+            got[0].send("hi")
+            self.assertEqual(c.recv(), "hi")
+            c.close()
+            got[0].close()
+
+    def test_pipc_authkey(self):
+        with pipc.Listener(authkey=b"secret") as lst:
+            t, errors = self.serve_one(lst, lambda c: c.send(c.recv()))
+            with pipc.Client(lst.name, authkey=b"secret", timeout=10) as c:
+                c.send("authenticated")
+                self.assertEqual(c.recv(), "authenticated")
+            t.join(10)
+            self.assertEqual(errors, [])
+            # a wrong key: both sides raise AuthenticationError
+            t, errors = self.serve_one(lst, lambda c: None)
+            with self.assertRaises(pipc.AuthenticationError):
+                pipc.Client(lst.name, authkey=b"wrong", timeout=10)
+            t.join(15)
+            self.assertEqual(len(errors), 1)
+            self.assertIsInstance(errors[0], pipc.AuthenticationError)
+        self.assertRaises(TypeError, pipc.Listener, authkey="not bytes")
+
+    # --- the standard library at the other end
+    def test_stdlib_client_to_pipc_listener(self):
+        for key in (None, b"k3y"):
+            with self.subTest(authkey=key), pipc.Listener(authkey=key) as lst:
+                t, errors = self.serve_one(lst, lambda c: c.send(("echo", c.recv(),
+                                                                  c.recv_bytes())))
+                c = mpc.Client(lst.address, authkey=key)
+                c.send({"from": "stdlib"})
+                c.send_bytes(b"raw")
+                self.assertEqual(c.recv(), ("echo", {"from": "stdlib"}, b"raw"))
+                with self.assertRaises(EOFError):
+                    c.recv()  # pipc closed its end
+                c.close()
+                t.join(10)
+                self.assertEqual(errors, [])
+
+    def test_pipc_client_to_stdlib_listener(self):
+        for key in (None, b"k3y"):
+            with self.subTest(authkey=key):
+                n = name()
+                lst = mpc.Listener(pipc.pipe_path(n), authkey=key)
+                result = []
+
+                def serve():
+                    with lst.accept() as c:
+                        result.append(c.recv())
+                        c.send_bytes(b"x" * (1 << 20))
+                        c.send(("done", 1))
+                t = threading.Thread(target=serve)
+                t.start()
+                with pipc.Client(n, authkey=key, timeout=10) as c:
+                    c.send(["from", "pipc"])
+                    self.assertEqual(c.recv_bytes(), b"x" * (1 << 20))
+                    self.assertEqual(c.recv(), ("done", 1))
+                    self.assertRaises(EOFError, c.recv)
+                t.join(10)
+                lst.close()
+                self.assertEqual(result, [["from", "pipc"]])
+
+    def test_stdlib_wrong_key(self):
+        with pipc.Listener(authkey=b"right") as lst:
+            t, errors = self.serve_one(lst, lambda c: None)
+            with self.assertRaises(mpc.AuthenticationError):
+                mpc.Client(lst.address, authkey=b"wrong")
+            t.join(15)
+            self.assertEqual(len(errors), 1)
+            self.assertIsInstance(errors[0], mpc.AuthenticationError)
+
+    def test_c_peer(self):
+        peer = tool("PIPC_PEER")
+        n = name()
+        srv = subprocess.Popen([peer, "serve", n], stdout=subprocess.PIPE, text=True)
+        try:
+            self.assertEqual(srv.stdout.readline().strip(), "ready")
+            with pipc.Client(n, timeout=10) as c:
+                for size in (0, 1000, 1 << 20):
+                    data = os.urandom(size)
+                    c.send_bytes(data)
+                    self.assertEqual(c.recv_bytes(), data)
+            self.assertEqual(srv.wait(30), 0)  # it saw the end of stream
+        finally:
+            srv.stdout.close()
+            if srv.poll() is None:
+                srv.kill()
+                srv.wait()
+        with pipc.Listener(n) as lst:
+            cli = subprocess.Popen([peer, "client", n])
+            with lst.accept(timeout=30) as c:
+                for _ in range(3):
+                    c.send_bytes(c.recv_bytes())
+                self.assertRaises(EOFError, c.recv_bytes)
+            self.assertEqual(cli.wait(30), 0)
+
+
+if __name__ == "__main__":
+    unittest.main()
