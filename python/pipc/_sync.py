@@ -83,8 +83,8 @@ class Semaphore(_Named):
         L = _lib.load()
         h = ctypes.c_void_p()
         if create:
-            if value < 0:
-                raise ValueError("semaphore initial value must be >= 0")
+            if not 0 <= value <= 0x7fffffff:
+                raise ValueError("semaphore initial value must be 0..2**31-1")
             if self._bounded and value == 0:
                 raise ValueError("a pipc BoundedSemaphore needs value >= 1 (its maximum)")
             maxv = value if self._bounded else 0

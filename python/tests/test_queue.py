@@ -10,7 +10,7 @@ import time
 import unittest
 
 import pipc
-from support import TestCase, name, python, python_popen, tool
+from support import TestCase, name, python_popen, tool
 
 
 class QueueTest(TestCase):
@@ -342,6 +342,25 @@ class ProcessesTest(TestCase):
             q2.put("ok")
             self.assertEqual(q2.get(timeout=5), "ok")
             q2.unlink()
+
+    def test_ctrl_c_ends_a_blocking_get(self):
+        # waits go in slices: SIGINT is KeyboardInterrupt within one
+        with pipc.Queue() as q:
+            child = python_popen("import sys, time, pipc\n"
+                                 "q = pipc.Queue(sys.argv[1], create=False)\n"
+                                 "print('waiting', flush=True)\n"
+                                 "t0 = time.monotonic()\n"
+                                 "try:\n"
+                                 "    q.get()\n"
+                                 "except KeyboardInterrupt:\n"
+                                 "    print('interrupted', flush=True)\n",
+                                 q.name, stdout=subprocess.PIPE, text=True)
+            self.assertEqual(child.stdout.readline().strip(), "waiting")
+            time.sleep(0.3)
+            child.send_signal(signal.SIGINT)
+            out, _ = child.communicate(timeout=10)
+            self.assertEqual(out.strip(), "interrupted")
+            self.assertEqual(child.returncode, 0)
 
     def test_killed_consumer_never_blocks_the_others(self):
         n = name()

@@ -61,6 +61,7 @@ class SemaphoreTest(TestCase):
         b.acquire()
         b.release()
         self.assertRaises(ValueError, pipc.BoundedSemaphore, 0)
+        self.assertRaises(ValueError, pipc.Semaphore, 1 << 31)
         # opened by name, the bound is the creator's
         other = pipc.Semaphore(name=b.name, create=False)
         self.assertRaises(pipc.Overflow, other.release)
