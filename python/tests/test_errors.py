@@ -4,6 +4,8 @@ import multiprocessing
 import os
 import pickle
 import queue
+import shutil
+import tempfile
 import unittest
 
 import pipc
@@ -38,6 +40,21 @@ class LibraryTest(TestCase):
                    "    print(e)\n", env=env)
         self.assertEqual(r.returncode, 0, r.stderr)
         self.assertIn("not a libpipc", r.stdout.decode())
+
+    def test_next_to_the_package(self):
+        # an installed package with its own copy of the library
+        with tempfile.TemporaryDirectory() as tmp:
+            pkg = os.path.join(tmp, "pipc")
+            shutil.copytree(os.path.dirname(pipc.__file__), pkg,
+                            ignore=shutil.ignore_patterns("__pycache__"))
+            shutil.copy(os.environ["PIPC_LIBRARY"], os.path.join(pkg, "libpipc.so.0"))
+            env = dict(os.environ, PYTHONPATH=tmp)
+            del env["PIPC_LIBRARY"]
+            env.pop("LD_LIBRARY_PATH", None)
+            r = python("import pipc; q = pipc.Queue(); q.close(); print(pipc.library_path())",
+                       env=env)
+            self.assertEqual(r.returncode, 0, r.stderr)
+            self.assertEqual(r.stdout.decode().strip(), os.path.join(pkg, "libpipc.so.0"))
 
     def test_loader_path(self):
         # without PIPC_LIBRARY: LD_LIBRARY_PATH (the loader path) finds it
