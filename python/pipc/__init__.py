@@ -28,7 +28,8 @@ Conventions
     timeout <= 0, never waits.  Long waits are made in 100 ms slices, so
     Ctrl-C (KeyboardInterrupt) and a close() from another thread end them.
   - name=None makes a unique name (.name); such an object is unlinked when
-    the handle that made it is closed (unlink_on_close=... to choose).
+    the handle that made it is closed (unlink_on_close=... to choose) in
+    the process that made it (a fork child's copy never unlinks).
     Named objects live until unlink() (obj.unlink(), or Class.unlink(name)).
   - create=True is exclusive (pipc.Exists), create=False only opens
     (pipc.NotFound).  Objects are owner-only (this user's processes).

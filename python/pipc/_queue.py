@@ -1,5 +1,6 @@
 """pipc.Queue: multiprocessing.Queue over pipc_queue_*."""
 import ctypes
+import os
 import pickle
 import queue as _stdqueue
 import threading
@@ -41,6 +42,8 @@ class Queue:
     protocol   -- the pickle protocol of put().
     unlink_on_close -- remove the name at close(); default: only for a queue
                   this handle created under a made-up name (name=None).
+                  Only the process that made the handle unlinks: a fork
+                  child's copy (os.fork, multiprocessing's fork) never does.
 
     put/get pickle objects; put_bytes/get_bytes carry bytes as they are (what
     a C program's pipc_queue_put/get see).  Timeouts are seconds; block=False
@@ -69,6 +72,7 @@ class Queue:
         self._max_msg_size = st.max_msg_size
         self._protocol = protocol
         self._unlink = (create and name is None) if unlink_on_close is None else unlink_on_close
+        self._pid = os.getpid()  # only this process unlinks at close (not a fork child)
         self._tls = threading.local()
         self._L = L
         self._g = Guard(h.value, _free, self._name,
@@ -209,7 +213,7 @@ class Queue:
     def close(self):
         """Close this handle (the queue lives on for other handles until its
         name is unlinked; see unlink_on_close).  Idempotent."""
-        if self._g.close() and self._unlink:
+        if self._g.close() and self._unlink and os.getpid() == self._pid:
             rc = self._L.pipc_queue_unlink(encode_name(self._name))
             if rc not in (0, PIPC_ENOENT):
                 check(rc, self._name)

@@ -1,6 +1,7 @@
 """pipc.SharedMemory: multiprocessing.shared_memory.SharedMemory over
 pipc_shm_*."""
 import ctypes
+import os
 import sys
 
 from . import _lib
@@ -18,7 +19,8 @@ class SharedMemory:
               (pipc.Exists if the name is taken); False: open one, learning
               its size (`size` is then ignored, as Python does)
     unlink_on_close -- remove the name at close(); default: only for one
-              this handle created under a made-up name
+              this handle created under a made-up name (and only in the
+              process that made it: never a fork child's copy)
 
     buf is a memoryview (format 'B') of the mapping; close() releases it
     and unmaps, and refuses (BufferError, as Python's does) while views
@@ -49,6 +51,7 @@ class SharedMemory:
         self._name = decode(L.pipc_shm_name(h))
         self._size = L.pipc_shm_size(h)
         self._unlink = (create and name is None) if unlink_on_close is None else unlink_on_close
+        self._pid = os.getpid()  # only this process unlinks at close (not a fork child)
         self._array = (ctypes.c_char * self._size).from_address(L.pipc_shm_addr(h))
         m = memoryview(self._array)
         self._buf = m.cast("B")
@@ -83,7 +86,7 @@ class SharedMemory:
         if self._h is not None:
             h, self._h = self._h, None
             self._L.pipc_shm_close(h)
-            if self._unlink:
+            if self._unlink and os.getpid() == self._pid:
                 rc = self._L.pipc_shm_unlink(encode_name(self._name))
                 if rc not in (0, PIPC_ENOENT):
                     check(rc, self._name)

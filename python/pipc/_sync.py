@@ -1,6 +1,7 @@
 """pipc.Semaphore, pipc.BoundedSemaphore and pipc.Lock over pipc_sem_* and
 pipc_lock_*."""
 import ctypes
+import os
 
 from . import _lib
 from ._core import Guard, call_in_slices, check, closed_value_error, decode, encode_name, error, unlinker
@@ -19,6 +20,7 @@ class _Named:
         self._L = L
         self._name = decode(getattr(L, name_fn)(h))
         self._unlink = (create and name is None) if unlink_on_close is None else unlink_on_close
+        self._pid = os.getpid()  # only this process unlinks at close (not a fork child)
         close_fn = getattr(L, self._close_fn)
         self._g = Guard(h.value, close_fn, self._name,
                         closed_value_error(f"{self._kind} {self._name!r}"))
@@ -34,8 +36,10 @@ class _Named:
 
     def close(self):
         """Close this handle; the object lives on for other handles until
-        its name is unlinked (see unlink_on_close).  Idempotent."""
-        if self._g.close() and self._unlink:
+        its name is unlinked (see unlink_on_close).  Only the process that
+        made the handle unlinks (a fork child's copy never does).
+        Idempotent."""
+        if self._g.close() and self._unlink and os.getpid() == self._pid:
             rc = getattr(self._L, self._unlink_fn)(encode_name(self._name))
             if rc not in (0, PIPC_ENOENT):
                 check(rc, self._name)
@@ -66,7 +70,8 @@ class Semaphore(_Named):
     name    -- pipc name; None makes a unique one (.name)
     create  -- True: create (pipc.Exists if taken); False: open by name
     unlink_on_close -- remove the name at close(); default: only for one
-               this handle created under a made-up name
+               this handle created under a made-up name (and only in the
+               process that made it: never a fork child's copy)
 
     acquire(block=True, timeout=None) -> bool, release(), get_value(), and
     `with sem:`.  Like Python's, a process killed between acquire and
