@@ -52,6 +52,7 @@ class SharedMemory:
         self._size = L.pipc_shm_size(h)
         self._unlink = (create and name is None) if unlink_on_close is None else unlink_on_close
         self._pid = os.getpid()  # only this process unlinks at close (not a fork child)
+        self._unlinked = False
         self._array = (ctypes.c_char * self._size).from_address(L.pipc_shm_addr(h))
         m = memoryview(self._array)
         self._buf = m.cast("B")
@@ -73,7 +74,16 @@ class SharedMemory:
 
     def close(self):
         """Release buf and unmap.  BufferError while views derived from buf
-        live on (release them, then close again).  Idempotent."""
+        live on (release them, then close again).  Idempotent.
+
+        A handle that unlinks at close (name=None, or unlink_on_close)
+        removes the name first, even when the unmap is then refused: the
+        mapping stays valid after an unlink, and nothing is left behind in
+        /dev/shm by a close that raised (or by __del__, which swallows it)."""
+        unlink_rc = 0
+        if self._h is not None and self._unlink and not self._unlinked and os.getpid() == self._pid:
+            self._unlinked = True
+            unlink_rc = self._L.pipc_shm_unlink(encode_name(self._name))
         if self._buf is not None:
             self._buf.release()  # BufferError if buf itself is exported
             self._buf = None
@@ -86,10 +96,8 @@ class SharedMemory:
         if self._h is not None:
             h, self._h = self._h, None
             self._L.pipc_shm_close(h)
-            if self._unlink and os.getpid() == self._pid:
-                rc = self._L.pipc_shm_unlink(encode_name(self._name))
-                if rc not in (0, PIPC_ENOENT):
-                    check(rc, self._name)
+        if unlink_rc not in (0, PIPC_ENOENT):
+            check(unlink_rc, self._name)
 
     unlink = unlinker("pipc_shm_unlink")
 

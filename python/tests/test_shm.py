@@ -1,5 +1,6 @@
 """pipc.SharedMemory: Python's SharedMemory API over a pipc segment, with
 no resource tracker, and the standard library attached to it."""
+import gc
 import os
 import pickle
 import struct
@@ -52,6 +53,37 @@ class SharedMemoryTest(TestCase):
         self.assertRaises(BufferError, s2.close)
         del exported
         s2.close()
+
+    def test_refused_close_still_unlinks_a_made_up_name(self):
+        # the name goes at the first close(), even one refused for a live
+        # view, so nothing is left in /dev/shm; the mapping stays valid
+        s = pipc.SharedMemory(create=True, size=16)
+        n = s.name
+        view = s.buf[4:8]
+        self.assertRaises(BufferError, s.close)
+        self.assertRaises(pipc.NotFound, pipc.SharedMemory, n)
+        view[0] = 7
+        self.assertEqual(s.buf, None)  # released: only the view is left
+        view.release()
+        s.close()
+        # the same through __del__, which swallows the BufferError
+        s = pipc.SharedMemory(create=True, size=16)
+        n = s.name
+        view = s.buf[:4]
+        del s
+        gc.collect()
+        self.assertRaises(pipc.NotFound, pipc.SharedMemory, n)
+        view[1] = 8
+        view.release()
+        # a named one keeps its name (unlink_on_close is false)
+        n = name()
+        s = pipc.SharedMemory(n, create=True, size=16)
+        self.addCleanup(pipc.SharedMemory.unlink, n)
+        view = s.buf[:4]
+        self.assertRaises(BufferError, s.close)
+        pipc.SharedMemory(n).close()
+        view.release()
+        s.close()
 
     def test_made_up_name_is_unlinked_at_close(self):
         s = pipc.SharedMemory(create=True, size=8)
