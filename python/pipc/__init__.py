@@ -26,7 +26,9 @@ Objects and their C calls (docs/python.md has the whole table):
 Conventions
   - Timeouts are seconds (float); None waits for ever; block=False, or a
     timeout <= 0, never waits.  Long waits are made in 100 ms slices, so
-    Ctrl-C (KeyboardInterrupt) and a close() from another thread end them.
+    Ctrl-C (KeyboardInterrupt) ends them, and a close() of the object from
+    another thread ends the waits on it (Client's wait for a listener has
+    only its timeout).
   - name=None makes a unique name (.name); such an object is unlinked when
     the handle that made it is closed (unlink_on_close=... to choose) in
     the process that made it (a fork child's copy never unlinks).

@@ -1,7 +1,9 @@
 """pipc.Listener, pipc.Client, pipc.Pipe and their Connection objects:
 multiprocessing.connection over pipc_pipe_* and pipc_listener_*."""
 import ctypes
+import os
 import pickle
+import socket
 import time
 from multiprocessing import BufferTooShort
 
@@ -18,7 +20,39 @@ def _closed_handle():
 
 
 def _free_pipe(h):
-    _lib.load().pipc_pipe_close(h)
+    # pipc_pipe_close delivers what the end still holds and waits for ever
+    # while the peer is alive and not reading.  A send that returned left
+    # nothing behind (_send pushes it all out), so something is left only
+    # when a send did not return (Ctrl-C in it, a close() from another
+    # thread during it): that message is dropped here, so close() - and
+    # __del__ - never wait for the peer.
+    L = _lib.load()
+    if L.pipc_pipe_flush(h, 0) not in (0, PIPC_ECLOSED):
+        _drop_output(L, h)
+    L.pipc_pipe_close(h)
+
+
+def _drop_output(L, h):
+    """Make pipc_pipe_close drop what is left to send: shut the socket's
+    sending side, so its push fails at once (the peer then reads what was
+    already sent and sees the cut message: pipc.Corrupt).  POSIX only: a
+    Windows pipe has no such call, and pipc_pipe_close there waits until
+    the peer reads or goes (the C library needs an abortive close)."""
+    if os.name != "posix":
+        return
+    fd = ctypes.c_ssize_t(-1)
+    if L.pipc_pipe_os_handle(h, ctypes.byref(fd)) != 0 or fd.value < 0:
+        return
+    try:
+        s = socket.fromfd(fd.value, socket.AF_UNIX, socket.SOCK_STREAM)  # a dup
+    except OSError:
+        return
+    try:
+        s.shutdown(socket.SHUT_WR)  # the socket's, not only the dup's
+    except OSError:
+        pass
+    finally:
+        s.close()
 
 
 def _free_listener(h):
@@ -100,8 +134,15 @@ class Connection:
         return out.value
 
     def close(self):
-        """Close this end: messages sent are delivered first; the peer then
-        gets EOFError after the last one.  Idempotent."""
+        """Close this end; the peer gets EOFError after the last message.
+        Every message whose send returned is already with the OS, so close
+        never waits for the peer.  A send that did not return (Ctrl-C in
+        it, or a close() from another thread while it waited for the peer)
+        has its rest dropped on POSIX - the peer sees a cut message,
+        pipc.Corrupt; on Windows close then waits until the peer reads it or
+        goes (pipc_pipe_close has no abortive form yet).  A close() from
+        another thread ends that thread's waiting call within a slice (it
+        raises OSError("handle is closed")).  Idempotent."""
         self._g.close()
 
     def _check_readable(self):
@@ -140,11 +181,13 @@ class Connection:
         # Returns once the whole message is with the OS, as Python's send
         # does: what pipc_pipe_send left in the end's own buffer (a peer not
         # reading yet) is pushed out here, waiting for the peer to read it,
-        # so the program may then wait on anything else.
+        # so the program may then wait on anything else.  Both waits go in
+        # slices (a send waits only when the end's buffer is full, left so
+        # by a send that was interrupted): Ctrl-C and close() end them.
         g = self._g
         h = g.enter()
         try:
-            rc = self._L.pipc_pipe_send(h, data, len(data), _lib.FOREVER)
+            rc = call_in_slices(g, True, None, self._L.pipc_pipe_send, h, data, len(data))
             if rc == 0:
                 rc = call_in_slices(g, True, None, self._L.pipc_pipe_flush, h)
         finally:

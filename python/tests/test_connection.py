@@ -11,7 +11,7 @@ from multiprocessing import BufferTooShort
 from multiprocessing import connection as mpc
 
 import pipc
-from support import TestCase, name, tool
+from support import TestCase, name, python, tool
 
 
 class PipeTest(TestCase):
@@ -124,6 +124,80 @@ class PipeTest(TestCase):
     def test_blocked_recv_ended_by_peer_close(self):
         threading.Timer(0.15, self.a.close).start()
         self.assertRaises(EOFError, self.b.recv)
+
+
+# A send the peer never reads, interrupted by Ctrl-C; then the end is
+# closed (close(), or __del__ for "del"), or - "resend" - another send is
+# made that cannot fit beside what is left, and a close from another
+# thread ends it.  Neither may hang; the peer sees the cut message.
+STUCK_SEND = """
+import gc, os, signal, sys, threading, pipc
+a, b = pipc.Pipe()
+threading.Timer(0.3, os.kill, (os.getpid(), signal.SIGINT)).start()
+try:
+    a.send_bytes(b"x" * (8 << 20))
+    print("sent", flush=True)
+except KeyboardInterrupt:
+    print("interrupted", flush=True)
+how = sys.argv[1]
+if how == "resend":
+    threading.Timer(0.3, a.close).start()
+    try:
+        a.send_bytes(b"y" * (9 << 20))
+    except OSError as e:
+        print("send ended:", e, flush=True)
+elif how == "del":
+    del a
+    gc.collect()
+else:
+    a.close()
+print("closed", flush=True)
+try:
+    b.recv_bytes()
+except pipc.Corrupt:
+    print("cut", flush=True)
+"""
+
+
+class CloseTest(TestCase):
+    """close() never waits for a peer that does not read."""
+
+    def test_close_from_another_thread_ends_a_stuck_send(self):
+        a, b = pipc.Pipe()
+        self.addCleanup(b.close)
+        self.addCleanup(a.close)
+        errors = []
+
+        def send():
+            try:
+                a.send_bytes(b"x" * (8 << 20))  # b never reads
+            except Exception as e:
+                errors.append(e)
+        t = threading.Thread(target=send, daemon=True)
+        t.start()
+        time.sleep(0.3)
+        self.assertTrue(t.is_alive(), "the send did not wait for the peer")
+        closer = threading.Thread(target=a.close, daemon=True)
+        closer.start()
+        closer.join(10)
+        self.assertFalse(closer.is_alive(), "close() blocked")
+        t.join(10)
+        self.assertFalse(t.is_alive(), "the send never ended")
+        self.assertEqual(len(errors), 1, errors)
+        self.assertEqual(str(errors[0]), "handle is closed")
+        with self.assertRaises(pipc.Corrupt):  # the message was cut
+            b.recv_bytes()
+
+    def test_close_after_ctrl_c_in_a_send(self):
+        for how in ("close", "del", "resend"):
+            with self.subTest(how):
+                r = python(STUCK_SEND, how, timeout=30)
+                self.assertEqual(r.returncode, 0, r.stderr)
+                lines = r.stdout.decode().splitlines()
+                want = ["interrupted", "closed", "cut"]
+                if how == "resend":
+                    want[1:1] = ["send ended: handle is closed"]
+                self.assertEqual(lines, want, r.stderr)
 
 
 class ListenerTest(TestCase):
