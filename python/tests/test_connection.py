@@ -3,6 +3,7 @@ other, the standard library's multiprocessing.connection (both ways, with
 and without authkey) and a C peer."""
 import array
 import os
+import socket
 import subprocess
 import threading
 import time
@@ -202,7 +203,9 @@ class CloseTest(TestCase):
 
 class ListenerTest(TestCase):
     def serve_one(self, listener, fn):
-        """Accept one connection in a thread and run fn(conn)."""
+        """Accept one connection in a thread and run fn(conn).  The accept
+        ends when the listener is closed (the test's `with`), so the thread
+        never outlives a failed test by more than a slice."""
         errors = []
 
         def run():
@@ -211,8 +214,10 @@ class ListenerTest(TestCase):
                     fn(c)
             except Exception as e:  # reported by the test
                 errors.append(e)
-        t = threading.Thread(target=run)
+        t = threading.Thread(target=run, daemon=True)
         t.start()
+        self.addCleanup(t.join, 10)
+        self.addCleanup(listener.close)
         return t, errors
 
     def test_pipc_both_sides(self):
@@ -286,9 +291,12 @@ class ListenerTest(TestCase):
                 t, errors = self.serve_one(lst, lambda c: c.send(("echo", c.recv(),
                                                                   c.recv_bytes())))
                 c = mpc.Client(lst.address, authkey=key)
+                self.addCleanup(c.close)
                 c.send({"from": "stdlib"})
                 c.send_bytes(b"raw")
+                self.assertTrue(c.poll(30))
                 self.assertEqual(c.recv(), ("echo", {"from": "stdlib"}, b"raw"))
+                self.assertTrue(c.poll(30))
                 with self.assertRaises(EOFError):
                     c.recv()  # pipc closed its end
                 c.close()
@@ -303,20 +311,44 @@ class ListenerTest(TestCase):
                 result = []
 
                 def serve():
-                    with lst.accept() as c:
-                        result.append(c.recv())
-                        c.send_bytes(b"x" * (1 << 20))
-                        c.send(("done", 1))
-                t = threading.Thread(target=serve)
+                    try:
+                        with lst.accept() as c:
+                            if not c.poll(30):
+                                return
+                            result.append(c.recv())
+                            c.send_bytes(b"x" * (1 << 20))
+                            c.send(("done", 1))
+                    except (OSError, EOFError, mpc.AuthenticationError) as e:
+                        result.append(e)
+                t = threading.Thread(target=serve, daemon=True)
                 t.start()
+                self.addCleanup(self.stop_stdlib_listener, lst, t)
                 with pipc.Client(n, authkey=key, timeout=10) as c:
                     c.send(["from", "pipc"])
+                    self.assertTrue(c.poll(30))
                     self.assertEqual(c.recv_bytes(), b"x" * (1 << 20))
                     self.assertEqual(c.recv(), ("done", 1))
+                    self.assertTrue(c.poll(30))
                     self.assertRaises(EOFError, c.recv)
                 t.join(10)
-                lst.close()
+                self.assertFalse(t.is_alive())
                 self.assertEqual(result, [["from", "pipc"]])
+
+    @staticmethod
+    def stop_stdlib_listener(lst, t):
+        """Close a standard-library Listener whose accept() may still wait
+        in thread t (if the pipc side failed): closing the socket does not
+        end an accept() in another thread on Linux, so connect to it once
+        first - the accept (or its handshake) then returns or raises."""
+        if t.is_alive():
+            try:
+                with socket.socket(socket.AF_UNIX, socket.SOCK_STREAM) as s:
+                    s.settimeout(5)
+                    s.connect(lst.address)
+            except OSError:
+                pass
+            t.join(10)
+        lst.close()
 
     def test_stdlib_wrong_key(self):
         with pipc.Listener(authkey=b"right") as lst:
@@ -330,27 +362,24 @@ class ListenerTest(TestCase):
     def test_c_peer(self):
         peer = tool("PIPC_PEER")
         n = name()
-        srv = subprocess.Popen([peer, "serve", n], stdout=subprocess.PIPE, text=True)
-        try:
-            self.assertEqual(srv.stdout.readline().strip(), "ready")
-            with pipc.Client(n, timeout=10) as c:
-                for size in (0, 1000, 1 << 20):
-                    data = os.urandom(size)
-                    c.send_bytes(data)
-                    self.assertEqual(c.recv_bytes(), data)
-            self.assertEqual(srv.wait(30), 0)  # it saw the end of stream
-        finally:
-            srv.stdout.close()
-            if srv.poll() is None:
-                srv.kill()
-                srv.wait()
+        srv = self.popen([peer, "serve", n], stdout=subprocess.PIPE, text=True)
+        self.assertEqual(self.readline(srv).strip(), "ready")
+        with pipc.Client(n, timeout=10) as c:
+            for size in (0, 1000, 1 << 20):
+                data = os.urandom(size)
+                c.send_bytes(data)
+                self.assertTrue(c.poll(30))
+                self.assertEqual(c.recv_bytes(), data)
+        self.assertEqual(self.wait_proc(srv, 30), 0)  # it saw the end of stream
         with pipc.Listener(n) as lst:
-            cli = subprocess.Popen([peer, "client", n])
+            cli = self.popen([peer, "client", n])
             with lst.accept(timeout=30) as c:
                 for _ in range(3):
+                    self.assertTrue(c.poll(30))
                     c.send_bytes(c.recv_bytes())
+                self.assertTrue(c.poll(30))
                 self.assertRaises(EOFError, c.recv_bytes)
-            self.assertEqual(cli.wait(30), 0)
+            self.assertEqual(self.wait_proc(cli, 30), 0)
 
 
 if __name__ == "__main__":

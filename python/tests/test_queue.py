@@ -10,7 +10,7 @@ import time
 import unittest
 
 import pipc
-from support import TestCase, name, python_popen, tool
+from support import TestCase, name, tool, wait_until
 
 
 class QueueTest(TestCase):
@@ -253,14 +253,12 @@ class ProcessesTest(TestCase):
         n = name()
         with pipc.Queue(n, maxsize=8, max_msg_size=256) as q:
             self.addCleanup(pipc.Queue.unlink, n)
-            prod = python_popen(PRODUCER, n, "200")
-            cons = python_popen(CONSUMER, n, stdout=subprocess.PIPE, text=True)
-            self.assertEqual(prod.wait(60), 0)
-            while q.qsize():
-                time.sleep(0.01)
+            prod = self.python_popen(PRODUCER, n, "200")
+            cons = self.python_popen(CONSUMER, n, stdout=subprocess.PIPE, text=True)
+            self.assertEqual(self.wait_proc(prod, 60), 0)
+            wait_until(lambda: q.qsize() == 0, 60, "the consumer drains the queue")
             q.shutdown()  # the consumer drains, then sees EOFError
-            out, _ = cons.communicate(timeout=60)
-            lines = out.split()
+            lines = self.rest(cons, 60).split()
             self.assertEqual(lines[-1], "eof")
             self.assertEqual([int(x) for x in lines[:-1]], list(range(200)))
 
@@ -304,30 +302,35 @@ class ProcessesTest(TestCase):
         self.addCleanup(pipc.Queue.unlink, n)
 
         def produce():
-            for i in range(total):
-                q.put(i, timeout=60)
-        prod = threading.Thread(target=produce)
+            try:
+                for i in range(total):
+                    q.put(i, timeout=60)
+            except (pipc.Closed, ValueError):
+                pass  # stopped by the cleanup below
+        prod = threading.Thread(target=produce, daemon=True)
         prod.start()
-        victim = python_popen(CONSUMER, n, stdout=subprocess.PIPE, text=True)
+
+        def stop_producer():  # a test that fails leaves no put blocked
+            if prod.is_alive():
+                q.shutdown()
+                prod.join(10)
+        self.addCleanup(stop_producer)
+        victim = self.python_popen(CONSUMER, n, stdout=subprocess.PIPE, text=True)
         seen_a = []
         while len(seen_a) < 300:
-            line = victim.stdout.readline()
+            line = self.readline(victim, 30)
             self.assertTrue(line, "the consumer ended early")
             seen_a.append(int(line))
         os.kill(victim.pid, signal.SIGKILL)
-        victim.wait(30)
-        seen_a += [int(x) for x in victim.stdout.read().split()]
-        victim.stdout.close()
-        self.assertEqual(victim.returncode, -signal.SIGKILL)
+        self.assertEqual(self.wait_proc(victim, 30), -signal.SIGKILL)
+        seen_a += [int(x) for x in self.rest(victim, 30).split()]
         # another consumer process takes over
-        heir = python_popen(CONSUMER, n, stdout=subprocess.PIPE, text=True)
+        heir = self.python_popen(CONSUMER, n, stdout=subprocess.PIPE, text=True)
         prod.join(60)
         self.assertFalse(prod.is_alive(), "the producer is stuck")
-        while q.qsize():
-            time.sleep(0.01)
+        wait_until(lambda: q.qsize() == 0, 60, "the heir drains the queue")
         q.shutdown()
-        out, _ = heir.communicate(timeout=60)
-        lines = out.split()
+        lines = self.rest(heir, 60).split()
         self.assertEqual(lines[-1], "eof")
         seen_b = [int(x) for x in lines[:-1]]
         self.assertEqual(seen_a, sorted(seen_a))
@@ -346,32 +349,30 @@ class ProcessesTest(TestCase):
     def test_ctrl_c_ends_a_blocking_get(self):
         # waits go in slices: SIGINT is KeyboardInterrupt within one
         with pipc.Queue() as q:
-            child = python_popen("import sys, time, pipc\n"
-                                 "q = pipc.Queue(sys.argv[1], create=False)\n"
-                                 "print('waiting', flush=True)\n"
-                                 "t0 = time.monotonic()\n"
-                                 "try:\n"
-                                 "    q.get()\n"
-                                 "except KeyboardInterrupt:\n"
-                                 "    print('interrupted', flush=True)\n",
-                                 q.name, stdout=subprocess.PIPE, text=True)
-            self.assertEqual(child.stdout.readline().strip(), "waiting")
+            child = self.python_popen("import sys, time, pipc\n"
+                                      "q = pipc.Queue(sys.argv[1], create=False)\n"
+                                      "print('waiting', flush=True)\n"
+                                      "t0 = time.monotonic()\n"
+                                      "try:\n"
+                                      "    q.get()\n"
+                                      "except KeyboardInterrupt:\n"
+                                      "    print('interrupted', flush=True)\n",
+                                      q.name, stdout=subprocess.PIPE, text=True)
+            self.assertEqual(self.readline(child).strip(), "waiting")
             time.sleep(0.3)
             child.send_signal(signal.SIGINT)
-            out, _ = child.communicate(timeout=10)
-            self.assertEqual(out.strip(), "interrupted")
+            self.assertEqual(self.rest(child, 10).strip(), "interrupted")
             self.assertEqual(child.returncode, 0)
 
     def test_killed_consumer_never_blocks_the_others(self):
         n = name()
         with pipc.Queue(n, maxsize=4, max_msg_size=64) as q:
             self.addCleanup(pipc.Queue.unlink, n)
-            victim = python_popen(CONSUMER, n, stdout=subprocess.PIPE, text=True)
+            victim = self.python_popen(CONSUMER, n, stdout=subprocess.PIPE, text=True)
             q.put(0)
-            self.assertEqual(victim.stdout.readline().strip(), "0")
+            self.assertEqual(self.readline(victim).strip(), "0")
             os.kill(victim.pid, signal.SIGKILL)  # killed while blocked in get
-            victim.wait(30)
-            victim.stdout.close()
+            self.wait_proc(victim, 30)
             for i in range(20):  # round the ring several times
                 q.put(i, timeout=10)
                 self.assertEqual(q.get(timeout=10), i)

@@ -9,7 +9,7 @@ import time
 import unittest
 
 import pipc
-from support import TestCase, name, python, python_popen
+from support import TestCase, name, python
 
 
 class SemaphoreTest(TestCase):
@@ -126,15 +126,14 @@ class LockTest(TestCase):
     def test_holder_killed_owner_dead(self):
         lock = pipc.Lock()
         self.addCleanup(lock.close)
-        victim = python_popen("import sys, time, pipc\n"
-                              "l = pipc.Lock(sys.argv[1], create=False)\n"
-                              "l.acquire(); print('held', flush=True); time.sleep(60)\n",
-                              lock.name, stdout=subprocess.PIPE, text=True)
-        self.assertEqual(victim.stdout.readline().strip(), "held")
+        victim = self.python_popen("import sys, time, pipc\n"
+                                   "l = pipc.Lock(sys.argv[1], create=False)\n"
+                                   "l.acquire(); print('held', flush=True); time.sleep(60)\n",
+                                   lock.name, stdout=subprocess.PIPE, text=True)
+        self.assertEqual(self.readline(victim).strip(), "held")
         self.assertFalse(lock.acquire(False))
         os.kill(victim.pid, signal.SIGKILL)
-        victim.wait(30)
-        victim.stdout.close()
+        self.assertEqual(self.wait_proc(victim, 30), -signal.SIGKILL)
         with self.assertRaises(pipc.OwnerDeadError) as cm:
             lock.acquire(timeout=10)
         # ... with the lock held: repair, then release as usual
