@@ -18,7 +18,7 @@ Objects and their C calls (docs/python.md has the whole table):
     SharedMemory(name=None, create=False, size=0)
                                          pipc_shm_*
     Pipe(duplex=True), Listener(name=None, authkey=None),
-    Client(name, authkey=None, timeout=None) -> Connection
+    Client(name, authkey=None, timeout=0) -> Connection
                                          pipc_pipe_*, pipc_listener_*
     wait(object_list, timeout=None)      pipc_wait
     pipe_path(name)                      pipc_pipe_path (stdlib Listener/Client address)

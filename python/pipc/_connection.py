@@ -416,13 +416,20 @@ class Listener:
 _NAP_MAX = 0.02  # as pipc_pipe_connect's own retries
 
 
-def Client(name, authkey=None, timeout=None):
+def Client(name, authkey=None, timeout=0):
     """Connect to the listener of pipc name `name` - a pipc Listener, or a
     standard-library Listener at pipe_path(name) - and return a Connection.
-    Waits for a listener to appear: for ever (None) or `timeout` seconds,
-    then pipc.NotFound (a FileNotFoundError); timeout=0 tries once, as the
-    standard library's Client does.  authkey: bytes, Python's handshake
-    (pipc.AuthenticationError on a wrong key)."""
+
+    timeout -- how long to wait for a listener to appear and take the
+               connection.  0, the default, as the standard library's
+               Client: no wait - nobody listening is pipc.NotFound (a
+               FileNotFoundError) at once, a listener whose backlog is full
+               pipc.WouldBlock (a BlockingIOError; Python's blocking connect
+               would wait there: pass a timeout).  Seconds: wait up to that,
+               then pipc.NotFound, or pipc.TimedOut for a listener that took
+               no more connections.  None: wait for ever (Ctrl-C ends it).
+    authkey -- bytes: Python's handshake (pipc.AuthenticationError on a
+               wrong key)."""
     L = _lib.load()
     attr, key = _attr(authkey)
     pattr = ctypes.byref(attr) if attr else None
@@ -441,6 +448,8 @@ def Client(name, authkey=None, timeout=None):
         if left is not None and left <= 0:
             if rc == PIPC_ENOENT:
                 raise error(rc, name, NotFound, "no listener")
+            if not timeout or timeout <= 0:
+                raise error(rc, name, message="the listener takes no more connections now")
             raise error(PIPC_ETIMEDOUT, name, TimedOut, "the listener takes no more connections")
         time.sleep(nap if left is None else min(nap, left))
         nap = min(nap * 2, _NAP_MAX)

@@ -254,6 +254,15 @@ class ListenerTest(TestCase):
             pipc.Client(n, timeout=0.2)  # nobody listens
         self.assertGreaterEqual(time.monotonic() - t0, 0.19)
         self.assertRaises(pipc.NotFound, pipc.Client, n, timeout=0)
+        # no timeout given: as the standard library's Client, at once (in a
+        # child, so that a Client that waited could not hang the test)
+        r = python("import sys, time, pipc\n"
+                   "t0 = time.monotonic()\n"
+                   "try:\n"
+                   "    pipc.Client(sys.argv[1])\n"
+                   "except FileNotFoundError as e:\n"
+                   "    print(type(e).__name__, time.monotonic() - t0 < 1.0)\n", n, timeout=20)
+        self.assertEqual(r.stdout.split(), [b"NotFound", b"True"], r.stderr)
         # a client that starts first waits for its listener
         got = []
         t = threading.Thread(target=lambda: got.append(pipc.Client(n, timeout=10)))
