@@ -69,11 +69,14 @@ def pipe_path(name):
 
 
 def _attr(authkey):
-    """(pipc_attr or None, what keeps its key alive)."""
+    """(pipc_attr or None, what keeps its key alive).  An empty key is no
+    key, as Python's Listener has it (pipc itself refuses a 0-byte key)."""
     if authkey is None:
         return None, None
     if not isinstance(authkey, bytes):
         raise TypeError("authkey should be a byte string")
+    if not authkey:
+        return None, None
     key = ctypes.create_string_buffer(authkey, len(authkey))
     a = _lib.Attr()
     a.authkey = ctypes.cast(key, ctypes.c_void_p)
@@ -326,7 +329,8 @@ class Listener:
 
     name    -- pipc name; None makes a unique one (.name)
     authkey -- bytes: every connection passes Python's authkey handshake
-               (pipc.AuthenticationError otherwise)
+               (pipc.AuthenticationError otherwise); None or b"" (as in
+               Python's Listener): no handshake
 
     accept(timeout=None) -> Connection, close(), .address (the OS path),
     .name, `with`.  A second listener on a live name: pipc.Exists."""
@@ -338,7 +342,7 @@ class Listener:
         check(L.pipc_listener_create_ex(encode_name(name), ctypes.byref(attr) if attr else None,
                                         ctypes.byref(h)), name)
         self._L = L
-        self._keyed = authkey is not None
+        self._keyed = bool(authkey)
         self._name = decode(L.pipc_listener_name(h))
         self._g = Guard(h.value, _free_listener, self._name, _closed_handle)
         try:
@@ -429,7 +433,9 @@ def Client(name, authkey=None, timeout=0):
                then pipc.NotFound, or pipc.TimedOut for a listener that took
                no more connections.  None: wait for ever (Ctrl-C ends it).
     authkey -- bytes: Python's handshake (pipc.AuthenticationError on a
-               wrong key)."""
+               wrong key); None or b"": none (b"" is "no key" for a pipc
+               Listener, as for Python's; Python's own Client would still
+               try a handshake with it)."""
     L = _lib.load()
     attr, key = _attr(authkey)
     pattr = ctypes.byref(attr) if attr else None
@@ -455,5 +461,5 @@ def Client(name, authkey=None, timeout=0):
         nap = min(nap * 2, _NAP_MAX)
     del key
     if rc != 0:
-        raise _auth_error(rc, name, authkey is not None)
+        raise _auth_error(rc, name, bool(authkey))
     return Connection(out.value, name=name)

@@ -293,6 +293,26 @@ class ListenerTest(TestCase):
             self.assertIsInstance(errors[0], pipc.AuthenticationError)
         self.assertRaises(TypeError, pipc.Listener, authkey="not bytes")
 
+    def test_empty_authkey_is_none(self):
+        # as Python's Listener: authkey=b"" authenticates nothing
+        with pipc.Listener(authkey=b"") as lst:
+            for key in (b"", None):
+                with self.subTest(client_key=key):
+                    t, errors = self.serve_one(lst, lambda c: c.send(c.recv()))
+                    with pipc.Client(lst.name, authkey=key, timeout=10) as c:
+                        c.send("no handshake")
+                        self.assertTrue(c.poll(30))
+                        self.assertEqual(c.recv(), "no handshake")
+                    t.join(10)
+                    self.assertEqual(errors, [])
+            t, errors = self.serve_one(lst, lambda c: c.send("to stdlib"))
+            c = mpc.Client(lst.address)  # no key
+            self.addCleanup(c.close)
+            self.assertTrue(c.poll(30))
+            self.assertEqual(c.recv(), "to stdlib")
+            t.join(10)
+            self.assertEqual(errors, [])
+
     # --- the standard library at the other end
     def test_stdlib_client_to_pipc_listener(self):
         for key in (None, b"k3y"):
