@@ -333,7 +333,8 @@ class Listener:
                Python's Listener): no handshake
 
     accept(timeout=None) -> Connection, close(), .address (the OS path),
-    .name, `with`.  A second listener on a live name: pipc.Exists."""
+    .name, .last_accepted, `with`.  A second listener on a live name:
+    pipc.Exists."""
 
     def __init__(self, name=None, authkey=None):
         L = _lib.load()
@@ -349,6 +350,10 @@ class Listener:
             self._address = pipe_path(self._name)
         except OSError:
             self._address = None
+        # the process id of the last accepted client (pipc_pipe_peer: the
+        # OS says who connected), or None (none yet, or the OS would not
+        # say - the BSDs); Python's has the client's socket address, which
+        # for a Unix socket client is an empty string
         self.last_accepted = None
 
     @property
@@ -392,6 +397,11 @@ class Listener:
             g.leave()
         if rc != 0:
             raise _auth_error(rc, self._name, self._keyed)
+        peer = _lib.Peer()
+        if self._L.pipc_pipe_peer(out, ctypes.byref(peer)) == 0 and peer.pid > 0:
+            self.last_accepted = peer.pid
+        else:
+            self.last_accepted = None
         return Connection(out.value, name=self._name)
 
     def close(self):

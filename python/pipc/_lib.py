@@ -60,6 +60,16 @@ class QueueStat(ctypes.Structure):
     ]
 
 
+class Peer(ctypes.Structure):
+    """struct pipc_peer."""
+    _fields_ = [
+        ("pid", c_long),
+        ("uid", c_long),
+        ("gid", c_long),
+        ("sid", ctypes.c_char * 192),
+    ]
+
+
 class Waitable(ctypes.Structure):
     """struct pipc_waitable (include/pipc.h, "waiting"); obj is a union of
     pointers, declared here as the one pointer it is."""
@@ -114,6 +124,7 @@ _PROTOTYPES = {
     "pipc_pipe_poll": (c_int, [_P, c_int]),
     "pipc_pipe_flush": (c_int, [_P, c_int]),
     "pipc_pipe_os_handle": (c_int, [_P, POINTER(ctypes.c_ssize_t)]),
+    "pipc_pipe_peer": (c_int, [_P, POINTER(Peer)]),
     "pipc_pipe_close": (c_int, [_P]),
     # shm
     "pipc_shm_create": (c_int, [c_char_p, c_size_t, _PP]),

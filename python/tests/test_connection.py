@@ -293,6 +293,18 @@ class ListenerTest(TestCase):
             self.assertIsInstance(errors[0], pipc.AuthenticationError)
         self.assertRaises(TypeError, pipc.Listener, authkey="not bytes")
 
+    def test_last_accepted_is_the_peer_pid(self):
+        with pipc.Listener() as lst:
+            self.assertIsNone(lst.last_accepted)
+            child = self.python_popen("import sys, pipc\n"
+                                      "with pipc.Client(sys.argv[1], timeout=30) as c:\n"
+                                      "    c.send('hi'); c.poll(30)\n", lst.name)
+            with lst.accept(timeout=30) as c:
+                self.assertEqual(lst.last_accepted, child.pid)
+                self.assertTrue(c.poll(30))
+                self.assertEqual(c.recv(), "hi")
+            self.assertEqual(self.wait_proc(child, 30), 0)
+
     def test_empty_authkey_is_none(self):
         # as Python's Listener: authkey=b"" authenticates nothing
         with pipc.Listener(authkey=b"") as lst:
