@@ -303,6 +303,11 @@ class Connection:
         except Exception:
             pass
 
+    def __reduce__(self):
+        raise TypeError("a pipc.Connection cannot be pickled (its end belongs to this "
+                        "process): give the other process the name of a pipc.Listener "
+                        "to connect to with pipc.Client")
+
     def __repr__(self):
         return f"<pipc.Connection{' ' + repr(self._name) if self._name else ''}" \
                f"{' closed' if self.closed else ''}>"
@@ -422,6 +427,11 @@ class Listener:
             self.close()
         except Exception:
             pass
+
+    def __reduce__(self):
+        raise TypeError("a pipc.Listener cannot be pickled (it listens in this "
+                        "process): give the other process its name to connect to "
+                        "with pipc.Client")
 
     def __repr__(self):
         return f"<pipc.Listener {self._name!r}{' closed' if self._g.closed else ''}>"

@@ -3,6 +3,7 @@ other, the standard library's multiprocessing.connection (both ways, with
 and without authkey) and a C peer."""
 import array
 import os
+import pickle
 import socket
 import subprocess
 import threading
@@ -121,6 +122,16 @@ class PipeTest(TestCase):
         fd = self.a.fileno()
         self.assertIsInstance(fd, int)
         self.assertGreaterEqual(fd, 0)
+
+    def test_not_picklable(self):
+        # a clear TypeError, not an AttributeError from ctypes' insides
+        for obj in (self.a, pipc.Listener()):
+            with self.subTest(type(obj).__name__):
+                with self.assertRaises(TypeError) as cm:
+                    pickle.dumps(obj)
+                self.assertIn(f"pipc.{type(obj).__name__}", str(cm.exception))
+                if isinstance(obj, pipc.Listener):
+                    obj.close()
 
     def test_blocked_recv_ended_by_peer_close(self):
         threading.Timer(0.15, self.a.close).start()
