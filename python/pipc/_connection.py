@@ -13,6 +13,7 @@ from ._errors import (PIPC_EACCES, PIPC_EAGAIN, PIPC_ECLOSED, PIPC_EMSGSIZE, PIP
                       AuthenticationError, NotFound, TimedOut)
 
 _FIRST_BUFFER = 64 << 10
+_KEEP_MAX = 1 << 20  # a receive buffer grown past this is dropped after use
 
 
 def _closed_handle():
@@ -209,6 +210,7 @@ class Connection:
         self._check_readable()
         n = ctypes.c_size_t()
         g = self._g
+        buf = None
         h = g.enter()
         try:
             buf = self._rbuf
@@ -224,6 +226,8 @@ class Connection:
                 buf = self._rbuf = ctypes.create_string_buffer(n.value)
         finally:
             g.leave()
+            if buf is not None and len(buf) > _KEEP_MAX:
+                self._rbuf = None  # the caller copies out of `buf`; not kept after
         if rc == PIPC_EMSGSIZE or (rc == 0 and maxlength is not None and n.value > maxlength):
             self.close()
             raise OSError("bad message length")

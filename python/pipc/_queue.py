@@ -14,6 +14,7 @@ _SHUT = "the queue is shut down"
 DEFAULT_MAXSIZE = 1024       # messages, when maxsize <= 0 ("unbounded" in Python)
 DEFAULT_MAX_MSG_SIZE = 8192  # bytes per message
 _FIRST_BUFFER = 256 << 10    # a get's buffer starts at most this big, then grows
+_KEEP_MAX = 1 << 20          # a buffer grown past this is dropped after the get
 
 
 def _free(h):
@@ -147,6 +148,8 @@ class Queue:
                 buf = self._buffer(n.value)  # the message stays at the head: again
         finally:
             g.leave()
+            if len(buf) > _KEEP_MAX:
+                self._tls.buf = None  # copied out below; not kept for the next get
         if rc == 0:
             return ctypes.string_at(buf, n.value)
         if rc == PIPC_ETIMEDOUT or rc == PIPC_EAGAIN:

@@ -51,6 +51,19 @@ class PipeTest(TestCase):
         for bad in ((-1, None), (7, None), (0, -1), (2, 5)):
             self.assertRaises(ValueError, a.send_bytes, b"abcdef", *bad)
 
+    def test_big_receive_buffer_is_not_kept(self):
+        # a buffer grown for one big message is dropped after it (what is
+        # kept between receives stays at most 1 MiB)
+        big = os.urandom(3 << 20)
+        sender = threading.Thread(target=self.a.send_bytes, args=(big,), daemon=True)
+        sender.start()
+        self.assertTrue(self.b.poll(30))
+        self.assertEqual(self.b.recv_bytes(), big)
+        sender.join(30)
+        self.assertLessEqual(len(self.b._rbuf or b""), 1 << 20)
+        self.a.send_bytes(b"small")
+        self.assertEqual(self.b.recv_bytes(), b"small")
+
     def test_recv_bytes_maxlength(self):
         self.a.send_bytes(b"x" * 100)
         self.assertRaises(ValueError, self.b.recv_bytes, -1)

@@ -109,12 +109,14 @@ class QueueTest(TestCase):
 
     def test_big_messages_grow_the_buffer(self):
         n = name()
-        with pipc.Queue(n, maxsize=2, max_msg_size=1 << 20) as q:
+        with pipc.Queue(n, maxsize=2, max_msg_size=2 << 20) as q:
             self.addCleanup(pipc.Queue.unlink, n)
-            big = os.urandom(700 << 10)  # more than a get's first buffer
+            big = os.urandom(1100 << 10)  # more than a get's first buffer, and 1 MiB
             q.put_bytes(big)
             q.put_bytes(b"small")
             self.assertEqual(q.get_bytes(), big)
+            # the buffer grown for it is not kept (at most 1 MiB is)
+            self.assertLessEqual(len(getattr(q._tls, "buf", None) or b""), 1 << 20)
             self.assertEqual(q.get_bytes(), b"small")
 
     def test_shutdown(self):
