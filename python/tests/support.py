@@ -44,16 +44,20 @@ def tool(var):
     return path
 
 
+_PR_SET_PDEATHSIG = 1
+try:  # looked up here, so that the forked child only makes the call
+    _prctl = ctypes.CDLL(None).prctl if sys.platform.startswith("linux") else None
+except (OSError, AttributeError):
+    _prctl = None
+
+
 def _die_with_parent():
     """preexec_fn: the child gets SIGKILL when the test process dies (Linux
     PR_SET_PDEATHSIG), so a test killed by ctest's timeout leaves no child."""
-    try:
-        ctypes.CDLL(None, use_errno=True).prctl(1, signal.SIGKILL, 0, 0, 0)  # PR_SET_PDEATHSIG
-    except Exception:
-        pass
+    _prctl(_PR_SET_PDEATHSIG, signal.SIGKILL, 0, 0, 0)
 
 
-_PREEXEC = _die_with_parent if sys.platform.startswith("linux") else None
+_PREEXEC = _die_with_parent if _prctl is not None else None
 
 
 def python(code, *args, **kw):
