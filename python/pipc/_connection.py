@@ -8,7 +8,7 @@ import time
 from multiprocessing import BufferTooShort
 
 from . import _lib
-from ._core import SLICE_MS, Guard, call_in_slices, check, decode, encode_name, error
+from ._core import Closing, SLICE_MS, Guard, call_in_slices, check, decode, encode_name, error
 from ._errors import (PIPC_EACCES, PIPC_EAGAIN, PIPC_ECLOSED, PIPC_EMSGSIZE, PIPC_ENOENT, PIPC_ETIMEDOUT,
                       AuthenticationError, NotFound, TimedOut)
 
@@ -92,7 +92,7 @@ def _auth_error(rc, name, keyed):
     return error(rc, name)
 
 
-class Connection:
+class Connection(Closing):
     """One end of a pipc pipe, with multiprocessing.connection.Connection's
     API: send/recv (pickled objects), send_bytes/recv_bytes/recv_bytes_into,
     poll, close, closed/readable/writable, fileno, `with`.
@@ -295,18 +295,6 @@ class Connection:
     def _waitable(self):
         return _lib.WAIT_PIPE, self._g, _lib.WAIT_IN
 
-    def __enter__(self):
-        return self
-
-    def __exit__(self, *exc):
-        self.close()
-
-    def __del__(self):
-        try:
-            self.close()
-        except Exception:
-            pass
-
     def __reduce__(self):
         raise TypeError("a pipc.Connection cannot be pickled (its end belongs to this "
                         "process): give the other process the name of a pipc.Listener "
@@ -329,7 +317,7 @@ def Pipe(duplex=True):
     return Connection(a.value, writable=False), Connection(b.value, readable=False)
 
 
-class Listener:
+class Listener(Closing):
     """A named listener (multiprocessing.connection.Listener) that any
     process of this user - pipc.Client, a C pipc_pipe_connect, or the
     standard library's Client(listener.address) - connects to.
@@ -419,18 +407,6 @@ class Listener:
 
     def _waitable(self):
         return _lib.WAIT_LISTENER, self._g, _lib.WAIT_IN
-
-    def __enter__(self):
-        return self
-
-    def __exit__(self, *exc):
-        self.close()
-
-    def __del__(self):
-        try:
-            self.close()
-        except Exception:
-            pass
 
     def __reduce__(self):
         raise TypeError("a pipc.Listener cannot be pickled (it listens in this "

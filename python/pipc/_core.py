@@ -133,6 +133,24 @@ class Guard:
         return True
 
 
+class Closing:
+    """close() when a `with` block ends and when the object is collected
+    (never raising there).  Semaphore and Lock keep close() for the
+    collector only: their `with` acquires and releases."""
+
+    def __enter__(self):
+        return self
+
+    def __exit__(self, *exc):
+        self.close()
+
+    def __del__(self):
+        try:
+            self.close()
+        except Exception:
+            pass
+
+
 class unlinker:
     """obj.unlink() removes obj's name; Class.unlink(name) removes `name`.
     Objects already open keep working (see pipc_*_unlink)."""

@@ -6,7 +6,7 @@ import queue as _stdqueue
 import threading
 
 from . import _lib
-from ._core import Guard, call_in_slices, check, closed_value_error, decode, encode_name, error, unlinker
+from ._core import Closing, Guard, call_in_slices, check, closed_value_error, decode, encode_name, error, unlinker
 from ._errors import PIPC_EAGAIN, PIPC_ECLOSED, PIPC_EMSGSIZE, PIPC_ENOENT, PIPC_ETIMEDOUT, MessageTooLong
 
 _SHUT = "the queue is shut down"
@@ -21,7 +21,7 @@ def _free(h):
     _lib.load().pipc_queue_close(h)
 
 
-class Queue:
+class Queue(Closing):
     """A bounded queue of messages in shared memory, found by name by any
     process (multiprocessing.Queue, but any process may open it, and a
     process killed at any instruction never costs the others a message or a
@@ -234,18 +234,6 @@ class Queue:
     # --- plumbing
     def _waitable(self):
         return _lib.WAIT_QUEUE, self._g, _lib.WAIT_IN
-
-    def __enter__(self):
-        return self
-
-    def __exit__(self, *exc):
-        self.close()
-
-    def __del__(self):
-        try:
-            self.close()
-        except Exception:
-            pass
 
     def __reduce__(self):
         # another process (multiprocessing's spawn, a pickle) opens it by name

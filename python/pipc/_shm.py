@@ -5,11 +5,11 @@ import os
 import sys
 
 from . import _lib
-from ._core import check, decode, encode_name, unlinker
+from ._core import Closing, check, decode, encode_name, unlinker
 from ._errors import PIPC_ENOENT
 
 
-class SharedMemory:
+class SharedMemory(Closing):
     """A named segment of bytes, with Python's SharedMemory API.
 
     SharedMemory(name=None, create=False, size=0, unlink_on_close=None)
@@ -100,18 +100,6 @@ class SharedMemory:
             check(unlink_rc, self._name)
 
     unlink = unlinker("pipc_shm_unlink")
-
-    def __enter__(self):
-        return self
-
-    def __exit__(self, *exc):
-        self.close()
-
-    def __del__(self):
-        try:
-            self.close()
-        except Exception:
-            pass
 
     def __reduce__(self):
         return (self.__class__, (self._name, False))

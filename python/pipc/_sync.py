@@ -4,12 +4,12 @@ import ctypes
 import os
 
 from . import _lib
-from ._core import Guard, call_in_slices, check, closed_value_error, decode, encode_name, error, unlinker
+from ._core import Closing, Guard, call_in_slices, check, closed_value_error, decode, encode_name, error, unlinker
 from ._errors import (PIPC_EAGAIN, PIPC_EINVAL, PIPC_ENOENT, PIPC_EOVERFLOW, PIPC_EOWNERDEAD, PIPC_ETIMEDOUT,
                       Overflow)
 
 
-class _Named:
+class _Named(Closing):
     """What Semaphore and Lock share: a handle, a name, close/unlink."""
     _kind = ""
     _close_fn = ""
@@ -46,12 +46,6 @@ class _Named:
 
     def _waitable(self):
         return self._wait_kind, self._g, _lib.WAIT_IN
-
-    def __del__(self):
-        try:
-            self.close()
-        except Exception:
-            pass
 
     def __exit__(self, *exc):
         self.release()
