@@ -8,7 +8,7 @@ import time
 from multiprocessing import BufferTooShort
 
 from . import _lib
-from ._core import Closing, SLICE_MS, Guard, call_in_slices, check, decode, encode_name, error
+from ._core import Closing, SLICE_MS, next_slice, Guard, call_in_slices, check, decode, encode_name, error
 from ._errors import (PIPC_EACCES, PIPC_EAGAIN, PIPC_ECLOSED, PIPC_EMSGSIZE, PIPC_ENOENT, PIPC_ETIMEDOUT,
                       AuthenticationError, NotFound, TimedOut)
 
@@ -279,11 +279,7 @@ class Connection(Closing):
             else:
                 end = None if timeout is None else time.monotonic() + timeout
                 while True:
-                    if end is None:
-                        ms = SLICE_MS
-                    else:
-                        left = end - time.monotonic()
-                        ms = min(SLICE_MS, max(0, int(left * 1000 + 0.999)))
+                    ms = next_slice(end)
                     rc = self._L.pipc_pipe_poll(h, ms)
                     if rc != 0 or (end is not None and ms < SLICE_MS):
                         break

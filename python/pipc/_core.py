@@ -133,6 +133,15 @@ class Guard:
         return True
 
 
+def next_slice(end):
+    """Milliseconds of the next wait towards `end` (time.monotonic(); None:
+    none): at most SLICE_MS, rounded up so a wait never ends early."""
+    if end is None:
+        return SLICE_MS
+    left = end - time.monotonic()
+    return min(SLICE_MS, max(0, int(left * 1000 + 0.999)))
+
+
 class Closing:
     """close() when a `with` block ends and when the object is collected
     (never raising there).  Semaphore and Lock keep close() for the

@@ -3,7 +3,7 @@ kind of pipc object."""
 import time
 
 from . import _lib
-from ._core import SLICE_MS, check
+from ._core import SLICE_MS, check, next_slice
 
 
 def wait(object_list, timeout=None):
@@ -44,11 +44,7 @@ def wait(object_list, timeout=None):
             items[i].events = events
         end = None if timeout is None else time.monotonic() + max(timeout, 0)
         while True:
-            if end is None:
-                ms = SLICE_MS
-            else:
-                left = end - time.monotonic()
-                ms = min(SLICE_MS, max(0, int(left * 1000 + 0.999)))
+            ms = next_slice(end)
             rc = check(L.pipc_wait(items, n, ms))
             if rc > 0 or (end is not None and ms < SLICE_MS):
                 break
