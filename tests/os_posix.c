@@ -135,20 +135,28 @@ void t_os_stdio_binary(void) {}
 
 void t_os_close_std(int n) { close(n); }
 
-static volatile int *term_flag;
-
-static void on_term(int sig) {
-  (void)sig;
-  *term_flag = 1;
+int t_os_on_terminate(int ignore) {
+  struct sigaction sa;
+  sigset_t set;
+  if (ignore) {
+    memset(&sa, 0, sizeof sa);
+    sigemptyset(&sa.sa_mask);
+    sa.sa_handler = SIG_IGN;
+    return sigaction(SIGTERM, &sa, NULL);
+  }
+  sigemptyset(&set);
+  sigaddset(&set, SIGTERM);
+  return sigprocmask(SIG_BLOCK, &set, NULL); /* the roles have one thread */
 }
 
-int t_os_on_terminate(volatile int *flag, int ignore) {
-  struct sigaction sa;
-  memset(&sa, 0, sizeof sa);
-  sigemptyset(&sa.sa_mask);
-  term_flag = flag;
-  sa.sa_handler = ignore ? SIG_IGN : on_term;
-  return sigaction(SIGTERM, &sa, NULL);
+int t_os_terminate_requested(int ms) {
+  sigset_t set;
+  struct timespec ts;
+  sigemptyset(&set);
+  sigaddset(&set, SIGTERM);
+  ts.tv_sec = ms / 1000;
+  ts.tv_nsec = (long)(ms % 1000) * 1000000L;
+  return sigtimedwait(&set, NULL, &ts) == SIGTERM; /* SIG_IGN: never pending */
 }
 
 intptr_t t_os_inheritable_open(void) { return open("/dev/null", O_RDONLY); }

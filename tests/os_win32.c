@@ -148,19 +148,24 @@ void t_os_stdio_binary(void) {
 
 void t_os_close_std(int n) { (void)n; /* reached only where there is fork */ }
 
-static volatile int *term_flag;
+static volatile LONG term_asked;
 static int term_ignore;
 
 static BOOL WINAPI on_ctrl(DWORD type) {
   (void)type;
-  if (!term_ignore) *term_flag = 1;
+  if (!term_ignore) InterlockedExchange(&term_asked, 1);
   return TRUE; /* handled: no default end */
 }
 
-int t_os_on_terminate(volatile int *flag, int ignore) {
-  term_flag = flag;
+int t_os_on_terminate(int ignore) {
   term_ignore = ignore;
   return SetConsoleCtrlHandler(on_ctrl, TRUE) ? 0 : -1;
+}
+
+int t_os_terminate_requested(int ms) {
+  if (InterlockedCompareExchange(&term_asked, 0, 0)) return 1;
+  Sleep((DWORD)ms);
+  return InterlockedCompareExchange(&term_asked, 0, 0) != 0;
 }
 
 int t_os_make_executable(const char *path) {

@@ -169,14 +169,13 @@ int role_close_out(int argc, char **argv) {
 /* argv[1] "handle": exit 0 on the stop request; "ignore": ignore it.
    Says "ready" on stdout once set up. */
 int role_term(int argc, char **argv) {
-  static volatile int stop;
-  int ignore = argc > 1 && strcmp(argv[1], "ignore") == 0;
+  int ignore = argc > 1 && strcmp(argv[1], "ignore") == 0, stop = 0;
   int64_t end = t_now_ms() + 60000;
   t_os_stdio_binary();
-  if (t_os_on_terminate(&stop, ignore) != 0) return 5;
+  if (t_os_on_terminate(ignore) != 0) return 5;
   printf("ready\n");
   fflush(stdout);
-  while (!stop && t_now_ms() < end) pipc_sleep_ms(5);
+  while (!stop && t_now_ms() < end) stop = t_os_terminate_requested(5);
   return stop ? 0 : 4;
 }
 
