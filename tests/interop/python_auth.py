@@ -39,6 +39,18 @@ SIZES = (0, 1024, 1 << 20)
 print(f"Python {sys.version.split()[0]}")
 
 
+def exits_with(proc, code, what):
+    """check that proc (its stderr a pipe) exits with code; else show why."""
+    try:
+        err = proc.communicate(timeout=30)[1]
+    except subprocess.TimeoutExpired:
+        proc.kill()
+        err = proc.communicate()[1]
+    check(what, proc.returncode == code)
+    if proc.returncode != code:
+        print(f"       exit {proc.returncode}; its stderr: {err.strip()!r}")
+
+
 
 
 def pattern_ok(msg, size):
@@ -59,13 +71,13 @@ for size in SIZES:
 conn.close()
 check("pipc client with the right key finished", cli.wait(30) == 0)
 
-cli = subprocess.Popen([peer, "client", name, "wrong-key"], stderr=subprocess.DEVNULL)
+cli = subprocess.Popen([peer, "client", name, "wrong-key"], stderr=subprocess.PIPE, text=True)
 try:
     listener.accept()
     check("Python Listener refuses a wrong key (AuthenticationError)", False)
 except AuthenticationError:
     check("Python Listener refuses a wrong key (AuthenticationError)", True)
-check("pipc client with a wrong key gets PIPC_EACCES (exit 3)", cli.wait(30) == 3)
+exits_with(cli, 3, "pipc client with a wrong key gets PIPC_EACCES (exit 3)")
 listener.close()
 
 # 2. Python Client(authkey=KEY) -> pipc listener
@@ -81,14 +93,14 @@ conn.close()
 check("pipc listener saw Python close (end of stream)", srv.wait(30) == 0)
 
 srv = subprocess.Popen([peer, "serve", name, KEY.decode()], stdout=subprocess.PIPE,
-                       stderr=subprocess.DEVNULL, text=True)
+                       stderr=subprocess.PIPE, text=True)
 srv.stdout.readline()
 try:
     Client(path_of(name), authkey=b"wrong-key")
     check("Python Client with a wrong key is refused (AuthenticationError)", False)
 except AuthenticationError:
     check("Python Client with a wrong key is refused (AuthenticationError)", True)
-check("pipc listener's accept is PIPC_EACCES (exit 3)", srv.wait(30) == 3)
+exits_with(srv, 3, "pipc listener's accept is PIPC_EACCES (exit 3)")
 
 # 3. pipc client -> a BaseManager server
 name = f"pya-{os.getpid()}-c"
