@@ -86,33 +86,44 @@ class Guard:
     leave(); close() marks the object closed and frees the handle at once
     if nobody uses it, else the last call out frees it (a wait in another
     thread notices the close within a slice and raises).  So closing from
-    one thread while another waits is never a use of freed memory."""
+    one thread while another waits is never a use of freed memory.
 
-    __slots__ = ("handle", "objname", "_free", "_mu", "_busy", "closed", "_closed_error")
+    The users are counted by list.append / list.pop, each one step that no
+    other thread splits (CPython: under the GIL; free-threaded builds lock
+    the list): cheaper than a lock on every call, and enough because an
+    enter counts itself *before* it reads `closed`, and the handle is taken
+    for freeing only after `closed` is set and no user is counted - so an
+    enter either is counted in time or sees `closed` and backs out."""
+
+    __slots__ = ("handle", "objname", "_free", "_mu", "_users", "closed", "_closed_error")
 
     def __init__(self, handle, free, objname, closed_error):
         self.handle = handle
         self.objname = objname
         self._free = free
-        self._mu = threading.Lock()
-        self._busy = 0
+        self._mu = threading.Lock()  # close() and the taking of the handle
+        self._users = []
         self.closed = False
         self._closed_error = closed_error
 
     def enter(self):
-        with self._mu:
-            if self.closed:
-                raise self._closed_error()
-            self._busy += 1
-            return self.handle
+        self._users.append(None)
+        if self.closed:
+            self.leave()
+            raise self._closed_error()
+        return self.handle
 
     def leave(self):
-        with self._mu:
-            self._busy -= 1
-            if not (self.closed and self._busy == 0 and self.handle is not None):
-                return
+        users = self._users
+        users.pop()
+        if self.closed and not users:
+            self._take_and_free()
+
+    def _take_and_free(self):
+        with self._mu:  # once, whoever comes first (close or a last leave)
             h, self.handle = self.handle, None
-        self._free(h)
+        if h is not None:
+            self._free(h)
 
     def check(self):
         """Raise if closed meanwhile (called between slices)."""
@@ -125,11 +136,8 @@ class Guard:
             if self.closed:
                 return False
             self.closed = True
-            if self._busy:
-                return True
-            h, self.handle = self.handle, None
-        if h is not None:
-            self._free(h)
+        if not self._users:
+            self._take_and_free()
         return True
 
 

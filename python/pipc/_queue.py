@@ -76,6 +76,9 @@ class Queue(Closing):
         self._pid = os.getpid()  # only this process unlinks at close (not a fork child)
         self._tls = threading.local()
         self._L = L
+        # every message's calls: undeclared (see _lib.fast), with exact types
+        self._put, self._get = _lib.fast("pipc_queue_put"), _lib.fast("pipc_queue_get")
+        self._hp = ctypes.c_void_p(h.value)  # valid while the guard is entered
         self._g = Guard(h.value, _free, self._name,
                         closed_value_error(f"Queue {self._name!r}"))
 
@@ -113,9 +116,15 @@ class Queue(Closing):
             raise error(PIPC_EMSGSIZE, self._name, MessageTooLong,
                         f"message of {n} bytes, larger than max_msg_size {self._max_msg_size}")
         g = self._g
-        h = g.enter()
+        g._users.append(None)  # g.enter(), written out: this is every put's path
+        if g.closed:
+            g.leave()
+            g.check()
         try:
-            rc = call_in_slices(g, block, timeout, self._L.pipc_queue_put, h, data, n)
+            h, n = self._hp, ctypes.c_size_t(n)
+            rc = self._put(h, data, n, 0)  # one try first: most puts find room
+            if rc != 0 and (rc == PIPC_EAGAIN or rc == PIPC_ETIMEDOUT) and block:
+                rc = call_in_slices(g, block, timeout, self._put, h, data, n)
         finally:
             g.leave()
         if rc == 0:
@@ -124,34 +133,49 @@ class Queue(Closing):
             raise _stdqueue.Full
         raise error(rc, self._name, message=_SHUT if rc == PIPC_ECLOSED else None)
 
-    def _buffer(self, need=0):
-        buf = getattr(self._tls, "buf", None)
-        if buf is None or len(buf) < need:
+    def _state(self, need=0):
+        """This thread's receive state [buffer, its size, c_size_t, byref of
+        it, a memoryview of the buffer] (one per thread: two threads may get
+        at once), grown to `need`."""
+        st = getattr(self._tls, "st", None)
+        if st is None or st[1].value < need:
             size = max(need, min(self._max_msg_size, _FIRST_BUFFER), 1)
-            buf = self._tls.buf = ctypes.create_string_buffer(size)
-        return buf
+            n = ctypes.c_size_t() if st is None else st[2]
+            buf = ctypes.create_string_buffer(size)
+            st = self._tls.st = [buf, ctypes.c_size_t(size), n, ctypes.byref(n),
+                                 memoryview(buf).cast("B")]
+        return st
 
     def get_bytes(self, block=True, timeout=None):
         """Take the oldest message, as bytes.  Raises queue.Empty when there
         is none (block=False, or by the timeout), pipc.Closed once the queue
         is shut down and drained."""
-        n = ctypes.c_size_t()
-        buf = self._buffer()
+        st = getattr(self._tls, "st", None) or self._state()
+        buf, size, n, nref, view = st
         g = self._g
-        h = g.enter()
+        g._users.append(None)  # g.enter(), written out: this is every get's path
+        if g.closed:
+            g.leave()
+            g.check()
         try:
-            while True:
-                rc = call_in_slices(g, block, timeout, self._L.pipc_queue_get, h, buf, len(buf),
-                                    ctypes.byref(n))
-                if rc != PIPC_EMSGSIZE:
+            h = self._hp
+            rc = self._get(h, buf, size, nref, 0)  # one try first: the common case
+            while rc != 0:
+                if rc == PIPC_EMSGSIZE:  # the message stays at the head: a bigger buffer, again
+                    buf, size, _, _, view = self._state(n.value)
+                    rc = self._get(h, buf, size, nref, 0)
+                elif (rc == PIPC_EAGAIN or rc == PIPC_ETIMEDOUT) and block:
+                    rc = call_in_slices(g, block, timeout, self._get, h, buf, size, nref)
+                    if rc == PIPC_EAGAIN or rc == PIPC_ETIMEDOUT:
+                        break  # the time is up
+                else:
                     break
-                buf = self._buffer(n.value)  # the message stays at the head: again
         finally:
             g.leave()
-            if len(buf) > _KEEP_MAX:
-                self._tls.buf = None  # copied out below; not kept for the next get
+            if size.value > _KEEP_MAX:
+                self._tls.st = None  # copied out below; not kept for the next get
         if rc == 0:
-            return ctypes.string_at(buf, n.value)
+            return view[:n.value].tobytes()
         if rc == PIPC_ETIMEDOUT or rc == PIPC_EAGAIN:
             raise _stdqueue.Empty
         raise error(rc, self._name,
