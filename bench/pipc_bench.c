@@ -182,6 +182,29 @@ static int run_python(const char *args, double *a, double *b) {
   return run_peer(cmd, a, b);
 }
 
+/* pipc for Python against multiprocessing.Queue (py_peers.py pyq / pyq-rt):
+   MODE WHO WHAT N with pipc found as the Python tests find it (this build's
+   libpipc, python/ on PYTHONPATH); 0 (n/a) without them. */
+static int run_pyq(const char *mode, const char *who, const char *what, long n, double *a,
+                   double *b) {
+#if defined(PIPC_BENCH_PYPKG) && defined(PIPC_BENCH_LIB)
+  char args[4096];
+  snprintf(args, sizeof args, "%s %s %s %ld", mode, who, what, n);
+  *a = *b = 0;
+  if (!have_python()) return 0;
+  {
+    char cmd[8192];
+    snprintf(cmd, sizeof cmd, "PIPC_LIBRARY='%s' PYTHONPATH='%s' python3 '%s' %s", PIPC_BENCH_LIB,
+             PIPC_BENCH_PYPKG, PIPC_BENCH_PY, args);
+    return run_peer(cmd, a, b);
+  }
+#else
+  (void)mode, (void)who, (void)what, (void)n;
+  *a = *b = 0;
+  return 0;
+#endif
+}
+
 /* pipc-bench-boost ARGS, or n/a without Boost */
 static int run_boost(const char *args, double *a, double *b) {
 #ifdef PIPC_BENCH_BOOST
@@ -1173,6 +1196,9 @@ int main(int argc, char **argv) {
   size_t si;
   const char *json_path = NULL;
   double tput[T_COUNT][NSIZES], lat[T_COUNT][2], mpmc4, cond[2][3][2];
+  /* [obj, bytes][mp, pipc]: messages/s, round-trip median and p99 */
+  double pyt[2][2], pyr[2][2][2];
+  static const char *py_what[2] = {"obj", "bytes"}, *py_who[2] = {"mp", "pipc"};
   int i;
   FILE *js;
   if (argc > 2 && strcmp(argv[1], "--child") == 0) return child_main(argc, argv);
@@ -1271,6 +1297,24 @@ int main(int argc, char **argv) {
     }
   }
 
+  { /* Python programs: pipc.Queue against multiprocessing.Queue */
+    double v[2][2][9], m[2][2][9], p[2][2][9], unused;
+    long n = quick ? 20000 : 100000;
+    int w, who;
+    for (rep = 0; rep < reps; rep++)
+      for (w = 0; w < 2; w++)
+        for (who = 0; who < 2; who++) {
+          run_pyq("pyq", py_who[who], py_what[w], n, &v[w][who][rep], &unused);
+          run_pyq("pyq-rt", py_who[who], py_what[w], n / 10, &m[w][who][rep], &p[w][who][rep]);
+        }
+    for (w = 0; w < 2; w++)
+      for (who = 0; who < 2; who++) {
+        pyt[w][who] = median_of(v[w][who], reps);
+        pyr[w][who][0] = median_of(m[w][who], reps);
+        pyr[w][who][1] = median_of(p[w][who], reps);
+      }
+  }
+
   printf("## pipc-bench%s: two processes, median of %d interleaved runs\n\n",
          quick ? " --quick" : "", reps);
 #ifdef _WIN32
@@ -1330,6 +1374,35 @@ int main(int argc, char **argv) {
     }
   }
 
+  printf("\nPython programs: pipc.Queue against multiprocessing.Queue, a producer and a consumer "
+         "process, both Python (bench/py_peers.py; every message checked). A small object is the "
+         "pickled tuple (i, \"job-name\", 3.5) (put / get); bytes are 64 bytes as they are "
+         "(pipc put_bytes / get_bytes; multiprocessing pickles the bytes object). Throughput in "
+         "messages/s; round trip median (p99) in microseconds; the ratios are pipc / "
+         "multiprocessing, higher is better for pipc (round trip: mp / pipc).\n\n");
+  printf("| message | mp.Queue msg/s | pipc.Queue msg/s | pipc/mp | goal | mp.Queue round trip "
+         "| pipc.Queue round trip | mp/pipc |\n|---|---|---|---|---|---|---|---|\n");
+  {
+    static const char *label[2] = {"small object, pickled", "64 B bytes"};
+    static const double goal[2] = {4, 10};
+    int w;
+    for (w = 0; w < 2; w++) {
+      char b0[32], b1[32];
+      printf("| %s | %s | %s |", label[w], pyt[w][0] > 0 ? human(pyt[w][0], b0, sizeof b0) : "n/a",
+             pyt[w][1] > 0 ? human(pyt[w][1], b1, sizeof b1) : "n/a");
+      if (pyt[w][0] > 0 && pyt[w][1] > 0)
+        printf(" %.1fx | >= %.0fx: %s |", pyt[w][1] / pyt[w][0], goal[w],
+               pyt[w][1] / pyt[w][0] >= goal[w] ? "met" : "missed");
+      else
+        printf(" n/a | >= %.0fx |", goal[w]);
+      if (pyr[w][0][0] > 0 && pyr[w][1][0] > 0)
+        printf(" %.1f (%.1f) | %.1f (%.1f) | %.1fx |\n", pyr[w][0][0], pyr[w][0][1], pyr[w][1][0],
+               pyr[w][1][1], pyr[w][0][0] / pyr[w][1][0]);
+      else
+        printf(" n/a | n/a | n/a |\n");
+    }
+  }
+
   if (json_path && (js = fopen(json_path, "w")) != NULL) {
     fprintf(js, "{\"quick\": %s, \"reps\": %d, \"throughput_msgs_per_s\": {", quick ? "true" : "false", reps);
     for (kind = 0; kind < T_COUNT; kind++) {
@@ -1351,6 +1424,18 @@ int main(int argc, char **argv) {
         for (c = 0; c < 3; c++)
           fprintf(js, "%s\"%s\": {\"median\": %.3f, \"p99\": %.3f}", c ? ", " : "", ck[c],
                   cond[m][c][0], cond[m][c][1]);
+        fprintf(js, "}");
+      }
+    }
+    fprintf(js, "}, \"python_queue\": {");
+    {
+      int w, who;
+      for (w = 0; w < 2; w++) {
+        fprintf(js, "%s\"%s\": {", w ? ", " : "", py_what[w]);
+        for (who = 0; who < 2; who++)
+          fprintf(js, "%s\"%s\": {\"msgs_per_s\": %.0f, \"round_trip_median_us\": %.3f, "
+                  "\"round_trip_p99_us\": %.3f}", who ? ", " : "", py_who[who], pyt[w][who],
+                  pyr[w][who][0], pyr[w][who][1]);
         fprintf(js, "}");
       }
     }

@@ -4,6 +4,17 @@ two processes, every message checked, time from the first message.
 
   py_peers.py queue|pipe SIZE N   -> prints messages per second
   py_peers.py queue-rt|pipe-rt N  -> prints median and p99 round trip, us
+
+pipc for Python against multiprocessing.Queue, both ends Python (pipc
+found by PIPC_LIBRARY and PYTHONPATH, as python/tests do):
+
+  py_peers.py pyq WHO WHAT N      -> messages per second
+  py_peers.py pyq-rt WHO WHAT N   -> median and p99 round trip, us
+
+WHO is mp (multiprocessing.Queue) or pipc (pipc.Queue); WHAT is obj, a
+small object pickled (the tuple (i, "job-name", 3.5)), or bytes, 64 bytes
+as they are (pipc: put_bytes / get_bytes; multiprocessing has no bytes
+path, so its put / get pickle the bytes object).
 """
 import multiprocessing as mp
 import statistics
@@ -71,8 +82,82 @@ def round_trip(kind, n):
     return statistics.median(rts), rts[int(len(rts) * 0.99)]
 
 
+def py_ends(who, what, maxsize=256):
+    """A queue of `who`, and its (put, get) for `what`."""
+    if who == "pipc":
+        import pipc
+        q = pipc.Queue(maxsize=maxsize)
+        return q, ((q.put_bytes, q.get_bytes) if what == "bytes" else (q.put, q.get))
+    q = mp.Queue(maxsize)
+    return q, (q.put, q.get)
+
+
+def py_message(what, i):
+    return struct.pack("<Q", i) + b"x" * 56 if what == "bytes" else (i, "job-name", 3.5)
+
+
+def py_index(what, m):
+    return struct.unpack_from("<Q", m)[0] if what == "bytes" else m[0]
+
+
+def py_produce(who, what, q, n):
+    put = (q.put_bytes if who == "pipc" and what == "bytes" else q.put)
+    for i in range(n):
+        put(py_message(what, i))
+
+
+def py_echo(who, what, to, back, n):
+    get = to.get_bytes if who == "pipc" and what == "bytes" else to.get
+    put = back.put_bytes if who == "pipc" and what == "bytes" else back.put
+    for _ in range(n):
+        put(get())
+
+
+def py_throughput(who, what, n):
+    q, (_, get) = py_ends(who, what)
+    p = mp.Process(target=py_produce, args=(who, what, q, n))
+    p.start()
+    t0 = None
+    for i in range(n):
+        m = get()
+        if t0 is None:
+            t0 = time.perf_counter()
+        if py_index(what, m) != i:
+            sys.exit(f"py_peers: {who} {what}: message {i} damaged")
+    dt = time.perf_counter() - t0
+    p.join()
+    return (n - 1) / dt
+
+
+def py_round_trip(who, what, n):
+    warm = n // 10
+    to, (send, _) = py_ends(who, what)
+    back, (_, recv) = py_ends(who, what)
+    p = mp.Process(target=py_echo, args=(who, what, to, back, n + warm))
+    p.start()
+    rts = []
+    for i in range(n + warm):
+        m = py_message(what, i)
+        t0 = time.perf_counter()
+        send(m)
+        if py_index(what, recv()) != i:
+            sys.exit(f"py_peers: {who} {what}: echo {i} damaged")
+        if i >= warm:
+            rts.append((time.perf_counter() - t0) * 1e6)
+    p.join()
+    rts.sort()
+    return statistics.median(rts), rts[int(len(rts) * 0.99)]
+
+
 if __name__ == "__main__":
     what = sys.argv[1]
+    if what == "pyq":
+        print(f"{py_throughput(sys.argv[2], sys.argv[3], int(sys.argv[4])):.0f}")
+        sys.exit(0)
+    if what == "pyq-rt":
+        med, p99 = py_round_trip(sys.argv[2], sys.argv[3], int(sys.argv[4]))
+        print(f"{med:.3f} {p99:.3f}")
+        sys.exit(0)
     if what.endswith("-rt"):
         med, p99 = round_trip(what[:-3], int(sys.argv[2]))
         print(f"{med:.3f} {p99:.3f}")
