@@ -12,7 +12,9 @@ and both runs must show the behaviour its note describes (checked from
 the output: what was sent arrives once, in order; at most 3 holders of
 the Semaphore) and end the same way - seed 002's Queue program has bugs
 (randint((1, 34)), join before start) and fails the same way on both.
-The pipc run leaves no pipc object behind (`pipc ls` before and after).
+The pipc run leaves no pipc object behind: it runs under a small runner
+(RUNNER) that notes the name of every pipc object the program makes, and
+each name must be gone once the program has ended.
 """
 import collections
 import os
@@ -25,6 +27,24 @@ import unittest
 from support import TestCase, tool
 
 HERE = os.path.join(os.path.dirname(os.path.abspath(__file__)), "seeds")
+
+# python -c RUNNER NOTES PROGRAM: run PROGRAM as __main__ (its text as it
+# is), writing the name of each pipc object made - in it or in its
+# children - to NOTES, one per line, as it is made.
+RUNNER = """
+import os, runpy, sys
+import pipc._core as core
+notes, program = sys.argv[1], sys.argv[2]
+made = core.Guard.__init__
+def noting(self, handle, free, objname, closed_error):
+    made(self, handle, free, objname, closed_error)
+    if objname:
+        with open(notes, "a") as f:
+            f.write(objname + "\\n")
+core.Guard.__init__ = noting
+sys.argv = [program]
+runpy.run_path(program, run_name="__main__")
+"""
 
 
 def pipc_variant(source):
@@ -74,32 +94,37 @@ class SeedTest(TestCase):
                                                  source)))
         self.assertGreater(changed, 0, "the seed imports multiprocessing")
         cli = tool("PIPC_CLI")
-        results = []
+        results, notes = [], None
         with tempfile.TemporaryDirectory() as d:
             for tag, text in (("mp", source), ("pipc", variant)):
                 path = os.path.join(d, f"{tag}_{file}")
                 with open(path, "w", encoding="utf-8") as f:
                     f.write(text)
-                before = self.names(cli)
-                p = self.popen([sys.executable, "-u", path], stdout=subprocess.PIPE,
-                               stderr=subprocess.PIPE, text=True, cwd=d)
+                argv = [sys.executable, "-u", path]
+                if tag == "pipc":
+                    notes = os.path.join(d, "made")
+                    argv = [sys.executable, "-u", "-c", RUNNER, notes, path]
+                p = self.popen(argv, stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True, cwd=d)
                 try:
                     out, err = p.communicate(timeout=timeout)
                 except subprocess.TimeoutExpired:
                     p.kill()
                     out, err = p.communicate()
                     self.fail(f"{tag} run of {file} still running after {timeout} s: killed\n{out}\n{err}")
-                if tag == "pipc":
-                    self.assertEqual(self.names(cli) - before, set(), "pipc objects left behind")
                 results.append((p.returncode, out, err))
+            made = []
+            if os.path.exists(notes):
+                with open(notes) as f:
+                    made = sorted(set(f.read().split()))
+            # a Pipe has no name; a Queue or a Semaphore has one
+            self.assertEqual(bool(made), bool(re.search(r"\b(Queue|Semaphore)\(", source)), made)
+            for n in made:
+                info = subprocess.run([cli, "info", n], capture_output=True, text=True, timeout=60)
+                self.assertEqual(info.returncode, 1, f"{n} left behind: {info.stdout}")
+                self.assertIn("no such name", info.stderr, info.stderr)
         self.assertEqual(results[0][0], results[1][0],
                          f"exit codes differ: multiprocessing {results[0]}, pipc {results[1]}")
         return results
-
-    @staticmethod
-    def names(cli):
-        out = subprocess.run([cli, "ls"], capture_output=True, text=True, timeout=60).stdout
-        return {line.split()[1] for line in out.splitlines() if len(line.split()) > 1}
 
     def each(self, file, check, code=0, timeout=120):
         for tag, (rc, out, err) in zip(("multiprocessing", "pipc"), self.run_seed(file, timeout)):
