@@ -227,6 +227,12 @@ int pipc_pipe_import(const char *token, pipc_pipe **out) {
   int rc;
   if (out) *out = NULL;
   if (token == NULL || out == NULL) return PIPC_EINVAL;
+  { /* the number after the prefix: decimal digits only (no sign, space) */
+    const char *d = strchr(token, ':');
+    if (d == NULL || d[1] == '\0') return PIPC_EINVAL;
+    for (d++; *d; d++)
+      if (*d < '0' || *d > '9') return PIPC_EINVAL;
+  }
   rc = pipc_os_pipe_import(token, &os);
   if (rc != PIPC_OK) return rc;
   return wrap(os, out);

@@ -593,6 +593,26 @@ void test_pipe_bad_arguments(void) {
   T_RC(pipc_pipe_import("pipc-fd:", &p), PIPC_EINVAL);
   T_RC(pipc_pipe_import("pipc-handle:x", &p), PIPC_EINVAL);
   T_RC(pipc_pipe_import(NULL, &p), PIPC_EINVAL);
+  { /* a real end's token, bent: a sign, a space, a tail - never taken */
+    static const char *bends[] = {"%.*s %s", "%.*s+%s", "%.*s-%s", "%.*s%s ", "%.*s%sx",
+                                  "%.*s0x%s"};
+    char token[64], bent[80];
+    const char *num;
+    size_t i;
+    T_RC(pipc_pipe_pair(&a, &b), PIPC_OK);
+    CU_ASSERT_FATAL(a && b);
+    T_RC(pipc_pipe_export(a, token, sizeof token), PIPC_OK);
+    num = strchr(token, ':');
+    CU_ASSERT_FATAL(num != NULL);
+    num++;
+    for (i = 0; i < sizeof bends / sizeof bends[0]; i++) {
+      snprintf(bent, sizeof bent, bends[i], (int)(num - token), token, num);
+      T_RC(pipc_pipe_import(bent, &p), PIPC_EINVAL);
+      CU_ASSERT_PTR_NULL(p);
+    }
+    pipc_pipe_close(a);
+    pipc_pipe_close(b);
+  }
   T_RC(pipc_pipe_path("..", buf, sizeof buf), PIPC_EINVAL);
   T_RC(pipc_pipe_path("abc", buf, 4), PIPC_EOVERFLOW);
   T_RC(pipc_pipe_pair(&a, &b), PIPC_OK);
