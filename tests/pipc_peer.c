@@ -15,6 +15,11 @@
  * With KEY (its bytes: the UTF-8 of the argument), the listener and the
  * client run Python's authkey handshake; one refused (PIPC_EACCES) exits
  * 3, so the driver can tell a refusal from another failure.
+ *   pipc-peer import TOKEN       take over the inherited pipe end TOKEN
+ *                                (pipc_pipe_import: "pipc-fd:N" from a
+ *                                Python parent's Pipe() end), echo every
+ *                                message until end of stream: exit 0; a
+ *                                refused token exits 3
  *   pipc-peer shm-make NAME TEXT create a 4 KiB segment with TEXT at 0
  *   pipc-peer shm-read NAME      print the segment's text: exit 0, or 3 if
  *                                there is no such segment
@@ -48,25 +53,19 @@ static const pipc_attr *with_key(pipc_attr *a, const char *key) {
   return a;
 }
 
-static int serve(const char *name, const char *key) {
-  pipc_attr a;
-  pipc_listener *l;
-  pipc_pipe *p;
-  unsigned char *buf = NULL;
+/* Echo every message on p until end of stream (0), then close p. */
+static int echo(pipc_pipe *p) {
+  unsigned char *buf = NULL, *bigger;
   size_t cap = 0, len;
   int rc;
-  if ((rc = pipc_listener_create_ex(name, with_key(&a, key), &l)) != PIPC_OK)
-    return fail("listen", rc);
-  printf("ready\n");
-  fflush(stdout);
-  if ((rc = pipc_listener_accept(l, &p, 30000)) != PIPC_OK) {
-    pipc_listener_close(l); /* (a leak checker runs this too) */
-    return fail_auth("accept", rc);
-  }
   for (;;) {
     rc = pipc_pipe_recv(p, buf, cap, &len, 30000);
     if (rc == PIPC_EMSGSIZE) {
-      buf = (unsigned char *)realloc(buf, len);
+      if ((bigger = (unsigned char *)realloc(buf, len)) == NULL) {
+        rc = fail("realloc", PIPC_ENOMEM);
+        break;
+      }
+      buf = bigger;
       cap = len;
       rc = pipc_pipe_recv(p, buf, cap, &len, 30000);
     }
@@ -81,6 +80,23 @@ static int serve(const char *name, const char *key) {
   }
   free(buf);
   pipc_pipe_close(p);
+  return rc;
+}
+
+static int serve(const char *name, const char *key) {
+  pipc_attr a;
+  pipc_listener *l;
+  pipc_pipe *p;
+  int rc;
+  if ((rc = pipc_listener_create_ex(name, with_key(&a, key), &l)) != PIPC_OK)
+    return fail("listen", rc);
+  printf("ready\n");
+  fflush(stdout);
+  if ((rc = pipc_listener_accept(l, &p, 30000)) != PIPC_OK) {
+    pipc_listener_close(l); /* (a leak checker runs this too) */
+    return fail_auth("accept", rc);
+  }
+  rc = echo(p);
   pipc_listener_close(l);
   return rc;
 }
@@ -168,6 +184,15 @@ int main(int argc, char **argv) {
   if ((argc == 3 || argc == 4) && strcmp(argv[1], "client") == 0)
     return client(argv[2], argc == 4 ? argv[3] : NULL);
   if (argc == 5 && strcmp(argv[1], "request") == 0) return request(argv[2], argv[3], argv[4]);
-  fprintf(stderr, "usage: pipc-peer path NAME | serve|client NAME [KEY] | request NAME KEY HEX\n");
+  if (argc == 3 && strcmp(argv[1], "import") == 0) {
+    pipc_pipe *p;
+    if ((rc = pipc_pipe_import(argv[2], &p)) != PIPC_OK) {
+      fail("import", rc);
+      return 3;
+    }
+    return echo(p);
+  }
+  fprintf(stderr, "usage: pipc-peer path NAME | serve|client NAME [KEY] | request NAME KEY HEX"
+                  " | import TOKEN | shm-make|shm-read|shm-rm NAME [TEXT]\n");
   return 2;
 }

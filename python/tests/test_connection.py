@@ -447,5 +447,50 @@ class ListenerTest(TestCase):
             self.assertEqual(self.wait_proc(cli, 30), 0)
 
 
+@unittest.skipUnless(os.name == "posix", "the pipc-fd:N token is POSIX's (Windows: pipc-handle:N)")
+class HandOverTest(TestCase):
+    """A Python parent hands one end of its own Pipe() - the standard
+    library's or pipc's - to a C child as the token pipc_pipe_import takes:
+    "pipc-fd:N", N the end's descriptor, passed to the child (pass_fds)."""
+
+    def check_hand_over(self, make):
+        peer = tool("PIPC_PEER")
+        mine, theirs = make()
+        fd = theirs.fileno()
+        child = self.popen([peer, "import", f"pipc-fd:{fd}"], pass_fds=[fd])
+        theirs.close()  # the child has its own copy
+        for size in (0, 1000, 1 << 20):
+            data = os.urandom(size)
+            mine.send_bytes(data)
+            self.assertTrue(mine.poll(30))
+            self.assertEqual(mine.recv_bytes(), data)
+        mine.send({"job": [1, 2.5, "x"]})  # pickles, echoed as they are
+        self.assertTrue(mine.poll(30))
+        self.assertEqual(mine.recv(), {"job": [1, 2.5, "x"]})
+        mine.close()
+        self.assertEqual(self.wait_proc(child, 30), 0)  # it saw the end of stream
+
+    def test_stdlib_pipe_end_to_a_c_child(self):
+        import multiprocessing
+        self.check_hand_over(multiprocessing.Pipe)
+
+    def test_pipc_pipe_end_to_a_c_child(self):
+        self.check_hand_over(pipc.Pipe)
+
+    def test_not_a_socket_is_refused(self):
+        import multiprocessing
+        peer = tool("PIPC_PEER")
+        reader, writer = multiprocessing.Pipe(duplex=False)  # os.pipe(): not a socket
+        fd = reader.fileno()
+        child = self.popen([peer, "import", f"pipc-fd:{fd}"], pass_fds=[fd],
+                           stderr=subprocess.PIPE)
+        self.assertEqual(self.wait_proc(child, 30), 3)  # PIPC_EINVAL
+        reader.close()
+        writer.close()
+        for bad in ("pipc-fd:", "pipc-fd:x", "pipc-fd:-1", "fd:3", "pipc-fd:3 "):
+            child = self.popen([peer, "import", bad], stderr=subprocess.PIPE)
+            self.assertEqual(self.wait_proc(child, 30), 3, bad)
+
+
 if __name__ == "__main__":
     unittest.main()
