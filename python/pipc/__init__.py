@@ -90,7 +90,8 @@ Finding libpipc (the first that loads wins; none: pipc.LibraryNotFound,
 an OSError listing every place tried, raised by the first object made -
 `import pipc` itself never fails for it):
   1. $PIPC_LIBRARY, a path (if set, only it is tried);
-  2. a libpipc.so* / .dylib / pipc.dll next to this package;
+  2. a libpipc.so* / .dylib / pipc.dll next to this package, then the
+     library `cmake --install` put beside it (pipc/_installed.py);
   3. the loader path (ctypes.util.find_library("pipc"), libpipc.so.0, ...).
 """
 from ._errors import (AuthenticationError, Closed, Corrupt, Exists, InvalidArgument, LibraryNotFound,

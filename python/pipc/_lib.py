@@ -8,6 +8,8 @@ Where the library is looked for, in this order (the first that loads wins):
 2. next to the package: a libpipc.so* / libpipc*.dylib / pipc.dll /
    libpipc.dll file in the pipc package directory (where an install may
    put a copy);
+   then where `cmake --install` put the library beside this package
+   (pipc/_installed.py, written by the install: a path relative to here);
 3. the loader path: ctypes.util.find_library("pipc"), then the names
    libpipc.so.0, libpipc.so, libpipc.0.dylib, libpipc.dylib, pipc.dll,
    libpipc.dll as the system loader finds them (LD_LIBRARY_PATH,
@@ -170,6 +172,11 @@ def _candidates():
     for pattern in ("libpipc.so*", "libpipc*.dylib", "pipc.dll", "libpipc.dll"):
         beside += sorted(glob.glob(os.path.join(_here, pattern)))
     out += [("next to the package", p) for p in beside]
+    try:  # written by cmake --install: the library installed with the package
+        from ._installed import LIBRARY
+        out.append(("where cmake --install put it", os.path.normpath(os.path.join(_here, LIBRARY))))
+    except ImportError:
+        pass
     found = ctypes.util.find_library("pipc")
     if found:
         out.append(("ctypes.util.find_library('pipc')", found))

@@ -31,13 +31,64 @@ foreach(how find static subdir)
   run("run (${how})" ${b}/consumer)
 endforeach()
 
-# pkg-config: flags from the installed pipc.pc, the shared library found at run time
+# The Python package: installed where this Python looks for the prefix
+# (lib/python3.X/dist-packages on Debian), it loads the library installed
+# beside it - no PIPC_LIBRARY, no LD_LIBRARY_PATH.
+unset(ENV{PIPC_LIBRARY})
+unset(ENV{LD_LIBRARY_PATH})
+file(GLOB pyinit ${inst}/lib/python3*/*-packages/pipc/__init__.py)
+if(NOT pyinit)
+  message(FATAL_ERROR "install: the Python package (lib/python3.X/*-packages/pipc) is missing")
+endif()
+get_filename_component(pydir ${pyinit} DIRECTORY)
+get_filename_component(pydir ${pydir} DIRECTORY)
+find_program(PYTHON3 python3)
+if(PYTHON3)
+  set(ENV{PYTHONPATH} ${pydir})
+  run("the installed Python package" ${PYTHON3} -c
+      "import pipc\nq = pipc.Queue()\nq.put_bytes(b'x')\nassert q.get_bytes() == b'x'\nq.close()\nprint(pipc.library_path())")
+  string(STRIP "${last_out}" loaded)
+  get_filename_component(loaded ${loaded} REALPATH)
+  get_filename_component(inst_real ${inst} REALPATH)
+  string(FIND "${loaded}" "${inst_real}/" at)
+  if(NOT at EQUAL 0)
+    message(FATAL_ERROR "the installed Python package loaded ${loaded}, not the library in ${inst}")
+  endif()
+  unset(ENV{PYTHONPATH})
+endif()
+
+# pkg-config: flags from the installed pipc.pc, the shared library found at
+# run time - by an rpath made from pipc.pc's libdir, then by LD_LIBRARY_PATH
 set(ENV{PKG_CONFIG_PATH} ${inst}/lib/pkgconfig)
 run("pkg-config" pkg-config --cflags --libs pipc)
 string(STRIP "${last_out}" flags)
 separate_arguments(flags UNIX_COMMAND "${flags}")
+run("pkg-config libdir" pkg-config --variable=libdir pipc)
+string(STRIP "${last_out}" libdir)
+run("compile (pkg-config, rpath)" ${CC} ${SOURCE_DIR}/tests/package/consumer/main.c ${flags}
+    -Wl,-rpath,${libdir} -o ${WORK}/consumer-rpath)
+run("run (pkg-config, rpath)" ${WORK}/consumer-rpath)
 run("compile (pkg-config)" ${CC} ${SOURCE_DIR}/tests/package/consumer/main.c ${flags}
     -o ${WORK}/consumer-pc)
 set(ENV{LD_LIBRARY_PATH} ${inst}/lib)
 run("run (pkg-config)" ${WORK}/consumer-pc)
+
+# pkg-config --static: -DPIPC_STATIC (Cflags.private) and the private libs;
+# linked with the static library itself, run with no libpipc.so in reach
+run("pkg-config --static" pkg-config --static --cflags --libs pipc)
+string(STRIP "${last_out}" sflags)
+if(NOT sflags MATCHES "-DPIPC_STATIC")
+  message(FATAL_ERROR "pkg-config --static --cflags pipc lacks -DPIPC_STATIC: ${sflags}")
+endif()
+run("pkg-config (shared)" pkg-config --cflags pipc)
+if(last_out MATCHES "PIPC_STATIC")
+  message(FATAL_ERROR "pkg-config --cflags pipc (shared) has -DPIPC_STATIC: ${last_out}")
+endif()
+separate_arguments(sflags UNIX_COMMAND "${sflags}")
+list(TRANSFORM sflags REPLACE "^-lpipc$" "${inst}/lib/libpipc.a")
+run("compile (pkg-config --static)" ${CC} ${SOURCE_DIR}/tests/package/consumer/main.c ${sflags}
+    -o ${WORK}/consumer-pc-static)
+unset(ENV{LD_LIBRARY_PATH})
+run("run (pkg-config --static)" ${WORK}/consumer-pc-static)
+set(ENV{LD_LIBRARY_PATH} ${inst}/lib)
 run("the installed pipc tool" ${inst}/bin/pipc path demo)
