@@ -98,8 +98,8 @@ void t_os_stdio_binary(void);
    pipc_process_terminate sends (POSIX SIGTERM; Windows CTRL_BREAK_EVENT /
    CTRL_C_EVENT, and CTRL_CLOSE_EVENT), or (ignore 1) ignore it entirely.
    0 on success.  Then t_os_terminate_requested(ms): 1 once the request
-   has come (waiting up to ms for it), else 0.  POSIX takes SIGTERM
-   synchronously (blocked, sigtimedwait): ThreadSanitizer's runtime at times
+   has come, else 0 after a nap of ms.  POSIX takes SIGTERM synchronously
+   (blocked; sigpending, sigwait): ThreadSanitizer's runtime at times
    never runs an asynchronous handler for a signal from another process
    (here 5 runs in 100 under tsan, none in 150 without it). */
 int t_os_on_terminate(int ignore);
