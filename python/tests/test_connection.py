@@ -487,9 +487,19 @@ class HandOverTest(TestCase):
         self.assertEqual(self.wait_proc(child, 30), 3)  # PIPC_EINVAL
         reader.close()
         writer.close()
-        for bad in ("pipc-fd:", "pipc-fd:x", "pipc-fd:-1", "fd:3", "pipc-fd:3 "):
-            child = self.popen([peer, "import", bad], stderr=subprocess.PIPE)
+        mine, theirs = multiprocessing.Pipe()  # a real end, its token bent
+        fd = theirs.fileno()
+        for bad in (f"pipc-fd: {fd}", f"pipc-fd:+{fd}", f"pipc-fd:{fd} ", f"fd:{fd}", "pipc-fd:"):
+            child = self.popen([peer, "import", bad], pass_fds=[fd], stderr=subprocess.PIPE)
             self.assertEqual(self.wait_proc(child, 30), 3, bad)
+        with socket.socket(socket.AF_INET, socket.SOCK_STREAM) as tcp, \
+                socket.socket(socket.AF_UNIX, socket.SOCK_DGRAM) as dgram:
+            for s in (tcp, dgram):  # sockets, but not a pipe end
+                child = self.popen([peer, "import", f"pipc-fd:{s.fileno()}"], pass_fds=[s.fileno()],
+                                   stderr=subprocess.PIPE)
+                self.assertEqual(self.wait_proc(child, 30), 3, s)
+        mine.close()
+        theirs.close()
 
 
 if __name__ == "__main__":

@@ -936,6 +936,16 @@ int pipc_os_pipe_import(const char *token, pipc_os_pipe **out) {
   fd = strtol(token + 8, &end, 10);
   if (*end != '\0' || end == token + 8 || fd < 0 || fd > INT_MAX) return PIPC_EINVAL;
   if (fstat((int)fd, &st) != 0 || !S_ISSOCK(st.st_mode)) return PIPC_EINVAL;
+  { /* a pipe end is an AF_UNIX stream socket: not a datagram, not TCP */
+    struct sockaddr_storage sa;
+    socklen_t salen = sizeof sa;
+    int type = 0;
+    socklen_t tlen = sizeof type;
+    if (getsockopt((int)fd, SOL_SOCKET, SO_TYPE, &type, &tlen) != 0 || type != SOCK_STREAM)
+      return PIPC_EINVAL;
+    if (getsockname((int)fd, (struct sockaddr *)&sa, &salen) != 0 || sa.ss_family != AF_UNIX)
+      return PIPC_EINVAL;
+  }
   return new_pipe((int)fd, out);
 }
 
