@@ -1,6 +1,7 @@
 """What every pipc object shares: errors from codes, names, timeouts in
 slices, and a guard that keeps a handle alive while a call uses it."""
 import math
+import sys
 import threading
 import time
 
@@ -79,6 +80,11 @@ def call_in_slices(guard, block, timeout, fn, *args):
     return rc
 
 
+# With the GIL (every CPython but the free-threaded 3.13t builds) the
+# Guard counts its users without a lock; see Guard.
+GIL = not (hasattr(sys, "_is_gil_enabled") and not sys._is_gil_enabled())
+
+
 class Guard:
     """The C handle of one object, and who is using it.
 
@@ -88,12 +94,13 @@ class Guard:
     thread notices the close within a slice and raises).  So closing from
     one thread while another waits is never a use of freed memory.
 
-    The users are counted by list.append / list.pop, each one step that no
-    other thread splits (CPython: under the GIL; free-threaded builds lock
-    the list): cheaper than a lock on every call, and enough because an
-    enter counts itself *before* it reads `closed`, and the handle is taken
-    for freeing only after `closed` is set and no user is counted - so an
-    enter either is counted in time or sees `closed` and backs out."""
+    With the GIL the users are counted by list.append / list.pop, each one
+    step no other thread splits, and no lock is taken on a call: an enter
+    counts itself *before* it reads `closed`, and close() sets `closed`
+    before it looks at the count, and the GIL orders the two - so an enter
+    is either counted in time or sees `closed` and backs out.  Free-
+    threaded builds give no such order between one thread's write and its
+    next read: there enter and leave take the lock (GIL False)."""
 
     __slots__ = ("handle", "objname", "_free", "_mu", "_users", "closed", "_closed_error")
 
@@ -101,23 +108,41 @@ class Guard:
         self.handle = handle
         self.objname = objname
         self._free = free
-        self._mu = threading.Lock()  # close() and the taking of the handle
+        self._mu = threading.Lock()  # close(), the taking of the handle; enter/leave without a GIL
         self._users = []
         self.closed = False
         self._closed_error = closed_error
 
-    def enter(self):
-        self._users.append(None)
-        if self.closed:
-            self.leave()
-            raise self._closed_error()
-        return self.handle
+    if GIL:
+        def enter(self):
+            self._users.append(None)
+            if self.closed:
+                self.leave()
+                raise self._closed_error()
+            return self.handle
 
-    def leave(self):
-        users = self._users
-        users.pop()
-        if self.closed and not users:
-            self._take_and_free()
+        def leave(self):
+            users = self._users
+            users.pop()
+            if self.closed and not users:
+                self._take_and_free()
+    else:
+        def enter(self):
+            with self._mu:
+                if self.closed:
+                    raise self._closed_error()
+                self._users.append(None)
+                return self.handle
+
+        def leave(self):
+            with self._mu:
+                self._users.pop()
+                if self.closed and not self._users:
+                    h, self.handle = self.handle, None
+                else:
+                    h = None
+            if h is not None:
+                self._free(h)
 
     def _take_and_free(self):
         with self._mu:  # once, whoever comes first (close or a last leave)
@@ -136,8 +161,11 @@ class Guard:
             if self.closed:
                 return False
             self.closed = True
-        if not self._users:
-            self._take_and_free()
+            if self._users:
+                return True  # the last leave frees it
+            h, self.handle = self.handle, None
+        if h is not None:
+            self._free(h)
         return True
 
 

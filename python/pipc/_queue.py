@@ -4,9 +4,10 @@ import os
 import pickle
 import queue as _stdqueue
 import threading
+import time
 
 from . import _lib
-from ._core import Closing, Guard, call_in_slices, check, closed_value_error, decode, encode_name, error, unlinker
+from ._core import GIL, Closing, Guard, call_in_slices, check, closed_value_error, decode, encode_name, error, unlinker
 from ._errors import PIPC_EAGAIN, PIPC_ECLOSED, PIPC_EMSGSIZE, PIPC_ENOENT, PIPC_ETIMEDOUT, MessageTooLong
 
 _SHUT = "the queue is shut down"
@@ -116,10 +117,13 @@ class Queue(Closing):
             raise error(PIPC_EMSGSIZE, self._name, MessageTooLong,
                         f"message of {n} bytes, larger than max_msg_size {self._max_msg_size}")
         g = self._g
-        g._users.append(None)  # g.enter(), written out: this is every put's path
-        if g.closed:
-            g.leave()
-            g.check()
+        if GIL:
+            g._users.append(None)  # g.enter(), written out: this is every put's path
+            if g.closed:
+                g.leave()
+                g.check()
+        else:
+            g.enter()
         try:
             h, n = self._hp, ctypes.c_size_t(n)
             rc = self._put(h, data, n, 0)  # one try first: most puts find room
@@ -153,19 +157,28 @@ class Queue(Closing):
         st = getattr(self._tls, "st", None) or self._state()
         buf, size, n, nref, view = st
         g = self._g
-        g._users.append(None)  # g.enter(), written out: this is every get's path
-        if g.closed:
-            g.leave()
-            g.check()
+        if GIL:
+            g._users.append(None)  # g.enter(), written out: this is every get's path
+            if g.closed:
+                g.leave()
+                g.check()
+        else:
+            g.enter()
         try:
-            h = self._hp
+            h, end = self._hp, None
             rc = self._get(h, buf, size, nref, 0)  # one try first: the common case
             while rc != 0:
                 if rc == PIPC_EMSGSIZE:  # the message stays at the head: a bigger buffer, again
                     buf, size, _, _, view = self._state(n.value)
                     rc = self._get(h, buf, size, nref, 0)
                 elif (rc == PIPC_EAGAIN or rc == PIPC_ETIMEDOUT) and block:
-                    rc = call_in_slices(g, block, timeout, self._get, h, buf, size, nref)
+                    if timeout is not None and timeout > 0:  # one deadline, across a grow
+                        if end is None:
+                            end = time.monotonic() + timeout
+                        left = max(end - time.monotonic(), 0.0)
+                    else:
+                        left = timeout
+                    rc = call_in_slices(g, block, left, self._get, h, buf, size, nref)
                     if rc == PIPC_EAGAIN or rc == PIPC_ETIMEDOUT:
                         break  # the time is up
                 else:

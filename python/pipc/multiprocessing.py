@@ -32,7 +32,11 @@ __all__ = sorted(set(getattr(_mp, "__all__", [])) |
 def __getattr__(name):
     """multiprocessing's names that `import *` does not carry: its
     submodules (multiprocessing.connection, .shared_memory, ...) and
-    private helpers."""
+    private helpers.  Never dunders: this module is not a package, and
+    `import pipc.multiprocessing.connection` must not make a second copy
+    of multiprocessing.connection."""
+    if name.startswith("__"):
+        raise AttributeError(f"module 'pipc.multiprocessing' has no attribute {name!r}")
     try:
         return getattr(_mp, name)
     except AttributeError:

@@ -29,8 +29,8 @@ from support import TestCase, tool
 HERE = os.path.join(os.path.dirname(os.path.abspath(__file__)), "seeds")
 
 # python -c RUNNER NOTES PROGRAM: run PROGRAM as __main__ (its text as it
-# is), writing the name of each pipc object made - in it or in its
-# children - to NOTES, one per line, as it is made.
+# is), writing a line to NOTES for each pipc object made - in it or in its
+# children - as it is made: its name, or "-" for one without (a Pipe end).
 RUNNER = """
 import os, runpy, sys
 import pipc._core as core
@@ -38,9 +38,8 @@ notes, program = sys.argv[1], sys.argv[2]
 made = core.Guard.__init__
 def noting(self, handle, free, objname, closed_error):
     made(self, handle, free, objname, closed_error)
-    if objname:
-        with open(notes, "a") as f:
-            f.write(objname + "\\n")
+    with open(notes, "a") as f:
+        f.write((objname or "-") + "\\n")
 core.Guard.__init__ = noting
 sys.argv = [program]
 runpy.run_path(program, run_name="__main__")
@@ -77,6 +76,9 @@ class FacadeTest(TestCase):
         for n in ("Process", "current_process", "Value", "Array", "Manager", "Event", "get_context"):
             self.assertIs(getattr(mp, n), getattr(multiprocessing, n))
         self.assertIs(mp.connection, multiprocessing.connection)  # through __getattr__
+        self.assertFalse(hasattr(mp, "__path__"))  # a module, not a package: no second copy
+        with self.assertRaises(ModuleNotFoundError):
+            __import__("pipc.multiprocessing.connection")
         ns = {}
         exec("from pipc.multiprocessing import *", ns)
         self.assertIs(ns["Queue"], pipc.Queue)
@@ -112,12 +114,13 @@ class SeedTest(TestCase):
                     out, err = p.communicate()
                     self.fail(f"{tag} run of {file} still running after {timeout} s: killed\n{out}\n{err}")
                 results.append((p.returncode, out, err))
-            made = []
-            if os.path.exists(notes):
-                with open(notes) as f:
-                    made = sorted(set(f.read().split()))
-            # a Pipe has no name; a Queue or a Semaphore has one
-            self.assertEqual(bool(made), bool(re.search(r"\b(Queue|Semaphore)\(", source)), made)
+            self.assertTrue(os.path.exists(notes), "the pipc run made no pipc object")
+            with open(notes) as f:
+                noted = f.read().split()
+            made = sorted(set(noted) - {"-"})
+            # a Pipe's ends have no name; a Queue or a Semaphore has one
+            self.assertEqual("-" in noted, bool(re.search(r"\bPipe\(", source)), noted)
+            self.assertEqual(bool(made), bool(re.search(r"\b(Queue|Semaphore)\(", source)), noted)
             for n in made:
                 info = subprocess.run([cli, "info", n], capture_output=True, text=True, timeout=60)
                 self.assertEqual(info.returncode, 1, f"{n} left behind: {info.stdout}")
@@ -184,6 +187,7 @@ class SeedTest(TestCase):
             self.assertEqual(sorted(tokens(out, r"put (url\d) to queue")),
                              ["url1", "url2", "url3", "url4", "url5"])
             got = tokens(out, r"Get (url\d) from queue")
+            self.assertTrue(got, out)  # the reader took at least the first one
             self.assertEqual(len(got), len(set(got)))  # each once
             for writer in (["url1", "url2", "url3"], ["url4", "url5"]):  # each writer's in order
                 mine = [u for u in got if u in writer]
@@ -196,6 +200,7 @@ class SeedTest(TestCase):
             sent = tokens(out, r"Process is send :(url_\d)")
             self.assertEqual(sent, [f"url_{i}" for i in range(10)])
             got = tokens(out, r"Process rev:(url_\d)")
+            self.assertTrue(got, out)
             self.assertEqual(got, sent[:len(got)])
         self.each("seed003_pipe.py", check)
 
