@@ -36,8 +36,19 @@ else()
   set(pipc_lib_dir ${CMAKE_INSTALL_LIBDIR})
   set(pipc_lib_name "$<TARGET_SONAME_FILE_NAME:pipc>")
 endif()
-file(RELATIVE_PATH pipc_py_to_lib ${CMAKE_INSTALL_PREFIX}/${PIPC_PYTHON_DIR}/pipc
-     ${CMAKE_INSTALL_PREFIX}/${pipc_lib_dir})
+# either may be absolute (a distribution's layout): then as it is
+foreach(v PIPC_PYTHON_DIR pipc_lib_dir)
+  if(IS_ABSOLUTE "${${v}}")
+    set(pipc_full_${v} "${${v}}")
+  else()
+    set(pipc_full_${v} "${CMAKE_INSTALL_PREFIX}/${${v}}")
+  endif()
+endforeach()
+if(IS_ABSOLUTE "${pipc_lib_dir}")
+  set(pipc_py_to_lib "${pipc_lib_dir}") # no longer relocatable: the library stays put
+else()
+  file(RELATIVE_PATH pipc_py_to_lib ${pipc_full_PIPC_PYTHON_DIR}/pipc ${pipc_full_pipc_lib_dir})
+endif()
 file(GENERATE OUTPUT ${CMAKE_CURRENT_BINARY_DIR}/python/_installed.py CONTENT
 "\"\"\"Written by cmake --install: where the shared library was installed,
 relative to this package.\"\"\"
