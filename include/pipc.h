@@ -728,6 +728,10 @@ PIPC_API int pipc_sem_post(pipc_sem *s);
    Errors: PIPC_EINVAL. */
 PIPC_API int pipc_sem_value(pipc_sem *s, unsigned *out);
 
+/* The semaphore's bound, as created: `max`, or PIPC_SEM_VALUE_MAX for a
+   semaphore created with max 0 (unbounded).  Errors: PIPC_EINVAL. */
+PIPC_API int pipc_sem_max(pipc_sem *s, unsigned *out);
+
 /* The semaphore's name (made up for NULL at create); NULL for NULL. */
 PIPC_API const char *pipc_sem_name(const pipc_sem *s);
 
@@ -783,6 +787,26 @@ PIPC_API int pipc_lock_acquire(pipc_lock *l, int timeout_ms);
 
 /* Errors: PIPC_EINVAL (also: this thread does not hold it). */
 PIPC_API int pipc_lock_release(pipc_lock *l);
+
+/* The answers of pipc_lock_state. */
+enum pipc_lock_states {
+  PIPC_LOCK_FREE = 0,  /* an acquire would take it at once */
+  PIPC_LOCK_HELD,      /* a live thread holds it (this thread too) */
+  PIPC_LOCK_OWNER_DEAD /* its holder died: the next acquire takes it and
+                          returns PIPC_EOWNERDEAD */
+};
+
+/* What an acquire would find now, into *state (enum pipc_lock_states),
+   without acquiring: for tools (`pipc info`) and monitors.  A snapshot:
+   other threads may change it at once.  It never repairs the lock nor
+   takes the owner-dead report from the next real user: a holder's death
+   found here is kept for the next acquire, which still returns
+   PIPC_EOWNERDEAD.  Cost: a load when the lock is free; when it is held,
+   one try of the mutex (tells a live holder from a dead one; on Windows
+   and in the file-lock mode a system call).
+   Errors: PIPC_EINVAL (NULL), PIPC_ECORRUPT (its state words are
+   damaged), PIPC_ESYS. */
+PIPC_API int pipc_lock_state(pipc_lock *l, int *state);
 
 /* The lock's name (made up for NULL at create); NULL for NULL. */
 PIPC_API const char *pipc_lock_name(const pipc_lock *l);
@@ -1130,6 +1154,13 @@ PIPC_API void pipc_sleep_ms(int ms);
    beside pipc.dll) calls _setmode itself.  POSIX: nothing to do.
    Errors: PIPC_ESYS. */
 PIPC_API int pipc_stdout_binary(void);
+
+/* The same for standard input: bytes read from stdin arrive as they are
+   (for tools that read a message there, as `pipc send NAME -` does; call
+   it before the first read).  Windows: text mode would read "\r\n" as
+   "\n" and stop at a ^Z; same C runtime caveat as pipc_stdout_binary.
+   POSIX: nothing to do.  Errors: PIPC_ESYS. */
+PIPC_API int pipc_stdin_binary(void);
 
 /* ---------------------------------------------------------------- waiting */
 

@@ -207,6 +207,25 @@ int pipc__lock_ready(pipc_lock *l, unsigned *revents) {
   return PIPC_OK;
 }
 
+/* The look of pipc__lock_ready, told as a state: held by a live thread
+   (not ready), free, or free with a dead holder's death noted for the
+   next acquire (the look notes it, or an earlier one did). */
+int pipc_lock_state(pipc_lock *l, int *state) {
+  unsigned revents;
+  uint32_t dead;
+  int rc;
+  if (l == NULL || state == NULL) return PIPC_EINVAL;
+  if ((rc = pipc__lock_ready(l, &revents)) != PIPC_OK) return rc;
+  if (!(revents & PIPC_WAIT_IN)) {
+    *state = PIPC_LOCK_HELD;
+    return PIPC_OK;
+  }
+  dead = pipc__load32(&l->st->dead_noted);
+  if (dead > 1) return PIPC_ECORRUPT;
+  *state = dead ? PIPC_LOCK_OWNER_DEAD : PIPC_LOCK_FREE;
+  return PIPC_OK;
+}
+
 const char *pipc_lock_name(const pipc_lock *l) { return l ? l->name : NULL; }
 
 int pipc_lock_close(pipc_lock *l) {

@@ -254,6 +254,8 @@ int pipc_os_path(const char *name, int which, char *buf, size_t cap);
 /* Standard output in binary mode (nothing to do where there is no text
    mode). */
 int pipc_os_stdout_binary(void);
+/* Standard input in binary mode (the same). */
+int pipc_os_stdin_binary(void);
 
 /* ---- threads ---- */
 

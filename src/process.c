@@ -295,6 +295,8 @@ long pipc_self_pid(void) { return pipc_os_self_pid(); }
 
 int pipc_stdout_binary(void) { return pipc_os_stdout_binary(); }
 
+int pipc_stdin_binary(void) { return pipc_os_stdin_binary(); }
+
 pipc_os_process *pipc__process_os(pipc_process *p) { return p->os; }
 
 int pipc__process_ended(pipc_process *p) {

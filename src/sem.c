@@ -481,6 +481,12 @@ int pipc_sem_value(pipc_sem *s, unsigned *out) {
   return PIPC_OK;
 }
 
+int pipc_sem_max(pipc_sem *s, unsigned *out) {
+  if (s == NULL || out == NULL) return PIPC_EINVAL;
+  *out = s->max; /* read and checked at open */
+  return PIPC_OK;
+}
+
 /* ---- readiness, for pipc_wait and pipc_watch (src/wait.c) ---- */
 
 void pipc__sem_watched(pipc_sem *s, pipc__watched *w) {

@@ -40,6 +40,7 @@
   PIPC_TEST(sem, timeout_waits_at_least_timeout)     \
   PIPC_TEST(sem, post_past_max_is_eoverflow)         \
   PIPC_TEST(sem, bad_bounds_are_einval)              \
+  PIPC_TEST(sem, max_reports_the_bound)              \
   PIPC_TEST(sem, unbounded_counts_up)                \
   PIPC_TEST(sem, open_shares_count)                  \
   PIPC_TEST(sem, waiter_woken_by_other_process)      \
@@ -61,6 +62,7 @@
   PIPC_TEST(lock, holder_killed_is_eownerdead)       \
   PIPC_TEST(lock, parked_waiters_survive_kill)       \
   PIPC_TEST(lock, unlink_leaves_no_trace)            \
+  PIPC_TEST(lock, state_without_acquiring)           \
   PIPC_SUITE(queue)                                  \
   PIPC_TEST(queue, fifo)                             \
   PIPC_TEST(queue, full_eagain_and_timeout)          \

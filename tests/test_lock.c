@@ -246,3 +246,63 @@ void test_lock_unlink_leaves_no_trace(void) {
   }
   pipc_lock_close(a);
 }
+
+/* pipc_lock_state looks without acquiring: free; held (by this thread, by
+   another process, and so seen from a second handle); owner dead once the
+   holder is killed - and it stays so for every look, the next acquire
+   still gets PIPC_EOWNERDEAD, after which the lock is free again. */
+void test_lock_state_without_acquiring(void) {
+  char lname[80], rname[80];
+  pipc_lock *l = NULL, *l2 = NULL;
+  pipc_sem *ready = NULL;
+  pipc_process *p;
+  int st = -1;
+  t_name(lname, sizeof lname, "lst");
+  t_name(rname, sizeof rname, "rst");
+  T_RC(pipc_lock_create(lname, &l), PIPC_OK);
+  T_RC(pipc_lock_open(lname, &l2), PIPC_OK);
+  T_RC(pipc_sem_create(rname, 0, 0, &ready), PIPC_OK);
+  CU_ASSERT_FATAL(l && l2 && ready);
+  T_RC(pipc_lock_state(NULL, &st), PIPC_EINVAL);
+  T_RC(pipc_lock_state(l, NULL), PIPC_EINVAL);
+  T_RC(pipc_lock_state(l, &st), PIPC_OK);
+  CU_ASSERT_EQUAL(st, PIPC_LOCK_FREE);
+  /* held by this thread: a look neither deadlocks nor takes it */
+  T_RC(pipc_lock_acquire(l, 0), PIPC_OK);
+  st = -1;
+  T_RC(pipc_lock_state(l2, &st), PIPC_OK);
+  CU_ASSERT_EQUAL(st, PIPC_LOCK_HELD);
+  T_RC(pipc_lock_release(l), PIPC_OK);
+  T_RC(pipc_lock_state(l2, &st), PIPC_OK);
+  CU_ASSERT_EQUAL(st, PIPC_LOCK_FREE);
+  /* held by a live process: held, look after look */
+  p = start_holder(lname, ready, rname);
+  st = -1;
+  T_RC(pipc_lock_state(l, &st), PIPC_OK);
+  CU_ASSERT_EQUAL(st, PIPC_LOCK_HELD);
+  T_RC(pipc_lock_state(l2, &st), PIPC_OK);
+  CU_ASSERT_EQUAL(st, PIPC_LOCK_HELD);
+  T_RC(pipc_lock_acquire(l, 0), PIPC_EAGAIN); /* the looks took nothing */
+  /* its holder killed: owner dead, for every look, until an acquire */
+  pipc_process_kill(p);
+  CU_ASSERT_EQUAL(t_join(p, 30000), -9);
+  st = -1;
+  T_RC(pipc_lock_state(l, &st), PIPC_OK);
+  CU_ASSERT_EQUAL(st, PIPC_LOCK_OWNER_DEAD);
+  st = -1;
+  T_RC(pipc_lock_state(l2, &st), PIPC_OK);
+  CU_ASSERT_EQUAL(st, PIPC_LOCK_OWNER_DEAD);
+  T_RC(pipc_lock_acquire(l2, 30000), PIPC_EOWNERDEAD); /* the report is kept */
+  T_RC(pipc_lock_state(l, &st), PIPC_OK);
+  CU_ASSERT_EQUAL(st, PIPC_LOCK_HELD);
+  T_RC(pipc_lock_release(l2), PIPC_OK);
+  T_RC(pipc_lock_state(l, &st), PIPC_OK);
+  CU_ASSERT_EQUAL(st, PIPC_LOCK_FREE);
+  T_RC(pipc_lock_acquire(l, 0), PIPC_OK); /* normal from now on */
+  T_RC(pipc_lock_release(l), PIPC_OK);
+  pipc_lock_unlink(lname);
+  pipc_sem_unlink(rname);
+  pipc_lock_close(l);
+  pipc_lock_close(l2);
+  pipc_sem_close(ready);
+}

@@ -81,6 +81,33 @@ void test_sem_bad_bounds_are_einval(void) {
   pipc_sem_close(s);
 }
 
+/* pipc_sem_max: the bound as created, seen by every handle; an unbounded
+   semaphore's is PIPC_SEM_VALUE_MAX. */
+void test_sem_max_reports_the_bound(void) {
+  char name[80];
+  pipc_sem *s = NULL, *o = NULL, *u = NULL;
+  unsigned m = 0;
+  t_name(name, sizeof name, "smax");
+  T_RC(pipc_sem_create(name, 1, 5, &s), PIPC_OK);
+  T_RC(pipc_sem_open(name, &o), PIPC_OK);
+  T_RC(pipc_sem_create(NULL, 0, 0, &u), PIPC_OK);
+  CU_ASSERT_FATAL(s && o && u);
+  T_RC(pipc_sem_max(s, &m), PIPC_OK);
+  CU_ASSERT_EQUAL(m, 5);
+  m = 0;
+  T_RC(pipc_sem_max(o, &m), PIPC_OK);
+  CU_ASSERT_EQUAL(m, 5);
+  T_RC(pipc_sem_max(u, &m), PIPC_OK);
+  CU_ASSERT_EQUAL(m, PIPC_SEM_VALUE_MAX);
+  T_RC(pipc_sem_max(NULL, &m), PIPC_EINVAL);
+  T_RC(pipc_sem_max(s, NULL), PIPC_EINVAL);
+  pipc_sem_unlink(name);
+  pipc_sem_unlink(pipc_sem_name(u));
+  pipc_sem_close(s);
+  pipc_sem_close(o);
+  pipc_sem_close(u);
+}
+
 void test_sem_unbounded_counts_up(void) {
   pipc_sem *s = NULL;
   unsigned v = 0;

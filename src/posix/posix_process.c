@@ -672,3 +672,4 @@ void pipc_os_process_free(pipc_os_process *p) {
 }
 
 int pipc_os_stdout_binary(void) { return PIPC_OK; } /* no text mode */
+int pipc_os_stdin_binary(void) { return PIPC_OK; }  /* no text mode */

@@ -913,3 +913,9 @@ int pipc_os_stdout_binary(void) {
   if (_setmode(_fileno(stdout), _O_BINARY) == -1) return pipc__os_fail(PIPC_ESYS, errno);
   return PIPC_OK;
 }
+
+int pipc_os_stdin_binary(void) {
+  /* text mode would read "\r\n" as "\n" and stop at a ^Z */
+  if (_setmode(_fileno(stdin), _O_BINARY) == -1) return pipc__os_fail(PIPC_ESYS, errno);
+  return PIPC_OK;
+}
