@@ -228,6 +228,15 @@
   PIPC_TEST(cli, path_prints_os_names)               \
   PIPC_TEST(cli, recv_prints_exact_bytes)            \
   PIPC_TEST(cli, unknown_name_is_exit_1_with_the_error) \
+  PIPC_TEST(cli, version_and_help_verb)              \
+  PIPC_TEST(cli, ls_columns_filter_and_json)         \
+  PIPC_TEST(cli, info_json_of_every_kind)            \
+  PIPC_TEST(cli, info_lock_states)                   \
+  PIPC_TEST(cli, info_of_a_dead_listener)            \
+  PIPC_TEST(cli, create_every_kind)                  \
+  PIPC_TEST(cli, send_from_stdin)                    \
+  PIPC_TEST(cli, wrong_kind_says_so)                 \
+  PIPC_TEST(cli, bench_not_found_says_how)           \
   PIPC_SUITE(objects)                                \
   PIPC_TEST(objects, kind_of_every_kind)             \
   PIPC_TEST(objects, kind_names)                     \

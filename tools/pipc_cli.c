@@ -1,19 +1,28 @@
-/* pipc_cli.c - the `pipc` command: look at, use and clean up pipc objects.
+/* pipc_cli.c - the `pipc` command: look at, make, use and clean up pipc
+ * objects, for people and for scripts.
  *
- *   pipc ls                      this user's pipc objects (Linux, Windows)
- *   pipc info NAME               what NAME is; a queue's capacity, depth, ...
- *   pipc rm NAME...              remove names (shm, queue, sem, lock)
- *   pipc send NAME MESSAGE       put one message on a queue, or send it to
- *                                the listener at NAME
- *   pipc recv NAME [-t MS]       take one message from a queue, or listen at
- *                                NAME for one connection and one message;
- *                                the message goes to stdout as it is
- *   pipc path NAME               the OS objects NAME maps to
- *   pipc bench [ARGS]            the benchmark table (pipc-bench)
- *   pipc VERB --help             help for one verb
+ *   pipc ls [--kind KIND] [--json] [PREFIX]
+ *                                    this user's pipc objects (Linux, Windows)
+ *   pipc info NAME [--json]          what NAME is and its numbers: a queue's
+ *                                    depth, capacity, ...; a semaphore's value
+ *                                    and max; a lock free / held / owner dead;
+ *                                    a segment's size; a listener live / stale
+ *   pipc create KIND NAME [OPTIONS]  make a queue, semaphore, lock or shm
+ *                                    (POSIX; see its help for Windows)
+ *   pipc rm NAME...                  remove names (shm, queue, sem, lock)
+ *   pipc send NAME MESSAGE|- [-t MS] put one message on a queue, or send it to
+ *                                    the listener at NAME; - reads stdin
+ *   pipc recv NAME [-t MS]           take one message from a queue
+ *   pipc listen NAME [-t MS]         listen at NAME for one connection and
+ *                                    one message
+ *   pipc path NAME                   the OS objects NAME maps to
+ *   pipc bench [ARGS]                the benchmark table (pipc-bench)
+ *   pipc help VERB, pipc VERB --help help for one verb
+ *   pipc --version                   the library's version
  *
- * Exit codes: 0 done, 1 the operation failed (the pipc error is printed),
- * 2 bad usage.
+ * recv and listen write the message to stdout as it is (binary).
+ * Exit codes: 0 done, 1 the operation failed (the pipc error is printed on
+ * stderr), 2 bad usage (a bad name included; the usage is printed).
  *
  * Only the public API: what a name is, which names exist and what the OS
  * calls them are the library's to know (pipc_kind_of, pipc_list,
@@ -44,18 +53,31 @@ static int help(const char *verb_help) {
   return 0;
 }
 
+/* A name that is no name is bad usage: exit 2, with the rule. */
+static int name_ok(const char *name) { return pipc_name_check(name) == PIPC_OK; }
+static int bad_name(const char *verb, const char *name) {
+  fprintf(stderr,
+          "%s: %s: bad name '%s': 1-%d characters of A-Za-z0-9._-, not starting with '.'\n",
+          prog, verb, name, PIPC_NAME_MAX);
+  return 2;
+}
+
 static const char *help_all =
     "usage: pipc VERB [ARGS]\n"
-    "  ls                     this user's pipc objects (Linux, Windows)\n"
-    "  info NAME              what NAME is; a queue's capacity, depth, max message, state\n"
-    "  rm NAME...             remove names (shm, queue, semaphore, lock)\n"
-    "  send NAME MESSAGE      put MESSAGE on the queue NAME, or send it to the listener NAME\n"
-    "  recv NAME [-t MS]      take one message from the queue NAME, or listen at NAME for\n"
-    "                         one connection and one message; it is written to stdout\n"
-    "  path NAME              the OS objects NAME maps to\n"
-    "  bench [ARGS]           the benchmark table (runs pipc-bench, ARGS passed on)\n"
-    "  VERB --help            help for one verb\n"
-    "exit codes: 0 done, 1 the operation failed, 2 bad usage\n";
+    "  ls [--kind K] [--json] [PRE] this user's pipc objects (Linux, Windows)\n"
+    "  info NAME [--json]           what NAME is and its numbers and state\n"
+    "  create KIND NAME [OPTIONS]   make a queue, semaphore, lock or shm (POSIX)\n"
+    "  rm NAME...                   remove names (shm, queue, semaphore, lock)\n"
+    "  send NAME MESSAGE|- [-t MS]  put MESSAGE (- : stdin) on the queue NAME, or send\n"
+    "                               it to the listener NAME\n"
+    "  recv NAME [-t MS]            take one message from the queue NAME to stdout\n"
+    "  listen NAME [-t MS]          listen at NAME for one connection and one message,\n"
+    "                               written to stdout\n"
+    "  path NAME                    the OS objects NAME maps to\n"
+    "  bench [ARGS]                 the benchmark table (runs pipc-bench, ARGS passed on)\n"
+    "  help VERB, VERB --help       help for one verb\n"
+    "  --version                    pipc's version\n"
+    "exit codes: 0 done, 1 the operation failed, 2 bad usage (a bad name too)\n";
 
 static int wants_help(int argc, char **argv) {
   int i;
@@ -64,67 +86,453 @@ static int wants_help(int argc, char **argv) {
   return 0;
 }
 
-/* ---- what a name is ---- */
+/* A whole decimal number in [lo, hi] into *out: 1, else 0. */
+static int number_arg(const char *s, unsigned long long lo, unsigned long long hi,
+                      unsigned long long *out) {
+  char *end;
+  unsigned long long v;
+  if (s == NULL || *s < '0' || *s > '9') return 0;
+  v = strtoull(s, &end, 10);
+  if (*end || v < lo || v > hi) return 0;
+  *out = v;
+  return 1;
+}
 
-/* One line (pipc ls) or the lines of pipc info about the segment `name` of
-   kind k: its kind and numbers. */
-static void describe(const char *name, pipc_kind k, int line) {
-  if (line) printf("%-10s %-40s", pipc_kind_name(k), name);
-  else printf("name: %s\nkind: %s\n", name, pipc_kind_name(k));
-  if (k == PIPC_KIND_QUEUE) {
+/* -t MS as the only options from argv[from] on: 0, or -1 (bad usage). */
+static int timeout_arg(int argc, char **argv, int from, int *t) {
+  int i;
+  for (i = from; i < argc; i++) {
+    if (strcmp(argv[i], "-t") == 0 && i + 1 < argc) {
+      char *end;
+      long v = strtol(argv[i + 1], &end, 10);
+      if (!*argv[i + 1] || *end || v < -1 || v > 0x7fffffff) return -1;
+      *t = (int)v;
+      i++;
+    } else {
+      return -1;
+    }
+  }
+  return 0;
+}
+
+/* ---- what a name is: one entry, its numbers read ---- */
+
+typedef struct entry {
+  char name[PIPC_NAME_MAX + 1];
+  pipc_kind kind;
+  pipc_state state; /* a listener's */
+  int rc;           /* a segment's open: PIPC_OK, or why its numbers are missing */
+  pipc_queue_stat_t q;
+  unsigned value, max; /* semaphore */
+  int lock;            /* enum pipc_lock_states */
+  size_t size;         /* shm */
+} entry;
+
+/* Open the segment e->name of kind e->kind and read its numbers. */
+static void probe(entry *e) {
+  e->rc = PIPC_OK;
+  if (e->kind == PIPC_KIND_QUEUE) {
     pipc_queue *q;
-    pipc_queue_stat_t st;
-    int rc = pipc_queue_open(name, &q);
-    if (rc != PIPC_OK) printf(line ? " cannot open: %s" : "cannot open: %s\n", pipc_strerror(rc));
-    else {
-      pipc_queue_stat(q, &st); /* cannot fail on an open queue */
-      if (line)
-        printf(" depth %zu/%zu, max %zu B%s%s", st.depth, st.capacity, st.max_msg_size,
-               st.closed ? ", shut down" : "", st.poisoned ? ", POISONED" : "");
-      else
-        printf("capacity: %zu messages\nmax message: %zu bytes\ndepth: %zu\n"
-               "shut down: %s\npoisoned: %s\n",
-               st.capacity, st.max_msg_size, st.depth, st.closed ? "yes" : "no",
-               st.poisoned ? "yes (every call returns PIPC_ECORRUPT; pipc rm it)" : "no");
+    if ((e->rc = pipc_queue_open(e->name, &q)) == PIPC_OK) {
+      e->rc = pipc_queue_stat(q, &e->q); /* never fails on an open queue */
       pipc_queue_close(q);
     }
-  } else if (k == PIPC_KIND_SEMAPHORE) {
+  } else if (e->kind == PIPC_KIND_SEMAPHORE) {
     pipc_sem *s;
-    unsigned v;
-    if (pipc_sem_open(name, &s) == PIPC_OK) {
-      if (pipc_sem_value(s, &v) == PIPC_OK) printf(line ? " value %u" : "value: %u\n", v);
+    if ((e->rc = pipc_sem_open(e->name, &s)) == PIPC_OK) {
+      if ((e->rc = pipc_sem_value(s, &e->value)) == PIPC_OK) e->rc = pipc_sem_max(s, &e->max);
       pipc_sem_close(s);
     }
-  } else if (k == PIPC_KIND_SHM) {
+  } else if (e->kind == PIPC_KIND_LOCK) {
+    pipc_lock *l;
+    if ((e->rc = pipc_lock_open(e->name, &l)) == PIPC_OK) {
+      e->rc = pipc_lock_state(l, &e->lock); /* a look: never takes it */
+      pipc_lock_close(l);
+    }
+  } else if (e->kind == PIPC_KIND_SHM) {
     pipc_shm *m;
-    if (pipc_shm_open(name, &m) == PIPC_OK) {
-      printf(line ? " %zu bytes" : "size: %zu bytes\n", pipc_shm_size(m));
+    if ((e->rc = pipc_shm_open(e->name, &m)) == PIPC_OK) {
+      e->size = pipc_shm_size(m);
       pipc_shm_close(m);
     }
   }
-  if (line) printf("\n");
+}
+
+static const char *state_name(const entry *e) {
+  if (e->kind != PIPC_KIND_LISTENER) return e->rc == PIPC_OK ? "ok" : "cannot open";
+  return e->state == PIPC_STATE_STALE     ? "stale"
+         : e->state == PIPC_STATE_FOREIGN ? "foreign"
+                                          : "live";
+}
+
+static const char *lock_name(int state) {
+  return state == PIPC_LOCK_HELD         ? "held"
+         : state == PIPC_LOCK_OWNER_DEAD ? "owner dead"
+                                         : "free";
+}
+
+/* The DETAILS column of pipc ls. */
+static void details(const entry *e, char *buf, size_t cap) {
+  buf[0] = 0;
+  if (e->kind == PIPC_KIND_LISTENER)
+    snprintf(buf, cap, "%s",
+             e->state == PIPC_STATE_STALE     ? "stale"
+             : e->state == PIPC_STATE_FOREIGN ? "live, not this session's (or not pipc's)"
+                                              : "live");
+  else if (e->rc != PIPC_OK)
+    snprintf(buf, cap, "cannot open: %s", pipc_strerror(e->rc));
+  else if (e->kind == PIPC_KIND_QUEUE)
+    snprintf(buf, cap, "depth %zu/%zu, max %zu B%s%s", e->q.depth, e->q.capacity,
+             e->q.max_msg_size, e->q.closed ? ", shut down" : "",
+             e->q.poisoned ? ", POISONED" : "");
+  else if (e->kind == PIPC_KIND_SEMAPHORE && e->max == PIPC_SEM_VALUE_MAX)
+    snprintf(buf, cap, "value %u, unbounded", e->value);
+  else if (e->kind == PIPC_KIND_SEMAPHORE)
+    snprintf(buf, cap, "value %u/%u", e->value, e->max);
+  else if (e->kind == PIPC_KIND_LOCK)
+    snprintf(buf, cap, "%s", lock_name(e->lock));
+  else if (e->kind == PIPC_KIND_SHM)
+    snprintf(buf, cap, "%zu bytes", e->size);
+}
+
+/* A JSON string: quotes, backslashes and control bytes escaped. */
+static void json_str(const char *s) {
+  putchar('"');
+  for (; *s; s++) {
+    unsigned char c = (unsigned char)*s;
+    if (c == '"' || c == '\\') printf("\\%c", c);
+    else if (c < 0x20) printf("\\u%04x", c);
+    else putchar(c);
+  }
+  putchar('"');
+}
+
+/* One entry as one JSON object on one line (no newline). */
+static void json_entry(const entry *e) {
+  printf("{\"name\": ");
+  json_str(e->name);
+  printf(", \"kind\": ");
+  json_str(pipc_kind_name(e->kind));
+  printf(", \"state\": ");
+  json_str(state_name(e));
+  if (e->kind != PIPC_KIND_LISTENER && e->rc != PIPC_OK) {
+    printf(", \"error\": ");
+    json_str(pipc_strerror(e->rc));
+  } else if (e->kind == PIPC_KIND_QUEUE) {
+    printf(", \"depth\": %zu, \"capacity\": %zu, \"max_msg_size\": %zu, \"shut_down\": %s, "
+           "\"poisoned\": %s",
+           e->q.depth, e->q.capacity, e->q.max_msg_size, e->q.closed ? "true" : "false",
+           e->q.poisoned ? "true" : "false");
+  } else if (e->kind == PIPC_KIND_SEMAPHORE) {
+    printf(", \"value\": %u, \"max\": %u", e->value, e->max);
+  } else if (e->kind == PIPC_KIND_LOCK) {
+    printf(", \"held\": %s, \"owner_dead\": %s", e->lock == PIPC_LOCK_HELD ? "true" : "false",
+           e->lock == PIPC_LOCK_OWNER_DEAD ? "true" : "false");
+  } else if (e->kind == PIPC_KIND_SHM) {
+    printf(", \"size\": %zu", e->size);
+  }
+  putchar('}');
+}
+
+/* ---- pipc_list into an array ---- */
+
+typedef struct entries {
+  entry *v;
+  size_t n, cap;
+  unsigned kinds;     /* 1 << kind of the kinds wanted; 0: all */
+  const char *only;   /* this name only, or NULL */
+  const char *prefix; /* names that start with it only, or NULL */
+} entries;
+
+static int collect(void *arg, const pipc_entry_t *pe) {
+  entries *es = (entries *)arg;
+  entry *e;
+  if (es->kinds && !(es->kinds & (1u << pe->kind))) return 0;
+  if (es->only && strcmp(es->only, pe->name) != 0) return 0;
+  if (es->prefix && strncmp(es->prefix, pe->name, strlen(es->prefix)) != 0) return 0;
+  if (strlen(pe->name) > PIPC_NAME_MAX) return 0; /* not one of pipc's names */
+  if (es->n == es->cap) {
+    size_t cap = es->cap ? 2 * es->cap : 32;
+    entry *bigger = (entry *)realloc(es->v, cap * sizeof *bigger);
+    if (bigger == NULL) return PIPC_ENOMEM;
+    es->v = bigger;
+    es->cap = cap;
+  }
+  e = &es->v[es->n++];
+  memset(e, 0, sizeof *e);
+  strcpy(e->name, pe->name);
+  e->kind = pe->kind;
+  e->state = pe->state;
+  return 0;
+}
+
+/* pipc_list's failure, said plainly: 1. */
+static int list_failed(const char *verb, int rc) {
+  if (rc == PIPC_ENOTSUP) {
+    fprintf(stderr,
+            "%s: %s: listing names needs Linux's /dev/shm or Windows; use pipc info NAME\n",
+            prog, verb);
+    return 1;
+  }
+  if (rc == PIPC_ESYS) { /* the OS's own code says more (an NTSTATUS on Windows) */
+    fprintf(stderr, "%s: %s: %s (OS error 0x%08lx)\n", prog, verb, pipc_strerror(rc),
+            (unsigned long)(unsigned)pipc_last_os_error());
+    return 1;
+  }
+  return fail(verb, NULL, rc);
 }
 
 /* ---- verbs ---- */
 
+static const char *help_ls =
+    "usage: pipc ls [--kind KIND]... [--json] [PREFIX]\n"
+    "  this user's pipc objects (only names that start with PREFIX, if\n"
+    "  given), one line each under a header:\n"
+    "    KIND  NAME  DETAILS\n"
+    "  a queue's depth/capacity, max message and state; a semaphore's value\n"
+    "  and max; a lock free, held or owner dead; a segment's size; a listener\n"
+    "  live or stale.  No objects: the header alone.\n"
+    "  --kind KIND   only queue, semaphore, lock, shm or listener (repeatable)\n"
+    "  --json        a JSON array, one object per object, as pipc info --json\n"
+    "                prints them (see there)\n"
+    "  Linux reads /dev/shm and the socket directory; Windows lists this\n"
+    "  session's Local\\pipc.* objects and \\\\.\\pipe\\pipc.* (a listener is\n"
+    "  live while it exists: Windows removes it with its process).  macOS and\n"
+    "  the BSDs cannot list shared memory: exit 1 (pipc info NAME works).\n";
+
+static int kind_arg(const char *s, pipc_kind *k) {
+  static const pipc_kind all[] = {PIPC_KIND_QUEUE, PIPC_KIND_SEMAPHORE, PIPC_KIND_LOCK,
+                                  PIPC_KIND_SHM, PIPC_KIND_LISTENER};
+  size_t i;
+  for (i = 0; i < sizeof all / sizeof all[0]; i++)
+    if (strcmp(s, pipc_kind_name(all[i])) == 0) {
+      *k = all[i];
+      return 1;
+    }
+  return 0;
+}
+
+static int cmd_ls(int argc, char **argv) {
+  entries es;
+  char line[PIPC_NAME_MAX + 256], det[200];
+  int i, json = 0, rc;
+  size_t j, wkind = 4, wname = 4;
+  if (wants_help(argc, argv)) return help(help_ls);
+  memset(&es, 0, sizeof es);
+  for (i = 2; i < argc; i++) {
+    pipc_kind k;
+    if (strcmp(argv[i], "--json") == 0) json = 1;
+    else if (strcmp(argv[i], "--kind") == 0 && i + 1 < argc && kind_arg(argv[i + 1], &k))
+      es.kinds |= 1u << k, i++;
+    else if (argv[i][0] != '-' && es.prefix == NULL) es.prefix = argv[i];
+    else return usage(help_ls);
+  }
+  rc = pipc_list(collect, &es);
+  if (rc != PIPC_OK) {
+    free(es.v);
+    return list_failed("ls", rc);
+  }
+  for (j = 0; j < es.n; j++) {
+    if (es.v[j].kind != PIPC_KIND_LISTENER) probe(&es.v[j]);
+    if (strlen(pipc_kind_name(es.v[j].kind)) > wkind) wkind = strlen(pipc_kind_name(es.v[j].kind));
+    if (strlen(es.v[j].name) > wname) wname = strlen(es.v[j].name);
+  }
+  if (json) {
+    printf("[");
+    for (j = 0; j < es.n; j++) {
+      printf(j ? ",\n  " : "\n  ");
+      json_entry(&es.v[j]);
+    }
+    printf(es.n ? "\n]\n" : "]\n");
+  } else {
+    for (j = 0; j <= es.n; j++) {
+      size_t n;
+      if (j == 0) snprintf(line, sizeof line, "%-*s %-*s DETAILS", (int)wkind, "KIND", (int)wname,
+                           "NAME");
+      else {
+        details(&es.v[j - 1], det, sizeof det);
+        snprintf(line, sizeof line, "%-*s %-*s %s", (int)wkind,
+                 pipc_kind_name(es.v[j - 1].kind), (int)wname, es.v[j - 1].name, det);
+      }
+      for (n = strlen(line); n > 0 && line[n - 1] == ' '; n--) line[n - 1] = 0;
+      printf("%s\n", line);
+    }
+  }
+  free(es.v);
+  return 0;
+}
+
 static const char *help_info =
-    "usage: pipc info NAME\n"
-    "  what NAME is (queue, semaphore, lock, shm); for a queue its capacity,\n"
-    "  depth, max message size and state, for a semaphore its value, for shm\n"
-    "  its size.  A listener's name: see pipc path.\n";
+    "usage: pipc info NAME [--json]\n"
+    "  what NAME is, one \"field: value\" line each:\n"
+    "    queue      capacity, max message, depth, shut down, poisoned\n"
+    "    semaphore  value, max (unbounded: max 0 at create)\n"
+    "    lock       state: free, held (by a live thread) or owner dead (its\n"
+    "               holder died: the next acquire gets PIPC_EOWNERDEAD); a\n"
+    "               look, never an acquire: the owner-dead report is kept\n"
+    "    shm        size (Windows: page-rounded)\n"
+    "    listener   state: live, stale (its process died; POSIX) or foreign\n"
+    "               (a server that is not this session's pipc listener)\n"
+    "  --json   one JSON object: \"name\", \"kind\", \"state\" (a listener's\n"
+    "           \"live\", \"stale\", \"foreign\"; a segment's \"ok\", or \"cannot\n"
+    "           open\" with \"error\"), then the numbers: a queue's \"depth\",\n"
+    "           \"capacity\", \"max_msg_size\", \"shut_down\", \"poisoned\"; a\n"
+    "           semaphore's \"value\", \"max\"; a lock's \"held\", \"owner_dead\";\n"
+    "           a segment's \"size\".\n"
+    "  No such name: exit 1, \"no such name\" on stderr.\n";
+
+/* The listener `name` in pipc_list, into *e: 1 if listed. */
+static int find_listener(const char *name, entry *e) {
+  entries es;
+  int found = 0;
+  memset(&es, 0, sizeof es);
+  es.kinds = 1u << PIPC_KIND_LISTENER;
+  es.only = name;
+  if (pipc_list(collect, &es) == PIPC_OK && es.n > 0) {
+    *e = es.v[0];
+    found = 1;
+  }
+  free(es.v);
+  return found;
+}
 
 static int cmd_info(int argc, char **argv) {
-  pipc_kind k;
-  int rc;
+  entry e;
+  int rc, json = 0;
   if (wants_help(argc, argv)) return help(help_info);
-  if (argc != 3) return usage(help_info);
-  if (pipc_name_check(argv[2]) != PIPC_OK) return fail("bad name", argv[2], PIPC_EINVAL);
-  rc = pipc_kind_of(argv[2], &k);
-  /* info describes segments; a listener's name: see pipc path */
-  if (rc == PIPC_OK && k == PIPC_KIND_LISTENER) rc = PIPC_ENOENT;
+  if (argc == 4 && strcmp(argv[3], "--json") == 0) json = 1;
+  else if (argc != 3) return usage(help_info);
+  if (!name_ok(argv[2])) return bad_name("info", argv[2]);
+  memset(&e, 0, sizeof e);
+  strcpy(e.name, argv[2]);
+  rc = pipc_kind_of(argv[2], &e.kind);
+  if ((rc == PIPC_OK && e.kind == PIPC_KIND_LISTENER) || rc == PIPC_ENOENT) {
+    /* a listener: live, stale or foreign as pipc_list tells (where it
+       cannot list, pipc_kind_of's live) */
+    if (find_listener(argv[2], &e)) rc = PIPC_OK;
+    else if (rc == PIPC_OK) e.state = PIPC_STATE_LIVE;
+  } else if (rc == PIPC_OK) {
+    probe(&e);
+    if (e.rc != PIPC_OK) {
+      if (json) {
+        json_entry(&e);
+        putchar('\n');
+      } else {
+        printf("name: %s\nkind: %s\n", e.name, pipc_kind_name(e.kind));
+      }
+      return fail("info: cannot open", argv[2], e.rc);
+    }
+  }
   if (rc != PIPC_OK) return fail("info", argv[2], rc);
-  describe(argv[2], k, 0);
+  if (json) {
+    json_entry(&e);
+    putchar('\n');
+    return 0;
+  }
+  printf("name: %s\nkind: %s\n", e.name, pipc_kind_name(e.kind));
+  if (e.kind == PIPC_KIND_QUEUE)
+    printf("capacity: %zu messages\nmax message: %zu bytes\ndepth: %zu\n"
+           "shut down: %s\npoisoned: %s\n",
+           e.q.capacity, e.q.max_msg_size, e.q.depth, e.q.closed ? "yes" : "no",
+           e.q.poisoned ? "yes (every call returns PIPC_ECORRUPT; pipc rm it)" : "no");
+  else if (e.kind == PIPC_KIND_SEMAPHORE && e.max == PIPC_SEM_VALUE_MAX)
+    printf("value: %u\nmax: unbounded\n", e.value);
+  else if (e.kind == PIPC_KIND_SEMAPHORE)
+    printf("value: %u\nmax: %u\n", e.value, e.max);
+  else if (e.kind == PIPC_KIND_LOCK)
+    printf("state: %s\n", e.lock == PIPC_LOCK_OWNER_DEAD
+                              ? "owner dead (the next acquire gets PIPC_EOWNERDEAD)"
+                              : lock_name(e.lock));
+  else if (e.kind == PIPC_KIND_SHM)
+    printf("size: %zu bytes\n", e.size);
+  else if (e.kind == PIPC_KIND_LISTENER)
+    printf("state: %s\n", state_name(&e));
   return 0;
+}
+
+static const char *help_create =
+    "usage: pipc create KIND NAME [OPTIONS]\n"
+    "  makes a named object from the shell (like ipcmk); prints nothing.\n"
+    "    queue NAME [--capacity N] [--max-msg BYTES]   default 64 messages of\n"
+    "                                                  up to 8192 bytes\n"
+    "    semaphore NAME [--value N] [--max N]          default value 0, max 0\n"
+    "                                                  (unbounded)\n"
+    "    lock NAME\n"
+    "    shm NAME --size BYTES                         zero-filled\n"
+    "  The name exists already: exit 1 (name exists).  On POSIX the object\n"
+    "  lives on after pipc exits, until pipc rm NAME.\n"
+    "  Windows: a name lives only while some process has it open, so an\n"
+    "  object pipc made would vanish as pipc exits: create refuses there\n"
+    "  (exit 1, not supported); create it in the program that uses it.\n";
+
+static int cmd_create(int argc, char **argv) {
+  unsigned long long capacity = 64, max_msg = 8192, value = 0, max = 0, size = 0;
+  const char *kind, *name;
+  int i, rc;
+  pipc_kind k;
+  if (wants_help(argc, argv)) return help(help_create);
+  if (argc < 4) return usage(help_create);
+  kind = argv[2];
+  name = argv[3];
+  if (!kind_arg(kind, &k) || k == PIPC_KIND_LISTENER) {
+    fprintf(stderr, "%s: create: no kind '%s' (queue, semaphore, lock, shm)\n", prog, kind);
+    return usage(help_create);
+  }
+  if (!name_ok(name)) return bad_name("create", name);
+  for (i = 4; i < argc; i += 2) {
+    const char *o = argv[i], *v = i + 1 < argc ? argv[i + 1] : NULL;
+    int ok;
+    if (k == PIPC_KIND_QUEUE && strcmp(o, "--capacity") == 0)
+      ok = number_arg(v, 1, (size_t)-1, &capacity);
+    else if (k == PIPC_KIND_QUEUE && strcmp(o, "--max-msg") == 0)
+      ok = number_arg(v, 1, (size_t)-1, &max_msg);
+    else if (k == PIPC_KIND_SEMAPHORE && strcmp(o, "--value") == 0)
+      ok = number_arg(v, 0, PIPC_SEM_VALUE_MAX, &value);
+    else if (k == PIPC_KIND_SEMAPHORE && strcmp(o, "--max") == 0)
+      ok = number_arg(v, 0, PIPC_SEM_VALUE_MAX, &max);
+    else if (k == PIPC_KIND_SHM && strcmp(o, "--size") == 0)
+      ok = number_arg(v, 1, (size_t)-1, &size);
+    else ok = 0;
+    if (!ok) {
+      fprintf(stderr, "%s: create %s: bad option %s%s%s\n", prog, kind, o, v ? " " : "",
+              v ? v : "");
+      return usage(help_create);
+    }
+  }
+  if (k == PIPC_KIND_SHM && size == 0) {
+    fprintf(stderr, "%s: create shm: --size BYTES is needed\n", prog);
+    return usage(help_create);
+  }
+  if (k == PIPC_KIND_SEMAPHORE && max != 0 && value > max) {
+    fprintf(stderr, "%s: create semaphore: --value %llu is more than --max %llu\n", prog, value,
+            max);
+    return usage(help_create);
+  }
+#ifdef _WIN32
+  /* the object would die with this process's handle: say so, make nothing */
+  fprintf(stderr,
+          "%s: create %s: on Windows a name lives only while a process has it open; what pipc "
+          "made would vanish as it exits: create it in the program that uses it\n",
+          prog, name);
+  return fail("create", name, PIPC_ENOTSUP);
+#else
+  if (k == PIPC_KIND_QUEUE) {
+    pipc_queue *q;
+    if ((rc = pipc_queue_create(name, (size_t)capacity, (size_t)max_msg, &q)) == PIPC_OK)
+      pipc_queue_close(q);
+  } else if (k == PIPC_KIND_SEMAPHORE) {
+    pipc_sem *s;
+    if ((rc = pipc_sem_create(name, (unsigned)value, (unsigned)max, &s)) == PIPC_OK)
+      pipc_sem_close(s);
+  } else if (k == PIPC_KIND_LOCK) {
+    pipc_lock *l;
+    if ((rc = pipc_lock_create(name, &l)) == PIPC_OK) pipc_lock_close(l);
+  } else {
+    pipc_shm *m;
+    if ((rc = pipc_shm_create(name, (size_t)size, &m)) == PIPC_OK) pipc_shm_close(m);
+  }
+  return rc == PIPC_OK ? 0 : fail("create", name, rc);
+#endif
 }
 
 static const char *help_rm =
@@ -138,63 +546,99 @@ static int cmd_rm(int argc, char **argv) {
   int i, status = 0;
   if (wants_help(argc, argv)) return help(help_rm);
   if (argc < 3) return usage(help_rm);
+  for (i = 2; i < argc; i++)
+    if (!name_ok(argv[i])) return bad_name("rm", argv[i]); /* before removing any */
   for (i = 2; i < argc; i++) {
-    int rc = pipc_name_check(argv[i]) != PIPC_OK ? PIPC_EINVAL : pipc_shm_unlink(argv[i]);
+    int rc = pipc_shm_unlink(argv[i]);
     if (rc != PIPC_OK) status = fail("rm", argv[i], rc);
   }
   return status;
 }
 
-static const char *help_send =
-    "usage: pipc send NAME MESSAGE [-t MS]\n"
-    "  puts MESSAGE (its bytes, no newline) on the queue NAME, or, if NAME is\n"
-    "  a listener, connects and sends it as one message.  -t: how long to wait\n"
-    "  for room or for the listener (default 5000 ms; -1 forever).\n";
+/* "NAME is a semaphore, not a queue...": 1. */
+static int wrong_kind(const char *verb, const char *name, pipc_kind k, const char *wanted) {
+  fprintf(stderr, "%s: %s: %s is a %s, not %s\n", prog, verb, name, pipc_kind_name(k), wanted);
+  return 1;
+}
 
-static int timeout_arg(int argc, char **argv, int from, int *t) {
-  int i;
-  for (i = from; i < argc; i++) {
-    if (strcmp(argv[i], "-t") == 0 && i + 1 < argc) {
-      char *end;
-      long v = strtol(argv[i + 1], &end, 10);
-      if (*end || v < -1 || v > 0x7fffffff) return -1;
-      *t = (int)v;
-      i++;
-    } else {
-      return -1;
+static const char *help_send =
+    "usage: pipc send NAME MESSAGE|- [-t MS]\n"
+    "  puts MESSAGE (its bytes, no newline) on the queue NAME; - reads the\n"
+    "  message from stdin instead (all of it, as it is).  If NAME is a\n"
+    "  listener, or nothing has the name yet, connects (waiting for a\n"
+    "  listener to appear), sends it as one message and hangs up: the reply,\n"
+    "  if the server sends one, is not read (a server must take a client that\n"
+    "  leaves: its send gets PIPC_ECLOSED).  -t: how long to wait for room or\n"
+    "  for the listener (default 5000 ms; -1 forever).  Another kind at NAME:\n"
+    "  exit 1, \"NAME is a semaphore, not a queue or a listener\".\n";
+
+/* All of stdin into *buf (malloc'ed), *len: PIPC_OK or PIPC_ENOMEM / ESYS. */
+static int read_stdin(char **buf, size_t *len) {
+  size_t cap = 1 << 16, n;
+  char *b = (char *)malloc(cap);
+  *len = 0;
+  if (b == NULL) return PIPC_ENOMEM;
+  pipc_stdin_binary(); /* the bytes as they are: no "\n" for "\r\n" */
+  while ((n = fread(b + *len, 1, cap - *len, stdin)) > 0) {
+    *len += n;
+    if (*len == cap) {
+      char *bigger = (char *)realloc(b, cap * 2);
+      if (bigger == NULL) {
+        free(b);
+        return PIPC_ENOMEM;
+      }
+      b = bigger;
+      cap *= 2;
     }
   }
-  return 0;
+  if (ferror(stdin)) {
+    free(b);
+    return PIPC_ESYS;
+  }
+  *buf = b;
+  return PIPC_OK;
 }
 
 static int cmd_send(int argc, char **argv) {
   pipc_queue *q;
   pipc_pipe *p;
+  pipc_kind k = PIPC_KIND_NONE;
   int t = 5000, rc;
   size_t len;
+  char *msg, *in = NULL;
   if (wants_help(argc, argv)) return help(help_send);
   if (argc < 4 || timeout_arg(argc, argv, 4, &t)) return usage(help_send);
-  if (pipc_name_check(argv[2]) != PIPC_OK) return fail("bad name", argv[2], PIPC_EINVAL);
-  len = strlen(argv[3]);
-  rc = pipc_queue_open(argv[2], &q);
-  if (rc == PIPC_OK) {
-    rc = pipc_queue_put(q, argv[3], len, t);
-    pipc_queue_close(q);
+  if (!name_ok(argv[2])) return bad_name("send", argv[2]);
+  rc = pipc_kind_of(argv[2], &k);
+  if (rc == PIPC_OK && k != PIPC_KIND_QUEUE && k != PIPC_KIND_LISTENER)
+    return wrong_kind("send", argv[2], k, "a queue or a listener");
+  if (rc != PIPC_OK && rc != PIPC_ENOENT) return fail("send", argv[2], rc);
+  msg = argv[3];
+  len = strlen(msg);
+  if (strcmp(argv[3], "-") == 0) {
+    if ((rc = read_stdin(&in, &len)) != PIPC_OK) return fail("send: reading stdin for", argv[2], rc);
+    msg = in;
+  }
+  if (k == PIPC_KIND_QUEUE) {
+    if ((rc = pipc_queue_open(argv[2], &q)) == PIPC_OK) {
+      rc = pipc_queue_put(q, msg, len, t);
+      pipc_queue_close(q);
+    }
+    free(in);
     return rc == PIPC_OK ? 0 : fail("send", argv[2], rc);
   }
-  if (rc != PIPC_ENOENT) return fail("send", argv[2], rc);
   rc = pipc_pipe_connect(argv[2], &p, t);
-  if (rc != PIPC_OK) return fail("send: no queue or listener named", argv[2], rc);
-  rc = pipc_pipe_send(p, argv[3], len, t);
+  if (rc != PIPC_OK) {
+    free(in);
+    return fail("send: no queue or listener named", argv[2], rc);
+  }
+  rc = pipc_pipe_send(p, msg, len, t);
+  /* all of it out in time (-t 0: close delivers it) */
+  if (rc == PIPC_OK && t != 0) rc = pipc_pipe_flush(p, t);
   pipc_pipe_close(p);
+  free(in);
   return rc == PIPC_OK ? 0 : fail("send", argv[2], rc);
 }
-
-static const char *help_recv =
-    "usage: pipc recv NAME [-t MS]\n"
-    "  takes one message from the queue NAME, or, if no queue has the name,\n"
-    "  listens at NAME for one connection and receives one message.  The bytes\n"
-    "  go to stdout as they are.  -t: how long to wait (default -1, forever).\n";
 
 /* Make buf[cap] hold `need` bytes: PIPC_EMSGSIZE again (retry), or
    PIPC_ENOMEM. */
@@ -206,38 +650,73 @@ static int grow(char **buf, size_t *cap, size_t need) {
   return PIPC_EMSGSIZE;
 }
 
+static const char *help_recv =
+    "usage: pipc recv NAME [-t MS]\n"
+    "  takes one message from the queue NAME; its bytes go to stdout as they\n"
+    "  are.  -t: how long to wait for one (default -1, forever; 0: exit 1 at\n"
+    "  once if the queue is empty).  No queue at NAME: exit 1 (to wait for a\n"
+    "  connection at a name, pipc listen NAME).\n";
+
 static int cmd_recv(int argc, char **argv) {
   pipc_queue *q;
-  pipc_listener *l;
-  pipc_pipe *p;
+  pipc_kind k;
   int t = PIPC_FOREVER, rc;
   size_t cap = 1 << 16, len = 0;
   char *buf;
   if (wants_help(argc, argv)) return help(help_recv);
   if (argc < 3 || timeout_arg(argc, argv, 3, &t)) return usage(help_recv);
-  if (pipc_name_check(argv[2]) != PIPC_OK) return fail("bad name", argv[2], PIPC_EINVAL);
+  if (!name_ok(argv[2])) return bad_name("recv", argv[2]);
+  rc = pipc_kind_of(argv[2], &k);
+  if (rc == PIPC_ENOENT) {
+    fprintf(stderr, "%s: recv: no queue named %s (to listen at a name: pipc listen %s)\n", prog,
+            argv[2], argv[2]);
+    return 1;
+  }
+  if (rc != PIPC_OK) return fail("recv", argv[2], rc);
+  if (k != PIPC_KIND_QUEUE) return wrong_kind("recv", argv[2], k, "a queue");
   pipc_stdout_binary(); /* the bytes as they are: no "\r\n" for "\n" */
   if ((buf = (char *)malloc(cap)) == NULL) return fail("recv", argv[2], PIPC_ENOMEM);
-  rc = pipc_queue_open(argv[2], &q);
-  if (rc == PIPC_OK) {
+  if ((rc = pipc_queue_open(argv[2], &q)) == PIPC_OK) {
     while ((rc = pipc_queue_get(q, buf, cap, &len, t)) == PIPC_EMSGSIZE &&
            (rc = grow(&buf, &cap, len)) == PIPC_EMSGSIZE) {
     }
     pipc_queue_close(q);
-  } else if (rc == PIPC_ENOENT) {
-    if ((rc = pipc_listener_create(argv[2], &l)) == PIPC_OK) {
-      if ((rc = pipc_listener_accept(l, &p, t)) == PIPC_OK) {
-        while ((rc = pipc_pipe_recv(p, buf, cap, &len, t)) == PIPC_EMSGSIZE &&
-               (rc = grow(&buf, &cap, len)) == PIPC_EMSGSIZE) {
-        }
-        pipc_pipe_close(p);
-      }
-      pipc_listener_close(l);
-    }
   }
   if (rc == PIPC_OK) fwrite(buf, 1, len, stdout);
   free(buf);
   return rc == PIPC_OK ? 0 : fail("recv", argv[2], rc);
+}
+
+static const char *help_listen =
+    "usage: pipc listen NAME [-t MS]\n"
+    "  listens at NAME for one connection, receives one message, writes its\n"
+    "  bytes to stdout as they are, and hangs up (no reply).  -t: how long to\n"
+    "  wait for the connection and for the message (default -1, forever).\n"
+    "  A live listener at NAME already: exit 1 (name exists).\n";
+
+static int cmd_listen(int argc, char **argv) {
+  pipc_listener *l;
+  pipc_pipe *p;
+  int t = PIPC_FOREVER, rc;
+  size_t cap = 1 << 16, len = 0;
+  char *buf;
+  if (wants_help(argc, argv)) return help(help_listen);
+  if (argc < 3 || timeout_arg(argc, argv, 3, &t)) return usage(help_listen);
+  if (!name_ok(argv[2])) return bad_name("listen", argv[2]);
+  pipc_stdout_binary(); /* the bytes as they are: no "\r\n" for "\n" */
+  if ((buf = (char *)malloc(cap)) == NULL) return fail("listen", argv[2], PIPC_ENOMEM);
+  if ((rc = pipc_listener_create(argv[2], &l)) == PIPC_OK) {
+    if ((rc = pipc_listener_accept(l, &p, t)) == PIPC_OK) {
+      while ((rc = pipc_pipe_recv(p, buf, cap, &len, t)) == PIPC_EMSGSIZE &&
+             (rc = grow(&buf, &cap, len)) == PIPC_EMSGSIZE) {
+      }
+      pipc_pipe_close(p);
+    }
+    pipc_listener_close(l);
+  }
+  if (rc == PIPC_OK) fwrite(buf, 1, len, stdout);
+  free(buf);
+  return rc == PIPC_OK ? 0 : fail("listen", argv[2], rc);
 }
 
 static const char *help_path =
@@ -255,7 +734,7 @@ static int cmd_path(int argc, char **argv) {
   int rc;
   if (wants_help(argc, argv)) return help(help_path);
   if (argc != 3) return usage(help_path);
-  if (pipc_name_check(argv[2]) != PIPC_OK) return fail("bad name", argv[2], PIPC_EINVAL);
+  if (!name_ok(argv[2])) return bad_name("path", argv[2]);
   if ((rc = pipc_path(argv[2], PIPC_PATH_SHM, shm, sizeof shm)) != PIPC_OK ||
       (rc = pipc_path(argv[2], PIPC_PATH_PIPE, pipe, sizeof pipe)) != PIPC_OK)
     return fail("path", argv[2], rc);
@@ -268,51 +747,12 @@ static int cmd_path(int argc, char **argv) {
   return 0;
 }
 
-static const char *help_ls =
-    "usage: pipc ls\n"
-    "  this user's pipc objects: kind, name, and a queue's depth, a\n"
-    "  semaphore's value, a segment's size; listeners, live or stale.\n"
-    "  Linux reads /dev/shm and the socket directory; Windows lists this\n"
-    "  session's Local\\pipc.* objects and \\\\.\\pipe\\pipc.* (a listener is\n"
-    "  live while it exists: Windows removes it with its process).\n";
-
-/* pipc_list's callback: one line per object, as pipc ls prints them. */
-static int ls_line(void *arg, const pipc_entry_t *e) {
-  int *n = (int *)arg;
-  if (e->kind != PIPC_KIND_LISTENER) describe(e->name, e->kind, 1);
-  else
-    printf("%-10s %-40s %s\n", "listener", e->name,
-           e->state == PIPC_STATE_STALE     ? "stale"
-           : e->state == PIPC_STATE_FOREIGN ? "live, not this session's (or not pipc's)"
-                                            : "live");
-  (*n)++;
-  return 0;
-}
-
-static int cmd_ls(int argc, char **argv) {
-  int n = 0, rc;
-  if (wants_help(argc, argv)) return help(help_ls);
-  if (argc != 2) return usage(help_ls);
-  rc = pipc_list(ls_line, &n);
-  if (rc == PIPC_ENOTSUP) {
-    fprintf(stderr, "%s: ls: listing names needs Linux's /dev/shm or Windows; use pipc info NAME\n",
-            prog);
-    return 1;
-  }
-  if (rc == PIPC_ESYS) { /* the OS's own code says more (an NTSTATUS on Windows) */
-    fprintf(stderr, "%s: ls: %s (OS error 0x%08lx)\n", prog, pipc_strerror(rc),
-            (unsigned long)(unsigned)pipc_last_os_error());
-    return 1;
-  }
-  if (rc != PIPC_OK) return fail("ls", NULL, rc);
-  if (n == 0) printf("(no pipc objects)\n");
-  return 0;
-}
-
 static const char *help_bench =
     "usage: pipc bench [--quick] [--json FILE]\n"
-    "  runs pipc-bench (installed beside pipc, or in ../bench of a build tree):\n"
-    "  pipc and its peers between two processes, in one run, with ratios.\n";
+    "  runs pipc-bench: pipc and its peers between two processes, in one run,\n"
+    "  with ratios.  pipc-bench is looked for beside pipc (where cmake --install\n"
+    "  puts it) and in ../bench of a build tree.  It is built with\n"
+    "  -DPIPC_BUILD_BENCH=ON (target pipc-bench; install component bench).\n";
 
 /* "pipc-bench" beside this program, or in ../bench of a build tree, with
    this program's own suffix (".exe" on Windows). */
@@ -346,26 +786,60 @@ static int cmd_bench(int argc, char **argv) {
     args[n] = NULL;
     rc = pipc_process_spawn(args, &p);
   }
-  if (rc != PIPC_OK) return fail("bench: pipc-bench not found beside pipc", NULL, rc);
+  if (rc == PIPC_ENOENT) {
+    fprintf(stderr,
+            "%s: bench: pipc-bench not found beside pipc (%s) nor in %s/../bench; build it:\n"
+            "  cmake -DPIPC_BUILD_BENCH=ON ... && cmake --build BUILD --target pipc-bench\n"
+            "  (cmake --install BUILD then puts it beside pipc: install component bench)\n",
+            prog, self, self);
+    return 1;
+  }
+  if (rc != PIPC_OK) return fail("bench: cannot start pipc-bench", NULL, rc);
   pipc_process_wait(p, PIPC_FOREVER, &code);
   pipc_process_free(p);
   return code;
 }
 
-int main(int argc, char **argv) {
-  static const struct {
-    const char *verb;
-    int (*fn)(int, char **);
-  } verbs[] = {{"ls", cmd_ls},     {"info", cmd_info}, {"rm", cmd_rm},     {"send", cmd_send},
-               {"recv", cmd_recv}, {"path", cmd_path}, {"bench", cmd_bench}};
+static const struct verb {
+  const char *verb;
+  int (*fn)(int, char **);
+  const char **help;
+} verbs[] = {{"ls", cmd_ls, &help_ls},
+             {"info", cmd_info, &help_info},
+             {"create", cmd_create, &help_create},
+             {"rm", cmd_rm, &help_rm},
+             {"send", cmd_send, &help_send},
+             {"recv", cmd_recv, &help_recv},
+             {"listen", cmd_listen, &help_listen},
+             {"path", cmd_path, &help_path},
+             {"bench", cmd_bench, &help_bench}};
+
+static const struct verb *find_verb(const char *name) {
   size_t i;
-  if (argc < 2 || strcmp(argv[1], "--help") == 0 || strcmp(argv[1], "-h") == 0 ||
-      strcmp(argv[1], "help") == 0) {
-    fputs(help_all, argc < 2 ? stderr : stdout);
-    return argc < 2 ? 2 : 0;
-  }
   for (i = 0; i < sizeof verbs / sizeof verbs[0]; i++)
-    if (strcmp(argv[1], verbs[i].verb) == 0) return verbs[i].fn(argc, argv);
-  fprintf(stderr, "%s: no verb '%s'\n%s", prog, argv[1], help_all);
+    if (strcmp(name, verbs[i].verb) == 0) return &verbs[i];
+  return NULL;
+}
+
+static int no_verb(const char *name) {
+  fprintf(stderr, "%s: no verb '%s'\n%s", prog, name, help_all);
   return 2;
+}
+
+int main(int argc, char **argv) {
+  const struct verb *v;
+  if (argc < 2) return usage(help_all);
+  if (strcmp(argv[1], "--help") == 0 || strcmp(argv[1], "-h") == 0) return help(help_all);
+  if (strcmp(argv[1], "--version") == 0) {
+    if (argc != 2) return usage(help_all);
+    printf("pipc %d.%d.%d\n", PIPC_VERSION_MAJOR, PIPC_VERSION_MINOR, PIPC_VERSION_PATCH);
+    return 0;
+  }
+  if (strcmp(argv[1], "help") == 0) { /* pipc help [VERB] */
+    if (argc == 2) return help(help_all);
+    if (argc != 3) return usage(help_all);
+    return (v = find_verb(argv[2])) != NULL ? help(*v->help) : no_verb(argv[2]);
+  }
+  if ((v = find_verb(argv[1])) != NULL) return v->fn(argc, argv);
+  return no_verb(argv[1]);
 }
