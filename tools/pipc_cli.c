@@ -468,7 +468,7 @@ static const char *help_create =
 static int cmd_create(int argc, char **argv) {
   unsigned long long capacity = 64, max_msg = 8192, value = 0, max = 0, size = 0;
   const char *kind, *name;
-  int i, rc;
+  int i;
   pipc_kind k;
   if (wants_help(argc, argv)) return help(help_create);
   if (argc < 4) return usage(help_create);
@@ -516,6 +516,7 @@ static int cmd_create(int argc, char **argv) {
           prog, name);
   return fail("create", name, PIPC_ENOTSUP);
 #else
+  int rc;
   if (k == PIPC_KIND_QUEUE) {
     pipc_queue *q;
     if ((rc = pipc_queue_create(name, (size_t)capacity, (size_t)max_msg, &q)) == PIPC_OK)
