@@ -38,6 +38,45 @@ def echo(kind, rx, tx, n):
             tx.send_bytes(tx.recv_bytes())
 
 
+def timed_consume(p, get, n, ok, label):
+    """Start the producer p, take its n messages with get() - each checked
+    by ok(message, i) - and return messages per second from the first one."""
+    p.start()
+    t0 = None
+    for i in range(n):
+        m = get()
+        if t0 is None:
+            t0 = time.perf_counter()
+        if not ok(m, i):
+            sys.exit(f"py_peers: {label}: message {i} damaged")
+    dt = time.perf_counter() - t0
+    p.join()
+    return (n - 1) / dt
+
+
+def timed_pings(p, send, recv, n, warm, make, index, label):
+    """Start the echo process p, send make(i) and wait for its echo n + warm
+    times (each echo checked by index(echo) == i); the median and p99 round
+    trip of the last n, microseconds."""
+    p.start()
+    rts = []
+    for i in range(n + warm):
+        m = make(i)
+        t0 = time.perf_counter()
+        send(m)
+        if index(recv()) != i:
+            sys.exit(f"py_peers: {label}: echo {i} damaged")
+        if i >= warm:
+            rts.append((time.perf_counter() - t0) * 1e6)
+    p.join()
+    rts.sort()
+    return statistics.median(rts), rts[int(len(rts) * 0.99)]
+
+
+def seq_of(m):
+    return struct.unpack_from("<Q", m)[0]
+
+
 def throughput(kind, size, n):
     if kind == "queue":
         q = mp.Queue(256)
@@ -46,17 +85,7 @@ def throughput(kind, size, n):
         a, b = mp.Pipe()
         get, end = a.recv_bytes, b
     p = mp.Process(target=produce, args=(kind, end, size, n))
-    p.start()
-    t0 = None
-    for i in range(n):
-        m = get()
-        if t0 is None:
-            t0 = time.perf_counter()
-        if len(m) != size or struct.unpack_from("<Q", m)[0] != i:
-            sys.exit(f"py_peers: message {i} damaged")
-    dt = time.perf_counter() - t0
-    p.join()
-    return (n - 1) / dt
+    return timed_consume(p, get, n, lambda m, i: len(m) == size and seq_of(m) == i, kind)
 
 
 def round_trip(kind, n):
@@ -69,17 +98,7 @@ def round_trip(kind, n):
         a, b = mp.Pipe()
         p = mp.Process(target=echo, args=(kind, None, b, n + warm))
         send, recv = a.send_bytes, a.recv_bytes
-    p.start()
-    rts = []
-    for i in range(n + warm):
-        t0 = time.perf_counter()
-        send(struct.pack("<Q", i))
-        recv()
-        if i >= warm:
-            rts.append((time.perf_counter() - t0) * 1e6)
-    p.join()
-    rts.sort()
-    return statistics.median(rts), rts[int(len(rts) * 0.99)]
+    return timed_pings(p, send, recv, n, warm, lambda i: struct.pack("<Q", i), seq_of, kind)
 
 
 def py_ends(who, what, maxsize=256):
@@ -116,17 +135,7 @@ def py_echo(who, what, to, back, n):
 def py_throughput(who, what, n):
     q, (_, get) = py_ends(who, what)
     p = mp.Process(target=py_produce, args=(who, what, q, n))
-    p.start()
-    t0 = None
-    for i in range(n):
-        m = get()
-        if t0 is None:
-            t0 = time.perf_counter()
-        if py_index(what, m) != i:
-            sys.exit(f"py_peers: {who} {what}: message {i} damaged")
-    dt = time.perf_counter() - t0
-    p.join()
-    return (n - 1) / dt
+    return timed_consume(p, get, n, lambda m, i: py_index(what, m) == i, f"{who} {what}")
 
 
 def py_round_trip(who, what, n):
@@ -134,19 +143,8 @@ def py_round_trip(who, what, n):
     to, (send, _) = py_ends(who, what)
     back, (_, recv) = py_ends(who, what)
     p = mp.Process(target=py_echo, args=(who, what, to, back, n + warm))
-    p.start()
-    rts = []
-    for i in range(n + warm):
-        m = py_message(what, i)
-        t0 = time.perf_counter()
-        send(m)
-        if py_index(what, recv()) != i:
-            sys.exit(f"py_peers: {who} {what}: echo {i} damaged")
-        if i >= warm:
-            rts.append((time.perf_counter() - t0) * 1e6)
-    p.join()
-    rts.sort()
-    return statistics.median(rts), rts[int(len(rts) * 0.99)]
+    return timed_pings(p, send, recv, n, warm, lambda i: py_message(what, i),
+                       lambda m: py_index(what, m), f"{who} {what}")
 
 
 if __name__ == "__main__":

@@ -40,6 +40,14 @@ int t_kinds_make(t_kinds *k, const pipc_attr *a, int want_ok) {
   return rc;
 }
 
+void t_kinds_make_sized(t_kinds *k, size_t qcap, size_t qmax, size_t shm, unsigned sem) {
+  T_RC(pipc_shm_create(k->shm, shm, &k->s), PIPC_OK);
+  T_RC(pipc_queue_create(k->queue, qcap, qmax, &k->q), PIPC_OK);
+  T_RC(pipc_sem_create(k->sem, sem, 0, &k->m), PIPC_OK);
+  T_RC(pipc_lock_create(k->lock, &k->l), PIPC_OK);
+  T_RC(pipc_listener_create(k->pipe, &k->li), PIPC_OK);
+}
+
 void t_kinds_drop(t_kinds *k) {
   pipc_shm_unlink(k->shm);
   pipc_queue_unlink(k->queue);
@@ -50,5 +58,9 @@ void t_kinds_drop(t_kinds *k) {
   if (k->m) pipc_sem_close(k->m);
   if (k->l) pipc_lock_close(k->l);
   if (k->li) pipc_listener_close(k->li);
-  memset(k, 0, sizeof *k);
+  k->s = NULL;
+  k->q = NULL;
+  k->m = NULL;
+  k->l = NULL;
+  k->li = NULL;
 }

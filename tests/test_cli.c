@@ -12,6 +12,7 @@
 #include <string.h>
 
 #include "harness.h"
+#include "kinds.h"
 
 #ifdef _WIN32
 #ifndef WIN32_LEAN_AND_MEAN
@@ -546,25 +547,13 @@ void test_cli_bad_usage_is_exit_2(void) {
 /* Every kind a name can be, each on its own line with the right kind in
    the first column and its numbers; gone from the list once removed. */
 void test_cli_ls_lists_every_kind(void) {
-  char qn[80], sn[80], mn[80], ln[80], pn[80];
-  pipc_queue *q = NULL;
-  pipc_shm *s = NULL;
-  pipc_sem *m = NULL;
-  pipc_lock *l = NULL;
-  pipc_listener *li = NULL;
+  t_kinds e;
+  const char *qn = e.queue, *sn = e.shm, *mn = e.sem, *ln = e.lock, *pn = e.pipe;
   if (!ls_can_list()) return;
-  t_name(qn, sizeof qn, "lsq");
-  t_name(sn, sizeof sn, "lsshm");
-  t_name(mn, sizeof mn, "lssem");
-  t_name(ln, sizeof ln, "lslock");
-  t_name(pn, sizeof pn, "lslis");
-  T_RC(pipc_queue_create(qn, 4, 32, &q), PIPC_OK);
-  T_RC(pipc_shm_create(sn, 4096, &s), PIPC_OK);
-  T_RC(pipc_sem_create(mn, 2, 0, &m), PIPC_OK);
-  T_RC(pipc_lock_create(ln, &l), PIPC_OK);
-  T_RC(pipc_listener_create(pn, &li), PIPC_OK);
-  CU_ASSERT_FATAL(q && s && m && l && li);
-  T_RC(pipc_queue_put(q, "one", 3, 0), PIPC_OK);
+  t_kinds_names(&e, "ls");
+  t_kinds_make_sized(&e, 4, 32, 4096, 2);
+  CU_ASSERT_FATAL(e.q && e.s && e.m && e.l && e.li);
+  T_RC(pipc_queue_put(e.q, "one", 3, 0), PIPC_OK);
   CU_ASSERT_EQUAL(cli("ls", NULL), 0);
   CU_ASSERT(ls_says(last.out, qn, "queue", "depth 1/4, max 32 B"));
   CU_ASSERT(ls_says(last.out, sn, "shm", "4096 bytes"));
@@ -574,7 +563,7 @@ void test_cli_ls_lists_every_kind(void) {
   CU_ASSERT(strncmp(last.out, "KIND ", 5) == 0); /* the header first */
   /* removed: no longer listed (on Windows the objects live on while this
      process holds them, but unlinked they are nobody's name) */
-  pipc_listener_close(li);
+  pipc_listener_close(e.li);
   T_RC(pipc_queue_unlink(qn), PIPC_OK);
   T_RC(pipc_shm_unlink(sn), PIPC_OK);
   T_RC(pipc_sem_unlink(mn), PIPC_OK);
@@ -583,10 +572,10 @@ void test_cli_ls_lists_every_kind(void) {
   CU_ASSERT(strstr(last.out, qn) == NULL && strstr(last.out, sn) == NULL);
   CU_ASSERT(strstr(last.out, mn) == NULL && strstr(last.out, ln) == NULL);
   CU_ASSERT(strstr(last.out, pn) == NULL);
-  pipc_queue_close(q);
-  pipc_shm_close(s);
-  pipc_sem_close(m);
-  pipc_lock_close(l);
+  pipc_queue_close(e.q);
+  pipc_shm_close(e.s);
+  pipc_sem_close(e.m);
+  pipc_lock_close(e.l);
 }
 
 /* A listener whose process was killed: Linux keeps its socket file and ls
@@ -979,67 +968,47 @@ void test_cli_ls_columns_filter_and_json(void) {
   pipc_lock_close(lg);
 }
 
+/* pipc info NAME --json: exit 0 and exactly {"name": "NAME", REST} and a
+   newline, valid JSON. */
+static void info_json_is(const char *name, const char *rest) {
+  char want[700];
+  CU_ASSERT_EQUAL(cli("info", name, "--json", NULL), 0);
+  snprintf(want, sizeof want, "{\"name\": \"%s\", %s}\n", name, rest);
+  CU_ASSERT(same(last.out, want));
+  CU_ASSERT(json_ok(last.out));
+}
+
 /* info --json: one object per kind, the fields of ls --json. */
 void test_cli_info_json_of_every_kind(void) {
-  char qn[80], sn[80], mn[80], ln[80], pn[80], want[600];
-  pipc_queue *q = NULL;
-  pipc_shm *s = NULL;
-  pipc_sem *m = NULL;
-  pipc_lock *l = NULL;
-  pipc_listener *li = NULL;
-  t_name(qn, sizeof qn, "ijq");
-  t_name(sn, sizeof sn, "ijshm");
-  t_name(mn, sizeof mn, "ijsem");
-  t_name(ln, sizeof ln, "ijlock");
-  t_name(pn, sizeof pn, "ijlis");
-  T_RC(pipc_queue_create(qn, 8, 100, &q), PIPC_OK);
-  T_RC(pipc_shm_create(sn, 8192, &s), PIPC_OK);
-  T_RC(pipc_sem_create(mn, 0, 0, &m), PIPC_OK);
-  T_RC(pipc_lock_create(ln, &l), PIPC_OK);
-  T_RC(pipc_listener_create(pn, &li), PIPC_OK);
-  CU_ASSERT_FATAL(q && s && m && l && li);
-  T_RC(pipc_queue_put(q, "a", 1, 0), PIPC_OK);
-  T_RC(pipc_queue_shutdown(q), PIPC_OK);
-  CU_ASSERT_EQUAL(cli("info", qn, "--json", NULL), 0);
-  snprintf(want, sizeof want,
-           "{\"name\": \"%s\", \"kind\": \"queue\", \"state\": \"ok\", \"depth\": 1, "
-           "\"capacity\": 8, \"max_msg_size\": 100, \"shut_down\": true, \"poisoned\": false}\n",
-           qn);
-  CU_ASSERT(same(last.out, want));
-  CU_ASSERT(json_ok(last.out));
-  CU_ASSERT_EQUAL(cli("info", sn, "--json", NULL), 0);
-  snprintf(want, sizeof want, "{\"name\": \"%s\", \"kind\": \"shm\", \"state\": \"ok\", "
-           "\"size\": 8192}\n", sn);
-  CU_ASSERT(same(last.out, want));
-  CU_ASSERT(json_ok(last.out));
-  CU_ASSERT_EQUAL(cli("info", mn, "--json", NULL), 0);
-  snprintf(want, sizeof want, "{\"name\": \"%s\", \"kind\": \"semaphore\", \"state\": \"ok\", "
-           "\"value\": 0, \"max\": %u}\n", mn, PIPC_SEM_VALUE_MAX);
-  CU_ASSERT(same(last.out, want));
-  CU_ASSERT(json_ok(last.out));
-  CU_ASSERT_EQUAL(cli("info", ln, "--json", NULL), 0);
-  snprintf(want, sizeof want, "{\"name\": \"%s\", \"kind\": \"lock\", \"state\": \"ok\", "
-           "\"held\": false, \"owner_dead\": false}\n", ln);
-  CU_ASSERT(same(last.out, want));
-  CU_ASSERT(json_ok(last.out));
-  CU_ASSERT_EQUAL(cli("info", pn, "--json", NULL), 0);
-  snprintf(want, sizeof want, "{\"name\": \"%s\", \"kind\": \"listener\", \"state\": \"live\"}\n",
-           pn);
-  CU_ASSERT(same(last.out, want));
-  CU_ASSERT(json_ok(last.out));
+  t_kinds e;
+  const char *qn = e.queue, *sn = e.shm, *mn = e.sem, *ln = e.lock, *pn = e.pipe;
+  char want[600];
+  t_kinds_names(&e, "ij");
+  t_kinds_make_sized(&e, 8, 100, 8192, 0);
+  CU_ASSERT_FATAL(e.q && e.s && e.m && e.l && e.li);
+  T_RC(pipc_queue_put(e.q, "a", 1, 0), PIPC_OK);
+  T_RC(pipc_queue_shutdown(e.q), PIPC_OK);
+  info_json_is(qn, "\"kind\": \"queue\", \"state\": \"ok\", \"depth\": 1, \"capacity\": 8, "
+                   "\"max_msg_size\": 100, \"shut_down\": true, \"poisoned\": false");
+  info_json_is(sn, "\"kind\": \"shm\", \"state\": \"ok\", \"size\": 8192");
+  snprintf(want, sizeof want, "\"kind\": \"semaphore\", \"state\": \"ok\", \"value\": 0, \"max\": %u",
+           PIPC_SEM_VALUE_MAX);
+  info_json_is(mn, want);
+  info_json_is(ln, "\"kind\": \"lock\", \"state\": \"ok\", \"held\": false, \"owner_dead\": false");
+  info_json_is(pn, "\"kind\": \"listener\", \"state\": \"live\"");
   CU_ASSERT_EQUAL(cli("info", pn, NULL), 0);
   snprintf(want, sizeof want, "name: %s\nkind: listener\nstate: live\n", pn);
   CU_ASSERT(same(last.out, want));
   /* a semaphore with a bound, in text */
   T_RC(pipc_sem_unlink(mn), PIPC_OK);
-  pipc_sem_close(m);
-  m = NULL;
-  T_RC(pipc_sem_create(mn, 3, 7, &m), PIPC_OK);
+  pipc_sem_close(e.m);
+  e.m = NULL;
+  T_RC(pipc_sem_create(mn, 3, 7, &e.m), PIPC_OK);
   CU_ASSERT_EQUAL(cli("info", mn, NULL), 0);
   snprintf(want, sizeof want, "name: %s\nkind: semaphore\nvalue: 3\nmax: 7\n", mn);
   CU_ASSERT(same(last.out, want));
   /* nothing: exit 1, "no such name", nothing on stdout, JSON or not */
-  pipc_listener_close(li);
+  pipc_listener_close(e.li);
   CU_ASSERT_EQUAL(cli("info", pn, "--json", NULL), 1);
   snprintf(want, sizeof want, "pipc: info %s: %s\n", pn, pipc_strerror(PIPC_ENOENT));
   CU_ASSERT(same(last.err, want));
@@ -1049,10 +1018,10 @@ void test_cli_info_json_of_every_kind(void) {
   pipc_shm_unlink(sn);
   pipc_sem_unlink(mn);
   pipc_lock_unlink(ln);
-  pipc_queue_close(q);
-  pipc_shm_close(s);
-  if (m) pipc_sem_close(m);
-  pipc_lock_close(l);
+  pipc_queue_close(e.q);
+  pipc_shm_close(e.s);
+  if (e.m) pipc_sem_close(e.m);
+  pipc_lock_close(e.l);
 }
 
 /* info of a lock: free, held (by this process: pipc looks from another),

@@ -6,6 +6,7 @@
 #include <string.h>
 
 #include "harness.h"
+#include "kinds.h"
 
 /* Where pipc_list must work: everywhere it does today.  Elsewhere (macOS,
    the BSDs) it must say PIPC_ENOTSUP, and the case says it checked only
@@ -69,68 +70,32 @@ static void expect_listed(const seen *s, const char *name, pipc_kind kind, pipc_
 }
 
 /* The five kinds, made under names with the given tag. */
-typedef struct five {
-  char qn[80], sn[80], mn[80], ln[80], pn[80];
-  pipc_queue *q;
-  pipc_shm *s;
-  pipc_sem *m;
-  pipc_lock *l;
-  pipc_listener *li;
-} five;
-
-static void make_five(five *f, const char *tag) {
-  char t[32];
-  memset(f, 0, sizeof *f);
-  snprintf(t, sizeof t, "%sq", tag);
-  t_name(f->qn, sizeof f->qn, t);
-  snprintf(t, sizeof t, "%ss", tag);
-  t_name(f->sn, sizeof f->sn, t);
-  snprintf(t, sizeof t, "%sm", tag);
-  t_name(f->mn, sizeof f->mn, t);
-  snprintf(t, sizeof t, "%sl", tag);
-  t_name(f->ln, sizeof f->ln, t);
-  snprintf(t, sizeof t, "%sp", tag);
-  t_name(f->pn, sizeof f->pn, t);
-  T_RC(pipc_queue_create(f->qn, 4, 32, &f->q), PIPC_OK);
-  T_RC(pipc_shm_create(f->sn, 4096, &f->s), PIPC_OK);
-  T_RC(pipc_sem_create(f->mn, 1, 0, &f->m), PIPC_OK);
-  T_RC(pipc_lock_create(f->ln, &f->l), PIPC_OK);
-  T_RC(pipc_listener_create(f->pn, &f->li), PIPC_OK);
+static void make_five(t_kinds *f, const char *tag) {
+  t_kinds_names(f, tag);
+  t_kinds_make_sized(f, 4, 32, 4096, 1);
   CU_ASSERT_FATAL(f->q && f->s && f->m && f->l && f->li);
-}
-
-static void drop_five(five *f) {
-  pipc_queue_unlink(f->qn);
-  pipc_shm_unlink(f->sn);
-  pipc_sem_unlink(f->mn);
-  pipc_lock_unlink(f->ln);
-  pipc_queue_close(f->q);
-  pipc_shm_close(f->s);
-  pipc_sem_close(f->m);
-  pipc_lock_close(f->l);
-  pipc_listener_close(f->li);
 }
 
 void test_objects_kind_of_every_kind(void) {
   char name[80];
-  five f;
+  t_kinds f;
   pipc_kind k;
   make_five(&f, "ko");
-  T_RC(pipc_kind_of(f.qn, &k), PIPC_OK);
+  T_RC(pipc_kind_of(f.queue, &k), PIPC_OK);
   CU_ASSERT_EQUAL(k, PIPC_KIND_QUEUE);
-  T_RC(pipc_kind_of(f.sn, &k), PIPC_OK);
+  T_RC(pipc_kind_of(f.shm, &k), PIPC_OK);
   CU_ASSERT_EQUAL(k, PIPC_KIND_SHM);
-  T_RC(pipc_kind_of(f.mn, &k), PIPC_OK);
+  T_RC(pipc_kind_of(f.sem, &k), PIPC_OK);
   CU_ASSERT_EQUAL(k, PIPC_KIND_SEMAPHORE);
-  T_RC(pipc_kind_of(f.ln, &k), PIPC_OK);
+  T_RC(pipc_kind_of(f.lock, &k), PIPC_OK);
   CU_ASSERT_EQUAL(k, PIPC_KIND_LOCK);
-  T_RC(pipc_kind_of(f.pn, &k), PIPC_OK);
+  T_RC(pipc_kind_of(f.pipe, &k), PIPC_OK);
   CU_ASSERT_EQUAL(k, PIPC_KIND_LISTENER);
-  drop_five(&f);
+  t_kinds_drop(&f);
   /* removed (the listener closed): nothing, on every system */
-  T_RC(pipc_kind_of(f.qn, &k), PIPC_ENOENT);
+  T_RC(pipc_kind_of(f.queue, &k), PIPC_ENOENT);
   CU_ASSERT_EQUAL(k, PIPC_KIND_NONE);
-  T_RC(pipc_kind_of(f.pn, &k), PIPC_ENOENT);
+  T_RC(pipc_kind_of(f.pipe, &k), PIPC_ENOENT);
   CU_ASSERT_EQUAL(k, PIPC_KIND_NONE);
   t_name(name, sizeof name, "konone");
   k = PIPC_KIND_LOCK;
@@ -157,15 +122,15 @@ void test_objects_kind_names(void) {
    group sorted by name; gone once removed. */
 void test_objects_list_finds_every_kind(void) {
   static seen s;
-  five f;
+  t_kinds f;
   int i, first_listener = -1;
   make_five(&f, "li");
   if (list_all(&s)) {
-    expect_listed(&s, f.qn, PIPC_KIND_QUEUE, PIPC_STATE_LIVE);
-    expect_listed(&s, f.sn, PIPC_KIND_SHM, PIPC_STATE_LIVE);
-    expect_listed(&s, f.mn, PIPC_KIND_SEMAPHORE, PIPC_STATE_LIVE);
-    expect_listed(&s, f.ln, PIPC_KIND_LOCK, PIPC_STATE_LIVE);
-    expect_listed(&s, f.pn, PIPC_KIND_LISTENER, PIPC_STATE_LIVE);
+    expect_listed(&s, f.queue, PIPC_KIND_QUEUE, PIPC_STATE_LIVE);
+    expect_listed(&s, f.shm, PIPC_KIND_SHM, PIPC_STATE_LIVE);
+    expect_listed(&s, f.sem, PIPC_KIND_SEMAPHORE, PIPC_STATE_LIVE);
+    expect_listed(&s, f.lock, PIPC_KIND_LOCK, PIPC_STATE_LIVE);
+    expect_listed(&s, f.pipe, PIPC_KIND_LISTENER, PIPC_STATE_LIVE);
     CU_ASSERT_FATAL(s.n <= SEEN_MAX);
     for (i = 0; i < s.n; i++) {
       CU_ASSERT(s.kinds[i] != PIPC_KIND_NONE);
@@ -174,13 +139,13 @@ void test_objects_list_finds_every_kind(void) {
       if (i > 0 && i != first_listener) CU_ASSERT(strcmp(s.names[i - 1], s.names[i]) < 0);
     }
   }
-  drop_five(&f);
+  t_kinds_drop(&f);
   if (list_all(&s)) {
-    CU_ASSERT_EQUAL(found(&s, f.qn), -1);
-    CU_ASSERT_EQUAL(found(&s, f.sn), -1);
-    CU_ASSERT_EQUAL(found(&s, f.mn), -1);
-    CU_ASSERT_EQUAL(found(&s, f.ln), -1);
-    CU_ASSERT_EQUAL(found(&s, f.pn), -1);
+    CU_ASSERT_EQUAL(found(&s, f.queue), -1);
+    CU_ASSERT_EQUAL(found(&s, f.shm), -1);
+    CU_ASSERT_EQUAL(found(&s, f.sem), -1);
+    CU_ASSERT_EQUAL(found(&s, f.lock), -1);
+    CU_ASSERT_EQUAL(found(&s, f.pipe), -1);
   }
 }
 
@@ -226,7 +191,7 @@ void test_objects_list_killed_listener(void) {
    returns; a NULL callback is PIPC_EINVAL. */
 void test_objects_list_callback_stops(void) {
   static seen s;
-  five f;
+  t_kinds f;
   int rc;
   T_RC(pipc_list(NULL, NULL), PIPC_EINVAL);
   make_five(&f, "st"); /* at least five objects to list */
@@ -245,7 +210,7 @@ void test_objects_list_callback_stops(void) {
     T_RC(pipc_list(collect, &s), PIPC_ECLOSED);
     CU_ASSERT_EQUAL(s.n, 2);
   }
-  drop_five(&f);
+  t_kinds_drop(&f);
 }
 
 /* The OS names of a name: pipc_path agrees with pipc_pipe_path and with
