@@ -14,8 +14,10 @@
  *
  * The listener takes one client after another; a client that hangs up
  * (PIPC_ECLOSED, Python's EOFError) just ends that conversation - also one
- * that leaves before reading its reply, as `pipc send NAME MSG` does: the
- * reply's send is PIPC_ECLOSED then, and the listener goes on.  The
+ * that leaves before reading its reply, as `pipc send NAME MSG` does (the
+ * reply's send is PIPC_ECLOSED then; a "quit" sent so still stops us), one
+ * that sends more than MSG_MAX bytes (PIPC_EMSGSIZE), and one killed in the
+ * middle of a message (PIPC_ECORRUPT): the listener goes on.  The
  * name is a socket file on POSIX and \\.\pipe\pipc.NAME on Windows; `pipc
  * path NAME` prints it, and a Python Client() given it talks to us too.
  */
@@ -30,12 +32,14 @@ static void upper(char *s) {
   for (; *s; s++) *s = (char)toupper((unsigned char)*s);
 }
 
-/* Echo on one connection until the client hangs up (0) or says quit (1). */
+/* Echo on one connection until the client says quit (1) or the
+   conversation ends (0): the client hung up, or did what ends it - a
+   message too long for us, a message cut off. */
 static int converse(pipc_pipe *p) {
   char msg[MSG_MAX + 1];
   size_t len;
-  int rc, quit;
-  while ((rc = pipc_pipe_recv(p, msg, MSG_MAX, &len, PIPC_FOREVER)) == PIPC_OK) {
+  int rc, quit = 0;
+  while (!quit && (rc = pipc_pipe_recv(p, msg, MSG_MAX, &len, PIPC_FOREVER)) == PIPC_OK) {
     msg[len] = '\0';
     quit = strcmp(msg, "quit") == 0;
     printf("listen: got \"%s\"\n", msg);
@@ -43,10 +47,16 @@ static int converse(pipc_pipe *p) {
     rc = pipc_pipe_send(p, msg, len, PIPC_FOREVER);
     if (rc == PIPC_ECLOSED) break; /* it left without its reply: fine */
     CHECK(rc);
-    if (quit) return 1;
   }
-  if (rc != PIPC_ECLOSED) CHECK(rc); /* anything but a hang-up is an error */
-  printf("listen: client hung up\n");
+  if (quit) return 1;
+  if (rc == PIPC_EMSGSIZE) /* it stays unread: hanging up drops it */
+    printf("listen: a message of %lu bytes, more than %d: hung up\n", (unsigned long)len, MSG_MAX);
+  else if (rc == PIPC_ECORRUPT)
+    printf("listen: the client broke off in a message: hung up\n");
+  else if (rc == PIPC_ECLOSED)
+    printf("listen: client hung up\n");
+  else
+    CHECK(rc); /* anything else is an error of ours */
   return 0;
 }
 
@@ -93,23 +103,32 @@ static int send_all(const char *name, int n, const char *const *msgs) {
   return bad;
 }
 
-/* The listener is another program, started with nothing but the name; we
-   connect first, so connect has to wait for it.  The first client sends one
-   message and leaves without its reply (as `pipc send NAME MSG` does): the
-   listener must go on serving the next. */
-static int selftest(void) {
-  static const char *const msgs[] = {"hello", "unrelated processes", "quit"};
-  char name[PIPC_NAME_MAX + 1];
-  pipc_process *listener;
+/* Connect, send msg (len bytes), leave without a reply - as `pipc send
+   NAME MSG` does. */
+static void hit_and_run(const char *name, const char *msg, size_t len) {
   pipc_pipe *p;
+  CHECK(pipc_pipe_connect(name, &p, CONNECT_MS));
+  CHECK(pipc_pipe_send(p, msg, len, PIPC_FOREVER));
+  CHECK(pipc_pipe_close(p));
+}
+
+/* The listener is another program, started with nothing but the name; we
+   connect first, so connect has to wait for it.  Clients that leave
+   without their reply, one with a message too long for the listener, must
+   not end it; the last, a "quit" left so, must. */
+static int selftest(void) {
+  static const char *const msgs[] = {"hello", "unrelated processes"};
+  char name[PIPC_NAME_MAX + 1], big[MSG_MAX + 44];
+  pipc_process *listener;
   int bad;
   snprintf(name, sizeof name, "named_pipe.%ld", pipc_self_pid());
   listener = spawn_self("listen", name, NULL);
-  CHECK(pipc_pipe_connect(name, &p, CONNECT_MS));
-  CHECK(pipc_pipe_send(p, "hit and run", 11, PIPC_FOREVER));
-  CHECK(pipc_pipe_close(p));
-  bad = send_all(name, 3, msgs);
-  join(listener); /* exits 0 after "quit" */
+  hit_and_run(name, "hit and run", 11);
+  memset(big, 'a', sizeof big);
+  hit_and_run(name, big, sizeof big);
+  bad = send_all(name, 2, msgs);
+  hit_and_run(name, "quit", 4);
+  join(listener); /* exits 0 after "quit": a hang here is the ctest timeout */
   printf("selftest: %s\n", bad ? "wrong replies" : "every reply upper-cased");
   return bad;
 }

@@ -803,7 +803,11 @@ enum pipc_lock_states {
    found here is kept for the next acquire, which still returns
    PIPC_EOWNERDEAD.  Cost: a load when the lock is free; when it is held,
    one try of the mutex (tells a live holder from a dead one; on Windows
-   and in the file-lock mode a system call).
+   and in the file-lock mode a system call).  That try takes the mutex for
+   an instant when it is in fact free or its holder dead: an acquire with
+   timeout 0 at that instant gets PIPC_EAGAIN, and a look killed in it
+   leaves the next acquire a PIPC_EOWNERDEAD although no user died holding
+   the lock (pipc ls and pipc info look so at every lock they list).
    Errors: PIPC_EINVAL (NULL), PIPC_ECORRUPT (its state words are
    damaged), PIPC_ESYS. */
 PIPC_API int pipc_lock_state(pipc_lock *l, int *state);

@@ -376,7 +376,8 @@ void test_cli_queue_send_recv_info(void) {
   snprintf(want, sizeof want, "pipc: send %s: %s\n", name, pipc_strerror(PIPC_ETIMEDOUT));
   CU_ASSERT_STRING_EQUAL(last.err, want);
   CU_ASSERT_EQUAL(cli("send", name, "this message is longer than thirty-two bytes", NULL), 1);
-  snprintf(want, sizeof want, "pipc: send %s: %s\n", name, pipc_strerror(PIPC_EMSGSIZE));
+  snprintf(want, sizeof want, "pipc: send %s: message too long: the queue takes at most 32 bytes\n",
+           name);
   CU_ASSERT_STRING_EQUAL(last.err, want);
   pipc_queue_unlink(name);
   pipc_queue_close(q);
@@ -482,6 +483,10 @@ void test_cli_bad_usage_is_exit_2(void) {
   CU_ASSERT_STRING_EQUAL(last.out, "");
   CU_ASSERT_EQUAL(cli("send", "q", "m", "-t", "soon", NULL), 2);
   CU_ASSERT(has(last.err, "usage: pipc send NAME MESSAGE"));
+  CU_ASSERT_EQUAL(cli("send", "q", "m", "-t", " 5", NULL), 2);  /* digits only */
+  CU_ASSERT_EQUAL(cli("send", "q", "m", "-t", "+5", NULL), 2);
+  CU_ASSERT_EQUAL(cli("send", "q", "m", "-t", "99999999999", NULL), 2);
+  CU_ASSERT_EQUAL(cli("recv", "q", "-t", "-2", NULL), 2);
   CU_ASSERT_EQUAL(cli("recv", "q", "-x", NULL), 2);
   CU_ASSERT(has(last.err, "usage: pipc recv NAME"));
   CU_ASSERT_EQUAL(cli("info", NULL), 2);
@@ -526,6 +531,9 @@ void test_cli_bad_usage_is_exit_2(void) {
   CU_ASSERT_EQUAL(cli("create", "listener", "x", NULL), 2);
   CU_ASSERT_EQUAL(cli("create", "queue", "x", "--capacity", "0", NULL), 2);
   CU_ASSERT(has(last.err, "pipc: create queue: bad option --capacity 0\n"));
+  /* past 2^64-1: strtoull's clamp is no number */
+  CU_ASSERT_EQUAL(cli("create", "queue", "x", "--capacity", "99999999999999999999999", NULL), 2);
+  CU_ASSERT_EQUAL(cli("create", "shm", "x", "--size", "18446744073709551616", NULL), 2);
   CU_ASSERT_EQUAL(cli("create", "queue", "x", "--size", "10", NULL), 2);
   CU_ASSERT_EQUAL(cli("create", "semaphore", "x", "--max", "-1", NULL), 2);
   CU_ASSERT_EQUAL(cli("create", "semaphore", "x", "--value", "3", "--max", "2", NULL), 2);
@@ -1240,6 +1248,24 @@ void test_cli_send_from_stdin(void) {
   CU_ASSERT_EQUAL(cli("send", name, "-", NULL), 0); /* empty stdin: an empty message */
   T_RC(pipc_queue_get(q, buf, n, &len, 0), PIPC_OK);
   CU_ASSERT_EQUAL(len, 0);
+  /* more than the queue takes: said so with the limit, nothing put */
+  cli_stdin = big;
+  cli_stdin_len = n;
+  big[n - 1] = 0;
+  {
+    char small[80], want[200];
+    pipc_queue *sq = NULL;
+    t_name(small, sizeof small, "sstdins");
+    T_RC(pipc_queue_create(small, 4, n - 1, &sq), PIPC_OK);
+    CU_ASSERT_EQUAL(cli("send", small, "-", NULL), 1);
+    snprintf(want, sizeof want, "pipc: send %s: message too long: the queue takes at most %lu bytes\n",
+             small, (unsigned long)(n - 1));
+    CU_ASSERT_STRING_EQUAL(last.err, want);
+    T_RC(pipc_queue_get(sq, buf, n, &len, 0), PIPC_EAGAIN);
+    CU_ASSERT_EQUAL(cli("send", small, "short enough", NULL), 0); /* an argument: its strlen */
+    pipc_queue_unlink(small);
+    if (sq) pipc_queue_close(sq);
+  }
   /* to a listener */
   t_name(pn, sizeof pn, "sstdinl");
   T_RC(pipc_listener_create(pn, &li), PIPC_OK);

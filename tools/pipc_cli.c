@@ -28,6 +28,7 @@
  * calls them are the library's to know (pipc_kind_of, pipc_list,
  * pipc_path), so a change of a backend's naming cannot break the tool.
  */
+#include <errno.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -92,8 +93,9 @@ static int number_arg(const char *s, unsigned long long lo, unsigned long long h
   char *end;
   unsigned long long v;
   if (s == NULL || *s < '0' || *s > '9') return 0;
+  errno = 0;
   v = strtoull(s, &end, 10);
-  if (*end || v < lo || v > hi) return 0;
+  if (*end || errno == ERANGE || v < lo || v > hi) return 0; /* ERANGE: past 2^64-1 */
   *out = v;
   return 1;
 }
@@ -103,10 +105,10 @@ static int timeout_arg(int argc, char **argv, int from, int *t) {
   int i;
   for (i = from; i < argc; i++) {
     if (strcmp(argv[i], "-t") == 0 && i + 1 < argc) {
-      char *end;
-      long v = strtol(argv[i + 1], &end, 10);
-      if (!*argv[i + 1] || *end || v < -1 || v > 0x7fffffff) return -1;
-      *t = (int)v;
+      unsigned long long v;
+      if (strcmp(argv[i + 1], "-1") == 0) *t = PIPC_FOREVER;
+      else if (number_arg(argv[i + 1], 0, 0x7fffffff, &v)) *t = (int)v;
+      else return -1; /* digits only: no sign, no space, no overflow */
       i++;
     } else {
       return -1;
@@ -291,7 +293,9 @@ static const char *help_ls =
     "    KIND  NAME  DETAILS\n"
     "  a queue's depth/capacity, max message and state; a semaphore's value\n"
     "  and max; a lock free, held or owner dead; a segment's size; a listener\n"
-    "  live or stale.  No objects: the header alone.\n"
+    "  live, stale, or live but not this session's or not pipc's (foreign).\n"
+    "  No objects: the header alone.  A lock's state is a look that tries its\n"
+    "  mutex for an instant when it seems held (see pipc_lock_state).\n"
     "  --kind KIND   only queue, semaphore, lock, shm or listener (repeatable)\n"
     "  --json        a JSON array, one object per object, as pipc info --json\n"
     "                prints them (see there)\n"
@@ -574,7 +578,9 @@ static const char *help_send =
     "  exit 1, \"NAME is a semaphore, not a queue or a listener\".\n";
 
 /* All of stdin into *buf (malloc'ed), *len: PIPC_OK or PIPC_ENOMEM / ESYS. */
-static int read_stdin(char **buf, size_t *len) {
+/* All of stdin into *buf (malloc'd) - PIPC_EMSGSIZE once it is more than
+   limit bytes (nothing kept). */
+static int read_stdin(char **buf, size_t *len, size_t limit) {
   size_t cap = 1 << 16, n;
   char *b = (char *)malloc(cap);
   *len = 0;
@@ -582,6 +588,10 @@ static int read_stdin(char **buf, size_t *len) {
   pipc_stdin_binary(); /* the bytes as they are: no "\n" for "\r\n" */
   while ((n = fread(b + *len, 1, cap - *len, stdin)) > 0) {
     *len += n;
+    if (*len > limit) {
+      free(b);
+      return PIPC_EMSGSIZE;
+    }
     if (*len == cap) {
       char *bigger = (char *)realloc(b, cap * 2);
       if (bigger == NULL) {
@@ -616,17 +626,31 @@ static int cmd_send(int argc, char **argv) {
   if (rc != PIPC_OK && rc != PIPC_ENOENT) return fail("send", argv[2], rc);
   msg = argv[3];
   len = strlen(msg);
-  if (strcmp(argv[3], "-") == 0) {
-    if ((rc = read_stdin(&in, &len)) != PIPC_OK) return fail("send: reading stdin for", argv[2], rc);
-    msg = in;
-  }
   if (k == PIPC_KIND_QUEUE) {
-    if ((rc = pipc_queue_open(argv[2], &q)) == PIPC_OK) {
-      rc = pipc_queue_put(q, msg, len, t);
-      pipc_queue_close(q);
+    pipc_queue_stat_t st;
+    const char *what = "send";
+    if ((rc = pipc_queue_open(argv[2], &q)) != PIPC_OK) return fail("send", argv[2], rc);
+    pipc_queue_stat(q, &st); /* cannot fail on an open queue */
+    if (strcmp(argv[3], "-") == 0) { /* no more of stdin than the queue takes */
+      if ((rc = read_stdin(&in, &len, st.max_msg_size)) == PIPC_OK) msg = in;
+      else what = "send: reading stdin for";
+    } else if (len > st.max_msg_size) {
+      rc = PIPC_EMSGSIZE;
     }
+    if (rc == PIPC_OK) rc = pipc_queue_put(q, msg, len, t);
+    pipc_queue_close(q);
     free(in);
-    return rc == PIPC_OK ? 0 : fail("send", argv[2], rc);
+    if (rc == PIPC_EMSGSIZE) {
+      fprintf(stderr, "%s: send %s: message too long: the queue takes at most %lu bytes\n", prog,
+              argv[2], (unsigned long)st.max_msg_size);
+      return 1;
+    }
+    return rc == PIPC_OK ? 0 : fail(what, argv[2], rc);
+  }
+  if (strcmp(argv[3], "-") == 0) {
+    if ((rc = read_stdin(&in, &len, (size_t)-1)) != PIPC_OK)
+      return fail("send: reading stdin for", argv[2], rc);
+    msg = in;
   }
   rc = pipc_pipe_connect(argv[2], &p, t);
   if (rc != PIPC_OK) {
@@ -643,6 +667,13 @@ static int cmd_send(int argc, char **argv) {
 
 /* Make buf[cap] hold `need` bytes: PIPC_EMSGSIZE again (retry), or
    PIPC_ENOMEM. */
+/* A received message to stdout, all of it: PIPC_OK, or PIPC_ESYS (disk
+   full, a closed pipe) - the message is taken, so this is a failure. */
+static int write_out(const char *buf, size_t len) {
+  if (fwrite(buf, 1, len, stdout) != len || fflush(stdout) != 0) return PIPC_ESYS;
+  return PIPC_OK;
+}
+
 static int grow(char **buf, size_t *cap, size_t need) {
   char *bigger = (char *)realloc(*buf, need ? need : 1);
   if (bigger == NULL) return PIPC_ENOMEM;
@@ -683,7 +714,11 @@ static int cmd_recv(int argc, char **argv) {
     }
     pipc_queue_close(q);
   }
-  if (rc == PIPC_OK) fwrite(buf, 1, len, stdout);
+  if (rc == PIPC_OK && write_out(buf, len) != PIPC_OK) {
+    free(buf);
+    return fail("recv: the message was taken, but writing it to stdout failed, from", argv[2],
+                PIPC_ESYS);
+  }
   free(buf);
   return rc == PIPC_OK ? 0 : fail("recv", argv[2], rc);
 }
@@ -715,7 +750,11 @@ static int cmd_listen(int argc, char **argv) {
     }
     pipc_listener_close(l);
   }
-  if (rc == PIPC_OK) fwrite(buf, 1, len, stdout);
+  if (rc == PIPC_OK && write_out(buf, len) != PIPC_OK) {
+    free(buf);
+    return fail("listen: the message was taken, but writing it to stdout failed, from", argv[2],
+                PIPC_ESYS);
+  }
   free(buf);
   return rc == PIPC_OK ? 0 : fail("listen", argv[2], rc);
 }
@@ -798,7 +837,7 @@ static int cmd_bench(int argc, char **argv) {
   if (rc != PIPC_OK) return fail("bench: cannot start pipc-bench", NULL, rc);
   pipc_process_wait(p, PIPC_FOREVER, &code);
   pipc_process_free(p);
-  return code;
+  return code < 0 ? 1 : code; /* -signal: it was killed */
 }
 
 static const struct verb {
