@@ -1198,6 +1198,7 @@ int main(int argc, char **argv) {
   double tput[T_COUNT][NSIZES], lat[T_COUNT][2], mpmc4, cond[2][3][2];
   /* [obj, bytes][mp, pipc]: messages/s, round-trip median and p99 */
   double pyt[2][2], pyr[2][2][2];
+  int py_reps; /* each run starts Pythons: --quick makes one */
   static const char *py_what[2] = {"obj", "bytes"}, *py_who[2] = {"mp", "pipc"};
   int i;
   FILE *js;
@@ -1297,11 +1298,12 @@ int main(int argc, char **argv) {
     }
   }
 
+  py_reps = quick ? 1 : reps;
   { /* Python programs: pipc.Queue against multiprocessing.Queue */
     double v[2][2][9], m[2][2][9], p[2][2][9], unused;
     long n = quick ? 20000 : 100000;
     int w, who;
-    for (rep = 0; rep < reps; rep++)
+    for (rep = 0; rep < py_reps; rep++)
       for (w = 0; w < 2; w++)
         for (who = 0; who < 2; who++) {
           run_pyq("pyq", py_who[who], py_what[w], n, &v[w][who][rep], &unused);
@@ -1309,9 +1311,9 @@ int main(int argc, char **argv) {
         }
     for (w = 0; w < 2; w++)
       for (who = 0; who < 2; who++) {
-        pyt[w][who] = median_of(v[w][who], reps);
-        pyr[w][who][0] = median_of(m[w][who], reps);
-        pyr[w][who][1] = median_of(p[w][who], reps);
+        pyt[w][who] = median_of(v[w][who], py_reps);
+        pyr[w][who][0] = median_of(m[w][who], py_reps);
+        pyr[w][who][1] = median_of(p[w][who], py_reps);
       }
   }
 
@@ -1375,11 +1377,12 @@ int main(int argc, char **argv) {
   }
 
   printf("\nPython programs: pipc.Queue against multiprocessing.Queue, a producer and a consumer "
-         "process, both Python (bench/py_peers.py; every message checked). A small object is the "
+         "process, both Python (bench/py_peers.py; every message checked; median of %d run%s). A small object is the "
          "pickled tuple (i, \"job-name\", 3.5) (put / get); bytes are 64 bytes as they are "
          "(pipc put_bytes / get_bytes; multiprocessing pickles the bytes object). Throughput in "
          "messages/s; round trip median (p99) in microseconds; the ratios are pipc / "
-         "multiprocessing, higher is better for pipc (round trip: mp / pipc).\n\n");
+         "multiprocessing, higher is better for pipc (round trip: mp / pipc).\n\n",
+         py_reps, py_reps == 1 ? "" : "s");
   printf("| message | mp.Queue msg/s | pipc.Queue msg/s | pipc/mp | goal | mp.Queue round trip "
          "| pipc.Queue round trip | mp/pipc |\n|---|---|---|---|---|---|---|---|\n");
   {

@@ -98,6 +98,7 @@ class SeedTest(TestCase):
         cli = tool("PIPC_CLI")
         results, notes = [], None
         with tempfile.TemporaryDirectory() as d:
+            procs = []  # both at once: the programs mostly sleep (a seed's own timeouts)
             for tag, text in (("mp", source), ("pipc", variant)):
                 path = os.path.join(d, f"{tag}_{file}")
                 with open(path, "w", encoding="utf-8") as f:
@@ -106,7 +107,9 @@ class SeedTest(TestCase):
                 if tag == "pipc":
                     notes = os.path.join(d, "made")
                     argv = [sys.executable, "-u", "-c", RUNNER, notes, path]
-                p = self.popen(argv, stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True, cwd=d)
+                procs.append((tag, self.popen(argv, stdout=subprocess.PIPE, stderr=subprocess.PIPE,
+                                              text=True, cwd=d)))
+            for tag, p in procs:  # (their output is small: no pipe fills meanwhile)
                 try:
                     out, err = p.communicate(timeout=timeout)
                 except subprocess.TimeoutExpired:
