@@ -674,6 +674,21 @@ static int write_out(const char *buf, size_t len) {
   return PIPC_OK;
 }
 
+/* The end of recv and listen: the message taken (rc PIPC_OK) to stdout,
+   buf freed, the exit code - 1 with the reason if the take or the write
+   failed (a message taken but not written is lost: said so). */
+static int finish_take(const char *verb, const char *name, int rc, char *buf, size_t len) {
+  int wrote = rc == PIPC_OK ? write_out(buf, len) : PIPC_OK;
+  free(buf);
+  if (rc != PIPC_OK) return fail(verb, name, rc);
+  if (wrote != PIPC_OK) {
+    fprintf(stderr, "%s: %s %s: the message was taken, but writing it to stdout failed\n", prog,
+            verb, name);
+    return 1;
+  }
+  return 0;
+}
+
 static int grow(char **buf, size_t *cap, size_t need) {
   char *bigger = (char *)realloc(*buf, need ? need : 1);
   if (bigger == NULL) return PIPC_ENOMEM;
@@ -714,13 +729,7 @@ static int cmd_recv(int argc, char **argv) {
     }
     pipc_queue_close(q);
   }
-  if (rc == PIPC_OK && write_out(buf, len) != PIPC_OK) {
-    free(buf);
-    return fail("recv: the message was taken, but writing it to stdout failed, from", argv[2],
-                PIPC_ESYS);
-  }
-  free(buf);
-  return rc == PIPC_OK ? 0 : fail("recv", argv[2], rc);
+  return finish_take("recv", argv[2], rc, buf, len);
 }
 
 static const char *help_listen =
@@ -750,13 +759,7 @@ static int cmd_listen(int argc, char **argv) {
     }
     pipc_listener_close(l);
   }
-  if (rc == PIPC_OK && write_out(buf, len) != PIPC_OK) {
-    free(buf);
-    return fail("listen: the message was taken, but writing it to stdout failed, from", argv[2],
-                PIPC_ESYS);
-  }
-  free(buf);
-  return rc == PIPC_OK ? 0 : fail("listen", argv[2], rc);
+  return finish_take("listen", argv[2], rc, buf, len);
 }
 
 static const char *help_path =
