@@ -71,7 +71,7 @@ if [ $extras = 1 ] && [ "${result[linux]:-}" = passed ]; then
       echo "$s: no error, no definite leak"
       memcheck_skipped=$((memcheck_skipped + $(skips_in "build/valgrind-$s.log")))
     else
-      grep -E "==[0-9]+==|FAIL" "build/valgrind-$s.log" | head -40
+      grep -E "==[0-9]+==|FAIL|^    [0-9]+\. " "build/valgrind-$s.log" | head -40
       echo "$s: FAILED (build/valgrind-$s.log)"
       memcheck=FAILED; failed=1
     fi
@@ -83,7 +83,7 @@ if [ $extras = 1 ] && [ "${result[linux]:-}" = passed ]; then
          "build/linux/tests/pipc-$t-tests" >"build/valgrind-$t.log" 2>&1; then
       echo "$t: no error, no definite leak"
     else
-      grep -E "==[0-9]+==|FAIL" "build/valgrind-$t.log" | head -40
+      grep -E "==[0-9]+==|FAIL|^    [0-9]+\. " "build/valgrind-$t.log" | head -40
       echo "$t: FAILED (build/valgrind-$t.log)"
       memcheck=FAILED; failed=1
     fi

@@ -576,14 +576,18 @@ void test_sem_undo_post_by_non_holder_is_bounded(void) {
    if the mutex stayed busy past the moment it waits for it (a scheduler
    that keeps its holder off the CPU, as valgrind's can), says
    PIPC_EAGAIN.  How often each happens is a matter of timing, not
-   asserted. */
+   asserted.  The churn never gives up (its waits are forever: the count
+   stays above 0, so they wait only for the mutex), and the trying side
+   stops after 50,000 tries or 3 s once it has made 2,000: under valgrind,
+   which runs one thread at a time, three threads on one mutex crawl (one
+   run took 88 s) and a churn wait once outlived a 60 s timeout. */
 static volatile int undo_churn_stop;
 static volatile uint32_t undo_churning;
 static void undo_churn(void *arg) {
   int *bad = (int *)arg, n = 0;
   pipc__add32(&undo_churning, 1);
   while (!pipc__load32((volatile uint32_t *)&undo_churn_stop)) {
-    if (pipc_sem_wait(undo_s, 60000) != PIPC_OK || pipc_sem_post(undo_s) != PIPC_OK) n++;
+    if (pipc_sem_wait(undo_s, PIPC_FOREVER) != PIPC_OK || pipc_sem_post(undo_s) != PIPC_OK) n++;
   }
   pipc__add32((volatile uint32_t *)bad, n);
 }
@@ -592,6 +596,7 @@ void test_sem_undo_trywait_is_never_etimedout(void) {
   char name[80];
   t_thread *th, *th2;
   int i, bad = 0, churn_bad = 0;
+  int64_t start;
   t_name(name, sizeof name, "undotry");
   T_RC(pipc_sem_create_ex(name, 50, 100, PIPC_SEM_UNDO, &undo_s), PIPC_OK);
   CU_ASSERT_FATAL(undo_s != NULL);
@@ -600,7 +605,8 @@ void test_sem_undo_trywait_is_never_etimedout(void) {
   th = t_thread_start(undo_churn, &churn_bad);
   th2 = t_thread_start(undo_churn, &churn_bad);
   while (pipc__load32(&undo_churning) < 2) pipc_sleep_ms(1); /* both at it */
-  for (i = 0; i < 50000; i++) {
+  start = t_now_ms();
+  for (i = 0; i < 50000 && (i < 2000 || t_now_ms() - start < 3000); i++) {
     int rc = pipc_sem_wait(undo_s, 0);
     if (rc != PIPC_OK && rc != PIPC_EAGAIN) bad++;
     else if (rc == PIPC_OK && pipc_sem_post(undo_s) != PIPC_OK) bad++;
