@@ -445,7 +445,9 @@ void test_sem_undo_thread_end_post_and_close(void) {
   pipc_sem_close(undo_s);
 }
 
-#ifdef _WIN32 /* process starts cost tens of ms under Wine */
+#ifdef T_SEM_KILL_ROUNDS /* the sanitizers (tests/CMakeLists.txt) */
+#define UNDO_KILL_ROUNDS T_SEM_KILL_ROUNDS
+#elif defined(_WIN32) /* process starts cost tens of ms under Wine */
 #define UNDO_KILL_ROUNDS 40
 #else
 #define UNDO_KILL_ROUNDS 1000

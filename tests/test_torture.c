@@ -17,8 +17,9 @@
  *   - the lock's two counters agree (after repair, if its holder died);
  *   - the semaphore never exceeds its max.
  * The queue, lock and semaphore live through all rounds, so damage would
- * accumulate.  Rounds: 200 natively, 20 under Wine (process starts cost
- * tens of ms there); PIPC_TORTURE_ROUNDS=N for a long run, e.g.
+ * accumulate.  Rounds: 200 natively, 100 under the sanitizers, 20 under
+ * Wine (process starts cost tens of ms there); PIPC_TORTURE_ROUNDS=N for a
+ * long run, e.g.
  *   PIPC_TORTURE_ROUNDS=1000 build/linux/tests/pipc-tests --suite torture
  */
 #include <stdio.h>
@@ -30,7 +31,9 @@
 
 #include "os.h"
 
-#ifdef _WIN32 /* process starts cost tens of ms under Wine */
+#ifdef T_TORTURE_ROUNDS /* the sanitizers (tests/CMakeLists.txt) */
+#define TORTURE_ROUNDS T_TORTURE_ROUNDS
+#elif defined(_WIN32) /* process starts cost tens of ms under Wine */
 #define TORTURE_ROUNDS 20
 #else
 #define TORTURE_ROUNDS 200

@@ -21,7 +21,9 @@ static void drop_queue(pipc_queue *q, const char *name) {
   pipc_queue_unlink(name);
 }
 
-#ifdef _WIN32 /* process starts cost tens of ms under Wine */
+#ifdef T_WAIT_KILL_ROUNDS /* the sanitizers (tests/CMakeLists.txt) */
+#define WAIT_KILL_ROUNDS T_WAIT_KILL_ROUNDS
+#elif defined(_WIN32) /* process starts cost tens of ms under Wine */
 #define WAIT_KILL_ROUNDS 40
 #else
 #define WAIT_KILL_ROUNDS 1000
