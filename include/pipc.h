@@ -1353,6 +1353,94 @@ PIPC_API int pipc_watch_rearm(pipc_watch *w);
 /* Unsubscribe and free (NULL: PIPC_EINVAL).  The objects stay open. */
 PIPC_API int pipc_watch_close(pipc_watch *w);
 
+/* ----------------------------------------------------------------- remote
+
+   Beyond one machine: a Queue served by `pipc serve` (or pipc_serve_start)
+   on another host is opened by URL, and the handle works as a local one.
+
+     server:  pipc serve --queue jobs --plain tcp://0.0.0.0:7450
+     worker:  pipc_queue_open("tcp://host:7450/jobs", &q);  put / get / ...
+
+   A remote name is SCHEME://ENDPOINT/NAME: the scheme and endpoint are an
+   nng URL (tcp://HOST:PORT, ipc:///ABSOLUTE/PATH), NAME a pipc name the
+   server serves.  pipc_queue_open and pipc_queue_open_attr (attr NULL) take
+   one; create, unlink and every other call on a name do not (PIPC_EINVAL,
+   as for any bad name).  Built without nng, opening one is PIPC_ENOTSUP
+   and pipc_remote_support() says how to build it in.
+
+   A remote handle: put, get, size, stat, shutdown, close and name work as
+   for a local queue; reserve / commit / cancel / peek / release and
+   pipc_wait / pipc_watch on it are PIPC_ENOTSUP.  Calls from many threads
+   may be in flight at once (16 per handle; more wait for one to finish).
+   A fork child cannot use its parent's remote handles (PIPC_EINVAL).
+
+   Promises (the server's local queue keeps its own, whatever happens):
+   - put: PIPC_OK = stored exactly once, even when the link dropped and the
+     request went again (the server remembers what each handle sent);
+     PIPC_EAGAIN / PIPC_ETIMEDOUT = the server gave up: not stored;
+     PIPC_ECLOSED after a lost link = in doubt: stored once or not at all,
+     never twice.
+   - get: at most once - a message is lost only if the link or the client
+     dies between the server taking it and the client receiving it (as a
+     local consumer killed inside get), never given twice.
+   - the link drops: calls wait for it to come back (nng redials every
+     0.1-2 s and sends again what was in flight) up to their timeout plus
+     PIPC_REMOTE_LINK_MS (10 s; opts: link_timeout_ms), then PIPC_ECLOSED;
+     the handle stays usable and the next call redials.
+   - the server restarts: the handle opens the queue again by itself and
+     goes on; only a put sent before the server died comes back
+     PIPC_ECLOSED (in doubt, as above).
+   Errors, beyond a local queue's: PIPC_ENOENT (no server answered within
+   the connect timeout, or it does not serve NAME), PIPC_ECLOSED (as
+   above), PIPC_ENOTSUP (built without nng; a call remote handles lack),
+   PIPC_ESYS (any other network error; pipc_last_os_error() is nng's). */
+
+/* NULL when this build has remote names; else one sentence on how to get
+   them. */
+PIPC_API const char *pipc_remote_support(void);
+
+#define PIPC_REMOTE_CONNECT_MS 10000
+#define PIPC_REMOTE_LINK_MS 10000
+
+typedef struct pipc_remote_opts { /* zero-fill: every field its default */
+  int connect_timeout_ms; /* open: how long to try to reach the server
+                             (0: PIPC_REMOTE_CONNECT_MS) */
+  int link_timeout_ms;    /* a call gives up this long after its own
+                             timeout when no answer comes (0:
+                             PIPC_REMOTE_LINK_MS) */
+} pipc_remote_opts;
+
+/* pipc_queue_open of a remote name with options (NULL: the defaults).
+   Errors: as pipc_queue_open for a remote name; PIPC_EINVAL (not a remote
+   name, a negative timeout). */
+PIPC_API int pipc_queue_open_remote(const char *url, const pipc_remote_opts *opts,
+                                    pipc_queue **out);
+
+/* Serve local Queues at an nng URL until pipc_serve_stop: remote handles
+   then reach them.  tcp:// carries no authentication or encryption: it is
+   refused unless allow_plain says the network is trusted.  ipc:// is a
+   socket file made 0600 (owner only).  The served queues must exist; the
+   server keeps them open.
+   Errors: PIPC_EINVAL (bad URL or scheme, a URL with a /NAME, no queue,
+   a name twice, tcp:// without allow_plain), PIPC_ENOENT (a queue that
+   does not exist), PIPC_EEXIST (the address is in use), PIPC_ENOTSUP
+   (built without nng), PIPC_EACCES, PIPC_ENOMEM, PIPC_ESYS. */
+typedef struct pipc_server pipc_server;
+typedef struct pipc_serve_opts { /* zero-fill */
+  const char *const *queues; /* names of local queues to serve */
+  size_t nqueues;
+  int allow_plain; /* tcp:// on a trusted network: no TLS */
+} pipc_serve_opts;
+PIPC_API int pipc_serve_start(const char *url, const pipc_serve_opts *opts,
+                              pipc_server **out);
+
+/* The TCP port a tcp://HOST:0 server was given (PIPC_ENOTSUP for ipc://). */
+PIPC_API int pipc_serve_port(const pipc_server *s, int *port);
+
+/* Stop serving: requests in flight are answered PIPC_ECLOSED, the queues
+   closed (not unlinked).  Errors: PIPC_EINVAL (NULL). */
+PIPC_API int pipc_serve_stop(pipc_server *s);
+
 #ifdef __cplusplus
 }
 #endif

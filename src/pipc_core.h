@@ -306,6 +306,38 @@ int pipc__process_ended(pipc_process *p);
 int pipc__process_reaped(const pipc_process *p);
 pipc_os_process *pipc__process_os(pipc_process *p);
 
+#if defined(__GNUC__) || defined(__clang__)
+#define PIPC__UNLIKELY(x) __builtin_expect(!!(x), 0)
+#else
+#define PIPC__UNLIKELY(x) (x)
+#endif
+
+/* ---- remote queues (src/remote.c; the transport src/remote_nng.c, or
+   src/remote_none.c when built without nng) ---- */
+
+/* 1 if `name` is a remote name (it has "://"), else 0. */
+int pipc__remote_name(const char *name);
+/* Split SCHEME://ENDPOINT/NAME: the nng URL (SCHEME://ENDPOINT) into
+   url[url_cap] and NAME into name[PIPC_NAME_MAX + 1].  PIPC_EINVAL for a
+   scheme pipc does not know, an empty endpoint, a bad NAME, or a URL
+   longer than url_cap - 1. */
+int pipc__remote_split(const char *full, char *url, size_t url_cap, char *name);
+/* The nng URL a server listens at: SCHEME://ENDPOINT with no /NAME. */
+int pipc__remote_listen_url(const char *url, int *plain);
+
+typedef struct pipc__rq pipc__rq;
+/* Open remote queue `url` (whole, with its /NAME); *capacity and *max_msg
+   get the server queue's. */
+int pipc__rq_open(const char *url, const pipc_remote_opts *o, pipc__rq **out);
+int pipc__rq_put(pipc__rq *r, const void *msg, size_t len, int timeout_ms);
+int pipc__rq_get(pipc__rq *r, void *buf, size_t cap, size_t *out_len, int timeout_ms);
+int pipc__rq_stat(pipc__rq *r, pipc_queue_stat_t *out);
+int pipc__rq_shutdown(pipc__rq *r);
+const char *pipc__rq_name(const pipc__rq *r);
+void pipc__rq_close(pipc__rq *r);
+/* 1 if q is a remote handle (src/queue.c). */
+int pipc__queue_remote(const pipc_queue *q);
+
 /* ---- for the test hooks (src/testing.c) ---- */
 
 /* Claim the next slot of one side (consumers != 0: the head message) and

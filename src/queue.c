@@ -179,7 +179,14 @@ struct pipc_queue {
      relaxed. */
   volatile uint32_t spin_now[2], waits[2];
   char name[PIPC_NAME_MAX + 1];
+  pipc__rq *remote; /* a remote queue (src/remote.c): nothing above is used */
 };
+
+int pipc__queue_remote(const pipc_queue *q) { return q->remote != NULL; }
+
+/* A remote handle for every call but the ones remote queues have. */
+#define Q_NOT_REMOTE(q) \
+  do { if (PIPC__UNLIKELY((q)->remote != NULL)) return PIPC_ENOTSUP; } while (0)
 
 /* ---- layout ---- */
 
@@ -333,6 +340,21 @@ int pipc_queue_open(const char *name, pipc_queue **out) {
   return pipc_queue_open_attr(name, NULL, out);
 }
 
+int pipc_queue_open_remote(const char *url, const pipc_remote_opts *opts, pipc_queue **out) {
+  pipc_queue *q;
+  int rc;
+  if (out == NULL) return PIPC_EINVAL;
+  *out = NULL;
+  if (url == NULL || !pipc__remote_name(url)) return PIPC_EINVAL;
+  if ((q = (pipc_queue *)calloc(1, sizeof *q)) == NULL) return PIPC_ENOMEM;
+  if ((rc = pipc__rq_open(url, opts, &q->remote)) != PIPC_OK) {
+    free(q);
+    return rc;
+  }
+  *out = q;
+  return PIPC_OK;
+}
+
 int pipc_queue_open_attr(const char *name, const pipc_attr *attr, pipc_queue **out) {
   pipc_queue *q;
   pipc_os_attr buf;
@@ -341,6 +363,8 @@ int pipc_queue_open_attr(const char *name, const pipc_attr *attr, pipc_queue **o
   int rc;
   if (out == NULL) return PIPC_EINVAL;
   *out = NULL;
+  if (name != NULL && attr == NULL && pipc__remote_name(name))
+    return pipc_queue_open_remote(name, NULL, out);
   if (pipc_name_check(name) != PIPC_OK) return PIPC_EINVAL;
   if ((rc = pipc__attr_check(attr, PIPC__ATTR_SEGMENT, &buf, &oa)) != PIPC_OK) return rc;
   q = (pipc_queue *)calloc(1, sizeof(*q));
@@ -691,6 +715,7 @@ int pipc_queue_put(pipc_queue *q, const void *msg, size_t len, int timeout_ms) {
   q_slot *s;
   int rc;
   if (q == NULL || (msg == NULL && len > 0)) return PIPC_EINVAL;
+  if (PIPC__UNLIKELY(q->remote != NULL)) return pipc__rq_put(q->remote, msg, len, timeout_ms);
   if ((rc = q_put_begin(q, len, timeout_ms, &pos, &s, &local)) != PIPC_OK) return rc;
   q_set_len(s, len);
   PIPC__FAULT(PIPC__FAULT_PUT_LEN);
@@ -705,6 +730,7 @@ int pipc_queue_reserve(pipc_queue *q, size_t len, void **slot, int timeout_ms) {
   int rc;
   if (slot != NULL) *slot = NULL;
   if (q == NULL || slot == NULL) return PIPC_EINVAL;
+  Q_NOT_REMOTE(q);
   if ((rc = q_put_begin(q, len, timeout_ms, &pos, &s, &local)) != PIPC_OK) return rc;
   local[LOCAL_RESERVED] = pos + 1;
   local[LOCAL_RESERVED_LEN] = len;
@@ -716,6 +742,7 @@ int pipc_queue_reserve(pipc_queue *q, size_t len, void **slot, int timeout_ms) {
    nothing then). */
 static uint64_t *q_local(pipc_queue *q, unsigned *me) {
   uint64_t *local = NULL;
+  if (q->remote) return NULL; /* holds nothing: commit, cancel, release say EINVAL */
   return pipc__registry_mine(q->reg, me, &local) ? local : NULL;
 }
 
@@ -833,6 +860,7 @@ int pipc_queue_get(pipc_queue *q, void *buf, size_t cap, size_t *out_len,
   uint32_t len;
   int rc;
   if (q == NULL || out_len == NULL || (buf == NULL && cap > 0)) return PIPC_EINVAL;
+  if (PIPC__UNLIKELY(q->remote != NULL)) return pipc__rq_get(q->remote, buf, cap, out_len, timeout_ms);
   rc = q_get_begin(q, timeout_ms, cap, 0, &pos, &s, &len, &local);
   if (rc == PIPC_EMSGSIZE) *out_len = len;
   if (rc != PIPC_OK) return rc;
@@ -849,6 +877,7 @@ int pipc_queue_peek(pipc_queue *q, const void **msg, size_t *len, int timeout_ms
   int rc;
   if (msg != NULL) *msg = NULL;
   if (q == NULL || msg == NULL || len == NULL) return PIPC_EINVAL;
+  Q_NOT_REMOTE(q);
   if ((rc = q_get_begin(q, timeout_ms, 0, 1, &pos, &s, &len32, &local)) != PIPC_OK) return rc;
   /* From here the message counts as taken by this thread: if it dies
      before pipc_queue_release, the repair drops the message. */
@@ -933,6 +962,13 @@ static uint64_t q_depth(pipc_queue *q) {
 int pipc_queue_size(pipc_queue *q, size_t *out) {
   uint64_t depth;
   if (q == NULL || out == NULL) return PIPC_EINVAL;
+  if (q->remote) {
+    pipc_queue_stat_t st;
+    int rc = pipc__rq_stat(q->remote, &st);
+    if (rc == PIPC_OK && st.poisoned) rc = PIPC_ECORRUPT;
+    if (rc == PIPC_OK) *out = st.depth;
+    return rc;
+  }
   if (pipc__load32(&q->wake->flags) & Q_FLAG_POISONED) return PIPC_ECORRUPT;
   depth = q_depth(q);
   if (pipc__load32(&q->wake->flags) & Q_FLAG_POISONED) return PIPC_ECORRUPT;
@@ -945,6 +981,7 @@ int pipc_queue_stat(pipc_queue *q, pipc_queue_stat_t *out) {
   uint64_t depth;
   if (q == NULL || out == NULL) return PIPC_EINVAL;
   memset(out, 0, sizeof *out);
+  if (q->remote) return pipc__rq_stat(q->remote, out);
   out->capacity = (size_t)q->capacity;
   out->max_msg_size = (size_t)q->max_msg;
   depth = q_depth(q);
@@ -1016,17 +1053,26 @@ int pipc__queue_ready(pipc_queue *q, unsigned events, unsigned *revents) {
 
 int pipc_queue_shutdown(pipc_queue *q) {
   if (q == NULL) return PIPC_EINVAL;
+  if (q->remote) return pipc__rq_shutdown(q->remote);
   pipc__or32(&q->wake->flags, Q_FLAG_CLOSED);
   q_wake_all(q);
   return PIPC_OK;
 }
 
-const char *pipc_queue_name(const pipc_queue *q) { return q ? q->name : NULL; }
+const char *pipc_queue_name(const pipc_queue *q) {
+  if (q == NULL) return NULL;
+  return q->remote ? pipc__rq_name(q->remote) : q->name;
+}
 
 int pipc_queue_close(pipc_queue *q) {
   uint64_t *local;
   unsigned me;
   if (q == NULL) return PIPC_EINVAL;
+  if (q->remote) {
+    pipc__rq_close(q->remote);
+    free(q);
+    return PIPC_OK;
+  }
   /* This thread's reservation is dropped and its peek released, as if the
      thread had died there. */
   if ((local = q_local(q, &me)) != NULL) {

@@ -267,7 +267,17 @@
   PIPC_TEST(wait, waker_killed_before_signal)     \
   PIPC_TEST(wait, many_unread_signals_never_silence) \
   PIPC_TEST(wait, idle_items_do_not_wake)         \
-  PIPC_TEST(wait, fork_child_copy_of_a_watch)
+  PIPC_TEST(wait, fork_child_copy_of_a_watch) \
+  PIPC_SUITE(remote)                              \
+  PIPC_TEST(remote, names_and_support)            \
+  PIPC_TEST(remote, serve_bad_arguments)          \
+  PIPC_TEST(remote, put_get_both_ways)            \
+  PIPC_TEST(remote, timeouts_as_local)            \
+  PIPC_TEST(remote, shutdown_drains)              \
+  PIPC_TEST(remote, not_served_is_enoent)         \
+  PIPC_TEST(remote, exactly_once_when_replies_are_lost) \
+  PIPC_TEST(remote, server_restarts)              \
+  PIPC_TEST(remote, many_producers)
 
 /* Helper-process roles: PIPC_ROLE(name) is int role_<name>(argc, argv). */
 #define PIPC_ROLE_LIST(PIPC_ROLE) \
@@ -310,6 +320,7 @@
   PIPC_ROLE(listen_race)          \
   PIPC_ROLE(listen_die)           \
   PIPC_ROLE(wait_subscriber)      \
+  PIPC_ROLE(remote_put)           \
   PIPC_ROLE(wait_put_die)         \
   PIPC_ROLE(env)                  \
   PIPC_ROLE(cwd)                  \

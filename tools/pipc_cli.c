@@ -31,6 +31,7 @@
 #include <errno.h>
 #include <stdio.h>
 #include <stdlib.h>
+#include <signal.h>
 #include <string.h>
 
 #include "pipc.h"
@@ -56,6 +57,8 @@ static int help(const char *verb_help) {
 
 /* A name that is no name is bad usage: exit 2, with the rule. */
 static int name_ok(const char *name) { return pipc_name_check(name) == PIPC_OK; }
+/* A remote queue's name, SCHEME://ENDPOINT/NAME (pipc serve). */
+static int is_url(const char *name) { return strstr(name, "://") != NULL; }
 static int bad_name(const char *verb, const char *name) {
   fprintf(stderr,
           "%s: %s: bad name '%s': 1-%d characters of A-Za-z0-9._-, not starting with '.'\n",
@@ -74,6 +77,7 @@ static const char *help_all =
     "  recv NAME [-t MS]            take one message from the queue NAME to stdout\n"
     "  listen NAME [-t MS]          listen at NAME for one connection and one message,\n"
     "                               written to stdout\n"
+    "  serve URL --queue NAME...    serve queues to other hosts (URL/NAME opens one)\n"
     "  path NAME                    the OS objects NAME maps to\n"
     "  bench [ARGS]                 the benchmark table (runs pipc-bench, ARGS passed on)\n"
     "  help VERB, VERB --help       help for one verb\n"
@@ -619,8 +623,14 @@ static int cmd_send(int argc, char **argv) {
   char *msg, *in = NULL;
   if (wants_help(argc, argv)) return help(help_send);
   if (argc < 4 || timeout_arg(argc, argv, 4, &t)) return usage(help_send);
-  if (!name_ok(argv[2])) return bad_name("send", argv[2]);
-  rc = pipc_kind_of(argv[2], &k);
+  if (is_url(argv[2])) { /* a remote queue: pipc_queue_open says what is wrong */
+    k = PIPC_KIND_QUEUE;
+    rc = PIPC_OK;
+  } else if (!name_ok(argv[2])) {
+    return bad_name("send", argv[2]);
+  } else {
+    rc = pipc_kind_of(argv[2], &k);
+  }
   if (rc == PIPC_OK && k != PIPC_KIND_QUEUE && k != PIPC_KIND_LISTENER)
     return wrong_kind("send", argv[2], k, "a queue or a listener");
   if (rc != PIPC_OK && rc != PIPC_ENOENT) return fail("send", argv[2], rc);
@@ -712,8 +722,14 @@ static int cmd_recv(int argc, char **argv) {
   char *buf;
   if (wants_help(argc, argv)) return help(help_recv);
   if (argc < 3 || timeout_arg(argc, argv, 3, &t)) return usage(help_recv);
-  if (!name_ok(argv[2])) return bad_name("recv", argv[2]);
-  rc = pipc_kind_of(argv[2], &k);
+  if (is_url(argv[2])) { /* a remote queue: pipc_queue_open says what is wrong */
+    k = PIPC_KIND_QUEUE;
+    rc = PIPC_OK;
+  } else if (!name_ok(argv[2])) {
+    return bad_name("recv", argv[2]);
+  } else {
+    rc = pipc_kind_of(argv[2], &k);
+  }
   if (rc == PIPC_ENOENT) {
     fprintf(stderr, "%s: recv: no queue named %s (to listen at a name: pipc listen %s)\n", prog,
             argv[2], argv[2]);
@@ -760,6 +776,98 @@ static int cmd_listen(int argc, char **argv) {
     pipc_listener_close(l);
   }
   return finish_take("listen", argv[2], rc, buf, len);
+}
+
+static const char *help_serve =
+    "usage: pipc serve URL --queue NAME [--queue NAME]... [--plain]\n"
+    "  serves this user's queues NAME at URL until Ctrl-C / SIGTERM: another\n"
+    "  host opens one as URL/NAME (pipc_queue_open(\"tcp://HOST:PORT/NAME\"),\n"
+    "  pipc send URL/NAME ..., pipc recv URL/NAME).  URL: tcp://ADDRESS:PORT\n"
+    "  (PORT 0: any free one) - no authentication and no encryption, so only\n"
+    "  with --plain, on a network you trust - or ipc:///ABSOLUTE/PATH (a\n"
+    "  socket file only this user can use).  Prints \"serving URL\" (the port\n"
+    "  chosen for 0) on stdout once it listens.\n";
+
+static volatile sig_atomic_t serve_stop;
+static void on_serve_signal(int sig) {
+  (void)sig;
+  serve_stop = 1;
+}
+
+static int cmd_serve(int argc, char **argv) {
+  const char **names;
+  const char *url = NULL;
+  pipc_serve_opts o;
+  pipc_server *s = NULL;
+  size_t n = 0;
+  int i, rc, port = -1;
+  if (wants_help(argc, argv)) return help(help_serve);
+  if (pipc_remote_support() != NULL) {
+    fprintf(stderr, "%s: serve: %s\n", prog, pipc_remote_support());
+    return 1;
+  }
+  if ((names = (const char **)calloc((size_t)argc, sizeof *names)) == NULL)
+    return fail("serve", NULL, PIPC_ENOMEM);
+  memset(&o, 0, sizeof o);
+  for (i = 2; i < argc; i++) {
+    if (strcmp(argv[i], "--queue") == 0 && i + 1 < argc) {
+      if (!name_ok(argv[++i])) {
+        free(names);
+        return bad_name("serve", argv[i]);
+      }
+      names[n++] = argv[i];
+    } else if (strcmp(argv[i], "--plain") == 0) {
+      o.allow_plain = 1;
+    } else if (url == NULL && argv[i][0] != '-') {
+      url = argv[i];
+    } else {
+      free(names);
+      return usage(help_serve);
+    }
+  }
+  if (url == NULL || n == 0) {
+    free(names);
+    return usage(help_serve);
+  }
+  if (strncmp(url, "tcp", 3) == 0 && !o.allow_plain) {
+    fprintf(stderr, "%s: serve: %s carries no authentication or encryption: "
+                    "add --plain if this network is trusted\n", prog, url);
+    free(names);
+    return 2;
+  }
+  for (i = 0; i < (int)n; i++) { /* say which name is wrong */
+    pipc_kind k = PIPC_KIND_NONE;
+    rc = pipc_kind_of(names[i], &k);
+    if (rc == PIPC_OK && k != PIPC_KIND_QUEUE) {
+      free(names);
+      return wrong_kind("serve", names[i], k, "a queue");
+    }
+    if (rc != PIPC_OK) {
+      fprintf(stderr, "%s: serve: %s %s\n", prog,
+              rc == PIPC_ENOENT ? "no queue named" : pipc_strerror(rc), names[i]);
+      free(names);
+      return 1;
+    }
+  }
+  o.queues = names;
+  o.nqueues = n;
+  if ((rc = pipc_serve_start(url, &o, &s)) != PIPC_OK) {
+    free(names);
+    return fail("serve", url, rc);
+  }
+  signal(SIGINT, on_serve_signal);
+  signal(SIGTERM, on_serve_signal);
+  if (pipc_serve_port(s, &port) == PIPC_OK) {
+    const char *colon = strrchr(url, ':');
+    printf("serving %.*s:%d\n", (int)(colon - url), url, port);
+  } else {
+    printf("serving %s\n", url);
+  }
+  fflush(stdout);
+  while (!serve_stop) pipc_sleep_ms(100);
+  pipc_serve_stop(s);
+  free(names);
+  return 0;
 }
 
 static const char *help_path =
@@ -854,6 +962,7 @@ static const struct verb {
              {"send", cmd_send, &help_send},
              {"recv", cmd_recv, &help_recv},
              {"listen", cmd_listen, &help_listen},
+             {"serve", cmd_serve, &help_serve},
              {"path", cmd_path, &help_path},
              {"bench", cmd_bench, &help_bench}};
 

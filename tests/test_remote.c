@@ -1,0 +1,398 @@
+/* test_remote.c - remote queues (pipc serve / SCHEME://ENDPOINT/NAME) on
+ * this machine: loopback TCP and ipc:// sockets.  A build without nng
+ * checks that remote names are refused with PIPC_ENOTSUP and skips the
+ * rest, counted, with the reason. */
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "harness.h"
+#include "pipc_testing.h"
+
+#define NO_NNG "built without nng: remote names are PIPC_ENOTSUP here"
+
+static const pipc_remote_opts quick = {2000, 1500};
+
+/* A local queue served at tcp://127.0.0.1:<port>; url gets its remote name. */
+typedef struct served {
+  char name[80], url[160];
+  pipc_queue *local;
+  pipc_server *srv;
+} served;
+
+static int serve_tcp(served *sv, const char *tag, size_t cap, size_t max) {
+  pipc_serve_opts o;
+  const char *names[1];
+  int port = -1;
+  memset(sv, 0, sizeof *sv);
+  t_name(sv->name, sizeof sv->name, tag);
+  if (pipc_queue_create(sv->name, cap, max, &sv->local) != PIPC_OK) return 0;
+  names[0] = sv->name;
+  memset(&o, 0, sizeof o);
+  o.queues = names;
+  o.nqueues = 1;
+  o.allow_plain = 1;
+  if (pipc_serve_start("tcp://127.0.0.1:0", &o, &sv->srv) != PIPC_OK) return 0;
+  if (pipc_serve_port(sv->srv, &port) != PIPC_OK || port <= 0) return 0;
+  snprintf(sv->url, sizeof sv->url, "tcp://127.0.0.1:%d/%s", port, sv->name);
+  return 1;
+}
+
+static void unserve(served *sv) {
+  if (sv->srv) pipc_serve_stop(sv->srv);
+  if (sv->local) pipc_queue_close(sv->local);
+  pipc_queue_unlink(sv->name);
+}
+
+void test_remote_names_and_support(void) {
+  static const char *bad[] = {
+      "tcp://", "tcp:///q", "tcp://127.0.0.1:7450", "tcp://127.0.0.1:7450/",
+      "tcp://127.0.0.1:7450/a/b/../c?", "tcp://127.0.0.1/q", "tcp://host name:1/q",
+      "udp://127.0.0.1:7450/q", "tls+tcp://127.0.0.1:7450/q", "ipc:///q", "://x/q",
+      "tcp://127.0.0.1:7450/bad name", "ipc://relative.sock/", NULL};
+  pipc_queue *q = NULL;
+  char longurl[400];
+  int i;
+  for (i = 0; bad[i]; i++) {
+    int rc = pipc_queue_open(bad[i], &q);
+    if (rc != PIPC_EINVAL) fprintf(stderr, "%s: %s\n", bad[i], pipc_strerror(rc));
+    CU_ASSERT_EQUAL(rc, PIPC_EINVAL);
+    CU_ASSERT_PTR_NULL(q);
+  }
+  memset(longurl, 'h', sizeof longurl);
+  memcpy(longurl, "tcp://", 6);
+  strcpy(longurl + sizeof longurl - 10, ":1/name");
+  T_RC(pipc_queue_open(longurl, &q), PIPC_EINVAL);
+  /* a URL is no object name: create, unlink, name_check refuse it */
+  T_RC(pipc_name_check("tcp://127.0.0.1:7450/q"), PIPC_EINVAL);
+  T_RC(pipc_queue_create("tcp://127.0.0.1:7450/q", 4, 8, &q), PIPC_EINVAL);
+  T_RC(pipc_queue_unlink("tcp://127.0.0.1:7450/q"), PIPC_EINVAL);
+  T_RC(pipc_queue_open_remote("local-name", NULL, &q), PIPC_EINVAL);
+  T_RC(pipc_queue_open_remote(NULL, NULL, &q), PIPC_EINVAL);
+  T_RC(pipc_queue_open_remote("tcp://127.0.0.1:1/q", NULL, NULL), PIPC_EINVAL);
+  {
+    pipc_remote_opts neg = {-1, 0};
+    T_RC(pipc_queue_open_remote("tcp://127.0.0.1:1/q", &neg, &q), PIPC_EINVAL);
+  }
+  if (pipc_remote_support() != NULL) { /* the build without nng says so */
+    pipc_server *s = NULL;
+    pipc_serve_opts o;
+    const char *names[1] = {"q"};
+    memset(&o, 0, sizeof o);
+    o.queues = names, o.nqueues = 1, o.allow_plain = 1;
+    CU_ASSERT(strstr(pipc_remote_support(), "nng") != NULL);
+    T_RC(pipc_queue_open("tcp://127.0.0.1:7450/q", &q), PIPC_ENOTSUP);
+    T_RC(pipc_serve_start("tcp://127.0.0.1:0", &o, &s), PIPC_ENOTSUP);
+    CU_ASSERT_PTR_NULL(s);
+    return;
+  }
+  /* nobody there: PIPC_ENOENT once the connect timeout is over */
+  {
+    int64_t t0 = t_now_ms();
+    pipc_remote_opts o = {300, 0};
+    T_RC(pipc_queue_open_remote("tcp://127.0.0.1:1/q", &o, &q), PIPC_ENOENT);
+    CU_ASSERT(t_now_ms() - t0 >= 250);
+    CU_ASSERT_PTR_NULL(q);
+  }
+}
+
+void test_remote_serve_bad_arguments(void) {
+  pipc_server *s = NULL;
+  pipc_serve_opts o;
+  const char *names[2];
+  char name[80];
+  pipc_queue *q = NULL;
+  int port;
+  if (pipc_remote_support()) T_SKIP(NO_NNG);
+  t_name(name, sizeof name, "rsbad");
+  T_RC(pipc_queue_create(name, 4, 16, &q), PIPC_OK);
+  memset(&o, 0, sizeof o);
+  names[0] = name, names[1] = name;
+  o.queues = names, o.nqueues = 1;
+  T_RC(pipc_serve_start("tcp://127.0.0.1:0", &o, &s), PIPC_EINVAL); /* plain, not allowed */
+  o.allow_plain = 1;
+  T_RC(pipc_serve_start("tcp://127.0.0.1:0", NULL, &s), PIPC_EINVAL);
+  T_RC(pipc_serve_start("tcp://127.0.0.1:0", &o, NULL), PIPC_EINVAL);
+  T_RC(pipc_serve_start(NULL, &o, &s), PIPC_EINVAL);
+  T_RC(pipc_serve_start("tcp://127.0.0.1:0/q", &o, &s), PIPC_EINVAL); /* a path */
+  T_RC(pipc_serve_start("udp://127.0.0.1:0", &o, &s), PIPC_EINVAL);
+  o.nqueues = 2; /* the same name twice */
+  T_RC(pipc_serve_start("tcp://127.0.0.1:0", &o, &s), PIPC_EINVAL);
+  o.nqueues = 0;
+  T_RC(pipc_serve_start("tcp://127.0.0.1:0", &o, &s), PIPC_EINVAL);
+  names[0] = "t-no-such-queue-here";
+  o.nqueues = 1;
+  T_RC(pipc_serve_start("tcp://127.0.0.1:0", &o, &s), PIPC_ENOENT);
+  names[0] = "bad name";
+  T_RC(pipc_serve_start("tcp://127.0.0.1:0", &o, &s), PIPC_EINVAL);
+  CU_ASSERT_PTR_NULL(s);
+  names[0] = name;
+  T_RC(pipc_serve_start("tcp://127.0.0.1:0", &o, &s), PIPC_OK);
+  T_RC(pipc_serve_port(s, &port), PIPC_OK);
+  { /* the same address again: in use */
+    pipc_server *s2 = NULL;
+    char url[64];
+    snprintf(url, sizeof url, "tcp://127.0.0.1:%d", port);
+    T_RC(pipc_serve_start(url, &o, &s2), PIPC_EEXIST);
+    CU_ASSERT_PTR_NULL(s2);
+  }
+  T_RC(pipc_serve_port(NULL, &port), PIPC_EINVAL);
+  T_RC(pipc_serve_port(s, NULL), PIPC_EINVAL);
+  T_RC(pipc_serve_stop(s), PIPC_OK);
+  T_RC(pipc_serve_stop(NULL), PIPC_EINVAL);
+  pipc_queue_close(q);
+  pipc_queue_unlink(name);
+}
+
+void test_remote_put_get_both_ways(void) {
+  served sv;
+  pipc_queue *r = NULL;
+  char buf[64], big[65];
+  size_t len = 0, depth = 9;
+  pipc_queue_stat_t st;
+  const void *msg;
+  void *slot;
+  pipc_waitable it;
+  if (pipc_remote_support()) T_SKIP(NO_NNG);
+  CU_ASSERT_FATAL(serve_tcp(&sv, "rpg", 4, 64));
+  T_RC(pipc_queue_open_remote(sv.url, &quick, &r), PIPC_OK);
+  CU_ASSERT_FATAL(r != NULL);
+  CU_ASSERT_STRING_EQUAL(pipc_queue_name(r), sv.url);
+  /* remote put -> local get, in order, empty and full-size messages */
+  memset(big, 'b', sizeof big);
+  T_RC(pipc_queue_put(r, "one", 3, 1000), PIPC_OK);
+  T_RC(pipc_queue_put(r, "", 0, 0), PIPC_OK);
+  T_RC(pipc_queue_put(r, big, 64, PIPC_FOREVER), PIPC_OK);
+  T_RC(pipc_queue_put(r, big, 65, 0), PIPC_EMSGSIZE); /* before any wait */
+  T_RC(pipc_queue_size(r, &depth), PIPC_OK);
+  CU_ASSERT_EQUAL(depth, 3);
+  T_RC(pipc_queue_get(sv.local, buf, sizeof buf, &len, 0), PIPC_OK);
+  CU_ASSERT(len == 3 && memcmp(buf, "one", 3) == 0);
+  T_RC(pipc_queue_get(sv.local, buf, sizeof buf, &len, 0), PIPC_OK);
+  CU_ASSERT_EQUAL(len, 0);
+  T_RC(pipc_queue_get(sv.local, buf, sizeof buf, &len, 0), PIPC_OK);
+  CU_ASSERT(len == 64 && memcmp(buf, big, 64) == 0);
+  /* local put -> remote get; a buffer too small keeps the message */
+  T_RC(pipc_queue_put(sv.local, "hello", 5, 0), PIPC_OK);
+  T_RC(pipc_queue_get(r, buf, 2, &len, 0), PIPC_EMSGSIZE);
+  CU_ASSERT_EQUAL(len, 5);
+  T_RC(pipc_queue_get(r, buf, sizeof buf, &len, 0), PIPC_OK);
+  CU_ASSERT(len == 5 && memcmp(buf, "hello", 5) == 0);
+  T_RC(pipc_queue_stat(r, &st), PIPC_OK);
+  CU_ASSERT(st.capacity == 4 && st.max_msg_size == 64 && st.depth == 0 && !st.closed &&
+            !st.poisoned);
+  /* what a remote handle has not: said, not faked */
+  T_RC(pipc_queue_reserve(r, 4, &slot, 0), PIPC_ENOTSUP);
+  T_RC(pipc_queue_peek(r, &msg, &len, 0), PIPC_ENOTSUP);
+  T_RC(pipc_queue_commit(r, 0), PIPC_EINVAL);
+  T_RC(pipc_queue_release(r), PIPC_EINVAL);
+  it = pipc_wait_on_queue(r, PIPC_WAIT_IN);
+  T_RC(pipc_wait(&it, 1, 0), PIPC_ENOTSUP);
+  /* bad arguments, as locally */
+  T_RC(pipc_queue_put(r, NULL, 3, 0), PIPC_EINVAL);
+  T_RC(pipc_queue_get(r, NULL, 3, &len, 0), PIPC_EINVAL);
+  T_RC(pipc_queue_get(r, buf, sizeof buf, NULL, 0), PIPC_EINVAL);
+  T_RC(pipc_queue_put(r, "x", 1, -2), PIPC_EINVAL);
+  T_RC(pipc_queue_close(r), PIPC_OK);
+  unserve(&sv);
+}
+
+static pipc_queue *late_q;
+static void late_put(void *arg) {
+  (void)arg;
+  pipc_sleep_ms(300);
+  pipc_queue_put(late_q, "late", 4, 0);
+}
+
+void test_remote_timeouts_as_local(void) {
+  served sv;
+  pipc_queue *r = NULL;
+  char buf[16];
+  size_t len = 0, depth = 0;
+  int64_t t0;
+  t_thread *th;
+  if (pipc_remote_support()) T_SKIP(NO_NNG);
+  CU_ASSERT_FATAL(serve_tcp(&sv, "rto", 2, 16));
+  T_RC(pipc_queue_open_remote(sv.url, &quick, &r), PIPC_OK);
+  CU_ASSERT_FATAL(r != NULL);
+  T_RC(pipc_queue_get(r, buf, sizeof buf, &len, 0), PIPC_EAGAIN);
+  t0 = t_now_ms();
+  T_RC(pipc_queue_get(r, buf, sizeof buf, &len, 200), PIPC_ETIMEDOUT);
+  CU_ASSERT(t_now_ms() - t0 >= 190);
+  T_RC(pipc_queue_put(r, "a", 1, 0), PIPC_OK);
+  T_RC(pipc_queue_put(r, "b", 1, 0), PIPC_OK);
+  T_RC(pipc_queue_put(r, "c", 1, 0), PIPC_EAGAIN); /* full */
+  t0 = t_now_ms();
+  T_RC(pipc_queue_put(r, "c", 1, 200), PIPC_ETIMEDOUT);
+  CU_ASSERT(t_now_ms() - t0 >= 190);
+  T_RC(pipc_queue_size(sv.local, &depth), PIPC_OK);
+  CU_ASSERT_EQUAL(depth, 2); /* the timed-out puts stored nothing */
+  T_RC(pipc_queue_get(sv.local, buf, sizeof buf, &len, 0), PIPC_OK);
+  T_RC(pipc_queue_get(sv.local, buf, sizeof buf, &len, 0), PIPC_OK);
+  /* a remote get that waits forever is woken by a local put */
+  late_q = sv.local;
+  th = t_thread_start(late_put, NULL);
+  T_RC(pipc_queue_get(r, buf, sizeof buf, &len, PIPC_FOREVER), PIPC_OK);
+  CU_ASSERT(len == 4 && memcmp(buf, "late", 4) == 0);
+  t_thread_join(th);
+  pipc_queue_close(r);
+  unserve(&sv);
+}
+
+void test_remote_shutdown_drains(void) {
+  served sv;
+  pipc_queue *r = NULL;
+  char buf[16];
+  size_t len = 0;
+  pipc_queue_stat_t st;
+  if (pipc_remote_support()) T_SKIP(NO_NNG);
+  CU_ASSERT_FATAL(serve_tcp(&sv, "rsd", 4, 16));
+  T_RC(pipc_queue_open_remote(sv.url, &quick, &r), PIPC_OK);
+  CU_ASSERT_FATAL(r != NULL);
+  T_RC(pipc_queue_put(sv.local, "x", 1, 0), PIPC_OK);
+  T_RC(pipc_queue_shutdown(r), PIPC_OK);
+  T_RC(pipc_queue_put(sv.local, "y", 1, 0), PIPC_ECLOSED);
+  T_RC(pipc_queue_put(r, "y", 1, 0), PIPC_ECLOSED);
+  T_RC(pipc_queue_get(r, buf, sizeof buf, &len, PIPC_FOREVER), PIPC_OK); /* drains */
+  T_RC(pipc_queue_get(r, buf, sizeof buf, &len, PIPC_FOREVER), PIPC_ECLOSED);
+  T_RC(pipc_queue_stat(r, &st), PIPC_OK);
+  CU_ASSERT(st.closed == 1);
+  pipc_queue_close(r);
+  unserve(&sv);
+}
+
+void test_remote_not_served_is_enoent(void) {
+  served sv;
+  pipc_queue *r = NULL;
+  char url[200];
+  if (pipc_remote_support()) T_SKIP(NO_NNG);
+  CU_ASSERT_FATAL(serve_tcp(&sv, "rns", 4, 16));
+  snprintf(url, sizeof url, "%.*sother", (int)(strrchr(sv.url, '/') + 1 - sv.url), sv.url);
+  T_RC(pipc_queue_open_remote(url, &quick, &r), PIPC_ENOENT);
+  CU_ASSERT_PTR_NULL(r);
+  unserve(&sv);
+}
+
+/* Replies lost with their connections: nng sends the request again after
+   it redials, and the server answers the copy from what it kept - each
+   put stored once, each message got once, in order. */
+void test_remote_exactly_once_when_replies_are_lost(void) {
+  served sv;
+  pipc_queue *r = NULL;
+  char buf[32];
+  size_t len = 0, depth = 0;
+  int i, bad = 0;
+  if (pipc_remote_support()) T_SKIP(NO_NNG);
+  CU_ASSERT_FATAL(serve_tcp(&sv, "reo", 256, 32));
+  T_RC(pipc_queue_open_remote(sv.url, &quick, &r), PIPC_OK);
+  CU_ASSERT_FATAL(r != NULL);
+  pipc__remote_drop_replies = 10;
+  for (i = 0; i < 100; i++) {
+    char m[16];
+    int n = snprintf(m, sizeof m, "m%d", i);
+    if (i % 10 == 3) pipc__remote_drop_replies++;
+    if (pipc_queue_put(r, m, (size_t)n, 5000) != PIPC_OK) bad++;
+  }
+  CU_ASSERT_EQUAL(bad, 0);
+  CU_ASSERT_EQUAL(pipc__remote_drop_replies, 0); /* every drop happened */
+  T_RC(pipc_queue_size(sv.local, &depth), PIPC_OK);
+  CU_ASSERT_EQUAL(depth, 100);
+  /* and back: gets whose replies are lost give each message once */
+  pipc__remote_drop_replies = 20;
+  for (i = 0; i < 100; i++) {
+    char want[16];
+    int n = snprintf(want, sizeof want, "m%d", i);
+    if (pipc_queue_get(r, buf, sizeof buf, &len, 5000) != PIPC_OK || len != (size_t)n ||
+        memcmp(buf, want, len) != 0)
+      bad++;
+  }
+  CU_ASSERT_EQUAL(bad, 0);
+  CU_ASSERT_EQUAL(pipc__remote_drop_replies, 0);
+  T_RC(pipc_queue_get(sv.local, buf, sizeof buf, &len, 0), PIPC_EAGAIN);
+  pipc__remote_drop_replies = 0;
+  pipc_queue_close(r);
+  unserve(&sv);
+}
+
+/* The server goes away: a call gives up after its link allowance with
+   PIPC_ECLOSED; back again (a new server, same address), the handle opens
+   the queue again by itself. */
+void test_remote_server_restarts(void) {
+  char name[80], path[160], url[300], surl[200], buf[16];
+  pipc_queue *local = NULL, *r = NULL;
+  pipc_server *s = NULL;
+  pipc_serve_opts o;
+  const char *names[1];
+  size_t len = 0;
+  int64_t t0;
+  if (pipc_remote_support()) T_SKIP(NO_NNG);
+  t_name(name, sizeof name, "rrs");
+  snprintf(path, sizeof path, "/tmp/pipc-test-%s.sock", name);
+  snprintf(surl, sizeof surl, "ipc://%s", path);
+  snprintf(url, sizeof url, "%s/%s", surl, name);
+  T_RC(pipc_queue_create(name, 8, 16, &local), PIPC_OK);
+  names[0] = name;
+  memset(&o, 0, sizeof o);
+  o.queues = names, o.nqueues = 1;
+  T_RC(pipc_serve_start(surl, &o, &s), PIPC_OK);
+  T_RC(pipc_queue_open_remote(url, &quick, &r), PIPC_OK);
+  CU_ASSERT_FATAL(r != NULL && s != NULL);
+  T_RC(pipc_queue_put(r, "1", 1, 0), PIPC_OK);
+  T_RC(pipc_serve_stop(s), PIPC_OK);
+  s = NULL;
+  t0 = t_now_ms();
+  T_RC(pipc_queue_get(r, buf, sizeof buf, &len, 100), PIPC_ECLOSED);
+  CU_ASSERT(t_now_ms() - t0 >= 1000); /* its timeout + the link allowance */
+  T_RC(pipc_queue_get(r, buf, sizeof buf, &len, PIPC_FOREVER), PIPC_ECLOSED); /* link down */
+  T_RC(pipc_serve_start(surl, &o, &s), PIPC_OK);
+  T_RC(pipc_queue_get(r, buf, sizeof buf, &len, 5000), PIPC_OK);
+  CU_ASSERT(len == 1 && buf[0] == '1');
+  T_RC(pipc_queue_put(r, "2", 1, 0), PIPC_OK);
+  T_RC(pipc_queue_get(local, buf, sizeof buf, &len, 0), PIPC_OK);
+  CU_ASSERT(len == 1 && buf[0] == '2');
+  pipc_queue_close(r);
+  pipc_serve_stop(s);
+  pipc_queue_close(local);
+  pipc_queue_unlink(name);
+}
+
+/* A process of its own puts through a remote handle: `remote_put URL N`. */
+int role_remote_put(int argc, char **argv) {
+  pipc_queue *r = NULL;
+  int i, n;
+  if (argc < 3 || pipc_queue_open(argv[1], &r) != PIPC_OK) return 10;
+  n = atoi(argv[2]);
+  for (i = 0; i < n; i++)
+    if (pipc_queue_put(r, &i, sizeof i, 10000) != PIPC_OK) return 11;
+  return pipc_queue_close(r) == PIPC_OK ? 0 : 12;
+}
+
+/* Three processes and this one's threads put at once: each message once. */
+void test_remote_many_producers(void) {
+  served sv;
+  pipc_process *p[3];
+  unsigned char seen[3000];
+  int i, bad = 0, got = 0;
+  if (pipc_remote_support()) T_SKIP(NO_NNG);
+  CU_ASSERT_FATAL(serve_tcp(&sv, "rmp", 64, 16));
+  for (i = 0; i < 3; i++) p[i] = t_spawn("remote_put", sv.url, "1000", NULL);
+  memset(seen, 0, sizeof seen);
+  while (got < 3000) {
+    int v;
+    size_t len;
+    int rc = pipc_queue_get(sv.local, &v, sizeof v, &len, 20000);
+    if (rc != PIPC_OK || len != sizeof v || v < 0 || v >= 1000) {
+      bad++;
+      break;
+    }
+    got++;
+    /* producers are not told apart: each value must come 3 times */
+    seen[v]++;
+  }
+  for (i = 0; i < 3; i++) CU_ASSERT_EQUAL(t_join(p[i], 30000), 0);
+  for (i = 0; i < 1000; i++)
+    if (seen[i] != 3) bad++;
+  CU_ASSERT_EQUAL(bad, 0);
+  CU_ASSERT_EQUAL(got, 3000);
+  unserve(&sv);
+}
