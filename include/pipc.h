@@ -1362,8 +1362,18 @@ PIPC_API int pipc_watch_close(pipc_watch *w);
      worker:  pipc_queue_open("tcp://host:7450/jobs", &q);  put / get / ...
 
    A remote name is SCHEME://ENDPOINT/NAME: the scheme and endpoint are an
-   nng URL (tcp://HOST:PORT, ipc:///ABSOLUTE/PATH), NAME a pipc name the
-   server serves.  pipc_queue_open and pipc_queue_open_attr (attr NULL) take
+   nng URL (tls+tcp://HOST:PORT, tcp://HOST:PORT, ipc:///ABSOLUTE/PATH),
+   NAME a pipc name the server serves.
+
+   tls+tcp: TLS 1.2 both ways - the client checks the server's certificate
+   (signed by ca_file, carrying server_name), the server checks the
+   client's (signed by the server's ca_file): a client without one, or with
+   one another CA signed, is refused (PIPC_EACCES).  Certificates and keys
+   are PEM files; each field of pipc_remote_opts left NULL is taken from
+   the environment: PIPC_TLS_CERT, PIPC_TLS_KEY, PIPC_TLS_CA,
+   PIPC_TLS_SERVER_NAME (paths and a name, never key material) - so
+   pipc_queue_open(url), the pipc command and the Python package use TLS
+   with no code.  tcp: no authentication, no encryption (trusted networks).  pipc_queue_open and pipc_queue_open_attr (attr NULL) take
    one; create, unlink and every other call on a name do not (PIPC_EINVAL,
    as for any bad name).  Built without nng, opening one is PIPC_ENOTSUP
    and pipc_remote_support() says how to build it in.
@@ -1391,9 +1401,13 @@ PIPC_API int pipc_watch_close(pipc_watch *w);
      goes on; only a put sent before the server died comes back
      PIPC_ECLOSED (in doubt, as above).
    Errors, beyond a local queue's: PIPC_ENOENT (no server answered within
-   the connect timeout, or it does not serve NAME), PIPC_ECLOSED (as
-   above), PIPC_ENOTSUP (built without nng; a call remote handles lack),
-   PIPC_ESYS (any other network error; pipc_last_os_error() is nng's). */
+   the connect timeout, or it does not serve NAME; a certificate, key or CA
+   file that does not exist), PIPC_EACCES (TLS: the server refused this
+   client's certificate or the client the server's), PIPC_EINVAL (tls+tcp
+   without a CA, a key without a certificate, a file that is not PEM),
+   PIPC_ECLOSED (as above), PIPC_ENOTSUP (built without nng; a call remote
+   handles lack), PIPC_ESYS (any other network error;
+   pipc_last_os_error() is nng's). */
 
 /* NULL when this build has remote names; else one sentence on how to get
    them. */
@@ -1408,6 +1422,12 @@ typedef struct pipc_remote_opts { /* zero-fill: every field its default */
   int link_timeout_ms;    /* a call gives up this long after its own
                              timeout when no answer comes (0:
                              PIPC_REMOTE_LINK_MS) */
+  /* tls+tcp (NULL: the PIPC_TLS_* variable, if set) */
+  const char *cert_file;   /* this client's certificate, PEM */
+  const char *key_file;    /* its private key, PEM, not encrypted */
+  const char *ca_file;     /* the CA(s) that signed the server's certificate */
+  const char *server_name; /* the name the server's certificate must carry
+                              (NULL and no variable: the URL's host) */
 } pipc_remote_opts;
 
 /* pipc_queue_open of a remote name with options (NULL: the defaults).
@@ -1417,12 +1437,15 @@ PIPC_API int pipc_queue_open_remote(const char *url, const pipc_remote_opts *opt
                                     pipc_queue **out);
 
 /* Serve local Queues at an nng URL until pipc_serve_stop: remote handles
-   then reach them.  tcp:// carries no authentication or encryption: it is
-   refused unless allow_plain says the network is trusted.  ipc:// is a
-   socket file made 0600 (owner only).  The served queues must exist; the
-   server keeps them open.
+   then reach them.  tls+tcp:// needs cert_file, key_file and ca_file (no
+   environment here): clients must present a certificate ca_file signed.
+   tcp:// carries no authentication or encryption: it is refused unless
+   allow_plain says the network is trusted.  ipc:// is a socket file made
+   0600 (owner only).  The served queues must exist; the server keeps them
+   open.
    Errors: PIPC_EINVAL (bad URL or scheme, a URL with a /NAME, no queue,
-   a name twice, tcp:// without allow_plain), PIPC_ENOENT (a queue that
+   a name twice, tcp:// without allow_plain, tls+tcp:// without the three
+   files or with one that is not PEM), PIPC_ENOENT (a queue or a file that
    does not exist), PIPC_EEXIST (the address is in use), PIPC_ENOTSUP
    (built without nng), PIPC_EACCES, PIPC_ENOMEM, PIPC_ESYS. */
 typedef struct pipc_server pipc_server;
@@ -1430,6 +1453,8 @@ typedef struct pipc_serve_opts { /* zero-fill */
   const char *const *queues; /* names of local queues to serve */
   size_t nqueues;
   int allow_plain; /* tcp:// on a trusted network: no TLS */
+  const char *cert_file, *key_file; /* tls+tcp: the server's certificate and key, PEM */
+  const char *ca_file;              /* tls+tcp: the CA(s) that sign client certificates */
 } pipc_serve_opts;
 PIPC_API int pipc_serve_start(const char *url, const pipc_serve_opts *opts,
                               pipc_server **out);

@@ -317,13 +317,17 @@ pipc_os_process *pipc__process_os(pipc_process *p);
 
 /* 1 if `name` is a remote name (it has "://"), else 0. */
 int pipc__remote_name(const char *name);
+/* The kinds of remote URL. */
+enum { PIPC__REMOTE_TCP = 1, PIPC__REMOTE_TLS, PIPC__REMOTE_IPC };
 /* Split SCHEME://ENDPOINT/NAME: the nng URL (SCHEME://ENDPOINT) into
-   url[url_cap] and NAME into name[PIPC_NAME_MAX + 1].  PIPC_EINVAL for a
-   scheme pipc does not know, an empty endpoint, a bad NAME, or a URL
-   longer than url_cap - 1. */
-int pipc__remote_split(const char *full, char *url, size_t url_cap, char *name);
-/* The nng URL a server listens at: SCHEME://ENDPOINT with no /NAME. */
-int pipc__remote_listen_url(const char *url, int *plain);
+   url[url_cap], NAME into name[PIPC_NAME_MAX + 1], its kind into *kind.
+   PIPC_EINVAL for a scheme pipc does not know, an empty endpoint, a bad
+   NAME, or a URL longer than url_cap - 1. */
+int pipc__remote_split(const char *full, char *url, size_t url_cap, char *name, int *kind);
+/* Check the nng URL a server listens at (SCHEME://ENDPOINT, no /NAME). */
+int pipc__remote_listen_url(const char *url, int *kind);
+/* The HOST of SCHEME://HOST:PORT (a [v6] address without its brackets). */
+int pipc__remote_host(const char *url, char *host, size_t cap);
 
 typedef struct pipc__rq pipc__rq;
 /* Open remote queue `url` (whole, with its /NAME); *capacity and *max_msg

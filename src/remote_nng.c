@@ -37,8 +37,10 @@
 #include <nng/nng.h>
 #include <nng/protocol/reqrep0/rep.h>
 #include <nng/protocol/reqrep0/req.h>
+#include <nng/supplemental/tls/tls.h>
 #include <nng/supplemental/util/platform.h>
 
+#include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 
@@ -127,6 +129,67 @@ static int map_nng(int rv) {
   }
 }
 
+/* ============================================================= TLS ==== */
+
+#define PEM_MAX (1u << 20)
+
+/* A PEM file's text, NUL-terminated, in *out (free it).  PIPC_ENOENT (it
+   cannot be read), PIPC_EINVAL (empty, over 1 MiB), PIPC_ENOMEM. */
+static int read_pem(const char *path, char **out) {
+  FILE *f = fopen(path, "rb");
+  char *b;
+  size_t n;
+  *out = NULL;
+  if (f == NULL) return PIPC_ENOENT;
+  if ((b = (char *)malloc(PEM_MAX + 1)) == NULL) {
+    fclose(f);
+    return PIPC_ENOMEM;
+  }
+  n = fread(b, 1, PEM_MAX + 1, f);
+  fclose(f);
+  if (n == 0 || n > PEM_MAX) {
+    free(b);
+    return PIPC_EINVAL;
+  }
+  b[n] = '\0';
+  *out = b;
+  return PIPC_OK;
+}
+
+/* A TLS configuration that checks the peer's certificate against ca (both
+   sides: a server asks every client for one) and presents cert + key (a
+   server must; a client may); a client also checks that the server's
+   certificate carries `name`. */
+static int tls_config(int server, const char *cert, const char *key, const char *ca,
+                      const char *name, nng_tls_config **out) {
+  char *c = NULL, *k = NULL, *a = NULL;
+  nng_tls_config *cfg = NULL;
+  int rc = PIPC_OK, rv;
+  *out = NULL;
+  if (ca == NULL || (cert == NULL) != (key == NULL) || (server && cert == NULL) ||
+      (!server && name == NULL))
+    return PIPC_EINVAL;
+  if ((rc = read_pem(ca, &a)) == PIPC_OK && cert != NULL && (rc = read_pem(cert, &c)) == PIPC_OK)
+    rc = read_pem(key, &k);
+  if (rc == PIPC_OK &&
+      (rv = nng_tls_config_alloc(&cfg, server ? NNG_TLS_MODE_SERVER : NNG_TLS_MODE_CLIENT)) != 0)
+    rc = map_nng(rv);
+  if (rc == PIPC_OK && nng_tls_config_ca_chain(cfg, a, NULL) != 0) rc = PIPC_EINVAL;
+  if (rc == PIPC_OK && c != NULL && nng_tls_config_own_cert(cfg, c, k, NULL) != 0) rc = PIPC_EINVAL;
+  if (rc == PIPC_OK && nng_tls_config_auth_mode(cfg, NNG_TLS_AUTH_MODE_REQUIRED) != 0)
+    rc = PIPC_EINVAL;
+  if (rc == PIPC_OK && !server && nng_tls_config_server_name(cfg, name) != 0) rc = PIPC_EINVAL;
+  free(a);
+  free(c);
+  free(k);
+  if (rc != PIPC_OK) {
+    if (cfg) nng_tls_config_free(cfg);
+    return rc;
+  }
+  *out = cfg;
+  return PIPC_OK;
+}
+
 /* ======================================================== the client ==== */
 
 typedef struct rq_lane {
@@ -151,6 +214,7 @@ struct pipc__rq {
   uint32_t obj;
   int need_open; /* the server restarted: OPEN before the next call */
   int connect_ms, link_ms;
+  nng_tls_config *tls; /* tls+tcp */
   unsigned gen; /* fork generation of the opener */
   char full[URL_MAX], url[URL_MAX], name[PIPC_NAME_MAX + 1];
 };
@@ -356,17 +420,36 @@ static int rq_call(pipc__rq *r, unsigned type, nng_msg *m, int timeout_ms, nng_m
 
 static int rq_timeout_ok(int timeout_ms) { return timeout_ms >= PIPC_FOREVER; }
 
+/* An option, else its environment variable (NULL when neither). */
+static const char *opt_env(const pipc_remote_opts *o, size_t off, const char *var) {
+  const char *v = o ? *(const char *const *)((const char *)o + off) : NULL;
+  if (v == NULL) v = getenv(var);
+  return v != NULL && *v ? v : NULL;
+}
+
 int pipc__rq_open(const char *url, const pipc_remote_opts *o, pipc__rq **out) {
   pipc__rq *r;
   int64_t deadline;
-  int i, rc, rv;
+  int i, rc, rv, kind;
   *out = NULL;
   if (o != NULL && (o->connect_timeout_ms < 0 || o->link_timeout_ms < 0)) return PIPC_EINVAL;
   if (strlen(url) >= URL_MAX) return PIPC_EINVAL;
   if ((r = (pipc__rq *)calloc(1, sizeof *r)) == NULL) return PIPC_ENOMEM;
-  if (pipc__remote_split(url, r->url, sizeof r->url, r->name) != PIPC_OK) {
+  if (pipc__remote_split(url, r->url, sizeof r->url, r->name, &kind) != PIPC_OK) {
     free(r);
     return PIPC_EINVAL;
+  }
+  if (kind == PIPC__REMOTE_TLS) {
+    char host[URL_MAX];
+    const char *name = opt_env(o, offsetof(pipc_remote_opts, server_name), "PIPC_TLS_SERVER_NAME");
+    if (name == NULL && pipc__remote_host(r->url, host, sizeof host) == PIPC_OK) name = host;
+    rc = tls_config(0, opt_env(o, offsetof(pipc_remote_opts, cert_file), "PIPC_TLS_CERT"),
+                    opt_env(o, offsetof(pipc_remote_opts, key_file), "PIPC_TLS_KEY"),
+                    opt_env(o, offsetof(pipc_remote_opts, ca_file), "PIPC_TLS_CA"), name, &r->tls);
+    if (rc != PIPC_OK) {
+      free(r);
+      return rc;
+    }
   }
   strcpy(r->full, url);
   r->connect_ms = o && o->connect_timeout_ms ? o->connect_timeout_ms : PIPC_REMOTE_CONNECT_MS;
@@ -378,12 +461,14 @@ int pipc__rq_open(const char *url, const pipc_remote_opts *o, pipc__rq **out) {
   }
   if ((rv = nng_mtx_alloc(&r->mu)) != 0 || (rv = nng_cv_alloc(&r->cv, r->mu)) != 0) {
     if (r->mu) nng_mtx_free(r->mu);
+    if (r->tls) nng_tls_config_free(r->tls);
     free(r);
     return map_nng(rv);
   }
   if ((rv = nng_req0_open(&r->sock)) != 0) {
     nng_cv_free(r->cv);
     nng_mtx_free(r->mu);
+    if (r->tls) nng_tls_config_free(r->tls);
     free(r);
     return map_nng(rv);
   }
@@ -407,11 +492,23 @@ int pipc__rq_open(const char *url, const pipc_remote_opts *o, pipc__rq **out) {
      is starting may not listen yet); after it nng redials by itself */
   pipc__deadline_in(r->connect_ms, &deadline);
   for (;;) {
-    rv = nng_dial(r->sock, r->url, NULL, 0);
+    nng_dialer d;
+    if ((rv = nng_dialer_create(&d, r->sock, r->url)) == 0) {
+      if (r->tls) rv = nng_dialer_set_ptr(d, NNG_OPT_TLS_CONFIG, r->tls);
+      if (rv == 0) rv = nng_dialer_start(d, 0);
+      if (rv != 0) nng_dialer_close(d);
+    }
     if (rv == 0) break;
     if (rv == NNG_EADDRINVAL || rv == NNG_EINVAL || rv == NNG_ENOTSUP) {
       pipc__rq_close(r);
       return PIPC_EINVAL;
+    }
+    /* a handshake refused: a certificate either side does not accept (a
+       client without one sees its connection shut) */
+    if (r->tls && (rv == NNG_EPEERAUTH || rv == NNG_ECRYPTO || rv == NNG_ECONNSHUT ||
+                   rv == NNG_ECLOSED)) {
+      pipc__rq_close(r);
+      return pipc__os_fail(PIPC_EACCES, rv);
     }
     if (pipc_os_now_ms() >= deadline) {
       pipc__rq_close(r);
@@ -533,6 +630,7 @@ void pipc__rq_close(pipc__rq *r) {
     if (r->lanes[i].aio) nng_aio_free(r->lanes[i].aio);
   nng_cv_free(r->cv);
   nng_mtx_free(r->mu);
+  if (r->tls) nng_tls_config_free(r->tls);
   free(r);
 }
 
@@ -1068,21 +1166,31 @@ static void dispatcher(void *arg) {
 
 int pipc_serve_start(const char *url, const pipc_serve_opts *opts, pipc_server **out) {
   pipc_server *s;
+  nng_tls_config *tls = NULL;
   uint64_t biggest = 0;
   size_t i, j;
-  int plain, rc = PIPC_OK, rv;
+  int kind, rc = PIPC_OK, rv;
   if (out != NULL) *out = NULL;
-  if (out == NULL || opts == NULL || pipc__remote_listen_url(url, &plain) != PIPC_OK ||
+  if (out == NULL || opts == NULL || pipc__remote_listen_url(url, &kind) != PIPC_OK ||
       strlen(url) >= URL_MAX)
     return PIPC_EINVAL;
-  if (plain && !opts->allow_plain) return PIPC_EINVAL;
+  if (kind == PIPC__REMOTE_TCP && !opts->allow_plain) return PIPC_EINVAL;
+  if (kind == PIPC__REMOTE_TLS &&
+      (opts->cert_file == NULL || opts->key_file == NULL || opts->ca_file == NULL))
+    return PIPC_EINVAL;
   if (opts->nqueues == 0 || opts->queues == NULL || opts->nqueues > 4096) return PIPC_EINVAL;
   for (i = 0; i < opts->nqueues; i++) {
     if (pipc_name_check(opts->queues[i]) != PIPC_OK) return PIPC_EINVAL;
     for (j = 0; j < i; j++)
       if (strcmp(opts->queues[i], opts->queues[j]) == 0) return PIPC_EINVAL;
   }
-  if ((s = (pipc_server *)calloc(1, sizeof *s)) == NULL) return PIPC_ENOMEM;
+  if (kind == PIPC__REMOTE_TLS &&
+      (rc = tls_config(1, opts->cert_file, opts->key_file, opts->ca_file, NULL, &tls)) != PIPC_OK)
+    return rc;
+  if ((s = (pipc_server *)calloc(1, sizeof *s)) == NULL) {
+    if (tls) nng_tls_config_free(tls);
+    return PIPC_ENOMEM;
+  }
   s->q = (pipc_queue **)calloc(opts->nqueues, sizeof *s->q);
   s->names = calloc(opts->nqueues, sizeof *s->names);
   s->max_msg = (uint64_t *)calloc(opts->nqueues, sizeof *s->max_msg);
@@ -1108,10 +1216,14 @@ int pipc_serve_start(const char *url, const pipc_serve_opts *opts, pipc_server *
     nng_socket_set_size(s->sock, NNG_OPT_RECVMAXSZ, (size_t)(biggest + RW_REPLY + 64));
     if ((rv = nng_listener_create(&s->l, s->sock, url)) != 0) rc = map_nng(rv);
   }
-  if (rc == PIPC_OK && !plain) /* ipc: the socket file is the owner's only */
+  if (rc == PIPC_OK && kind == PIPC__REMOTE_IPC) /* the socket file is the owner's only */
     nng_listener_set_int(s->l, NNG_OPT_IPC_PERMISSIONS, 0600);
+  if (rc == PIPC_OK && tls && (rv = nng_listener_set_ptr(s->l, NNG_OPT_TLS_CONFIG, tls)) != 0)
+    rc = map_nng(rv);
   if (rc == PIPC_OK && (rv = nng_listener_start(s->l, 0)) != 0) rc = map_nng(rv);
-  if (rc == PIPC_OK && plain) nng_listener_get_int(s->l, NNG_OPT_TCP_BOUND_PORT, &s->port);
+  if (rc == PIPC_OK && kind != PIPC__REMOTE_IPC)
+    nng_listener_get_int(s->l, NNG_OPT_TCP_BOUND_PORT, &s->port);
+  if (tls) nng_tls_config_free(tls); /* the listener holds it */
   for (i = 0; rc == PIPC_OK && i < SLOTS_START; i++) rc = slot_add(s);
   if (rc == PIPC_OK && (rv = nng_thread_create(&s->thr, dispatcher, s)) != 0) rc = map_nng(rv);
   if (rc != PIPC_OK) {

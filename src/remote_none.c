@@ -15,9 +15,9 @@ const char *pipc_remote_support(void) {
 
 int pipc__rq_open(const char *url, const pipc_remote_opts *o, pipc__rq **out) {
   char nurl[256], name[PIPC_NAME_MAX + 1];
-  (void)o;
+  int kind;
   *out = NULL;
-  if (pipc__remote_split(url, nurl, sizeof nurl, name) != PIPC_OK) return PIPC_EINVAL;
+  if (pipc__remote_split(url, nurl, sizeof nurl, name, &kind) != PIPC_OK) return PIPC_EINVAL;
   if (o != NULL && (o->connect_timeout_ms < 0 || o->link_timeout_ms < 0)) return PIPC_EINVAL;
   return PIPC_ENOTSUP;
 }
@@ -46,9 +46,9 @@ const char *pipc__rq_name(const pipc__rq *r) {
 void pipc__rq_close(pipc__rq *r) { (void)r; }
 
 int pipc_serve_start(const char *url, const pipc_serve_opts *opts, pipc_server **out) {
-  int plain;
+  int kind;
   if (out != NULL) *out = NULL;
-  if (out == NULL || opts == NULL || pipc__remote_listen_url(url, &plain) != PIPC_OK)
+  if (out == NULL || opts == NULL || pipc__remote_listen_url(url, &kind) != PIPC_OK)
     return PIPC_EINVAL;
   return PIPC_ENOTSUP;
 }

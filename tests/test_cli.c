@@ -1346,3 +1346,56 @@ void test_cli_bench_not_found_says_how(void) {
   CU_ASSERT(has(last.err, "install component bench"));
   CU_ASSERT_STRING_EQUAL(last.out, "");
 }
+
+/* pipc serve: a queue served at an ipc:// socket, used through its URL by
+   pipc send / recv; SIGTERM ends it with exit 0; TLS without its files
+   and tcp without --plain are usage errors. */
+void test_cli_serve_and_remote_names(void) {
+  char name[80], url[200], qurl[300], want[400], buf[16];
+  pipc_queue *q = NULL;
+  cli_proc c;
+  cli_run r;
+  const char *args[6];
+  size_t len = 0;
+  if (pipc_remote_support() != NULL) {
+    CU_ASSERT_EQUAL(cli("serve", "ipc:///tmp/x.sock", "--queue", "q", NULL), 1);
+    CU_ASSERT(has(last.err, "nng"));
+    T_SKIP("built without nng: remote names are PIPC_ENOTSUP here");
+  }
+  memset(&r, 0, sizeof r);
+  t_name(name, sizeof name, "clisv");
+  snprintf(url, sizeof url, "ipc:///tmp/pipc-%s.sock", name);
+  snprintf(qurl, sizeof qurl, "%s/%s", url, name);
+  CU_ASSERT_EQUAL(cli("serve", url, "--queue", name, NULL), 1); /* no such queue */
+  snprintf(want, sizeof want, "pipc: serve: no queue named %s\n", name);
+  CU_ASSERT_STRING_EQUAL(last.err, want);
+  T_RC(pipc_queue_create(name, 8, 32, &q), PIPC_OK);
+  CU_ASSERT_FATAL(q != NULL);
+  CU_ASSERT_EQUAL(cli("serve", "tcp://127.0.0.1:0", "--queue", name, NULL), 2);
+  CU_ASSERT(has(last.err, "--plain"));
+  CU_ASSERT_EQUAL(cli("serve", "tls+tcp://127.0.0.1:0", "--queue", name, NULL), 2);
+  CU_ASSERT(has(last.err, "--cert"));
+  CU_ASSERT_EQUAL(cli("serve", url, NULL), 2);               /* no queue */
+  CU_ASSERT_EQUAL(cli("serve", url, "--queue", "bad name", NULL), 2);
+  args[0] = "serve", args[1] = url, args[2] = "--queue", args[3] = name, args[4] = NULL;
+  T_RC(cli_start(&c, args), PIPC_OK);
+  CU_ASSERT_EQUAL(cli("send", qurl, "over the net", NULL), 0); /* waits for the server */
+  T_RC(pipc_queue_get(q, buf, sizeof buf, &len, 0), PIPC_OK);
+  CU_ASSERT(len == 12 && memcmp(buf, "over the net", 12) == 0);
+  T_RC(pipc_queue_put(q, "back", 4, 0), PIPC_OK);
+  CU_ASSERT_EQUAL(cli("recv", qurl, "-t", "5000", NULL), 0);
+  CU_ASSERT(last.raw_len == 4 && memcmp(last.raw, "back", 4) == 0);
+  CU_ASSERT_EQUAL(cli("recv", qurl, "-t", "0", NULL), 1); /* empty */
+  snprintf(want, sizeof want, "pipc: recv %s: %s\n", qurl, pipc_strerror(PIPC_EAGAIN));
+  CU_ASSERT_STRING_EQUAL(last.err, want);
+  snprintf(want, sizeof want, "%s/other", url);
+  CU_ASSERT_EQUAL(cli("send", want, "x", NULL), 1); /* not served */
+  T_RC(pipc_process_terminate(c.p), PIPC_OK);
+  cli_finish(&c, 30000, &r);
+  CU_ASSERT_EQUAL(r.code, 0);
+  snprintf(want, sizeof want, "serving %s\n", url);
+  CU_ASSERT_STRING_EQUAL(r.out, want);
+  run_free(&r);
+  pipc_queue_close(q);
+  pipc_queue_unlink(name);
+}

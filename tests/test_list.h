@@ -237,6 +237,7 @@
   PIPC_TEST(cli, send_from_stdin)                    \
   PIPC_TEST(cli, wrong_kind_says_so)                 \
   PIPC_TEST(cli, bench_not_found_says_how)           \
+  PIPC_TEST(cli, serve_and_remote_names)            \
   PIPC_SUITE(objects)                                \
   PIPC_TEST(objects, kind_of_every_kind)             \
   PIPC_TEST(objects, kind_names)                     \
@@ -277,7 +278,9 @@
   PIPC_TEST(remote, not_served_is_enoent)         \
   PIPC_TEST(remote, exactly_once_when_replies_are_lost) \
   PIPC_TEST(remote, server_restarts)              \
-  PIPC_TEST(remote, many_producers)
+  PIPC_TEST(remote, many_producers)               \
+  PIPC_TEST(remote, tls_both_sides_checked)       \
+  PIPC_TEST(remote, tls_settings)
 
 /* Helper-process roles: PIPC_ROLE(name) is int role_<name>(argc, argv). */
 #define PIPC_ROLE_LIST(PIPC_ROLE) \

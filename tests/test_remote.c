@@ -9,9 +9,11 @@
 #include "harness.h"
 #include "pipc_testing.h"
 
+#include "os.h"
+
 #define NO_NNG "built without nng: remote names are PIPC_ENOTSUP here"
 
-static const pipc_remote_opts quick = {2000, 1500};
+static const pipc_remote_opts quick = {.connect_timeout_ms = 2000, .link_timeout_ms = 1500};
 
 /* A local queue served at tcp://127.0.0.1:<port>; url gets its remote name. */
 typedef struct served {
@@ -48,7 +50,7 @@ void test_remote_names_and_support(void) {
   static const char *bad[] = {
       "tcp://", "tcp:///q", "tcp://127.0.0.1:7450", "tcp://127.0.0.1:7450/",
       "tcp://127.0.0.1:7450/a/b/../c?", "tcp://127.0.0.1/q", "tcp://host name:1/q",
-      "udp://127.0.0.1:7450/q", "tls+tcp://127.0.0.1:7450/q", "ipc:///q", "://x/q",
+      "udp://127.0.0.1:7450/q", "tls+tcp://127.0.0.1/q", "tls://127.0.0.1:7450/q", "ipc:///q", "://x/q",
       "tcp://127.0.0.1:7450/bad name", "ipc://relative.sock/", NULL};
   pipc_queue *q = NULL;
   char longurl[400];
@@ -71,7 +73,7 @@ void test_remote_names_and_support(void) {
   T_RC(pipc_queue_open_remote(NULL, NULL, &q), PIPC_EINVAL);
   T_RC(pipc_queue_open_remote("tcp://127.0.0.1:1/q", NULL, NULL), PIPC_EINVAL);
   {
-    pipc_remote_opts neg = {-1, 0};
+    pipc_remote_opts neg = {.connect_timeout_ms = -1};
     T_RC(pipc_queue_open_remote("tcp://127.0.0.1:1/q", &neg, &q), PIPC_EINVAL);
   }
   if (pipc_remote_support() != NULL) { /* the build without nng says so */
@@ -89,7 +91,7 @@ void test_remote_names_and_support(void) {
   /* nobody there: PIPC_ENOENT once the connect timeout is over */
   {
     int64_t t0 = t_now_ms();
-    pipc_remote_opts o = {300, 0};
+    pipc_remote_opts o = {.connect_timeout_ms = 300};
     T_RC(pipc_queue_open_remote("tcp://127.0.0.1:1/q", &o, &q), PIPC_ENOENT);
     CU_ASSERT(t_now_ms() - t0 >= 250);
     CU_ASSERT_PTR_NULL(q);
@@ -395,4 +397,209 @@ void test_remote_many_producers(void) {
   CU_ASSERT_EQUAL(bad, 0);
   CU_ASSERT_EQUAL(got, 3000);
   unserve(&sv);
+}
+
+/* ---- TLS: certificates made here with openssl (a CA, a rogue CA, a
+   server certificate for pipc-b.test, a client one of each CA) ---- */
+
+static char tls_dir[200];
+
+static int make_certs(void) {
+  static const char *script =
+      "set -e; cd \"$1\"\n"
+      "k() { openssl req -x509 -newkey ec -pkeyopt ec_paramgen_curve:P-256 -nodes -days 1 "
+      "-subj /CN=$1 -keyout $1.key -out $1.crt 2>/dev/null; }\n"
+      "k ca; k rogue\n"
+      "s() { openssl req -newkey ec -pkeyopt ec_paramgen_curve:P-256 -nodes -subj /CN=$2 "
+      "-keyout $1.key -out $1.csr 2>/dev/null\n"
+      "  printf 'subjectAltName=DNS:%s\\nextendedKeyUsage=%s\\n' $2 $4 > $1.ext\n"
+      "  openssl x509 -req -in $1.csr -CA $3.crt -CAkey $3.key -CAcreateserial -days 1 "
+      "-extfile $1.ext -out $1.crt 2>/dev/null; }\n"
+      "s server pipc-b.test ca serverAuth\n"
+      "s client pipc-a.test ca clientAuth\n"
+      "s rclient pipc-a.test rogue clientAuth\n";
+  const char *argv[] = {"sh", "-c", script, "sh", tls_dir, NULL};
+  const char *probe[] = {"sh", "-c", "openssl version >/dev/null", NULL};
+  pipc_process *p;
+  int code = -1;
+  char name[80];
+  if (pipc_process_spawn(probe, &p) != PIPC_OK) return 0; /* no openssl here */
+  pipc_process_wait(p, 10000, &code);
+  pipc_process_free(p);
+  if (code != 0) return 0;
+  t_name(name, sizeof name, "tls");
+  snprintf(tls_dir, sizeof tls_dir, "/tmp/pipc-%s", name);
+  {
+    const char *mk[] = {"mkdir", "-p", tls_dir, NULL};
+    if (pipc_process_spawn(mk, &p) != PIPC_OK) return 0;
+    pipc_process_wait(p, 10000, &code);
+    pipc_process_free(p);
+  }
+  if (pipc_process_spawn(argv, &p) != PIPC_OK) return 0;
+  code = -1;
+  pipc_process_wait(p, 60000, &code);
+  pipc_process_free(p);
+  return code == 0;
+}
+
+static void drop_certs(void) {
+  const char *rm[] = {"rm", "-rf", tls_dir, NULL};
+  pipc_process *p;
+  int code;
+  if (tls_dir[0] && pipc_process_spawn(rm, &p) == PIPC_OK) {
+    pipc_process_wait(p, 10000, &code);
+    pipc_process_free(p);
+  }
+}
+
+static char *tls_file(const char *base) {
+  static char bufs[8][260];
+  static int n;
+  char *b = bufs[n++ % 8];
+  snprintf(b, 260, "%s/%s", tls_dir, base);
+  return b;
+}
+
+/* Served over tls+tcp with the server's certificate: clients must have
+   one the CA signed. */
+static int serve_tls(served *sv, const char *tag) {
+  pipc_serve_opts o;
+  const char *names[1];
+  int port = -1;
+  memset(sv, 0, sizeof *sv);
+  t_name(sv->name, sizeof sv->name, tag);
+  if (pipc_queue_create(sv->name, 16, 64, &sv->local) != PIPC_OK) return 0;
+  names[0] = sv->name;
+  memset(&o, 0, sizeof o);
+  o.queues = names;
+  o.nqueues = 1;
+  o.cert_file = tls_file("server.crt");
+  o.key_file = tls_file("server.key");
+  o.ca_file = tls_file("ca.crt");
+  if (pipc_serve_start("tls+tcp://127.0.0.1:0", &o, &sv->srv) != PIPC_OK) return 0;
+  if (pipc_serve_port(sv->srv, &port) != PIPC_OK || port <= 0) return 0;
+  snprintf(sv->url, sizeof sv->url, "tls+tcp://127.0.0.1:%d/%s", port, sv->name);
+  return 1;
+}
+
+static pipc_remote_opts client_opts(const char *cert, const char *key, const char *ca,
+                                    const char *server_name) {
+  pipc_remote_opts o;
+  memset(&o, 0, sizeof o);
+  o.connect_timeout_ms = 2000;
+  o.link_timeout_ms = 1500;
+  o.cert_file = cert;
+  o.key_file = key;
+  o.ca_file = ca;
+  o.server_name = server_name;
+  return o;
+}
+
+void test_remote_tls_both_sides_checked(void) {
+  served sv;
+  pipc_queue *r = NULL;
+  pipc_remote_opts o;
+  char buf[16];
+  size_t len = 0, depth = 9;
+  if (pipc_remote_support()) T_SKIP(NO_NNG);
+  if (!make_certs()) {
+    drop_certs();
+    T_SKIP("no openssl to make certificates with");
+  }
+  CU_ASSERT_FATAL(serve_tls(&sv, "rtls"));
+  /* the right certificates both ways */
+  o = client_opts(tls_file("client.crt"), tls_file("client.key"), tls_file("ca.crt"), "pipc-b.test");
+  T_RC(pipc_queue_open_remote(sv.url, &o, &r), PIPC_OK);
+  CU_ASSERT_FATAL(r != NULL);
+  T_RC(pipc_queue_put(r, "secret", 6, 1000), PIPC_OK);
+  T_RC(pipc_queue_get(sv.local, buf, sizeof buf, &len, 0), PIPC_OK);
+  CU_ASSERT(len == 6 && memcmp(buf, "secret", 6) == 0);
+  pipc_queue_close(r);
+  r = NULL;
+  /* refused: a client certificate another CA signed, none at all, the
+     server's certificate not carrying the name asked for, a CA that did
+     not sign the server's */
+  o = client_opts(tls_file("rclient.crt"), tls_file("rclient.key"), tls_file("ca.crt"), "pipc-b.test");
+  T_RC(pipc_queue_open_remote(sv.url, &o, &r), PIPC_EACCES);
+  o = client_opts(NULL, NULL, tls_file("ca.crt"), "pipc-b.test");
+  T_RC(pipc_queue_open_remote(sv.url, &o, &r), PIPC_EACCES);
+  o = client_opts(tls_file("client.crt"), tls_file("client.key"), tls_file("ca.crt"), "other.test");
+  T_RC(pipc_queue_open_remote(sv.url, &o, &r), PIPC_EACCES);
+  o = client_opts(tls_file("client.crt"), tls_file("client.key"), tls_file("rogue.crt"), "pipc-b.test");
+  T_RC(pipc_queue_open_remote(sv.url, &o, &r), PIPC_EACCES);
+  o = client_opts(tls_file("client.crt"), tls_file("client.key"), tls_file("ca.crt"), NULL);
+  T_RC(pipc_queue_open_remote(sv.url, &o, &r), PIPC_EACCES); /* 127.0.0.1 is not its name */
+  CU_ASSERT_PTR_NULL(r);
+  T_RC(pipc_queue_size(sv.local, &depth), PIPC_OK);
+  CU_ASSERT_EQUAL(depth, 0); /* nothing got through */
+  /* plain tcp to a TLS server: no answer it understands */
+  {
+    char plain[200];
+    pipc_remote_opts q2 = {.connect_timeout_ms = 500, .link_timeout_ms = 500};
+    snprintf(plain, sizeof plain, "%s", sv.url + 4); /* "tcp://..." */
+    CU_ASSERT_NOT_EQUAL(pipc_queue_open_remote(plain, &q2, &r), PIPC_OK);
+    CU_ASSERT_PTR_NULL(r);
+  }
+  unserve(&sv);
+  drop_certs();
+}
+
+void test_remote_tls_settings(void) {
+  served sv;
+  pipc_queue *r = NULL;
+  pipc_server *s = NULL;
+  pipc_serve_opts so;
+  pipc_remote_opts o;
+  const char *names[1];
+  char buf[8];
+  size_t len;
+  if (pipc_remote_support()) T_SKIP(NO_NNG);
+  if (!make_certs()) {
+    drop_certs();
+    T_SKIP("no openssl to make certificates with");
+  }
+  CU_ASSERT_FATAL(serve_tls(&sv, "rtlss"));
+  /* the server needs all three files, each a PEM file that exists */
+  names[0] = sv.name;
+  memset(&so, 0, sizeof so);
+  so.queues = names, so.nqueues = 1;
+  T_RC(pipc_serve_start("tls+tcp://127.0.0.1:0", &so, &s), PIPC_EINVAL);
+  so.cert_file = tls_file("server.crt"), so.key_file = tls_file("server.key");
+  T_RC(pipc_serve_start("tls+tcp://127.0.0.1:0", &so, &s), PIPC_EINVAL);
+  so.ca_file = tls_file("no-such.crt");
+  T_RC(pipc_serve_start("tls+tcp://127.0.0.1:0", &so, &s), PIPC_ENOENT);
+  so.ca_file = tls_file("server.csr"); /* PEM, but no certificate */
+  T_RC(pipc_serve_start("tls+tcp://127.0.0.1:0", &so, &s), PIPC_EINVAL);
+  CU_ASSERT_PTR_NULL(s);
+  /* (a key that is not the certificate's is taken here and fails every
+     handshake: nng 1.5 does not compare them) */
+  /* a client: no CA is PIPC_EINVAL, a key without a certificate too */
+  t_os_setenv("PIPC_TLS_CA", NULL);
+  o = client_opts(tls_file("client.crt"), tls_file("client.key"), NULL, "pipc-b.test");
+  T_RC(pipc_queue_open_remote(sv.url, &o, &r), PIPC_EINVAL);
+  o = client_opts(NULL, tls_file("client.key"), tls_file("ca.crt"), "pipc-b.test");
+  T_RC(pipc_queue_open_remote(sv.url, &o, &r), PIPC_EINVAL);
+  o = client_opts(tls_file("missing.crt"), tls_file("client.key"), tls_file("ca.crt"), "pipc-b.test");
+  T_RC(pipc_queue_open_remote(sv.url, &o, &r), PIPC_ENOENT);
+  /* the environment: a plain pipc_queue_open(url) uses TLS */
+  t_os_setenv("PIPC_TLS_CERT", tls_file("client.crt"));
+  t_os_setenv("PIPC_TLS_KEY", tls_file("client.key"));
+  t_os_setenv("PIPC_TLS_CA", tls_file("ca.crt"));
+  t_os_setenv("PIPC_TLS_SERVER_NAME", "pipc-b.test");
+  T_RC(pipc_queue_open(sv.url, &r), PIPC_OK);
+  if (r) {
+    T_RC(pipc_queue_put(r, "env", 3, 1000), PIPC_OK);
+    T_RC(pipc_queue_get(sv.local, buf, sizeof buf, &len, 0), PIPC_OK);
+    pipc_queue_close(r);
+    r = NULL;
+  }
+  /* an option wins over its variable */
+  o = client_opts(NULL, NULL, NULL, "other.test");
+  T_RC(pipc_queue_open_remote(sv.url, &o, &r), PIPC_EACCES);
+  t_os_setenv("PIPC_TLS_CERT", NULL);
+  t_os_setenv("PIPC_TLS_KEY", NULL);
+  t_os_setenv("PIPC_TLS_CA", NULL);
+  t_os_setenv("PIPC_TLS_SERVER_NAME", NULL);
+  unserve(&sv);
+  drop_certs();
 }

@@ -779,14 +779,20 @@ static int cmd_listen(int argc, char **argv) {
 }
 
 static const char *help_serve =
-    "usage: pipc serve URL --queue NAME [--queue NAME]... [--plain]\n"
+    "usage: pipc serve URL --queue NAME [--queue NAME]...\n"
+    "                  [--cert FILE --key FILE --ca FILE | --plain]\n"
     "  serves this user's queues NAME at URL until Ctrl-C / SIGTERM: another\n"
-    "  host opens one as URL/NAME (pipc_queue_open(\"tcp://HOST:PORT/NAME\"),\n"
-    "  pipc send URL/NAME ..., pipc recv URL/NAME).  URL: tcp://ADDRESS:PORT\n"
-    "  (PORT 0: any free one) - no authentication and no encryption, so only\n"
-    "  with --plain, on a network you trust - or ipc:///ABSOLUTE/PATH (a\n"
-    "  socket file only this user can use).  Prints \"serving URL\" (the port\n"
-    "  chosen for 0) on stdout once it listens.\n";
+    "  host opens one as URL/NAME (pipc_queue_open(\"tls+tcp://HOST:PORT/NAME\"),\n"
+    "  pipc send URL/NAME ..., pipc recv URL/NAME).  URL:\n"
+    "    tls+tcp://ADDRESS:PORT  TLS; this server's certificate and key (PEM),\n"
+    "                            and the CA that signs its clients' certificates\n"
+    "                            (a client without one is refused)\n"
+    "    tcp://ADDRESS:PORT      no authentication, no encryption: only with\n"
+    "                            --plain, on a network you trust\n"
+    "    ipc:///ABSOLUTE/PATH    a socket file only this user can use\n"
+    "  PORT 0: any free one.  Prints \"serving URL\" (with the port chosen) on\n"
+    "  stdout once it listens.  Clients' TLS files: PIPC_TLS_CERT, PIPC_TLS_KEY,\n"
+    "  PIPC_TLS_CA, PIPC_TLS_SERVER_NAME in their environment.\n";
 
 static volatile sig_atomic_t serve_stop;
 static void on_serve_signal(int sig) {
@@ -818,6 +824,12 @@ static int cmd_serve(int argc, char **argv) {
       names[n++] = argv[i];
     } else if (strcmp(argv[i], "--plain") == 0) {
       o.allow_plain = 1;
+    } else if (strcmp(argv[i], "--cert") == 0 && i + 1 < argc) {
+      o.cert_file = argv[++i];
+    } else if (strcmp(argv[i], "--key") == 0 && i + 1 < argc) {
+      o.key_file = argv[++i];
+    } else if (strcmp(argv[i], "--ca") == 0 && i + 1 < argc) {
+      o.ca_file = argv[++i];
     } else if (url == NULL && argv[i][0] != '-') {
       url = argv[i];
     } else {
@@ -828,6 +840,11 @@ static int cmd_serve(int argc, char **argv) {
   if (url == NULL || n == 0) {
     free(names);
     return usage(help_serve);
+  }
+  if (strncmp(url, "tls+tcp", 7) == 0 && (!o.cert_file || !o.key_file || !o.ca_file)) {
+    fprintf(stderr, "%s: serve: %s needs --cert, --key and --ca\n", prog, url);
+    free(names);
+    return 2;
   }
   if (strncmp(url, "tcp", 3) == 0 && !o.allow_plain) {
     fprintf(stderr, "%s: serve: %s carries no authentication or encryption: "
