@@ -280,7 +280,12 @@
   PIPC_TEST(remote, server_restarts)              \
   PIPC_TEST(remote, many_producers)               \
   PIPC_TEST(remote, tls_both_sides_checked)       \
-  PIPC_TEST(remote, tls_settings)
+  PIPC_TEST(remote, tls_settings)                 \
+  PIPC_SUITE(netns)                               \
+  PIPC_TEST(netns, producer_a_consumers_b_exactly_once) \
+  PIPC_TEST(netns, link_down_2s_loses_nothing)    \
+  PIPC_TEST(netns, serve_killed_and_restarted)    \
+  PIPC_TEST(netns, wrong_or_no_certificate_refused)
 
 /* Helper-process roles: PIPC_ROLE(name) is int role_<name>(argc, argv). */
 #define PIPC_ROLE_LIST(PIPC_ROLE) \
@@ -324,6 +329,9 @@
   PIPC_ROLE(listen_die)           \
   PIPC_ROLE(wait_subscriber)      \
   PIPC_ROLE(remote_put)           \
+  PIPC_ROLE(netns_produce)        \
+  PIPC_ROLE(netns_consume)        \
+  PIPC_ROLE(netns_open)           \
   PIPC_ROLE(wait_put_die)         \
   PIPC_ROLE(env)                  \
   PIPC_ROLE(cwd)                  \
