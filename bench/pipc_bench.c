@@ -34,6 +34,9 @@
 #ifndef _GNU_SOURCE
 #define _GNU_SOURCE
 #endif
+#ifdef PIPC_BENCH_NNG
+#include "remote_bench.h"
+#endif
 #include <errno.h>
 #include <stdint.h>
 #include <stdio.h>
@@ -1192,7 +1195,7 @@ static const char *human(double v, char *buf, size_t cap) {
 }
 
 int main(int argc, char **argv) {
-  int quick = 0, only_mpmc = 0, only_core = 0, kind, rep, reps;
+  int quick = 0, only_mpmc = 0, only_core = 0, only_remote = 0, kind, rep, reps;
   size_t si;
   const char *json_path = NULL;
   double tput[T_COUNT][NSIZES], lat[T_COUNT][2], mpmc4, cond[2][3][2];
@@ -1207,9 +1210,10 @@ int main(int argc, char **argv) {
     if (strcmp(argv[i], "--quick") == 0) quick = 1;
     else if (strcmp(argv[i], "--4x4") == 0) only_mpmc = 1;
     else if (strcmp(argv[i], "--core") == 0) only_core = 1;
+    else if (strcmp(argv[i], "--remote") == 0) only_remote = 1;
     else if (strcmp(argv[i], "--json") == 0 && i + 1 < argc) json_path = argv[++i];
     else {
-      fprintf(stderr, "usage: pipc-bench [--quick] [--json FILE] [--4x4 | --core]\n");
+      fprintf(stderr, "usage: pipc-bench [--quick] [--json FILE] [--4x4 | --core | --remote]\n");
       return 2;
     }
   }
@@ -1220,6 +1224,17 @@ int main(int argc, char **argv) {
     return 2;
   }
 #endif
+
+  if (only_remote) { /* the remote table alone */
+#ifdef PIPC_BENCH_NNG
+    remote_bench(quick);
+    return 0;
+#else
+    fprintf(stderr, "pipc-bench: built without nng: no remote table (%s)\n",
+            pipc_remote_support() ? pipc_remote_support() : "");
+    return 1;
+#endif
+  }
 
   if (only_mpmc) { /* just the 4 -> 4 figure, for working on it */
     double v[9];
@@ -1406,6 +1421,10 @@ int main(int argc, char **argv) {
     }
   }
 
+#ifdef PIPC_BENCH_NNG
+  remote_bench(quick);
+#endif
+
   if (json_path && (js = fopen(json_path, "w")) != NULL) {
     fprintf(js, "{\"quick\": %s, \"reps\": %d, \"throughput_msgs_per_s\": {", quick ? "true" : "false", reps);
     for (kind = 0; kind < T_COUNT; kind++) {
@@ -1442,7 +1461,11 @@ int main(int argc, char **argv) {
         fprintf(js, "}");
       }
     }
-    fprintf(js, "}}\n");
+    fprintf(js, "}");
+#ifdef PIPC_BENCH_NNG
+    remote_bench_json(js);
+#endif
+    fprintf(js, "}\n");
     fclose(js);
   }
   return 0;
