@@ -1381,7 +1381,9 @@ PIPC_API int pipc_watch_close(pipc_watch *w);
    A remote handle: put, get, size, stat, shutdown, close and name work as
    for a local queue; reserve / commit / cancel / peek / release and
    pipc_wait / pipc_watch on it are PIPC_ENOTSUP.  Calls from many threads
-   may be in flight at once (16 per handle; more wait for one to finish).
+   may be in flight at once (16 per handle: a 17th waits for one to finish,
+   no longer than its own timeout - then PIPC_EAGAIN for timeout 0, else
+   PIPC_ETIMEDOUT).
    A fork child cannot use its parent's remote handles (PIPC_EINVAL).
 
    Promises (the server's local queue keeps its own, whatever happens):
@@ -1396,7 +1398,11 @@ PIPC_API int pipc_watch_close(pipc_watch *w);
    - the link drops: calls wait for it to come back (nng redials every
      0.1-2 s and sends again what was in flight) up to their timeout plus
      PIPC_REMOTE_LINK_MS (10 s; opts: link_timeout_ms), then PIPC_ECLOSED;
-     the handle stays usable and the next call redials.
+     the handle stays usable and the next call redials.  A server answers
+     every request within 5 s (a longer wait is asked again, by the handle,
+     with the time left), so a connection that answers nothing for 5 s plus
+     the link allowance is taken for dead and dialled again - also under a
+     PIPC_FOREVER call.
    - the server restarts: the handle opens the queue again by itself and
      goes on; only a put sent before the server died comes back
      PIPC_ECLOSED (in doubt, as above).
@@ -1462,8 +1468,11 @@ PIPC_API int pipc_serve_start(const char *url, const pipc_serve_opts *opts,
 /* The TCP port a tcp://HOST:0 server was given (PIPC_ENOTSUP for ipc://). */
 PIPC_API int pipc_serve_port(const pipc_server *s, int *port);
 
-/* Stop serving: requests in flight are answered PIPC_ECLOSED, the queues
-   closed (not unlinked).  Errors: PIPC_EINVAL (NULL). */
+/* Stop serving: waiting requests are answered PIPC_ECLOSED (nothing ran),
+   the queues closed (not unlinked).  nng 1.5 (Debian bookworm's) can hang
+   for good in its own close when connections go down mid-message (nng
+   issues 1543, 1813): this call then returns after 3 s and leaves that
+   socket's memory behind.  Errors: PIPC_EINVAL (NULL). */
 PIPC_API int pipc_serve_stop(pipc_server *s);
 
 #ifdef __cplusplus

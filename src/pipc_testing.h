@@ -83,6 +83,11 @@ int pipc__test_reg_unlink(const char *name);
    it is sent and then closes their connection instead of answering: the
    reply is lost, and the client's copy of the request comes again. */
 extern volatile int pipc__remote_drop_replies;
+/* And (test values when > 0): how many client handles a server remembers
+   (default 65536), how long it keeps a request waiting before it answers
+   "ask again" (default 5000 ms). */
+extern volatile int pipc__remote_sessions_max;
+extern volatile int pipc__remote_slice_ms;
 
 /* Monotonic milliseconds, and a number that differs between processes and
    calls (for unique test names). */

@@ -54,14 +54,18 @@
 enum { RT_OPEN = 1, RT_PUT, RT_GET, RT_STAT, RT_SHUTDOWN, RT_BYE };
 #define RT_REPLY 0x80u
 /* reply statuses beyond the PIPC_E* codes (which are negative) */
-#define RS_EPOCH 1 /* this server does not know the session: open again */
-#define RS_STALE 2 /* older than the lane's last request: nobody waits for it */
+#define RS_EPOCH 1   /* this server does not know the handle: open again */
+#define RS_STALE 2   /* older than the lane's last request: nobody waits for it */
+#define RS_WAITING 3 /* waited a slice, ran nothing: ask again */
+#define RS_RETRY 4   /* too many requests wait already, ran nothing: ask again soon */
 
 #define LANES 16
 #define URL_MAX 256
 #define SLOTS_START 16
-#define SLOTS_MAX 1024
-#define SESSIONS_MAX 1024
+#define SLOTS_MAX 4096
+#define SLOTS_RESERVE 64 /* contexts never parked: new requests always get in */
+#define PARKED_MAX (SLOTS_MAX - SLOTS_RESERVE)
+#define SESSIONS_MAX 65536 /* client handles remembered (their last seqs) */
 #define SESSION_IDLE_MS (10 * 60 * 1000)
 #define CACHE_BUDGET (64u << 20) /* bytes of GET replies kept for resends */
 
@@ -190,15 +194,82 @@ static int tls_config(int server, const char *cert, const char *key, const char 
   return PIPC_OK;
 }
 
+/* ================================================ closing a socket ==== */
+
+/* nng 1.5's socket close can hang for good when a connection goes down
+   while a message is handed to it (nng issues 1543 and 1813: a task that
+   was prepared but never run; fixed in later nng).  So a socket is closed
+   by a thread of its own, waited for up to CLOSE_WAIT_MS: 1 closed, 0 left
+   behind - the socket, that thread and whatever the socket's callbacks
+   use must then stay allocated (a bounded leak, never a hang). */
+#define CLOSE_WAIT_MS 3000
+
+typedef struct closer {
+  nng_socket sock;
+  nng_mtx *mu;
+  nng_cv *cv;
+  int done, abandoned;
+} closer;
+
+static void closer_main(void *arg) {
+  closer *c = (closer *)arg;
+  int free_it;
+  nng_close(c->sock);
+  nng_mtx_lock(c->mu);
+  c->done = 1;
+  free_it = c->abandoned;
+  nng_cv_wake(c->cv);
+  nng_mtx_unlock(c->mu);
+  if (free_it) { /* nobody waits any more; (the thread itself stays) */
+    nng_cv_free(c->cv);
+    nng_mtx_free(c->mu);
+    free(c);
+  }
+}
+
+static int close_bounded(nng_socket sock) {
+  closer *c = (closer *)calloc(1, sizeof *c);
+  nng_thread *t;
+  nng_time until = nng_clock() + CLOSE_WAIT_MS;
+  int done;
+  if (c == NULL || nng_mtx_alloc(&c->mu) != 0 || nng_cv_alloc(&c->cv, c->mu) != 0) {
+    if (c && c->mu) nng_mtx_free(c->mu);
+    free(c);
+    nng_close(sock); /* no memory for the guard: the plain close */
+    return 1;
+  }
+  c->sock = sock;
+  if (nng_thread_create(&t, closer_main, c) != 0) {
+    nng_cv_free(c->cv);
+    nng_mtx_free(c->mu);
+    free(c);
+    nng_close(sock);
+    return 1;
+  }
+  nng_mtx_lock(c->mu);
+  while (!c->done && nng_clock() < until) nng_cv_until(c->cv, until);
+  done = c->done;
+  if (!done) c->abandoned = 1;
+  nng_mtx_unlock(c->mu);
+  if (done) {
+    nng_thread_destroy(t); /* joins it: it has returned */
+    nng_cv_free(c->cv);
+    nng_mtx_free(c->mu);
+    free(c);
+  }
+  return done;
+}
+
 /* ======================================================== the client ==== */
 
 typedef struct rq_lane {
   struct pipc__rq *r;
   nng_ctx ctx;
   nng_aio *aio;
-  int busy;  /* a thread uses the lane (under r->mu) */
-  int phase; /* 1 sending, 2 receiving */
-  int done, rv;
+  int busy;            /* a thread uses the lane (under r->mu) */
+  int phase;           /* 1 sending, 2 handed to a connection: waiting for the reply */
+  int done, rv;        /* under r->mu */
+  unsigned sent_rems;  /* r->rems when the request was handed to a connection */
   uint64_t seq;
 } rq_lane;
 
@@ -206,13 +277,18 @@ struct pipc__rq {
   nng_socket sock;
   nng_mtx *mu;
   nng_cv *cv;
-  int pipes;           /* connections up now (under mu) */
+  /* under mu */
+  int pipes;           /* connections up now */
+  nng_pipe live[8];    /* (the first 8 of them) */
+  unsigned rems;       /* connections that have gone, ever */
   nng_time down_since; /* when the last one went */
-  rq_lane lanes[LANES];
-  unsigned char client[16];
   uint64_t epoch, capacity, max_msg;
   uint32_t obj;
-  int need_open; /* the server restarted: OPEN before the next call */
+  int need_open; /* the server does not know this handle: OPEN first */
+  int opening;   /* a thread is opening it again: the others wait */
+  /* set at open */
+  rq_lane lanes[LANES];
+  unsigned char client[16];
   int connect_ms, link_ms;
   nng_tls_config *tls; /* tls+tcp */
   unsigned gen; /* fork generation of the opener */
@@ -223,8 +299,11 @@ static void lane_cb(void *arg) {
   rq_lane *l = (rq_lane *)arg;
   pipc__rq *r = l->r;
   int rv = nng_aio_result(l->aio);
-  if (l->phase == 1 && rv == 0) { /* sent: now the reply */
+  if (l->phase == 1 && rv == 0) { /* on a connection: now the reply */
+    nng_mtx_lock(r->mu);
+    l->sent_rems = r->rems;
     l->phase = 2;
+    nng_mtx_unlock(r->mu);
     nng_ctx_recv(l->ctx, l->aio);
     return;
   }
@@ -241,18 +320,27 @@ static void lane_cb(void *arg) {
 
 static void pipe_cb(nng_pipe p, nng_pipe_ev ev, void *arg) {
   pipc__rq *r = (pipc__rq *)arg;
-  (void)p;
+  int i;
   nng_mtx_lock(r->mu);
   if (ev == NNG_PIPE_EV_ADD_POST) {
+    if (r->pipes < 8) r->live[r->pipes] = p;
     r->pipes++;
-  } else if (ev == NNG_PIPE_EV_REM_POST && r->pipes > 0) {
-    if (--r->pipes == 0) r->down_since = nng_clock();
+  } else if (ev == NNG_PIPE_EV_REM_POST) {
+    r->rems++;
+    for (i = 0; i < r->pipes && i < 8; i++)
+      if (nng_pipe_id(r->live[i]) == nng_pipe_id(p)) {
+        r->live[i] = r->live[r->pipes < 8 ? r->pipes - 1 : 7];
+        break;
+      }
+    if (r->pipes > 0 && --r->pipes == 0) r->down_since = nng_clock();
   }
   nng_cv_wake(r->cv);
   nng_mtx_unlock(r->mu);
 }
 
-static rq_lane *lane_take(pipc__rq *r) {
+/* A free lane, waiting for one until `end` (nng_clock time; 0: forever):
+   NULL when none came. */
+static rq_lane *lane_take(pipc__rq *r, nng_time end) {
   int i;
   nng_mtx_lock(r->mu);
   for (;;) {
@@ -262,8 +350,12 @@ static rq_lane *lane_take(pipc__rq *r) {
         nng_mtx_unlock(r->mu);
         return &r->lanes[i];
       }
-    nng_cv_wait(r->cv);
+    if (end && nng_clock() >= end) break;
+    if (end) nng_cv_until(r->cv, end);
+    else nng_cv_wait(r->cv);
   }
+  nng_mtx_unlock(r->mu);
+  return NULL;
 }
 
 static void lane_give(pipc__rq *r, rq_lane *l) {
@@ -273,54 +365,71 @@ static void lane_give(pipc__rq *r, rq_lane *l) {
   nng_mtx_unlock(r->mu);
 }
 
-/* A request message of type `type` with `extra` body bytes after the
-   header (filled by the caller at nng_msg_body + RW_HDR). */
+/* A request message with `extra` body bytes after the header (filled by
+   the caller at nng_msg_body + RW_HDR). */
 static int req_alloc(nng_msg **m, size_t extra) {
   return nng_msg_alloc(m, RW_HDR + extra) == 0 ? PIPC_OK : PIPC_ENOMEM;
 }
 
-/* Send request m (header written here) on lane l and wait for its reply:
-   the server's deadline is timeout_ms (PIPC_FOREVER: none); no reply by
-   then plus the link allowance is PIPC_ECLOSED (for PIPC_FOREVER: the link
-   down that long).  *reply: the reply, its header checked; returns its
-   status or an error, or RS_EPOCH (the server does not know this handle:
-   the request ran nowhere there; *live says whether a connection was up
-   when it was sent, i.e. whether a server that died since may have run
-   it). */
+/* The longest a server keeps a request unanswered: then it says RS_WAITING
+   (nothing ran) and the client asks again with what is left of its
+   timeout.  So an answer is due every WAIT_SLICE_MS, and a link that went
+   silent is noticed by a client waiting forever too. */
+#define WAIT_SLICE_MS 5000
+#define RETRY_MS 20 /* before asking again after RS_RETRY */
+
+/* Send request m on lane l (header written here: epoch and object as
+   this handle knows them now) and wait for its reply, which is due by
+   min(timeout, the slice) plus the link allowance: none by then is
+   PIPC_ECLOSED.  *reply: the reply, its header checked; returns its status
+   or an error, or RS_*: then *doubt says whether the request may have
+   reached a server that went since (a connection it was handed to is
+   gone). */
 static int lane_call(pipc__rq *r, rq_lane *l, unsigned type, nng_msg *m, int timeout_ms,
-                     nng_msg **reply, int *live) {
+                     nng_msg **reply, int *doubt) {
   rw_hdr h;
   nng_time start = nng_clock(), give_up;
   const unsigned char *b;
   size_t n;
-  int rc;
+  int rc, wait = timeout_ms < 0 || timeout_ms > WAIT_SLICE_MS ? WAIT_SLICE_MS : timeout_ms;
   *reply = NULL;
+  *doubt = 0;
   memset(&h, 0, sizeof h);
   h.type = type;
   memcpy(h.client, r->client, 16);
   h.lane = (uint32_t)(l - r->lanes);
-  h.obj = r->obj;
   h.seq = ++l->seq;
-  h.epoch = r->epoch;
-  hdr_write((unsigned char *)nng_msg_body(m), &h);
-  give_up = timeout_ms < 0 ? 0 : start + (nng_time)timeout_ms + (nng_time)r->link_ms;
   nng_mtx_lock(r->mu);
+  h.obj = r->obj;
+  h.epoch = type == RT_OPEN ? 0 : r->epoch;
   l->done = 0;
   l->phase = 1;
-  *live = r->pipes > 0;
   nng_mtx_unlock(r->mu);
+  hdr_write((unsigned char *)nng_msg_body(m), &h);
+  give_up = start + (nng_time)wait + (nng_time)r->link_ms;
   nng_aio_set_msg(l->aio, m);
   nng_ctx_send(l->ctx, l->aio);
   nng_mtx_lock(r->mu);
   while (!l->done) {
     nng_time now = nng_clock(), until = now + 250;
-    if (give_up && now >= give_up) break;
-    if (!give_up && r->pipes == 0 && now - r->down_since >= (nng_time)r->link_ms) break;
-    if (give_up && until > give_up) until = give_up;
-    nng_cv_until(r->cv, until);
+    if (now >= give_up) break;
+    /* no connection for the link allowance (of this call's time): no
+       answer can come */
+    if (r->pipes == 0 &&
+        now - (r->down_since > start ? r->down_since : start) >= (nng_time)r->link_ms)
+      break;
+    nng_cv_until(r->cv, until < give_up ? until : give_up);
   }
   if (!l->done) { /* no answer: drop the request, a fresh context for the lane */
+    nng_pipe gone[8];
+    int i, ngone = r->pipes < 8 ? r->pipes : 8;
+    *doubt = l->phase == 2;
+    /* a connection that answers nothing for so long is dead whatever TCP
+       says (a pulled cable, a host gone, a server wedged): closing it makes
+       nng dial again */
+    memcpy(gone, r->live, sizeof gone);
     nng_mtx_unlock(r->mu);
+    for (i = 0; i < ngone; i++) nng_pipe_close(gone[i]);
     nng_ctx_close(l->ctx); /* the callback sees the close */
     nng_mtx_lock(r->mu);
     while (!l->done) nng_cv_wait(r->cv);
@@ -330,6 +439,7 @@ static int lane_call(pipc__rq *r, rq_lane *l, unsigned type, nng_msg *m, int tim
     if (nng_ctx_open(&l->ctx, r->sock) != 0) memset(&l->ctx, 0, sizeof l->ctx); /* its calls fail */
     return PIPC_ECLOSED;
   }
+  *doubt = l->sent_rems != r->rems;
   nng_mtx_unlock(r->mu);
   if (l->rv != 0) return map_nng(l->rv);
   *reply = nng_aio_get_msg(l->aio);
@@ -343,77 +453,116 @@ static int lane_call(pipc__rq *r, rq_lane *l, unsigned type, nng_msg *m, int tim
     return rc == PIPC_ENOTSUP ? rc : PIPC_ECORRUPT;
   }
   rc = (int)get32(b + 48);
-  if (rc > 0) { /* RS_EPOCH, RS_STALE: this request did not run here */
+  if (rc > 0) { /* RS_*: this request did not run there */
     nng_msg_free(*reply);
     *reply = NULL;
-    if (rc == RS_EPOCH) r->need_open = 1;
-    return rc == RS_EPOCH ? RS_EPOCH : PIPC_ECLOSED;
+    return rc;
   }
-  if (type == RT_OPEN && rc == PIPC_OK) r->epoch = h.epoch;
   return rc;
 }
 
-/* OPEN the queue (again) on lane l: the server's epoch, object, sizes. */
+/* OPEN the queue again on lane l, one thread at a time (the others wait
+   for its result): the server's epoch, object and sizes, published
+   together. */
 static int lane_open(pipc__rq *r, rq_lane *l, int timeout_ms) {
-  nng_msg *m, *rep;
+  nng_msg *m, *rep = NULL;
   size_t nl = strlen(r->name);
-  int rc, live;
-  if ((rc = req_alloc(&m, nl)) != PIPC_OK) return rc;
-  memcpy((unsigned char *)nng_msg_body(m) + RW_HDR, r->name, nl);
-  r->epoch = 0;
-  rc = lane_call(r, l, RT_OPEN, m, timeout_ms, &rep, &live);
-  if (rc != PIPC_OK) {
-    if (rep) nng_msg_free(rep); /* e.g. PIPC_ENOENT: not served there */
-    return rc > 0 ? PIPC_ECLOSED : rc;
+  int rc, doubt;
+  nng_mtx_lock(r->mu);
+  while (r->opening) nng_cv_wait(r->cv);
+  if (!r->need_open) { /* another thread did it */
+    nng_mtx_unlock(r->mu);
+    return PIPC_OK;
   }
-  if (nng_msg_len(rep) < RW_REPLY + 16) {
-    rc = PIPC_ECORRUPT;
-  } else {
+  r->opening = 1;
+  nng_mtx_unlock(r->mu);
+  if ((rc = req_alloc(&m, nl)) == PIPC_OK) {
+    memcpy((unsigned char *)nng_msg_body(m) + RW_HDR, r->name, nl);
+    rc = lane_call(r, l, RT_OPEN, m, timeout_ms, &rep, &doubt);
+  }
+  if (rc == PIPC_OK && nng_msg_len(rep) < RW_REPLY + 16) rc = PIPC_ECORRUPT;
+  nng_mtx_lock(r->mu);
+  if (rc == PIPC_OK) {
     const unsigned char *b = (const unsigned char *)nng_msg_body(rep);
     rw_hdr h;
     hdr_read(b, RW_HDR, &h);
+    r->epoch = h.epoch;
     r->obj = h.obj;
     r->capacity = get64(b + RW_REPLY);
     r->max_msg = get64(b + RW_REPLY + 8);
     r->need_open = 0;
-    /* nng's own limit: a reply never bigger than the largest message */
-    nng_socket_set_size(r->sock, NNG_OPT_RECVMAXSZ, (size_t)(r->max_msg + RW_REPLY + 64));
   }
-  nng_msg_free(rep);
-  return rc;
+  r->opening = 0;
+  nng_cv_wake(r->cv);
+  nng_mtx_unlock(r->mu);
+  if (rc == PIPC_OK) /* nng's own limit: no reply bigger than the largest message */
+    nng_socket_set_size(r->sock, NNG_OPT_RECVMAXSZ, (size_t)(r->max_msg + RW_REPLY + 64));
+  if (rep) nng_msg_free(rep);
+  return rc > 0 ? PIPC_ECLOSED : rc;
 }
 
-/* A call: a lane, an OPEN first if the server restarted, the request.
-   A server that does not know the handle (it restarted) ran nothing: the
-   queue is opened again and the request sent once more - unless it is a
-   put that a server which died since may have stored (sent while a
-   connection was up): that one is PIPC_ECLOSED, in doubt, never twice. */
-static int rq_call(pipc__rq *r, unsigned type, nng_msg *m, int timeout_ms, nng_msg **reply) {
+/* A call: `tmpl` (the request, header left blank; freed here) is sent on a
+   lane - a copy per try, its timeout field (PUT, GET: the first 4 body
+   bytes) set to what is left of timeout_ms.  Tries again, with a new seq,
+   when the server ran nothing: RS_WAITING (it waited a slice), RS_RETRY
+   (it is full of waiting requests), RS_EPOCH (it does not know this
+   handle: the queue is opened again first) - except a put that may have
+   reached a server that went since: PIPC_ECLOSED, in doubt, never twice.
+   A lane is waited for until the call's own timeout. */
+static int rq_call(pipc__rq *r, unsigned type, nng_msg *tmpl, int timeout_ms, nng_msg **reply) {
+  nng_time end = timeout_ms < 0 ? 0 : nng_clock() + (nng_time)timeout_ms;
   rq_lane *l;
-  nng_msg *again = NULL;
-  int rc, live = 0, tries;
+  int rc = PIPC_ECLOSED, doubt, reopened = 0;
   *reply = NULL;
   if (r->gen != pipc_os_fork_generation()) {
-    nng_msg_free(m);
+    nng_msg_free(tmpl);
     return PIPC_EINVAL; /* nng's threads are the parent's */
   }
-  l = lane_take(r);
-  for (tries = 0;; tries++) {
-    if (r->need_open && (rc = lane_open(r, l, r->connect_ms)) != PIPC_OK) {
-      nng_msg_free(m);
+  if ((l = lane_take(r, end)) == NULL) {
+    nng_msg_free(tmpl);
+    return timeout_ms == 0 ? PIPC_EAGAIN : PIPC_ETIMEDOUT;
+  }
+  for (;;) {
+    nng_msg *m;
+    int left = -1, need;
+    nng_mtx_lock(r->mu);
+    need = r->need_open;
+    nng_mtx_unlock(r->mu);
+    if (need && (rc = lane_open(r, l, r->connect_ms)) != PIPC_OK) {
       rc = rc == PIPC_ENOENT ? PIPC_ECLOSED : rc;
       break;
     }
-    if (tries == 0 && nng_msg_dup(&again, m) != 0) again = NULL;
-    rc = lane_call(r, l, type, m, timeout_ms, reply, &live);
-    m = NULL;
-    if (rc != RS_EPOCH) break;
-    rc = PIPC_ECLOSED;
-    if (tries > 0 || again == NULL || (type == RT_PUT && live)) break;
-    m = again; /* ran nowhere: once more, on the queue opened again */
-    again = NULL;
+    if (end) {
+      nng_time now = nng_clock();
+      left = now >= end ? 0 : (int)(end - now);
+    }
+    if (nng_msg_dup(&m, tmpl) != 0) {
+      rc = PIPC_ENOMEM;
+      break;
+    }
+    if (type == RT_PUT || type == RT_GET)
+      put32((unsigned char *)nng_msg_body(m) + RW_HDR, (uint32_t)left);
+    rc = lane_call(r, l, type, m, left, reply, &doubt);
+    if (rc == RS_WAITING || rc == RS_RETRY) {
+      if (end && nng_clock() >= end) {
+        rc = timeout_ms == 0 ? PIPC_EAGAIN : PIPC_ETIMEDOUT;
+        break;
+      }
+      if (rc == RS_RETRY) nng_msleep(RETRY_MS);
+      continue;
+    }
+    if (rc == RS_EPOCH) {
+      nng_mtx_lock(r->mu);
+      r->need_open = 1;
+      nng_mtx_unlock(r->mu);
+      rc = PIPC_ECLOSED;
+      if ((type == RT_PUT && doubt) || reopened++ > 2) break;
+      continue; /* ran nowhere: once more, on the queue opened again */
+    }
+    if (rc > 0) rc = PIPC_ECLOSED; /* RS_STALE: not ours to wait for */
+    break;
   }
-  if (again) nng_msg_free(again);
+  nng_msg_free(tmpl);
   lane_give(r, l);
   return rc;
 }
@@ -517,10 +666,11 @@ int pipc__rq_open(const char *url, const pipc_remote_opts *o, pipc__rq **out) {
     }
     pipc_os_sleep_ms(50);
   }
+  r->need_open = 1;
   rc = lane_open(r, &r->lanes[0], r->connect_ms);
   if (rc != PIPC_OK) {
     pipc__rq_close(r);
-    return rc;
+    return rc == PIPC_ECLOSED ? PIPC_ENOENT : rc; /* connected, but no answer */
   }
   *out = r;
   return PIPC_OK;
@@ -615,17 +765,18 @@ void pipc__rq_close(pipc__rq *r) {
     return;
   }
   if (r->epoch != 0 && r->pipes > 0) { /* the server forgets this handle now */
+    rq_lane *l = lane_take(r, nng_clock() + 1000);
     nng_msg *m, *rep = NULL;
-    int link = r->link_ms;
-    if (req_alloc(&m, 0) == PIPC_OK) {
+    int doubt, link = r->link_ms;
+    if (l && req_alloc(&m, 0) == PIPC_OK) {
       r->link_ms = 1000;
-      r->need_open = 0; /* a restarted server has nothing to forget */
-      rq_call(r, RT_BYE, m, 0, &rep);
+      lane_call(r, l, RT_BYE, m, 0, &rep, &doubt);
       r->link_ms = link;
       if (rep) nng_msg_free(rep);
     }
+    if (l) lane_give(r, l);
   }
-  nng_close(r->sock);
+  if (!close_bounded(r->sock)) return; /* left behind: its callbacks use r */
   for (i = 0; i < LANES; i++)
     if (r->lanes[i].aio) nng_aio_free(r->lanes[i].aio);
   nng_cv_free(r->cv);
@@ -652,26 +803,34 @@ typedef struct srv_req { /* a request being run, parked until it can */
   rw_hdr h;
   struct session *sess;
   int timeout;
-  int64_t deadline;
+  int64_t deadline, slice_end;
   nng_msg *reply; /* GET: the reply, made once */
 } srv_req;
 
-typedef struct lane_state {
-  uint64_t last_seq;
-  nng_msg *reply; /* the reply to last_seq, for a copy of it */
-  srv_req *parked;
-} lane_state;
+/* What a server keeps of a client handle.  The last seq of each lane is
+   kept as long as the server runs (unless SESSIONS_MAX handles crowd the
+   least recently used idle one out): a copy of an old request must never
+   run again, however late it comes.  The replies kept for copies and the
+   parked requests live in `live`, freed when the handle is idle. */
+typedef struct lane_live {
+  nng_msg *reply[LANES];   /* the reply to last_seq, for a copy of it */
+  srv_req *parked[LANES];
+} lane_live;
 
 typedef struct session {
   unsigned char id[16];
   int64_t used;
-  lane_state lanes[LANES];
+  struct session *hnext; /* hash chain */
+  size_t at;             /* index in the server's sess[] */
+  uint64_t last_seq[LANES];
+  lane_live *live;
 } session;
 
 struct pipc_server {
   nng_socket sock;
   int has_sock;
   nng_listener l;
+  int has_listener;
   pipc_queue **q;
   char (*names)[PIPC_NAME_MAX + 1];
   uint64_t *max_msg;
@@ -681,20 +840,39 @@ struct pipc_server {
   nng_mtx *mu;
   slot *in_head, *in_tail; /* under mu */
   int idle;                /* slots receiving (under mu) */
+  int pipes;               /* connections now (under mu) */
   pipc_sem *wake;
+  pipc_waitable *items;    /* the dispatcher's: the semaphore, then each queue */
   slot *slots[SLOTS_MAX];
   size_t nslots;
   nng_thread *thr;
   volatile uint32_t stop;
-  session *sess[SESSIONS_MAX];
-  size_t nsess;
+  session **sess, **bucket;
+  size_t nsess, sess_cap, nbucket;
   srv_req *parked;
+  size_t nparked;
   size_t cached; /* bytes of replies kept */
 };
 
 #ifdef PIPC_FAULT_INJECTION
 volatile int pipc__remote_drop_replies;
+volatile int pipc__remote_sessions_max;
+volatile int pipc__remote_slice_ms;
 #endif
+
+static size_t sessions_max(void) {
+#ifdef PIPC_FAULT_INJECTION
+  if (pipc__remote_sessions_max > 0) return (size_t)pipc__remote_sessions_max;
+#endif
+  return SESSIONS_MAX;
+}
+
+static int64_t slice_ms(void) {
+#ifdef PIPC_FAULT_INJECTION
+  if (pipc__remote_slice_ms > 0) return pipc__remote_slice_ms;
+#endif
+  return WAIT_SLICE_MS;
+}
 
 static void slot_cb(void *arg) {
   slot *sl = (slot *)arg;
@@ -728,6 +906,14 @@ static void slot_cb(void *arg) {
   s->in_tail = sl;
   nng_mtx_unlock(s->mu);
   pipc_sem_post(s->wake);
+}
+
+static void srv_pipe_cb(nng_pipe p, nng_pipe_ev ev, void *arg) {
+  pipc_server *s = (pipc_server *)arg;
+  (void)p;
+  nng_mtx_lock(s->mu);
+  s->pipes += ev == NNG_PIPE_EV_ADD_POST ? 1 : -1;
+  nng_mtx_unlock(s->mu);
 }
 
 static int slot_add(pipc_server *s) {
@@ -795,74 +981,133 @@ static void reply_status(pipc_server *s, slot *sl, const rw_hdr *h, int st) {
   slot_reply(s, sl, m);
 }
 
+static size_t id_hash(const unsigned char *id, size_t nbucket) {
+  uint64_t h;
+  memcpy(&h, id, 8); /* random bytes */
+  return (size_t)(h ^ (h >> 31)) & (nbucket - 1);
+}
+
 static session *session_find(pipc_server *s, const unsigned char *id) {
-  size_t i;
-  for (i = 0; i < s->nsess; i++)
-    if (memcmp(s->sess[i]->id, id, 16) == 0) return s->sess[i];
+  session *se;
+  if (s->nbucket == 0) return NULL;
+  for (se = s->bucket[id_hash(id, s->nbucket)]; se; se = se->hnext)
+    if (memcmp(se->id, id, 16) == 0) return se;
   return NULL;
 }
 
-static void session_free_at(pipc_server *s, size_t i) {
-  session *se = s->sess[i];
+static void live_drop(pipc_server *s, session *se) {
   int k;
+  if (se->live == NULL) return;
   for (k = 0; k < LANES; k++)
-    if (se->lanes[k].reply) {
-      s->cached -= nng_msg_len(se->lanes[k].reply);
-      nng_msg_free(se->lanes[k].reply);
+    if (se->live->reply[k]) {
+      s->cached -= nng_msg_len(se->live->reply[k]);
+      nng_msg_free(se->live->reply[k]);
     }
-  free(se);
-  s->sess[i] = s->sess[--s->nsess];
+  free(se->live);
+  se->live = NULL;
 }
 
 static int session_busy(const session *se) {
   int k;
+  if (se->live == NULL) return 0;
   for (k = 0; k < LANES; k++)
-    if (se->lanes[k].parked) return 1;
+    if (se->live->parked[k]) return 1;
   return 0;
 }
 
-/* Forget sessions idle too long; with the table full, the least recently
-   used one.  A session with a parked request stays. */
-static void sessions_trim(pipc_server *s, int need_room) {
-  int64_t now = pipc_os_now_ms();
-  size_t i, lru = SIZE_MAX;
-  for (i = 0; i < s->nsess;) {
-    session *se = s->sess[i];
-    if (!session_busy(se) && now - se->used > SESSION_IDLE_MS) {
-      session_free_at(s, i);
-      continue;
-    }
-    if (!session_busy(se) && (lru == SIZE_MAX || se->used < s->sess[lru]->used)) lru = i;
-    i++;
-  }
-  if (need_room && s->nsess >= SESSIONS_MAX && lru != SIZE_MAX) session_free_at(s, lru);
+static void session_free(pipc_server *s, session *se) {
+  session **pp = &s->bucket[id_hash(se->id, s->nbucket)];
+  while (*pp != se) pp = &(*pp)->hnext;
+  *pp = se->hnext;
+  s->sess[se->at] = s->sess[--s->nsess];
+  s->sess[se->at]->at = se->at;
+  live_drop(s, se);
+  free(se);
 }
 
-/* Keep `rep` as the reply to lane ls's last request; big GET replies go
+/* A new session for `id`; when SESSIONS_MAX are kept, the least recently
+   used idle one is forgotten first.  NULL: no room (all busy) or memory. */
+static session *session_add(pipc_server *s, const unsigned char *id) {
+  session *se;
+  size_t i, h;
+  if (s->nsess >= sessions_max()) {
+    session *lru = NULL;
+    for (i = 0; i < s->nsess; i++)
+      if (!session_busy(s->sess[i]) && (lru == NULL || s->sess[i]->used < lru->used))
+        lru = s->sess[i];
+    if (lru == NULL) return NULL;
+    session_free(s, lru);
+  }
+  if (s->nsess == s->sess_cap) {
+    size_t cap = s->sess_cap ? s->sess_cap * 2 : 64;
+    session **n = (session **)realloc(s->sess, cap * sizeof *n);
+    if (n == NULL) return NULL;
+    s->sess = n, s->sess_cap = cap;
+  }
+  if (s->nsess >= s->nbucket) { /* rehash: twice the buckets */
+    size_t nb = s->nbucket ? s->nbucket * 2 : 64;
+    session **b = (session **)calloc(nb, sizeof *b);
+    if (b == NULL) return NULL;
+    for (i = 0; i < s->nsess; i++) {
+      h = id_hash(s->sess[i]->id, nb);
+      s->sess[i]->hnext = b[h];
+      b[h] = s->sess[i];
+    }
+    free(s->bucket);
+    s->bucket = b, s->nbucket = nb;
+  }
+  if ((se = (session *)calloc(1, sizeof *se)) == NULL) return NULL;
+  memcpy(se->id, id, 16);
+  h = id_hash(id, s->nbucket);
+  se->hnext = s->bucket[h];
+  s->bucket[h] = se;
+  se->at = s->nsess;
+  s->sess[s->nsess++] = se;
+  return se;
+}
+
+/* Idle handles keep their seqs only: replies and memory go. */
+static void sessions_trim(pipc_server *s) {
+  int64_t now = pipc_os_now_ms();
+  size_t i;
+  for (i = 0; i < s->nsess; i++) {
+    session *se = s->sess[i];
+    if (se->live && !session_busy(se) && now - se->used > SESSION_IDLE_MS) live_drop(s, se);
+  }
+}
+
+static lane_live *live_of(session *se) {
+  if (se->live == NULL) se->live = (lane_live *)calloc(1, sizeof *se->live);
+  return se->live;
+}
+
+/* Keep `rep` as the reply to lane k's last request; big GET replies go
    first when the cache is over its budget (a copy of such a request then
    gets PIPC_ECLOSED: lost, never twice). */
-static void cache_reply(pipc_server *s, lane_state *ls, nng_msg *rep) {
+static void cache_reply(pipc_server *s, session *se, unsigned k, nng_msg *rep) {
+  lane_live *lv = live_of(se);
   nng_msg *copy;
-  if (ls->reply) {
-    s->cached -= nng_msg_len(ls->reply);
-    nng_msg_free(ls->reply);
-    ls->reply = NULL;
+  if (lv == NULL) return;
+  if (lv->reply[k]) {
+    s->cached -= nng_msg_len(lv->reply[k]);
+    nng_msg_free(lv->reply[k]);
+    lv->reply[k] = NULL;
   }
   if (nng_msg_dup(&copy, rep) != 0) return;
-  ls->reply = copy;
+  lv->reply[k] = copy;
   s->cached += nng_msg_len(copy);
   if (s->cached > CACHE_BUDGET) {
     size_t i;
-    int k;
-    for (i = 0; i < s->nsess && s->cached > CACHE_BUDGET; i++)
-      for (k = 0; k < LANES; k++) {
-        lane_state *o = &s->sess[i]->lanes[k];
-        if (o->reply && o != ls && nng_msg_len(o->reply) > RW_REPLY + 64) {
-          s->cached -= nng_msg_len(o->reply);
-          nng_msg_free(o->reply);
-          o->reply = NULL;
+    int j;
+    for (i = 0; i < s->nsess && s->cached > CACHE_BUDGET; i++) {
+      lane_live *o = s->sess[i]->live;
+      for (j = 0; o && j < LANES; j++)
+        if (o->reply[j] && o->reply[j] != copy && nng_msg_len(o->reply[j]) > RW_REPLY + 64) {
+          s->cached -= nng_msg_len(o->reply[j]);
+          nng_msg_free(o->reply[j]);
+          o->reply[j] = NULL;
         }
-      }
+    }
   }
 }
 
@@ -929,8 +1174,14 @@ static int req_run(pipc_server *s, srv_req *r, nng_msg **rep) {
     rc = PIPC_EINVAL;
   }
   if (rc == PIPC_EAGAIN && r->timeout != 0) { /* wait, if there is time */
-    if (r->deadline < 0 || pipc_os_now_ms() < r->deadline) return 0;
-    rc = PIPC_ETIMEDOUT;
+    int64_t now = pipc_os_now_ms();
+    if (r->deadline >= 0 && now >= r->deadline) {
+      rc = PIPC_ETIMEDOUT;
+    } else if (now >= r->slice_end) { /* a slice without an answer is long enough */
+      rc = RS_WAITING;
+    } else {
+      return 0;
+    }
   }
   *rep = reply_make(s, &r->h, rc, 0);
   return 1;
@@ -938,13 +1189,16 @@ static int req_run(pipc_server *s, srv_req *r, nng_msg **rep) {
 
 /* Request r is done: remember its reply for a copy, send it. */
 static void req_finish(pipc_server *s, srv_req *r, nng_msg *rep) {
-  lane_state *ls = &r->sess->lanes[r->h.lane];
-  if (ls->parked == r) ls->parked = NULL;
+  session *se = r->sess;
+  unsigned k = r->h.lane;
+  if (se->live && se->live->parked[k] == r) se->live->parked[k] = NULL;
   if (rep == NULL) {
     slot_renew(s, r->sl);
+  } else if (get32((const unsigned char *)nng_msg_body(rep) + 48) == RS_WAITING) {
+    slot_reply(s, r->sl, rep); /* ran nothing: no seq to remember */
   } else {
-    ls->last_seq = r->h.seq;
-    cache_reply(s, ls, rep);
+    se->last_seq[k] = r->h.seq;
+    cache_reply(s, se, k, rep);
 #ifdef PIPC_FAULT_INJECTION
     if (pipc__remote_drop_replies > 0 && (r->h.type == RT_PUT || r->h.type == RT_GET)) {
       /* the request ran; its reply is lost with the connection (nng sends
@@ -963,6 +1217,7 @@ static void parked_remove(pipc_server *s, srv_req *r) {
   for (pp = &s->parked; *pp; pp = &(*pp)->next)
     if (*pp == r) {
       *pp = r->next;
+      s->nparked--;
       return;
     }
 }
@@ -986,17 +1241,12 @@ static void serve_open(pipc_server *s, slot *sl, nng_msg *msg, rw_hdr *h) {
     reply_status(s, sl, h, PIPC_ENOENT);
     return;
   }
-  if ((se = session_find(s, h->client)) == NULL) {
-    sessions_trim(s, 1);
-    if (s->nsess >= SESSIONS_MAX || (se = (session *)calloc(1, sizeof *se)) == NULL) {
-      reply_status(s, sl, h, PIPC_EAGAIN);
-      return;
-    }
-    memcpy(se->id, h->client, 16);
-    s->sess[s->nsess++] = se;
+  if ((se = session_find(s, h->client)) == NULL && (se = session_add(s, h->client)) == NULL) {
+    reply_status(s, sl, h, RS_RETRY); /* every kept handle waits: later */
+    return;
   }
   se->used = pipc_os_now_ms();
-  if (h->lane < LANES && h->seq > se->lanes[h->lane].last_seq) se->lanes[h->lane].last_seq = h->seq;
+  if (h->lane < LANES && h->seq > se->last_seq[h->lane]) se->last_seq[h->lane] = h->seq;
   h->obj = (uint32_t)i;
   if ((rep = reply_make(s, h, 0, 16)) == NULL) {
     slot_renew(s, sl);
@@ -1017,7 +1267,6 @@ static void serve_new(pipc_server *s, slot *sl) {
   nng_msg *msg = sl->req, *rep;
   rw_hdr h;
   session *se;
-  lane_state *ls;
   srv_req *r;
   int rc;
   sl->req = NULL;
@@ -1049,18 +1298,18 @@ static void serve_new(pipc_server *s, slot *sl) {
     return;
   }
   se->used = pipc_os_now_ms();
-  ls = &se->lanes[h.lane];
-  if (h.seq <= ls->last_seq) { /* a copy of a request that ran */
+  if (h.seq <= se->last_seq[h.lane]) { /* a copy of a request that ran */
     nng_msg *copy = NULL;
-    if (h.seq == ls->last_seq && ls->reply && nng_msg_dup(&copy, ls->reply) == 0)
+    nng_msg *kept = se->live ? se->live->reply[h.lane] : NULL;
+    if (h.seq == se->last_seq[h.lane] && kept && nng_msg_dup(&copy, kept) == 0)
       slot_reply(s, sl, copy);
-    else
-      reply_status(s, sl, &h, h.seq == ls->last_seq ? PIPC_ECLOSED : RS_STALE);
+    else /* its reply is gone (idle, or over the budget): lost, never twice */
+      reply_status(s, sl, &h, h.seq == se->last_seq[h.lane] ? PIPC_ECLOSED : RS_STALE);
     nng_msg_free(msg);
     return;
   }
-  if (ls->parked) {
-    srv_req *p = ls->parked;
+  if (se->live && se->live->parked[h.lane]) {
+    srv_req *p = se->live->parked[h.lane];
     if (p->h.seq == h.seq) { /* a copy of the parked one: answer it here */
       slot_renew(s, p->sl);
       p->sl = sl;
@@ -1069,19 +1318,14 @@ static void serve_new(pipc_server *s, slot *sl) {
     }
     /* the client gave the parked one up and went on */
     parked_remove(s, p);
-    ls->parked = NULL;
+    se->live->parked[h.lane] = NULL;
     slot_renew(s, p->sl);
     req_free(p);
   }
   if (h.type == RT_BYE) {
-    size_t i;
     reply_status(s, sl, &h, PIPC_OK);
     nng_msg_free(msg);
-    for (i = 0; i < s->nsess; i++)
-      if (s->sess[i] == se && !session_busy(se)) {
-        session_free_at(s, i);
-        break;
-      }
+    if (!session_busy(se)) session_free(s, se); /* the handle is closed: no copy can come */
     return;
   }
   if ((r = (srv_req *)calloc(1, sizeof *r)) == NULL) {
@@ -1098,13 +1342,24 @@ static void serve_new(pipc_server *s, slot *sl) {
     r->timeout = (int32_t)get32((const unsigned char *)nng_msg_body(msg) + RW_HDR);
   if (r->timeout < PIPC_FOREVER) r->timeout = 0;
   if (pipc__deadline(r->timeout, &r->deadline) != PIPC_OK) r->deadline = 0;
+  r->slice_end = pipc_os_now_ms() + slice_ms();
   if (req_run(s, r, &rep)) {
     req_finish(s, r, rep);
     return;
   }
+  if (s->nparked >= PARKED_MAX || live_of(se) == NULL) {
+    /* every context but the reserve waits already: ask again soon */
+    nng_msg *m = reply_make(s, &r->h, RS_RETRY, 0);
+    r->sl = NULL;
+    if (m) slot_reply(s, sl, m);
+    else slot_renew(s, sl);
+    req_free(r);
+    return;
+  }
   r->next = s->parked; /* parked: looked at again when its queue changes */
   s->parked = r;
-  ls->parked = r;
+  s->nparked++;
+  se->live->parked[h.lane] = r;
 }
 
 static void serve_parked(pipc_server *s) {
@@ -1114,6 +1369,7 @@ static void serve_parked(pipc_server *s) {
     nng_msg *rep;
     if (req_run(s, r, &rep)) {
       *pp = r->next;
+      s->nparked--;
       req_finish(s, r, rep);
     } else {
       pp = &r->next;
@@ -1123,9 +1379,8 @@ static void serve_parked(pipc_server *s) {
 
 static void dispatcher(void *arg) {
   pipc_server *s = (pipc_server *)arg;
-  pipc_waitable *items = (pipc_waitable *)calloc(s->nq + 1, sizeof *items);
+  pipc_waitable *items = s->items;
   int64_t last_trim = pipc_os_now_ms();
-  if (items == NULL) return; /* serve_start made sure there was memory */
   while (!pipc__load32(&s->stop)) {
     slot *in;
     srv_req *r;
@@ -1147,21 +1402,31 @@ static void dispatcher(void *arg) {
     while (i < 4 && s->nslots < SLOTS_MAX && slot_add(s) == PIPC_OK) i++;
     now = pipc_os_now_ms();
     if (now - last_trim > 10000) {
-      sessions_trim(s, 0);
+      sessions_trim(s);
       last_trim = now;
     }
     items[0] = pipc_wait_on_sem(s->wake);
     for (i = 0; i < s->nq; i++) items[i + 1] = pipc_wait_on_queue(s->q[i], 0);
     for (r = s->parked; r; r = r->next) {
+      int64_t until = r->deadline >= 0 && r->deadline < r->slice_end ? r->deadline : r->slice_end;
       items[r->h.obj + 1].events |= r->h.type == RT_PUT ? PIPC_WAIT_OUT : PIPC_WAIT_IN;
-      if (r->deadline >= 0 && r->deadline - now < wait_ms)
-        wait_ms = r->deadline > now ? r->deadline - now : 0;
+      if (until - now < wait_ms) wait_ms = until > now ? until - now : 0;
     }
-    pipc_wait(items, s->nq + 1, (int)wait_ms);
+    if (pipc_wait(items, s->nq + 1, (int)wait_ms) < 0)
+      pipc_sleep_ms(10); /* a queue went bad: its parked requests end at their deadline */
     while (pipc_sem_wait(s->wake, 0) == PIPC_OK) {
     }
   }
-  free(items);
+  /* stopping: whoever waits is told now, not at its timeout */
+  while (s->parked) {
+    srv_req *r = s->parked;
+    nng_msg *m;
+    s->parked = r->next;
+    s->nparked--;
+    if (r->sess->live) r->sess->live->parked[r->h.lane] = NULL;
+    if ((m = reply_make(s, &r->h, PIPC_ECLOSED, 0)) != NULL) slot_reply(s, r->sl, m);
+    req_free(r);
+  }
 }
 
 int pipc_serve_start(const char *url, const pipc_serve_opts *opts, pipc_server **out) {
@@ -1178,7 +1443,8 @@ int pipc_serve_start(const char *url, const pipc_serve_opts *opts, pipc_server *
   if (kind == PIPC__REMOTE_TLS &&
       (opts->cert_file == NULL || opts->key_file == NULL || opts->ca_file == NULL))
     return PIPC_EINVAL;
-  if (opts->nqueues == 0 || opts->queues == NULL || opts->nqueues > 4096) return PIPC_EINVAL;
+  if (opts->nqueues == 0 || opts->queues == NULL || opts->nqueues >= PIPC_WAIT_MAX)
+    return PIPC_EINVAL; /* the dispatcher waits on each and one semaphore */
   for (i = 0; i < opts->nqueues; i++) {
     if (pipc_name_check(opts->queues[i]) != PIPC_OK) return PIPC_EINVAL;
     for (j = 0; j < i; j++)
@@ -1194,8 +1460,9 @@ int pipc_serve_start(const char *url, const pipc_serve_opts *opts, pipc_server *
   s->q = (pipc_queue **)calloc(opts->nqueues, sizeof *s->q);
   s->names = calloc(opts->nqueues, sizeof *s->names);
   s->max_msg = (uint64_t *)calloc(opts->nqueues, sizeof *s->max_msg);
+  s->items = (pipc_waitable *)calloc(opts->nqueues + 1, sizeof *s->items);
   s->port = -1;
-  if (s->q == NULL || s->names == NULL || s->max_msg == NULL) rc = PIPC_ENOMEM;
+  if (s->q == NULL || s->names == NULL || s->max_msg == NULL || s->items == NULL) rc = PIPC_ENOMEM;
   for (i = 0; rc == PIPC_OK && i < opts->nqueues; i++) {
     pipc_queue_stat_t st;
     rc = pipc_queue_open(opts->queues[i], &s->q[i]);
@@ -1213,8 +1480,11 @@ int pipc_serve_start(const char *url, const pipc_serve_opts *opts, pipc_server *
   if (rc == PIPC_OK && (rv = nng_rep0_open(&s->sock)) != 0) rc = map_nng(rv);
   if (rc == PIPC_OK) {
     s->has_sock = 1;
+    nng_pipe_notify(s->sock, NNG_PIPE_EV_ADD_POST, srv_pipe_cb, s);
+    nng_pipe_notify(s->sock, NNG_PIPE_EV_REM_POST, srv_pipe_cb, s);
     nng_socket_set_size(s->sock, NNG_OPT_RECVMAXSZ, (size_t)(biggest + RW_REPLY + 64));
     if ((rv = nng_listener_create(&s->l, s->sock, url)) != 0) rc = map_nng(rv);
+    else s->has_listener = 1;
   }
   if (rc == PIPC_OK && kind == PIPC__REMOTE_IPC) /* the socket file is the owner's only */
     nng_listener_set_int(s->l, NNG_OPT_IPC_PERMISSIONS, 0600);
@@ -1244,13 +1514,68 @@ int pipc_serve_port(const pipc_server *s, int *port) {
 
 int pipc_serve_stop(pipc_server *s) {
   size_t i;
+  slot *in;
   if (s == NULL) return PIPC_EINVAL;
   pipc__store32(&s->stop, 1);
   if (s->thr) {
     pipc_sem_post(s->wake);
-    nng_thread_destroy(s->thr); /* joins the dispatcher */
+    nng_thread_destroy(s->thr); /* joins the dispatcher (it answered the parked) */
   }
-  if (s->has_sock) nng_close(s->sock); /* every context's operation ends */
+  /* requests that came and were not looked at: PIPC_ECLOSED too */
+  in = NULL;
+  if (s->mu) {
+    nng_mtx_lock(s->mu);
+    in = s->in_head;
+    s->in_head = s->in_tail = NULL;
+    nng_mtx_unlock(s->mu);
+  }
+  for (; in; in = in->next_in) {
+    rw_hdr h;
+    nng_msg *m = NULL;
+    if (hdr_read((const unsigned char *)nng_msg_body(in->req), nng_msg_len(in->req), &h) == PIPC_OK)
+      m = reply_make(s, &h, PIPC_ECLOSED, 0);
+    nng_msg_free(in->req);
+    in->req = NULL;
+    if (m) slot_reply(s, in, m);
+  }
+  if (s->nslots) { /* a moment for those answers to leave */
+    int64_t until = pipc_os_now_ms() + 200;
+    for (;;) {
+      int sending = 0;
+      for (i = 0; i < s->nslots; i++) sending += s->slots[i]->sending;
+      if (!sending || pipc_os_now_ms() >= until) break;
+      pipc_sleep_ms(5);
+    }
+  }
+  if (s->has_listener) { /* its connections go with it: let them go first */
+    int64_t until = pipc_os_now_ms() + 2000;
+    int pipes = 1;
+    nng_listener_close(s->l);
+    while (pipes > 0 && pipc_os_now_ms() < until) {
+      nng_mtx_lock(s->mu);
+      pipes = s->pipes;
+      nng_mtx_unlock(s->mu);
+      if (pipes > 0) pipc_sleep_ms(5);
+    }
+  }
+  /* every context and operation ended first: nng 1.5's socket close can
+     hang on contexts still busy (nng issues 1543, 1813) */
+  for (i = 0; i < s->nslots; i++) {
+    nng_aio_stop(s->slots[i]->aio);
+    nng_ctx_close(s->slots[i]->ctx);
+  }
+  if (s->has_sock && !close_bounded(s->sock)) {
+    /* left behind (nng 1.5): its callbacks may still use the slots, the
+       mutex and the semaphore - they stay; the rest goes */
+    for (i = 0; i < s->nq; i++) pipc_queue_close(s->q[i]);
+    while (s->parked) {
+      srv_req *r = s->parked;
+      s->parked = r->next;
+      req_free(r);
+    }
+    while (s->nsess) session_free(s, s->sess[0]);
+    return PIPC_OK;
+  }
   for (i = 0; i < s->nslots; i++) {
     nng_aio_free(s->slots[i]->aio); /* waits for its callback */
     if (s->slots[i]->req) nng_msg_free(s->slots[i]->req);
@@ -1261,13 +1586,16 @@ int pipc_serve_stop(pipc_server *s) {
     s->parked = r->next;
     req_free(r);
   }
-  while (s->nsess) session_free_at(s, 0);
+  while (s->nsess) session_free(s, s->sess[0]);
   for (i = 0; i < s->nq; i++) pipc_queue_close(s->q[i]);
   if (s->wake) pipc_sem_close(s->wake);
   if (s->mu) nng_mtx_free(s->mu);
   free(s->q);
   free(s->names);
   free(s->max_msg);
+  free(s->items);
+  free(s->sess);
+  free(s->bucket);
   free(s);
   return PIPC_OK;
 }

@@ -5,7 +5,9 @@
 
 #ifdef PIPC_FAULT_INJECTION
 #include "pipc_testing.h"
-volatile int pipc__remote_drop_replies; /* no server here to drop any */
+volatile int pipc__remote_drop_replies; /* no server here to use them */
+volatile int pipc__remote_sessions_max;
+volatile int pipc__remote_slice_ms;
 #endif
 
 const char *pipc_remote_support(void) {

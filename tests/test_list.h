@@ -279,8 +279,12 @@
   PIPC_TEST(remote, exactly_once_when_replies_are_lost) \
   PIPC_TEST(remote, server_restarts)              \
   PIPC_TEST(remote, many_producers)               \
+  PIPC_TEST(remote, lanes_busy_and_stop_answers)  \
+  PIPC_TEST(remote, waits_in_slices)              \
+  PIPC_TEST(remote, forgotten_handle_goes_on)     \
   PIPC_TEST(remote, tls_both_sides_checked)       \
   PIPC_TEST(remote, tls_settings)                 \
+  PIPC_TEST(remote, threads_across_serve_kills)   \
   PIPC_SUITE(netns)                               \
   PIPC_TEST(netns, producer_a_consumers_b_exactly_once) \
   PIPC_TEST(netns, link_down_2s_loses_nothing)    \

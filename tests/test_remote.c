@@ -399,6 +399,129 @@ void test_remote_many_producers(void) {
   unserve(&sv);
 }
 
+/* ---- many threads on one handle, the server killed and started again
+   under them (test_remote_threads_across_serve_kills, below) ---- */
+
+#define MT_THREADS 24 /* more than a handle's 16 lanes */
+#define LANES_PER_HANDLE 16
+#define MT_EACH 150
+
+static struct {
+  pipc_queue *r;
+  unsigned char result[MT_THREADS * MT_EACH]; /* 1 OK, 2 ECLOSED, 3 other */
+} mt;
+
+static void mt_putter(void *arg) {
+  unsigned base = (unsigned)(uintptr_t)arg * MT_EACH, i;
+  for (i = 0; i < MT_EACH; i++) {
+    unsigned v = base + i;
+    int rc = pipc_queue_put(mt.r, &v, sizeof v, 20000);
+    mt.result[v] = rc == PIPC_OK ? 1 : rc == PIPC_ECLOSED ? 2 : 3;
+  }
+}
+
+/* Every lane busy: the next call waits for one no longer than its own
+   timeout; and a stop answers the waiting calls at once. */
+static pipc_queue *busy_r;
+static volatile uint32_t busy_got;
+static void busy_getter(void *arg) {
+  char buf[16];
+  size_t len;
+  int rc = pipc_queue_get(busy_r, buf, sizeof buf, &len, PIPC_FOREVER);
+  (void)arg;
+  if (rc == PIPC_ECLOSED) pipc__add32(&busy_got, 1);
+}
+
+void test_remote_lanes_busy_and_stop_answers(void) {
+  served sv;
+  t_thread *th[16];
+  int k;
+  int64_t t0;
+  if (pipc_remote_support()) T_SKIP(NO_NNG);
+  CU_ASSERT_FATAL(serve_tcp(&sv, "rlb", 4, 16));
+  {
+    pipc_remote_opts ro = {.connect_timeout_ms = 2000, .link_timeout_ms = 8000};
+    T_RC(pipc_queue_open_remote(sv.url, &ro, &busy_r), PIPC_OK);
+  }
+  CU_ASSERT_FATAL(busy_r != NULL);
+  busy_got = 0;
+  for (k = 0; k < 16; k++) th[k] = t_thread_start(busy_getter, NULL);
+  pipc_sleep_ms(500); /* all 16 lanes wait at the server */
+  T_RC(pipc_queue_put(busy_r, "x", 1, 0), PIPC_EAGAIN);
+  t0 = t_now_ms();
+  T_RC(pipc_queue_put(busy_r, "x", 1, 200), PIPC_ETIMEDOUT);
+  CU_ASSERT(t_now_ms() - t0 >= 190);
+  t0 = t_now_ms();
+  T_RC(pipc_serve_stop(sv.srv), PIPC_OK);
+  sv.srv = NULL;
+  for (k = 0; k < 16; k++) t_thread_join(th[k]);
+  CU_ASSERT_EQUAL(busy_got, 16);       /* each told PIPC_ECLOSED ... */
+  CU_ASSERT(t_now_ms() - t0 < 4000);   /* ... by the stop, not by a timeout */
+  pipc_queue_close(busy_r);
+  unserve(&sv);
+}
+
+/* A server answers a waiting request once a slice (test: 200 ms) has gone
+   by: the client asks again with what is left - a get across many slices
+   still gets its message, a timed one still times out on time. */
+static pipc_queue *slice_q;
+static void slice_put(void *arg) {
+  (void)arg;
+  pipc_sleep_ms(900);
+  pipc_queue_put(slice_q, "late", 4, 0);
+}
+
+void test_remote_waits_in_slices(void) {
+  served sv;
+  pipc_queue *r = NULL;
+  char buf[16];
+  size_t len = 0;
+  int64_t t0;
+  t_thread *th;
+  if (pipc_remote_support()) T_SKIP(NO_NNG);
+  pipc__remote_slice_ms = 200;
+  CU_ASSERT_FATAL(serve_tcp(&sv, "rws", 4, 16));
+  T_RC(pipc_queue_open_remote(sv.url, &quick, &r), PIPC_OK);
+  CU_ASSERT_FATAL(r != NULL);
+  t0 = t_now_ms();
+  T_RC(pipc_queue_get(r, buf, sizeof buf, &len, 1000), PIPC_ETIMEDOUT);
+  CU_ASSERT(t_now_ms() - t0 >= 990 && t_now_ms() - t0 < 3000);
+  slice_q = sv.local;
+  th = t_thread_start(slice_put, NULL);
+  T_RC(pipc_queue_get(r, buf, sizeof buf, &len, PIPC_FOREVER), PIPC_OK);
+  CU_ASSERT(len == 4 && memcmp(buf, "late", 4) == 0);
+  t_thread_join(th);
+  T_RC(pipc_queue_get(sv.local, buf, sizeof buf, &len, 0), PIPC_EAGAIN); /* taken once */
+  pipc__remote_slice_ms = 0;
+  pipc_queue_close(r);
+  unserve(&sv);
+}
+
+/* A server that keeps more handles than it may forgets the least recently
+   used one's session; that handle's next put is not run twice, not lost,
+   and not failed: the server says it does not know it, nothing reached a
+   server that went, so the handle opens again and puts once. */
+void test_remote_forgotten_handle_goes_on(void) {
+  served sv;
+  pipc_queue *r[3] = {NULL, NULL, NULL};
+  size_t depth = 0;
+  int k;
+  if (pipc_remote_support()) T_SKIP(NO_NNG);
+  pipc__remote_sessions_max = 2;
+  CU_ASSERT_FATAL(serve_tcp(&sv, "rfh", 16, 16));
+  for (k = 0; k < 3; k++) { /* the third crowds the first out */
+    T_RC(pipc_queue_open_remote(sv.url, &quick, &r[k]), PIPC_OK);
+    if (r[k]) T_RC(pipc_queue_put(r[k], "a", 1, 0), PIPC_OK);
+  }
+  if (r[0]) T_RC(pipc_queue_put(r[0], "b", 1, 0), PIPC_OK);
+  T_RC(pipc_queue_size(sv.local, &depth), PIPC_OK);
+  CU_ASSERT_EQUAL(depth, 4);
+  pipc__remote_sessions_max = 0;
+  for (k = 0; k < 3; k++)
+    if (r[k]) pipc_queue_close(r[k]);
+  unserve(&sv);
+}
+
 /* ---- TLS: certificates made here with openssl (a CA, a rogue CA, a
    server certificate for pipc-b.test, a client one of each CA) ---- */
 
@@ -961,4 +1084,72 @@ void test_netns_wrong_or_no_certificate_refused(void) {
   pipc_queue_close(q);
   pipc_queue_unlink(qname);
   net_teardown();
+}
+
+/* 24 threads on one handle (more than its 16 lanes) put while `pipc serve`
+   is SIGKILLed and started again three times on the same ipc:// path: no
+   value twice, none lost after PIPC_OK, the in-doubt ones (PIPC_ECLOSED)
+   at most once.  (A server killed, not stopped: nng 1.5's own close can
+   wedge under such churn - docs/remote.md - and a crash is what this is
+   about.) */
+void test_remote_threads_across_serve_kills(void) {
+  char name[80], surl[200], url[300];
+  pipc_queue *local = NULL;
+  pipc_process *serve;
+  t_thread *th[MT_THREADS];
+  unsigned seen[MT_THREADS * MT_EACH], v, i, twice = 0, lost = 0, other = 0, doubt = 0;
+  size_t len;
+  int k, kills;
+  if (pipc_remote_support()) T_SKIP(NO_NNG);
+#ifdef _WIN32
+  T_SKIP("the served path is a POSIX socket file here");
+#endif
+  if (t_os_why_no_exec_errors())
+    T_SKIP("valgrind: 24 threads across three server kills take many minutes here, and one "
+           "run showed a 112-byte request copy lost inside nng (not seen by ASan's leak "
+           "check): this case runs natively and under the sanitizers");
+  t_name(name, sizeof name, "rmt");
+  snprintf(surl, sizeof surl, "ipc:///tmp/pipc-test-%s.sock", name);
+  snprintf(url, sizeof url, "%s/%s", surl, name);
+  T_RC(pipc_queue_create(name, 8192, 16, &local), PIPC_OK);
+  {
+    const char *argv[] = {pipc_cli_path(), "serve", surl, "--queue", name, NULL};
+    CU_ASSERT_FATAL((serve = NULL, pipc_process_spawn(argv, &serve)) == PIPC_OK);
+  }
+  memset(&mt, 0, sizeof mt);
+  {
+    pipc_remote_opts ro = {.connect_timeout_ms = 10000, .link_timeout_ms = 5000};
+    T_RC(pipc_queue_open_remote(url, &ro, &mt.r), PIPC_OK);
+  }
+  CU_ASSERT_FATAL(mt.r != NULL);
+  for (k = 0; k < MT_THREADS; k++) th[k] = t_thread_start(mt_putter, (void *)(uintptr_t)k);
+  for (kills = 0; kills < 3; kills++) {
+    const char *argv[] = {pipc_cli_path(), "serve", surl, "--queue", name, NULL};
+    pipc_sleep_ms(150);
+    pipc_process_kill(serve);
+    CU_ASSERT_EQUAL(t_join(serve, 30000), -9);
+    serve = NULL;
+    CU_ASSERT_FATAL(pipc_process_spawn(argv, &serve) == PIPC_OK);
+  }
+  for (k = 0; k < MT_THREADS; k++) t_thread_join(th[k]);
+  pipc_process_terminate(serve);
+  CU_ASSERT_EQUAL(t_join(serve, 30000), 0);
+  memset(seen, 0, sizeof seen);
+  while (pipc_queue_get(local, &v, sizeof v, &len, 0) == PIPC_OK)
+    if (len == sizeof v && v < MT_THREADS * MT_EACH) seen[v]++;
+  for (i = 0; i < MT_THREADS * MT_EACH; i++) {
+    if (seen[i] > 1) twice++;
+    if (mt.result[i] == 1 && seen[i] != 1) lost++;
+    if (mt.result[i] == 3 || mt.result[i] == 0) other++;
+    if (mt.result[i] == 2) doubt++;
+  }
+  if (twice || lost || other)
+    fprintf(stderr, "\n  %u twice, %u lost after PIPC_OK, %u other errors", twice, lost, other);
+  CU_ASSERT_EQUAL(twice, 0);
+  CU_ASSERT_EQUAL(lost, 0);
+  CU_ASSERT_EQUAL(other, 0);
+  CU_ASSERT(doubt <= 3 * LANES_PER_HANDLE); /* at most those in flight at each kill */
+  pipc_queue_close(mt.r);
+  pipc_queue_close(local);
+  pipc_queue_unlink(name);
 }

@@ -640,7 +640,10 @@ static int cmd_send(int argc, char **argv) {
     pipc_queue_stat_t st;
     const char *what = "send";
     if ((rc = pipc_queue_open(argv[2], &q)) != PIPC_OK) return fail("send", argv[2], rc);
-    pipc_queue_stat(q, &st); /* cannot fail on an open queue */
+    if ((rc = pipc_queue_stat(q, &st)) != PIPC_OK) { /* a remote one's link can fail */
+      pipc_queue_close(q);
+      return fail("send", argv[2], rc);
+    }
     if (strcmp(argv[3], "-") == 0) { /* no more of stdin than the queue takes */
       if ((rc = read_stdin(&in, &len, st.max_msg_size)) == PIPC_OK) msg = in;
       else what = "send: reading stdin for";
