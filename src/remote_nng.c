@@ -467,6 +467,7 @@ static int lane_call(pipc__rq *r, rq_lane *l, unsigned type, nng_msg *m, int tim
 static int lane_open(pipc__rq *r, rq_lane *l, int timeout_ms) {
   nng_msg *m, *rep = NULL;
   size_t nl = strlen(r->name);
+  uint64_t max_msg = 0;
   int rc, doubt;
   nng_mtx_lock(r->mu);
   while (r->opening) nng_cv_wait(r->cv);
@@ -489,14 +490,14 @@ static int lane_open(pipc__rq *r, rq_lane *l, int timeout_ms) {
     r->epoch = h.epoch;
     r->obj = h.obj;
     r->capacity = get64(b + RW_REPLY);
-    r->max_msg = get64(b + RW_REPLY + 8);
+    r->max_msg = max_msg = get64(b + RW_REPLY + 8);
     r->need_open = 0;
   }
   r->opening = 0;
   nng_cv_wake(r->cv);
   nng_mtx_unlock(r->mu);
   if (rc == PIPC_OK) /* nng's own limit: no reply bigger than the largest message */
-    nng_socket_set_size(r->sock, NNG_OPT_RECVMAXSZ, (size_t)(r->max_msg + RW_REPLY + 64));
+    nng_socket_set_size(r->sock, NNG_OPT_RECVMAXSZ, (size_t)(max_msg + RW_REPLY + 64));
   if (rep) nng_msg_free(rep);
   return rc > 0 ? PIPC_ECLOSED : rc;
 }
@@ -681,7 +682,10 @@ int pipc__rq_put(pipc__rq *r, const void *msg, size_t len, int timeout_ms) {
   unsigned char *b;
   int rc;
   if (!rq_timeout_ok(timeout_ms)) return PIPC_EINVAL;
-  if (len > r->max_msg) return PIPC_EMSGSIZE;
+  nng_mtx_lock(r->mu); /* a reopen may change it (another server) */
+  rc = len > r->max_msg ? PIPC_EMSGSIZE : PIPC_OK;
+  nng_mtx_unlock(r->mu);
+  if (rc != PIPC_OK) return rc;
   if ((rc = req_alloc(&m, 4 + len)) != PIPC_OK) return rc;
   b = (unsigned char *)nng_msg_body(m) + RW_HDR;
   put32(b, (uint32_t)timeout_ms);
@@ -760,11 +764,15 @@ const char *pipc__rq_name(const pipc__rq *r) { return r->full; }
 
 void pipc__rq_close(pipc__rq *r) {
   int i;
+  int bye;
   if (r->gen != pipc_os_fork_generation()) { /* a fork child: nng is the parent's */
     free(r);
     return;
   }
-  if (r->epoch != 0 && r->pipes > 0) { /* the server forgets this handle now */
+  nng_mtx_lock(r->mu); /* (pipes: the callbacks') */
+  bye = r->epoch != 0 && r->pipes > 0;
+  nng_mtx_unlock(r->mu);
+  if (bye) { /* the server forgets this handle now */
     rq_lane *l = lane_take(r, nng_clock() + 1000);
     nng_msg *m, *rep = NULL;
     int doubt, link = r->link_ms;
@@ -791,7 +799,7 @@ typedef struct slot { /* one rep context and what it received */
   struct pipc_server *s;
   nng_ctx ctx;
   nng_aio *aio;
-  int sending;
+  volatile uint32_t sending; /* written by the callback, read by stop: atomics */
   nng_msg *req;
   struct slot *next_in;
 } slot;
@@ -878,13 +886,13 @@ static void slot_cb(void *arg) {
   slot *sl = (slot *)arg;
   pipc_server *s = sl->s;
   int rv = nng_aio_result(sl->aio);
-  if (sl->sending) {
+  if (pipc__load32(&sl->sending)) {
     if (rv != 0) {
       nng_msg_free(nng_aio_get_msg(sl->aio));
       nng_aio_set_msg(sl->aio, NULL);
     }
     if (rv == NNG_ECLOSED) return;
-    sl->sending = 0;
+    pipc__store32(&sl->sending, 0);
     nng_mtx_lock(s->mu);
     s->idle++;
     nng_mtx_unlock(s->mu);
@@ -952,7 +960,7 @@ static void slot_renew(pipc_server *s, slot *sl) {
 
 static void slot_reply(pipc_server *s, slot *sl, nng_msg *rep) {
   (void)s;
-  sl->sending = 1;
+  pipc__store32(&sl->sending, 1);
   nng_aio_set_msg(sl->aio, rep);
   nng_ctx_send(sl->ctx, sl->aio);
 }
@@ -1542,7 +1550,7 @@ int pipc_serve_stop(pipc_server *s) {
     int64_t until = pipc_os_now_ms() + 200;
     for (;;) {
       int sending = 0;
-      for (i = 0; i < s->nslots; i++) sending += s->slots[i]->sending;
+      for (i = 0; i < s->nslots; i++) sending += (int)pipc__load32(&s->slots[i]->sending);
       if (!sending || pipc_os_now_ms() >= until) break;
       pipc_sleep_ms(5);
     }
