@@ -1395,8 +1395,9 @@ PIPC_API int pipc_watch_close(pipc_watch *w);
    - get: at most once - a message is lost only if the link or the client
      dies between the server taking it and the client receiving it (as a
      local consumer killed inside get), never given twice.
-   - the link drops: calls wait for it to come back (nng redials every
-     0.1-2 s and sends again what was in flight) up to their timeout plus
+   - the link drops: calls wait for it to come back (nng redials after
+     0.1 s, backing off to 2 s or a third of the link allowance, and sends
+     again what was in flight) up to their timeout plus
      PIPC_REMOTE_LINK_MS (10 s; opts: link_timeout_ms), then PIPC_ECLOSED;
      the handle stays usable and the next call redials.  A server answers
      every request within 5 s (a longer wait is asked again, by the handle,

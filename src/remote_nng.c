@@ -626,7 +626,10 @@ int pipc__rq_open(const char *url, const pipc_remote_opts *o, pipc__rq **out) {
      live one, which would run a second copy), and redials quickly */
   nng_socket_set_ms(r->sock, NNG_OPT_REQ_RESENDTIME, 3600 * 1000);
   nng_socket_set_ms(r->sock, NNG_OPT_RECONNMINT, 100);
-  nng_socket_set_ms(r->sock, NNG_OPT_RECONNMAXT, 2000);
+  /* backing off to 2 s at most, and to a third of the link allowance: a
+     call that waits for the link sees at least three tries */
+  nng_socket_set_ms(r->sock, NNG_OPT_RECONNMAXT,
+                    r->link_ms / 3 < 100 ? 100 : r->link_ms / 3 > 2000 ? 2000 : r->link_ms / 3);
   nng_pipe_notify(r->sock, NNG_PIPE_EV_ADD_POST, pipe_cb, r);
   nng_pipe_notify(r->sock, NNG_PIPE_EV_REM_POST, pipe_cb, r);
   r->down_since = nng_clock();
