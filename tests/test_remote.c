@@ -862,9 +862,14 @@ int role_netns_produce(int argc, char **argv) {
   int rc;
   if (argc < 4) return 10;
   n = (unsigned)atoi(argv[2]);
-  if (pipc_shm_open(argv[3], &shm) != PIPC_OK || !counts_map(shm, n, &c)) return 11;
+  if (pipc_shm_open(argv[3], &shm) != PIPC_OK) return 11;
+  if (!counts_map(shm, n, &c)) {
+    pipc_shm_close(shm);
+    return 11;
+  }
   if ((rc = pipc_queue_open(argv[1], &r)) != PIPC_OK) {
     fprintf(stderr, "netns_produce: open %s: %s\n", argv[1], pipc_strerror(rc));
+    pipc_shm_close(shm);
     return 12;
   }
   for (i = 0; i < n; i++) {
@@ -874,6 +879,7 @@ int role_netns_produce(int argc, char **argv) {
     pipc__add32(c.progress, 1);
   }
   pipc_queue_close(r);
+  pipc_shm_close(shm);
   return 0;
 }
 
@@ -888,14 +894,21 @@ int role_netns_consume(int argc, char **argv) {
   int rc;
   if (argc < 4) return 10;
   n = (unsigned)atoi(argv[2]);
-  if (pipc_shm_open(argv[3], &shm) != PIPC_OK || !counts_map(shm, n, &c)) return 11;
-  if (pipc_queue_open(argv[1], &q) != PIPC_OK) return 12;
+  if (pipc_shm_open(argv[3], &shm) != PIPC_OK) return 11;
+  if (!counts_map(shm, n, &c) || pipc_queue_open(argv[1], &q) != PIPC_OK) {
+    pipc_shm_close(shm);
+    return 12;
+  }
   while ((rc = pipc_queue_get(q, &v, sizeof v, &len, PIPC_FOREVER)) == PIPC_OK) {
-    if (len != sizeof v || v >= n) return 13;
+    if (len != sizeof v || v >= n) {
+      rc = 13;
+      break;
+    }
     pipc__add32(&c.seen[v], 1);
   }
   pipc_queue_close(q);
-  return rc == PIPC_ECLOSED ? 0 : 14;
+  pipc_shm_close(shm);
+  return rc == PIPC_ECLOSED ? 0 : rc == 13 ? 13 : 14;
 }
 
 /* A served queue in B, its consumers in B, a producer in A over TLS;
