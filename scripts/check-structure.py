@@ -9,7 +9,8 @@
      macros of the build (PIPC_POSIX_GENERIC, PIPC_MUTEX_FLOCK, ...) and OS
      tests (__linux__, __APPLE__, ...) never appear in an #if inside
      src/posix/*.c - CMake picks the file;
-  3. shared code (src/*.c) has no OS #if either;
+  3. shared code (src/*.c, and src/net/*.c: the network transport, nng's
+     or none, picked by CMake) has no OS #if either;
   4. with --library LIB (a shared libpipc): it exports pipc_ names only and
      no test hook (pipc__*), read with nm -D.
 
@@ -63,7 +64,8 @@ def main():
         for n, line in if_lines(path):
             if VARIANT_MACROS.search(line):
                 errors.append(f"{rel(path)}:{n}: chooses a platform variant: {line}")
-    for path in glob.glob(os.path.join(ROOT, "src", "*.c")):
+    for path in glob.glob(os.path.join(ROOT, "src", "*.c")) + glob.glob(
+            os.path.join(ROOT, "src", "net", "*.c")):
         for n, line in if_lines(path):
             if OS_MACROS.search(line):
                 errors.append(f"{rel(path)}:{n}: an OS #if in shared code: {line}")

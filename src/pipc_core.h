@@ -312,8 +312,8 @@ pipc_os_process *pipc__process_os(pipc_process *p);
 #define PIPC__UNLIKELY(x) (x)
 #endif
 
-/* ---- remote queues (src/remote.c; the transport src/remote_nng.c, or
-   src/remote_none.c when built without nng) ---- */
+/* ---- remote queues (src/remote.c; the transport src/net/net_nng.c, or
+   src/net/net_none.c when built without nng) ---- */
 
 /* 1 if `name` is a remote name (it has "://"), else 0. */
 int pipc__remote_name(const char *name);

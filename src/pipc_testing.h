@@ -79,7 +79,7 @@ int pipc__test_reg_check(pipc__test_reg *t, unsigned index);
 int pipc__test_reg_close(pipc__test_reg *t);
 int pipc__test_reg_unlink(const char *name);
 
-/* A remote queue server (src/remote_nng.c) runs the next N puts and gets
+/* A remote queue server (src/net/net_nng.c) runs the next N puts and gets
    it is sent and then closes their connection instead of answering: the
    reply is lost, and the client's copy of the request comes again. */
 extern volatile int pipc__remote_drop_replies;

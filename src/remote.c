@@ -1,6 +1,6 @@
 /* remote.c - remote names: SCHEME://ENDPOINT/NAME, split into the nng URL
  * a transport dials and the pipc name a server serves.  Shared by every
- * build; the transport is src/remote_nng.c (or src/remote_none.c).
+ * build; the transport is src/net/net_nng.c (or src/net/net_none.c).
  *
  * Schemes: tls+tcp, tls+tcp4, tls+tcp6 and tcp, tcp4, tcp6 (HOST:PORT),
  * ipc (an absolute socket path on POSIX, a pipe name on Windows).  Any

@@ -22,22 +22,31 @@ typedef struct served {
   pipc_server *srv;
 } served;
 
-static int serve_tcp(served *sv, const char *tag, size_t cap, size_t max) {
-  pipc_serve_opts o;
+/* A new local queue served at scheme://127.0.0.1:<any port> with o's
+   settings (queues filled in here). */
+static int serve_at(served *sv, const char *tag, size_t cap, size_t max, const char *scheme,
+                    pipc_serve_opts *o) {
   const char *names[1];
+  char url[64];
   int port = -1;
   memset(sv, 0, sizeof *sv);
   t_name(sv->name, sizeof sv->name, tag);
   if (pipc_queue_create(sv->name, cap, max, &sv->local) != PIPC_OK) return 0;
   names[0] = sv->name;
-  memset(&o, 0, sizeof o);
-  o.queues = names;
-  o.nqueues = 1;
-  o.allow_plain = 1;
-  if (pipc_serve_start("tcp://127.0.0.1:0", &o, &sv->srv) != PIPC_OK) return 0;
+  o->queues = names;
+  o->nqueues = 1;
+  snprintf(url, sizeof url, "%s://127.0.0.1:0", scheme);
+  if (pipc_serve_start(url, o, &sv->srv) != PIPC_OK) return 0;
   if (pipc_serve_port(sv->srv, &port) != PIPC_OK || port <= 0) return 0;
-  snprintf(sv->url, sizeof sv->url, "tcp://127.0.0.1:%d/%s", port, sv->name);
+  snprintf(sv->url, sizeof sv->url, "%s://127.0.0.1:%d/%s", scheme, port, sv->name);
   return 1;
+}
+
+static int serve_tcp(served *sv, const char *tag, size_t cap, size_t max) {
+  pipc_serve_opts o;
+  memset(&o, 0, sizeof o);
+  o.allow_plain = 1;
+  return serve_at(sv, tag, cap, max, "tcp", &o);
 }
 
 static void unserve(served *sv) {
@@ -199,10 +208,12 @@ void test_remote_put_get_both_ways(void) {
   unserve(&sv);
 }
 
+/* A local put of "late" after late_ms, from a thread. */
 static pipc_queue *late_q;
+static int late_ms;
 static void late_put(void *arg) {
   (void)arg;
-  pipc_sleep_ms(300);
+  pipc_sleep_ms(late_ms);
   pipc_queue_put(late_q, "late", 4, 0);
 }
 
@@ -233,6 +244,7 @@ void test_remote_timeouts_as_local(void) {
   T_RC(pipc_queue_get(sv.local, buf, sizeof buf, &len, 0), PIPC_OK);
   /* a remote get that waits forever is woken by a local put */
   late_q = sv.local;
+  late_ms = 300;
   th = t_thread_start(late_put, NULL);
   T_RC(pipc_queue_get(r, buf, sizeof buf, &len, PIPC_FOREVER), PIPC_OK);
   CU_ASSERT(len == 4 && memcmp(buf, "late", 4) == 0);
@@ -464,12 +476,6 @@ void test_remote_lanes_busy_and_stop_answers(void) {
 /* A server answers a waiting request once a slice (test: 200 ms) has gone
    by: the client asks again with what is left - a get across many slices
    still gets its message, a timed one still times out on time. */
-static pipc_queue *slice_q;
-static void slice_put(void *arg) {
-  (void)arg;
-  pipc_sleep_ms(900);
-  pipc_queue_put(slice_q, "late", 4, 0);
-}
 
 void test_remote_waits_in_slices(void) {
   served sv;
@@ -486,8 +492,9 @@ void test_remote_waits_in_slices(void) {
   t0 = t_now_ms();
   T_RC(pipc_queue_get(r, buf, sizeof buf, &len, 1000), PIPC_ETIMEDOUT);
   CU_ASSERT(t_now_ms() - t0 >= 990 && t_now_ms() - t0 < 3000);
-  slice_q = sv.local;
-  th = t_thread_start(slice_put, NULL);
+  late_q = sv.local;
+  late_ms = 900;
+  th = t_thread_start(late_put, NULL);
   T_RC(pipc_queue_get(r, buf, sizeof buf, &len, PIPC_FOREVER), PIPC_OK);
   CU_ASSERT(len == 4 && memcmp(buf, "late", 4) == 0);
   t_thread_join(th);
@@ -587,22 +594,11 @@ static char *tls_file(const char *base) {
    one the CA signed. */
 static int serve_tls(served *sv, const char *tag) {
   pipc_serve_opts o;
-  const char *names[1];
-  int port = -1;
-  memset(sv, 0, sizeof *sv);
-  t_name(sv->name, sizeof sv->name, tag);
-  if (pipc_queue_create(sv->name, 16, 64, &sv->local) != PIPC_OK) return 0;
-  names[0] = sv->name;
   memset(&o, 0, sizeof o);
-  o.queues = names;
-  o.nqueues = 1;
   o.cert_file = tls_file("server.crt");
   o.key_file = tls_file("server.key");
   o.ca_file = tls_file("ca.crt");
-  if (pipc_serve_start("tls+tcp://127.0.0.1:0", &o, &sv->srv) != PIPC_OK) return 0;
-  if (pipc_serve_port(sv->srv, &port) != PIPC_OK || port <= 0) return 0;
-  snprintf(sv->url, sizeof sv->url, "tls+tcp://127.0.0.1:%d/%s", port, sv->name);
-  return 1;
+  return serve_at(sv, tag, 16, 64, "tls+tcp", &o);
 }
 
 static pipc_remote_opts client_opts(const char *cert, const char *key, const char *ca,

@@ -1,4 +1,4 @@
-/* remote_none.c - the transport of a build without nng: remote names are
+/* net/net_none.c - the transport of a build without nng: remote names are
  * recognised (src/remote.c) and refused with PIPC_ENOTSUP, and
  * pipc_remote_support() says how to build them in. */
 #include "pipc_core.h"

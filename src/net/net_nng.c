@@ -1,4 +1,4 @@
-/* remote_nng.c - remote queues over nng: the client side of a remote
+/* net/net_nng.c - remote queues over nng: the client side of a remote
  * pipc_queue handle, and the server (pipc_serve_*).  The only file that
  * includes nng.  nng does the framing, the connections, the redials and
  * the matching of replies to requests (req/rep with one context per lane);
