@@ -13,9 +13,10 @@
 /* The segment layout, as documented at the top of src/queue.c (the slot
    hints: tail, head). */
 #define Q_CAPACITY_OFF 64
-#define Q_TAIL_OFF 128
-#define Q_HEAD_OFF 192
-#define Q_WAITERS_OFF 264 /* consumers' then producers' sleeper counts, u32 */
+#define Q_TAIL_OFF 192
+#define Q_HEAD_OFF 256
+#define Q_WAITERS_OFF 328 /* consumers' then producers' sleeper counts, u32 */
+#define Q_OS_OFF 384      /* the parking places, then the registry's mutexes */
 
 void test_queue_fifo(void) {
   char name[80], buf[32];
@@ -1460,7 +1461,7 @@ int role_queue_os_damage(int argc, char **argv) {
   unsigned v;
   if (argc < 2) return 10;
   v = (unsigned)strtoul(argv[1], NULL, 16);
-  for (off = 320;; off++) {
+  for (off = Q_OS_OFF;; off++) {
     pipc_queue *q = NULL;
     pipc_shm *raw = NULL;
     unsigned char *r;
@@ -1473,7 +1474,7 @@ int role_queue_os_damage(int argc, char **argv) {
     if (end == 0) {
       memcpy(&reg_off, r + Q_CAPACITY_OFF + 32, 8);
       memcpy(&claims_off, r + Q_CAPACITY_OFF + 48, 8);
-      if (reg_off < 320 || claims_off <= reg_off) return 13;
+      if (reg_off < Q_OS_OFF || claims_off <= reg_off) return 13;
       end = reg_off + 2 * ((claims_off - reg_off) / 64); /* two entries */
     }
     if (off >= end) {

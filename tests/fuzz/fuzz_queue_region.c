@@ -3,9 +3,9 @@
  *
  * One queue (capacity 4, max message 64) is made once.  Each input is laid
  * over its segment - the header after its magic, configuration, indices,
- * wake-up words and flags (bytes 4..319), then the ring - leaving alone the
+ * wake-up words and flags (bytes 4..383), then the ring - leaving alone the
  * magic (a zero magic means "being created": open would wait for it) and
- * the OS's own mutex and parking words (320 up to the ring), which belong
+ * the OS's own mutex and parking words (384 up to the ring), which belong
  * to the kernel's and libc's robust-mutex protocol.  Then a handle opened before the damage
  * and one opened after it do every operation with timeout 0.  Anything but
  * a return code - a crash, a sanitizer report, a hang, a message longer
@@ -18,7 +18,7 @@
 #include "pipc.h"
 
 #define MAGIC 4u    /* bytes 0..3: the segment's magic */
-#define HEADER 320u /* bytes 4..319: pipc's own words (src/queue.c layout) */
+#define HEADER 384u /* bytes 4..383: pipc's own words (src/queue.c layout) */
 
 static pipc_queue *q;
 static pipc_shm *raw;
