@@ -103,6 +103,13 @@
   PIPC_TEST(queue, damaged_os_words_never_hang)      \
   PIPC_TEST(queue, own_claim_through_another_handle) \
   PIPC_TEST(queue, cancels_never_hide_a_message)     \
+  PIPC_TEST(queue, durable_bad_arguments)            \
+  PIPC_TEST(queue, durable_peek_thread_ends)         \
+  PIPC_TEST(queue, durable_orphan_pins_its_entry)    \
+  PIPC_TEST(queue, tag_pins_its_entry)               \
+  PIPC_TEST(queue, tag_outcome_without_deaths)       \
+  PIPC_TEST(queue, incarnation_differs_across_create) \
+  PIPC_TEST(queue, damaged_durable_and_tag_words)    \
   PIPC_SUITE(registry)                               \
   PIPC_TEST(registry, killed_holder_is_dead)         \
   PIPC_TEST(registry, thread_end_lets_go)            \
@@ -115,6 +122,8 @@
   PIPC_SUITE(queue_kill)                             \
   PIPC_TEST(queue_kill, producer_killed_inside_put)  \
   PIPC_TEST(queue_kill, consumer_killed_inside_get)  \
+  PIPC_TEST(queue_kill, durable_holder_killed)       \
+  PIPC_TEST(queue_kill, new_fault_points)            \
   PIPC_SUITE(pipe)                                   \
   PIPC_TEST(pipe, pair_round_trip)                   \
   PIPC_TEST(pipe, echo_sizes_both_ways)              \
@@ -296,6 +305,9 @@
   PIPC_ROLE(queue_zc_hold)        \
   PIPC_ROLE(queue_repair_die)     \
   PIPC_ROLE(queue_reserve_wait)   \
+  PIPC_ROLE(queue_durable)        \
+  PIPC_ROLE(queue_tagged)         \
+  PIPC_ROLE(queue_repair_at)      \
   PIPC_ROLE(pipe_echo)            \
   PIPC_ROLE(pipe_hold)            \
   PIPC_ROLE(pipe_bulk)            \
