@@ -344,8 +344,14 @@ PIPC_API int pipc_queue_release(pipc_queue *q);
    thread's registry entry (one of the 64).  Plain gets and peeks never
    adopt.  pipc_queue_orphans counts them; `pipc recv --adopt NAME` takes
    one.
+
+   PIPC_PEEK_ORPHAN (alone or with PIPC_PEEK_DURABLE): adopt the oldest
+   orphan, as above, or return PIPC_EAGAIN at once if there is none -
+   never a fresh message, whatever timeout_ms says.
+
    Errors: those of pipc_queue_peek; PIPC_EINVAL also for unknown flags. */
 #define PIPC_PEEK_DURABLE 1u
+#define PIPC_PEEK_ORPHAN 2u
 PIPC_API int pipc_queue_peek_ex(pipc_queue *q, unsigned flags, const void **msg,
                                 size_t *len, int timeout_ms);
 

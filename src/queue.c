@@ -1086,14 +1086,16 @@ int pipc_queue_peek_ex(pipc_queue *q, unsigned flags, const void **msg, size_t *
   q_slot *s;
   int rc, adopted;
   if (msg != NULL) *msg = NULL;
-  if (q == NULL || msg == NULL || len == NULL || (flags & ~PIPC_PEEK_DURABLE) != 0)
+  if (q == NULL || msg == NULL || len == NULL ||
+      (flags & ~(PIPC_PEEK_DURABLE | PIPC_PEEK_ORPHAN)) != 0)
     return PIPC_EINVAL;
-  if (!(flags & PIPC_PEEK_DURABLE)) return pipc_queue_peek(q, msg, len, timeout_ms);
+  if (flags == 0) return pipc_queue_peek(q, msg, len, timeout_ms);
   if (pipc__deadline(timeout_ms, &deadline) != PIPC_OK) return PIPC_EINVAL;
   if ((rc = q_flags_error(q, &qflags)) != PIPC_OK) return rc;
   if ((rc = q_me(q, &me, &local)) != PIPC_OK) return rc;
   if (local[LOCAL_PEEKED]) return PIPC_EINVAL; /* release first */
   if ((adopted = q_adopt(q, me, &pos, &s, &len32)) < 0) return adopted;
+  if (!adopted && (flags & PIPC_PEEK_ORPHAN)) return PIPC_EAGAIN; /* none: never a fresh one */
   if (!adopted &&
       (rc = q_get_begin(q, timeout_ms, 0, Q_PEEK_DURABLE, &pos, &s, &len32, &local)) != PIPC_OK)
     return rc;

@@ -246,6 +246,7 @@
   PIPC_TEST(cli, send_from_stdin)                    \
   PIPC_TEST(cli, wrong_kind_says_so)                 \
   PIPC_TEST(cli, bench_not_found_says_how)           \
+  PIPC_TEST(cli, recv_adopt_takes_an_orphan)         \
   PIPC_SUITE(objects)                                \
   PIPC_TEST(objects, kind_of_every_kind)             \
   PIPC_TEST(objects, kind_names)                     \

@@ -1565,7 +1565,7 @@ void test_queue_durable_bad_arguments(void) {
   uint64_t pos = 7, v;
   CU_ASSERT_FATAL(q != NULL);
   T_RC(pipc_queue_put(q, "a", 1, 0), PIPC_OK);
-  T_RC(pipc_queue_peek_ex(q, 2, &msg, &len, 0), PIPC_EINVAL); /* unknown flag */
+  T_RC(pipc_queue_peek_ex(q, 4, &msg, &len, 0), PIPC_EINVAL); /* unknown flag */
   CU_ASSERT_PTR_NULL(msg);
   T_RC(pipc_queue_peek_ex(q, PIPC_PEEK_DURABLE | 0x80u, &msg, &len, 0), PIPC_EINVAL);
   T_RC(pipc_queue_peek_ex(NULL, PIPC_PEEK_DURABLE, &msg, &len, 0), PIPC_EINVAL);
@@ -1573,6 +1573,12 @@ void test_queue_durable_bad_arguments(void) {
   T_RC(pipc_queue_peek_ex(q, PIPC_PEEK_DURABLE, &msg, NULL, 0), PIPC_EINVAL);
   T_RC(pipc_queue_peek_ex(q, PIPC_PEEK_DURABLE, &msg, &len, -2), PIPC_EINVAL);
   T_RC(pipc__queue_peek_pos(q, &pos), PIPC_EINVAL); /* no peek held */
+  T_RC(pipc_queue_peek_ex(q, PIPC_PEEK_ORPHAN | 4u, &msg, &len, 0), PIPC_EINVAL);
+  /* orphans only: none, so PIPC_EAGAIN at once - and "a" is not taken */
+  T_RC(pipc_queue_peek_ex(q, PIPC_PEEK_ORPHAN, &msg, &len, 1000), PIPC_EAGAIN);
+  T_RC(pipc_queue_peek_ex(q, PIPC_PEEK_ORPHAN | PIPC_PEEK_DURABLE, &msg, &len, 0),
+       PIPC_EAGAIN);
+  T_RC(pipc__queue_peek_pos(q, &pos), PIPC_EINVAL);
   /* flags 0 is pipc_queue_peek */
   T_RC(pipc_queue_peek_ex(q, 0, &msg, &len, 0), PIPC_OK);
   CU_ASSERT(msg != NULL && len == 1 && memcmp(msg, "a", 1) == 0);
