@@ -96,11 +96,13 @@
  *
  * Tagged puts (pipc__queue_put_tagged) clear the line's tag, tag_pos and
  * aborted, write the tag, claim as any put, and write tag_pos after the
- * claim CAS.  A repairer giving back a dead owner's WRITING(p) on a line
- * with a tag first writes aborted = p + 1 (so does a tagged put given
- * back at shutdown); a slot leaves WRITING(p, o) only by o's commit or by
- * such a give-back, so "tag_pos set and not aborted" means committed, even
- * after the slot has been reused.
+ * claim CAS, before the commit.  A repairer giving back a dead owner's
+ * WRITING(p) on a line with a tag first writes aborted = p + 1; a put
+ * given back at shutdown has not written tag_pos yet.  A slot leaves
+ * WRITING(p, o) only by o's commit or by such a give-back, so "tag_pos
+ * set and not aborted" means committed, even after the slot has been
+ * reused; tag_pos 0 means not stored (its slot, if claimed, is WRITING by
+ * a dead owner - repaired - or given back).
  *
  * Pinned entries.  A registry entry whose line holds a tag, or a durable
  * claim whose slot still says READING by that entry, is pinned: the
@@ -721,11 +723,9 @@ static uint64_t q_later(uint64_t a, uint64_t b) { return (int64_t)(a - b) > 0 ? 
 /* ---- producers ---- */
 
 /* Claim a slot to write len bytes: PIPC_OK with *pos, the slot
-   WRITING(*pos, me) and the tail hint past it.  tag != 0: a tagged put's
-   (pipc__queue_put_tagged) - the line's evidence words are set as the top
-   says; 0 (every other put) touches none of them. */
-static int q_put_begin(pipc_queue *q, size_t len, int timeout_ms, uint64_t tag,
-                       uint64_t *pos, q_slot **slot, uint64_t **local) {
+   WRITING(*pos, me) and the tail hint past it. */
+static int q_put_begin(pipc_queue *q, size_t len, int timeout_ms, uint64_t *pos,
+                       q_slot **slot, uint64_t **local) {
   int64_t deadline;
   uint32_t flags;
   unsigned me;
@@ -737,14 +737,6 @@ static int q_put_begin(pipc_queue *q, size_t len, int timeout_ms, uint64_t tag,
   if (flags & Q_FLAG_CLOSED) return PIPC_ECLOSED;
   if ((rc = q_me(q, &me, local)) != PIPC_OK) return rc;
   if ((*local)[LOCAL_RESERVED]) return PIPC_EINVAL; /* commit or cancel first */
-  if (tag) { /* the last tag's evidence goes; this one's is written before any claim */
-    volatile uint64_t *l = q_line(q, me);
-    pipc__store64_relaxed(&l[CL_TAG], 0);
-    pipc__store64_relaxed(&l[CL_TAG_POS], 0);
-    pipc__store64_relaxed(&l[CL_ABORTED], 0);
-    pipc__store64(&l[CL_TAG], tag);
-    PIPC__FAULT(PIPC__FAULT_PUT_TAGGED);
-  }
   p = start = pipc__load64(q->tail);
   for (;;) {
     q_slot *s = q_slot_at(q, p);
@@ -753,12 +745,10 @@ static int q_put_begin(pipc_queue *q, size_t len, int timeout_ms, uint64_t tag,
     if (d == 0 && w_st(w) == ST_FREE) { /* free for p: a word the invariants allow */
       pipc__store64_relaxed(&q->claims[me * Q_CLAIM_STRIDE + SIDE_PROD], p + 1); /* before the CAS */
       if (!pipc__cas64(&s->state, &w, w_make(p, me, ST_WRITING))) continue;
-      if (tag) pipc__store64_relaxed(&q_line(q, me)[CL_TAG_POS], p + 1); /* claimed */
       PIPC__FAULT(PIPC__FAULT_PUT_CLAIMED);
       pipc__store64_release(q->tail, p + 1); /* after the claim: see the top */
       if (pipc__load32(&q->wake->flags) & Q_FLAG_CLOSED) {
         /* shut down meanwhile: the position goes back, as if skipped */
-        if (tag) pipc__store64(&q_line(q, me)[CL_ABORTED], p + 1);
         pipc__store64(&s->state, w_make(p + q->capacity, 0, ST_FREE));
         q_wake_side(q, SIDE_CONS);
         return PIPC_ECLOSED;
@@ -818,7 +808,7 @@ int pipc_queue_put(pipc_queue *q, const void *msg, size_t len, int timeout_ms) {
   q_slot *s;
   int rc;
   if (q == NULL || (msg == NULL && len > 0)) return PIPC_EINVAL;
-  if ((rc = q_put_begin(q, len, timeout_ms, 0, &pos, &s, &local)) != PIPC_OK) return rc;
+  if ((rc = q_put_begin(q, len, timeout_ms, &pos, &s, &local)) != PIPC_OK) return rc;
   q_set_len(s, len);
   PIPC__FAULT(PIPC__FAULT_PUT_LEN);
   if (len) memcpy(q_data(s), msg, len);
@@ -826,13 +816,33 @@ int pipc_queue_put(pipc_queue *q, const void *msg, size_t len, int timeout_ms) {
   return q_put_end(q, s, pos);
 }
 
+/* A put that leaves evidence on this thread's claim line (see the top):
+   the last tag's words cleared and the tag written before the claim, the
+   claimed position after it - here, once q_put_begin has returned, so
+   that a plain put pays nothing for tags.  A claim given back inside
+   q_put_begin (shutdown) or cut short by a death before tag_pos is
+   written leaves tag_pos 0: "not stored", which it is. */
 int pipc__queue_put_tagged(pipc_queue *q, const void *msg, size_t len, uint64_t tag,
                            int timeout_ms) {
   uint64_t pos, *local;
+  volatile uint64_t *l;
+  int64_t deadline;
+  unsigned me;
   q_slot *s;
   int rc;
   if (q == NULL || tag == 0 || (msg == NULL && len > 0)) return PIPC_EINVAL;
-  if ((rc = q_put_begin(q, len, timeout_ms, tag, &pos, &s, &local)) != PIPC_OK) return rc;
+  if (pipc__deadline(timeout_ms, &deadline) != PIPC_OK) return PIPC_EINVAL;
+  if ((uint64_t)len > q->max_msg) return PIPC_EMSGSIZE;
+  if ((rc = q_me(q, &me, &local)) != PIPC_OK) return rc;
+  if (local[LOCAL_RESERVED]) return PIPC_EINVAL; /* commit or cancel first */
+  l = q_line(q, me);
+  pipc__store64_relaxed(&l[CL_TAG], 0); /* the last tag's evidence goes */
+  pipc__store64_relaxed(&l[CL_TAG_POS], 0);
+  pipc__store64_relaxed(&l[CL_ABORTED], 0);
+  pipc__store64(&l[CL_TAG], tag); /* before any claim */
+  PIPC__FAULT(PIPC__FAULT_PUT_TAGGED);
+  if ((rc = q_put_begin(q, len, timeout_ms, &pos, &s, &local)) != PIPC_OK) return rc;
+  pipc__store64_relaxed(&l[CL_TAG_POS], pos + 1); /* claimed; before the commit */
   q_set_len(s, len);
   PIPC__FAULT(PIPC__FAULT_PUT_LEN);
   if (len) memcpy(q_data(s), msg, len);
@@ -846,7 +856,7 @@ int pipc_queue_reserve(pipc_queue *q, size_t len, void **slot, int timeout_ms) {
   int rc;
   if (slot != NULL) *slot = NULL;
   if (q == NULL || slot == NULL) return PIPC_EINVAL;
-  if ((rc = q_put_begin(q, len, timeout_ms, 0, &pos, &s, &local)) != PIPC_OK) return rc;
+  if ((rc = q_put_begin(q, len, timeout_ms, &pos, &s, &local)) != PIPC_OK) return rc;
   local[LOCAL_RESERVED] = pos + 1;
   local[LOCAL_RESERVED_LEN] = len;
   *slot = q_data(s);
@@ -1387,5 +1397,5 @@ int pipc__queue_claim_and_keep(pipc_queue *q, int consumers) {
   q_slot *s;
   uint32_t len;
   if (consumers) return q_get_begin(q, PIPC_FOREVER, 0, 1, &pos, &s, &len, &local);
-  return q_put_begin(q, 0, PIPC_FOREVER, 0, &pos, &s, &local);
+  return q_put_begin(q, 0, PIPC_FOREVER, &pos, &s, &local);
 }
