@@ -343,7 +343,9 @@ PIPC_API int pipc_queue_release(pipc_queue *q);
    wait, so each orphan takes one slot of the capacity - and the dead
    thread's registry entry (one of the 64).  Plain gets and peeks never
    adopt.  pipc_queue_orphans counts them; `pipc recv --adopt NAME` takes
-   one.
+   one.  As after a plain peek, pipc_queue_close releases this thread's
+   message (it is taken): a holder that must not lose it ends (or dies)
+   without closing.
 
    PIPC_PEEK_ORPHAN (alone or with PIPC_PEEK_DURABLE): adopt the oldest
    orphan, as above, or return PIPC_EAGAIN at once if there is none -
@@ -366,7 +368,8 @@ PIPC_API int pipc_queue_orphans(pipc_queue *q, size_t *out);
    approximate otherwise (like qsize()).  Makes no system call, but to
    check that a consumer holding a message at that moment is alive (on
    Windows and in the file-lock mode, a system call); a dead one's message
-   is given up here, as its death promised.
+   is given up here, as its death promised - unless it peeked durably: an
+   orphan stays, and counts (pipc_queue_peek_ex).
    Errors: PIPC_EINVAL, PIPC_ECORRUPT (the queue is poisoned, or a slot
    state it reads fails its checks, which poisons it). */
 PIPC_API int pipc_queue_size(pipc_queue *q, size_t *out);
