@@ -344,8 +344,7 @@ PIPC_API int pipc_queue_release(pipc_queue *q);
    thread's registry entry (one of the 64).  Plain gets and peeks never
    adopt.  pipc_queue_orphans counts them; `pipc recv --adopt NAME` takes
    one.  As after a plain peek, pipc_queue_close releases this thread's
-   message (it is taken): a holder that must not lose it ends (or dies)
-   without closing.
+   message: it is taken.
 
    PIPC_PEEK_ORPHAN (alone or with PIPC_PEEK_DURABLE): adopt the oldest
    orphan, as above, or return PIPC_EAGAIN at once if there is none -
