@@ -336,7 +336,10 @@ int pipc__queue_put_tagged(pipc_queue *q, const void *msg, size_t len, uint64_t 
    0 no (never claimed, given back at shutdown, or aborted by a repairer -
    a dead putter's slot still WRITING is repaired here, now); PIPC_EAGAIN
    while a live putter is still inside that put; PIPC_EINVAL (tag 0),
-   PIPC_ECORRUPT.  Ask once its put has returned or its putter died. */
+   PIPC_ECORRUPT (its position contradicts its slot: damage - or a tag
+   left uncleared for 2^47 positions, which the slot's 48-bit position can
+   no longer tell from damage).  Ask once its put has returned or its
+   putter died. */
 int pipc__queue_tag_outcome(pipc_queue *q, uint64_t tag);
 /* Drop the evidence of `tag` (its outcome recorded elsewhere): a dead
    putter's entry is usable again.  PIPC_OK, PIPC_ENOENT (no line has it),

@@ -53,10 +53,12 @@
  *    when stores race, never lead), so a FREE(p) slot at p means no
  *    position from p on is claimed, and a lap behind a hint only a claim
  *    still in progress can be left.
- *  - a claim line's positions are never ahead of their slot: a claim is
- *    recorded after its slot was seen holding that position, and slots
- *    only move on (checked where the new words are read: a durable
- *    record, a tag_pos);
+ *  - a tag_pos is never ahead of its slot, and its slot never FREE for it
+ *    nor WRITING by another: it is written after its claim CAS, and slots
+ *    only move on (checked by tag_outcome; a tag is resolved and cleared
+ *    soon after its put - one left 2^47 positions, its slot's distance
+ *    modulo 2^48 may read as damage);
+ *  - an adopted orphan's length is at most max_msg (as a FULL slot's);
  *  - the incarnation is not 0.
  * A word that breaks them marks the queue poisoned: every call then returns
  * PIPC_ECORRUPT, never a crash, a hang or a wrong message.
@@ -520,30 +522,28 @@ static int q_flags_error(pipc_queue *q, uint32_t *flags) {
 /* ---- claims, and their repair after a death ---- */
 
 /* Is entry e's consumer claim a durable one that its slot still holds
-   (READING by e)?  1 with *pos its position, 0 not, PIPC_ECORRUPT (and the
-   queue poisoned) for a durable record its slot is behind: a claim is
-   recorded after its slot was seen at that position, and slots only move
-   on.  Each word read once. */
+   (READING by e)?  1 with *pos its position, 0 not.  Each word read once;
+   a durable record whose slot holds another position is simply not held:
+   records are left behind by releases, failed claim CASes and deaths, and
+   slot words keep positions modulo 2^48, so an old record's distance
+   from its slot can be anything - no value of it is damage.  (The slot
+   word, when it says READING by e at that position, is checked by
+   whoever adopts it: its length.)  Never fails; int for the callers. */
 static int q_durable_held(pipc_queue *q, unsigned e, uint64_t *pos) {
   volatile uint64_t *l = q_line(q, e);
   uint64_t c = pipc__load64(&l[SIDE_CONS]), dm, w;
-  int64_t d;
   if (c == 0) return 0;
   dm = pipc__load64(&l[CL_DURABLE]);
   if (dm != c) return 0; /* not durable (dm is an older position's, or 0) */
   w = pipc__load64(&q_slot_at(q, c - 1)->state);
-  d = w_dist(w, c - 1);
-  if (d < 0 || (q->mask ? ((uint64_t)d & q->mask) != 0 : d % (int64_t)q->capacity != 0))
-    return q_poison(q);
-  if (d != 0 || w_st(w) != ST_READING || w_owner(w) != e) return 0; /* released */
+  if (w_dist(w, c - 1) != 0 || w_st(w) != ST_READING || w_owner(w) != e) return 0;
   if (pos) *pos = c - 1;
   return 1;
 }
 
 /* The registry's pin check (src/registry.c), asked with entry e's mutex
    held and its last holder gone: keep e out of use while its line holds a
-   tag (the evidence of a put) or a durable claim still held (an orphan).
-   A damaged line keeps it out too (and has poisoned the queue). */
+   tag (the evidence of a put) or a durable claim still held (an orphan). */
 static int q_pinned(void *ctx, unsigned e) {
   pipc_queue *q = (pipc_queue *)ctx;
   if (e >= q->reg_n) return 1;
