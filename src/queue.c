@@ -24,7 +24,7 @@
  *               [4] tag_pos: that put's claimed position plus one,
  *                   written after its claim CAS (0: not claimed);
  *               [5] aborted: a position plus one whose WRITING a repairer
- *                   (or a shutdown) gave back while the line had a tag;
+ *                   gave back while the line had a tag;
  *               [6] [7] unused
  *   subs_off    the subscribers: notifiers of pipc_wait / pipc_watch to
  *               signal when a side changes (src/subs.c, its invariants)
@@ -59,7 +59,7 @@
  *    soon after its put - one left 2^47 positions, its slot's distance
  *    modulo 2^48 may read as damage);
  *  - an adopted orphan's length is at most max_msg (as a FULL slot's);
- *  - the incarnation is not 0.
+ *  - the incarnation is not 0 (checked by pipc__queue_incarnation).
  * A word that breaks them marks the queue poisoned: every call then returns
  * PIPC_ECORRUPT, never a crash, a hang or a wrong message.
  *
@@ -100,11 +100,12 @@
  * aborted, write the tag, claim as any put, and write tag_pos after the
  * claim CAS, before the commit.  A repairer giving back a dead owner's
  * WRITING(p) on a line with a tag first writes aborted = p + 1; a put
- * given back at shutdown has not written tag_pos yet.  A slot leaves
- * WRITING(p, o) only by o's commit or by such a give-back, so "tag_pos
- * set and not aborted" means committed, even after the slot has been
- * reused; tag_pos 0 means not stored (its slot, if claimed, is WRITING by
- * a dead owner - repaired - or given back).
+ * given back at shutdown has not written tag_pos yet.  Once tag_pos is
+ * written, the slot leaves WRITING(p, o) only by o's commit or by such a
+ * repairer's give-back, so "tag_pos set and not aborted" means committed,
+ * even after the slot has been reused; tag_pos 0 means not stored (its
+ * slot, if claimed, is WRITING by a dead owner - repaired - or given
+ * back).
  *
  * Pinned entries.  A registry entry whose line holds a tag, or a durable
  * claim whose slot still says READING by that entry, is pinned: the
@@ -155,9 +156,10 @@
 #define Q_MAX_CAPACITY 0x7fffffffu
 #define Q_MAX_MSG 0x7fffff00u
 #define Q_REG_N 64u    /* registry entries: threads using the queue at once */
-/* Each entry's two claim words on a cache line of their own: a producer
-   and a consumer write theirs on every put and get, and words of two
-   entries on one line would pass it between their CPUs each time. */
+/* Each entry's claim words on a cache line of their own: a producer and a
+   consumer write theirs on every put and get, and words of two entries on
+   one line would pass it between their CPUs each time.  (Words 2..5 of
+   the line: durable peeks' and tagged puts', see the top.) */
 #define Q_CLAIM_STRIDE 8u
 #define Q_SPIN 200     /* pauses a waiter spins at most before sleeping */
 #define Q_SPIN_PROBE 8 /* every 8th wait spins in full, to see if it pays again */
