@@ -124,6 +124,7 @@
   PIPC_TEST(queue_kill, consumer_killed_inside_get)  \
   PIPC_TEST(queue_kill, durable_holder_killed)       \
   PIPC_TEST(queue_kill, new_fault_points)            \
+  PIPC_TEST(queue_kill, durable_consumer_never_loses) \
   PIPC_SUITE(pipe)                                   \
   PIPC_TEST(pipe, pair_round_trip)                   \
   PIPC_TEST(pipe, echo_sizes_both_ways)              \
@@ -309,6 +310,7 @@
   PIPC_ROLE(queue_durable)        \
   PIPC_ROLE(queue_tagged)         \
   PIPC_ROLE(queue_repair_at)      \
+  PIPC_ROLE(kill_durable_consumer) \
   PIPC_ROLE(pipe_echo)            \
   PIPC_ROLE(pipe_hold)            \
   PIPC_ROLE(pipe_bulk)            \

@@ -550,3 +550,115 @@ void test_queue_kill_new_fault_points(void) {
   queue_whole(e.q, 8);
   durable_env_drop(&e);
 }
+
+/* argv: kill_durable_consumer QUEUE TAKEN_SHM [POINT COUNT] -> takes
+   messages by durable peek / release only (adopting what a killed one
+   left: PIPC_EOWNERDEAD), counting each seq in TAKEN before its release,
+   until killed or dead at a fault point. */
+int role_kill_durable_consumer(int argc, char **argv) {
+  pipc_queue *q = NULL;
+  pipc_shm *s = NULL;
+  unsigned char *taken;
+  struct msg m;
+  size_t len;
+  if (argc < 3 || pipc_queue_open(argv[1], &q) || pipc_shm_open(argv[2], &s)) return 10;
+  if (argc >= 5) pipc__fault_arm(atoi(argv[3]), atol(argv[4]));
+  taken = (unsigned char *)pipc_shm_addr(s);
+  for (;;) {
+    const void *in_place;
+    int rc = pipc_queue_peek_ex(q, PIPC_PEEK_DURABLE, &in_place, &len, 60000);
+    if (rc != PIPC_OK && rc != PIPC_EOWNERDEAD) return 11;
+    if (len > sizeof m) return 12;
+    memcpy(&m, in_place, len);
+    if (msg_bad(&m, len) || m.seq >= 1000000) return 12;
+    taken[m.seq]++;
+    if (pipc_queue_release(q) != PIPC_OK) return 13;
+  }
+}
+
+/* The consumer side of the kill tests with durable peeks only: killed at
+   random moments and at fault points (the durable mark, the claim, the
+   adoption, the release), KILL_ROUNDS times, no message is ever lost -
+   each is taken by a consumer or left as an orphan that the next one
+   adopts.  At-least-once: a consumer killed after counting a message and
+   before releasing it leaves it to be taken again, so a repeat is allowed
+   per kill, never more. */
+void test_queue_kill_durable_consumer_never_loses(void) {
+  char name[80], tname[80], pt[8], cnt[8];
+  static const int points[] = {PIPC__FAULT_PEEK_DURABLE_MARKED, PIPC__FAULT_GET_CLAIMED,
+                               PIPC__FAULT_ADOPTED, PIPC__FAULT_GET_RELEASED};
+  pipc_queue *q = make_queue(name, sizeof name, "kdc", 8, sizeof(struct msg));
+  pipc_shm *ts = NULL;
+  unsigned char *taken;
+  uint32_t rng = 4242, round, seq = 0, s, lost = 0, dups = 0, bad = 0, orphans = 0;
+  struct msg m;
+  const void *msg;
+  size_t len, n;
+  t_name(tname, sizeof tname, "dtaken");
+  T_RC(pipc_shm_create(tname, 1000000, &ts), PIPC_OK);
+  CU_ASSERT_FATAL(q && ts);
+  taken = (unsigned char *)pipc_shm_addr(ts);
+  for (round = 0; round < KILL_ROUNDS && seq < 990000; round++) {
+    int inject = round % 2;
+    pipc_process *p;
+    uint32_t first = seq;
+    int64_t until = -1, give_up = t_now_ms() + 30000;
+    if (inject) { /* an adoption happens once a round at most: its first */
+      int point = points[t_rand(&rng) % 4];
+      snprintf(pt, sizeof pt, "%d", point);
+      snprintf(cnt, sizeof cnt, "%d",
+               point == PIPC__FAULT_ADOPTED ? 1 : 1 + (int)(t_rand(&rng) % 20));
+      p = t_spawn("kill_durable_consumer", name, tname, pt, cnt, NULL);
+      give_up = t_now_ms() + 3000; /* no orphan to adopt: killed from outside */
+    } else {
+      p = t_spawn("kill_durable_consumer", name, tname, NULL);
+    }
+    if (p == NULL) break;
+    while (t_now_ms() < give_up && seq < 990000) {
+      if (inject) {
+        if (ended(p)) break;
+      } else {
+        if (until < 0 && seq > first && taken[first]) until = t_now_ms() + t_rand(&rng) % 4;
+        if (until >= 0 && t_now_ms() >= until) break;
+      }
+      if (seq - first >= 2000) break; /* fed enough: killed from outside */
+      if (pipc_queue_put(q, &m, msg_fill(&m, 0, seq), 10) == PIPC_OK) seq++;
+    }
+    if (!ended(p)) pipc_process_kill(p);
+    CU_ASSERT_EQUAL(t_join(p, 30000), -9);
+    /* orphans stay for the next round's consumer */
+  }
+  if (round != KILL_ROUNDS) fprintf(stderr, "\n  stopped at round %u, seq %u", round, seq);
+  CU_ASSERT_EQUAL(round, KILL_ROUNDS);
+  /* what is left: orphans first (adopted), then the rest */
+  while (pipc_queue_peek_ex(q, PIPC_PEEK_ORPHAN, &msg, &len, 0) == PIPC_EOWNERDEAD) {
+    memcpy(&m, msg, len);
+    if (msg_bad(&m, len) || m.seq >= seq) bad++;
+    else taken[m.seq]++;
+    T_RC(pipc_queue_release(q), PIPC_OK);
+    orphans++;
+  }
+  while (pipc_queue_get(q, &m, sizeof m, &len, 0) == PIPC_OK) {
+    if (msg_bad(&m, len) || m.seq >= seq) bad++;
+    else taken[m.seq]++;
+  }
+  for (s = 0; s < seq; s++) {
+    lost += taken[s] == 0;
+    dups += taken[s] > 1 ? taken[s] - 1u : 0u;
+  }
+  CU_ASSERT_EQUAL(bad, 0);
+  CU_ASSERT_EQUAL(lost, 0);       /* never: that is the point */
+  CU_ASSERT(dups <= KILL_ROUNDS); /* one repeat per kill at most */
+  CU_ASSERT(seq > KILL_ROUNDS);
+  if (lost || dups > KILL_ROUNDS || bad)
+    fprintf(stderr, "\n  %u messages: %u lost, %u repeated, %u bad, %u orphans at the end", seq,
+            lost, dups, bad, orphans);
+  T_RC(pipc_queue_orphans(q, &n), PIPC_OK);
+  CU_ASSERT_EQUAL(n, 0);
+  T_RC(pipc_queue_size(q, &n), PIPC_OK);
+  CU_ASSERT_EQUAL(n, 0);
+  queue_whole(q, 8);
+  pipc_shm_unlink(tname);
+  pipc_shm_close(ts);
+  drop_queue(q);
+}
