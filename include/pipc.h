@@ -327,12 +327,48 @@ PIPC_API int pipc_queue_peek(pipc_queue *q, const void **msg, size_t *len,
                              int timeout_ms);
 PIPC_API int pipc_queue_release(pipc_queue *q);
 
+/* pipc_queue_peek with options; flags 0 is exactly pipc_queue_peek.
+
+   PIPC_PEEK_DURABLE: a message peeked durably is not lost when its holder
+   dies - it stays in the queue, held, as an "orphan", until the next
+   durable peek (any handle, any process) adopts it.  Such a peek takes the
+   oldest orphan first and returns PIPC_EOWNERDEAD with *msg and *len set:
+   the caller holds that message now, as after a plain peek, and releases
+   it with pipc_queue_release when it has dealt with it (as with the Lock:
+   the one before it may have done part of the work).  Orphans are looked
+   for when the peek starts (one look at each of the 64 registry entries);
+   a durable peek that then waits for a new message does not look again.
+   The cost: until it is adopted and released, an orphan keeps its slot -
+   other consumers pass it, but producers that come round the ring to it
+   wait, so each orphan takes one slot of the capacity - and the dead
+   thread's registry entry (one of the 64).  Plain gets and peeks never
+   adopt.  pipc_queue_orphans counts them; `pipc recv --adopt NAME` takes
+   one.  As after a plain peek, pipc_queue_close releases this thread's
+   message: it is taken.
+
+   PIPC_PEEK_ORPHAN (alone or with PIPC_PEEK_DURABLE): adopt the oldest
+   orphan, as above, or return PIPC_EAGAIN at once if there is none -
+   never a fresh message, whatever timeout_ms says.
+
+   Errors: those of pipc_queue_peek; PIPC_EINVAL also for unknown flags. */
+#define PIPC_PEEK_DURABLE 1u
+#define PIPC_PEEK_ORPHAN 2u
+PIPC_API int pipc_queue_peek_ex(pipc_queue *q, unsigned flags, const void **msg,
+                                size_t *len, int timeout_ms);
+
+/* Orphans now: durably peeked messages whose holder has died (or ended)
+   and that no durable peek has adopted yet.  Makes one liveness check per
+   durable holder (a system call on Windows and in the file-lock mode).
+   Errors: PIPC_EINVAL, PIPC_ECORRUPT. */
+PIPC_API int pipc_queue_orphans(pipc_queue *q, size_t *out);
+
 /* Messages in the queue now - including one being written, or read or
    peeked and not yet released: exact when nobody is putting or getting,
    approximate otherwise (like qsize()).  Makes no system call, but to
    check that a consumer holding a message at that moment is alive (on
    Windows and in the file-lock mode, a system call); a dead one's message
-   is given up here, as its death promised.
+   is given up here, as its death promised - unless it peeked durably: an
+   orphan stays, and counts (pipc_queue_peek_ex).
    Errors: PIPC_EINVAL, PIPC_ECORRUPT (the queue is poisoned, or a slot
    state it reads fails its checks, which poisons it). */
 PIPC_API int pipc_queue_size(pipc_queue *q, size_t *out);

@@ -143,8 +143,9 @@ int pipc__unlink(const char *name, pipc_kind kind);
    segment starts with.  Fixed-width fields only; read once, then checked. ---- */
 
 #define PIPC__SEG_MAGIC 0x43504950u /* "PIPC" little-endian */
-#define PIPC__SEG_VERSION 4u /* 2: the lock-free Queue; 3: its claim words a line apart;
-                                 4: subscribers in Queue, Semaphore and Lock */
+#define PIPC__SEG_VERSION 5u /* 2: the lock-free Queue; 3: its claim words a line apart;
+                                 4: subscribers in Queue, Semaphore and Lock;
+                                 5: Queue durable peeks, tagged puts, incarnation */
 
 enum pipc__seg_kind {
   PIPC__KIND_SEM = 1,
@@ -213,11 +214,20 @@ int pipc__registry_attach(const char *name, const pipc_os_map *seg, unsigned fir
    (and *fresh = 1 the first time: whatever the entry's last holder left is
    the caller's to repair before it uses the entry), PIPC_EAGAIN when every
    entry is held by a live thread, PIPC_ENOMEM, or a backend error.
+   A pinned entry (pipc__registry_pin_check) is never taken.
    *local (if local is not NULL) gets PIPC__REGISTRY_LOCAL words of this
    thread's own for this registry, zero when the entry is taken: the
    caller's per-thread state, gone with the thread. */
 #define PIPC__REGISTRY_LOCAL 4
 int pipc__registry_me(pipc__registry *r, unsigned *index, int *fresh, uint64_t **local);
+
+/* Ask pinned(ctx, i) before handing entry i to a new thread (with its
+   mutex held, its last holder gone): non-zero keeps the entry out of use
+   (the object's evidence stays there), so pipc__registry_me may then say
+   PIPC_EAGAIN sooner.  Set once, right after attach; ctx must outlive every
+   pipc__registry_me call through r. */
+void pipc__registry_pin_check(pipc__registry *r, int (*pinned)(void *ctx, unsigned index),
+                              void *ctx);
 
 /* 1 with *index and *local if the calling thread holds an entry (as
    pipc__registry_me gives), 0 if not; never takes one. */
@@ -341,6 +351,41 @@ const char *pipc__rq_name(const pipc__rq *r);
 void pipc__rq_close(pipc__rq *r);
 /* 1 if q is a remote handle (src/queue.c). */
 int pipc__queue_remote(const pipc_queue *q);
+
+/* ---- the Queue's private calls, for pipc serve and the bridge (and the
+   tests, through pipc_testing.h) ---- */
+
+/* The position of the calling thread's current peek on q (an adopted
+   orphan's is its original one): a message id that survives a crash.
+   PIPC_EINVAL if it holds no peek on q. */
+int pipc__queue_peek_pos(pipc_queue *q, uint64_t *pos);
+
+/* pipc_queue_put that leaves evidence: `tag` (not 0) is written on the
+   calling thread's claim line before its claim, and stays there until
+   pipc__queue_tag_clear - also after the thread dies (its registry entry
+   stays pinned).  One tag per thread and queue: a tagged put replaces the
+   thread's last tag.  Errors: those of pipc_queue_put; PIPC_EINVAL for tag
+   0. */
+int pipc__queue_put_tagged(pipc_queue *q, const void *msg, size_t len, uint64_t tag,
+                           int timeout_ms);
+/* Was the tagged put stored?  1 yes (committed; maybe consumed since);
+   0 no (never claimed, given back at shutdown, or aborted by a repairer -
+   a dead putter's slot still WRITING is repaired here, now); PIPC_EAGAIN
+   while a live putter is still inside that put; PIPC_EINVAL (tag 0),
+   PIPC_ECORRUPT (its position contradicts its slot: damage - or a tag
+   left uncleared for 2^47 positions, which the slot's 48-bit position can
+   no longer tell from damage).  Ask once its put has returned or its
+   putter died. */
+int pipc__queue_tag_outcome(pipc_queue *q, uint64_t tag);
+/* Drop the evidence of `tag` (its outcome recorded elsewhere): a dead
+   putter's entry is usable again.  PIPC_OK, PIPC_ENOENT (no line has it),
+   PIPC_EINVAL (tag 0). */
+int pipc__queue_tag_clear(pipc_queue *q, uint64_t tag);
+
+/* The queue's incarnation: random, written once at create, so a queue
+   re-created under the same name has another.  PIPC_ECORRUPT if the word
+   is 0 (damage; it poisons the queue). */
+int pipc__queue_incarnation(pipc_queue *q, uint64_t *v);
 
 /* ---- for the test hooks (src/testing.c) ---- */
 

@@ -37,6 +37,13 @@ enum pipc__fault {
   PIPC__FAULT_RECLAIM,       /* repairing a dead thread's claim, before its CAS */
   PIPC__FAULT_SEM_LOGGED,    /* PIPC_SEM_UNDO: a change logged, not yet made */
   PIPC__FAULT_SEM_CHANGED,   /* PIPC_SEM_UNDO: count and held changed, log still set */
+  PIPC__FAULT_PEEK_DURABLE_MARKED, /* durable peek: claim and durable mark written,
+                                      before its READING CAS */
+  PIPC__FAULT_PUT_TAGGED,    /* tagged put: the tag written, before any claim CAS */
+  PIPC__FAULT_ABORT_STAMPED, /* repairer: aborted stamped on a tagged line, before
+                                its CAS gives the WRITING slot back */
+  PIPC__FAULT_ADOPTED,       /* adoption: READING(p, me) by CAS, the dead line's
+                                durable record not yet cleared */
   PIPC__FAULT_COUNT
 };
 
@@ -54,6 +61,15 @@ void pipc__fault_hit(void);
    0: the head message, as a peek; else a put's slot, as a reservation of
    0 bytes), so that a test can kill a process that holds it. */
 int pipc__queue_hold(pipc_queue *q, int consumers);
+
+/* The Queue's private calls (src/queue.c; the library's declarations and
+   contracts are in src/pipc_core.h, which tests do not include). */
+int pipc__queue_peek_pos(pipc_queue *q, uint64_t *pos);
+int pipc__queue_put_tagged(pipc_queue *q, const void *msg, size_t len, uint64_t tag,
+                           int timeout_ms);
+int pipc__queue_tag_outcome(pipc_queue *q, uint64_t tag);
+int pipc__queue_tag_clear(pipc_queue *q, uint64_t tag);
+int pipc__queue_incarnation(pipc_queue *q, uint64_t *v);
 
 /* How many subscriber slots of q (src/subs.c) live notifiers hold: the
    slots of notifiers that are gone are freed first. */

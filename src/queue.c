@@ -4,17 +4,28 @@
  * tokens, src/registry.c) and parking.
  *
  * Layout (offsets in the segment, all fixed-width, no pointers; layout
- * version PIPC__SEG_VERSION 4):
+ * version PIPC__SEG_VERSION 5):
  *   0    the typed-segment header (magic, version, kind, sizes)
  *   64   configuration, written once at create: capacity, max_msg,
- *        slot_size, ring_off, reg_off, reg_n, claims_off, first
- *   128  producers' hint: tail, the next position to try to write
- *   192  consumers' hint: head, the next position to try to read
- *   256  wake-up words and flags
- *   320  two parking places (producers', consumers')
+ *        slot_size, ring_off, reg_off, reg_n, claims_off, first,
+ *        incarnation (random, never 0), 7 reserved words
+ *   192  producers' hint: tail, the next position to try to write
+ *   256  consumers' hint: head, the next position to try to read
+ *   320  wake-up words and flags
+ *   384  two parking places (producers', consumers')
  *   reg_off     the liveness registry: reg_n entries (src/registry.c)
- *   claims_off  per registry entry, on a 64-byte line of its own, the
- *               last position it claimed on each side, plus one (0: none)
+ *   claims_off  per registry entry, a 64-byte line of its own (8 words):
+ *               [0] [1] the last position it claimed on each side
+ *                   (producers', consumers'), plus one (0: none);
+ *               [2] durable: the consumer claim's position plus one when
+ *                   that claim is a durable peek's (stale values name an
+ *                   older position and mean nothing);
+ *               [3] tag: its last tagged put's tag (0: none);
+ *               [4] tag_pos: that put's claimed position plus one,
+ *                   written after its claim CAS (0: not claimed);
+ *               [5] aborted: a position plus one whose WRITING a repairer
+ *                   gave back while the line had a tag;
+ *               [6] [7] unused
  *   subs_off    the subscribers: notifiers of pipc_wait / pipc_watch to
  *               signal when a side changes (src/subs.c, its invariants)
  *   ring_off    capacity slots of [u64 state][u32 len][u32 0][max_msg
@@ -42,6 +53,13 @@
  *    when stores race, never lead), so a FREE(p) slot at p means no
  *    position from p on is claimed, and a lap behind a hint only a claim
  *    still in progress can be left.
+ *  - a tag_pos is never ahead of its slot, and its slot never FREE for it
+ *    nor WRITING by another: it is written after its claim CAS, and slots
+ *    only move on (checked by tag_outcome; a tag is resolved and cleared
+ *    soon after its put - one left 2^47 positions, its slot's distance
+ *    modulo 2^48 may read as damage);
+ *  - an adopted orphan's length is at most max_msg (as a FULL slot's);
+ *  - the incarnation is not 0 (checked by pipc__queue_incarnation).
  * A word that breaks them marks the queue poisoned: every call then returns
  * PIPC_ECORRUPT, never a crash, a hang or a wrong message.
  *
@@ -65,6 +83,42 @@
  * is redone by the next; a thread that takes a dead thread's entry repairs
  * its leftovers before its first claim.  Never a pid, never a heartbeat: a
  * stopped owner is alive and its slot waits.
+ *
+ * Durable peeks (pipc_queue_peek_ex, PIPC_PEEK_DURABLE) write their
+ * position in the line's `durable` word too, before the READING CAS.  A
+ * repairer leaves a dead owner's durable READING(p) as it is: an orphan,
+ * which consumers pass as any READING slot and producers coming round
+ * wait behind.  The next durable peek adopts the oldest orphan: holding
+ * the dead entry (pipc__registry_check), it records p on its own line
+ * (consumer claim and durable), CASes READING(p, dead) -> READING(p, me),
+ * then clears the dead line's durable word, and the caller gets
+ * PIPC_EOWNERDEAD with the message.  An adopter killed between its CAS and
+ * that clear leaves an orphan of its own (its line names the slot; the
+ * dead line no longer does, the slot's owner being the adopter).
+ *
+ * Tagged puts (pipc__queue_put_tagged) clear the line's tag, tag_pos and
+ * aborted, write the tag, claim as any put, and write tag_pos after the
+ * claim CAS, before the commit.  A repairer giving back a dead owner's
+ * WRITING(p) on a line with a tag first writes aborted = p + 1; a put
+ * given back at shutdown has not written tag_pos yet.  Once tag_pos is
+ * written, the slot leaves WRITING(p, o) only by o's commit or by such a
+ * repairer's give-back, so "tag_pos set and not aborted" means committed,
+ * even after the slot has been reused; tag_pos 0 means not stored (its
+ * slot, if claimed, is WRITING by a dead owner - repaired - or given
+ * back).
+ *
+ * Pinned entries.  A registry entry whose line holds a tag, or a durable
+ * claim whose slot still says READING by that entry, is pinned: the
+ * registry never hands it to a new thread (src/registry.c asks q_pinned),
+ * so a new holder's claims cannot erase the evidence.  A durable orphan
+ * unpins when adopted (its slot's owner changes), a tag when
+ * pipc__queue_tag_clear drops it.  Checkers still take a pinned entry for
+ * a moment.  What each repairer may do: q_reclaim gives back WRITING
+ * claims (stamping aborted on a tagged line) and non-durable READING
+ * claims; it never touches a durable READING, nor any line's tag; only an
+ * adopter moves a durable READING, by CAS, holding the dead entry; only
+ * tag_clear clears a tag (of a live thread's line: that thread, or a
+ * caller that knows better).
  *
  * Sleeping: a side that must wait spins a little (adaptively; never on one
  * CPU), then registers in its waiters count, reads its wake-up word,
@@ -90,11 +144,11 @@
 #include <stdlib.h>
 #include <string.h>
 
-#define Q_CFG_OFF 64u
-#define Q_PROD_OFF 128u
-#define Q_CONS_OFF 192u
-#define Q_WAKE_OFF 256u
-#define Q_OS_OFF 320u
+#define Q_CFG_OFF 64u /* two lines */
+#define Q_PROD_OFF 192u
+#define Q_CONS_OFF 256u
+#define Q_WAKE_OFF 320u
+#define Q_OS_OFF 384u
 
 #define Q_FLAG_CLOSED 1u
 #define Q_FLAG_POISONED 2u
@@ -102,9 +156,10 @@
 #define Q_MAX_CAPACITY 0x7fffffffu
 #define Q_MAX_MSG 0x7fffff00u
 #define Q_REG_N 64u    /* registry entries: threads using the queue at once */
-/* Each entry's two claim words on a cache line of their own: a producer
-   and a consumer write theirs on every put and get, and words of two
-   entries on one line would pass it between their CPUs each time. */
+/* Each entry's claim words on a cache line of their own: a producer and a
+   consumer write theirs on every put and get, and words of two entries on
+   one line would pass it between their CPUs each time.  (Words 2..5 of
+   the line: durable peeks' and tagged puts', see the top.) */
 #define Q_CLAIM_STRIDE 8u
 #define Q_SPIN 200     /* pauses a waiter spins at most before sleeping */
 #define Q_SPIN_PROBE 8 /* every 8th wait spins in full, to see if it pays again */
@@ -129,6 +184,8 @@ static int64_t w_dist(uint64_t w, uint64_t p) {
 typedef struct q_cfg {
   uint64_t capacity, max_msg, slot_size, ring_off;
   uint64_t reg_off, reg_n, claims_off, first;
+  uint64_t incarnation; /* random, never 0: a re-created queue has another */
+  uint64_t reserved[7];
 } q_cfg;
 
 typedef struct q_slot {
@@ -152,6 +209,9 @@ typedef struct q_wake {
 } q_wake;
 
 enum { SIDE_PROD = 0, SIDE_CONS = 1 };
+
+/* The words of a claim line after the two sides' claims (see the top). */
+enum { CL_DURABLE = 2, CL_TAG = 3, CL_TAG_POS = 4, CL_ABORTED = 5 };
 
 /* A thread's own words (pipc__registry_me): its reservation and peek. */
 enum { LOCAL_RESERVED = 0, /* position + 1 of its reservation, 0: none */
@@ -225,6 +285,13 @@ static uint64_t q_first_position(void) { return pipc__queue_first; }
 static uint64_t q_first_position(void) { return 0; }
 #endif
 
+static int q_pinned(void *ctx, unsigned e);
+
+/* Entry e's claim line. */
+static volatile uint64_t *q_line(pipc_queue *q, unsigned e) {
+  return q->claims + (size_t)e * Q_CLAIM_STRIDE;
+}
+
 /* ---- attaching a handle to a mapped segment ---- */
 
 static void q_bind(pipc_queue *q) {
@@ -251,6 +318,7 @@ static int q_attach_os(pipc_queue *q, const char *name, int create) {
   if (rc == PIPC_OK)
     rc = pipc__registry_attach(name, &q->map, 0, q->base + q_reg_off(), q->reg_n, create,
                                &q->reg);
+  if (rc == PIPC_OK) pipc__registry_pin_check(q->reg, q_pinned, q);
   return rc;
 }
 
@@ -267,6 +335,7 @@ static void q_detach_os(pipc_queue *q) {
    opener never sees a half-made queue. */
 static int q_make(pipc_queue *q, const char *name, const pipc_os_attr *attr) {
   uint64_t size = q_ring_off() + q->capacity * q->slot_size, first = q_first_position(), i;
+  uint64_t inc = 0;
   q_cfg *cfg;
   int rc;
   if (size > (uint64_t)SIZE_MAX) return PIPC_ENOMEM;
@@ -282,6 +351,10 @@ static int q_make(pipc_queue *q, const char *name, const pipc_os_attr *attr) {
   cfg->reg_n = Q_REG_N;
   cfg->claims_off = q_claims_off();
   cfg->first = first;
+  /* Cryptographic where the build has it; otherwise pid, clock and a
+     counter mixed (never the same for two creates of one name). */
+  if (pipc_os_random(&inc, sizeof inc) != PIPC_OK) inc = pipc_os_entropy();
+  cfg->incarnation = inc ? inc : 1;
   q_bind(q);
   *q->tail = *q->head = first;
   for (i = 0; i < q->capacity; i++) { /* slot i holds the position of the first lap */
@@ -474,13 +547,46 @@ static int q_flags_error(pipc_queue *q, uint32_t *flags) {
 
 /* ---- claims, and their repair after a death ---- */
 
+/* Is entry e's consumer claim a durable one that its slot still holds
+   (READING by e)?  1 with *pos its position, 0 not.  Each word read once;
+   a durable record whose slot holds another position is simply not held:
+   records are left behind by releases, failed claim CASes and deaths, and
+   slot words keep positions modulo 2^48, so an old record's distance
+   from its slot can be anything - no value of it is damage.  (The slot
+   word, when it says READING by e at that position, is checked by
+   whoever adopts it: its length.)  Never fails; int for the callers. */
+static int q_durable_held(pipc_queue *q, unsigned e, uint64_t *pos) {
+  volatile uint64_t *l = q_line(q, e);
+  uint64_t c = pipc__load64(&l[SIDE_CONS]), dm, w;
+  if (c == 0) return 0;
+  dm = pipc__load64(&l[CL_DURABLE]);
+  if (dm != c) return 0; /* not durable (dm is an older position's, or 0) */
+  w = pipc__load64(&q_slot_at(q, c - 1)->state);
+  if (w_dist(w, c - 1) != 0 || w_st(w) != ST_READING || w_owner(w) != e) return 0;
+  if (pos) *pos = c - 1;
+  return 1;
+}
+
+/* The registry's pin check (src/registry.c), asked with entry e's mutex
+   held and its last holder gone: keep e out of use while its line holds a
+   tag (the evidence of a put) or a durable claim still held (an orphan). */
+static int q_pinned(void *ctx, unsigned e) {
+  pipc_queue *q = (pipc_queue *)ctx;
+  if (e >= q->reg_n) return 1;
+  if (pipc__load64(&q_line(q, e)[CL_TAG]) != 0) return 1;
+  return q_durable_held(q, e, NULL) != 0;
+}
+
 /* The claims entry `owner` may have left on `side` go back: WRITING(p) and
-   READING(p) become FREE(p + capacity).  One CAS each, so that a repair cut
-   short is redone by the next, and a live owner racing it wins. */
+   READING(p) become FREE(p + capacity) - but a durable READING stays, an
+   orphan for the next durable peek, and a WRITING on a line with a tag is
+   stamped aborted first.  One CAS each, so that a repair cut short is
+   redone by the next, and a live owner racing it wins. */
 static void q_reclaim(pipc_queue *q, unsigned owner) {
+  volatile uint64_t *l = q_line(q, owner);
   int side, any = 0;
   for (side = 0; side < 2; side++) {
-    uint64_t c = pipc__load64(&q->claims[owner * Q_CLAIM_STRIDE + (unsigned)side]), p, w;
+    uint64_t c = pipc__load64(&l[side]), p, w;
     q_slot *s;
     if (c == 0) continue;
     p = c - 1;
@@ -489,7 +595,12 @@ static void q_reclaim(pipc_queue *q, unsigned owner) {
     if (w_dist(w, p) != 0 || w_owner(w) != owner ||
         w_st(w) != (side == SIDE_PROD ? ST_WRITING : ST_READING))
       continue; /* not held any more */
+    if (side == SIDE_CONS && pipc__load64(&l[CL_DURABLE]) == c) continue; /* an orphan */
     PIPC__FAULT(PIPC__FAULT_RECLAIM);
+    if (side == SIDE_PROD && pipc__load64(&l[CL_TAG]) != 0) {
+      pipc__store64(&l[CL_ABORTED], c); /* before the CAS: tag_outcome's evidence */
+      PIPC__FAULT(PIPC__FAULT_ABORT_STAMPED);
+    }
     if (pipc__cas64(&s->state, &w, w_make(p + q->capacity, 0, ST_FREE))) any = 1;
   }
   if (any) q_wake_all(q); /* whoever waited on those slots moves on */
@@ -508,7 +619,8 @@ static int q_me(pipc_queue *q, unsigned *me, uint64_t **local) {
   return PIPC_OK;
 }
 
-/* The owner of stuck word w, found in slot s: 0 alive (wait on), 1 it was
+/* The owner of stuck word w, found in slot s: 0 alive, or a dead durable
+   peeker's orphan (wait on), 1 it was
    dead and its claims have been repaired (look again), 2 it is this
    thread (through any handle), <0 an error.  A dead owner whose claims do
    not include the slot's is damage: the queue is poisoned. */
@@ -518,8 +630,15 @@ static int q_owner_gone(pipc_queue *q, q_slot *s, uint64_t w) {
   if (rc == 1 || rc == 2) return rc == 1 ? 0 : 2;
   if (rc < 0) return rc;
   q_reclaim(q, owner);
+  if (pipc__load64(&s->state) == w) {
+    uint64_t p;
+    rc = w_st(w) == ST_READING ? q_durable_held(q, owner, &p) : 0;
+    pipc__registry_let_go(q->reg, owner);
+    if (rc < 0) return rc;
+    if (rc == 1 && q_slot_at(q, p) == s) return 0; /* an orphan: wait for its adoption */
+    return q_poison(q); /* nobody's claim */
+  }
   pipc__registry_let_go(q->reg, owner);
-  if (pipc__load64(&s->state) == w) return q_poison(q); /* nobody's claim */
   return 1;
 }
 
@@ -724,6 +843,40 @@ int pipc_queue_put(pipc_queue *q, const void *msg, size_t len, int timeout_ms) {
   return q_put_end(q, s, pos);
 }
 
+/* A put that leaves evidence on this thread's claim line (see the top):
+   the last tag's words cleared and the tag written before the claim, the
+   claimed position after it - here, once q_put_begin has returned, so
+   that a plain put pays nothing for tags.  A claim given back inside
+   q_put_begin (shutdown) or cut short by a death before tag_pos is
+   written leaves tag_pos 0: "not stored", which it is. */
+int pipc__queue_put_tagged(pipc_queue *q, const void *msg, size_t len, uint64_t tag,
+                           int timeout_ms) {
+  uint64_t pos, *local;
+  volatile uint64_t *l;
+  int64_t deadline;
+  unsigned me;
+  q_slot *s;
+  int rc;
+  if (q == NULL || tag == 0 || (msg == NULL && len > 0)) return PIPC_EINVAL;
+  if (pipc__deadline(timeout_ms, &deadline) != PIPC_OK) return PIPC_EINVAL;
+  if ((uint64_t)len > q->max_msg) return PIPC_EMSGSIZE;
+  if ((rc = q_me(q, &me, &local)) != PIPC_OK) return rc;
+  if (local[LOCAL_RESERVED]) return PIPC_EINVAL; /* commit or cancel first */
+  l = q_line(q, me);
+  pipc__store64_relaxed(&l[CL_TAG], 0); /* the last tag's evidence goes */
+  pipc__store64_relaxed(&l[CL_TAG_POS], 0);
+  pipc__store64_relaxed(&l[CL_ABORTED], 0);
+  pipc__store64(&l[CL_TAG], tag); /* before any claim */
+  PIPC__FAULT(PIPC__FAULT_PUT_TAGGED);
+  if ((rc = q_put_begin(q, len, timeout_ms, &pos, &s, &local)) != PIPC_OK) return rc;
+  pipc__store64_relaxed(&l[CL_TAG_POS], pos + 1); /* claimed; before the commit */
+  q_set_len(s, len);
+  PIPC__FAULT(PIPC__FAULT_PUT_LEN);
+  if (len) memcpy(q_data(s), msg, len);
+  PIPC__FAULT(PIPC__FAULT_PUT_COPIED);
+  return q_put_end(q, s, pos);
+}
+
 int pipc_queue_reserve(pipc_queue *q, size_t len, void **slot, int timeout_ms) {
   uint64_t pos, *local;
   q_slot *s;
@@ -775,8 +928,10 @@ int pipc_queue_cancel(pipc_queue *q) {
 /* ---- consumers ---- */
 
 /* Claim the next message: PIPC_OK with *pos, *len_out its (checked)
-   length and the slot READING(*pos, me).  Unless peeking, a message longer
-   than cap is not claimed: PIPC_EMSGSIZE with *len_out set. */
+   length and the slot READING(*pos, me).  Unless peeking (peek != 0), a
+   message longer than cap is not claimed: PIPC_EMSGSIZE with *len_out set.
+   peek == Q_PEEK_DURABLE: the claim is recorded durable too. */
+#define Q_PEEK_DURABLE 2
 static int q_get_begin(pipc_queue *q, int timeout_ms, size_t cap, int peek,
                        uint64_t *pos, q_slot **slot, uint32_t *len_out, uint64_t **local) {
   int64_t deadline;
@@ -804,6 +959,10 @@ static int q_get_begin(pipc_queue *q, int timeout_ms, size_t cap, int peek,
         return PIPC_EMSGSIZE;
       }
       pipc__store64_relaxed(&q->claims[me * Q_CLAIM_STRIDE + SIDE_CONS], h + 1); /* before the CAS */
+      if (peek == Q_PEEK_DURABLE) {
+        pipc__store64_relaxed(&q_line(q, me)[CL_DURABLE], h + 1); /* before the CAS too */
+        PIPC__FAULT(PIPC__FAULT_PEEK_DURABLE_MARKED);
+      }
       if (!pipc__cas64(&s->state, &w, w_make(h, me, ST_READING))) continue;
       PIPC__FAULT(PIPC__FAULT_GET_CLAIMED);
       pipc__store64_release(q->head, h + 1);
@@ -895,6 +1054,196 @@ int pipc_queue_release(pipc_queue *q) {
   pos = local[LOCAL_PEEKED] - 1;
   local[LOCAL_PEEKED] = 0;
   return q_get_end(q, q_slot_at(q, pos), pos);
+}
+
+/* ---- durable peeks: orphans and their adoption ---- */
+
+/* Adopt the orphan at p of dead entry e, whose mutex the caller holds:
+   1 with *len_out (the slot READING(p, me), recorded on me's line, durable),
+   0 if it is not there any more, PIPC_ECORRUPT. */
+static int q_take_orphan(pipc_queue *q, unsigned e, uint64_t p, unsigned me,
+                         uint32_t *len_out) {
+  q_slot *s = q_slot_at(q, p);
+  volatile uint64_t *mine = q_line(q, me);
+  uint64_t w = w_make(p, e, ST_READING);
+  uint32_t len;
+  if (pipc__load64(&s->state) != w) return 0;
+  len = pipc__hint_load(&s->len); /* committed before FULL(p): stable now */
+  if (len > q->max_msg) return q_poison(q);
+  /* Recorded first, as every claim, so that an adopter killed right after
+     its CAS leaves an orphan of its own. */
+  pipc__store64_relaxed(&mine[SIDE_CONS], p + 1);
+  pipc__store64_relaxed(&mine[CL_DURABLE], p + 1);
+  if (!pipc__cas64(&s->state, &w, w_make(p, me, ST_READING))) return 0;
+  PIPC__FAULT(PIPC__FAULT_ADOPTED);
+  pipc__store64(&q_line(q, e)[CL_DURABLE], 0); /* the dead line lets go: unpinned */
+  *len_out = len;
+  return 1;
+}
+
+/* Adopt the oldest orphan there is (none: 0): 1 with *pos, *slot, *len_out
+   as q_get_begin gives them, or an error. */
+static int q_adopt(pipc_queue *q, unsigned me, uint64_t *pos, q_slot **slot,
+                   uint32_t *len_out) {
+  uint64_t alive = 0; /* entries found held by live threads (bit per entry) */
+  unsigned round;
+  for (round = 0; round < 2 * Q_REG_N; round++) {
+    unsigned e, best = Q_REG_N;
+    uint64_t bp = 0, p;
+    int rc;
+    for (e = 0; e < q->reg_n; e++) {
+      if (e == me || (alive >> e) & 1u) continue;
+      if ((rc = q_durable_held(q, e, &p)) < 0) return rc;
+      if (rc == 1 && (best == Q_REG_N || (int64_t)(p - bp) < 0)) {
+        best = e;
+        bp = p;
+      }
+    }
+    if (best == Q_REG_N) return 0;
+    rc = pipc__registry_check(q->reg, best);
+    if (rc == 1 || rc == 2) { /* a live durable peek (2: this thread's, elsewhere) */
+      alive |= UINT64_C(1) << best;
+      continue;
+    }
+    if (rc < 0) return rc;
+    rc = q_take_orphan(q, best, bp, me, len_out); /* holding the dead entry */
+    pipc__registry_let_go(q->reg, best);
+    if (rc < 0) return rc;
+    if (rc == 1) {
+      *pos = bp;
+      *slot = q_slot_at(q, bp);
+      return 1;
+    }
+  }
+  return 0;
+}
+
+int pipc_queue_peek_ex(pipc_queue *q, unsigned flags, const void **msg, size_t *len,
+                       int timeout_ms) {
+  uint64_t pos, *local;
+  int64_t deadline;
+  uint32_t len32, qflags;
+  unsigned me;
+  q_slot *s;
+  int rc, adopted;
+  if (msg != NULL) *msg = NULL;
+  if (q == NULL || msg == NULL || len == NULL ||
+      (flags & ~(PIPC_PEEK_DURABLE | PIPC_PEEK_ORPHAN)) != 0)
+    return PIPC_EINVAL;
+  if (flags == 0) return pipc_queue_peek(q, msg, len, timeout_ms);
+  if (pipc__deadline(timeout_ms, &deadline) != PIPC_OK) return PIPC_EINVAL;
+  if ((rc = q_flags_error(q, &qflags)) != PIPC_OK) return rc;
+  if ((rc = q_me(q, &me, &local)) != PIPC_OK) return rc;
+  if (local[LOCAL_PEEKED]) return PIPC_EINVAL; /* release first */
+  if ((adopted = q_adopt(q, me, &pos, &s, &len32)) < 0) return adopted;
+  if (!adopted && (flags & PIPC_PEEK_ORPHAN)) return PIPC_EAGAIN; /* none: never a fresh one */
+  if (!adopted &&
+      (rc = q_get_begin(q, timeout_ms, 0, Q_PEEK_DURABLE, &pos, &s, &len32, &local)) != PIPC_OK)
+    return rc;
+  local[LOCAL_PEEKED] = pos + 1;
+  *msg = q_data(s);
+  *len = len32;
+  return adopted ? PIPC_EOWNERDEAD : PIPC_OK;
+}
+
+int pipc_queue_orphans(pipc_queue *q, size_t *out) {
+  size_t n = 0;
+  unsigned e;
+  if (q == NULL || out == NULL) return PIPC_EINVAL;
+  if (pipc__load32(&q->wake->flags) & Q_FLAG_POISONED) return PIPC_ECORRUPT;
+  for (e = 0; e < q->reg_n; e++) {
+    int rc = q_durable_held(q, e, NULL);
+    if (rc < 0) return rc;
+    if (rc == 0) continue;
+    rc = pipc__registry_check(q->reg, e);
+    if (rc < 0) return rc;
+    if (rc == 0) { /* gone: an orphan */
+      pipc__registry_let_go(q->reg, e);
+      n++;
+    }
+  }
+  *out = n;
+  return PIPC_OK;
+}
+
+int pipc__queue_peek_pos(pipc_queue *q, uint64_t *pos) {
+  uint64_t *local;
+  unsigned me;
+  if (q == NULL || pos == NULL || (local = q_local(q, &me)) == NULL || !local[LOCAL_PEEKED])
+    return PIPC_EINVAL;
+  *pos = local[LOCAL_PEEKED] - 1;
+  return PIPC_OK;
+}
+
+/* ---- tagged puts: their evidence ---- */
+
+/* The entry whose line holds tag, or reg_n. */
+static unsigned q_tag_line(pipc_queue *q, uint64_t tag) {
+  unsigned e;
+  for (e = 0; e < q->reg_n; e++)
+    if (pipc__load64(&q_line(q, e)[CL_TAG]) == tag) return e;
+  return q->reg_n;
+}
+
+int pipc__queue_tag_outcome(pipc_queue *q, uint64_t tag) {
+  volatile uint64_t *l;
+  uint64_t c, w, tp, ab;
+  unsigned e;
+  int64_t d;
+  int rc;
+  if (q == NULL || tag == 0) return PIPC_EINVAL;
+  if (pipc__load32(&q->wake->flags) & Q_FLAG_POISONED) return PIPC_ECORRUPT;
+  if ((e = q_tag_line(q, tag)) == q->reg_n) return 0; /* never claimed (or cleared) */
+  l = q_line(q, e);
+  /* A put still WRITING: in flight if its putter lives; if not, given back
+     (and stamped) now. */
+  c = pipc__load64(&l[SIDE_PROD]);
+  if (c != 0) {
+    w = pipc__load64(&q_slot_at(q, c - 1)->state);
+    if (w_dist(w, c - 1) == 0 && w_st(w) == ST_WRITING && w_owner(w) == e) {
+      rc = pipc__registry_check(q->reg, e);
+      if (rc < 0) return rc;
+      if (rc == 1) return PIPC_EAGAIN;
+      if (rc == 0) {
+        q_reclaim(q, e);
+        pipc__registry_let_go(q->reg, e);
+      }
+    }
+  }
+  tp = pipc__load64(&l[CL_TAG_POS]);
+  ab = pipc__load64(&l[CL_ABORTED]);
+  if (pipc__load64(&l[CL_TAG]) != tag) return PIPC_EAGAIN; /* its putter moved on meanwhile */
+  if (tp == 0 || ab == tp) return 0; /* never claimed, or given back */
+  w = pipc__load64(&q_slot_at(q, tp - 1)->state); /* read once, then checked */
+  d = w_dist(w, tp - 1);
+  if (d < 0 || (q->mask ? ((uint64_t)d & q->mask) != 0 : d % (int64_t)q->capacity != 0))
+    return q_poison(q); /* a slot behind the position claimed in it */
+  if (d == 0 && w_st(w) == ST_FREE) return q_poison(q); /* claimed, yet free for it */
+  if (d == 0 && w_st(w) == ST_WRITING) {
+    if (w_owner(w) != e) return q_poison(q); /* claimed by e, yet another's */
+    return PIPC_EAGAIN; /* its live putter is still inside the put */
+  }
+  return 1; /* committed: FULL, being read, or gone on a lap since */
+}
+
+int pipc__queue_tag_clear(pipc_queue *q, uint64_t tag) {
+  unsigned e;
+  int found = 0;
+  if (q == NULL || tag == 0) return PIPC_EINVAL;
+  for (e = 0; e < q->reg_n; e++) {
+    uint64_t t = tag;
+    if (pipc__cas64(&q_line(q, e)[CL_TAG], &t, 0)) found = 1;
+  }
+  return found ? PIPC_OK : PIPC_ENOENT;
+}
+
+int pipc__queue_incarnation(pipc_queue *q, uint64_t *v) {
+  uint64_t inc;
+  if (q == NULL || v == NULL) return PIPC_EINVAL;
+  inc = pipc__load64((volatile uint64_t *)(q->base + Q_CFG_OFF + offsetof(q_cfg, incarnation)));
+  if (inc == 0) return q_poison(q);
+  *v = inc;
+  return PIPC_OK;
 }
 
 /* ---- state ---- */

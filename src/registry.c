@@ -24,6 +24,12 @@
  *    (mapped, with its mutexes) while the handle or any thread holding an
  *    entry through it remains (`refs`), so a thread that ends after the
  *    handle was closed still lets go of a valid mutex;
+ *  - a pinned entry (the object's pin check says so: its last holder left
+ *    evidence there that a new holder would erase) is never handed to a
+ *    new thread: registry_find_or_take asks the check while it holds the
+ *    entry's mutex - its last holder gone, so only others' recovery can
+ *    unpin it meanwhile, never pin it - and lets go of a pinned one.
+ *    Checkers (pipc__registry_check) still take and let go of it;
  *  - after fork, the child's copy of the parent's holds is ignored (stamped
  *    with another fork generation, and the forking thread's cached last
  *    hold forgotten by pipc__forked): the child holds nothing and takes
@@ -40,6 +46,8 @@ struct pipc__registry {
   pipc_os_mutex **m;      /* the entries, as this process has them open */
   pipc_os_map map;        /* once the handle has handed it over */
   int has_map;
+  int (*pinned)(void *ctx, unsigned index); /* pipc__registry_pin_check, or NULL */
+  void *pinned_ctx;
 };
 
 /* One entry held by this thread: a link of the thread value's chain. */
@@ -140,6 +148,10 @@ static PIPC__NOINLINE int registry_find_or_take(pipc__registry *r, unsigned *ind
       free(h);
       return rc;
     }
+    if (r->pinned && r->pinned(r->pinned_ctx, e)) { /* its evidence stays */
+      pipc_os_mutex_unlock(r->m[e]);
+      continue;
+    }
     h->r = r;
     h->index = e;
     h->gen = pipc_os_fork_generation();
@@ -156,7 +168,7 @@ static PIPC__NOINLINE int registry_find_or_take(pipc__registry *r, unsigned *ind
     return PIPC_OK;
   }
   free(h);
-  return PIPC_EAGAIN; /* every entry is held by a live thread (or being checked) */
+  return PIPC_EAGAIN; /* every entry is held by a live thread (or being checked), or pinned */
 }
 
 /* A fork child's one thread forgets the hold it used last: the parent's
@@ -172,6 +184,12 @@ int pipc__registry_me(pipc__registry *r, unsigned *index, int *fresh, uint64_t *
     return PIPC_OK;
   }
   return registry_find_or_take(r, index, fresh, local);
+}
+
+void pipc__registry_pin_check(pipc__registry *r, int (*pinned)(void *ctx, unsigned index),
+                              void *ctx) {
+  r->pinned = pinned;
+  r->pinned_ctx = ctx;
 }
 
 int pipc__registry_mine(pipc__registry *r, unsigned *index, uint64_t **local) {

@@ -25,7 +25,7 @@
 #endif
 
 /* The queue segment's layout, as documented at the top of src/queue.c. */
-#define Q_TAIL_OFF 128
+#define Q_TAIL_OFF 192
 
 /* build/<preset>/tools/pipc[.exe], beside this binary's tests/ directory */
 static const char *cli_path(void) {
@@ -645,7 +645,7 @@ void test_cli_info_prints_queue_numbers_and_state(void) {
   CU_ASSERT_EQUAL(cli("info", name, NULL), 0);
   snprintf(want, sizeof want,
            "name: %s\nkind: queue\ncapacity: 8 messages\nmax message: 100 bytes\n"
-           "depth: 3\nshut down: no\npoisoned: no\n", name);
+           "depth: 3\nshut down: no\npoisoned: no\norphans: 0\n", name);
   CU_ASSERT_STRING_EQUAL(last.out, want);
   CU_ASSERT_STRING_EQUAL(last.err, "");
   T_RC(pipc_queue_shutdown(q), PIPC_OK);
@@ -949,7 +949,8 @@ void test_cli_ls_columns_filter_and_json(void) {
            "  {\"name\": \"%s\", \"kind\": \"lock\", \"state\": \"ok\", \"held\": false, "
            "\"owner_dead\": false},\n"
            "  {\"name\": \"%s\", \"kind\": \"queue\", \"state\": \"ok\", \"depth\": 1, "
-           "\"capacity\": 4, \"max_msg_size\": 32, \"shut_down\": false, \"poisoned\": false},\n"
+           "\"capacity\": 4, \"max_msg_size\": 32, \"shut_down\": false, \"poisoned\": false, "
+           "\"orphans\": 0},\n"
            "  {\"name\": \"%s\", \"kind\": \"semaphore\", \"state\": \"ok\", \"value\": 2, "
            "\"max\": 5},\n"
            "  {\"name\": \"%s\", \"kind\": \"shm\", \"state\": \"ok\", \"size\": 4096},\n"
@@ -997,7 +998,8 @@ void test_cli_info_json_of_every_kind(void) {
   T_RC(pipc_queue_put(e.q, "a", 1, 0), PIPC_OK);
   T_RC(pipc_queue_shutdown(e.q), PIPC_OK);
   info_json_is(qn, "\"kind\": \"queue\", \"state\": \"ok\", \"depth\": 1, \"capacity\": 8, "
-                   "\"max_msg_size\": 100, \"shut_down\": true, \"poisoned\": false");
+                   "\"max_msg_size\": 100, \"shut_down\": true, \"poisoned\": false, "
+                   "\"orphans\": 0");
   info_json_is(sn, "\"kind\": \"shm\", \"state\": \"ok\", \"size\": 8192");
   snprintf(want, sizeof want, "\"kind\": \"semaphore\", \"state\": \"ok\", \"value\": 0, \"max\": %u",
            PIPC_SEM_VALUE_MAX);
@@ -1398,4 +1400,46 @@ void test_cli_serve_and_remote_names(void) {
   run_free(&r);
   pipc_queue_close(q);
   pipc_queue_unlink(name);
+}
+
+/* A thread that ends holding a durable peek leaves an orphan: info counts
+   it, recv --adopt takes it (the bytes, then exit 0), and with none left
+   recv --adopt takes nothing else (exit 1, the queue's next message
+   stays). */
+static pipc_queue *adopt_q;
+static void durable_peek_then_end(void *arg) {
+  const void *msg;
+  size_t len;
+  *(int *)arg = pipc_queue_peek_ex(adopt_q, PIPC_PEEK_DURABLE, &msg, &len, 0);
+}
+
+void test_cli_recv_adopt_takes_an_orphan(void) {
+  char name[80], want[200], buf[16];
+  size_t len;
+  int rc = -1;
+  t_name(name, sizeof name, "adopt");
+  T_RC(pipc_queue_create(name, 4, 32, &adopt_q), PIPC_OK);
+  CU_ASSERT_FATAL(adopt_q != NULL);
+  T_RC(pipc_queue_put(adopt_q, "orphaned", 8, 0), PIPC_OK);
+  T_RC(pipc_queue_put(adopt_q, "next", 4, 0), PIPC_OK);
+  t_thread_join(t_thread_start(durable_peek_then_end, &rc));
+  T_RC(rc, PIPC_OK);
+  CU_ASSERT_EQUAL(cli("info", name, NULL), 0);
+  CU_ASSERT(has(last.out, "orphans: 1 (pipc recv --adopt NAME takes one)\n"));
+  CU_ASSERT_EQUAL(cli("info", name, "--json", NULL), 0);
+  CU_ASSERT(has(last.out, "\"orphans\": 1}"));
+  CU_ASSERT_EQUAL(cli("recv", "--adopt", name, NULL), 0);
+  CU_ASSERT(last.raw_len == 8 && memcmp(last.raw, "orphaned", 8) == 0);
+  CU_ASSERT_EQUAL(cli("info", name, NULL), 0);
+  CU_ASSERT(has(last.out, "depth: 1\n") && has(last.out, "orphans: 0\n"));
+  CU_ASSERT_EQUAL(cli("recv", "--adopt", name, NULL), 1);
+  snprintf(want, sizeof want, "pipc: recv %s: %s\n", name, pipc_strerror(PIPC_EAGAIN));
+  CU_ASSERT_STRING_EQUAL(last.err, want);
+  CU_ASSERT_EQUAL(last.raw_len, 0);
+  CU_ASSERT_EQUAL(cli("recv", "--adopt", NULL), 2);
+  CU_ASSERT_EQUAL(cli("recv", "--adopt", name, "-t", "5", NULL), 2);
+  T_RC(pipc_queue_get(adopt_q, buf, sizeof buf, &len, 0), PIPC_OK);
+  CU_ASSERT(len == 4 && memcmp(buf, "next", 4) == 0);
+  pipc_queue_unlink(name);
+  pipc_queue_close(adopt_q);
 }

@@ -103,6 +103,13 @@
   PIPC_TEST(queue, damaged_os_words_never_hang)      \
   PIPC_TEST(queue, own_claim_through_another_handle) \
   PIPC_TEST(queue, cancels_never_hide_a_message)     \
+  PIPC_TEST(queue, durable_bad_arguments)            \
+  PIPC_TEST(queue, durable_peek_thread_ends)         \
+  PIPC_TEST(queue, durable_orphan_pins_its_entry)    \
+  PIPC_TEST(queue, tag_pins_its_entry)               \
+  PIPC_TEST(queue, tag_outcome_without_deaths)       \
+  PIPC_TEST(queue, incarnation_differs_across_create) \
+  PIPC_TEST(queue, damaged_durable_and_tag_words)    \
   PIPC_SUITE(registry)                               \
   PIPC_TEST(registry, killed_holder_is_dead)         \
   PIPC_TEST(registry, thread_end_lets_go)            \
@@ -115,6 +122,9 @@
   PIPC_SUITE(queue_kill)                             \
   PIPC_TEST(queue_kill, producer_killed_inside_put)  \
   PIPC_TEST(queue_kill, consumer_killed_inside_get)  \
+  PIPC_TEST(queue_kill, durable_holder_killed)       \
+  PIPC_TEST(queue_kill, new_fault_points)            \
+  PIPC_TEST(queue_kill, durable_consumer_never_loses) \
   PIPC_SUITE(pipe)                                   \
   PIPC_TEST(pipe, pair_round_trip)                   \
   PIPC_TEST(pipe, echo_sizes_both_ways)              \
@@ -238,6 +248,7 @@
   PIPC_TEST(cli, wrong_kind_says_so)                 \
   PIPC_TEST(cli, bench_not_found_says_how)           \
   PIPC_TEST(cli, serve_and_remote_names)            \
+  PIPC_TEST(cli, recv_adopt_takes_an_orphan)         \
   PIPC_SUITE(objects)                                \
   PIPC_TEST(objects, kind_of_every_kind)             \
   PIPC_TEST(objects, kind_names)                     \
@@ -318,6 +329,10 @@
   PIPC_ROLE(queue_zc_hold)        \
   PIPC_ROLE(queue_repair_die)     \
   PIPC_ROLE(queue_reserve_wait)   \
+  PIPC_ROLE(queue_durable)        \
+  PIPC_ROLE(queue_tagged)         \
+  PIPC_ROLE(queue_repair_at)      \
+  PIPC_ROLE(kill_durable_consumer) \
   PIPC_ROLE(pipe_echo)            \
   PIPC_ROLE(pipe_hold)            \
   PIPC_ROLE(pipe_bulk)            \

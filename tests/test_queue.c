@@ -13,9 +13,10 @@
 /* The segment layout, as documented at the top of src/queue.c (the slot
    hints: tail, head). */
 #define Q_CAPACITY_OFF 64
-#define Q_TAIL_OFF 128
-#define Q_HEAD_OFF 192
-#define Q_WAITERS_OFF 264 /* consumers' then producers' sleeper counts, u32 */
+#define Q_TAIL_OFF 192
+#define Q_HEAD_OFF 256
+#define Q_WAITERS_OFF 328 /* consumers' then producers' sleeper counts, u32 */
+#define Q_OS_OFF 384      /* the parking places, then the registry's mutexes */
 
 void test_queue_fifo(void) {
   char name[80], buf[32];
@@ -1460,7 +1461,7 @@ int role_queue_os_damage(int argc, char **argv) {
   unsigned v;
   if (argc < 2) return 10;
   v = (unsigned)strtoul(argv[1], NULL, 16);
-  for (off = 320;; off++) {
+  for (off = Q_OS_OFF;; off++) {
     pipc_queue *q = NULL;
     pipc_shm *raw = NULL;
     unsigned char *r;
@@ -1473,7 +1474,7 @@ int role_queue_os_damage(int argc, char **argv) {
     if (end == 0) {
       memcpy(&reg_off, r + Q_CAPACITY_OFF + 32, 8);
       memcpy(&claims_off, r + Q_CAPACITY_OFF + 48, 8);
-      if (reg_off < 320 || claims_off <= reg_off) return 13;
+      if (reg_off < Q_OS_OFF || claims_off <= reg_off) return 13;
       end = reg_off + 2 * ((claims_off - reg_off) / 64); /* two entries */
     }
     if (off >= end) {
@@ -1551,5 +1552,464 @@ void test_queue_cancels_never_hide_a_message(void) {
   T_RC(pipc_queue_get(q, buf, sizeof buf, &len, 0), PIPC_EAGAIN);
   for (i = 0; i < 2; i++) T_RC(pipc_queue_put(q, "f", 1, 0), PIPC_OK);
   T_RC(pipc_queue_put(q, "f", 1, 0), PIPC_EAGAIN);
+  drop_queue(q);
+}
+
+/* ---- durable peeks, tagged puts, the incarnation (layout v5) ---- */
+
+void test_queue_durable_bad_arguments(void) {
+  char name[80], buf[8];
+  pipc_queue *q = make_queue(name, sizeof name, "durargs", 4, 8);
+  const void *msg = (const void *)1;
+  size_t len = 0, n;
+  uint64_t pos = 7, v;
+  CU_ASSERT_FATAL(q != NULL);
+  T_RC(pipc_queue_put(q, "a", 1, 0), PIPC_OK);
+  T_RC(pipc_queue_peek_ex(q, 4, &msg, &len, 0), PIPC_EINVAL); /* unknown flag */
+  CU_ASSERT_PTR_NULL(msg);
+  T_RC(pipc_queue_peek_ex(q, PIPC_PEEK_DURABLE | 0x80u, &msg, &len, 0), PIPC_EINVAL);
+  T_RC(pipc_queue_peek_ex(NULL, PIPC_PEEK_DURABLE, &msg, &len, 0), PIPC_EINVAL);
+  T_RC(pipc_queue_peek_ex(q, PIPC_PEEK_DURABLE, NULL, &len, 0), PIPC_EINVAL);
+  T_RC(pipc_queue_peek_ex(q, PIPC_PEEK_DURABLE, &msg, NULL, 0), PIPC_EINVAL);
+  T_RC(pipc_queue_peek_ex(q, PIPC_PEEK_DURABLE, &msg, &len, -2), PIPC_EINVAL);
+  T_RC(pipc__queue_peek_pos(q, &pos), PIPC_EINVAL); /* no peek held */
+  T_RC(pipc_queue_peek_ex(q, PIPC_PEEK_ORPHAN | 4u, &msg, &len, 0), PIPC_EINVAL);
+  /* orphans only: none, so PIPC_EAGAIN at once - and "a" is not taken */
+  T_RC(pipc_queue_peek_ex(q, PIPC_PEEK_ORPHAN, &msg, &len, 1000), PIPC_EAGAIN);
+  T_RC(pipc_queue_peek_ex(q, PIPC_PEEK_ORPHAN | PIPC_PEEK_DURABLE, &msg, &len, 0),
+       PIPC_EAGAIN);
+  T_RC(pipc__queue_peek_pos(q, &pos), PIPC_EINVAL);
+  /* flags 0 is pipc_queue_peek */
+  T_RC(pipc_queue_peek_ex(q, 0, &msg, &len, 0), PIPC_OK);
+  CU_ASSERT(msg != NULL && len == 1 && memcmp(msg, "a", 1) == 0);
+  T_RC(pipc__queue_peek_pos(q, &pos), PIPC_OK);
+  CU_ASSERT_EQUAL(pos, 0);
+  T_RC(pipc__queue_peek_pos(q, NULL), PIPC_EINVAL);
+  T_RC(pipc_queue_peek_ex(q, PIPC_PEEK_DURABLE, &msg, &len, 0), PIPC_EINVAL); /* one at a time */
+  T_RC(pipc_queue_release(q), PIPC_OK);
+  T_RC(pipc_queue_get(q, buf, sizeof buf, &len, 0), PIPC_EAGAIN);
+  /* tag 0 means "untagged": refused by every tag call */
+  T_RC(pipc__queue_put_tagged(q, "x", 1, 0, 0), PIPC_EINVAL);
+  T_RC(pipc__queue_put_tagged(NULL, "x", 1, 5, 0), PIPC_EINVAL);
+  T_RC(pipc__queue_put_tagged(q, NULL, 1, 5, 0), PIPC_EINVAL);
+  T_RC(pipc__queue_tag_outcome(q, 0), PIPC_EINVAL);
+  T_RC(pipc__queue_tag_outcome(NULL, 5), PIPC_EINVAL);
+  T_RC(pipc__queue_tag_clear(q, 0), PIPC_EINVAL);
+  T_RC(pipc__queue_tag_clear(NULL, 5), PIPC_EINVAL);
+  T_RC(pipc__queue_tag_clear(q, 5), PIPC_ENOENT);
+  T_RC(pipc_queue_orphans(NULL, &n), PIPC_EINVAL);
+  T_RC(pipc_queue_orphans(q, NULL), PIPC_EINVAL);
+  T_RC(pipc__queue_incarnation(NULL, &v), PIPC_EINVAL);
+  T_RC(pipc__queue_incarnation(q, NULL), PIPC_EINVAL);
+  T_RC(pipc_queue_get(q, buf, sizeof buf, &len, 0), PIPC_EAGAIN); /* nothing was put */
+  drop_queue(q);
+}
+
+/* A thread that ends holding a durable peek leaves its message in the
+   queue, held: plain consumers pass it, the next durable peek adopts it
+   (PIPC_EOWNERDEAD, same bytes, its original position), and its release
+   frees the slot.  Round after round, every message is taken exactly
+   once, in order. */
+struct durable_thread {
+  pipc_queue *q;
+  unsigned flags;
+  int rc;
+  uint32_t seq;
+  uint64_t pos;
+};
+static void durable_peek_and_end(void *arg) {
+  struct durable_thread *d = (struct durable_thread *)arg;
+  const void *msg;
+  size_t len;
+  struct msg m;
+  d->rc = pipc_queue_peek_ex(d->q, d->flags, &msg, &len, 1000);
+  if ((d->rc == PIPC_OK || d->rc == PIPC_EOWNERDEAD) && len <= sizeof m) {
+    memcpy(&m, msg, len);
+    d->seq = msg_bad(&m, len) ? 0xffffffffu : m.seq;
+    pipc__queue_peek_pos(d->q, &d->pos);
+  }
+} /* ends holding it */
+
+struct three {
+  pipc_queue *q;
+  pipc_sem *go, *done;
+  int rc;
+  uint32_t seq;
+};
+static void register_then_peek(void *arg) {
+  struct three *t = (struct three *)arg;
+  char buf[8];
+  size_t len;
+  const void *msg;
+  struct msg m;
+  pipc_queue_get(t->q, buf, sizeof buf, &len, 0); /* takes an entry: empty */
+  pipc_sem_post(t->done);
+  pipc_sem_wait(t->go, 30000);
+  t->rc = pipc_queue_peek_ex(t->q, PIPC_PEEK_DURABLE, &msg, &len, 0);
+  if (t->rc == PIPC_OK && len <= sizeof m) {
+    memcpy(&m, msg, len);
+    t->seq = m.seq;
+  }
+  pipc_sem_post(t->done);
+  pipc_sem_wait(t->go, 30000);
+} /* ends holding it */
+
+void test_queue_durable_peek_thread_ends(void) {
+  char name[80];
+  pipc_queue *q = make_queue(name, sizeof name, "durthr", 4, sizeof(struct msg));
+  struct durable_thread d;
+  struct msg m;
+  const void *msg;
+  uint64_t pos;
+  uint32_t seq = 0, expect = 0, round, bad = 0;
+  size_t len, n;
+  CU_ASSERT_FATAL(q != NULL);
+  for (round = 0; round < 20; round++) {
+    while (pipc_queue_put(q, &m, msg_fill(&m, 0, seq), 0) == PIPC_OK) seq++;
+    d.q = q;
+    d.flags = PIPC_PEEK_DURABLE;
+    d.rc = -1;
+    t_thread_join(t_thread_start(durable_peek_and_end, &d));
+    T_RC(d.rc, PIPC_OK);
+    CU_ASSERT_EQUAL(d.seq, expect);
+    CU_ASSERT_EQUAL(d.pos, expect); /* positions count from 0 here */
+    if (round % 4 == 2) { /* another thread adopts it, and ends holding it too */
+      d.rc = -1;
+      d.seq = d.pos = 99;
+      t_thread_join(t_thread_start(durable_peek_and_end, &d));
+      T_RC(d.rc, PIPC_EOWNERDEAD);
+      CU_ASSERT_EQUAL(d.seq, expect);
+      CU_ASSERT_EQUAL(d.pos, expect);
+    }
+    T_RC(pipc_queue_orphans(q, &n), PIPC_OK);
+    CU_ASSERT_EQUAL(n, 1);
+    T_RC(pipc_queue_size(q, &n), PIPC_OK);
+    CU_ASSERT_EQUAL(n, 4); /* the orphan is still in the queue */
+    /* full: producers wait behind the orphan's slot (timeout 0: EAGAIN) */
+    T_RC(pipc_queue_put(q, &m, msg_fill(&m, 0, seq), 0), PIPC_EAGAIN);
+    if (round % 2 == 1) { /* a plain get passes the orphan: takes the next */
+      T_RC(pipc_queue_get(q, &m, sizeof m, &len, 0), PIPC_OK);
+      bad += msg_bad(&m, len) || m.seq != expect + 1;
+    }
+    /* this thread adopts it, reads it in place, and takes it */
+    T_RC(pipc_queue_peek_ex(q, PIPC_PEEK_DURABLE, &msg, &len, 0), PIPC_EOWNERDEAD);
+    CU_ASSERT_FATAL(msg != NULL);
+    memcpy(&m, msg, len);
+    bad += msg_bad(&m, len) || m.seq != expect;
+    T_RC(pipc__queue_peek_pos(q, &pos), PIPC_OK);
+    CU_ASSERT_EQUAL(pos, expect);
+    T_RC(pipc_queue_orphans(q, &n), PIPC_OK);
+    CU_ASSERT_EQUAL(n, 0);
+    T_RC(pipc_queue_release(q), PIPC_OK);
+    expect += round % 2 == 1 ? 2 : 1;
+  }
+  CU_ASSERT_EQUAL(bad, 0);
+  /* the rest, in order; nothing left over, nothing held */
+  while (pipc_queue_get(q, &m, sizeof m, &len, 0) == PIPC_OK) {
+    bad += msg_bad(&m, len) || m.seq != expect;
+    expect++;
+  }
+  CU_ASSERT_EQUAL(bad, 0);
+  CU_ASSERT_EQUAL(expect, seq);
+  T_RC(pipc_queue_orphans(q, &n), PIPC_OK);
+  CU_ASSERT_EQUAL(n, 0);
+  /* three orphans: adopted oldest first, whichever entry each is on -
+     threads 0, 1, 2 take entries in that order, and peek in the other */
+  {
+    struct three t[3];
+    t_thread *th[3];
+    pipc_sem *done = NULL;
+    T_RC(pipc_sem_create(NULL, 0, 0, &done), PIPC_OK);
+    CU_ASSERT_FATAL(done != NULL);
+    for (round = 0; round < 3; round++) {
+      t[round].q = q;
+      t[round].done = done;
+      t[round].rc = -1;
+      T_RC(pipc_sem_create(NULL, 0, 0, &t[round].go), PIPC_OK);
+      th[round] = t_thread_start(register_then_peek, &t[round]);
+      T_RC(pipc_sem_wait(done, 30000), PIPC_OK); /* registered */
+    }
+    for (round = 0; round < 3; round++)
+      T_RC(pipc_queue_put(q, &m, msg_fill(&m, 0, seq + round), 0), PIPC_OK);
+    for (round = 0; round < 3; round++) {
+      pipc_sem_post(t[2 - round].go);
+      T_RC(pipc_sem_wait(done, 30000), PIPC_OK); /* peeked */
+      T_RC(t[2 - round].rc, PIPC_OK);
+      CU_ASSERT_EQUAL(t[2 - round].seq, seq + round);
+    }
+    for (round = 0; round < 3; round++) {
+      pipc_sem_post(t[round].go);
+      t_thread_join(th[round]); /* ends holding its peek */
+      pipc_sem_unlink(pipc_sem_name(t[round].go));
+      pipc_sem_close(t[round].go);
+    }
+    pipc_sem_unlink(pipc_sem_name(done));
+    pipc_sem_close(done);
+  }
+  T_RC(pipc_queue_orphans(q, &n), PIPC_OK);
+  CU_ASSERT_EQUAL(n, 3);
+  for (round = 0; round < 3; round++) {
+    T_RC(pipc_queue_peek_ex(q, PIPC_PEEK_DURABLE, &msg, &len, 0), PIPC_EOWNERDEAD);
+    if (msg) memcpy(&m, msg, len);
+    CU_ASSERT(msg != NULL && !msg_bad(&m, len) && m.seq == seq + round);
+    T_RC(pipc__queue_peek_pos(q, &pos), PIPC_OK);
+    CU_ASSERT_EQUAL(pos, seq + round);
+    T_RC(pipc_queue_release(q), PIPC_OK);
+  }
+  seq += 3;
+  T_RC(pipc_queue_orphans(q, &n), PIPC_OK);
+  CU_ASSERT_EQUAL(n, 0);
+  /* a plain peek of a thread that ends: the message goes with it (the
+     contract of pipc_queue_peek, unchanged) */
+  T_RC(pipc_queue_put(q, &m, msg_fill(&m, 0, seq), 0), PIPC_OK);
+  d.flags = 0;
+  t_thread_join(t_thread_start(durable_peek_and_end, &d));
+  T_RC(d.rc, PIPC_OK);
+  T_RC(pipc_queue_orphans(q, &n), PIPC_OK);
+  CU_ASSERT_EQUAL(n, 0);
+  T_RC(pipc_queue_peek_ex(q, PIPC_PEEK_DURABLE, &msg, &len, 0), PIPC_EAGAIN);
+  fills_to_capacity(q, 4);
+  drop_queue(q);
+}
+
+/* A thread that ended holding a durable peek, or after a tagged put, has
+   its registry entry pinned: with 62 other threads on the queue besides
+   this one, a 64th finds none (PIPC_EAGAIN); once the orphan is adopted
+   (the tag cleared) the entry serves again. */
+static void put_tagged_and_end(void *arg) {
+  struct durable_thread *d = (struct durable_thread *)arg;
+  d->rc = pipc__queue_put_tagged(d->q, "t", 1, 0x7a6, 0);
+}
+static void put_once(void *arg) {
+  struct reg_user *u = (struct reg_user *)arg;
+  u->rc = pipc_queue_put(u->q, "r", 1, 0);
+}
+
+static void pinned_entry(int tagged) {
+  char name[80], buf[8];
+  pipc_queue *q = make_queue(name, sizeof name, "pin", 128, 8);
+  struct reg_user u[REG_THREADS], late;
+  struct durable_thread d;
+  t_thread *th[REG_THREADS];
+  pipc_sem *done = NULL, *go = NULL;
+  const void *msg;
+  size_t len;
+  int i, ok = 0;
+  CU_ASSERT_FATAL(q != NULL);
+  T_RC(pipc_sem_create(NULL, 0, 0, &done), PIPC_OK);
+  T_RC(pipc_sem_create(NULL, 0, 0, &go), PIPC_OK);
+  CU_ASSERT_FATAL(done && go);
+  T_RC(pipc_queue_put(q, "m", 1, 0), PIPC_OK); /* this thread: one entry */
+  d.q = q;
+  d.flags = PIPC_PEEK_DURABLE;
+  t_thread_join(t_thread_start(tagged ? put_tagged_and_end : durable_peek_and_end, &d));
+  T_RC(d.rc, PIPC_OK); /* its entry: pinned now */
+  for (i = 0; i < REG_THREADS - 2; i++) {
+    u[i].q = q;
+    u[i].done = done;
+    u[i].go = go;
+    th[i] = t_thread_start(use_and_stay, &u[i]);
+    CU_ASSERT_FATAL(th[i] != NULL);
+    T_RC(pipc_sem_wait(done, 30000), PIPC_OK);
+    ok += u[i].rc == PIPC_OK;
+  }
+  CU_ASSERT_EQUAL(ok, REG_THREADS - 2);
+  late.q = q;
+  late.rc = 1;
+  t_thread_join(t_thread_start(put_once, &late));
+  T_RC(late.rc, PIPC_EAGAIN); /* 62 live, this one, and the pinned one */
+  if (tagged) {
+    T_RC(pipc__queue_tag_outcome(q, 0x7a6), 1); /* still answerable */
+    T_RC(pipc__queue_tag_clear(q, 0x7a6), PIPC_OK);
+    T_RC(pipc__queue_tag_outcome(q, 0x7a6), 0); /* evidence gone */
+  } else {
+    T_RC(pipc_queue_peek_ex(q, PIPC_PEEK_DURABLE, &msg, &len, 0), PIPC_EOWNERDEAD);
+    CU_ASSERT(len == 1 && msg && memcmp(msg, "m", 1) == 0);
+    T_RC(pipc_queue_release(q), PIPC_OK);
+  }
+  t_thread_join(t_thread_start(put_once, &late));
+  T_RC(late.rc, PIPC_OK); /* the entry serves again */
+  for (i = 0; i < REG_THREADS - 2; i++) pipc_sem_post(go);
+  for (i = 0; i < REG_THREADS - 2; i++) t_thread_join(th[i]);
+  while (pipc_queue_get(q, buf, sizeof buf, &len, 0) == PIPC_OK) ok++;
+  CU_ASSERT_EQUAL(ok, 2 * (REG_THREADS - 2) + 1 + (tagged ? 2 : 0));
+  pipc_sem_unlink(pipc_sem_name(done));
+  pipc_sem_unlink(pipc_sem_name(go));
+  pipc_sem_close(done);
+  pipc_sem_close(go);
+  drop_queue(q);
+}
+void test_queue_durable_orphan_pins_its_entry(void) { pinned_entry(0); }
+void test_queue_tag_pins_its_entry(void) { pinned_entry(1); }
+
+/* Tagged puts, no deaths: stored is 1 for good - after the message is
+   taken and its slot reused laps later; a put refused before its claim
+   (full, shut down) is 0; clearing drops the evidence. */
+void test_queue_tag_outcome_without_deaths(void) {
+  char name[80], buf[8];
+  pipc_queue *q = make_queue(name, sizeof name, "tags", 2, 8);
+  size_t len;
+  int i;
+  CU_ASSERT_FATAL(q != NULL);
+  T_RC(pipc__queue_tag_outcome(q, 11), 0); /* nobody put it */
+  T_RC(pipc__queue_put_tagged(q, "a", 1, 11, 0), PIPC_OK);
+  T_RC(pipc__queue_tag_outcome(q, 11), 1);
+  T_RC(pipc_queue_get(q, buf, sizeof buf, &len, 0), PIPC_OK);
+  CU_ASSERT(len == 1 && buf[0] == 'a');
+  T_RC(pipc__queue_tag_outcome(q, 11), 1); /* consumed: still stored */
+  for (i = 0; i < 9; i++) { /* its slot reused, laps on */
+    T_RC(pipc_queue_put(q, "b", 1, 0), PIPC_OK);
+    T_RC(pipc_queue_get(q, buf, sizeof buf, &len, 0), PIPC_OK);
+  }
+  T_RC(pipc__queue_tag_outcome(q, 11), 1);
+  /* a second tagged put replaces this thread's tag */
+  T_RC(pipc__queue_put_tagged(q, "c", 1, 12, 0), PIPC_OK);
+  T_RC(pipc__queue_tag_outcome(q, 11), 0);
+  T_RC(pipc__queue_tag_outcome(q, 12), 1);
+  T_RC(pipc_queue_put(q, "d", 1, 0), PIPC_OK); /* an untagged put leaves it */
+  T_RC(pipc__queue_tag_outcome(q, 12), 1);
+  /* full: refused before any claim */
+  T_RC(pipc__queue_put_tagged(q, "e", 1, 13, 0), PIPC_EAGAIN);
+  T_RC(pipc__queue_tag_outcome(q, 13), 0);
+  T_RC(pipc__queue_tag_outcome(q, 12), 0); /* replaced */
+  T_RC(pipc__queue_tag_clear(q, 13), PIPC_OK);
+  T_RC(pipc__queue_tag_clear(q, 13), PIPC_ENOENT);
+  T_RC(pipc__queue_tag_outcome(q, 13), 0);
+  T_RC(pipc_queue_get(q, buf, sizeof buf, &len, 0), PIPC_OK);
+  CU_ASSERT(len == 1 && buf[0] == 'c');
+  T_RC(pipc_queue_get(q, buf, sizeof buf, &len, 0), PIPC_OK);
+  CU_ASSERT(len == 1 && buf[0] == 'd');
+  T_RC(pipc_queue_shutdown(q), PIPC_OK);
+  T_RC(pipc__queue_put_tagged(q, "f", 1, 14, 0), PIPC_ECLOSED);
+  T_RC(pipc__queue_tag_outcome(q, 14), 0);
+  drop_queue(q);
+}
+
+/* The incarnation: the same through every handle, another after the name
+   is unlinked and made again. */
+void test_queue_incarnation_differs_across_create(void) {
+  char name[80];
+  pipc_queue *q = make_queue(name, sizeof name, "incarn", 4, 8), *o = NULL;
+  uint64_t a = 0, b = 0, c = 0;
+  CU_ASSERT_FATAL(q != NULL);
+  T_RC(pipc__queue_incarnation(q, &a), PIPC_OK);
+  T_RC(pipc_queue_open(name, &o), PIPC_OK);
+  CU_ASSERT_FATAL(o != NULL);
+  T_RC(pipc__queue_incarnation(o, &b), PIPC_OK);
+  CU_ASSERT(a != 0 && a == b);
+  pipc_queue_close(o);
+  T_RC(pipc_queue_unlink(name), PIPC_OK);
+  pipc_queue_close(q);
+  T_RC(pipc_queue_create(name, 4, 8, &q), PIPC_OK);
+  CU_ASSERT_FATAL(q != NULL);
+  T_RC(pipc__queue_incarnation(q, &c), PIPC_OK);
+  CU_ASSERT(c != 0 && c != a);
+  drop_queue(q);
+}
+
+/* The claim line of registry entry e, word k, in a raw view (the layout
+   at the top of src/queue.c: configuration word 6 is claims_off). */
+static unsigned char *claim_word(unsigned char *r, unsigned e, unsigned k) {
+  uint64_t claims_off;
+  memcpy(&claims_off, r + Q_CAPACITY_OFF + 48, 8);
+  return r + claims_off + 64 * (size_t)e + 8 * (size_t)k;
+}
+
+/* Damage in the new words: each is read once and checked; a bad value
+   poisons the queue (PIPC_ECORRUPT everywhere), never a crash or a hang. */
+void test_queue_damaged_durable_and_tag_words(void) {
+  char name[80], buf[8];
+  pipc_queue *q;
+  pipc_shm *raw = NULL;
+  unsigned char *r;
+  const void *msg;
+  uint64_t v;
+  size_t len, n;
+  /* the incarnation 0 */
+  q = make_queue(name, sizeof name, "dmginc", 4, 8);
+  CU_ASSERT_FATAL(q != NULL);
+  r = raw_view(name, &raw);
+  CU_ASSERT_FATAL(r != NULL);
+  v = 0;
+  memcpy(r + Q_CAPACITY_OFF + 64, &v, 8); /* configuration word 8 */
+  T_RC(pipc__queue_incarnation(q, &v), PIPC_ECORRUPT);
+  T_RC(pipc_queue_put(q, "a", 1, 0), PIPC_ECORRUPT); /* poisoned for all */
+  pipc_shm_close(raw);
+  drop_queue(q);
+
+  /* a durable record whose slot holds another position is no orphan, and
+     no damage either (old records are left behind, and a slot's position
+     is kept modulo 2^48): entry 5 says it durably holds position 8 of a
+     queue of 4 whose slot 0 is free for position 4 */
+  q = make_queue(name, sizeof name, "dmgdur", 4, 8);
+  CU_ASSERT_FATAL(q != NULL);
+  r = raw_view(name, &raw);
+  CU_ASSERT_FATAL(r != NULL);
+  T_RC(pipc_queue_put(q, "a", 1, 0), PIPC_OK);
+  T_RC(pipc_queue_get(q, buf, sizeof buf, &len, 0), PIPC_OK); /* slot 0: FREE(4) */
+  T_RC(pipc_queue_put(q, "b", 1, 0), PIPC_OK);
+  v = 9;
+  memcpy(claim_word(r, 5, 1), &v, 8);
+  memcpy(claim_word(r, 5, 2), &v, 8);
+  T_RC(pipc_queue_orphans(q, &n), PIPC_OK);
+  CU_ASSERT_EQUAL(n, 0);
+  T_RC(pipc_queue_peek_ex(q, PIPC_PEEK_DURABLE, &msg, &len, 0), PIPC_OK); /* the head */
+  CU_ASSERT(len == 1 && msg && memcmp(msg, "b", 1) == 0);
+  T_RC(pipc_queue_release(q), PIPC_OK);
+  pipc_shm_close(raw);
+  drop_queue(q);
+
+  /* an orphan whose length was damaged: its adopter refuses it, and the
+     queue is poisoned for all */
+  q = make_queue(name, sizeof name, "dmgorph", 4, 8);
+  CU_ASSERT_FATAL(q != NULL);
+  r = raw_view(name, &raw);
+  CU_ASSERT_FATAL(r != NULL);
+  T_RC(pipc_queue_put(q, "a", 1, 0), PIPC_OK);
+  {
+    struct durable_thread d;
+    uint64_t ring_off;
+    uint32_t huge = 0xfffffff0u;
+    d.q = q;
+    d.flags = PIPC_PEEK_DURABLE;
+    t_thread_join(t_thread_start(durable_peek_and_end, &d));
+    T_RC(d.rc, PIPC_OK);
+    memcpy(&ring_off, r + Q_CAPACITY_OFF + 24, 8);
+    CU_ASSERT_FATAL(ring_off < pipc_shm_size(raw));
+    memcpy(r + ring_off + 8, &huge, 4); /* the first slot's length */
+  }
+  T_RC(pipc_queue_orphans(q, &n), PIPC_OK);
+  CU_ASSERT_EQUAL(n, 1);
+  T_RC(pipc_queue_peek_ex(q, PIPC_PEEK_DURABLE, &msg, &len, 0), PIPC_ECORRUPT);
+  T_RC(pipc_queue_put(q, "x", 1, 0), PIPC_ECORRUPT);
+  T_RC(pipc_queue_orphans(q, &n), PIPC_ECORRUPT);
+  pipc_shm_close(raw);
+  drop_queue(q);
+
+  /* a tag whose claimed position is ahead of its slot, then one whose slot
+     is still free for it (claimed, yet never taken) */
+  q = make_queue(name, sizeof name, "dmgtag", 4, 8);
+  CU_ASSERT_FATAL(q != NULL);
+  r = raw_view(name, &raw);
+  CU_ASSERT_FATAL(r != NULL);
+  v = 0x1234;
+  memcpy(claim_word(r, 7, 3), &v, 8);
+  v = 4 * 1000 + 2; /* position 4001: slot 1, which holds position 1 */
+  memcpy(claim_word(r, 7, 4), &v, 8);
+  T_RC(pipc__queue_tag_outcome(q, 0x1234), PIPC_ECORRUPT);
+  T_RC(pipc_queue_put(q, "a", 1, 0), PIPC_ECORRUPT);
+  pipc_shm_close(raw);
+  drop_queue(q);
+  q = make_queue(name, sizeof name, "dmgtag2", 4, 8);
+  CU_ASSERT_FATAL(q != NULL);
+  r = raw_view(name, &raw);
+  CU_ASSERT_FATAL(r != NULL);
+  v = 0x1234;
+  memcpy(claim_word(r, 7, 3), &v, 8);
+  v = 2; /* position 1: FREE(1) */
+  memcpy(claim_word(r, 7, 4), &v, 8);
+  T_RC(pipc__queue_tag_outcome(q, 0x1234), PIPC_ECORRUPT);
+  T_RC(pipc_queue_get(q, buf, sizeof buf, &len, 0), PIPC_ECORRUPT);
+  pipc_shm_close(raw);
   drop_queue(q);
 }

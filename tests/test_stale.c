@@ -215,7 +215,7 @@ void test_stale_listener_race_one_winner(void) {
 /* The queue layout's first OS-owned byte (src/queue.c): bytes before it
    are pipc's own words; from it up to the ring, the OS's mutexes and
    parking words, which belong to the kernel's and libc's protocol. */
-#define Q_OS_OFF 320u
+#define Q_OS_OFF 384u
 
 /* A hostile writer is a data race by design: under ThreadSanitizer it can
    only be reported, so that build leaves it to asan and the others. */

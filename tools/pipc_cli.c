@@ -13,6 +13,8 @@
  *   pipc send NAME MESSAGE|- [-t MS] put one message on a queue, or send it to
  *                                    the listener at NAME; - reads stdin
  *   pipc recv NAME [-t MS]           take one message from a queue
+ *   pipc recv --adopt NAME           take one orphan (a durably peeked
+ *                                    message whose holder died)
  *   pipc listen NAME [-t MS]         listen at NAME for one connection and
  *                                    one message
  *   pipc path NAME                   the OS objects NAME maps to
@@ -75,6 +77,7 @@ static const char *help_all =
     "  send NAME MESSAGE|- [-t MS]  put MESSAGE (- : stdin) on the queue NAME, or send\n"
     "                               it to the listener NAME\n"
     "  recv NAME [-t MS]            take one message from the queue NAME to stdout\n"
+    "  recv --adopt NAME            take one orphan of the queue NAME to stdout\n"
     "  listen NAME [-t MS]          listen at NAME for one connection and one message,\n"
     "                               written to stdout\n"
     "  serve URL --queue NAME...    serve queues to other hosts (URL/NAME opens one)\n"
@@ -129,6 +132,7 @@ typedef struct entry {
   pipc_state state; /* a listener's */
   int rc;           /* a segment's open: PIPC_OK, or why its numbers are missing */
   pipc_queue_stat_t q;
+  size_t orphans;      /* queue: pipc_queue_orphans (0 when it cannot say) */
   unsigned value, max; /* semaphore */
   int lock;            /* enum pipc_lock_states */
   size_t size;         /* shm */
@@ -141,6 +145,7 @@ static void probe(entry *e) {
     pipc_queue *q;
     if ((e->rc = pipc_queue_open(e->name, &q)) == PIPC_OK) {
       e->rc = pipc_queue_stat(q, &e->q); /* never fails on an open queue */
+      if (pipc_queue_orphans(q, &e->orphans) != PIPC_OK) e->orphans = 0; /* poisoned: said */
       pipc_queue_close(q);
     }
   } else if (e->kind == PIPC_KIND_SEMAPHORE) {
@@ -188,9 +193,9 @@ static void details(const entry *e, char *buf, size_t cap) {
   else if (e->rc != PIPC_OK)
     snprintf(buf, cap, "cannot open: %s", pipc_strerror(e->rc));
   else if (e->kind == PIPC_KIND_QUEUE)
-    snprintf(buf, cap, "depth %zu/%zu, max %zu B%s%s", e->q.depth, e->q.capacity,
+    snprintf(buf, cap, "depth %zu/%zu, max %zu B%s%s%s", e->q.depth, e->q.capacity,
              e->q.max_msg_size, e->q.closed ? ", shut down" : "",
-             e->q.poisoned ? ", POISONED" : "");
+             e->q.poisoned ? ", POISONED" : "", e->orphans ? ", orphans" : "");
   else if (e->kind == PIPC_KIND_SEMAPHORE && e->max == PIPC_SEM_VALUE_MAX)
     snprintf(buf, cap, "value %u, unbounded", e->value);
   else if (e->kind == PIPC_KIND_SEMAPHORE)
@@ -226,9 +231,9 @@ static void json_entry(const entry *e) {
     json_str(pipc_strerror(e->rc));
   } else if (e->kind == PIPC_KIND_QUEUE) {
     printf(", \"depth\": %zu, \"capacity\": %zu, \"max_msg_size\": %zu, \"shut_down\": %s, "
-           "\"poisoned\": %s",
+           "\"poisoned\": %s, \"orphans\": %zu",
            e->q.depth, e->q.capacity, e->q.max_msg_size, e->q.closed ? "true" : "false",
-           e->q.poisoned ? "true" : "false");
+           e->q.poisoned ? "true" : "false", e->orphans);
   } else if (e->kind == PIPC_KIND_SEMAPHORE) {
     printf(", \"value\": %u, \"max\": %u", e->value, e->max);
   } else if (e->kind == PIPC_KIND_LOCK) {
@@ -373,7 +378,9 @@ static int cmd_ls(int argc, char **argv) {
 static const char *help_info =
     "usage: pipc info NAME [--json]\n"
     "  what NAME is, one \"field: value\" line each:\n"
-    "    queue      capacity, max message, depth, shut down, poisoned\n"
+    "    queue      capacity, max message, depth, shut down, poisoned,\n"
+    "               orphans (durably peeked messages whose holder died:\n"
+    "               pipc recv --adopt NAME takes one)\n"
     "    semaphore  value, max (unbounded: max 0 at create)\n"
     "    lock       state: free, held (by a live thread) or owner dead (its\n"
     "               holder died: the next acquire gets PIPC_EOWNERDEAD); a\n"
@@ -384,7 +391,8 @@ static const char *help_info =
     "  --json   one JSON object: \"name\", \"kind\", \"state\" (a listener's\n"
     "           \"live\", \"stale\", \"foreign\"; a segment's \"ok\", or \"cannot\n"
     "           open\" with \"error\"), then the numbers: a queue's \"depth\",\n"
-    "           \"capacity\", \"max_msg_size\", \"shut_down\", \"poisoned\"; a\n"
+    "           \"capacity\", \"max_msg_size\", \"shut_down\", \"poisoned\",\n"
+    "           \"orphans\"; a\n"
     "           semaphore's \"value\", \"max\"; a lock's \"held\", \"owner_dead\";\n"
     "           a segment's \"size\".\n"
     "  No such name: exit 1, \"no such name\" on stderr.\n";
@@ -440,9 +448,10 @@ static int cmd_info(int argc, char **argv) {
   printf("name: %s\nkind: %s\n", e.name, pipc_kind_name(e.kind));
   if (e.kind == PIPC_KIND_QUEUE)
     printf("capacity: %zu messages\nmax message: %zu bytes\ndepth: %zu\n"
-           "shut down: %s\npoisoned: %s\n",
+           "shut down: %s\npoisoned: %s\norphans: %zu%s\n",
            e.q.capacity, e.q.max_msg_size, e.q.depth, e.q.closed ? "yes" : "no",
-           e.q.poisoned ? "yes (every call returns PIPC_ECORRUPT; pipc rm it)" : "no");
+           e.q.poisoned ? "yes (every call returns PIPC_ECORRUPT; pipc rm it)" : "no",
+           e.orphans, e.orphans ? " (pipc recv --adopt NAME takes one)" : "");
   else if (e.kind == PIPC_KIND_SEMAPHORE && e.max == PIPC_SEM_VALUE_MAX)
     printf("value: %u\nmax: unbounded\n", e.value);
   else if (e.kind == PIPC_KIND_SEMAPHORE)
@@ -712,10 +721,15 @@ static int grow(char **buf, size_t *cap, size_t need) {
 
 static const char *help_recv =
     "usage: pipc recv NAME [-t MS]\n"
+    "       pipc recv --adopt NAME\n"
     "  takes one message from the queue NAME; its bytes go to stdout as they\n"
     "  are.  -t: how long to wait for one (default -1, forever; 0: exit 1 at\n"
     "  once if the queue is empty).  No queue at NAME: exit 1 (to wait for a\n"
-    "  connection at a name, pipc listen NAME).\n";
+    "  connection at a name, pipc listen NAME).\n"
+    "  --adopt: takes the oldest orphan instead - a message peeked durably\n"
+    "  (PIPC_PEEK_DURABLE) by a thread that died holding it; none: exit 1 at\n"
+    "  once (\"resource temporarily unavailable\"), and no other message is\n"
+    "  taken.\n";
 
 static int cmd_recv(int argc, char **argv) {
   pipc_queue *q;
@@ -723,7 +737,13 @@ static int cmd_recv(int argc, char **argv) {
   int t = PIPC_FOREVER, rc;
   size_t cap = 1 << 16, len = 0;
   char *buf;
+  int adopt = argc >= 3 && strcmp(argv[2], "--adopt") == 0;
   if (wants_help(argc, argv)) return help(help_recv);
+  if (adopt) { /* recv --adopt NAME */
+    if (argc != 4) return usage(help_recv);
+    argv++;
+    argc--;
+  }
   if (argc < 3 || timeout_arg(argc, argv, 3, &t)) return usage(help_recv);
   if (is_url(argv[2])) { /* a remote queue: pipc_queue_open says what is wrong */
     k = PIPC_KIND_QUEUE;
@@ -743,8 +763,27 @@ static int cmd_recv(int argc, char **argv) {
   pipc_stdout_binary(); /* the bytes as they are: no "\r\n" for "\n" */
   if ((buf = (char *)malloc(cap)) == NULL) return fail("recv", argv[2], PIPC_ENOMEM);
   if ((rc = pipc_queue_open(argv[2], &q)) == PIPC_OK) {
-    while ((rc = pipc_queue_get(q, buf, cap, &len, t)) == PIPC_EMSGSIZE &&
-           (rc = grow(&buf, &cap, len)) == PIPC_EMSGSIZE) {
+    if (adopt) {
+      const void *msg;
+      rc = pipc_queue_peek_ex(q, PIPC_PEEK_ORPHAN, &msg, &len, 0);
+      if (rc == PIPC_EOWNERDEAD) {
+        /* Written out from the queue's memory, and only then taken off: if
+           the write fails, this process ends holding it (no close, which
+           would release it), so it is an orphan again, not lost. */
+        free(buf);
+        if (write_out((const char *)msg, len) != PIPC_OK) {
+          fprintf(stderr, "%s: recv --adopt %s: writing it to stdout failed; it stays an orphan\n",
+                  prog, argv[2]);
+          return 1;
+        }
+        rc = pipc_queue_release(q);
+        pipc_queue_close(q);
+        return rc == PIPC_OK ? 0 : fail("recv --adopt", argv[2], rc);
+      }
+    } else {
+      while ((rc = pipc_queue_get(q, buf, cap, &len, t)) == PIPC_EMSGSIZE &&
+             (rc = grow(&buf, &cap, len)) == PIPC_EMSGSIZE) {
+      }
     }
     pipc_queue_close(q);
   }
