@@ -1442,7 +1442,12 @@ PIPC_API int pipc_watch_close(pipc_watch *w);
      PIPC_FOREVER call.
    - the server restarts: the handle opens the queue again by itself and
      goes on; only a put sent before the server died comes back
-     PIPC_ECLOSED (in doubt, as above).
+     PIPC_ECLOSED (in doubt, as above) - unless the server keeps a state
+     file (pipc_serve_opts.state_file, `pipc serve --state FILE`): started
+     again with it, it is the same server to its clients and answers the
+     put that was in flight (stored: PIPC_OK; not stored: it runs it now),
+     so no put is in doubt across a server crash, as long as the server is
+     back within the client's link allowance.
    Errors, beyond a local queue's: PIPC_ENOENT (no server answered within
    the connect timeout, or it does not serve NAME; a certificate, key or CA
    file that does not exist), PIPC_EACCES (TLS: the server refused this
@@ -1486,11 +1491,26 @@ PIPC_API int pipc_queue_open_remote(const char *url, const pipc_remote_opts *opt
    allow_plain says the network is trusted.  ipc:// is a socket file made
    0600 (owner only).  The served queues must exist; the server keeps them
    open.
+   state_file: the server keeps there, as it goes, what it must remember
+   across its own crash - each client handle's last requests and the fate
+   of the put it is running (made owner-only if missing; about 19 MB for
+   the 65,536 handles a server remembers).  Started again with the same
+   file and the same queues, a server that crashed (or stopped) answers
+   what clients send again, so a put is never in doubt nor stored twice.
+   Served queues that differ (names, order, or a queue made anew) start
+   the file afresh.  One server per file at a time (it holds a Lock named
+   pipc-serve-<16 hex digits> while it runs; the Lock stays, as Locks do,
+   after the file is removed).  What the OS had not written back when the
+   machine itself went down may be lost: the promise is a process crash's.
    Errors: PIPC_EINVAL (bad URL or scheme, a URL with a /NAME, no queue,
    a name twice, tcp:// without allow_plain, tls+tcp:// without the three
-   files or with one that is not PEM), PIPC_ENOENT (a queue or a file that
-   does not exist), PIPC_EEXIST (the address is in use), PIPC_ENOTSUP
-   (built without nng), PIPC_EACCES, PIPC_ENOMEM, PIPC_ESYS. */
+   files or with one that is not PEM; a state_file that is empty, or a
+   file that is not a pipc state file - left untouched), PIPC_ENOENT (a
+   queue or a file that does not exist), PIPC_EEXIST (the address is in
+   use), PIPC_EAGAIN (another running server has the state file),
+   PIPC_ECORRUPT (the state file is damaged: a word out of its range),
+   PIPC_ENOTSUP (built without nng; a state file of another pipc version),
+   PIPC_EACCES, PIPC_ENOMEM, PIPC_ESYS. */
 typedef struct pipc_server pipc_server;
 typedef struct pipc_serve_opts { /* zero-fill */
   const char *const *queues; /* names of local queues to serve */
@@ -1498,6 +1518,8 @@ typedef struct pipc_serve_opts { /* zero-fill */
   int allow_plain; /* tcp:// on a trusted network: no TLS */
   const char *cert_file, *key_file; /* tls+tcp: the server's certificate and key, PEM */
   const char *ca_file;              /* tls+tcp: the CA(s) that sign client certificates */
+  const char *state_file; /* NULL, or a file where the server keeps what it must
+                             remember across its own crash (see above) */
 } pipc_serve_opts;
 PIPC_API int pipc_serve_start(const char *url, const pipc_serve_opts *opts,
                               pipc_server **out);

@@ -387,6 +387,44 @@ int pipc__queue_tag_clear(pipc_queue *q, uint64_t tag);
    is 0 (damage; it poisons the queue). */
 int pipc__queue_incarnation(pipc_queue *q, uint64_t *v);
 
+/* ---- the state file of a queue server (src/serve_state.c; its layout
+   and invariants are at the top of that file) ---- */
+
+#define PIPC__SST_LANES 16  /* lanes per client handle (net_nng.c's LANES) */
+#define PIPC__SST_NOREPLY 1 /* a result word: it ran, no answer kept */
+typedef struct pipc__sstate pipc__sstate;
+/* Bytes of a state file of `cap` records. */
+size_t pipc__sstate_bytes(uint32_t cap);
+/* Open (make) the state file at `path` for serving queues q[0..nq) named
+   names[] with room for `cap` handles, from the thread that will run every
+   put (it holds the file's Lock until close): a put left running by a dead
+   server is settled, its tags cleared; *epoch the server's.  PIPC_EAGAIN
+   (a live server has it), PIPC_EINVAL (not a state file; bad arguments),
+   PIPC_ENOTSUP (another version's), PIPC_ECORRUPT (a word out of range),
+   and pipc_shm_map_file's errors. */
+int pipc__sstate_open(const char *path, pipc_queue *const *q, const char *const *names, size_t nq,
+                      uint32_t cap, pipc__sstate **out, uint64_t *epoch);
+/* The kept handles, one per call from *i on (start at 0): 1 and its id,
+   seqs and results, or 0 at the end. */
+int pipc__sstate_next(pipc__sstate *st, uint32_t *i, unsigned char id[16],
+                      uint64_t seq[PIPC__SST_LANES], int32_t result[PIPC__SST_LANES]);
+/* A record for a new handle (PIPC_ENOMEM: all `cap` in use), and its end. */
+int pipc__sstate_sess_add(pipc__sstate *st, const unsigned char id[16], uint32_t *rec);
+void pipc__sstate_sess_free(pipc__sstate *st, uint32_t rec);
+/* A request of lane `lane` ran: its seq, and a put's result (else
+   PIPC__SST_NOREPLY). */
+void pipc__sstate_ran(pipc__sstate *st, uint32_t rec, unsigned lane, uint64_t seq, int result);
+/* The result kept for seq (PIPC__SST_NOREPLY: none, or another seq). */
+int pipc__sstate_result(pipc__sstate *st, uint32_t rec, unsigned lane, uint64_t seq);
+/* Run a put of handle rec's lane with timeout 0 on queue qi, journaled and
+   tagged so that a crash at any point is settled by the next open; the
+   result is recorded unless PIPC_EAGAIN.  Returns pipc_queue_put's. */
+int pipc__sstate_put(pipc__sstate *st, uint32_t rec, unsigned lane, uint64_t seq, size_t qi,
+                     const void *msg, size_t len);
+/* Unmap and let the Lock go; clean: the queues' last tags are cleared
+   (a server that stops, not one that failed to open). */
+void pipc__sstate_close(pipc__sstate *st, int clean);
+
 /* ---- for the test hooks (src/testing.c) ---- */
 
 /* Claim the next slot of one side (consumers != 0: the head message) and

@@ -44,6 +44,10 @@ enum pipc__fault {
                                 its CAS gives the WRITING slot back */
   PIPC__FAULT_ADOPTED,       /* adoption: READING(p, me) by CAS, the dead line's
                                 durable record not yet cleared */
+  PIPC__FAULT_SERVE_JOURNALED,   /* server state file: the put named in the journal,
+                                    not yet run */
+  PIPC__FAULT_SERVE_PUT_RETURNED, /* the tagged put returned, its record not written */
+  PIPC__FAULT_SERVE_RECORDED,     /* the record written, the journal not yet cleared */
   PIPC__FAULT_COUNT
 };
 
@@ -70,6 +74,25 @@ int pipc__queue_put_tagged(pipc_queue *q, const void *msg, size_t len, uint64_t 
 int pipc__queue_tag_outcome(pipc_queue *q, uint64_t tag);
 int pipc__queue_tag_clear(pipc_queue *q, uint64_t tag);
 int pipc__queue_incarnation(pipc_queue *q, uint64_t *v);
+
+/* The server state file (src/serve_state.c; contracts in src/pipc_core.h):
+   its calls run in every build, nng or not, so its crash cases run on
+   every platform. */
+#define PIPC__SST_LANES 16
+#define PIPC__SST_NOREPLY 1
+typedef struct pipc__sstate pipc__sstate;
+size_t pipc__sstate_bytes(uint32_t cap);
+int pipc__sstate_open(const char *path, pipc_queue *const *q, const char *const *names, size_t nq,
+                      uint32_t cap, pipc__sstate **out, uint64_t *epoch);
+int pipc__sstate_next(pipc__sstate *st, uint32_t *i, unsigned char id[16],
+                      uint64_t seq[PIPC__SST_LANES], int32_t result[PIPC__SST_LANES]);
+int pipc__sstate_sess_add(pipc__sstate *st, const unsigned char id[16], uint32_t *rec);
+void pipc__sstate_sess_free(pipc__sstate *st, uint32_t rec);
+void pipc__sstate_ran(pipc__sstate *st, uint32_t rec, unsigned lane, uint64_t seq, int result);
+int pipc__sstate_result(pipc__sstate *st, uint32_t rec, unsigned lane, uint64_t seq);
+int pipc__sstate_put(pipc__sstate *st, uint32_t rec, unsigned lane, uint64_t seq, size_t qi,
+                     const void *msg, size_t len);
+void pipc__sstate_close(pipc__sstate *st, int clean);
 
 /* How many subscriber slots of q (src/subs.c) live notifiers hold: the
    slots of notifiers that are gone are freed first. */

@@ -1351,13 +1351,14 @@ void test_cli_bench_not_found_says_how(void) {
 
 /* pipc serve: a queue served at an ipc:// socket, used through its URL by
    pipc send / recv; SIGTERM ends it with exit 0; TLS without its files
-   and tcp without --plain are usage errors. */
+   and tcp without --plain are usage errors; a second server on the same
+   --state file is refused, saying why. */
 void test_cli_serve_and_remote_names(void) {
-  char name[80], url[200], qurl[300], want[400], buf[16];
+  char name[80], url[200], qurl[300], want[400], buf[16], state[100];
   pipc_queue *q = NULL;
   cli_proc c;
   cli_run r;
-  const char *args[6];
+  const char *args[8];
   size_t len = 0;
   if (pipc_remote_support() != NULL) {
     CU_ASSERT_EQUAL(cli("serve", "ipc:///tmp/x.sock", "--queue", "q", NULL), 1);
@@ -1379,9 +1380,16 @@ void test_cli_serve_and_remote_names(void) {
   CU_ASSERT(has(last.err, "--cert"));
   CU_ASSERT_EQUAL(cli("serve", url, NULL), 2);               /* no queue */
   CU_ASSERT_EQUAL(cli("serve", url, "--queue", "bad name", NULL), 2);
-  args[0] = "serve", args[1] = url, args[2] = "--queue", args[3] = name, args[4] = NULL;
+  snprintf(state, sizeof state, "%s.state", name);
+  args[0] = "serve", args[1] = url, args[2] = "--queue", args[3] = name, args[4] = "--state",
+  args[5] = state, args[6] = NULL;
   T_RC(cli_start(&c, args), PIPC_OK);
   CU_ASSERT_EQUAL(cli("send", qurl, "over the net", NULL), 0); /* waits for the server */
+  snprintf(want, sizeof want, "%s-2", url); /* a second server on its state file */
+  CU_ASSERT_EQUAL(cli("serve", want, "--queue", name, "--state", state, NULL), 1);
+  snprintf(want, sizeof want, "pipc: serve: %s is in use by another running server\n", state);
+  CU_ASSERT_STRING_EQUAL(last.err, want);
+  CU_ASSERT_EQUAL(cli("serve", url, "--queue", name, "--state", "", NULL), 2);
   T_RC(pipc_queue_get(q, buf, sizeof buf, &len, 0), PIPC_OK);
   CU_ASSERT(len == 12 && memcmp(buf, "over the net", 12) == 0);
   T_RC(pipc_queue_put(q, "back", 4, 0), PIPC_OK);
@@ -1400,6 +1408,7 @@ void test_cli_serve_and_remote_names(void) {
   run_free(&r);
   pipc_queue_close(q);
   pipc_queue_unlink(name);
+  remove(state);
 }
 
 /* A thread that ends holding a durable peek leaves an orphan: info counts

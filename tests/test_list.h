@@ -280,6 +280,12 @@
   PIPC_TEST(wait, many_unread_signals_never_silence) \
   PIPC_TEST(wait, idle_items_do_not_wake)         \
   PIPC_TEST(wait, fork_child_copy_of_a_watch) \
+  PIPC_SUITE(serve_state)                         \
+  PIPC_TEST(serve_state, kept_across_restarts)    \
+  PIPC_TEST(serve_state, one_server_per_file)     \
+  PIPC_TEST(serve_state, refuses_other_files)     \
+  PIPC_TEST(serve_state, damaged_words_refused)   \
+  PIPC_TEST(serve_state, killed_at_every_point)   \
   PIPC_SUITE(remote)                              \
   PIPC_TEST(remote, names_and_support)            \
   PIPC_TEST(remote, serve_bad_arguments)          \
@@ -296,6 +302,7 @@
   PIPC_TEST(remote, tls_both_sides_checked)       \
   PIPC_TEST(remote, tls_settings)                 \
   PIPC_TEST(remote, threads_across_serve_kills)   \
+  PIPC_TEST(remote, state_file_no_put_in_doubt)   \
   PIPC_SUITE(netns)                               \
   PIPC_TEST(netns, producer_a_consumers_b_exactly_once) \
   PIPC_TEST(netns, link_down_2s_loses_nothing)    \
@@ -351,6 +358,8 @@
   PIPC_ROLE(netns_produce)        \
   PIPC_ROLE(netns_consume)        \
   PIPC_ROLE(netns_open)           \
+  PIPC_ROLE(sstate_put)           \
+  PIPC_ROLE(serve_state)          \
   PIPC_ROLE(wait_put_die)         \
   PIPC_ROLE(env)                  \
   PIPC_ROLE(cwd)                  \

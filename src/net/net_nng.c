@@ -568,6 +568,13 @@ static int rq_call(pipc__rq *r, unsigned type, nng_msg *tmpl, int timeout_ms, nn
   return rc;
 }
 
+static char *strdup_(const char *v) {
+  size_t n = strlen(v) + 1;
+  char *c = (char *)malloc(n);
+  if (c) memcpy(c, v, n);
+  return c;
+}
+
 static int rq_timeout_ok(int timeout_ms) { return timeout_ms >= PIPC_FOREVER; }
 
 /* An option, else its environment variable (NULL when neither). */
@@ -834,6 +841,8 @@ typedef struct session {
   struct session *hnext; /* hash chain */
   size_t at;             /* index in the server's sess[] */
   uint64_t last_seq[LANES];
+  int32_t last_res[LANES]; /* a put's result for last_seq, else PIPC__SST_NOREPLY */
+  uint32_t rec;            /* its record in the state file, if any */
   lane_live *live;
 } session;
 
@@ -863,6 +872,10 @@ struct pipc_server {
   srv_req *parked;
   size_t nparked;
   size_t cached; /* bytes of replies kept */
+  char *state_path;  /* the state file, or NULL */
+  pipc__sstate *st;  /* opened by the dispatcher (it holds the file's Lock) */
+  nng_cv *cv;        /* start and the dispatcher: ready, go */
+  int ready, ready_rc, go;
 };
 
 #ifdef PIPC_FAULT_INJECTION
@@ -1033,12 +1046,13 @@ static void session_free(pipc_server *s, session *se) {
   s->sess[se->at] = s->sess[--s->nsess];
   s->sess[se->at]->at = se->at;
   live_drop(s, se);
+  if (s->st) pipc__sstate_sess_free(s->st, se->rec);
   free(se);
 }
 
 /* A new session for `id`; when SESSIONS_MAX are kept, the least recently
    used idle one is forgotten first.  NULL: no room (all busy) or memory. */
-static session *session_add(pipc_server *s, const unsigned char *id) {
+static session *session_add(pipc_server *s, const unsigned char *id, int64_t rec) {
   session *se;
   size_t i, h;
   if (s->nsess >= sessions_max()) {
@@ -1068,6 +1082,13 @@ static session *session_add(pipc_server *s, const unsigned char *id) {
     s->bucket = b, s->nbucket = nb;
   }
   if ((se = (session *)calloc(1, sizeof *se)) == NULL) return NULL;
+  if (rec >= 0) {
+    se->rec = (uint32_t)rec; /* restored from the state file */
+  } else if (s->st && pipc__sstate_sess_add(s->st, id, &se->rec) != PIPC_OK) {
+    free(se);
+    return NULL;
+  }
+  for (i = 0; i < LANES; i++) se->last_res[i] = PIPC__SST_NOREPLY;
   memcpy(se->id, id, 16);
   h = id_hash(id, s->nbucket);
   se->hnext = s->bucket[h];
@@ -1139,6 +1160,8 @@ static int req_run(pipc_server *s, srv_req *r, nng_msg **rep) {
   switch (r->h.type) {
   case RT_PUT:
     if (n < 4) rc = PIPC_EINVAL;
+    else if (s->st) /* journaled: a crash inside is settled at the next start */
+      rc = pipc__sstate_put(s->st, r->sess->rec, r->h.lane, r->h.seq, r->h.obj, b + 4, n - 4);
     else rc = pipc_queue_put(q, b + 4, n - 4, 0);
     break;
   case RT_GET: {
@@ -1208,7 +1231,10 @@ static void req_finish(pipc_server *s, srv_req *r, nng_msg *rep) {
   } else if (get32((const unsigned char *)nng_msg_body(rep) + 48) == RS_WAITING) {
     slot_reply(s, r->sl, rep); /* ran nothing: no seq to remember */
   } else {
+    int st = (int)get32((const unsigned char *)nng_msg_body(rep) + 48);
     se->last_seq[k] = r->h.seq;
+    se->last_res[k] = r->h.type == RT_PUT ? st : PIPC__SST_NOREPLY;
+    if (s->st) pipc__sstate_ran(s->st, se->rec, k, r->h.seq, se->last_res[k]);
     cache_reply(s, se, k, rep);
 #ifdef PIPC_FAULT_INJECTION
     if (pipc__remote_drop_replies > 0 && (r->h.type == RT_PUT || r->h.type == RT_GET)) {
@@ -1252,12 +1278,16 @@ static void serve_open(pipc_server *s, slot *sl, nng_msg *msg, rw_hdr *h) {
     reply_status(s, sl, h, PIPC_ENOENT);
     return;
   }
-  if ((se = session_find(s, h->client)) == NULL && (se = session_add(s, h->client)) == NULL) {
+  if ((se = session_find(s, h->client)) == NULL && (se = session_add(s, h->client, -1)) == NULL) {
     reply_status(s, sl, h, RS_RETRY); /* every kept handle waits: later */
     return;
   }
   se->used = pipc_os_now_ms();
-  if (h->lane < LANES && h->seq > se->last_seq[h->lane]) se->last_seq[h->lane] = h->seq;
+  if (h->lane < LANES && h->seq > se->last_seq[h->lane]) {
+    se->last_seq[h->lane] = h->seq;
+    se->last_res[h->lane] = PIPC__SST_NOREPLY;
+    if (s->st) pipc__sstate_ran(s->st, se->rec, h->lane, h->seq, PIPC__SST_NOREPLY);
+  }
   h->obj = (uint32_t)i;
   if ((rep = reply_make(s, h, 0, 16)) == NULL) {
     slot_renew(s, sl);
@@ -1314,6 +1344,9 @@ static void serve_new(pipc_server *s, slot *sl) {
     nng_msg *kept = se->live ? se->live->reply[h.lane] : NULL;
     if (h.seq == se->last_seq[h.lane] && kept && nng_msg_dup(&copy, kept) == 0)
       slot_reply(s, sl, copy);
+    else if (h.seq == se->last_seq[h.lane] && h.type == RT_PUT &&
+             se->last_res[h.lane] != PIPC__SST_NOREPLY) /* a put's answer is its result */
+      reply_status(s, sl, &h, se->last_res[h.lane]);
     else /* its reply is gone (idle, or over the budget): lost, never twice */
       reply_status(s, sl, &h, h.seq == se->last_seq[h.lane] ? PIPC_ECLOSED : RS_STALE);
     nng_msg_free(msg);
@@ -1388,10 +1421,57 @@ static void serve_parked(pipc_server *s) {
   }
 }
 
+/* The state file (dispatcher thread: I1 of src/serve_state.c): opened,
+   and every handle it keeps made a session again. */
+static int state_restore(pipc_server *s) {
+  const char **names = (const char **)calloc(s->nq, sizeof *names);
+  unsigned char id[16];
+  uint64_t seq[LANES];
+  int32_t res[LANES];
+  uint32_t i = 0;
+  size_t k;
+  int rc;
+  if (names == NULL) return PIPC_ENOMEM;
+  for (k = 0; k < s->nq; k++) names[k] = s->names[k];
+  rc = pipc__sstate_open(s->state_path, s->q, names, s->nq, (uint32_t)sessions_max(), &s->st,
+                         &s->epoch);
+  free(names);
+  if (rc != PIPC_OK) return rc;
+  while (pipc__sstate_next(s->st, &i, id, seq, res)) {
+    session *se;
+    if (session_find(s, id) != NULL) { /* one handle twice: damage */
+      rc = PIPC_ECORRUPT;
+      break;
+    }
+    if ((se = session_add(s, id, i)) == NULL) {
+      rc = PIPC_ENOMEM;
+      break;
+    }
+    se->used = pipc_os_now_ms();
+    for (k = 0; k < LANES; k++) se->last_seq[k] = seq[k], se->last_res[k] = res[k];
+    i++;
+  }
+  if (rc != PIPC_OK) { /* the file stays as it was */
+    pipc__sstate *st = s->st;
+    s->st = NULL;
+    while (s->nsess) session_free(s, s->sess[0]);
+    pipc__sstate_close(st, 0);
+  }
+  return rc;
+}
+
 static void dispatcher(void *arg) {
   pipc_server *s = (pipc_server *)arg;
   pipc_waitable *items = s->items;
   int64_t last_trim = pipc_os_now_ms();
+  int rc = s->state_path ? state_restore(s) : PIPC_OK;
+  nng_mtx_lock(s->mu); /* tell start, then wait for its word */
+  s->ready = 1;
+  s->ready_rc = rc;
+  nng_cv_wake(s->cv);
+  while (!s->go) nng_cv_wait(s->cv);
+  nng_mtx_unlock(s->mu);
+  if (rc != PIPC_OK) return;
   while (!pipc__load32(&s->stop)) {
     slot *in;
     srv_req *r;
@@ -1437,6 +1517,10 @@ static void dispatcher(void *arg) {
     if (r->sess->live) r->sess->live->parked[r->h.lane] = NULL;
     if ((m = reply_make(s, &r->h, PIPC_ECLOSED, 0)) != NULL) slot_reply(s, r->sl, m);
     req_free(r);
+  }
+  if (s->st) { /* kept as it is: the next server knows every handle */
+    pipc__sstate_close(s->st, 1);
+    s->st = NULL;
   }
 }
 
@@ -1484,10 +1568,23 @@ int pipc_serve_start(const char *url, const pipc_serve_opts *opts, pipc_server *
     s->max_msg[i] = st.max_msg_size;
     if (st.max_msg_size > biggest) biggest = st.max_msg_size;
   }
-  while (rc == PIPC_OK && s->epoch == 0) rc = pipc_os_random(&s->epoch, sizeof s->epoch);
+  if (rc == PIPC_OK && opts->state_file != NULL &&
+      (*opts->state_file == '\0' || (s->state_path = strdup_(opts->state_file)) == NULL))
+    rc = *opts->state_file == '\0' ? PIPC_EINVAL : PIPC_ENOMEM;
+  while (rc == PIPC_OK && !s->state_path && s->epoch == 0)
+    rc = pipc_os_random(&s->epoch, sizeof s->epoch);
   if (rc == PIPC_OK && (rv = nng_mtx_alloc(&s->mu)) != 0) rc = map_nng(rv);
+  if (rc == PIPC_OK && (rv = nng_cv_alloc(&s->cv, s->mu)) != 0) rc = map_nng(rv);
   if (rc == PIPC_OK && (rc = pipc_sem_create(NULL, 0, 0, &s->wake)) == PIPC_OK)
     pipc_sem_unlink(pipc_sem_name(s->wake)); /* private: nothing to leave behind */
+  /* the dispatcher first: it opens the state file (and holds its Lock) */
+  if (rc == PIPC_OK && (rv = nng_thread_create(&s->thr, dispatcher, s)) != 0) rc = map_nng(rv);
+  if (rc == PIPC_OK) {
+    nng_mtx_lock(s->mu);
+    while (!s->ready) nng_cv_wait(s->cv);
+    rc = s->ready_rc;
+    nng_mtx_unlock(s->mu);
+  }
   if (rc == PIPC_OK && (rv = nng_rep0_open(&s->sock)) != 0) rc = map_nng(rv);
   if (rc == PIPC_OK) {
     s->has_sock = 1;
@@ -1506,11 +1603,14 @@ int pipc_serve_start(const char *url, const pipc_serve_opts *opts, pipc_server *
     nng_listener_get_int(s->l, NNG_OPT_TCP_BOUND_PORT, &s->port);
   if (tls) nng_tls_config_free(tls); /* the listener holds it */
   for (i = 0; rc == PIPC_OK && i < SLOTS_START; i++) rc = slot_add(s);
-  if (rc == PIPC_OK && (rv = nng_thread_create(&s->thr, dispatcher, s)) != 0) rc = map_nng(rv);
   if (rc != PIPC_OK) {
     pipc_serve_stop(s);
     return rc;
   }
+  nng_mtx_lock(s->mu);
+  s->go = 1;
+  nng_cv_wake(s->cv);
+  nng_mtx_unlock(s->mu);
   *out = s;
   return PIPC_OK;
 }
@@ -1529,6 +1629,10 @@ int pipc_serve_stop(pipc_server *s) {
   if (s == NULL) return PIPC_EINVAL;
   pipc__store32(&s->stop, 1);
   if (s->thr) {
+    nng_mtx_lock(s->mu);
+    s->go = 1; /* a start that failed after the dispatcher began */
+    nng_cv_wake(s->cv);
+    nng_mtx_unlock(s->mu);
     pipc_sem_post(s->wake);
     nng_thread_destroy(s->thr); /* joins the dispatcher (it answered the parked) */
   }
@@ -1600,7 +1704,9 @@ int pipc_serve_stop(pipc_server *s) {
   while (s->nsess) session_free(s, s->sess[0]);
   for (i = 0; i < s->nq; i++) pipc_queue_close(s->q[i]);
   if (s->wake) pipc_sem_close(s->wake);
+  if (s->cv) nng_cv_free(s->cv);
   if (s->mu) nng_mtx_free(s->mu);
+  free(s->state_path);
   free(s->q);
   free(s->names);
   free(s->max_msg);
