@@ -26,6 +26,9 @@
  * restarted has a new epoch: it answers every request of an older epoch
  * RS_EPOCH and runs nothing, so a put in flight across a server crash
  * comes back PIPC_ECLOSED - stored once or not at all, never twice.
+ * Unless it keeps a state file (src/serve_state.c): then its epoch, the
+ * seqs and put results survive it, the put it was running is settled at
+ * the next start, and a copy across the crash is answered as any other.
  *
  * Server threads: nng's callbacks only queue a request (inbox) and post a
  * process-private pipc semaphore; one dispatcher thread runs every queue
