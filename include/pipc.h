@@ -1534,6 +1534,52 @@ PIPC_API int pipc_serve_port(const pipc_server *s, int *port);
    socket's memory behind.  Errors: PIPC_EINVAL (NULL). */
 PIPC_API int pipc_serve_stop(pipc_server *s);
 
+/* Store and forward: move the messages of local queue `local` to the
+   remote queue `url` (SCHEME://ENDPOINT/NAME, served by pipc serve), in
+   their order, each stored there exactly once - also when the bridge is
+   killed at any point and started again, and when the link or the server
+   goes and comes back (a server that crashes keeps that promise with a
+   state file: pipc_serve_opts.state_file).  For hosts that must not be
+   reachable from the consumers' side: producers put locally, the bridge
+   carries the messages out.  A thread of the bridge's own takes each
+   message by durable peek (pipc_queue_peek_ex), puts it remotely with its
+   position in `local` as its id, and only then releases it; a bridge that
+   died holding one leaves it an orphan, which the next run adopts and
+   sends again under the same id (the server knows it: stored once).  The
+   id space is (local name, the queue's incarnation, url): one bridge per
+   such pair at a time (it holds a Lock named pipc-bridge-<16 hex digits>),
+   and the bridge must be the only consumer of `local` (another consumer's
+   orphan would be adopted out of order: the bridge ends PIPC_ECORRUPT).
+   A server unreachable, a link down, a remote queue full: the bridge
+   waits and tries again, holding the message; it ends only when stopped,
+   when `local` is shut down and drained (PIPC_ECLOSED), or on an error
+   that trying again cannot mend (a message longer than the remote queue
+   takes: PIPC_EMSGSIZE; the message then stays, held as an orphan -
+   `pipc recv --adopt` takes it).
+   Errors of start: PIPC_EINVAL (bad local name, not a remote url, NULL
+   out, negative timeouts), PIPC_ENOENT (no local queue `local`),
+   PIPC_EAGAIN (this bridge runs already), PIPC_ENOTSUP (built without
+   nng), PIPC_ENOMEM, PIPC_ESYS.  The remote end is not needed at start. */
+typedef struct pipc_bridge pipc_bridge;
+typedef struct pipc_bridge_opts { /* zero-fill */
+  pipc_remote_opts remote; /* TLS files and timeouts of the remote handle
+                              (NULL fields: the PIPC_TLS_* variables) */
+} pipc_bridge_opts;
+PIPC_API int pipc_bridge_start(const char *local, const char *url, const pipc_bridge_opts *opts,
+                               pipc_bridge **out);
+
+/* Messages forwarded (stored remotely and released here) by this run so
+   far, into *forwarded; *ended 0 while it runs, else why it ended (as
+   pipc_bridge_stop returns; PIPC_OK is never an end by itself).  Either
+   pointer may be NULL.  Errors: PIPC_EINVAL (NULL b). */
+PIPC_API int pipc_bridge_status(pipc_bridge *b, uint64_t *forwarded, int *ended);
+
+/* Stop (within a second: a remote put in flight is given up, its message
+   kept for the next run) and free.  Returns why the bridge ended: PIPC_OK
+   (stopped here), PIPC_ECLOSED (`local` was shut down and drained), or
+   the error that ended it; PIPC_EINVAL for NULL. */
+PIPC_API int pipc_bridge_stop(pipc_bridge *b);
+
 #ifdef __cplusplus
 }
 #endif

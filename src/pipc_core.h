@@ -349,6 +349,21 @@ int pipc__rq_stat(pipc__rq *r, pipc_queue_stat_t *out);
 int pipc__rq_shutdown(pipc__rq *r);
 const char *pipc__rq_name(const pipc__rq *r);
 void pipc__rq_close(pipc__rq *r);
+/* A bridge's remote handle: client id `id` (the same for every run of
+   that bridge), only pipc__rq_put_at and close (which sends no BYE: the
+   server keeps this id's seqs for the next run). */
+int pipc__rq_open_as(const char *url, const pipc_remote_opts *o, const unsigned char id[16],
+                     pipc__rq **out);
+/* Put the message at position `pos` of the bridge's source queue: stored
+   once however often (and by however many runs of the bridge) that
+   position is sent.  Errors: pipc__rq_put's; PIPC_ECORRUPT: the server
+   stored a later position of this id already (positions must come in
+   order); PIPC_EINVAL: not a bridge's handle, pos >= 2^62 - 1. */
+int pipc__rq_put_at(pipc__rq *r, const void *msg, size_t len, uint64_t pos, int timeout_ms);
+/* A thread, from the transport (nng's; PIPC_ENOTSUP without it). */
+typedef struct pipc__net_thread pipc__net_thread;
+int pipc__net_thread_start(void (*fn)(void *), void *arg, pipc__net_thread **out);
+void pipc__net_thread_join(pipc__net_thread *t);
 /* 1 if q is a remote handle (src/queue.c). */
 int pipc__queue_remote(const pipc_queue *q);
 

@@ -48,6 +48,8 @@ enum pipc__fault {
                                     not yet run */
   PIPC__FAULT_SERVE_PUT_RETURNED, /* the tagged put returned, its record not written */
   PIPC__FAULT_SERVE_RECORDED,     /* the record written, the journal not yet cleared */
+  PIPC__FAULT_BRIDGE_PEEKED,      /* bridge: a message held (durable peek), not yet sent */
+  PIPC__FAULT_BRIDGE_FORWARDED,   /* bridge: stored remotely, not yet released here */
   PIPC__FAULT_COUNT
 };
 

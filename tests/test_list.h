@@ -303,6 +303,8 @@
   PIPC_TEST(remote, tls_settings)                 \
   PIPC_TEST(remote, threads_across_serve_kills)   \
   PIPC_TEST(remote, state_file_no_put_in_doubt)   \
+  PIPC_TEST(remote, bridge_forwards_in_order)     \
+  PIPC_TEST(remote, bridge_killed_at_random)      \
   PIPC_SUITE(netns)                               \
   PIPC_TEST(netns, producer_a_consumers_b_exactly_once) \
   PIPC_TEST(netns, link_down_2s_loses_nothing)    \
@@ -360,6 +362,7 @@
   PIPC_ROLE(netns_open)           \
   PIPC_ROLE(sstate_put)           \
   PIPC_ROLE(serve_state)          \
+  PIPC_ROLE(bridge)               \
   PIPC_ROLE(wait_put_die)         \
   PIPC_ROLE(env)                  \
   PIPC_ROLE(cwd)                  \

@@ -1210,6 +1210,187 @@ void test_remote_state_file_no_put_in_doubt(void) {
   remove(path);
 }
 
+/* ---- pipc bridge ---- */
+
+/* Wait (up to 20 s) until the bridge has ended; its end code, or 1. */
+static int bridge_end(pipc_bridge *b) {
+  int64_t t0 = t_now_ms();
+  int ended = 0;
+  while (pipc_bridge_status(b, NULL, &ended) == PIPC_OK && ended == 0 && t_now_ms() - t0 < 20000)
+    pipc_sleep_ms(10);
+  return ended ? ended : 1;
+}
+
+/* Arguments refused; one bridge per pair; messages forwarded in order and
+   released here; a stopped bridge leaves the rest here and the next run
+   forwards them; a local queue shut down ends it once drained; a message
+   longer than the far queue takes ends it, the message kept (an orphan). */
+void test_remote_bridge_forwards_in_order(void) {
+  served sv;
+  char lname[80], l2[80];
+  pipc_queue *lq = NULL, *lq2 = NULL;
+  pipc_bridge *b = NULL, *b2 = NULL;
+  pipc_bridge_opts bad;
+  uint64_t i, v, fw = 0;
+  size_t len, n = 0;
+  int64_t t0;
+  if (pipc_remote_support()) {
+    t_name(lname, sizeof lname, "rbx");
+    T_RC(pipc_queue_create(lname, 4, 16, &lq), PIPC_OK);
+    T_RC(pipc_bridge_start(lname, "tcp://127.0.0.1:1/q", NULL, &b), PIPC_ENOTSUP);
+    pipc_queue_close(lq);
+    pipc_queue_unlink(lname);
+    T_SKIP(NO_NNG);
+  }
+  CU_ASSERT_FATAL(serve_tcp(&sv, "rbf", 4096, 16));
+  t_name(lname, sizeof lname, "rbl");
+  T_RC(pipc_queue_create(lname, 4096, 16, &lq), PIPC_OK);
+  memset(&bad, 0, sizeof bad);
+  bad.remote.link_timeout_ms = -1;
+  T_RC(pipc_bridge_start(lname, sv.url, NULL, NULL), PIPC_EINVAL);
+  T_RC(pipc_bridge_start(NULL, sv.url, NULL, &b), PIPC_EINVAL);
+  T_RC(pipc_bridge_start("bad name", sv.url, NULL, &b), PIPC_EINVAL);
+  T_RC(pipc_bridge_start(lname, "not-a-url", NULL, &b), PIPC_EINVAL);
+  T_RC(pipc_bridge_start(lname, NULL, NULL, &b), PIPC_EINVAL);
+  T_RC(pipc_bridge_start(lname, sv.url, &bad, &b), PIPC_EINVAL);
+  T_RC(pipc_bridge_start("no-such-queue-here", sv.url, NULL, &b), PIPC_ENOENT);
+  CU_ASSERT(b == NULL);
+  T_RC(pipc_bridge_status(NULL, &fw, NULL), PIPC_EINVAL);
+  T_RC(pipc_bridge_stop(NULL), PIPC_EINVAL);
+  T_RC(pipc_bridge_start(lname, sv.url, NULL, &b), PIPC_OK);
+  CU_ASSERT_FATAL(b != NULL);
+  T_RC(pipc_bridge_start(lname, sv.url, NULL, &b2), PIPC_EAGAIN); /* one per pair */
+  for (i = 0; i < 2000; i++) T_RC(pipc_queue_put(lq, &i, sizeof i, 0), PIPC_OK);
+  for (i = 0; i < 2000; i++) {
+    if (pipc_queue_get(sv.local, &v, sizeof v, &len, 20000) != PIPC_OK || v != i) break;
+  }
+  CU_ASSERT_EQUAL(i, 2000);
+  t0 = t_now_ms(); /* released here once stored there */
+  while (pipc_bridge_status(b, &fw, NULL) == PIPC_OK && fw < 2000 && t_now_ms() - t0 < 20000)
+    pipc_sleep_ms(5);
+  CU_ASSERT_EQUAL(fw, 2000);
+  T_RC(pipc_queue_size(lq, &n), PIPC_OK);
+  CU_ASSERT_EQUAL(n, 0);
+  T_RC(pipc_bridge_stop(b), PIPC_OK);
+  for (i = 2000; i < 2100; i++) T_RC(pipc_queue_put(lq, &i, sizeof i, 0), PIPC_OK);
+  T_RC(pipc_queue_get(sv.local, &v, sizeof v, &len, 200), PIPC_ETIMEDOUT); /* stopped: stays */
+  T_RC(pipc_queue_size(lq, &n), PIPC_OK);
+  CU_ASSERT_EQUAL(n, 100);
+  b = NULL;
+  T_RC(pipc_bridge_start(lname, sv.url, NULL, &b), PIPC_OK);
+  CU_ASSERT_FATAL(b != NULL);
+  for (i = 2000; i < 2100; i++) {
+    if (pipc_queue_get(sv.local, &v, sizeof v, &len, 20000) != PIPC_OK || v != i) break;
+  }
+  CU_ASSERT_EQUAL(i, 2100);
+  T_RC(pipc_queue_shutdown(lq), PIPC_OK); /* drained and shut: the bridge ends */
+  T_RC(bridge_end(b), PIPC_ECLOSED);
+  T_RC(pipc_bridge_stop(b), PIPC_ECLOSED);
+  /* a message too long for the far queue (16 bytes): the bridge ends, the
+     message stays held - an orphan for pipc recv --adopt */
+  t_name(l2, sizeof l2, "rbm");
+  T_RC(pipc_queue_create(l2, 4, 64, &lq2), PIPC_OK);
+  T_RC(pipc_queue_put(lq2, "0123456789abcdef0123456789abcdef", 32, 0), PIPC_OK);
+  b = NULL;
+  T_RC(pipc_bridge_start(l2, sv.url, NULL, &b), PIPC_OK);
+  CU_ASSERT_FATAL(b != NULL);
+  T_RC(bridge_end(b), PIPC_EMSGSIZE);
+  T_RC(pipc_bridge_stop(b), PIPC_EMSGSIZE);
+  T_RC(pipc_queue_orphans(lq2, &n), PIPC_OK);
+  CU_ASSERT_EQUAL(n, 1);
+  pipc_queue_close(lq2);
+  pipc_queue_unlink(l2);
+  pipc_queue_close(lq);
+  pipc_queue_unlink(lname);
+  unserve(&sv);
+}
+
+/* bridge LOCAL URL POINT COUNT: run a bridge until it ends; with POINT
+   (not 0), die at the COUNT-th pass of that fault point. */
+int role_bridge(int argc, char **argv) {
+  pipc_bridge *b = NULL;
+  int ended = 0, rc;
+  if (argc < 5) return 10;
+  if (atoi(argv[3]) != 0) pipc__fault_arm(atoi(argv[3]), atol(argv[4]));
+  if ((rc = pipc_bridge_start(argv[1], argv[2], NULL, &b)) != PIPC_OK) {
+    fprintf(stderr, "bridge: %s\n", pipc_strerror(rc));
+    return 11;
+  }
+  while (pipc_bridge_status(b, NULL, &ended) == PIPC_OK && ended == 0) pipc_sleep_ms(20);
+  return pipc_bridge_stop(b) == PIPC_ECLOSED ? 0 : 12;
+}
+
+#ifndef T_BRIDGE_MSGS
+#define T_BRIDGE_MSGS 20000
+#endif
+#define BRIDGE_KILLS 50
+
+/* The bridge's far end so far: values must come as next, next + 1, ...
+   (each once, in order); 0 if one did not. */
+static int bridge_drain(pipc_queue *far, uint64_t *next, int wait_ms) {
+  uint64_t v;
+  size_t len;
+  while (pipc_queue_get(far, &v, sizeof v, &len, wait_ms) == PIPC_OK) {
+    if (len != sizeof v || v != *next) {
+      fprintf(stderr, "\n  got %llu, wanted %llu", (unsigned long long)v,
+              (unsigned long long)*next);
+      return 0;
+    }
+    ++*next;
+  }
+  return 1;
+}
+
+/* A bridge process killed 50 times while it forwards: at random moments,
+   and at its two fault points (holding a message not yet sent; stored
+   there, not yet released here).  Each value arrives once, in order. */
+void test_remote_bridge_killed_at_random(void) {
+  served sv;
+  char lname[80], pt[8], cnt[8];
+  pipc_queue *lq = NULL;
+  uint64_t i, next = 0, n = t_os_why_no_exec_errors() ? 2000 : T_BRIDGE_MSGS;
+  uint32_t rng = 4242;
+  int k, ok = 1, faults = 0;
+  if (pipc_remote_support()) T_SKIP(NO_NNG);
+  CU_ASSERT_FATAL(serve_tcp(&sv, "rbk", (size_t)n, 8));
+  t_name(lname, sizeof lname, "rbkl");
+  T_RC(pipc_queue_create(lname, (size_t)n, 8, &lq), PIPC_OK);
+  for (i = 0; i < n; i++) T_RC(pipc_queue_put(lq, &i, sizeof i, 0), PIPC_OK);
+  for (k = 0; k < BRIDGE_KILLS && ok; k++) {
+    pipc_process *p;
+    int point = k % 5 == 1 ? PIPC__FAULT_BRIDGE_FORWARDED : k % 5 == 3 ? PIPC__FAULT_BRIDGE_PEEKED : 0;
+    int code;
+    snprintf(pt, sizeof pt, "%d", point);
+    snprintf(cnt, sizeof cnt, "%u", 1 + t_rand(&rng) % 50);
+    p = t_spawn("bridge", lname, sv.url, pt, cnt, NULL);
+    if (point == 0) {
+      pipc_sleep_ms((int)(20 + t_rand(&rng) % 100));
+      pipc_process_kill(p);
+    }
+    code = t_join(p, 60000);
+    if (point != 0 && code == -9) faults++;
+    if (code != -9) {
+      fprintf(stderr, "\n  run %d: the bridge ended with %d", k, code);
+      ok = 0;
+    }
+    ok = ok && bridge_drain(sv.local, &next, 0);
+  }
+  CU_ASSERT(ok);
+  CU_ASSERT(faults > 0);
+  CU_ASSERT(next < n); /* the kills came while it forwarded */
+  { /* the last run forwards the rest, and ends when the queue is shut */
+    pipc_process *p = t_spawn("bridge", lname, sv.url, "0", "0", NULL);
+    ok = bridge_drain(sv.local, &next, 30000) && next == n;
+    if (!ok) fprintf(stderr, "\n  %llu of %llu arrived", (unsigned long long)next, (unsigned long long)n);
+    CU_ASSERT(ok);
+    T_RC(pipc_queue_shutdown(lq), PIPC_OK);
+    CU_ASSERT_EQUAL(t_join(p, 30000), 0);
+  }
+  pipc_queue_close(lq);
+  pipc_queue_unlink(lname);
+  unserve(&sv);
+}
+
 /* 24 threads on one handle (more than its 16 lanes) put while `pipc serve
    --state FILE` is SIGKILLed and started again three times on the same
    ipc:// path: no value twice, none lost after PIPC_OK, none in doubt (the

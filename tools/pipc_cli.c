@@ -17,6 +17,8 @@
  *                                    message whose holder died)
  *   pipc listen NAME [-t MS]         listen at NAME for one connection and
  *                                    one message
+ *   pipc serve URL --queue NAME...   serve queues to other hosts
+ *   pipc bridge NAME URL/NAME        forward a queue to a remote one
  *   pipc path NAME                   the OS objects NAME maps to
  *   pipc bench [ARGS]                the benchmark table (pipc-bench)
  *   pipc help VERB, pipc VERB --help help for one verb
@@ -81,6 +83,8 @@ static const char *help_all =
     "  listen NAME [-t MS]          listen at NAME for one connection and one message,\n"
     "                               written to stdout\n"
     "  serve URL --queue NAME...    serve queues to other hosts (URL/NAME opens one)\n"
+    "  bridge NAME URL/NAME         forward the queue NAME to a remote queue, each\n"
+    "                               message stored there once (store and forward)\n"
     "  path NAME                    the OS objects NAME maps to\n"
     "  bench [ARGS]                 the benchmark table (runs pipc-bench, ARGS passed on)\n"
     "  help VERB, VERB --help       help for one verb\n"
@@ -945,6 +949,53 @@ static int cmd_serve(int argc, char **argv) {
   return 0;
 }
 
+static const char *help_bridge =
+    "usage: pipc bridge NAME URL/NAME\n"
+    "  forwards the messages of this user's queue NAME to the remote queue\n"
+    "  URL/NAME (served by pipc serve on another host), in order, each stored\n"
+    "  there exactly once - also when this bridge is killed and started again,\n"
+    "  or the link or the server goes and comes back.  Producers put into NAME\n"
+    "  here; the bridge must be NAME's only consumer.  Prints \"bridging NAME\n"
+    "  to URL/NAME\" once running; runs until Ctrl-C / SIGTERM (exit 0), until\n"
+    "  NAME is shut down and drained (exit 0), or an error it cannot mend\n"
+    "  (exit 1: a message longer than the remote queue takes stays here, held;\n"
+    "  pipc recv --adopt NAME takes it).  One bridge per NAME and URL/NAME at a\n"
+    "  time.  TLS: PIPC_TLS_CERT, PIPC_TLS_KEY, PIPC_TLS_CA, PIPC_TLS_SERVER_NAME.\n";
+
+static int cmd_bridge(int argc, char **argv) {
+  pipc_bridge *b = NULL;
+  uint64_t forwarded = 0;
+  int rc, ended = 0;
+  if (wants_help(argc, argv)) return help(help_bridge);
+  if (argc != 4 || is_url(argv[2]) || !is_url(argv[3])) return usage(help_bridge);
+  if (!name_ok(argv[2])) return bad_name("bridge", argv[2]);
+  if (pipc_remote_support() != NULL) {
+    fprintf(stderr, "%s: bridge: %s\n", prog, pipc_remote_support());
+    return 1;
+  }
+  if ((rc = pipc_bridge_start(argv[2], argv[3], NULL, &b)) != PIPC_OK) {
+    if (rc == PIPC_EAGAIN) {
+      fprintf(stderr, "%s: bridge: %s to %s runs already\n", prog, argv[2], argv[3]);
+      return 1;
+    }
+    if (rc == PIPC_EINVAL) return usage(help_bridge); /* a URL pipc does not take */
+    return fail("bridge", argv[2], rc);
+  }
+  signal(SIGINT, on_serve_signal);
+  signal(SIGTERM, on_serve_signal);
+  printf("bridging %s to %s\n", argv[2], argv[3]);
+  fflush(stdout);
+  while (!serve_stop && pipc_bridge_status(b, &forwarded, &ended) == PIPC_OK && ended == 0)
+    pipc_sleep_ms(100);
+  rc = pipc_bridge_stop(b);
+  if (rc == PIPC_OK || rc == PIPC_ECLOSED) return 0;
+  fprintf(stderr, "%s: bridge %s: %s%s\n", prog, argv[2], pipc_strerror(rc),
+          rc == PIPC_EMSGSIZE ? " (the message stays held here: pipc recv --adopt takes it)"
+          : rc == PIPC_ECORRUPT ? " (a message older than one forwarded: another consumer's?)"
+                                : "");
+  return 1;
+}
+
 static const char *help_path =
     "usage: pipc path NAME\n"
     "  the OS objects NAME maps to: its shared memory (queues, semaphores,\n"
@@ -1038,6 +1089,7 @@ static const struct verb {
              {"recv", cmd_recv, &help_recv},
              {"listen", cmd_listen, &help_listen},
              {"serve", cmd_serve, &help_serve},
+             {"bridge", cmd_bridge, &help_bridge},
              {"path", cmd_path, &help_path},
              {"bench", cmd_bench, &help_bench}};
 

@@ -263,6 +263,30 @@ static int close_bounded(nng_socket sock) {
   return done;
 }
 
+/* ---- threads, for src/bridge.c (pipc's platform layer has none) ---- */
+
+struct pipc__net_thread {
+  nng_thread *t;
+};
+
+int pipc__net_thread_start(void (*fn)(void *), void *arg, pipc__net_thread **out) {
+  pipc__net_thread *t = (pipc__net_thread *)calloc(1, sizeof *t);
+  int rv;
+  *out = NULL;
+  if (t == NULL) return PIPC_ENOMEM;
+  if ((rv = nng_thread_create(&t->t, fn, arg)) != 0) {
+    free(t);
+    return map_nng(rv);
+  }
+  *out = t;
+  return PIPC_OK;
+}
+
+void pipc__net_thread_join(pipc__net_thread *t) {
+  nng_thread_destroy(t->t);
+  free(t);
+}
+
 /* ======================================================== the client ==== */
 
 typedef struct rq_lane {
@@ -273,7 +297,8 @@ typedef struct rq_lane {
   int phase;           /* 1 sending, 2 handed to a connection: waiting for the reply */
   int done, rv;        /* under r->mu */
   unsigned sent_rems;  /* r->rems when the request was handed to a connection */
-  uint64_t seq;
+  uint64_t seq;        /* the lane's counter */
+  uint64_t cur;        /* the seq of the request in flight */
 } rq_lane;
 
 struct pipc__rq {
@@ -289,6 +314,8 @@ struct pipc__rq {
   uint32_t obj;
   int need_open; /* the server does not know this handle: OPEN first */
   int opening;   /* a thread is opening it again: the others wait */
+  int ordered;   /* a bridge's handle (pipc__rq_open_as): puts at positions
+                    on lane 0, no BYE - the server keeps its seqs */
   /* set at open */
   rq_lane lanes[LANES];
   unsigned char client[16];
@@ -343,11 +370,11 @@ static void pipe_cb(nng_pipe p, nng_pipe_ev ev, void *arg) {
 
 /* A free lane, waiting for one until `end` (nng_clock time; 0: forever):
    NULL when none came. */
-static rq_lane *lane_take(pipc__rq *r, nng_time end) {
+static rq_lane *lane_take_n(pipc__rq *r, nng_time end, int want) {
   int i;
   nng_mtx_lock(r->mu);
   for (;;) {
-    for (i = 0; i < LANES; i++)
+    for (i = want < 0 ? 0 : want; i < (want < 0 ? LANES : want + 1); i++)
       if (!r->lanes[i].busy) {
         r->lanes[i].busy = 1;
         nng_mtx_unlock(r->mu);
@@ -360,6 +387,8 @@ static rq_lane *lane_take(pipc__rq *r, nng_time end) {
   nng_mtx_unlock(r->mu);
   return NULL;
 }
+
+static rq_lane *lane_take(pipc__rq *r, nng_time end) { return lane_take_n(r, end, -1); }
 
 static void lane_give(pipc__rq *r, rq_lane *l) {
   nng_mtx_lock(r->mu);
@@ -389,7 +418,7 @@ static int req_alloc(nng_msg **m, size_t extra) {
    reached a server that went since (a connection it was handed to is
    gone). */
 static int lane_call(pipc__rq *r, rq_lane *l, unsigned type, nng_msg *m, int timeout_ms,
-                     nng_msg **reply, int *doubt) {
+                     nng_msg **reply, int *doubt, uint64_t fixed) {
   rw_hdr h;
   nng_time start = nng_clock(), give_up;
   const unsigned char *b;
@@ -401,7 +430,7 @@ static int lane_call(pipc__rq *r, rq_lane *l, unsigned type, nng_msg *m, int tim
   h.type = type;
   memcpy(h.client, r->client, 16);
   h.lane = (uint32_t)(l - r->lanes);
-  h.seq = ++l->seq;
+  h.seq = l->cur = fixed ? fixed : ++l->seq;
   nng_mtx_lock(r->mu);
   h.obj = r->obj;
   h.epoch = type == RT_OPEN ? 0 : r->epoch;
@@ -450,7 +479,7 @@ static int lane_call(pipc__rq *r, rq_lane *l, unsigned type, nng_msg *m, int tim
   b = (const unsigned char *)nng_msg_body(*reply);
   n = nng_msg_len(*reply);
   if ((rc = hdr_read(b, n, &h)) != PIPC_OK || n < RW_REPLY || h.type != (type | RT_REPLY) ||
-      h.seq != l->seq) {
+      h.seq != l->cur) {
     nng_msg_free(*reply);
     *reply = NULL;
     return rc == PIPC_ENOTSUP ? rc : PIPC_ECORRUPT;
@@ -482,7 +511,7 @@ static int lane_open(pipc__rq *r, rq_lane *l, int timeout_ms) {
   nng_mtx_unlock(r->mu);
   if ((rc = req_alloc(&m, nl)) == PIPC_OK) {
     memcpy((unsigned char *)nng_msg_body(m) + RW_HDR, r->name, nl);
-    rc = lane_call(r, l, RT_OPEN, m, timeout_ms, &rep, &doubt);
+    rc = lane_call(r, l, RT_OPEN, m, timeout_ms, &rep, &doubt, 0);
   }
   if (rc == PIPC_OK && nng_msg_len(rep) < RW_REPLY + 16) rc = PIPC_ECORRUPT;
   nng_mtx_lock(r->mu);
@@ -513,7 +542,8 @@ static int lane_open(pipc__rq *r, rq_lane *l, int timeout_ms) {
    handle: the queue is opened again first) - except a put that may have
    reached a server that went since: PIPC_ECLOSED, in doubt, never twice.
    A lane is waited for until the call's own timeout. */
-static int rq_call(pipc__rq *r, unsigned type, nng_msg *tmpl, int timeout_ms, nng_msg **reply) {
+static int rq_call(pipc__rq *r, unsigned type, nng_msg *tmpl, int timeout_ms, nng_msg **reply,
+                   uint64_t fixed) {
   nng_time end = timeout_ms < 0 ? 0 : nng_clock() + (nng_time)timeout_ms;
   rq_lane *l;
   int rc = PIPC_ECLOSED, doubt, reopened = 0;
@@ -522,7 +552,7 @@ static int rq_call(pipc__rq *r, unsigned type, nng_msg *tmpl, int timeout_ms, nn
     nng_msg_free(tmpl);
     return PIPC_EINVAL; /* nng's threads are the parent's */
   }
-  if ((l = lane_take(r, end)) == NULL) {
+  if ((l = lane_take_n(r, end, fixed ? 0 : -1)) == NULL) {
     nng_msg_free(tmpl);
     return timeout_ms == 0 ? PIPC_EAGAIN : PIPC_ETIMEDOUT;
   }
@@ -546,7 +576,7 @@ static int rq_call(pipc__rq *r, unsigned type, nng_msg *tmpl, int timeout_ms, nn
     }
     if (type == RT_PUT || type == RT_GET)
       put32((unsigned char *)nng_msg_body(m) + RW_HDR, (uint32_t)left);
-    rc = lane_call(r, l, type, m, left, reply, &doubt);
+    rc = lane_call(r, l, type, m, left, reply, &doubt, fixed);
     if (rc == RS_WAITING || rc == RS_RETRY) {
       if (end && nng_clock() >= end) {
         rc = timeout_ms == 0 ? PIPC_EAGAIN : PIPC_ETIMEDOUT;
@@ -563,6 +593,7 @@ static int rq_call(pipc__rq *r, unsigned type, nng_msg *tmpl, int timeout_ms, nn
       if ((type == RT_PUT && doubt) || reopened++ > 2) break;
       continue; /* ran nowhere: once more, on the queue opened again */
     }
+    if (rc == RS_STALE && fixed) rc = PIPC_ECORRUPT; /* a position before one it stored */
     if (rc > 0) rc = PIPC_ECLOSED; /* RS_STALE: not ours to wait for */
     break;
   }
@@ -587,7 +618,44 @@ static const char *opt_env(const pipc_remote_opts *o, size_t off, const char *va
   return v != NULL && *v ? v : NULL;
 }
 
+static int rq_open(const char *url, const pipc_remote_opts *o, const unsigned char *id,
+                   pipc__rq **out);
+
 int pipc__rq_open(const char *url, const pipc_remote_opts *o, pipc__rq **out) {
+  return rq_open(url, o, NULL, out);
+}
+
+int pipc__rq_open_as(const char *url, const pipc_remote_opts *o, const unsigned char id[16],
+                     pipc__rq **out) {
+  return rq_open(url, o, id, out);
+}
+
+/* A put at `pos` of the bridge's source queue, on lane 0 with seq
+   PUT_AT_BASE + pos + 1: above any seq the lane's counter gives (OPEN's),
+   and the same every time that position is sent - the server's copy check
+   makes it stored once, also across the bridge's crash (the handle's id
+   is the same). */
+#define PUT_AT_BASE (1ull << 62)
+int pipc__rq_put_at(pipc__rq *r, const void *msg, size_t len, uint64_t pos, int timeout_ms) {
+  nng_msg *m, *rep;
+  unsigned char *b;
+  int rc;
+  if (!r->ordered || pos >= PUT_AT_BASE - 1 || !rq_timeout_ok(timeout_ms)) return PIPC_EINVAL;
+  nng_mtx_lock(r->mu);
+  rc = len > r->max_msg ? PIPC_EMSGSIZE : PIPC_OK;
+  nng_mtx_unlock(r->mu);
+  if (rc != PIPC_OK) return rc;
+  if ((rc = req_alloc(&m, 4 + len)) != PIPC_OK) return rc;
+  b = (unsigned char *)nng_msg_body(m) + RW_HDR;
+  put32(b, (uint32_t)timeout_ms);
+  if (len) memcpy(b + 4, msg, len);
+  rc = rq_call(r, RT_PUT, m, timeout_ms, &rep, PUT_AT_BASE + pos + 1);
+  if (rep) nng_msg_free(rep);
+  return rc;
+}
+
+static int rq_open(const char *url, const pipc_remote_opts *o, const unsigned char *id,
+                   pipc__rq **out) {
   pipc__rq *r;
   int64_t deadline;
   int i, rc, rv, kind;
@@ -615,7 +683,10 @@ int pipc__rq_open(const char *url, const pipc_remote_opts *o, pipc__rq **out) {
   r->connect_ms = o && o->connect_timeout_ms ? o->connect_timeout_ms : PIPC_REMOTE_CONNECT_MS;
   r->link_ms = o && o->link_timeout_ms ? o->link_timeout_ms : PIPC_REMOTE_LINK_MS;
   r->gen = pipc_os_fork_generation();
-  if (pipc_os_random(r->client, sizeof r->client) != PIPC_OK) {
+  if (id != NULL) {
+    memcpy(r->client, id, sizeof r->client);
+    r->ordered = 1;
+  } else if (pipc_os_random(r->client, sizeof r->client) != PIPC_OK) {
     free(r);
     return PIPC_ESYS;
   }
@@ -703,7 +774,7 @@ int pipc__rq_put(pipc__rq *r, const void *msg, size_t len, int timeout_ms) {
   b = (unsigned char *)nng_msg_body(m) + RW_HDR;
   put32(b, (uint32_t)timeout_ms);
   if (len) memcpy(b + 4, msg, len);
-  rc = rq_call(r, RT_PUT, m, timeout_ms, &rep);
+  rc = rq_call(r, RT_PUT, m, timeout_ms, &rep, 0);
   if (rep) nng_msg_free(rep);
   return rc;
 }
@@ -717,7 +788,7 @@ int pipc__rq_get(pipc__rq *r, void *buf, size_t cap, size_t *out_len, int timeou
   b = (unsigned char *)nng_msg_body(m) + RW_HDR;
   put32(b, (uint32_t)timeout_ms);
   put64(b + 4, (uint64_t)cap);
-  rc = rq_call(r, RT_GET, m, timeout_ms, &rep);
+  rc = rq_call(r, RT_GET, m, timeout_ms, &rep, 0);
   if (rep == NULL) return rc;
   if (rc != PIPC_OK && rc != PIPC_EMSGSIZE) { /* a status alone */
     nng_msg_free(rep);
@@ -748,7 +819,7 @@ int pipc__rq_stat(pipc__rq *r, pipc_queue_stat_t *out) {
   const unsigned char *b;
   int rc;
   if ((rc = req_alloc(&m, 0)) != PIPC_OK) return rc;
-  rc = rq_call(r, RT_STAT, m, 0, &rep);
+  rc = rq_call(r, RT_STAT, m, 0, &rep, 0);
   if (rep == NULL) return rc;
   b = (const unsigned char *)nng_msg_body(rep);
   if (rc == PIPC_OK && nng_msg_len(rep) >= RW_REPLY + 32) {
@@ -768,7 +839,7 @@ int pipc__rq_shutdown(pipc__rq *r) {
   nng_msg *m, *rep;
   int rc;
   if ((rc = req_alloc(&m, 0)) != PIPC_OK) return rc;
-  rc = rq_call(r, RT_SHUTDOWN, m, 0, &rep);
+  rc = rq_call(r, RT_SHUTDOWN, m, 0, &rep, 0);
   if (rep) nng_msg_free(rep);
   return rc;
 }
@@ -783,7 +854,7 @@ void pipc__rq_close(pipc__rq *r) {
     return;
   }
   nng_mtx_lock(r->mu); /* (pipes: the callbacks') */
-  bye = r->epoch != 0 && r->pipes > 0;
+  bye = r->epoch != 0 && r->pipes > 0 && !r->ordered;
   nng_mtx_unlock(r->mu);
   if (bye) { /* the server forgets this handle now */
     rq_lane *l = lane_take(r, nng_clock() + 1000);
@@ -791,7 +862,7 @@ void pipc__rq_close(pipc__rq *r) {
     int doubt, link = r->link_ms;
     if (l && req_alloc(&m, 0) == PIPC_OK) {
       r->link_ms = 1000;
-      lane_call(r, l, RT_BYE, m, 0, &rep, &doubt);
+      lane_call(r, l, RT_BYE, m, 0, &rep, &doubt, 0);
       r->link_ms = link;
       if (rep) nng_msg_free(rep);
     }
@@ -1342,7 +1413,11 @@ static void serve_new(pipc_server *s, slot *sl) {
     return;
   }
   se->used = pipc_os_now_ms();
-  if (h.seq <= se->last_seq[h.lane]) { /* a copy of a request that ran */
+  /* a copy of a request that ran - but a put that failed stored nothing:
+     its copy runs again (a bridge sends a position again until it is
+     stored; anyone else's copy comes while its sender still waits) */
+  if (h.seq <= se->last_seq[h.lane] &&
+      !(h.seq == se->last_seq[h.lane] && h.type == RT_PUT && se->last_res[h.lane] < 0)) {
     nng_msg *copy = NULL;
     nng_msg *kept = se->live ? se->live->reply[h.lane] : NULL;
     if (h.seq == se->last_seq[h.lane] && kept && nng_msg_dup(&copy, kept) == 0)

@@ -41,6 +41,21 @@ int pipc__rq_shutdown(pipc__rq *r) {
   (void)r;
   return PIPC_ENOTSUP;
 }
+int pipc__rq_open_as(const char *url, const pipc_remote_opts *o, const unsigned char id[16],
+                     pipc__rq **out) {
+  (void)id;
+  return pipc__rq_open(url, o, out);
+}
+int pipc__rq_put_at(pipc__rq *r, const void *msg, size_t len, uint64_t pos, int timeout_ms) {
+  (void)r, (void)msg, (void)len, (void)pos, (void)timeout_ms;
+  return PIPC_ENOTSUP;
+}
+int pipc__net_thread_start(void (*fn)(void *), void *arg, pipc__net_thread **out) {
+  (void)fn, (void)arg;
+  *out = NULL;
+  return PIPC_ENOTSUP; /* only the bridge asks, and it needs nng anyway */
+}
+void pipc__net_thread_join(pipc__net_thread *t) { (void)t; }
 const char *pipc__rq_name(const pipc__rq *r) {
   (void)r;
   return NULL;
