@@ -1495,8 +1495,12 @@ PIPC_API int pipc_queue_open_remote(const char *url, const pipc_remote_opts *opt
    across its own crash - each client handle's last requests and the fate
    of the put it is running (made owner-only if missing; about 19 MB for
    the 65,536 handles a server remembers).  Started again with the same
-   file and the same queues, a server that crashed (or stopped) answers
-   what clients send again, so a put is never in doubt nor stored twice.
+   file and the same queues, a server that crashed answers what clients
+   send again, so a put is never in doubt nor stored twice.  (A stop
+   answers the calls waiting at the server PIPC_ECLOSED: those ran
+   nothing.)  Remove a file only after its server stopped cleanly: a
+   crashed one's last put tag stays on the queue until a server opens the
+   file again.
    Served queues that differ (names, order, or a queue made anew) start
    the file afresh.  One server per file at a time (it holds a Lock named
    pipc-serve-<16 hex digits> while it runs; the Lock stays, as Locks do,
@@ -1505,10 +1509,13 @@ PIPC_API int pipc_queue_open_remote(const char *url, const pipc_remote_opts *opt
    Errors: PIPC_EINVAL (bad URL or scheme, a URL with a /NAME, no queue,
    a name twice, tcp:// without allow_plain, tls+tcp:// without the three
    files or with one that is not PEM; a state_file that is empty, or a
-   file that is not a pipc state file - left untouched), PIPC_ENOENT (a
+   file that is not a pipc state file - left untouched: a state file, or
+   one whose making was cut short, has a state file's size and header),
+   PIPC_ENOENT (a
    queue or a file that does not exist), PIPC_EEXIST (the address is in
    use), PIPC_EAGAIN (another running server has the state file),
-   PIPC_ECORRUPT (the state file is damaged: a word out of its range),
+   PIPC_ECORRUPT (the state file is damaged: a word out of its range, or
+   cut short - left untouched too),
    PIPC_ENOTSUP (built without nng; a state file of another pipc version),
    PIPC_EACCES, PIPC_ENOMEM, PIPC_ESYS. */
 typedef struct pipc_server pipc_server;

@@ -406,7 +406,7 @@ int pipc__queue_incarnation(pipc_queue *q, uint64_t *v);
    and invariants are at the top of that file) ---- */
 
 #define PIPC__SST_LANES 16  /* lanes per client handle (net_nng.c's LANES) */
-#define PIPC__SST_NOREPLY 1 /* a result word: it ran, no answer kept */
+#define PIPC__SST_NOREPLY 1000 /* a result word: it ran, no answer kept (never sent) */
 typedef struct pipc__sstate pipc__sstate;
 /* Bytes of a state file of `cap` records. */
 size_t pipc__sstate_bytes(uint32_t cap);

@@ -48,6 +48,10 @@ enum pipc__fault {
                                     not yet run */
   PIPC__FAULT_SERVE_PUT_RETURNED, /* the tagged put returned, its record not written */
   PIPC__FAULT_SERVE_RECORDED,     /* the record written, the journal not yet cleared */
+  PIPC__FAULT_SERVE_SETTLING,     /* open: a dead server's put settled, its answer not
+                                    yet written */
+  PIPC__FAULT_SERVE_SETTLED,      /* open: the answer written, the journal cleared,
+                                    the tags not yet */
   PIPC__FAULT_BRIDGE_PEEKED,      /* bridge: a message held (durable peek), not yet sent */
   PIPC__FAULT_BRIDGE_FORWARDED,   /* bridge: stored remotely, not yet released here */
   PIPC__FAULT_COUNT
@@ -81,7 +85,7 @@ int pipc__queue_incarnation(pipc_queue *q, uint64_t *v);
    its calls run in every build, nng or not, so its crash cases run on
    every platform. */
 #define PIPC__SST_LANES 16
-#define PIPC__SST_NOREPLY 1
+#define PIPC__SST_NOREPLY 1000
 typedef struct pipc__sstate pipc__sstate;
 size_t pipc__sstate_bytes(uint32_t cap);
 int pipc__sstate_open(const char *path, pipc_queue *const *q, const char *const *names, size_t nq,

@@ -20,8 +20,10 @@
  *                   the handle's 16-byte id, a spare word, then per lane
  *                   the last seq that ran and its result
  *
- * Invariants (the server is the only writer; every word is read once when
- * the file is opened, checked, and trusted only then):
+ * Invariants (the server is the only writer; every word of the header,
+ * journal and queue table is read once when the file is opened, checked,
+ * and trusted only then; a record's words are checked at open and read
+ * again later only by the server that wrote them):
  * I1 One live server per file: its dispatcher thread holds the Lock
  *    "pipc-serve-<id>" (id: a random header word, set once by CAS) for its
  *    whole run; a second server gets PIPC_EAGAIN.  A server that died
@@ -34,12 +36,18 @@
  *    put is tagged (pipc__queue_put_tagged: the tag is on the queue's
  *    claim line before any claim), and the journal is cleared only after
  *    the record holds its result.  So after a crash a pending journal
- *    entry is settled by pipc__queue_tag_outcome: stored or not.
- * I4 Tags are unique for the file's life: the counter only grows (a reset
- *    keeps it).
- * I5 Each queue's last tag is noted before its put: an opening server
- *    clears it (the dead dispatcher's registry entry stays pinned until
- *    then), and a clean stop clears it too.
+ *    entry is settled by pipc__queue_tag_outcome: stored or not - and the
+ *    answer is written into the record and the journal cleared before the
+ *    tag (the evidence) is cleared, so an open killed half way settles the
+ *    same way again.
+ * I4 Tags are unique: the counter starts at a random value when the file
+ *    is made (queues look a tag up on all their lines, whoever's: another
+ *    file's server on the same queue must not share them) and only grows.
+ * I5 A put's tag is noted in the queue table before the put and cleared
+ *    from the queue's line after it (its record written): no line keeps a
+ *    tag the file does not name.  An opening server clears every noted
+ *    tag (a dead dispatcher's registry entry stays pinned until then), and
+ *    a clean stop does too.
  * I6 The epoch and records are kept while the served queues (names, order,
  *    incarnations) and the capacity stay the same; anything else is a
  *    reset: a new epoch, no records (clients then hear RS_EPOCH and a put
@@ -114,33 +122,46 @@ static int qname_read(pipc__sstate *st, size_t i, char *name) {
   return PIPC_OK;
 }
 
-/* I5 and I3 for one queue of the file's old table: settle a pending put on
-   it, then clear its last tag - on the served queue of that name, or one
-   opened here for it (a queue no longer served: its pinned entry too). */
-static int settle_queue(pipc__sstate *st, size_t j, const char *const *names, int *outcome) {
+/* The served queue named by entry j of the file's old table, when it is
+   the same queue (its incarnation): a served one, or one opened here for
+   it (*mine, to close) - NULL if it is gone or another. */
+static pipc_queue *old_queue(pipc__sstate *st, size_t j, const char *const *names,
+                             pipc_queue **mine) {
   char name[SST_QNAME];
-  uint64_t inc = pipc__load64(qword(st, j, 0)), tag = pipc__load64(qword(st, j, 1)), now = 0;
-  pipc_queue *q = NULL, *mine = NULL;
+  uint64_t inc = pipc__load64(qword(st, j, 0)), now = 0;
+  pipc_queue *q = NULL;
   size_t i;
-  int rc;
-  if ((rc = qname_read(st, j, name)) != PIPC_OK) return rc;
-  if (tag == 0) return PIPC_OK;
-  if (tag > pipc__load64(&st->h[H_COUNTER])) return PIPC_ECORRUPT;
+  *mine = NULL;
+  if (qname_read(st, j, name) != PIPC_OK) return NULL; /* (checked before) */
   for (i = 0; i < st->nq; i++)
     if (strcmp(names[i], name) == 0) q = st->q[i];
   if (q == NULL) {
-    if (pipc_queue_open(name, &mine) != PIPC_OK) return PIPC_OK; /* gone: nothing pinned */
-    q = mine;
+    if (pipc_queue_open(name, mine) != PIPC_OK) return NULL;
+    q = *mine;
   }
-  if (pipc__queue_incarnation(q, &now) == PIPC_OK && now == inc) {
-    if (outcome) {
-      rc = pipc__queue_tag_outcome(q, pipc__load64(&st->h[J_TAG]));
-      if (rc >= 0) *outcome = rc;
-    }
-    if (rc >= 0) pipc__queue_tag_clear(q, tag);
-  }
+  if (pipc__queue_incarnation(q, &now) != PIPC_OK || now != inc) return NULL;
+  return q;
+}
+
+/* I3: was the put with `tag` on old queue j stored?  1 yes, 0 no (or the
+   queue is gone or made anew: nothing of it left to store twice), or an
+   error (PIPC_EAGAIN: a live putter has it - not ours; PIPC_ECORRUPT).
+   Clears nothing: the tag is the evidence until the answer is written. */
+static int settle_outcome(pipc__sstate *st, size_t j, const char *const *names, uint64_t tag) {
+  pipc_queue *mine, *q = old_queue(st, j, names, &mine);
+  int rc = q ? pipc__queue_tag_outcome(q, tag) : 0;
   if (mine) pipc_queue_close(mine);
-  return rc < 0 ? rc : PIPC_OK;
+  return rc;
+}
+
+/* I5: old queue j's last tag cleared (a dead dispatcher's entry unpinned);
+   clearing twice is no harm. */
+static void settle_clear(pipc__sstate *st, size_t j, const char *const *names) {
+  uint64_t tag = pipc__load64(qword(st, j, 1));
+  pipc_queue *mine, *q;
+  if (tag == 0) return;
+  if ((q = old_queue(st, j, names, &mine)) != NULL) pipc__queue_tag_clear(q, tag);
+  if (mine) pipc_queue_close(mine);
 }
 
 static void journal_clear(pipc__sstate *st) { pipc__store64(&st->h[J_STATE], 0); }
@@ -152,6 +173,12 @@ static int reset(pipc__sstate *st, const char *const *names, const uint64_t *inc
   while (epoch == 0)
     if ((rc = pipc_os_random(&epoch, sizeof epoch)) != PIPC_OK) return rc;
   pipc__store64(&st->h[H_MAGIC], SST_MAGIC_RESET);
+  if (pipc__load64(&st->h[H_COUNTER]) == 0) { /* I4: tags unlike any other file's */
+    uint64_t c = 0;
+    while (c == 0)
+      if ((rc = pipc_os_random(&c, sizeof c)) != PIPC_OK) return rc;
+    pipc__store64(&st->h[H_COUNTER], c >> 2); /* room to count up */
+  }
   if (high > st->cap) high = st->cap;
   for (i = 0; i < high; i++) memset((void *)rec_at(st, (uint32_t)i), 0, SST_REC);
   pipc__store64(&st->h[H_HIGH], 0);
@@ -169,10 +196,13 @@ static int reset(pipc__sstate *st, const char *const *names, const uint64_t *inc
   return PIPC_OK;
 }
 
-/* Map the file: an existing one must be a state file (or all zero: one
-   whose making was cut short); a new one is made owner-only. */
-static int map_file(const char *path, size_t need, pipc_os_map *m) {
+/* Map the file: an existing one must be a state file - or one whose
+   making was cut short: the size of one, its header all zero.  A new one
+   is made owner-only.  *orig: the file's size before (0: new). */
+static int map_file(const char *path, size_t need, pipc_os_map *m, size_t *orig) {
+  uint64_t magic = 0;
   int rc, tries;
+  *orig = 0;
   for (tries = 0; tries < 8; tries++) {
     rc = pipc_os_file_map(path, 0, 0, m);
     if (rc == PIPC_ENOENT) {
@@ -183,25 +213,38 @@ static int map_file(const char *path, size_t need, pipc_os_map *m) {
     if (rc == PIPC_EINVAL) /* empty (or not a regular file: refused again) */
       return pipc_os_file_map(path, need, 0, m);
     if (rc != PIPC_OK) return rc;
+    *orig = m->size;
     {
       const unsigned char *b = (const unsigned char *)m->base;
-      size_t i, look = m->size < 4096 ? m->size : 4096;
-      uint64_t magic = 0;
-      if (m->size >= 8) memcpy(&magic, b, 8);
-      if (magic != SST_MAGIC && magic != SST_MAGIC_RESET) {
-        for (i = 0; i < look; i++)
-          if (b[i]) break;
-        if (i < look || m->size < 8) {
-          pipc_os_shm_unmap(m);
-          return PIPC_EINVAL; /* not a state file: never grown or written */
-        }
+      size_t i;
+      int ok = m->size >= SST_RECOFF;
+      if (ok) memcpy(&magic, b, 8);
+      if (ok && magic != SST_MAGIC && magic != SST_MAGIC_RESET) {
+        ok = (m->size - SST_RECOFF) % SST_REC == 0;
+        for (i = 0; ok && i < SST_RECOFF; i++) ok = b[i] == 0;
+      }
+      if (!ok) {
+        pipc_os_shm_unmap(m);
+        return PIPC_EINVAL; /* not a state file: never grown or written */
       }
     }
-    if (m->size >= need) return PIPC_OK;
+    if (m->size >= need || magic == SST_MAGIC || magic == SST_MAGIC_RESET)
+      return PIPC_OK; /* a state file grows only after its checks (grow()) */
     pipc_os_shm_unmap(m);
     return pipc_os_file_map(path, need, 0, m);
   }
   return PIPC_ESYS;
+}
+
+/* The file mapped again at `need` bytes at least (grown, zero-filled). */
+static int grow(pipc__sstate *st, const char *path, size_t need) {
+  if (st->map.size >= need) return PIPC_OK;
+  pipc_os_shm_unmap(&st->map);
+  st->h = NULL;
+  if (pipc_os_file_map(path, need, 0, &st->map) != PIPC_OK) return PIPC_ENOMEM;
+  st->h = (volatile uint64_t *)st->map.base;
+  st->base = (unsigned char *)st->map.base;
+  return PIPC_OK;
 }
 
 /* I1: the Lock of this file, acquired by the calling thread. */
@@ -249,26 +292,34 @@ void pipc__sstate_close(pipc__sstate *st, int clean) {
   free(st);
 }
 
+typedef struct journal {
+  uint64_t state, rec, lane, seq, tag, queue;
+} journal;
+
 /* Every word of an old file once, checked - before anything is settled
-   or written, so that a file refused is left as it was.  *js: the
-   journal's state. */
-static int check_file(pipc__sstate *st, uint64_t *js) {
+   or written, so that a file refused is left as it was; the journal's
+   words into *j, as checked.  orig: the file's size before it was mapped
+   (a cut file is damage, not a file to grow). */
+static int check_file(pipc__sstate *st, size_t orig, journal *j) {
   uint64_t vl = pipc__load64(&st->h[H_VERLANES]), fcap = pipc__load64(&st->h[H_CAP]);
   uint64_t fnq = pipc__load64(&st->h[H_NQ]), high = pipc__load64(&st->h[H_HIGH]);
   uint64_t counter = pipc__load64(&st->h[H_COUNTER]), i;
   char name[SST_QNAME];
   if ((vl >> 32) != SST_VERSION) return PIPC_ENOTSUP; /* another pipc's file */
   if ((vl & 0xffffffffu) != PIPC__SST_LANES || fnq == 0 || fnq > SST_QMAX || fcap == 0 ||
-      fcap > 0xffffffffu || pipc__sstate_bytes((uint32_t)fcap) > st->map.size || high > fcap ||
+      fcap > 0xffffffffu || pipc__sstate_bytes((uint32_t)fcap) > orig || high > fcap ||
       pipc__load64(&st->h[H_EPOCH]) == 0)
     return PIPC_ECORRUPT;
-  *js = pipc__load64(&st->h[J_STATE]);
-  if (*js > 1) return PIPC_ECORRUPT;
-  if (*js == 1) { /* I3: a put was running: which queue, what tag */
-    uint64_t jq = pipc__load64(&st->h[J_QUEUE]), jt = pipc__load64(&st->h[J_TAG]);
-    if (pipc__load64(&st->h[J_REC]) >= high || pipc__load64(&st->h[J_LANE]) >= PIPC__SST_LANES ||
-        jq >= fnq || jt == 0 || jt > counter || pipc__load64(&st->h[J_SEQ]) == 0 ||
-        pipc__load64(qword(st, (size_t)jq, 1)) != jt)
+  j->state = pipc__load64(&st->h[J_STATE]);
+  if (j->state > 1) return PIPC_ECORRUPT;
+  if (j->state == 1) { /* I3: a put was running: which queue, what tag */
+    j->rec = pipc__load64(&st->h[J_REC]);
+    j->lane = pipc__load64(&st->h[J_LANE]);
+    j->seq = pipc__load64(&st->h[J_SEQ]);
+    j->tag = pipc__load64(&st->h[J_TAG]);
+    j->queue = pipc__load64(&st->h[J_QUEUE]);
+    if (j->rec >= high || j->lane >= PIPC__SST_LANES || j->queue >= fnq || j->tag == 0 ||
+        j->tag > counter || j->seq == 0 || pipc__load64(qword(st, (size_t)j->queue, 1)) != j->tag)
       return PIPC_ECORRUPT;
   }
   for (i = 0; i < fnq; i++)
@@ -288,8 +339,9 @@ static int check_file(pipc__sstate *st, uint64_t *js) {
 int pipc__sstate_open(const char *path, pipc_queue *const *q, const char *const *names, size_t nq,
                       uint32_t cap, pipc__sstate **out, uint64_t *epoch) {
   pipc__sstate *st;
-  uint64_t *inc = NULL, magic, js = 0, i, high;
-  int rc, same = 0, outcome = -1;
+  uint64_t *inc = NULL, magic, i, high;
+  size_t orig = 0;
+  int rc, same = 0;
   *out = NULL;
   if (path == NULL || *path == '\0' || nq == 0 || nq > SST_QMAX || cap == 0) return PIPC_EINVAL;
   if ((st = (pipc__sstate *)calloc(1, sizeof *st)) == NULL) return PIPC_ENOMEM;
@@ -303,45 +355,53 @@ int pipc__sstate_open(const char *path, pipc_queue *const *q, const char *const 
   }
   for (i = 0; i < nq; i++)
     if ((rc = pipc__queue_incarnation(q[i], &inc[i])) != PIPC_OK) goto fail;
-  if ((rc = map_file(path, pipc__sstate_bytes(cap), &st->map)) != PIPC_OK) goto fail;
+  if ((rc = map_file(path, pipc__sstate_bytes(cap), &st->map, &orig)) != PIPC_OK) goto fail;
   st->h = (volatile uint64_t *)st->map.base;
   st->base = (unsigned char *)st->map.base;
-  if ((rc = lock_take(st)) != PIPC_OK) goto fail;
   magic = pipc__load64(&st->h[H_MAGIC]);
+  if (magic == SST_MAGIC && pipc__load64(&st->h[H_ID]) == 0) {
+    rc = PIPC_ECORRUPT; /* its Lock's id: nothing is written before the checks */
+    goto fail;
+  }
+  if ((rc = lock_take(st)) != PIPC_OK) goto fail;
+  magic = pipc__load64(&st->h[H_MAGIC]); /* a server that made it may have run meanwhile */
   if (magic != SST_MAGIC && magic != SST_MAGIC_RESET && magic != 0) {
-    rc = PIPC_EINVAL; /* changed since map_file looked */
+    rc = PIPC_EINVAL;
     goto fail;
   }
   if (magic == SST_MAGIC) {
-    uint64_t fnq = pipc__load64(&st->h[H_NQ]), jq = pipc__load64(&st->h[J_QUEUE]);
-    if ((rc = check_file(st, &js)) != PIPC_OK) goto fail;
+    uint64_t fnq = pipc__load64(&st->h[H_NQ]);
+    journal j;
+    memset(&j, 0, sizeof j);
+    if ((rc = check_file(st, orig, &j)) != PIPC_OK) goto fail;
     same = fnq == nq && pipc__load64(&st->h[H_CAP]) == cap;
     for (i = 0; same && i < nq; i++)
       same = strncmp((const char *)qent(st, (size_t)i), names[i], SST_QNAME) == 0 &&
              pipc__load64(qword(st, (size_t)i, 0)) == inc[i];
-    /* I3: the put that was running settled - and its fate written before
-       anything else can fail, since settling clears its tag */
-    if (js == 1 && (rc = settle_queue(st, (size_t)jq, names, &outcome)) != PIPC_OK) goto fail;
-    if (same && js == 1) {
-      volatile uint64_t *r = rec_at(st, (uint32_t)pipc__load64(&st->h[J_REC]));
-      uint64_t lane = pipc__load64(&st->h[J_LANE]), seq = pipc__load64(&st->h[J_SEQ]);
-      if (outcome == 1) {
-        pipc__store64(&r[R_LANES + 2 * lane + 1], (uint64_t)(int64_t)PIPC_OK);
-        pipc__store64(&r[R_LANES + 2 * lane], seq);
-      } else { /* not stored (or its queue is gone): a copy runs it */
-        pipc__store64(&r[R_LANES + 2 * lane + 1], (uint64_t)(int64_t)PIPC__SST_NOREPLY);
-        pipc__store64(&r[R_LANES + 2 * lane], seq - 1);
+    /* I3: the put that was running settled, and its fate written (the
+       journal cleared) before its tag, the evidence, goes */
+    if (j.state == 1 && same) {
+      volatile uint64_t *r = rec_at(st, (uint32_t)j.rec);
+      if ((rc = settle_outcome(st, (size_t)j.queue, names, j.tag)) < 0) goto fail;
+      PIPC__FAULT(PIPC__FAULT_SERVE_SETTLING);
+      if (rc == 1) {
+        pipc__store64(&r[R_LANES + 2 * j.lane + 1], (uint64_t)(int64_t)PIPC_OK);
+        pipc__store64(&r[R_LANES + 2 * j.lane], j.seq);
+      } else { /* not stored: a copy runs it */
+        pipc__store64(&r[R_LANES + 2 * j.lane + 1], (uint64_t)(int64_t)PIPC__SST_NOREPLY);
+        pipc__store64(&r[R_LANES + 2 * j.lane], j.seq - 1);
       }
+      rc = PIPC_OK;
     }
-    journal_clear(st);
-    /* I5: every other old last tag cleared (again: clearing twice is no harm) */
-    for (i = 0; i < fnq; i++)
-      if (!(js == 1 && i == jq) && (rc = settle_queue(st, (size_t)i, names, NULL)) != PIPC_OK)
-        goto fail;
+    journal_clear(st); /* (another set of queues: the journal is moot, and goes first) */
+    PIPC__FAULT(PIPC__FAULT_SERVE_SETTLED);
+    for (i = 0; i < fnq; i++) settle_clear(st, (size_t)i, names); /* I5 */
     if (same)
       for (i = 0; i < nq; i++) pipc__store64(qword(st, (size_t)i, 1), 0);
   }
-  if (!same && (rc = reset(st, names, inc)) != PIPC_OK) goto fail;
+  if (!same && ((rc = grow(st, path, pipc__sstate_bytes(cap))) != PIPC_OK ||
+                (rc = reset(st, names, inc)) != PIPC_OK))
+    goto fail;
   high = pipc__load64(&st->h[H_HIGH]);
   for (i = high; i-- > 0;) /* the free records, lowest on top */
     if (pipc__load64(&rec_at(st, (uint32_t)i)[R_USED]) == 0) st->free_rec[st->nfree++] = (uint32_t)i;
@@ -428,5 +488,9 @@ int pipc__sstate_put(pipc__sstate *st, uint32_t rec, unsigned lane, uint64_t seq
   if (rc != PIPC_EAGAIN) pipc__sstate_ran(st, rec, lane, seq, rc);
   PIPC__FAULT(PIPC__FAULT_SERVE_RECORDED);
   journal_clear(st);
+  /* the evidence goes too: a kill before the next put's tag replaces it on
+     the line would leave that line pinned under a tag the file no longer
+     names (I5: a kill before this clear, the file still names it) */
+  pipc__queue_tag_clear(st->q[qi], tag);
   return rc;
 }

@@ -286,6 +286,9 @@
   PIPC_TEST(serve_state, refuses_other_files)     \
   PIPC_TEST(serve_state, damaged_words_refused)   \
   PIPC_TEST(serve_state, killed_at_every_point)   \
+  PIPC_TEST(serve_state, open_killed_while_settling) \
+  PIPC_TEST(serve_state, no_entry_left_pinned)    \
+  PIPC_TEST(serve_state, two_files_one_queue)     \
   PIPC_SUITE(remote)                              \
   PIPC_TEST(remote, names_and_support)            \
   PIPC_TEST(remote, serve_bad_arguments)          \
@@ -361,6 +364,7 @@
   PIPC_ROLE(netns_consume)        \
   PIPC_ROLE(netns_open)           \
   PIPC_ROLE(sstate_put)           \
+  PIPC_ROLE(sstate_open_die)      \
   PIPC_ROLE(serve_state)          \
   PIPC_ROLE(bridge)               \
   PIPC_ROLE(wait_put_die)         \

@@ -1107,16 +1107,18 @@ void test_netns_wrong_or_no_certificate_refused(void) {
 
 /* serve_state URL QUEUE FILE POINT COUNT: serve QUEUE at URL with state
    file FILE, dying at the COUNT-th pass of fault POINT (0: never); runs
-   until killed. */
+   until killed.  Exit 11: the file is another running server's
+   (PIPC_EAGAIN); 12: another error. */
 int role_serve_state(int argc, char **argv) {
   pipc_serve_opts o;
   pipc_server *s = NULL;
   const char *names[1];
+  int rc;
   if (argc < 6) return 10;
   memset(&o, 0, sizeof o);
   names[0] = argv[2];
   o.queues = names, o.nqueues = 1, o.state_file = argv[3];
-  if (pipc_serve_start(argv[1], &o, &s) != PIPC_OK) return 11;
+  if ((rc = pipc_serve_start(argv[1], &o, &s)) != PIPC_OK) return rc == PIPC_EAGAIN ? 11 : 12;
   if (atoi(argv[4]) != 0) pipc__fault_arm(atoi(argv[4]), atol(argv[5]));
   for (;;) pipc_sleep_ms(1000);
 }

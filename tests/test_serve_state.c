@@ -70,6 +70,12 @@ static unsigned char *file_read(const char *path, long *n) {
   return b;
 }
 
+static long file_read_len(const char *path) {
+  long n = -1;
+  free(file_read(path, &n));
+  return n;
+}
+
 /* What is kept: the epoch, every handle's seqs and results, across a clean
    close; another queue list or capacity starts afresh (a new epoch, no
    handles); a full file says so. */
@@ -214,6 +220,19 @@ void test_serve_state_refuses_other_files(void) {
   b = file_read(f.path, &n);
   CU_ASSERT(b != NULL && n == (long)strlen(text) && memcmp(b, text, (size_t)n) == 0);
   free(b);
+  { /* zeros first, data after (a disk image, say): not a state file either */
+    unsigned char *img = (unsigned char *)calloc(1, 100000);
+    FILE *fp = fopen(f.path, "wb");
+    CU_ASSERT_FATAL(img != NULL && fp != NULL);
+    memcpy(img + 90000, "data", 4);
+    CU_ASSERT(fwrite(img, 1, 100000, fp) == 100000);
+    fclose(fp);
+    T_RC(st_open(&f, 8, &st, &e), PIPC_EINVAL);
+    b = file_read(f.path, &n);
+    CU_ASSERT(b != NULL && n == 100000 && memcmp(b, img, 100000) == 0);
+    free(b);
+    free(img);
+  }
   fix_drop(&f);
 }
 
@@ -244,6 +263,7 @@ void test_serve_state_damaged_words_refused(void) {
       {QTAB + 64 + 8, 1ull << 60, PIPC_ECORRUPT},    /* a last tag past the counter */
       {RECS, 2, PIPC_ECORRUPT},                      /* record 0 "used" 2 */
       {RECS + 8 * (4 + 1), 7, PIPC_ECORRUPT},        /* lane 0's result 7 */
+      {8 * H_ID, 0, PIPC_ECORRUPT},                  /* its Lock's id */
       {0, 0x1234, PIPC_EINVAL},                      /* not our magic */
   };
   st_fix f;
@@ -254,18 +274,11 @@ void test_serve_state_damaged_words_refused(void) {
   long n = 0, m = 0;
   size_t k;
   CU_ASSERT_FATAL(fix_make(&f, "sd"));
-  T_RC(st_open(&f, 8, &st, &e), PIPC_OK);
-  CU_ASSERT_FATAL(st != NULL);
-  T_RC(pipc__sstate_sess_add(st, id_a, &rec), PIPC_OK);
-  T_RC(pipc__sstate_put(st, rec, 0, 1, 0, "x", 1), PIPC_OK);
-  pipc__sstate_close(st, 0); /* as a crash leaves it: the last tag noted */
-  { /* and the journal pending: its words are checked too */
-    pipc_shm *map = NULL;
-    uint64_t one = 1;
-    T_RC(pipc_shm_map_file(f.path, 0, 0, &map), PIPC_OK);
-    CU_ASSERT_FATAL(map != NULL);
-    memcpy((unsigned char *)pipc_shm_addr(map) + 8 * J_STATE, &one, 8);
-    pipc_shm_close(map);
+  { /* a server dead inside its first put, which it stored: the journal
+       pending (its words are checked too), the tag on the dead line */
+    char pt[8];
+    snprintf(pt, sizeof pt, "%d", PIPC__FAULT_SERVE_PUT_RETURNED);
+    CU_ASSERT_FATAL(t_join(t_spawn("sstate_put", f.path, f.qname, pt, "1", NULL), 60000) < 0);
   }
   for (k = 0; k < sizeof cases / sizeof cases[0]; k++) {
     pipc_shm *map = NULL;
@@ -289,6 +302,22 @@ void test_serve_state_damaged_words_refused(void) {
     free(after);
     memcpy(p + cases[k].off, &old, 8);
     pipc_shm_close(map);
+  }
+  { /* a file cut short (as by a full disk): damage, not a file to grow */
+    unsigned char *whole = file_read(f.path, &n);
+    FILE *fp = fopen(f.path, "wb");
+    CU_ASSERT_FATAL(whole != NULL && fp != NULL && n > 87000);
+    CU_ASSERT(fwrite(whole, 1, 87000, fp) == 87000);
+    fclose(fp);
+    st = NULL;
+    T_RC(st_open(&f, 8, &st, &e), PIPC_ECORRUPT);
+    if (st) pipc__sstate_close(st, 0);
+    CU_ASSERT(file_read_len(f.path) == 87000);
+    fp = fopen(f.path, "wb");
+    CU_ASSERT_FATAL(fp != NULL);
+    CU_ASSERT(fwrite(whole, 1, (size_t)n, fp) == (size_t)n);
+    fclose(fp);
+    free(whole);
   }
   st = NULL; /* undamaged again: it opens, and settles the pending put */
   T_RC(st_open(&f, 8, &st, &e), PIPC_OK);
@@ -360,8 +389,10 @@ void test_serve_state_killed_at_every_point(void) {
       uint32_t it = 0;
       size_t len;
       int code;
+      unsigned c = 1 + t_rand(&rng) % 3, past_commit;
+      uint64_t before = last;
       snprintf(pt, sizeof pt, "%d", points[k]);
-      snprintf(cnt, sizeof cnt, "%u", 1 + t_rand(&rng) % 3);
+      snprintf(cnt, sizeof cnt, "%u", c);
       code = t_join(t_spawn("sstate_put", f.path, f.qname, pt, cnt, NULL), 60000);
       if (code >= 0) { /* it must have died at the point */
         fprintf(stderr, "\n  point %d: the putter ended with %d", points[k], code);
@@ -383,9 +414,16 @@ void test_serve_state_killed_at_every_point(void) {
                 (unsigned long long)last, (unsigned long long)seq[0], (int)res[0]);
         bad++;
       }
-      /* the put it died in: stored iff past the commit */
-      if (points[k] == PIPC__FAULT_PUT_COMMITTED || points[k] == PIPC__FAULT_SERVE_PUT_RETURNED ||
-          points[k] == PIPC__FAULT_SERVE_RECORDED)
+      /* it died in its c-th put: stored exactly when past the commit */
+      past_commit = points[k] == PIPC__FAULT_PUT_COMMITTED ||
+                    points[k] == PIPC__FAULT_SERVE_PUT_RETURNED ||
+                    points[k] == PIPC__FAULT_SERVE_RECORDED;
+      if (last - before != (past_commit ? c : c - 1)) {
+        fprintf(stderr, "\n  point %d, put %u: %llu stored", points[k], c,
+                (unsigned long long)(last - before));
+        bad++;
+      }
+      if (past_commit)
         stored++;
       else
         not_stored++;
@@ -405,5 +443,121 @@ void test_serve_state_killed_at_every_point(void) {
     for (i = 0; i < 256; i++) T_RC(pipc_queue_put(f.q, &i, sizeof i, 0), PIPC_OK);
     for (i = 0; i < 256; i++) T_RC(pipc_queue_get(f.q, &v, sizeof v, &len, 0), PIPC_OK);
   }
+  fix_drop(&f);
+}
+
+/* sstate_open_die PATH QUEUE POINT: open the state file, dying at the
+   first pass of fault POINT (inside the open). */
+int role_sstate_open_die(int argc, char **argv) {
+  pipc_queue *q = NULL;
+  pipc__sstate *st = NULL;
+  const char *names[1];
+  uint64_t e;
+  if (argc < 4 || pipc_queue_open(argv[2], &q) != PIPC_OK) return 10;
+  names[0] = argv[2];
+  pipc__fault_arm(atoi(argv[3]), 1);
+  if (pipc__sstate_open(argv[1], &q, names, 1, 8, &st, &e) != PIPC_OK) return 11;
+  return 0; /* the point was never passed */
+}
+
+/* An open killed while it settles a dead server's put - before its answer
+   is written, and after it with the tags not yet cleared - and the next
+   open: the put's fate is the same (stored: the record says so and the
+   queue has it once; not stored: neither). */
+void test_serve_state_open_killed_while_settling(void) {
+  static const int died_in[] = {PIPC__FAULT_SERVE_PUT_RETURNED, PIPC__FAULT_SERVE_JOURNALED};
+  static const int open_dies[] = {PIPC__FAULT_SERVE_SETTLING, PIPC__FAULT_SERVE_SETTLED};
+  st_fix f;
+  unsigned a, o;
+  uint64_t last = 0;
+  CU_ASSERT_FATAL(fix_make(&f, "sq"));
+  for (a = 0; a < 2; a++)
+    for (o = 0; o < 2; o++) {
+      char pt[8], ot[8];
+      pipc__sstate *st = NULL;
+      unsigned char id[16];
+      uint64_t e, seq[PIPC__SST_LANES], v, before = last;
+      int32_t res[PIPC__SST_LANES];
+      uint32_t it = 0;
+      size_t len;
+      snprintf(pt, sizeof pt, "%d", died_in[a]);
+      snprintf(ot, sizeof ot, "%d", open_dies[o]);
+      CU_ASSERT(t_join(t_spawn("sstate_put", f.path, f.qname, pt, "2", NULL), 60000) < 0);
+      CU_ASSERT(t_join(t_spawn("sstate_open_die", f.path, f.qname, ot, NULL), 60000) < 0);
+      T_RC(st_open(&f, 8, &st, &e), PIPC_OK);
+      CU_ASSERT_FATAL(st != NULL);
+      CU_ASSERT_EQUAL(pipc__sstate_next(st, &it, id, seq, res), 1);
+      while (pipc_queue_get(f.q, &v, sizeof v, &len, 0) == PIPC_OK) {
+        CU_ASSERT(len == sizeof v && v == last + 1);
+        last = v;
+      }
+      /* two puts: the first stored, the second the one it died in */
+      CU_ASSERT_EQUAL(last - before, a == 0 ? 2u : 1u);
+      CU_ASSERT_EQUAL(seq[0], last);
+      CU_ASSERT(res[0] == (a == 0 ? PIPC_OK : PIPC__SST_NOREPLY));
+      pipc__sstate_close(st, 1);
+    }
+  fix_drop(&f);
+}
+
+/* 70 servers killed between naming a put's tag and putting it, each in
+   its second put (the first one's tag was on the line then): no line is
+   left pinned under a tag the file does not name - a new putter still
+   gets a registry entry after more kills than the queue has entries. */
+void test_serve_state_no_entry_left_pinned(void) {
+  st_fix f;
+  char pt[8];
+  int k, died = 0;
+  uint64_t v;
+  size_t len;
+  CU_ASSERT_FATAL(fix_make(&f, "sp"));
+  snprintf(pt, sizeof pt, "%d", PIPC__FAULT_SERVE_JOURNALED);
+  for (k = 0; k < 70; k++) {
+    died += t_join(t_spawn("sstate_put", f.path, f.qname, pt, "2", NULL), 60000) < 0;
+    while (pipc_queue_get(f.q, &v, sizeof v, &len, 0) == PIPC_OK) {
+    }
+  }
+  CU_ASSERT_EQUAL(died, 70);
+  CU_ASSERT_EQUAL(t_join(t_spawn("sstate_put", f.path, f.qname, "0", "0", NULL), 60000), 0);
+  fix_drop(&f);
+}
+
+/* Two servers' files on one queue (say one at ipc:// and one at tls+tcp://):
+   the first dies after its put was stored, its tag left on its dead line;
+   the second dies before its put ran.  Opening the second's file settles
+   its own put (not stored) - never the first's tag taken for its own. */
+void test_serve_state_two_files_one_queue(void) {
+  st_fix f;
+  char path2[120], stored[8], journaled[8];
+  pipc__sstate *st = NULL;
+  unsigned char id[16];
+  uint64_t e, seq[PIPC__SST_LANES], v;
+  int32_t res[PIPC__SST_LANES];
+  uint32_t it = 0;
+  size_t len;
+  const char *names[1];
+  CU_ASSERT_FATAL(fix_make(&f, "s2"));
+  snprintf(path2, sizeof path2, "%s-2.state", f.qname);
+  remove(path2);
+  snprintf(stored, sizeof stored, "%d", PIPC__FAULT_SERVE_PUT_RETURNED);
+  snprintf(journaled, sizeof journaled, "%d", PIPC__FAULT_SERVE_JOURNALED);
+  CU_ASSERT(t_join(t_spawn("sstate_put", f.path, f.qname, stored, "1", NULL), 60000) < 0);
+  CU_ASSERT(t_join(t_spawn("sstate_put", path2, f.qname, journaled, "1", NULL), 60000) < 0);
+  names[0] = f.qname;
+  T_RC(pipc__sstate_open(path2, &f.q, names, 1, 8, &st, &e), PIPC_OK);
+  CU_ASSERT_FATAL(st != NULL);
+  CU_ASSERT_EQUAL(pipc__sstate_next(st, &it, id, seq, res), 1);
+  CU_ASSERT(seq[0] == 0 && res[0] == PIPC__SST_NOREPLY); /* its put never ran */
+  pipc__sstate_close(st, 1);
+  st = NULL, it = 0;
+  T_RC(st_open(&f, 8, &st, &e), PIPC_OK); /* and the first's: stored */
+  CU_ASSERT_FATAL(st != NULL);
+  CU_ASSERT_EQUAL(pipc__sstate_next(st, &it, id, seq, res), 1);
+  CU_ASSERT(seq[0] == 1 && res[0] == PIPC_OK);
+  pipc__sstate_close(st, 1);
+  T_RC(pipc_queue_get(f.q, &v, sizeof v, &len, 0), PIPC_OK);
+  CU_ASSERT(v == 1);
+  T_RC(pipc_queue_get(f.q, &v, sizeof v, &len, 0), PIPC_EAGAIN);
+  remove(path2);
   fix_drop(&f);
 }
