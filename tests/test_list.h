@@ -312,7 +312,8 @@
   PIPC_TEST(netns, producer_a_consumers_b_exactly_once) \
   PIPC_TEST(netns, link_down_2s_loses_nothing)    \
   PIPC_TEST(netns, serve_killed_and_restarted)    \
-  PIPC_TEST(netns, wrong_or_no_certificate_refused)
+  PIPC_TEST(netns, wrong_or_no_certificate_refused) \
+  PIPC_TEST(netns, bridge_killed_50_times)
 
 /* Helper-process roles: PIPC_ROLE(name) is int role_<name>(argc, argv). */
 #define PIPC_ROLE_LIST(PIPC_ROLE) \
