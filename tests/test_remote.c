@@ -1118,8 +1118,9 @@ int role_serve_state(int argc, char **argv) {
   memset(&o, 0, sizeof o);
   names[0] = argv[2];
   o.queues = names, o.nqueues = 1, o.state_file = argv[3];
-  if ((rc = pipc_serve_start(argv[1], &o, &s)) != PIPC_OK) return rc == PIPC_EAGAIN ? 11 : 12;
+  /* armed before the dispatcher thread starts (its puts pass the points) */
   if (atoi(argv[4]) != 0) pipc__fault_arm(atoi(argv[4]), atol(argv[5]));
+  if ((rc = pipc_serve_start(argv[1], &o, &s)) != PIPC_OK) return rc == PIPC_EAGAIN ? 11 : 12;
   for (;;) pipc_sleep_ms(1000);
 }
 
