@@ -81,7 +81,9 @@ static int lock_take(pipc_bridge *b) {
     if (rc != PIPC_OK && rc != PIPC_ENOENT && rc != PIPC_EEXIST) return rc;
   }
   if (rc != PIPC_OK) return rc;
-  rc = pipc_lock_acquire(b->lock, 0);
+  /* a moment, not 0: pipc ls / info take a Lock for an instant to look at it */
+  rc = pipc_lock_acquire(b->lock, 250);
+  if (rc == PIPC_ETIMEDOUT) rc = PIPC_EAGAIN;
   if (rc == PIPC_EOWNERDEAD) rc = PIPC_OK; /* a run died: this is the next */
   if (rc != PIPC_OK) {
     pipc_lock_close(b->lock);

@@ -265,7 +265,9 @@ static int lock_take(pipc__sstate *st) {
     if (rc != PIPC_OK && rc != PIPC_ENOENT && rc != PIPC_EEXIST) return rc;
   }
   if (rc != PIPC_OK) return rc;
-  rc = pipc_lock_acquire(st->lock, 0);
+  /* a moment, not 0: pipc ls / info take a Lock for an instant to look at it */
+  rc = pipc_lock_acquire(st->lock, 250);
+  if (rc == PIPC_ETIMEDOUT) rc = PIPC_EAGAIN;
   if (rc == PIPC_EOWNERDEAD) rc = PIPC_OK; /* the last server died: this is its restart */
   if (rc != PIPC_OK) {
     pipc_lock_close(st->lock);
