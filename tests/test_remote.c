@@ -1162,6 +1162,10 @@ void test_remote_state_file_no_put_in_doubt(void) {
 #ifdef _WIN32
   T_SKIP("the served path is a POSIX socket file here");
 #endif
+  if (t_os_why_no_exec_errors()) /* (the state file itself: suite serve_state, under valgrind too) */
+    T_SKIP("valgrind: nng 1.5.2 loses the 112-byte copy of a request whose connection died "
+           "with its server (the leak threads_across_serve_kills skips for): this case runs "
+           "natively and under the sanitizers");
   t_name(name, sizeof name, "rsf");
   snprintf(surl, sizeof surl, "ipc:///tmp/pipc-test-%s.sock", name);
   snprintf(url, sizeof url, "%s/%s", surl, name);
@@ -1483,7 +1487,10 @@ void test_netns_bridge_killed_50_times(void) {
   char lname[80], qname[80], url[200];
   pipc_queue *lq = NULL, *far = NULL;
   pipc_process *serve;
-  uint64_t i, next = 0, n = T_BRIDGE_FULL ? 100000 : net_msgs() < 10000 ? net_msgs() : 10000;
+  uint64_t i, next = 0,
+                n = t_os_why_no_exec_errors() ? 2000
+                    : T_BRIDGE_FULL           ? 100000
+                                              : (net_msgs() < 10000 ? net_msgs() : 10000);
   uint32_t rng = 5150;
   int k, ok = 1, kills = t_os_why_no_exec_errors() ? 10 : BRIDGE_KILLS;
   const char *why = net_setup();
