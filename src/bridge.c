@@ -72,24 +72,9 @@ static void bridge_id(pipc_bridge *b, uint64_t inc) {
 static int lock_take(pipc_bridge *b) {
   char name[PIPC_NAME_MAX];
   uint64_t h;
-  int rc = PIPC_ENOENT, tries;
   memcpy(&h, b->id, 8);
   snprintf(name, sizeof name, "pipc-bridge-%016llx", (unsigned long long)h);
-  for (tries = 0; tries < 8 && rc != PIPC_OK; tries++) {
-    rc = pipc_lock_open(name, &b->lock);
-    if (rc == PIPC_ENOENT) rc = pipc_lock_create(name, &b->lock);
-    if (rc != PIPC_OK && rc != PIPC_ENOENT && rc != PIPC_EEXIST) return rc;
-  }
-  if (rc != PIPC_OK) return rc;
-  /* a moment, not 0: pipc ls / info take a Lock for an instant to look at it */
-  rc = pipc_lock_acquire(b->lock, 250);
-  if (rc == PIPC_ETIMEDOUT) rc = PIPC_EAGAIN;
-  if (rc == PIPC_EOWNERDEAD) rc = PIPC_OK; /* a run died: this is the next */
-  if (rc != PIPC_OK) {
-    pipc_lock_close(b->lock);
-    b->lock = NULL;
-  }
-  return rc;
+  return pipc__lock_exclusive(name, &b->lock); /* PIPC_EAGAIN: this bridge runs already */
 }
 
 static int stopping(pipc_bridge *b) { return pipc__load32(&b->stop) != 0; }

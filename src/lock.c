@@ -237,3 +237,23 @@ int pipc_lock_close(pipc_lock *l) {
 }
 
 int pipc_lock_unlink(const char *name) { return pipc__unlink(name, PIPC_KIND_LOCK); }
+
+int pipc__lock_exclusive(const char *name, pipc_lock **out) {
+  int rc = PIPC_ENOENT, tries;
+  *out = NULL;
+  for (tries = 0; tries < 8 && rc != PIPC_OK; tries++) { /* made or removed meanwhile: again */
+    rc = pipc_lock_open(name, out);
+    if (rc == PIPC_ENOENT) rc = pipc_lock_create(name, out);
+    if (rc != PIPC_OK && rc != PIPC_ENOENT && rc != PIPC_EEXIST) return rc;
+  }
+  if (rc != PIPC_OK) return rc;
+  /* a moment, not 0: pipc ls / info take a Lock for an instant to look at it */
+  rc = pipc_lock_acquire(*out, 250);
+  if (rc == PIPC_ETIMEDOUT) rc = PIPC_EAGAIN;
+  if (rc == PIPC_EOWNERDEAD) rc = PIPC_OK; /* its last holder died: this is its successor */
+  if (rc != PIPC_OK) {
+    pipc_lock_close(*out);
+    *out = NULL;
+  }
+  return rc;
+}

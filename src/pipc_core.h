@@ -402,6 +402,11 @@ int pipc__queue_tag_clear(pipc_queue *q, uint64_t tag);
    is 0 (damage; it poisons the queue). */
 int pipc__queue_incarnation(pipc_queue *q, uint64_t *v);
 
+/* Open (or make) Lock `name` and acquire it for the calling thread: it
+   runs alone (a server's state file, a bridge).  PIPC_EAGAIN: a live
+   thread holds it; a dead holder's is taken over (PIPC_OK). */
+int pipc__lock_exclusive(const char *name, pipc_lock **out);
+
 /* ---- the state file of a queue server (src/serve_state.c; its layout
    and invariants are at the top of that file) ---- */
 

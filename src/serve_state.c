@@ -251,7 +251,7 @@ static int grow(pipc__sstate *st, const char *path, size_t need) {
 static int lock_take(pipc__sstate *st) {
   uint64_t id = pipc__load64(&st->h[H_ID]), zero = 0;
   char name[PIPC_NAME_MAX];
-  int rc, tries;
+  int rc;
   if (id == 0) {
     uint64_t mine = 0;
     while (mine == 0)
@@ -259,21 +259,7 @@ static int lock_take(pipc__sstate *st) {
     id = pipc__cas64(&st->h[H_ID], &zero, mine) ? mine : zero;
   }
   snprintf(name, sizeof name, "pipc-serve-%016llx", (unsigned long long)id);
-  for (tries = 0, rc = PIPC_ENOENT; tries < 8 && rc != PIPC_OK; tries++) {
-    rc = pipc_lock_open(name, &st->lock);
-    if (rc == PIPC_ENOENT) rc = pipc_lock_create(name, &st->lock);
-    if (rc != PIPC_OK && rc != PIPC_ENOENT && rc != PIPC_EEXIST) return rc;
-  }
-  if (rc != PIPC_OK) return rc;
-  /* a moment, not 0: pipc ls / info take a Lock for an instant to look at it */
-  rc = pipc_lock_acquire(st->lock, 250);
-  if (rc == PIPC_ETIMEDOUT) rc = PIPC_EAGAIN;
-  if (rc == PIPC_EOWNERDEAD) rc = PIPC_OK; /* the last server died: this is its restart */
-  if (rc != PIPC_OK) {
-    pipc_lock_close(st->lock);
-    st->lock = NULL;
-  }
-  return rc; /* PIPC_EAGAIN: a live server has this file */
+  return pipc__lock_exclusive(name, &st->lock); /* PIPC_EAGAIN: a live server has this file */
 }
 
 void pipc__sstate_close(pipc__sstate *st, int clean) {

@@ -636,22 +636,10 @@ int pipc__rq_open_as(const char *url, const pipc_remote_opts *o, const unsigned 
    makes it stored once, also across the bridge's crash (the handle's id
    is the same). */
 #define PUT_AT_BASE (1ull << 62)
+static int rq_put(pipc__rq *r, const void *msg, size_t len, int timeout_ms, uint64_t fixed);
 int pipc__rq_put_at(pipc__rq *r, const void *msg, size_t len, uint64_t pos, int timeout_ms) {
-  nng_msg *m, *rep;
-  unsigned char *b;
-  int rc;
-  if (!r->ordered || pos >= PUT_AT_BASE - 1 || !rq_timeout_ok(timeout_ms)) return PIPC_EINVAL;
-  nng_mtx_lock(r->mu);
-  rc = len > r->max_msg ? PIPC_EMSGSIZE : PIPC_OK;
-  nng_mtx_unlock(r->mu);
-  if (rc != PIPC_OK) return rc;
-  if ((rc = req_alloc(&m, 4 + len)) != PIPC_OK) return rc;
-  b = (unsigned char *)nng_msg_body(m) + RW_HDR;
-  put32(b, (uint32_t)timeout_ms);
-  if (len) memcpy(b + 4, msg, len);
-  rc = rq_call(r, RT_PUT, m, timeout_ms, &rep, PUT_AT_BASE + pos + 1);
-  if (rep) nng_msg_free(rep);
-  return rc;
+  if (!r->ordered || pos >= PUT_AT_BASE - 1) return PIPC_EINVAL;
+  return rq_put(r, msg, len, timeout_ms, PUT_AT_BASE + pos + 1);
 }
 
 static int rq_open(const char *url, const pipc_remote_opts *o, const unsigned char *id,
@@ -761,7 +749,8 @@ static int rq_open(const char *url, const pipc_remote_opts *o, const unsigned ch
   return PIPC_OK;
 }
 
-int pipc__rq_put(pipc__rq *r, const void *msg, size_t len, int timeout_ms) {
+/* A put with seq `fixed` (0: the lane's next). */
+static int rq_put(pipc__rq *r, const void *msg, size_t len, int timeout_ms, uint64_t fixed) {
   nng_msg *m, *rep;
   unsigned char *b;
   int rc;
@@ -774,9 +763,13 @@ int pipc__rq_put(pipc__rq *r, const void *msg, size_t len, int timeout_ms) {
   b = (unsigned char *)nng_msg_body(m) + RW_HDR;
   put32(b, (uint32_t)timeout_ms);
   if (len) memcpy(b + 4, msg, len);
-  rc = rq_call(r, RT_PUT, m, timeout_ms, &rep, 0);
+  rc = rq_call(r, RT_PUT, m, timeout_ms, &rep, fixed);
   if (rep) nng_msg_free(rep);
   return rc;
+}
+
+int pipc__rq_put(pipc__rq *r, const void *msg, size_t len, int timeout_ms) {
+  return rq_put(r, msg, len, timeout_ms, 0);
 }
 
 int pipc__rq_get(pipc__rq *r, void *buf, size_t cap, size_t *out_len, int timeout_ms) {
