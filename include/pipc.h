@@ -1544,9 +1544,14 @@ PIPC_API int pipc_serve_stop(pipc_server *s);
 /* Store and forward: move the messages of local queue `local` to the
    remote queue `url` (SCHEME://ENDPOINT/NAME, served by pipc serve), in
    their order, each stored there exactly once - also when the bridge is
-   killed at any point and started again, and when the link or the server
-   goes and comes back (a server that crashes keeps that promise with a
-   state file: pipc_serve_opts.state_file).  For hosts that must not be
+   killed at any point and started again, and when the link goes and comes
+   back - as long as the server remembers the bridge: a server restarted
+   keeps it only with a state file (pipc_serve_opts.state_file), and one
+   serving 65,536 other handles may crowd an idle bridge out.  A bridge
+   that then holds a message it may have stored there already (it died
+   after sending it, or its put was in flight) cannot know: it ends
+   PIPC_ENOENT, the message kept as an orphan - `pipc recv --adopt` takes
+   it, for a person to decide; never sent twice.  For hosts that must not be
    reachable from the consumers' side: producers put locally, the bridge
    carries the messages out.  A thread of the bridge's own takes each
    message by durable peek (pipc_queue_peek_ex), puts it remotely with its
@@ -1557,12 +1562,13 @@ PIPC_API int pipc_serve_stop(pipc_server *s);
    such pair at a time (it holds a Lock named pipc-bridge-<16 hex digits>),
    and the bridge must be the only consumer of `local` (another consumer's
    orphan would be adopted out of order: the bridge ends PIPC_ECORRUPT).
-   A server unreachable, a link down, a remote queue full: the bridge
-   waits and tries again, holding the message; it ends only when stopped,
-   when `local` is shut down and drained (PIPC_ECLOSED), or on an error
-   that trying again cannot mend (a message longer than the remote queue
-   takes: PIPC_EMSGSIZE; the message then stays, held as an orphan -
-   `pipc recv --adopt` takes it).
+   A server unreachable or not serving the queue yet, a link down, a
+   remote queue full: the bridge waits and tries again, holding the
+   message; it ends only when stopped, when `local` is shut down and
+   drained or the remote queue is shut down (PIPC_ECLOSED), on PIPC_ENOENT
+   (above), or on an error that trying again cannot mend (a message longer
+   than the remote queue takes: PIPC_EMSGSIZE).  Whatever it held when it
+   ended stays, held as an orphan.
    Errors of start: PIPC_EINVAL (bad local name, not a remote url, NULL
    out, negative timeouts), PIPC_ENOENT (no local queue `local`),
    PIPC_EAGAIN (this bridge runs already), PIPC_ENOTSUP (built without
@@ -1581,8 +1587,9 @@ PIPC_API int pipc_bridge_start(const char *local, const char *url, const pipc_br
    pointer may be NULL.  Errors: PIPC_EINVAL (NULL b). */
 PIPC_API int pipc_bridge_status(pipc_bridge *b, uint64_t *forwarded, int *ended);
 
-/* Stop (within a second: a remote put in flight is given up, its message
-   kept for the next run) and free.  Returns why the bridge ended: PIPC_OK
+/* Stop (within about 2 s when the server is away - a put in flight is
+   given up, its message kept for the next run; longer with remote
+   timeouts set above 1 s) and free.  Returns why the bridge ended: PIPC_OK
    (stopped here), PIPC_ECLOSED (`local` was shut down and drained), or
    the error that ended it; PIPC_EINVAL for NULL. */
 PIPC_API int pipc_bridge_stop(pipc_bridge *b);

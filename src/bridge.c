@@ -84,7 +84,8 @@ static void bridge_main(void *arg) {
   pipc__rq *r = NULL;
   const void *msg = NULL;
   size_t len = 0;
-  uint64_t pos = 0, inc = 0;
+  uint64_t pos = 0, inc = 0, sent = PIPC__NEVER_SENT;
+  int64_t t0;
   int rc, held = 0;
   rc = pipc__queue_incarnation(b->lq, &inc);
   if (rc == PIPC_OK) {
@@ -112,11 +113,15 @@ static void bridge_main(void *arg) {
         continue;
       }
       if (rc != PIPC_OK && rc != PIPC_EOWNERDEAD) break; /* PIPC_ECLOSED: drained */
+      /* an orphan of a dead run may have reached the server before this
+         handle's first OPEN: in doubt if that OPEN found the id unknown */
+      sent = rc == PIPC_EOWNERDEAD ? 0 : PIPC__NEVER_SENT;
       if ((rc = pipc__queue_peek_pos(b->lq, &pos)) != PIPC_OK) break;
       held = 1;
       PIPC__FAULT(PIPC__FAULT_BRIDGE_PEEKED);
     }
-    rc = pipc__rq_put_at(r, msg, len, pos, BRIDGE_PUT_MS);
+    t0 = pipc_os_now_ms();
+    rc = pipc__rq_put_at(r, msg, len, pos, &sent, BRIDGE_PUT_MS);
     if (rc == PIPC_OK) {
       PIPC__FAULT(PIPC__FAULT_BRIDGE_FORWARDED);
       if ((rc = pipc_queue_release(b->lq)) != PIPC_OK) break;
@@ -124,20 +129,30 @@ static void bridge_main(void *arg) {
       pipc__store64(&b->forwarded, pipc__load64(&b->forwarded) + 1); /* its one writer */
       continue;
     }
-    /* stored nowhere yet, or in doubt: the same position again */
-    if (rc == PIPC_EAGAIN || rc == PIPC_ETIMEDOUT || rc == PIPC_ECLOSED) {
+    /* the far queue full, the link down, the server away or not serving
+       it yet: the same position again (not in a tight loop) */
+    if (rc == PIPC_EAGAIN || rc == PIPC_ETIMEDOUT) {
+      if (pipc_os_now_ms() - t0 < 50) pipc_sleep_ms(BRIDGE_RETRY_MS);
       rc = PIPC_OK;
       continue;
     }
-    break; /* PIPC_EMSGSIZE, PIPC_ECORRUPT, ...: trying again mends nothing */
+    /* PIPC_ECLOSED: the far queue shut down; PIPC_ENOENT: the server forgot
+       this bridge (restarted without a state file, or crowded it out) and
+       the message may be there already - in doubt; PIPC_EMSGSIZE,
+       PIPC_ECORRUPT: trying again mends nothing.  The message stays held. */
+    break;
   }
   if (r) pipc__rq_close(r);
   b->result = rc;
+  /* the held message an orphan now - not when the thread's registry entries
+     are let go after its end - so that the next run, which may take the
+     Lock the moment it is released, adopts it instead of passing it */
+  if (held) pipc__thread_leave();
   pipc_lock_release(b->lock);
   pipc_lock_close(b->lock);
   b->lock = NULL;
   pipc__store32(&b->ended, 1);
-  /* ends holding `held`'s message, if any: an orphan for the next run */
+  /* ended holding `held`'s message, if any: an orphan for the next run */
 }
 
 static void bridge_free(pipc_bridge *b) {

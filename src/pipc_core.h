@@ -356,10 +356,19 @@ int pipc__rq_open_as(const char *url, const pipc_remote_opts *o, const unsigned 
                      pipc__rq **out);
 /* Put the message at position `pos` of the bridge's source queue: stored
    once however often (and by however many runs of the bridge) that
-   position is sent.  Errors: pipc__rq_put's; PIPC_ECORRUPT: the server
-   stored a later position of this id already (positions must come in
-   order); PIPC_EINVAL: not a bridge's handle, pos >= 2^62 - 1. */
-int pipc__rq_put_at(pipc__rq *r, const void *msg, size_t len, uint64_t pos, int timeout_ms);
+   position is sent - as long as the server remembers this handle's id.
+   *sent (in/out): PIPC__NEVER_SENT for a message never sent; else the
+   handle's count of "new handle" OPENs when it may last have reached a
+   server (0 for an orphan of an earlier run: maybe sent before this
+   handle's first OPEN).  A server that answers an OPEN "new handle" after
+   that has forgotten it: PIPC_ENOENT, in doubt - it may be stored there.
+   Errors: pipc__rq_put's (a link lost: PIPC_ETIMEDOUT - send it again);
+   PIPC_ENOENT (above); PIPC_ECORRUPT: the server stored a later position of
+   this id already (positions must come in order); PIPC_EINVAL: not a
+   bridge's handle, pos >= 2^62 - 1. */
+#define PIPC__NEVER_SENT UINT64_MAX
+int pipc__rq_put_at(pipc__rq *r, const void *msg, size_t len, uint64_t pos, uint64_t *sent,
+                    int timeout_ms);
 /* A thread, from the transport (nng's; PIPC_ENOTSUP without it). */
 typedef struct pipc__net_thread pipc__net_thread;
 int pipc__net_thread_start(void (*fn)(void *), void *arg, pipc__net_thread **out);
@@ -406,6 +415,10 @@ int pipc__queue_incarnation(pipc_queue *q, uint64_t *v);
    runs alone (a server's state file, a bridge).  PIPC_EAGAIN: a live
    thread holds it; a dead holder's is taken over (PIPC_OK). */
 int pipc__lock_exclusive(const char *name, pipc_lock **out);
+/* The calling thread lets go of every registry entry it holds now, as
+   when it ends (src/registry.c): what it holds (a durable peek) is an
+   orphan at once.  It must make no more queue calls. */
+void pipc__thread_leave(void);
 
 /* ---- the state file of a queue server (src/serve_state.c; its layout
    and invariants are at the top of that file) ---- */

@@ -244,6 +244,13 @@ void pipc__registry_detach(pipc__registry *r, pipc_os_map *map) {
   registry_unref(r);
 }
 
+void pipc__thread_leave(void) {
+  void *v = pipc_os_thread_value();
+  if (v == NULL) return;
+  pipc_os_thread_value_set(NULL);
+  pipc__thread_end(v);
+}
+
 void pipc__thread_end(void *value) {
   unsigned gen = pipc_os_fork_generation();
   hold *h = (hold *)value, *next;

@@ -308,6 +308,7 @@
   PIPC_TEST(remote, state_file_no_put_in_doubt)   \
   PIPC_TEST(remote, bridge_forwards_in_order)     \
   PIPC_TEST(remote, bridge_killed_at_random)      \
+  PIPC_TEST(remote, bridge_forgotten_or_far_shut) \
   PIPC_SUITE(netns)                               \
   PIPC_TEST(netns, producer_a_consumers_b_exactly_once) \
   PIPC_TEST(netns, link_down_2s_loses_nothing)    \

@@ -1327,6 +1327,64 @@ int role_bridge(int argc, char **argv) {
   return pipc_bridge_stop(b) == PIPC_ECLOSED ? 0 : 12;
 }
 
+/* The server forgets the bridge (crowded out here; a restart without a
+   state file does the same) while the bridge is dead holding a message
+   it had stored there: the next run cannot know - it ends PIPC_ENOENT and
+   keeps the message (an orphan), never sends it twice.  And a far queue
+   shut down ends a bridge PIPC_ECLOSED, the message kept. */
+void test_remote_bridge_forgotten_or_far_shut(void) {
+  served sv;
+  char lname[80], pt[8];
+  pipc_queue *lq = NULL, *other = NULL;
+  pipc_bridge *b = NULL;
+  const void *msg;
+  uint64_t i, v;
+  size_t len, n = 0;
+  if (pipc_remote_support()) T_SKIP(NO_NNG);
+  CU_ASSERT_FATAL(serve_tcp(&sv, "rbg", 16, 8));
+  t_name(lname, sizeof lname, "rbgl");
+  T_RC(pipc_queue_create(lname, 16, 8, &lq), PIPC_OK);
+  for (i = 0; i < 3; i++) T_RC(pipc_queue_put(lq, &i, sizeof i, 0), PIPC_OK);
+  snprintf(pt, sizeof pt, "%d", PIPC__FAULT_BRIDGE_FORWARDED);
+  /* 0 forwarded; 1 stored there, the bridge dead before its release */
+  CU_ASSERT_EQUAL(t_join(t_spawn("bridge", lname, sv.url, pt, "2", NULL), 60000), -9);
+  T_RC(pipc_queue_get(sv.local, &v, sizeof v, &len, 5000), PIPC_OK);
+  CU_ASSERT(v == 0);
+  T_RC(pipc_queue_get(sv.local, &v, sizeof v, &len, 5000), PIPC_OK);
+  CU_ASSERT(v == 1);
+  pipc__remote_sessions_max = 1; /* another handle crowds the bridge's out */
+  T_RC(pipc_queue_open_remote(sv.url, &quick, &other), PIPC_OK);
+  pipc_queue_close(other);
+  pipc__remote_sessions_max = 0;
+  T_RC(pipc_bridge_start(lname, sv.url, NULL, &b), PIPC_OK);
+  CU_ASSERT_FATAL(b != NULL);
+  T_RC(bridge_end(b), PIPC_ENOENT);
+  T_RC(pipc_bridge_stop(b), PIPC_ENOENT);
+  T_RC(pipc_queue_get(sv.local, &v, sizeof v, &len, 300), PIPC_ETIMEDOUT); /* not twice */
+  T_RC(pipc_queue_orphans(lq, &n), PIPC_OK);
+  CU_ASSERT_EQUAL(n, 1);
+  /* what a person does then: look, and take it (pipc recv --adopt) */
+  T_RC(pipc_queue_peek_ex(lq, PIPC_PEEK_ORPHAN, &msg, &len, 0), PIPC_EOWNERDEAD);
+  CU_ASSERT(len == sizeof v && memcmp(msg, &(uint64_t){1}, sizeof v) == 0);
+  T_RC(pipc_queue_release(lq), PIPC_OK);
+  b = NULL; /* the rest goes on */
+  T_RC(pipc_bridge_start(lname, sv.url, NULL, &b), PIPC_OK);
+  CU_ASSERT_FATAL(b != NULL);
+  T_RC(pipc_queue_get(sv.local, &v, sizeof v, &len, 20000), PIPC_OK);
+  CU_ASSERT(v == 2);
+  /* the far queue shut down: the bridge ends, the next message kept */
+  T_RC(pipc_queue_shutdown(sv.local), PIPC_OK);
+  i = 3;
+  T_RC(pipc_queue_put(lq, &i, sizeof i, 0), PIPC_OK);
+  T_RC(bridge_end(b), PIPC_ECLOSED);
+  T_RC(pipc_bridge_stop(b), PIPC_ECLOSED);
+  T_RC(pipc_queue_orphans(lq, &n), PIPC_OK);
+  CU_ASSERT_EQUAL(n, 1);
+  pipc_queue_close(lq);
+  pipc_queue_unlink(lname);
+  unserve(&sv);
+}
+
 #ifndef T_BRIDGE_MSGS
 #define T_BRIDGE_MSGS 20000
 #endif

@@ -954,7 +954,10 @@ static const char *help_bridge =
     "  forwards the messages of this user's queue NAME to the remote queue\n"
     "  URL/NAME (served by pipc serve on another host), in order, each stored\n"
     "  there exactly once - also when this bridge is killed and started again,\n"
-    "  or the link or the server goes and comes back.  Producers put into NAME\n"
+    "  or the link goes and comes back, while the server remembers this bridge\n"
+    "  (across its restart only with pipc serve --state; if it forgot, a message\n"
+    "  the bridge may have stored there already is kept here: exit 1, pipc recv\n"
+    "  --adopt NAME takes it, never sent twice).  Producers put into NAME\n"
     "  here; the bridge must be NAME's only consumer.  Prints \"bridging NAME\n"
     "  to URL/NAME\" once running; runs until Ctrl-C / SIGTERM (exit 0), until\n"
     "  NAME is shut down and drained (exit 0), or an error it cannot mend\n"
@@ -988,11 +991,26 @@ static int cmd_bridge(int argc, char **argv) {
   while (!serve_stop && pipc_bridge_status(b, &forwarded, &ended) == PIPC_OK && ended == 0)
     pipc_sleep_ms(100);
   rc = pipc_bridge_stop(b);
-  if (rc == PIPC_OK || rc == PIPC_ECLOSED) return 0;
+  if (rc == PIPC_OK) return 0;
+  if (rc == PIPC_ECLOSED) { /* drained here, or the far queue shut down */
+    size_t left = 1;
+    pipc_queue *q = NULL;
+    if (pipc_queue_open(argv[2], &q) == PIPC_OK) {
+      pipc_queue_size(q, &left);
+      pipc_queue_close(q);
+    }
+    if (left == 0) return 0;
+    fprintf(stderr, "%s: bridge %s: %s is shut down (what is left stays here)\n", prog,
+            argv[2], argv[3]);
+    return 1;
+  }
   fprintf(stderr, "%s: bridge %s: %s%s\n", prog, argv[2], pipc_strerror(rc),
           rc == PIPC_EMSGSIZE ? " (the message stays held here: pipc recv --adopt takes it)"
           : rc == PIPC_ECORRUPT ? " (a message older than one forwarded: another consumer's?)"
-                                : "");
+          : rc == PIPC_ENOENT
+              ? " (the server forgot this bridge - restarted without --state? - and the "
+                "message held may be there already: it stays here, pipc recv --adopt takes it)"
+              : "");
   return 1;
 }
 

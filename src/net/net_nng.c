@@ -316,6 +316,8 @@ struct pipc__rq {
   int opening;   /* a thread is opening it again: the others wait */
   int ordered;   /* a bridge's handle (pipc__rq_open_as): puts at positions
                     on lane 0, no BYE - the server keeps its seqs */
+  uint64_t sgen; /* OPENs the server answered "new handle" (under mu): a
+                    position sent before the last such one is in doubt */
   /* set at open */
   rq_lane lanes[LANES];
   unsigned char client[16];
@@ -524,6 +526,7 @@ static int lane_open(pipc__rq *r, rq_lane *l, int timeout_ms) {
     r->capacity = get64(b + RW_REPLY);
     r->max_msg = max_msg = get64(b + RW_REPLY + 8);
     r->need_open = 0;
+    if (get32(b + 52) != 1) r->sgen++; /* the server did not know this handle */
   }
   r->opening = 0;
   nng_cv_wake(r->cv);
@@ -543,7 +546,7 @@ static int lane_open(pipc__rq *r, rq_lane *l, int timeout_ms) {
    reached a server that went since: PIPC_ECLOSED, in doubt, never twice.
    A lane is waited for until the call's own timeout. */
 static int rq_call(pipc__rq *r, unsigned type, nng_msg *tmpl, int timeout_ms, nng_msg **reply,
-                   uint64_t fixed) {
+                   uint64_t fixed, uint64_t *sent) {
   nng_time end = timeout_ms < 0 ? 0 : nng_clock() + (nng_time)timeout_ms;
   rq_lane *l;
   int rc = PIPC_ECLOSED, doubt, reopened = 0;
@@ -565,6 +568,17 @@ static int rq_call(pipc__rq *r, unsigned type, nng_msg *tmpl, int timeout_ms, nn
     if (need && (rc = lane_open(r, l, r->connect_ms)) != PIPC_OK) {
       rc = rc == PIPC_ENOENT ? PIPC_ECLOSED : rc;
       break;
+    }
+    if (sent != NULL) { /* a position: sent to a server that has forgotten it? */
+      int forgotten;
+      nng_mtx_lock(r->mu);
+      forgotten = *sent != PIPC__NEVER_SENT && *sent < r->sgen;
+      if (!forgotten) *sent = r->sgen; /* (from here on it may have reached this server) */
+      nng_mtx_unlock(r->mu);
+      if (forgotten) {
+        rc = PIPC_ENOENT;
+        break;
+      }
     }
     if (end) {
       nng_time now = nng_clock();
@@ -590,13 +604,17 @@ static int rq_call(pipc__rq *r, unsigned type, nng_msg *tmpl, int timeout_ms, nn
       r->need_open = 1;
       nng_mtx_unlock(r->mu);
       rc = PIPC_ECLOSED;
-      if ((type == RT_PUT && doubt) || reopened++ > 2) break;
+      /* (a position: the reopen's answer says whether it is in doubt) */
+      if ((type == RT_PUT && doubt && !fixed) || reopened++ > 2) break;
       continue; /* ran nowhere: once more, on the queue opened again */
     }
     if (rc == RS_STALE && fixed) rc = PIPC_ECORRUPT; /* a position before one it stored */
     if (rc > 0) rc = PIPC_ECLOSED; /* RS_STALE: not ours to wait for */
     break;
   }
+  /* a position: PIPC_ECLOSED only from the server (its queue shut down);
+     a link lost is "send it again" */
+  if (fixed && rc == PIPC_ECLOSED && *reply == NULL) rc = PIPC_ETIMEDOUT;
   nng_msg_free(tmpl);
   lane_give(r, l);
   return rc;
@@ -636,10 +654,12 @@ int pipc__rq_open_as(const char *url, const pipc_remote_opts *o, const unsigned 
    makes it stored once, also across the bridge's crash (the handle's id
    is the same). */
 #define PUT_AT_BASE (1ull << 62)
-static int rq_put(pipc__rq *r, const void *msg, size_t len, int timeout_ms, uint64_t fixed);
-int pipc__rq_put_at(pipc__rq *r, const void *msg, size_t len, uint64_t pos, int timeout_ms) {
-  if (!r->ordered || pos >= PUT_AT_BASE - 1) return PIPC_EINVAL;
-  return rq_put(r, msg, len, timeout_ms, PUT_AT_BASE + pos + 1);
+static int rq_put(pipc__rq *r, const void *msg, size_t len, int timeout_ms, uint64_t fixed,
+                  uint64_t *sent);
+int pipc__rq_put_at(pipc__rq *r, const void *msg, size_t len, uint64_t pos, uint64_t *sent,
+                    int timeout_ms) {
+  if (!r->ordered || pos >= PUT_AT_BASE - 1 || sent == NULL) return PIPC_EINVAL;
+  return rq_put(r, msg, len, timeout_ms, PUT_AT_BASE + pos + 1, sent);
 }
 
 static int rq_open(const char *url, const pipc_remote_opts *o, const unsigned char *id,
@@ -749,8 +769,9 @@ static int rq_open(const char *url, const pipc_remote_opts *o, const unsigned ch
   return PIPC_OK;
 }
 
-/* A put with seq `fixed` (0: the lane's next). */
-static int rq_put(pipc__rq *r, const void *msg, size_t len, int timeout_ms, uint64_t fixed) {
+/* A put with seq `fixed` (0: the lane's next); `sent`: pipc__rq_put_at's. */
+static int rq_put(pipc__rq *r, const void *msg, size_t len, int timeout_ms, uint64_t fixed,
+                  uint64_t *sent) {
   nng_msg *m, *rep;
   unsigned char *b;
   int rc;
@@ -763,13 +784,13 @@ static int rq_put(pipc__rq *r, const void *msg, size_t len, int timeout_ms, uint
   b = (unsigned char *)nng_msg_body(m) + RW_HDR;
   put32(b, (uint32_t)timeout_ms);
   if (len) memcpy(b + 4, msg, len);
-  rc = rq_call(r, RT_PUT, m, timeout_ms, &rep, fixed);
+  rc = rq_call(r, RT_PUT, m, timeout_ms, &rep, fixed, sent);
   if (rep) nng_msg_free(rep);
   return rc;
 }
 
 int pipc__rq_put(pipc__rq *r, const void *msg, size_t len, int timeout_ms) {
-  return rq_put(r, msg, len, timeout_ms, 0);
+  return rq_put(r, msg, len, timeout_ms, 0, NULL);
 }
 
 int pipc__rq_get(pipc__rq *r, void *buf, size_t cap, size_t *out_len, int timeout_ms) {
@@ -781,7 +802,7 @@ int pipc__rq_get(pipc__rq *r, void *buf, size_t cap, size_t *out_len, int timeou
   b = (unsigned char *)nng_msg_body(m) + RW_HDR;
   put32(b, (uint32_t)timeout_ms);
   put64(b + 4, (uint64_t)cap);
-  rc = rq_call(r, RT_GET, m, timeout_ms, &rep, 0);
+  rc = rq_call(r, RT_GET, m, timeout_ms, &rep, 0, NULL);
   if (rep == NULL) return rc;
   if (rc != PIPC_OK && rc != PIPC_EMSGSIZE) { /* a status alone */
     nng_msg_free(rep);
@@ -812,7 +833,7 @@ int pipc__rq_stat(pipc__rq *r, pipc_queue_stat_t *out) {
   const unsigned char *b;
   int rc;
   if ((rc = req_alloc(&m, 0)) != PIPC_OK) return rc;
-  rc = rq_call(r, RT_STAT, m, 0, &rep, 0);
+  rc = rq_call(r, RT_STAT, m, 0, &rep, 0, NULL);
   if (rep == NULL) return rc;
   b = (const unsigned char *)nng_msg_body(rep);
   if (rc == PIPC_OK && nng_msg_len(rep) >= RW_REPLY + 32) {
@@ -832,7 +853,7 @@ int pipc__rq_shutdown(pipc__rq *r) {
   nng_msg *m, *rep;
   int rc;
   if ((rc = req_alloc(&m, 0)) != PIPC_OK) return rc;
-  rc = rq_call(r, RT_SHUTDOWN, m, 0, &rep, 0);
+  rc = rq_call(r, RT_SHUTDOWN, m, 0, &rep, 0, NULL);
   if (rep) nng_msg_free(rep);
   return rc;
 }
@@ -1329,6 +1350,7 @@ static void parked_remove(pipc_server *s, srv_req *r) {
 static void serve_open(pipc_server *s, slot *sl, nng_msg *msg, rw_hdr *h) {
   const unsigned char *b = (const unsigned char *)nng_msg_body(msg) + RW_HDR;
   size_t n = nng_msg_len(msg) - RW_HDR, i;
+  int known;
   char name[PIPC_NAME_MAX + 1];
   session *se;
   nng_msg *rep;
@@ -1345,7 +1367,8 @@ static void serve_open(pipc_server *s, slot *sl, nng_msg *msg, rw_hdr *h) {
     reply_status(s, sl, h, PIPC_ENOENT);
     return;
   }
-  if ((se = session_find(s, h->client)) == NULL && (se = session_add(s, h->client, -1)) == NULL) {
+  known = (se = session_find(s, h->client)) != NULL;
+  if (se == NULL && (se = session_add(s, h->client, -1)) == NULL) {
     reply_status(s, sl, h, RS_RETRY); /* every kept handle waits: later */
     return;
   }
@@ -1360,6 +1383,8 @@ static void serve_open(pipc_server *s, slot *sl, nng_msg *msg, rw_hdr *h) {
     slot_renew(s, sl);
     return;
   }
+  /* [52]: 1 if this server knew the handle (its seqs go on), 0 if new */
+  put32((unsigned char *)nng_msg_body(rep) + 52, (uint32_t)known);
   o = (unsigned char *)nng_msg_body(rep) + RW_REPLY;
   {
     pipc_queue_stat_t st;

@@ -46,8 +46,9 @@ int pipc__rq_open_as(const char *url, const pipc_remote_opts *o, const unsigned 
   (void)id;
   return pipc__rq_open(url, o, out);
 }
-int pipc__rq_put_at(pipc__rq *r, const void *msg, size_t len, uint64_t pos, int timeout_ms) {
-  (void)r, (void)msg, (void)len, (void)pos, (void)timeout_ms;
+int pipc__rq_put_at(pipc__rq *r, const void *msg, size_t len, uint64_t pos, uint64_t *sent,
+                    int timeout_ms) {
+  (void)r, (void)msg, (void)len, (void)pos, (void)sent, (void)timeout_ms;
   return PIPC_ENOTSUP;
 }
 int pipc__net_thread_start(void (*fn)(void *), void *arg, pipc__net_thread **out) {
