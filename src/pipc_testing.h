@@ -127,12 +127,12 @@ int pipc__test_reg_unlink(const char *name);
 /* A remote queue server (src/net/net_nng.c) runs the next N puts and gets
    it is sent and then closes their connection instead of answering: the
    reply is lost, and the client's copy of the request comes again. */
-extern volatile int pipc__remote_drop_replies;
+extern volatile uint32_t pipc__remote_drop_replies;
 /* And (test values when > 0): how many client handles a server remembers
    (default 65536), how long it keeps a request waiting before it answers
    "ask again" (default 5000 ms). */
-extern volatile int pipc__remote_sessions_max;
-extern volatile int pipc__remote_slice_ms;
+extern volatile uint32_t pipc__remote_sessions_max;
+extern volatile uint32_t pipc__remote_slice_ms;
 
 /* Monotonic milliseconds, and a number that differs between processes and
    calls (for unique test names). */

@@ -967,21 +967,23 @@ struct pipc_server {
 };
 
 #ifdef PIPC_FAULT_INJECTION
-volatile int pipc__remote_drop_replies;
-volatile int pipc__remote_sessions_max;
-volatile int pipc__remote_slice_ms;
+volatile uint32_t pipc__remote_drop_replies;
+volatile uint32_t pipc__remote_sessions_max;
+volatile uint32_t pipc__remote_slice_ms;
 #endif
 
 static size_t sessions_max(void) {
 #ifdef PIPC_FAULT_INJECTION
-  if (pipc__remote_sessions_max > 0) return (size_t)pipc__remote_sessions_max;
+  uint32_t v = pipc__load32(&pipc__remote_sessions_max); /* (tests set it: atomics) */
+  if (v > 0) return (size_t)v;
 #endif
   return SESSIONS_MAX;
 }
 
 static int64_t slice_ms(void) {
 #ifdef PIPC_FAULT_INJECTION
-  if (pipc__remote_slice_ms > 0) return pipc__remote_slice_ms;
+  uint32_t v = pipc__load32(&pipc__remote_slice_ms);
+  if (v > 0) return v;
 #endif
   return WAIT_SLICE_MS;
 }
@@ -1325,10 +1327,10 @@ static void req_finish(pipc_server *s, srv_req *r, nng_msg *rep) {
     if (s->st) pipc__sstate_ran(s->st, se->rec, k, r->h.seq, se->last_res[k]);
     cache_reply(s, se, k, rep);
 #ifdef PIPC_FAULT_INJECTION
-    if (pipc__remote_drop_replies > 0 && (r->h.type == RT_PUT || r->h.type == RT_GET)) {
+    if (pipc__load32(&pipc__remote_drop_replies) > 0 && (r->h.type == RT_PUT || r->h.type == RT_GET)) {
       /* the request ran; its reply is lost with the connection (nng sends
          it "successfully" nowhere), and the client's copy comes again */
-      pipc__remote_drop_replies--;
+      pipc__add32(&pipc__remote_drop_replies, -1);
       nng_pipe_close(nng_msg_get_pipe(r->msg));
     }
 #endif

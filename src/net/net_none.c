@@ -5,9 +5,9 @@
 
 #ifdef PIPC_FAULT_INJECTION
 #include "pipc_testing.h"
-volatile int pipc__remote_drop_replies; /* no server here to use them */
-volatile int pipc__remote_sessions_max;
-volatile int pipc__remote_slice_ms;
+volatile uint32_t pipc__remote_drop_replies; /* no server here to use them */
+volatile uint32_t pipc__remote_sessions_max;
+volatile uint32_t pipc__remote_slice_ms;
 #endif
 
 const char *pipc_remote_support(void) {
