@@ -1558,10 +1558,15 @@ PIPC_API int pipc_serve_stop(pipc_server *s);
    position in `local` as its id, and only then releases it; a bridge that
    died holding one leaves it an orphan, which the next run adopts and
    sends again under the same id (the server knows it: stored once).  The
-   id space is (local name, the queue's incarnation, url): one bridge per
-   such pair at a time (it holds a Lock named pipc-bridge-<16 hex digits>),
-   and the bridge must be the only consumer of `local` (another consumer's
-   orphan would be adopted out of order: the bridge ends PIPC_ECORRUPT).
+   id space is (local name, the queue's incarnation, url as written): one
+   bridge per such triple at a time (it holds a Lock named
+   pipc-bridge-<16 hex digits>, which stays, as Locks do), and the bridge
+   must be the only consumer of `local` - run one bridge per local queue
+   (another consumer's orphan, or a second bridge under another spelling
+   of the url, would come out of order: the bridge ends PIPC_ECORRUPT; an
+   orphan of a run under another spelling is in doubt: PIPC_ENOENT).  A
+   running bridge keeps the queue it opened: one made anew under the same
+   name needs the bridge started again.
    A server unreachable or not serving the queue yet, a link down, a
    remote queue full: the bridge waits and tries again, holding the
    message; it ends only when stopped, when `local` is shut down and
