@@ -7,12 +7,14 @@
  *
  * Messages (a schema in nng's req/rep bodies, big-endian):
  *   request  [0] 'P' 'R' [2] version 1 [3] type [4] flags u32
- *            [8] client id (16 random bytes per handle) [24] lane u32
+ *            [8] client id (16 random bytes per handle; a bridge's is its
+ *            id, the same every run) [24] lane u32
  *            [28] object u32 (from OPEN) [32] seq u64 [40] epoch u64
  *            then OPEN: the name; PUT: timeout i32, the message;
  *            GET: timeout i32, cap u64; STAT, SHUTDOWN, BYE: nothing
  *   reply    the request's header (type | 0x80, epoch = the server's),
- *            [48] status i32, [52] 0; then OPEN: capacity u64, max_msg u64;
+ *            [48] status i32, [52] OPEN: 1 if the server knew the handle
+ *            (its seqs go on), else 0; then OPEN: capacity u64, max_msg u64;
  *            GET: length u64 + the message (EMSGSIZE: the length needed);
  *            STAT: capacity, max_msg, depth u64, closed u32, poisoned u32
  *
