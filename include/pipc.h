@@ -1476,11 +1476,29 @@ typedef struct pipc_remote_opts { /* zero-fill: every field its default */
   const char *ca_file;     /* the CA(s) that signed the server's certificate */
   const char *server_name; /* the name the server's certificate must carry
                               (NULL and no variable: the URL's host) */
+  unsigned flags;          /* PIPC_REMOTE_* below, or 0 */
 } pipc_remote_opts;
+
+/* pipc_remote_opts.flags: this handle's gets are at least once.  The
+   server takes the message by a durable peek (pipc_queue_peek_ex), sends
+   it, and takes it off its queue only when the handle acknowledges it -
+   which pipc_queue_get does before it returns (a second round trip).  A
+   message whose delivery is cut (the link lost, the client killed, the
+   call given up, the server killed) goes back to the queue, held, and is
+   the first the next at-least-once get receives: nothing is lost between
+   the two hosts, and a message may come twice - to this handle or to
+   another - if its acknowledgement was cut.  pipc_queue_get returns
+   PIPC_OK as soon as the message is here, whatever became of the
+   acknowledgement.  A buffer too small: PIPC_EMSGSIZE with the length, the
+   message kept (first in line).  The server holds at most 8 such
+   deliveries per queue at once (more gets wait for one to end), each one
+   of the queue's 64 registry entries.  Without the flag, gets are at most
+   once (docs/remote.md). */
+#define PIPC_REMOTE_AT_LEAST_ONCE 1u
 
 /* pipc_queue_open of a remote name with options (NULL: the defaults).
    Errors: as pipc_queue_open for a remote name; PIPC_EINVAL (not a remote
-   name, a negative timeout). */
+   name, a negative timeout, an unknown flag). */
 PIPC_API int pipc_queue_open_remote(const char *url, const pipc_remote_opts *opts,
                                     pipc_queue **out);
 

@@ -241,6 +241,11 @@ int pipc__registry_mine(pipc__registry *r, unsigned *index, uint64_t **local);
 int pipc__registry_check(pipc__registry *r, unsigned i);
 void pipc__registry_let_go(pipc__registry *r, unsigned i);
 
+/* The calling thread lets go of its entry of r (if it holds one), leaving
+   what it recorded there as a dead holder's: as if it had ended.  It may
+   take an entry again by its next pipc__registry_me. */
+void pipc__registry_leave(pipc__registry *r);
+
 /* The handle is closing: the calling thread lets go of its entry; `map`
    (if not NULL) is handed over, to be unmapped once no thread holds an
    entry through this registry any more. */
@@ -410,6 +415,14 @@ int pipc__queue_tag_clear(pipc_queue *q, uint64_t tag);
    re-created under the same name has another.  PIPC_ECORRUPT if the word
    is 0 (damage; it poisons the queue). */
 int pipc__queue_incarnation(pipc_queue *q, uint64_t *v);
+
+/* Give back the message this thread holds by a durable peek through q:
+   it lets go of its registry entry of q (pipc__registry_leave), so the
+   message is an orphan at once - in the queue, held, adopted by the next
+   durable peek - as if the thread had died; the handle stays usable (its
+   next call takes an entry again).  A server uses it for a delivery its
+   client never acknowledged.  PIPC_EINVAL: no durable peek held here. */
+int pipc__queue_abandon(pipc_queue *q);
 
 /* Open (or make) Lock `name` and acquire it for the calling thread: it
    runs alone (a server's state file, a bridge).  PIPC_EAGAIN: a live

@@ -54,6 +54,8 @@ enum pipc__fault {
                                     the tags not yet */
   PIPC__FAULT_BRIDGE_PEEKED,      /* bridge: a message held (durable peek), not yet sent */
   PIPC__FAULT_BRIDGE_FORWARDED,   /* bridge: stored remotely, not yet released here */
+  PIPC__FAULT_REMOTE_RECEIVED,    /* at-least-once get: the message here, its
+                                    acknowledgement not yet sent */
   PIPC__FAULT_COUNT
 };
 
@@ -79,6 +81,7 @@ int pipc__queue_put_tagged(pipc_queue *q, const void *msg, size_t len, uint64_t 
                            int timeout_ms);
 int pipc__queue_tag_outcome(pipc_queue *q, uint64_t tag);
 int pipc__queue_tag_clear(pipc_queue *q, uint64_t tag);
+int pipc__queue_abandon(pipc_queue *q);
 int pipc__queue_incarnation(pipc_queue *q, uint64_t *v);
 
 /* The server state file (src/serve_state.c; contracts in src/pipc_core.h):
@@ -124,10 +127,14 @@ int pipc__test_reg_check(pipc__test_reg *t, unsigned index);
 int pipc__test_reg_close(pipc__test_reg *t);
 int pipc__test_reg_unlink(const char *name);
 
-/* A remote queue server (src/net/net_nng.c) runs the next N puts and gets
-   it is sent and then closes their connection instead of answering: the
-   reply is lost, and the client's copy of the request comes again. */
+/* A remote queue server (src/net/net_nng.c) runs the next N requests
+   (but STAT and SHUTDOWN) it is sent and then closes their connection
+   instead of answering: the reply is lost, and the client's copy of the
+   request comes again.  While pipc__remote_late_gone is not 0, it notes
+   connections that went but acts on them only later (an at-least-once
+   delivery's copy then comes while the delivery is still held). */
 extern volatile uint32_t pipc__remote_drop_replies;
+extern volatile uint32_t pipc__remote_late_gone;
 /* And (test values when > 0): how many client handles a server remembers
    (default 65536), how long it keeps a request waiting before it answers
    "ask again" (default 5000 ms). */

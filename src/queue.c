@@ -1058,6 +1058,18 @@ int pipc_queue_release(pipc_queue *q) {
 
 /* ---- durable peeks: orphans and their adoption ---- */
 
+int pipc__queue_abandon(pipc_queue *q) {
+  uint64_t *local;
+  unsigned me;
+  if (q == NULL || (local = q_local(q, &me)) == NULL || !local[LOCAL_PEEKED])
+    return PIPC_EINVAL;
+  /* only a durable claim outlives its holder: a plain one would be taken */
+  if (pipc__load64(&q_line(q, me)[CL_DURABLE]) != local[LOCAL_PEEKED]) return PIPC_EINVAL;
+  local[LOCAL_PEEKED] = 0;
+  pipc__registry_leave(q->reg); /* the entry is free, its durable claim an orphan's */
+  return PIPC_OK;
+}
+
 /* Adopt the orphan at p of dead entry e, whose mutex the caller holds:
    1 with *len_out (the slot READING(p, me), recorded on me's line, durable),
    0 if it is not there any more, PIPC_ECORRUPT. */

@@ -233,6 +233,8 @@ static void drop_mine(pipc__registry *r) {
   }
 }
 
+void pipc__registry_leave(pipc__registry *r) { drop_mine(r); }
+
 void pipc__registry_detach(pipc__registry *r, pipc_os_map *map) {
   if (r == NULL) return;
   drop_mine(r);

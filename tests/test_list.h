@@ -106,6 +106,7 @@
   PIPC_TEST(queue, durable_bad_arguments)            \
   PIPC_TEST(queue, durable_peek_thread_ends)         \
   PIPC_TEST(queue, durable_orphan_pins_its_entry)    \
+  PIPC_TEST(queue, abandon_gives_back)               \
   PIPC_TEST(queue, tag_pins_its_entry)               \
   PIPC_TEST(queue, tag_outcome_without_deaths)       \
   PIPC_TEST(queue, incarnation_differs_across_create) \
@@ -309,10 +310,14 @@
   PIPC_TEST(remote, bridge_forwards_in_order)     \
   PIPC_TEST(remote, bridge_killed_at_random)      \
   PIPC_TEST(remote, bridge_forgotten_or_far_shut) \
+  PIPC_TEST(remote, at_least_once_get)            \
+  PIPC_TEST(remote, at_least_once_client_killed)  \
   PIPC_SUITE(netns)                               \
   PIPC_TEST(netns, producer_a_consumers_b_exactly_once) \
   PIPC_TEST(netns, link_down_2s_loses_nothing)    \
+  PIPC_TEST(netns, link_down_2s_at_least_once)   \
   PIPC_TEST(netns, serve_killed_and_restarted)    \
+  PIPC_TEST(netns, serve_killed_at_least_once)    \
   PIPC_TEST(netns, wrong_or_no_certificate_refused) \
   PIPC_TEST(netns, bridge_killed_50_times)
 
@@ -362,6 +367,7 @@
   PIPC_ROLE(listen_die)           \
   PIPC_ROLE(wait_subscriber)      \
   PIPC_ROLE(remote_put)           \
+  PIPC_ROLE(remote_alo_get)       \
   PIPC_ROLE(netns_produce)        \
   PIPC_ROLE(netns_consume)        \
   PIPC_ROLE(netns_open)           \

@@ -1840,6 +1840,65 @@ static void pinned_entry(int tagged) {
   drop_queue(q);
 }
 void test_queue_durable_orphan_pins_its_entry(void) { pinned_entry(0); }
+
+/* pipc__queue_abandon (a server's at-least-once delivery its client never
+   acknowledged): the durable peek becomes an orphan at once, while the
+   thread lives - plain consumers pass it, the next durable peek (this
+   thread's too, through the same handle) adopts it with the same bytes;
+   without a durable peek it is PIPC_EINVAL and a plain peek stays held. */
+void test_queue_abandon_gives_back(void) {
+  char name[64], buf[16];
+  pipc_queue *q = NULL, *o = NULL;
+  const void *msg;
+  size_t len = 0, n = 9;
+  t_name(name, sizeof name, "qab");
+  T_RC(pipc_queue_create(name, 8, 16, &q), PIPC_OK);
+  T_RC(pipc_queue_open(name, &o), PIPC_OK);
+  CU_ASSERT_FATAL(q != NULL && o != NULL);
+  T_RC(pipc__queue_abandon(NULL), PIPC_EINVAL);
+  T_RC(pipc__queue_abandon(q), PIPC_EINVAL); /* holds nothing */
+  T_RC(pipc_queue_put(q, "one", 3, 0), PIPC_OK);
+  T_RC(pipc_queue_put(q, "two", 3, 0), PIPC_OK);
+  T_RC(pipc_queue_put(q, "three", 5, 0), PIPC_OK);
+  /* a plain peek cannot be given back: it stays held */
+  T_RC(pipc_queue_peek(q, &msg, &len, 0), PIPC_OK);
+  T_RC(pipc__queue_abandon(q), PIPC_EINVAL);
+  T_RC(pipc_queue_release(q), PIPC_OK); /* "one" taken */
+  T_RC(pipc_queue_peek_ex(q, PIPC_PEEK_DURABLE, &msg, &len, 0), PIPC_OK);
+  CU_ASSERT(len == 3 && memcmp(msg, "two", 3) == 0);
+  T_RC(pipc__queue_abandon(q), PIPC_OK);
+  T_RC(pipc__queue_abandon(q), PIPC_EINVAL); /* once */
+  T_RC(pipc_queue_release(q), PIPC_EINVAL);  /* nothing held any more */
+  T_RC(pipc_queue_orphans(o, &n), PIPC_OK);
+  CU_ASSERT_EQUAL(n, 1);
+  T_RC(pipc_queue_size(o, &n), PIPC_OK);
+  CU_ASSERT_EQUAL(n, 2); /* the orphan counts */
+  /* a plain get passes it; the same thread and handle adopt it */
+  T_RC(pipc_queue_get(o, buf, sizeof buf, &len, 0), PIPC_OK);
+  CU_ASSERT(len == 5 && memcmp(buf, "three", 5) == 0);
+  T_RC(pipc_queue_get(o, buf, sizeof buf, &len, 0), PIPC_EAGAIN);
+  T_RC(pipc_queue_peek_ex(q, PIPC_PEEK_DURABLE, &msg, &len, 0), PIPC_EOWNERDEAD);
+  CU_ASSERT(len == 3 && memcmp(msg, "two", 3) == 0);
+  T_RC(pipc_queue_release(q), PIPC_OK);
+  T_RC(pipc_queue_orphans(o, &n), PIPC_OK);
+  CU_ASSERT_EQUAL(n, 0);
+  T_RC(pipc_queue_size(o, &n), PIPC_OK);
+  CU_ASSERT_EQUAL(n, 0);
+  /* abandoned 70 times over (more than the 64 entries): each adopted
+     before the next, so no entry stays pinned */
+  for (n = 0; n < 70; n++) {
+    T_RC(pipc_queue_put(q, "x", 1, 0), PIPC_OK);
+    T_RC(pipc_queue_peek_ex(q, PIPC_PEEK_DURABLE, &msg, &len, 0), PIPC_OK);
+    T_RC(pipc__queue_abandon(q), PIPC_OK);
+    T_RC(pipc_queue_peek_ex(o, PIPC_PEEK_DURABLE, &msg, &len, 0), PIPC_EOWNERDEAD);
+    T_RC(pipc_queue_release(o), PIPC_OK);
+  }
+  T_RC(pipc_queue_put(q, "y", 1, 0), PIPC_OK);
+  T_RC(pipc_queue_get(q, buf, sizeof buf, &len, 0), PIPC_OK);
+  pipc_queue_close(o);
+  pipc_queue_close(q);
+  pipc_queue_unlink(name);
+}
 void test_queue_tag_pins_its_entry(void) { pinned_entry(1); }
 
 /* Tagged puts, no deaths: stored is 1 for good - after the message is

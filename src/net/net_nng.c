@@ -11,11 +11,13 @@
  *            id, the same every run) [24] lane u32
  *            [28] object u32 (from OPEN) [32] seq u64 [40] epoch u64
  *            then OPEN: the name; PUT: timeout i32, the message;
- *            GET: timeout i32, cap u64; STAT, SHUTDOWN, BYE: nothing
+ *            GET, PEEK: timeout i32, cap u64; ACK: the PEEK's seq u64;
+ *            STAT, SHUTDOWN, BYE: nothing
  *   reply    the request's header (type | 0x80, epoch = the server's),
  *            [48] status i32, [52] OPEN: 1 if the server knew the handle
  *            (its seqs go on), else 0; then OPEN: capacity u64, max_msg u64;
- *            GET: length u64 + the message (EMSGSIZE: the length needed);
+ *            GET, PEEK: length u64 + the message (EMSGSIZE: the length
+ *            needed; PEEK: [52] 1 if the message was given back before);
  *            STAT: capacity, max_msg, depth u64, closed u32, poisoned u32
  *
  * Exactly once: a handle has LANES lanes (nng contexts), each with at most
@@ -31,6 +33,15 @@
  * Unless it keeps a state file (src/serve_state.c): then its epoch, the
  * seqs and put results survive it, the put it was running is settled at
  * the next start, and a copy across the crash is answered as any other.
+ *
+ * At least once (PEEK, ACK): the server takes the message by a durable
+ * peek through one of HELD_PER_QUEUE handles of the queue, sends it and
+ * holds it for (client, lane, seq) until the ACK naming that seq comes on
+ * the same lane; it gives it back to the queue (an orphan, which the next
+ * PEEK adopts first: pipc__queue_abandon) when the connection it went on
+ * is gone, when any other request comes on that lane, when the handle is
+ * forgotten or says BYE, and when the server stops.  A copy of a PEEK is
+ * answered from the held message, or runs again if it was given back.
  *
  * Server threads: nng's callbacks only queue a request (inbox) and post a
  * process-private pipc semaphore; one dispatcher thread runs every queue
@@ -56,7 +67,7 @@
 #define RW_VERSION 1
 #define RW_HDR 48
 #define RW_REPLY 56
-enum { RT_OPEN = 1, RT_PUT, RT_GET, RT_STAT, RT_SHUTDOWN, RT_BYE };
+enum { RT_OPEN = 1, RT_PUT, RT_GET, RT_STAT, RT_SHUTDOWN, RT_BYE, RT_PEEK, RT_ACK };
 #define RT_REPLY 0x80u
 /* reply statuses beyond the PIPC_E* codes (which are negative) */
 #define RS_EPOCH 1   /* this server does not know the handle: open again */
@@ -73,6 +84,8 @@ enum { RT_OPEN = 1, RT_PUT, RT_GET, RT_STAT, RT_SHUTDOWN, RT_BYE };
 #define SESSIONS_MAX 65536 /* client handles remembered (their last seqs) */
 #define SESSION_IDLE_MS (10 * 60 * 1000)
 #define CACHE_BUDGET (64u << 20) /* bytes of GET replies kept for resends */
+#define HELD_PER_QUEUE 8 /* at-least-once deliveries held at once, per queue */
+#define GONE_MAX 64      /* connections gone, noted for the dispatcher */
 
 const char *pipc_remote_support(void) { return NULL; }
 
@@ -316,6 +329,7 @@ struct pipc__rq {
   uint32_t obj;
   int need_open; /* the server does not know this handle: OPEN first */
   int opening;   /* a thread is opening it again: the others wait */
+  int alo;       /* PIPC_REMOTE_AT_LEAST_ONCE: gets are PEEK + ACK */
   int ordered;   /* a bridge's handle (pipc__rq_open_as): puts at positions
                     on lane 0, no BYE - the server keeps its seqs */
   uint64_t sgen; /* OPENs the server answered "new handle" (under mu): a
@@ -547,20 +561,10 @@ static int lane_open(pipc__rq *r, rq_lane *l, int timeout_ms) {
    handle: the queue is opened again first) - except a put that may have
    reached a server that went since: PIPC_ECLOSED, in doubt, never twice.
    A lane is waited for until the call's own timeout. */
-static int rq_call(pipc__rq *r, unsigned type, nng_msg *tmpl, int timeout_ms, nng_msg **reply,
-                   uint64_t fixed, uint64_t *sent) {
-  nng_time end = timeout_ms < 0 ? 0 : nng_clock() + (nng_time)timeout_ms;
-  rq_lane *l;
+static int rq_call_on(pipc__rq *r, rq_lane *l, unsigned type, nng_msg *tmpl, int timeout_ms,
+                      nng_time end, nng_msg **reply, uint64_t fixed, uint64_t *sent) {
   int rc = PIPC_ECLOSED, doubt, reopened = 0;
   *reply = NULL;
-  if (r->gen != pipc_os_fork_generation()) {
-    nng_msg_free(tmpl);
-    return PIPC_EINVAL; /* nng's threads are the parent's */
-  }
-  if ((l = lane_take_n(r, end, fixed ? 0 : -1)) == NULL) {
-    nng_msg_free(tmpl);
-    return timeout_ms == 0 ? PIPC_EAGAIN : PIPC_ETIMEDOUT;
-  }
   for (;;) {
     nng_msg *m;
     int left = -1, need;
@@ -590,7 +594,7 @@ static int rq_call(pipc__rq *r, unsigned type, nng_msg *tmpl, int timeout_ms, nn
       rc = PIPC_ENOMEM;
       break;
     }
-    if (type == RT_PUT || type == RT_GET)
+    if (type == RT_PUT || type == RT_GET || type == RT_PEEK)
       put32((unsigned char *)nng_msg_body(m) + RW_HDR, (uint32_t)left);
     rc = lane_call(r, l, type, m, left, reply, &doubt, fixed);
     if (rc == RS_WAITING || rc == RS_RETRY) {
@@ -618,6 +622,26 @@ static int rq_call(pipc__rq *r, unsigned type, nng_msg *tmpl, int timeout_ms, nn
      a link lost is "send it again" */
   if (fixed && rc == PIPC_ECLOSED && *reply == NULL) rc = PIPC_ETIMEDOUT;
   nng_msg_free(tmpl);
+  return rc;
+}
+
+/* A lane (waited for until the call's own timeout), rq_call_on, the lane
+   given back. */
+static int rq_call(pipc__rq *r, unsigned type, nng_msg *tmpl, int timeout_ms, nng_msg **reply,
+                   uint64_t fixed, uint64_t *sent) {
+  nng_time end = timeout_ms < 0 ? 0 : nng_clock() + (nng_time)timeout_ms;
+  rq_lane *l;
+  int rc;
+  *reply = NULL;
+  if (r->gen != pipc_os_fork_generation()) {
+    nng_msg_free(tmpl);
+    return PIPC_EINVAL; /* nng's threads are the parent's */
+  }
+  if ((l = lane_take_n(r, end, fixed ? 0 : -1)) == NULL) {
+    nng_msg_free(tmpl);
+    return timeout_ms == 0 ? PIPC_EAGAIN : PIPC_ETIMEDOUT;
+  }
+  rc = rq_call_on(r, l, type, tmpl, timeout_ms, end, reply, fixed, sent);
   lane_give(r, l);
   return rc;
 }
@@ -670,7 +694,9 @@ static int rq_open(const char *url, const pipc_remote_opts *o, const unsigned ch
   int64_t deadline;
   int i, rc, rv, kind;
   *out = NULL;
-  if (o != NULL && (o->connect_timeout_ms < 0 || o->link_timeout_ms < 0)) return PIPC_EINVAL;
+  if (o != NULL && (o->connect_timeout_ms < 0 || o->link_timeout_ms < 0 ||
+                    (o->flags & ~PIPC_REMOTE_AT_LEAST_ONCE) != 0))
+    return PIPC_EINVAL;
   if (strlen(url) >= URL_MAX) return PIPC_EINVAL;
   if ((r = (pipc__rq *)calloc(1, sizeof *r)) == NULL) return PIPC_ENOMEM;
   if (pipc__remote_split(url, r->url, sizeof r->url, r->name, &kind) != PIPC_OK) {
@@ -693,6 +719,7 @@ static int rq_open(const char *url, const pipc_remote_opts *o, const unsigned ch
   r->connect_ms = o && o->connect_timeout_ms ? o->connect_timeout_ms : PIPC_REMOTE_CONNECT_MS;
   r->link_ms = o && o->link_timeout_ms ? o->link_timeout_ms : PIPC_REMOTE_LINK_MS;
   r->gen = pipc_os_fork_generation();
+  r->alo = o != NULL && (o->flags & PIPC_REMOTE_AT_LEAST_ONCE) != 0;
   if (id != NULL) {
     memcpy(r->client, id, sizeof r->client);
     r->ordered = 1;
@@ -795,39 +822,76 @@ int pipc__rq_put(pipc__rq *r, const void *msg, size_t len, int timeout_ms) {
   return rq_put(r, msg, len, timeout_ms, 0, NULL);
 }
 
-int pipc__rq_get(pipc__rq *r, void *buf, size_t cap, size_t *out_len, int timeout_ms) {
-  nng_msg *m, *rep;
-  unsigned char *b;
-  int rc;
-  if (!rq_timeout_ok(timeout_ms)) return PIPC_EINVAL;
-  if ((rc = req_alloc(&m, 12)) != PIPC_OK) return rc;
-  b = (unsigned char *)nng_msg_body(m) + RW_HDR;
-  put32(b, (uint32_t)timeout_ms);
-  put64(b + 4, (uint64_t)cap);
-  rc = rq_call(r, RT_GET, m, timeout_ms, &rep, 0, NULL);
-  if (rep == NULL) return rc;
+/* A GET or PEEK reply with status rc (freed here): the message into buf. */
+static int get_reply(nng_msg *rep, int rc, void *buf, size_t cap, size_t *out_len) {
+  const unsigned char *b;
   if (rc != PIPC_OK && rc != PIPC_EMSGSIZE) { /* a status alone */
     nng_msg_free(rep);
     return rc;
   }
-  b = (unsigned char *)nng_msg_body(rep);
+  b = (const unsigned char *)nng_msg_body(rep);
   if (nng_msg_len(rep) < RW_REPLY + 8) {
     rc = PIPC_ECORRUPT;
   } else {
     uint64_t len = get64(b + RW_REPLY);
     if (rc == PIPC_EMSGSIZE) {
       *out_len = (size_t)len;
-    } else if (rc == PIPC_OK) {
-      if (len > cap || len != nng_msg_len(rep) - RW_REPLY - 8) {
-        rc = PIPC_ECORRUPT;
-      } else {
-        if (len) memcpy(buf, b + RW_REPLY + 8, (size_t)len);
-        *out_len = (size_t)len;
-      }
+    } else if (len > cap || len != nng_msg_len(rep) - RW_REPLY - 8) {
+      rc = PIPC_ECORRUPT;
+    } else {
+      if (len) memcpy(buf, b + RW_REPLY + 8, (size_t)len);
+      *out_len = (size_t)len;
     }
   }
   nng_msg_free(rep);
   return rc;
+}
+
+/* At least once: PEEK, then ACK on the same lane (the server gives the
+   message back when another request comes on the lane first).  The
+   message is the caller's once it is here: the ACK's fate changes only
+   whether it may come again. */
+static int rq_get_alo(pipc__rq *r, void *buf, size_t cap, size_t *out_len, int timeout_ms) {
+  nng_time end = timeout_ms < 0 ? 0 : nng_clock() + (nng_time)timeout_ms;
+  nng_msg *m, *rep;
+  rq_lane *l;
+  int rc;
+  if (r->gen != pipc_os_fork_generation()) return PIPC_EINVAL; /* nng's threads are the parent's */
+  if ((l = lane_take(r, end)) == NULL) return timeout_ms == 0 ? PIPC_EAGAIN : PIPC_ETIMEDOUT;
+  if ((rc = req_alloc(&m, 12)) == PIPC_OK) {
+    unsigned char *b = (unsigned char *)nng_msg_body(m) + RW_HDR;
+    put32(b, (uint32_t)timeout_ms);
+    put64(b + 4, (uint64_t)cap);
+    rc = rq_call_on(r, l, RT_PEEK, m, timeout_ms, end, &rep, 0, NULL);
+    if (rep != NULL) rc = get_reply(rep, rc, buf, cap, out_len);
+  }
+  if (rc == PIPC_OK) {
+#ifdef PIPC_FAULT_INJECTION
+    PIPC__FAULT(PIPC__FAULT_REMOTE_RECEIVED);
+#endif
+    if (req_alloc(&m, 8) == PIPC_OK) {
+      put64((unsigned char *)nng_msg_body(m) + RW_HDR, l->cur); /* the PEEK's seq */
+      rq_call_on(r, l, RT_ACK, m, 0, nng_clock(), &rep, 0, NULL);
+      if (rep) nng_msg_free(rep);
+    }
+  }
+  lane_give(r, l);
+  return rc;
+}
+
+int pipc__rq_get(pipc__rq *r, void *buf, size_t cap, size_t *out_len, int timeout_ms) {
+  nng_msg *m, *rep;
+  unsigned char *b;
+  int rc;
+  if (!rq_timeout_ok(timeout_ms)) return PIPC_EINVAL;
+  if (r->alo) return rq_get_alo(r, buf, cap, out_len, timeout_ms);
+  if ((rc = req_alloc(&m, 12)) != PIPC_OK) return rc;
+  b = (unsigned char *)nng_msg_body(m) + RW_HDR;
+  put32(b, (uint32_t)timeout_ms);
+  put64(b + 4, (uint64_t)cap);
+  rc = rq_call(r, RT_GET, m, timeout_ms, &rep, 0, NULL);
+  if (rep == NULL) return rc;
+  return get_reply(rep, rc, buf, cap, out_len);
 }
 
 int pipc__rq_stat(pipc__rq *r, pipc_queue_stat_t *out) {
@@ -911,6 +975,7 @@ typedef struct srv_req { /* a request being run, parked until it can */
   rw_hdr h;
   struct session *sess;
   int timeout;
+  int no_handle; /* PEEK: every held handle of its queue is busy (no queue wait) */
   int64_t deadline, slice_end;
   nng_msg *reply; /* GET: the reply, made once */
 } srv_req;
@@ -933,8 +998,22 @@ typedef struct session {
   uint64_t last_seq[LANES];
   int32_t last_res[LANES]; /* a put's result for last_seq, else PIPC__SST_NOREPLY */
   uint32_t rec;            /* its record in the state file, if any */
+  uint32_t held_at[LANES]; /* a delivery held for the lane: index + 1 in held[] */
   lane_live *live;
 } session;
+
+/* An at-least-once delivery: a message held by a durable peek through a
+   handle of its own, for (se, lane, seq), until that ACK comes. */
+typedef struct held {
+  pipc_queue *h; /* opened when first needed; the dispatcher's */
+  session *se;   /* NULL: free */
+  uint32_t lane;
+  uint64_t seq;
+  nng_pipe pipe; /* the connection it went on */
+  const void *msg;
+  size_t len;
+  int again;     /* it was given back before (adopted) */
+} held;
 
 struct pipc_server {
   nng_socket sock;
@@ -962,6 +1041,10 @@ struct pipc_server {
   srv_req *parked;
   size_t nparked;
   size_t cached; /* bytes of replies kept */
+  held *held;        /* nq * HELD_PER_QUEUE */
+  uint32_t gone[GONE_MAX]; /* connections gone since the dispatcher looked (under mu) */
+  unsigned ngone;
+  int gone_lost;           /* more went than gone[] holds (under mu) */
   char *state_path;  /* the state file, or NULL */
   pipc__sstate *st;  /* opened by the dispatcher (it holds the file's Lock) */
   nng_cv *cv;        /* start and the dispatcher: ready, go */
@@ -972,6 +1055,7 @@ struct pipc_server {
 volatile uint32_t pipc__remote_drop_replies;
 volatile uint32_t pipc__remote_sessions_max;
 volatile uint32_t pipc__remote_slice_ms;
+volatile uint32_t pipc__remote_late_gone;
 #endif
 
 static size_t sessions_max(void) {
@@ -1026,10 +1110,13 @@ static void slot_cb(void *arg) {
 
 static void srv_pipe_cb(nng_pipe p, nng_pipe_ev ev, void *arg) {
   pipc_server *s = (pipc_server *)arg;
-  (void)p;
+  int gone = ev != NNG_PIPE_EV_ADD_POST;
   nng_mtx_lock(s->mu);
-  s->pipes += ev == NNG_PIPE_EV_ADD_POST ? 1 : -1;
+  s->pipes += gone ? -1 : 1;
+  if (gone && s->ngone < GONE_MAX) s->gone[s->ngone++] = nng_pipe_id(p);
+  else if (gone) s->gone_lost = 1;
   nng_mtx_unlock(s->mu);
+  if (gone) pipc_sem_post(s->wake); /* deliveries it carried go back */
 }
 
 static int slot_add(pipc_server *s) {
@@ -1111,6 +1198,56 @@ static session *session_find(pipc_server *s, const unsigned char *id) {
   return NULL;
 }
 
+/* ---- at-least-once deliveries (the dispatcher's) ---- */
+
+/* Give delivery d back: an orphan in its queue, the next PEEK's first. */
+static void held_drop(pipc_server *s, held *d) {
+  (void)s;
+  if (d->se == NULL) return;
+  d->se->held_at[d->lane] = 0;
+  d->se = NULL;
+  /* (it holds a durable peek: abandon cannot fail; if it did, the handle
+     keeps the peek until it is closed - at shutdown, where it is
+     abandoned again first) */
+  pipc__queue_abandon(d->h);
+}
+
+/* The delivery held for session se's lane k, or NULL. */
+static held *held_of(pipc_server *s, const session *se, unsigned k) {
+  return se->held_at[k] ? &s->held[se->held_at[k] - 1] : NULL;
+}
+
+/* Deliveries whose connection has gone go back. */
+static void held_gone(pipc_server *s) {
+  uint32_t gone[GONE_MAX];
+  unsigned n, i, j;
+  int lost;
+#ifdef PIPC_FAULT_INJECTION
+  if (pipc__load32(&pipc__remote_late_gone)) return;
+#endif
+  nng_mtx_lock(s->mu);
+  n = s->ngone;
+  lost = s->gone_lost;
+  memcpy(gone, s->gone, n * sizeof gone[0]);
+  s->ngone = 0;
+  s->gone_lost = 0;
+  nng_mtx_unlock(s->mu);
+  if (n == 0 && !lost) return;
+  for (i = 0; i < s->nq * HELD_PER_QUEUE; i++) {
+    held *d = &s->held[i];
+    int drop = 0;
+    nng_sockaddr sa;
+    if (d->se == NULL) continue;
+    for (j = 0; j < n && !drop; j++) drop = (int)gone[j] == nng_pipe_id(d->pipe);
+    /* too many went to note each: a connection nng no longer knows */
+    if (!drop && lost) {
+      int rv = nng_pipe_get_addr(d->pipe, NNG_OPT_REMADDR, &sa);
+      drop = rv == NNG_ENOENT || rv == NNG_ECLOSED;
+    }
+    if (drop) held_drop(s, d);
+  }
+}
+
 static void live_drop(pipc_server *s, session *se) {
   int k;
   if (se->live == NULL) return;
@@ -1133,6 +1270,9 @@ static int session_busy(const session *se) {
 
 static void session_free(pipc_server *s, session *se) {
   session **pp = &s->bucket[id_hash(se->id, s->nbucket)];
+  unsigned k;
+  for (k = 0; k < LANES; k++) /* forgotten, or closed: what it held goes back */
+    if (se->held_at[k]) held_drop(s, held_of(s, se, k));
   while (*pp != se) pp = &(*pp)->hnext;
   *pp = se->hnext;
   s->sess[se->at] = s->sess[--s->nsess];
@@ -1280,6 +1420,69 @@ static int req_run(pipc_server *s, srv_req *r, nng_msg **rep) {
     }
     break;
   }
+  case RT_PEEK: {
+    held *d = NULL;
+    const void *msg;
+    size_t len = 0, k;
+    uint64_t cap;
+    unsigned char *o;
+    if (n < 12) {
+      rc = PIPC_EINVAL;
+      break;
+    }
+    cap = get64(b + 4);
+    r->no_handle = 0;
+    for (k = 0; k < HELD_PER_QUEUE && d == NULL; k++)
+      if (s->held[r->h.obj * HELD_PER_QUEUE + k].se == NULL)
+        d = &s->held[r->h.obj * HELD_PER_QUEUE + k];
+    if (d == NULL) { /* every handle holds one: wait for an ACK or a loss */
+      r->no_handle = 1;
+      rc = PIPC_EAGAIN;
+      break;
+    }
+    if (d->h == NULL && (rc = pipc_queue_open(s->names[r->h.obj], &d->h)) != PIPC_OK) {
+      d->h = NULL;
+      break;
+    }
+    rc = pipc_queue_peek_ex(d->h, PIPC_PEEK_DURABLE, &msg, &len, 0);
+    if (rc != PIPC_OK && rc != PIPC_EOWNERDEAD) break;
+    if (len > cap) { /* back, first in line: the client asks again with room */
+      pipc__queue_abandon(d->h);
+      if ((*rep = reply_make(s, &r->h, PIPC_EMSGSIZE, 8)) != NULL)
+        put64((unsigned char *)nng_msg_body(*rep) + RW_REPLY, len);
+      return 1;
+    }
+    if ((*rep = reply_make(s, &r->h, PIPC_OK, 8 + len)) == NULL) {
+      pipc__queue_abandon(d->h);
+      return 1;
+    }
+    o = (unsigned char *)nng_msg_body(*rep);
+    put32(o + 52, rc == PIPC_EOWNERDEAD);
+    put64(o + RW_REPLY, len);
+    if (len) memcpy(o + RW_REPLY + 8, msg, len);
+    d->se = r->sess;
+    d->lane = r->h.lane;
+    d->seq = r->h.seq;
+    d->pipe = nng_msg_get_pipe(r->msg);
+    d->msg = msg;
+    d->len = len;
+    d->again = rc == PIPC_EOWNERDEAD;
+    r->sess->held_at[r->h.lane] = (uint32_t)(d - s->held) + 1;
+    return 1;
+  }
+  case RT_ACK: {
+    held *d = held_of(s, r->sess, r->h.lane);
+    if (n < 8) {
+      rc = PIPC_EINVAL;
+    } else if (d == NULL || d->seq != get64(b)) {
+      rc = PIPC_ENOENT; /* given back already: it may come again */
+    } else {
+      d->se->held_at[d->lane] = 0;
+      d->se = NULL;
+      rc = pipc_queue_release(d->h);
+    }
+    break;
+  }
   case RT_STAT: {
     pipc_queue_stat_t st;
     unsigned char *o;
@@ -1327,9 +1530,16 @@ static void req_finish(pipc_server *s, srv_req *r, nng_msg *rep) {
     se->last_seq[k] = r->h.seq;
     se->last_res[k] = r->h.type == RT_PUT ? st : PIPC__SST_NOREPLY;
     if (s->st) pipc__sstate_ran(s->st, se->rec, k, r->h.seq, se->last_res[k]);
-    cache_reply(s, se, k, rep);
+    if (r->h.type != RT_PEEK) {
+      cache_reply(s, se, k, rep);
+    } else if (se->live && se->live->reply[k]) { /* a copy is answered from the held message */
+      s->cached -= nng_msg_len(se->live->reply[k]);
+      nng_msg_free(se->live->reply[k]);
+      se->live->reply[k] = NULL;
+    }
 #ifdef PIPC_FAULT_INJECTION
-    if (pipc__load32(&pipc__remote_drop_replies) > 0 && (r->h.type == RT_PUT || r->h.type == RT_GET)) {
+    if (pipc__load32(&pipc__remote_drop_replies) > 0 && r->h.type != RT_STAT &&
+        r->h.type != RT_SHUTDOWN) {
       /* the request ran; its reply is lost with the connection (nng sends
          it "successfully" nowhere), and the client's copy comes again */
       pipc__add32(&pipc__remote_drop_replies, -1);
@@ -1435,11 +1645,34 @@ static void serve_new(pipc_server *s, slot *sl) {
     return;
   }
   se->used = pipc_os_now_ms();
+  if (se->held_at[h.lane]) { /* a delivery held for the lane */
+    held *d = held_of(s, se, h.lane);
+    const unsigned char *body = (const unsigned char *)nng_msg_body(msg) + RW_HDR;
+    int ack = h.type == RT_ACK && nng_msg_len(msg) >= RW_HDR + 8 && get64(body) == d->seq;
+    if (h.seq == d->seq && h.type == RT_PEEK) { /* a copy: the same message again */
+      nng_msg *rep = reply_make(s, &h, PIPC_OK, 8 + d->len);
+      unsigned char *o;
+      if (rep == NULL) {
+        slot_renew(s, sl);
+      } else {
+        o = (unsigned char *)nng_msg_body(rep);
+        put32(o + 52, (uint32_t)d->again);
+        put64(o + RW_REPLY, d->len);
+        if (d->len) memcpy(o + RW_REPLY + 8, d->msg, d->len);
+        d->pipe = nng_msg_get_pipe(msg);
+        slot_reply(s, sl, rep);
+      }
+      nng_msg_free(msg);
+      return;
+    }
+    if (h.seq > d->seq && !ack) held_drop(s, d); /* the client went on without it */
+  }
   /* a copy of a request that ran - but a put that failed stored nothing:
      its copy runs again (a bridge sends a position again until it is
      stored; anyone else's copy comes while its sender still waits) */
   if (h.seq <= se->last_seq[h.lane] &&
-      !(h.seq == se->last_seq[h.lane] && h.type == RT_PUT && se->last_res[h.lane] < 0)) {
+      !(h.seq == se->last_seq[h.lane] && h.type == RT_PUT && se->last_res[h.lane] < 0) &&
+      !(h.seq == se->last_seq[h.lane] && h.type == RT_PEEK)) { /* (given back: again) */
     nng_msg *copy = NULL;
     nng_msg *kept = se->live ? se->live->reply[h.lane] : NULL;
     if (h.seq == se->last_seq[h.lane] && kept && nng_msg_dup(&copy, kept) == 0)
@@ -1482,7 +1715,8 @@ static void serve_new(pipc_server *s, slot *sl) {
   r->h = h;
   r->sess = se;
   r->timeout = 0;
-  if ((h.type == RT_PUT || h.type == RT_GET) && nng_msg_len(msg) >= RW_HDR + 4)
+  if ((h.type == RT_PUT || h.type == RT_GET || h.type == RT_PEEK) &&
+      nng_msg_len(msg) >= RW_HDR + 4)
     r->timeout = (int32_t)get32((const unsigned char *)nng_msg_body(msg) + RW_HDR);
   if (r->timeout < PIPC_FOREVER) r->timeout = 0;
   if (pipc__deadline(r->timeout, &r->deadline) != PIPC_OK) r->deadline = 0;
@@ -1577,6 +1811,7 @@ static void dispatcher(void *arg) {
     srv_req *r;
     int64_t now, wait_ms = 1000;
     size_t i;
+    held_gone(s);
     nng_mtx_lock(s->mu);
     in = s->in_head;
     s->in_head = s->in_tail = NULL;
@@ -1600,7 +1835,8 @@ static void dispatcher(void *arg) {
     for (i = 0; i < s->nq; i++) items[i + 1] = pipc_wait_on_queue(s->q[i], 0);
     for (r = s->parked; r; r = r->next) {
       int64_t until = r->deadline >= 0 && r->deadline < r->slice_end ? r->deadline : r->slice_end;
-      items[r->h.obj + 1].events |= r->h.type == RT_PUT ? PIPC_WAIT_OUT : PIPC_WAIT_IN;
+      if (!r->no_handle) /* (else an ACK or a loss, on the semaphore, frees one) */
+        items[r->h.obj + 1].events |= r->h.type == RT_PUT ? PIPC_WAIT_OUT : PIPC_WAIT_IN;
       if (until - now < wait_ms) wait_ms = until > now ? until - now : 0;
     }
     if (pipc_wait(items, s->nq + 1, (int)wait_ms) < 0)
@@ -1617,6 +1853,16 @@ static void dispatcher(void *arg) {
     if (r->sess->live) r->sess->live->parked[r->h.lane] = NULL;
     if ((m = reply_make(s, &r->h, PIPC_ECLOSED, 0)) != NULL) slot_reply(s, r->sl, m);
     req_free(r);
+  }
+  /* held deliveries go back (orphans: the next server's first), then
+     their handles close - by this thread, which holds their entries */
+  if (s->held) {
+    size_t i;
+    for (i = 0; i < s->nq * HELD_PER_QUEUE; i++) {
+      held_drop(s, &s->held[i]);
+      if (s->held[i].h) pipc_queue_close(s->held[i].h);
+      s->held[i].h = NULL;
+    }
   }
   if (s->st) { /* kept as it is: the next server knows every handle */
     pipc__sstate_close(s->st, 1);
@@ -1656,8 +1902,11 @@ int pipc_serve_start(const char *url, const pipc_serve_opts *opts, pipc_server *
   s->names = calloc(opts->nqueues, sizeof *s->names);
   s->max_msg = (uint64_t *)calloc(opts->nqueues, sizeof *s->max_msg);
   s->items = (pipc_waitable *)calloc(opts->nqueues + 1, sizeof *s->items);
+  s->held = (held *)calloc(opts->nqueues * HELD_PER_QUEUE, sizeof *s->held);
   s->port = -1;
-  if (s->q == NULL || s->names == NULL || s->max_msg == NULL || s->items == NULL) rc = PIPC_ENOMEM;
+  if (s->q == NULL || s->names == NULL || s->max_msg == NULL || s->items == NULL ||
+      s->held == NULL)
+    rc = PIPC_ENOMEM;
   for (i = 0; rc == PIPC_OK && i < opts->nqueues; i++) {
     pipc_queue_stat_t st;
     rc = pipc_queue_open(opts->queues[i], &s->q[i]);
@@ -1811,6 +2060,7 @@ int pipc_serve_stop(pipc_server *s) {
   free(s->names);
   free(s->max_msg);
   free(s->items);
+  free(s->held);
   free(s->sess);
   free(s->bucket);
   free(s);

@@ -8,6 +8,7 @@
 volatile uint32_t pipc__remote_drop_replies; /* no server here to use them */
 volatile uint32_t pipc__remote_sessions_max;
 volatile uint32_t pipc__remote_slice_ms;
+volatile uint32_t pipc__remote_late_gone;
 #endif
 
 const char *pipc_remote_support(void) {
