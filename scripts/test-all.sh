@@ -25,14 +25,33 @@ done
 # LastTest.log of the build - so the count needs no verbose ctest run.
 skips_in() { cat "$@" 2>/dev/null | tr -d '\r' | awk '/^skipped: [0-9]+$/ {n += $2} END {print n + 0}'; }
 
-declare -A result skipped
+# Each preset is configured and built in the background while the one
+# before it runs its tests: the build at the lowest priority (nice 19), so
+# the tests - some of which count on being scheduled - keep the CPUs they
+# need; its output goes to build-PRESET.log, its status to build-PRESET.rc.
+build_preset() {
+  { cmake --preset "$1" && nice -n 19 cmake --build --preset "$1"; } >"build-$1.log" 2>&1
+  echo $? >"build-$1.rc"
+}
+
+declare -A result skipped minutes builder
 failed=0 total_passed=0 total_failed=0 total_skipped=0 total_ctest_skipped=0
 set -o pipefail
-for p in "${presets[@]}"; do
+build_preset "${presets[0]}" &
+builder[${presets[0]}]=$!
+for ((i = 0; i < ${#presets[@]}; i++)); do
+  p=${presets[$i]}
+  started=$(date +%s)
+  wait "${builder[$p]}"
+  if [ $((i + 1)) -lt ${#presets[@]} ]; then
+    next=${presets[$((i + 1))]}
+    build_preset "$next" &
+    builder[$next]=$!
+  fi
   echo
   echo "=================== $p ==================="
-  if cmake --preset "$p" >"build-$p.log" 2>&1 && cmake --build --preset "$p" >>"build-$p.log" 2>&1; then
-    rm -f "build-$p.log"
+  if [ "$(cat "build-$p.rc" 2>/dev/null)" = 0 ]; then
+    rm -f "build-$p.log" "build-$p.rc"
     if ctest --preset "$p" 2>&1 | tee "build/ctest-$p.log"; then
       result[$p]=passed
     else
@@ -52,9 +71,10 @@ for p in "${presets[@]}"; do
     skipped[$p]=$(skips_in "build/$p/Testing/Temporary/LastTest.log")
     total_skipped=$((total_skipped + skipped[$p]))
   else
-    cat "build-$p.log"; rm -f "build-$p.log"
+    cat "build-$p.log"; rm -f "build-$p.log" "build-$p.rc"
     result[$p]="FAILED (build)"; failed=1
   fi
+  minutes[$p]=$(( ($(date +%s) - started + 30) / 60 ))
 done
 
 # valgrind memcheck: every suite of the linux build (the torture suite's
@@ -145,9 +165,9 @@ echo
 echo "=================== summary ==================="
 for p in "${presets[@]}"; do
   if [ -n "${skipped[$p]:-}" ]; then
-    printf '%-15s %s (%s cases skipped)\n' "$p" "${result[$p]}" "${skipped[$p]}"
+    printf '%-15s %s (%s cases skipped; %s min, its build waited for included)\n' "$p" "${result[$p]}" "${skipped[$p]}" "${minutes[$p]}"
   else
-    printf '%-15s %s\n' "$p" "${result[$p]}"
+    printf '%-15s %s (%s min)\n' "$p" "${result[$p]}" "${minutes[$p]}"
   fi
 done
 if [ "$memcheck" = "not run" ]; then
@@ -160,5 +180,6 @@ printf '%-15s %s\n' "fuzz" "$fuzz"
 printf '%-15s %s\n' "bench --quick" "$bench"
 echo "ctest cases over all configurations:"
 echo "total: $total_passed passed, $total_failed failed, $total_ctest_skipped skipped"
+echo "whole run: $(( (SECONDS + 30) / 60 )) min"
 echo "test cases skipped over all configurations: $total_skipped (why: the suites' \"skipped:\" lines in build/PRESET/Testing/Temporary/LastTest.log)"
 exit $failed
