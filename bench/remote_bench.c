@@ -3,6 +3,9 @@
  * for one-way throughput, req/rep for the round trip.  The link is TCP
  * over 127.0.0.1 in this process (server and client threads); every
  * message is checked.  Built only with nng (PIPC_BENCH_NNG). */
+#ifndef _POSIX_C_SOURCE
+#define _POSIX_C_SOURCE 200809L /* clock_gettime (the build is strict C11) */
+#endif
 #include "remote_bench.h"
 
 #include <nng/nng.h>
