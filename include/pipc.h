@@ -1502,6 +1502,32 @@ typedef struct pipc_remote_opts { /* zero-fill: every field its default */
 PIPC_API int pipc_queue_open_remote(const char *url, const pipc_remote_opts *opts,
                                     pipc_queue **out);
 
+/* A remote Pipe: pipc_pipe_connect of a remote name (or this call, with
+   options) connects through `pipc serve --listener NAME` (a server whose
+   pipc_serve_opts.listeners has NAME) to the server host's local listener
+   NAME - the server connects to it as a local client
+   would and relays the connection, so the program there accepts it as any
+   other (pipc_listener_accept).  The end works as a local one:
+   send (exactly once, as a remote put: PIPC_OK once the server's end has
+   the message), recv (at most once, as a remote get; PIPC_EMSGSIZE with
+   the message kept), poll, flush (PIPC_OK: nothing is kept here), close
+   (the server closes its end once its output is pushed: the peer sees
+   PIPC_ECLOSED after the last message).  The peer closing: recv returns
+   what was sent, then PIPC_ECLOSED.  Messages up to 64 MiB
+   (PIPC_EMSGSIZE beyond).  Not here: pipc_pipe_export, pipc_pipe_os_handle,
+   pipc_pipe_peer (PIPC_ENOTSUP), pipc_wait / watches (PIPC_ENOTSUP).
+   The connection: a server restarted has no relay (PIPC_ECLOSED: the peer
+   is gone); a client whose connection went and that makes no call for
+   15 s is taken for gone (the server closes its end).  Connect does not
+   wait for the listener to appear: none there is PIPC_ENOENT; one busy
+   is asked again until the timeout.  A listener made with an authkey
+   cannot be served (the server has no key).
+   Errors: as pipc_pipe_connect, and those of a remote name
+   (pipc_queue_open); PIPC_EINVAL also for attributes with a remote name
+   (pipc_pipe_connect_ex), opts.flags not 0. */
+PIPC_API int pipc_pipe_connect_remote(const char *url, const pipc_remote_opts *opts,
+                                      pipc_pipe **out, int timeout_ms);
+
 /* Serve local Queues at an nng URL until pipc_serve_stop: remote handles
    then reach them.  tls+tcp:// needs cert_file, key_file and ca_file (no
    environment here): clients must present a certificate ca_file signed.
@@ -1545,6 +1571,11 @@ typedef struct pipc_serve_opts { /* zero-fill */
   const char *ca_file;              /* tls+tcp: the CA(s) that sign client certificates */
   const char *state_file; /* NULL, or a file where the server keeps what it must
                              remember across its own crash (see above) */
+  const char *const *listeners; /* names of local pipc listeners to serve: a
+                                   remote pipc_pipe_connect(URL/NAME) makes
+                                   the server connect to listener NAME here
+                                   and relay that connection (see above) */
+  size_t nlisteners;
 } pipc_serve_opts;
 PIPC_API int pipc_serve_start(const char *url, const pipc_serve_opts *opts,
                               pipc_server **out);

@@ -374,6 +374,16 @@ int pipc__rq_open_as(const char *url, const pipc_remote_opts *o, const unsigned 
 #define PIPC__NEVER_SENT UINT64_MAX
 int pipc__rq_put_at(pipc__rq *r, const void *msg, size_t len, uint64_t pos, uint64_t *sent,
                     int timeout_ms);
+/* A remote Pipe end: connected through the server at url to the local
+   listener its /NAME names there (opts' TLS settings and link allowance;
+   flags must be 0; timeout_ms: the connect timeout, PIPC_FOREVER or 0 the
+   default).  Its calls are the Pipe's; close with pipc__rq_close. */
+int pipc__rp_connect(const char *url, const pipc_remote_opts *o, int timeout_ms, pipc__rq **out);
+int pipc__rp_send(pipc__rq *r, const void *msg, size_t len, int timeout_ms);
+int pipc__rp_recv(pipc__rq *r, void *buf, size_t cap, size_t *out_len, int timeout_ms);
+int pipc__rp_poll(pipc__rq *r, int timeout_ms);
+/* Is p a remote Pipe end (src/pipe.c)? */
+int pipc__pipe_remote(const pipc_pipe *p);
 /* A thread, from the transport (nng's; PIPC_ENOTSUP without it). */
 typedef struct pipc__net_thread pipc__net_thread;
 int pipc__net_thread_start(void (*fn)(void *), void *arg, pipc__net_thread **out);

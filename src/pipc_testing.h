@@ -139,6 +139,9 @@ extern volatile uint32_t pipc__remote_late_gone;
    (default 65536), how long it keeps a request waiting before it answers
    "ask again" (default 5000 ms). */
 extern volatile uint32_t pipc__remote_sessions_max;
+/* How long a server keeps a remote Pipe's relay after its client's
+   connection went, with no request of that client since (default 15 s). */
+extern volatile uint32_t pipc__remote_pipe_grace_ms;
 extern volatile uint32_t pipc__remote_slice_ms;
 
 /* Monotonic milliseconds, and a number that differs between processes and

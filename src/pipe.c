@@ -6,9 +6,12 @@
 #include <string.h>
 
 struct pipc_pipe {
-  pipc_os_pipe *os;
+  pipc_os_pipe *os;   /* NULL for a remote end */
+  pipc__rq *remote;   /* a remote end (src/net): nothing above is used */
   int exported; /* pipc_pipe_export succeeded: it may be passed to a child */
 };
+
+int pipc__pipe_remote(const pipc_pipe *p) { return p->remote != NULL; }
 
 struct pipc_listener {
   pipc_os_listener *os;
@@ -133,6 +136,8 @@ int pipc_pipe_connect_ex(const char *name, const pipc_attr *attr, pipc_pipe **ou
   int64_t deadline;
   int rc, nap = 1;
   if (out) *out = NULL;
+  if (out != NULL && name != NULL && pipc__remote_name(name)) /* attributes are a local end's */
+    return attr == NULL ? pipc_pipe_connect_remote(name, NULL, out, timeout_ms) : PIPC_EINVAL;
   if (out == NULL || pipc_name_check(name) != PIPC_OK) return PIPC_EINVAL;
   if (pipc__deadline(timeout_ms, &deadline) != PIPC_OK) return PIPC_EINVAL;
   if ((rc = pipc__attr_check(attr, PIPC__ATTR_PIPE, &buf, &oa)) != PIPC_OK) return rc;
@@ -161,12 +166,28 @@ int pipc_pipe_connect(const char *name, pipc_pipe **out, int timeout_ms) {
   return pipc_pipe_connect_ex(name, NULL, out, timeout_ms);
 }
 
+int pipc_pipe_connect_remote(const char *url, const pipc_remote_opts *opts, pipc_pipe **out,
+                             int timeout_ms) {
+  pipc_pipe *p;
+  int rc;
+  if (out) *out = NULL;
+  if (url == NULL || out == NULL || !pipc__remote_name(url)) return PIPC_EINVAL;
+  if ((p = (pipc_pipe *)calloc(1, sizeof *p)) == NULL) return PIPC_ENOMEM;
+  if ((rc = pipc__rp_connect(url, opts, timeout_ms, &p->remote)) != PIPC_OK) {
+    free(p);
+    return rc;
+  }
+  *out = p;
+  return PIPC_OK;
+}
+
 int pipc_pipe_peer(pipc_pipe *p, pipc_peer *out) {
   if (out != NULL) {
     memset(out, 0, sizeof *out);
     out->pid = out->uid = out->gid = -1;
   }
   if (p == NULL || out == NULL) return PIPC_EINVAL;
+  if (p->remote) return PIPC_ENOTSUP;
   return pipc_os_pipe_peer(p->os, out);
 }
 
@@ -175,6 +196,7 @@ int pipc_pipe_send(pipc_pipe *p, const void *msg, size_t len, int timeout_ms) {
   int rc;
   if (p == NULL || (msg == NULL && len > 0)) return PIPC_EINVAL;
   if (pipc__deadline(timeout_ms, &deadline) != PIPC_OK) return PIPC_EINVAL;
+  if (p->remote) return pipc__rp_send(p->remote, msg, len, timeout_ms);
   rc = pipc_os_pipe_send(p->os, msg, len, deadline);
   return rc == PIPC_ETIMEDOUT ? PIPC__EXPIRED(timeout_ms) : rc;
 }
@@ -185,6 +207,7 @@ int pipc_pipe_recv(pipc_pipe *p, void *buf, size_t cap, size_t *out_len,
   int rc;
   if (p == NULL || out_len == NULL || (buf == NULL && cap > 0)) return PIPC_EINVAL;
   if (pipc__deadline(timeout_ms, &deadline) != PIPC_OK) return PIPC_EINVAL;
+  if (p->remote) return pipc__rp_recv(p->remote, buf, cap, out_len, timeout_ms);
   rc = pipc_os_pipe_recv(p->os, buf, cap, out_len, deadline);
   return rc == PIPC_ETIMEDOUT ? PIPC__EXPIRED(timeout_ms) : rc;
 }
@@ -194,6 +217,7 @@ int pipc_pipe_poll(pipc_pipe *p, int timeout_ms) {
   int rc;
   if (p == NULL) return PIPC_EINVAL;
   if (pipc__deadline(timeout_ms, &deadline) != PIPC_OK) return PIPC_EINVAL;
+  if (p->remote) return pipc__rp_poll(p->remote, timeout_ms);
   rc = pipc_os_pipe_poll(p->os, deadline);
   return rc == PIPC_ETIMEDOUT ? 0 : rc;
 }
@@ -203,6 +227,7 @@ int pipc_pipe_flush(pipc_pipe *p, int timeout_ms) {
   int rc;
   if (p == NULL) return PIPC_EINVAL;
   if (pipc__deadline(timeout_ms, &deadline) != PIPC_OK) return PIPC_EINVAL;
+  if (p->remote) return PIPC_OK; /* a send returns once the server has it */
   rc = pipc_os_pipe_flush(p->os, deadline);
   return rc == PIPC_ETIMEDOUT ? PIPC__EXPIRED(timeout_ms) : rc;
 }
@@ -210,6 +235,7 @@ int pipc_pipe_flush(pipc_pipe *p, int timeout_ms) {
 int pipc_pipe_os_handle(const pipc_pipe *p, intptr_t *out) {
   if (out) *out = -1;
   if (p == NULL || out == NULL) return PIPC_EINVAL;
+  if (p->remote) return PIPC_ENOTSUP;
   *out = pipc_os_pipe_handle(p->os);
   return PIPC_OK;
 }
@@ -217,6 +243,7 @@ int pipc_pipe_os_handle(const pipc_pipe *p, intptr_t *out) {
 int pipc_pipe_export(pipc_pipe *p, char *token, size_t cap) {
   int rc;
   if (p == NULL || token == NULL || cap == 0) return PIPC_EINVAL;
+  if (p->remote) return PIPC_ENOTSUP; /* its connection is this process's */
   rc = pipc_os_pipe_export(p->os, token, cap);
   if (rc == PIPC_OK) p->exported = 1;
   return rc;
@@ -240,7 +267,8 @@ int pipc_pipe_import(const char *token, pipc_pipe **out) {
 
 int pipc_pipe_close(pipc_pipe *p) {
   if (p == NULL) return PIPC_EINVAL;
-  pipc_os_pipe_close(p->os);
+  if (p->remote) pipc__rq_close(p->remote); /* the server closes its end */
+  else pipc_os_pipe_close(p->os);
   free(p);
   return PIPC_OK;
 }

@@ -66,6 +66,8 @@ static int check_items(const pipc_waitable *items, size_t n) {
     if (it->events & ~(PIPC_WAIT_IN | PIPC_WAIT_OUT)) return PIPC_EINVAL;
     if (it->kind == PIPC_WAIT_QUEUE && pipc__queue_remote(it->obj.queue))
       return PIPC_ENOTSUP; /* a remote queue has no shared words to watch */
+    if (it->kind == PIPC_WAIT_PIPE && pipc__pipe_remote(it->obj.pipe))
+      return PIPC_ENOTSUP; /* nor a remote pipe end a handle */
     if (it->kind == PIPC_WAIT_STREAM) { /* the one direction it has here */
       if (it->events & (pipc__stream_writes(it->obj.stream) ? PIPC_WAIT_IN : PIPC_WAIT_OUT))
         return PIPC_EINVAL;

@@ -1411,6 +1411,53 @@ void test_cli_serve_and_remote_names(void) {
   remove(state);
 }
 
+/* pipc serve --listener NAME: a remote pipc_pipe_connect(URL/NAME) is
+   relayed to this user's listener NAME, accepted here as a local
+   connection; a name that is not a listener is refused, saying what it is. */
+void test_cli_serve_listener(void) {
+  char name[80], lname[80], url[200], purl[300], buf[16];
+  pipc_queue *q = NULL;
+  pipc_listener *l = NULL;
+  pipc_pipe *r = NULL, *local = NULL;
+  cli_proc c;
+  cli_run run;
+  const char *args[8];
+  size_t len = 0;
+  if (pipc_remote_support() != NULL) T_SKIP("built without nng: remote names are PIPC_ENOTSUP here");
+  memset(&run, 0, sizeof run);
+  t_name(name, sizeof name, "clisl");
+  t_name(lname, sizeof lname, "clisll");
+  snprintf(url, sizeof url, "ipc:///tmp/pipc-%s.sock", name);
+  snprintf(purl, sizeof purl, "%s/%s", url, lname);
+  T_RC(pipc_queue_create(name, 8, 32, &q), PIPC_OK);
+  CU_ASSERT_EQUAL(cli("serve", url, "--listener", name, NULL), 1); /* a queue */
+  CU_ASSERT(has(last.err, "a listener"));
+  CU_ASSERT_EQUAL(cli("serve", url, "--listener", "bad name", NULL), 2);
+  T_RC(pipc_listener_create(lname, &l), PIPC_OK);
+  CU_ASSERT_FATAL(l != NULL);
+  args[0] = "serve", args[1] = url, args[2] = "--listener", args[3] = lname, args[4] = NULL;
+  T_RC(cli_start(&c, args), PIPC_OK);
+  T_RC(pipc_pipe_connect(purl, &r, 10000), PIPC_OK);
+  T_RC(pipc_listener_accept(l, &local, 10000), PIPC_OK);
+  CU_ASSERT_FATAL(r != NULL && local != NULL);
+  T_RC(pipc_pipe_send(r, "ask", 3, 5000), PIPC_OK);
+  T_RC(pipc_pipe_recv(local, buf, sizeof buf, &len, 5000), PIPC_OK);
+  CU_ASSERT(len == 3 && memcmp(buf, "ask", 3) == 0);
+  T_RC(pipc_pipe_send(local, "answer", 6, 5000), PIPC_OK);
+  T_RC(pipc_pipe_recv(r, buf, sizeof buf, &len, 5000), PIPC_OK);
+  CU_ASSERT(len == 6 && memcmp(buf, "answer", 6) == 0);
+  pipc_pipe_close(r);
+  T_RC(pipc_pipe_recv(local, buf, sizeof buf, &len, 5000), PIPC_ECLOSED);
+  pipc_pipe_close(local);
+  T_RC(pipc_process_terminate(c.p), PIPC_OK);
+  cli_finish(&c, 30000, &run);
+  CU_ASSERT_EQUAL(run.code, 0);
+  run_free(&run);
+  pipc_listener_close(l);
+  pipc_queue_close(q);
+  pipc_queue_unlink(name);
+}
+
 /* A thread that ends holding a durable peek leaves an orphan: info counts
    it, recv --adopt takes it (the bytes, then exit 0), and with none left
    recv --adopt takes nothing else (exit 1, the queue's next message

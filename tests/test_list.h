@@ -249,6 +249,7 @@
   PIPC_TEST(cli, wrong_kind_says_so)                 \
   PIPC_TEST(cli, bench_not_found_says_how)           \
   PIPC_TEST(cli, serve_and_remote_names)            \
+  PIPC_TEST(cli, serve_listener)                    \
   PIPC_TEST(cli, recv_adopt_takes_an_orphan)         \
   PIPC_SUITE(objects)                                \
   PIPC_TEST(objects, kind_of_every_kind)             \
@@ -312,6 +313,9 @@
   PIPC_TEST(remote, bridge_forgotten_or_far_shut) \
   PIPC_TEST(remote, at_least_once_get)            \
   PIPC_TEST(remote, at_least_once_client_killed)  \
+  PIPC_TEST(remote, pipe_as_local)                \
+  PIPC_TEST(remote, pipe_replies_lost)            \
+  PIPC_TEST(remote, pipe_client_killed)           \
   PIPC_SUITE(netns)                               \
   PIPC_TEST(netns, producer_a_consumers_b_exactly_once) \
   PIPC_TEST(netns, link_down_2s_loses_nothing)    \
@@ -368,6 +372,7 @@
   PIPC_ROLE(wait_subscriber)      \
   PIPC_ROLE(remote_put)           \
   PIPC_ROLE(remote_alo_get)       \
+  PIPC_ROLE(remote_pipe_die)      \
   PIPC_ROLE(netns_produce)        \
   PIPC_ROLE(netns_consume)        \
   PIPC_ROLE(netns_open)           \

@@ -1696,6 +1696,271 @@ void test_remote_at_least_once_client_killed(void) {
   unserve(&sv);
 }
 
+/* ---- remote Pipes (pipc serve --listener) ---- */
+
+/* A local listener served at tcp://127.0.0.1:<port>; url: its remote name. */
+typedef struct served_pipe {
+  char lname[80], url[160];
+  pipc_listener *l;
+  pipc_server *srv;
+} served_pipe;
+
+static int serve_listener(served_pipe *sp, const char *tag) {
+  const char *names[1];
+  pipc_serve_opts o;
+  int port = -1;
+  memset(sp, 0, sizeof *sp);
+  memset(&o, 0, sizeof o);
+  t_name(sp->lname, sizeof sp->lname, tag);
+  if (pipc_listener_create(sp->lname, &sp->l) != PIPC_OK) return 0;
+  names[0] = sp->lname;
+  o.listeners = names;
+  o.nlisteners = 1;
+  o.allow_plain = 1;
+  if (pipc_serve_start("tcp://127.0.0.1:0", &o, &sp->srv) != PIPC_OK) return 0;
+  if (pipc_serve_port(sp->srv, &port) != PIPC_OK || port <= 0) return 0;
+  snprintf(sp->url, sizeof sp->url, "tcp://127.0.0.1:%d/%s", port, sp->lname);
+  return 1;
+}
+
+static void unserve_listener(served_pipe *sp) {
+  if (sp->srv) pipc_serve_stop(sp->srv);
+  if (sp->l) pipc_listener_close(sp->l);
+}
+
+/* An echo on the accepted local end: each message back, until the end. */
+static int echo_end; /* what ended it */
+static void echo_main(void *arg) {
+  pipc_pipe *p = (pipc_pipe *)arg;
+  char buf[4096];
+  size_t len;
+  while ((echo_end = pipc_pipe_recv(p, buf, sizeof buf, &len, 20000)) == PIPC_OK)
+    if ((echo_end = pipc_pipe_send(p, buf, len, 5000)) != PIPC_OK) break;
+}
+
+static pipc_pipe *big_from;
+static const char *big_buf;
+static size_t big_len;
+static int big_rc;
+static void push_main(void *arg) {
+  (void)arg;
+  big_rc = pipc_pipe_send(big_from, big_buf, big_len, 5000);
+}
+static void flush_main(void *arg) {
+  (void)arg;
+  big_rc = pipc_pipe_flush(big_from, 10000);
+}
+
+/* A remote end works as a local one: messages both ways (empty, big),
+   PIPC_EMSGSIZE with the message kept, timeouts, poll, what it lacks
+   (PIPC_ENOTSUP), bad arguments, a listener not served or not there, and
+   the end of the connection seen on each side. */
+void test_remote_pipe_as_local(void) {
+  served_pipe sp;
+  pipc_pipe *r = NULL, *local = NULL, *bad = NULL;
+  pipc_remote_opts o;
+  pipc_waitable w;
+  pipc_peer peer;
+  char buf[300000], url[200], tok[64];
+  intptr_t h;
+  size_t len = 0;
+  t_thread *echo, *pusher;
+  if (pipc_remote_support()) {
+    T_RC(pipc_pipe_connect("tcp://127.0.0.1:1/x", &r, 100), PIPC_ENOTSUP);
+    T_SKIP(NO_NNG);
+  }
+  CU_ASSERT_FATAL(serve_listener(&sp, "rpl"));
+  T_RC(pipc_pipe_connect(sp.url, &r, 2000), PIPC_OK);
+  CU_ASSERT_FATAL(r != NULL);
+  T_RC(pipc_listener_accept(sp.l, &local, 2000), PIPC_OK);
+  CU_ASSERT_FATAL(local != NULL);
+  /* nothing yet: poll 0, recv timeouts */
+  CU_ASSERT_EQUAL(pipc_pipe_poll(r, 0), 0);
+  T_RC(pipc_pipe_poll(r, 100), 0);
+  T_RC(pipc_pipe_recv(r, buf, sizeof buf, &len, 0), PIPC_EAGAIN);
+  T_RC(pipc_pipe_recv(r, buf, sizeof buf, &len, 100), PIPC_ETIMEDOUT);
+  T_RC(pipc_pipe_recv(r, buf, sizeof buf, &len, -2), PIPC_EINVAL);
+  T_RC(pipc_pipe_send(r, "x", 1, -2), PIPC_EINVAL);
+  /* both ways, in order */
+  T_RC(pipc_pipe_send(r, "hello", 5, 2000), PIPC_OK);
+  T_RC(pipc_pipe_send(r, "", 0, 2000), PIPC_OK);
+  T_RC(pipc_pipe_recv(local, buf, sizeof buf, &len, 2000), PIPC_OK);
+  CU_ASSERT(len == 5 && memcmp(buf, "hello", 5) == 0);
+  T_RC(pipc_pipe_recv(local, buf, sizeof buf, &len, 2000), PIPC_OK);
+  CU_ASSERT_EQUAL(len, 0);
+  T_RC(pipc_pipe_send(local, "world!", 6, 2000), PIPC_OK);
+  CU_ASSERT_EQUAL(pipc_pipe_poll(r, 2000), 1);
+  T_RC(pipc_pipe_recv(r, buf, 3, &len, 2000), PIPC_EMSGSIZE); /* kept */
+  CU_ASSERT_EQUAL(len, 6);
+  T_RC(pipc_pipe_recv(r, buf, sizeof buf, &len, 2000), PIPC_OK);
+  CU_ASSERT(len == 6 && memcmp(buf, "world!", 6) == 0);
+  T_RC(pipc_pipe_send(local, "", 0, 2000), PIPC_OK);
+  T_RC(pipc_pipe_recv(r, buf, sizeof buf, &len, 2000), PIPC_OK);
+  CU_ASSERT_EQUAL(len, 0);
+  { /* 300,000 bytes each way */
+    size_t i;
+    for (i = 0; i < sizeof buf; i++) buf[i] = (char)(i * 7);
+    T_RC(pipc_pipe_send(r, buf, sizeof buf, 5000), PIPC_OK);
+    memset(buf, 0, sizeof buf);
+    T_RC(pipc_pipe_recv(local, buf, sizeof buf, &len, 5000), PIPC_OK);
+    CU_ASSERT_EQUAL(len, sizeof buf);
+    for (i = 0; i < sizeof buf && buf[i] == (char)(i * 7); i++) {
+    }
+    CU_ASSERT_EQUAL(i, sizeof buf);
+    /* (a local send may leave part of it in the end's own buffer, pushed
+       by later calls on that end: a thread flushes it while we read) */
+    big_from = local;
+    big_len = sizeof buf;
+    big_buf = buf;
+    pusher = t_thread_start(push_main, NULL);
+    t_thread_join(pusher);
+    CU_ASSERT_EQUAL(big_rc, PIPC_OK);
+    pusher = t_thread_start(flush_main, NULL);
+    {
+      static char in[300000];
+      T_RC(pipc_pipe_recv(r, in, sizeof in, &len, 10000), PIPC_OK);
+      t_thread_join(pusher);
+      memcpy(buf, in, sizeof in);
+    }
+    CU_ASSERT_EQUAL(len, sizeof buf);
+    for (i = 0; i < sizeof buf && buf[i] == (char)(i * 7); i++) {
+    }
+    CU_ASSERT_EQUAL(i, sizeof buf);
+  }
+  /* what a remote end lacks */
+  T_RC(pipc_pipe_export(r, tok, sizeof tok), PIPC_ENOTSUP);
+  T_RC(pipc_pipe_os_handle(r, &h), PIPC_ENOTSUP);
+  T_RC(pipc_pipe_peer(r, &peer), PIPC_ENOTSUP);
+  T_RC(pipc_pipe_flush(r, 0), PIPC_OK);
+  w = pipc_wait_on_pipe(r);
+  T_RC(pipc_wait(&w, 1, 0), PIPC_ENOTSUP);
+  /* the local peer closes: what it sent, then PIPC_ECLOSED */
+  T_RC(pipc_pipe_send(local, "last", 4, 2000), PIPC_OK);
+  pipc_pipe_close(local);
+  T_RC(pipc_pipe_recv(r, buf, sizeof buf, &len, 2000), PIPC_OK);
+  CU_ASSERT(len == 4 && memcmp(buf, "last", 4) == 0);
+  T_RC(pipc_pipe_recv(r, buf, sizeof buf, &len, 2000), PIPC_ECLOSED);
+  CU_ASSERT_EQUAL(pipc_pipe_poll(r, 0), 1); /* the end is "something" */
+  pipc_pipe_close(r);
+  /* the remote end closes: the local peer sees what it sent, then the end */
+  T_RC(pipc_pipe_connect(sp.url, &r, 2000), PIPC_OK);
+  T_RC(pipc_listener_accept(sp.l, &local, 2000), PIPC_OK);
+  CU_ASSERT_FATAL(r != NULL && local != NULL);
+  echo = t_thread_start(echo_main, local);
+  T_RC(pipc_pipe_send(r, "ping", 4, 2000), PIPC_OK);
+  T_RC(pipc_pipe_recv(r, buf, sizeof buf, &len, 5000), PIPC_OK);
+  CU_ASSERT(len == 4 && memcmp(buf, "ping", 4) == 0);
+  T_RC(pipc_pipe_send(r, "bye", 3, 2000), PIPC_OK);
+  pipc_pipe_close(r);
+  t_thread_join(echo);
+  T_RC(echo_end, PIPC_ECLOSED); /* the end, not a timeout */
+  pipc_pipe_close(local);
+  /* names: a listener not served, one served but not listening, bad options */
+  snprintf(url, sizeof url, "%.*sother", (int)(strrchr(sp.url, '/') + 1 - sp.url), sp.url);
+  T_RC(pipc_pipe_connect(url, &bad, 2000), PIPC_ENOENT);
+  CU_ASSERT_PTR_NULL(bad);
+  memset(&o, 0, sizeof o);
+  o.flags = PIPC_REMOTE_AT_LEAST_ONCE;
+  T_RC(pipc_pipe_connect_remote(sp.url, &o, &bad, 2000), PIPC_EINVAL);
+  T_RC(pipc_pipe_connect_remote("calc", NULL, &bad, 2000), PIPC_EINVAL);
+  T_RC(pipc_pipe_connect_remote(sp.url, NULL, NULL, 2000), PIPC_EINVAL);
+  T_RC(pipc_pipe_connect_remote(sp.url, NULL, &bad, -2), PIPC_EINVAL);
+  {
+    pipc_attr a;
+    memset(&a, 0, sizeof a);
+    T_RC(pipc_pipe_connect_ex(sp.url, &a, &bad, 2000), PIPC_EINVAL);
+  }
+  pipc_listener_close(sp.l);
+  sp.l = NULL;
+  T_RC(pipc_pipe_connect(sp.url, &bad, 2000), PIPC_ENOENT);
+  CU_ASSERT_PTR_NULL(bad);
+  unserve_listener(&sp);
+}
+
+/* Replies lost with their connections, both ways: each message sent once
+   and received once, in order. */
+void test_remote_pipe_replies_lost(void) {
+  served_pipe sp;
+  pipc_pipe *r = NULL, *local = NULL;
+  char buf[32];
+  size_t len;
+  int i, bad = 0;
+  if (pipc_remote_support()) T_SKIP(NO_NNG);
+  CU_ASSERT_FATAL(serve_listener(&sp, "rpr"));
+  T_RC(pipc_pipe_connect(sp.url, &r, 2000), PIPC_OK);
+  T_RC(pipc_listener_accept(sp.l, &local, 2000), PIPC_OK);
+  CU_ASSERT_FATAL(r != NULL && local != NULL);
+  pipc__store32(&pipc__remote_drop_replies, 20);
+  for (i = 0; i < 100; i++) {
+    char m[16];
+    int n = snprintf(m, sizeof m, "s%d", i);
+    if (pipc_pipe_send(r, m, (size_t)n, 5000) != PIPC_OK) bad++;
+  }
+  CU_ASSERT_EQUAL(bad, 0);
+  for (i = 0; i < 100; i++) {
+    char want[16];
+    int n = snprintf(want, sizeof want, "s%d", i);
+    if (pipc_pipe_recv(local, buf, sizeof buf, &len, 5000) != PIPC_OK || len != (size_t)n ||
+        memcmp(buf, want, len) != 0)
+      bad++;
+  }
+  CU_ASSERT_EQUAL(bad, 0);
+  CU_ASSERT_EQUAL(pipc_pipe_poll(local, 200), 0); /* none twice */
+  for (i = 0; i < 100; i++) {
+    char m[16];
+    int n = snprintf(m, sizeof m, "r%d", i);
+    T_RC(pipc_pipe_send(local, m, (size_t)n, 5000), PIPC_OK);
+  }
+  pipc__store32(&pipc__remote_drop_replies, 20);
+  for (i = 0; i < 100; i++) {
+    char want[16];
+    int n = snprintf(want, sizeof want, "r%d", i);
+    if (pipc_pipe_recv(r, buf, sizeof buf, &len, 5000) != PIPC_OK || len != (size_t)n ||
+        memcmp(buf, want, len) != 0)
+      bad++;
+  }
+  CU_ASSERT_EQUAL(bad, 0);
+  CU_ASSERT_EQUAL(pipc__load32(&pipc__remote_drop_replies), 0);
+  pipc__store32(&pipc__remote_drop_replies, 0);
+  pipc_pipe_close(r);
+  pipc_pipe_close(local);
+  unserve_listener(&sp);
+}
+
+/* remote_pipe_die URL: connect, send "x", then die without closing. */
+int role_remote_pipe_die(int argc, char **argv) {
+  pipc_pipe *r = NULL;
+  if (argc < 2 || pipc_pipe_connect(argv[1], &r, 5000) != PIPC_OK) return 10;
+  if (pipc_pipe_send(r, "x", 1, 5000) != PIPC_OK) return 11;
+  pipc__fault_arm(PIPC__FAULT_REMOTE_RECEIVED, 1); /* (any point: die now) */
+  pipc__fault_hit();
+  return 12;
+}
+
+/* A client killed: the server closes its end of the relay once the
+   connection has been gone for the grace (test: 300 ms), so the local
+   peer sees the message, then PIPC_ECLOSED - never waits forever. */
+void test_remote_pipe_client_killed(void) {
+  served_pipe sp;
+  pipc_pipe *local = NULL;
+  pipc_process *p;
+  char buf[16];
+  size_t len;
+  if (pipc_remote_support()) T_SKIP(NO_NNG);
+  pipc__store32(&pipc__remote_pipe_grace_ms, 300);
+  CU_ASSERT_FATAL(serve_listener(&sp, "rpk"));
+  p = t_spawn("remote_pipe_die", sp.url, NULL);
+  T_RC(pipc_listener_accept(sp.l, &local, 10000), PIPC_OK);
+  CU_ASSERT_FATAL(local != NULL);
+  CU_ASSERT_EQUAL(t_join(p, 20000), -9);
+  T_RC(pipc_pipe_recv(local, buf, sizeof buf, &len, 5000), PIPC_OK);
+  CU_ASSERT(len == 1 && buf[0] == 'x');
+  T_RC(pipc_pipe_recv(local, buf, sizeof buf, &len, 10000), PIPC_ECLOSED);
+  pipc_pipe_close(local);
+  unserve_listener(&sp);
+  pipc__store32(&pipc__remote_pipe_grace_ms, 0);
+}
+
 /* 24 threads on one handle (more than its 16 lanes) put while `pipc serve
    --state FILE` is SIGKILLed and started again three times on the same
    ipc:// path: no value twice, none lost after PIPC_OK, none in doubt (the

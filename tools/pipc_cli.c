@@ -825,11 +825,13 @@ static int cmd_listen(int argc, char **argv) {
 }
 
 static const char *help_serve =
-    "usage: pipc serve URL --queue NAME [--queue NAME]...\n"
+    "usage: pipc serve URL [--queue NAME]... [--listener NAME]...\n"
     "                  [--cert FILE --key FILE --ca FILE | --plain] [--state FILE]\n"
     "  serves this user's queues NAME at URL until Ctrl-C / SIGTERM: another\n"
     "  host opens one as URL/NAME (pipc_queue_open(\"tls+tcp://HOST:PORT/NAME\"),\n"
-    "  pipc send URL/NAME ..., pipc recv URL/NAME).  URL:\n"
+    "  pipc send URL/NAME ..., pipc recv URL/NAME); and its listeners NAME: a\n"
+    "  remote pipc_pipe_connect(\"URL/NAME\") is relayed to listener NAME here,\n"
+    "  as a local connection (at least one --queue or --listener).  URL:\n"
     "    tls+tcp://ADDRESS:PORT  TLS; this server's certificate and key (PEM),\n"
     "                            and the CA that signs its clients' certificates\n"
     "                            (a client without one is refused)\n"
@@ -851,19 +853,20 @@ static void on_serve_signal(int sig) {
 }
 
 static int cmd_serve(int argc, char **argv) {
-  const char **names;
+  const char **names, **lnames;
   const char *url = NULL;
   pipc_serve_opts o;
   pipc_server *s = NULL;
-  size_t n = 0;
+  size_t n = 0, nl = 0;
   int i, rc, port = -1;
   if (wants_help(argc, argv)) return help(help_serve);
   if (pipc_remote_support() != NULL) {
     fprintf(stderr, "%s: serve: %s\n", prog, pipc_remote_support());
     return 1;
   }
-  if ((names = (const char **)calloc((size_t)argc, sizeof *names)) == NULL)
+  if ((names = (const char **)calloc((size_t)argc * 2, sizeof *names)) == NULL)
     return fail("serve", NULL, PIPC_ENOMEM);
+  lnames = names + argc; /* (one allocation: freed with names) */
   memset(&o, 0, sizeof o);
   for (i = 2; i < argc; i++) {
     if (strcmp(argv[i], "--queue") == 0 && i + 1 < argc) {
@@ -872,6 +875,12 @@ static int cmd_serve(int argc, char **argv) {
         return bad_name("serve", argv[i]);
       }
       names[n++] = argv[i];
+    } else if (strcmp(argv[i], "--listener") == 0 && i + 1 < argc) {
+      if (!name_ok(argv[++i])) {
+        free(names);
+        return bad_name("serve", argv[i]);
+      }
+      lnames[nl++] = argv[i];
     } else if (strcmp(argv[i], "--plain") == 0) {
       o.allow_plain = 1;
     } else if (strcmp(argv[i], "--cert") == 0 && i + 1 < argc) {
@@ -889,7 +898,7 @@ static int cmd_serve(int argc, char **argv) {
       return usage(help_serve);
     }
   }
-  if (url == NULL || n == 0) {
+  if (url == NULL || n + nl == 0) {
     free(names);
     return usage(help_serve);
   }
@@ -918,8 +927,18 @@ static int cmd_serve(int argc, char **argv) {
       return 1;
     }
   }
+  for (i = 0; i < (int)nl; i++) { /* a listener is needed when a client connects: a
+                                    wrong kind is said now, a missing one then */
+    pipc_kind k = PIPC_KIND_NONE;
+    if (pipc_kind_of(lnames[i], &k) == PIPC_OK && k != PIPC_KIND_LISTENER) {
+      free(names);
+      return wrong_kind("serve", lnames[i], k, "a listener");
+    }
+  }
   o.queues = names;
   o.nqueues = n;
+  o.listeners = lnames;
+  o.nlisteners = nl;
   if ((rc = pipc_serve_start(url, &o, &s)) != PIPC_OK) {
     free(names);
     if (o.state_file && rc == PIPC_EAGAIN) {

@@ -10,7 +10,8 @@
  *            [8] client id (16 random bytes per handle; a bridge's is its
  *            id, the same every run) [24] lane u32
  *            [28] object u32 (from OPEN) [32] seq u64 [40] epoch u64
- *            then OPEN: the name; PUT: timeout i32, the message;
+ *            then OPEN, POPEN: the name; PUT, PSEND: timeout i32, the
+ *            message; PRECV: timeout i32, cap u64; PPOLL: timeout i32;
  *            GET, PEEK: timeout i32, cap u64; ACK: the PEEK's seq u64;
  *            STAT, SHUTDOWN, BYE: nothing
  *   reply    the request's header (type | 0x80, epoch = the server's),
@@ -18,7 +19,9 @@
  *            (its seqs go on), else 0; then OPEN: capacity u64, max_msg u64;
  *            GET, PEEK: length u64 + the message (EMSGSIZE: the length
  *            needed; PEEK: [52] 1 if the message was given back before);
- *            STAT: capacity, max_msg, depth u64, closed u32, poisoned u32
+ *            STAT: capacity, max_msg, depth u64, closed u32, poisoned u32;
+ *            POPEN: as OPEN (capacity 0, max_msg the largest message);
+ *            PRECV: as GET; PPOLL: ready u32
  *
  * Exactly once: a handle has LANES lanes (nng contexts), each with at most
  * one request in flight and its own increasing seq.  When a link drops,
@@ -42,6 +45,16 @@
  * is gone, when any other request comes on that lane, when the handle is
  * forgotten or says BYE, and when the server stops.  A copy of a PEEK is
  * answered from the held message, or runs again if it was given back.
+ *
+ * Remote Pipes (POPEN, PSEND, PRECV, PPOLL): a handle of its own per
+ * pipe end (so its client id is the pipe's).  POPEN makes the server
+ * connect to a served local listener: a relay, this handle's only one;
+ * PSEND is a put into the relay's end (exactly once, as PUT), PRECV a get
+ * from it (at most once, as GET), PPOLL its pipc_pipe_poll.  BYE (the
+ * handle closed) or the handle forgotten closes the relay's end, once its
+ * output is flushed; so does its connection gone for PIPE_GRACE_MS with no
+ * request of the handle since.  A server that restarted has no relay: the
+ * handle's calls are PIPC_ECLOSED (the peer is gone).
  *
  * Server threads: nng's callbacks only queue a request (inbox) and post a
  * process-private pipc semaphore; one dispatcher thread runs every queue
@@ -67,7 +80,8 @@
 #define RW_VERSION 1
 #define RW_HDR 48
 #define RW_REPLY 56
-enum { RT_OPEN = 1, RT_PUT, RT_GET, RT_STAT, RT_SHUTDOWN, RT_BYE, RT_PEEK, RT_ACK };
+enum { RT_OPEN = 1, RT_PUT, RT_GET, RT_STAT, RT_SHUTDOWN, RT_BYE, RT_PEEK, RT_ACK,
+       RT_POPEN, RT_PSEND, RT_PRECV, RT_PPOLL };
 #define RT_REPLY 0x80u
 /* reply statuses beyond the PIPC_E* codes (which are negative) */
 #define RS_EPOCH 1   /* this server does not know the handle: open again */
@@ -85,6 +99,9 @@ enum { RT_OPEN = 1, RT_PUT, RT_GET, RT_STAT, RT_SHUTDOWN, RT_BYE, RT_PEEK, RT_AC
 #define SESSION_IDLE_MS (10 * 60 * 1000)
 #define CACHE_BUDGET (64u << 20) /* bytes of GET replies kept for resends */
 #define HELD_PER_QUEUE 8 /* at-least-once deliveries held at once, per queue */
+#define PIPE_MAX_MSG (64u << 20) /* a remote Pipe's largest message */
+#define PIPE_GRACE_MS 15000      /* a relay whose client's connection went */
+#define POLL_OUT_MS 5            /* a relay with output to push: looked at again */
 #define GONE_MAX 64      /* connections gone, noted for the dispatcher */
 
 const char *pipc_remote_support(void) { return NULL; }
@@ -330,6 +347,7 @@ struct pipc__rq {
   int need_open; /* the server does not know this handle: OPEN first */
   int opening;   /* a thread is opening it again: the others wait */
   int alo;       /* PIPC_REMOTE_AT_LEAST_ONCE: gets are PEEK + ACK */
+  int pipe;      /* a remote Pipe end: POPEN, and no second open */
   int ordered;   /* a bridge's handle (pipc__rq_open_as): puts at positions
                     on lane 0, no BYE - the server keeps its seqs */
   uint64_t sgen; /* OPENs the server answered "new handle" (under mu): a
@@ -529,7 +547,7 @@ static int lane_open(pipc__rq *r, rq_lane *l, int timeout_ms) {
   nng_mtx_unlock(r->mu);
   if ((rc = req_alloc(&m, nl)) == PIPC_OK) {
     memcpy((unsigned char *)nng_msg_body(m) + RW_HDR, r->name, nl);
-    rc = lane_call(r, l, RT_OPEN, m, timeout_ms, &rep, &doubt, 0);
+    rc = lane_call(r, l, r->pipe ? RT_POPEN : RT_OPEN, m, timeout_ms, &rep, &doubt, 0);
   }
   if (rc == PIPC_OK && nng_msg_len(rep) < RW_REPLY + 16) rc = PIPC_ECORRUPT;
   nng_mtx_lock(r->mu);
@@ -571,6 +589,10 @@ static int rq_call_on(pipc__rq *r, rq_lane *l, unsigned type, nng_msg *tmpl, int
     nng_mtx_lock(r->mu);
     need = r->need_open;
     nng_mtx_unlock(r->mu);
+    if (need && r->pipe) { /* its relay is gone with the server that had it */
+      rc = PIPC_ECLOSED;
+      break;
+    }
     if (need && (rc = lane_open(r, l, r->connect_ms)) != PIPC_OK) {
       rc = rc == PIPC_ENOENT ? PIPC_ECLOSED : rc;
       break;
@@ -594,7 +616,8 @@ static int rq_call_on(pipc__rq *r, rq_lane *l, unsigned type, nng_msg *tmpl, int
       rc = PIPC_ENOMEM;
       break;
     }
-    if (type == RT_PUT || type == RT_GET || type == RT_PEEK)
+    if (type == RT_PUT || type == RT_GET || type == RT_PEEK || type == RT_PSEND ||
+        type == RT_PRECV || type == RT_PPOLL)
       put32((unsigned char *)nng_msg_body(m) + RW_HDR, (uint32_t)left);
     rc = lane_call(r, l, type, m, left, reply, &doubt, fixed);
     if (rc == RS_WAITING || rc == RS_RETRY) {
@@ -610,6 +633,7 @@ static int rq_call_on(pipc__rq *r, rq_lane *l, unsigned type, nng_msg *tmpl, int
       r->need_open = 1;
       nng_mtx_unlock(r->mu);
       rc = PIPC_ECLOSED;
+      if (r->pipe) break;
       /* (a position: the reopen's answer says whether it is in doubt) */
       if ((type == RT_PUT && doubt && !fixed) || reopened++ > 2) break;
       continue; /* ran nowhere: once more, on the queue opened again */
@@ -663,15 +687,15 @@ static const char *opt_env(const pipc_remote_opts *o, size_t off, const char *va
 }
 
 static int rq_open(const char *url, const pipc_remote_opts *o, const unsigned char *id,
-                   pipc__rq **out);
+                   int pipe, pipc__rq **out);
 
 int pipc__rq_open(const char *url, const pipc_remote_opts *o, pipc__rq **out) {
-  return rq_open(url, o, NULL, out);
+  return rq_open(url, o, NULL, 0, out);
 }
 
 int pipc__rq_open_as(const char *url, const pipc_remote_opts *o, const unsigned char id[16],
                      pipc__rq **out) {
-  return rq_open(url, o, id, out);
+  return rq_open(url, o, id, 0, out);
 }
 
 /* A put at `pos` of the bridge's source queue, on lane 0 with seq
@@ -689,7 +713,7 @@ int pipc__rq_put_at(pipc__rq *r, const void *msg, size_t len, uint64_t pos, uint
 }
 
 static int rq_open(const char *url, const pipc_remote_opts *o, const unsigned char *id,
-                   pipc__rq **out) {
+                   int pipe, pipc__rq **out) {
   pipc__rq *r;
   int64_t deadline;
   int i, rc, rv, kind;
@@ -720,6 +744,7 @@ static int rq_open(const char *url, const pipc_remote_opts *o, const unsigned ch
   r->link_ms = o && o->link_timeout_ms ? o->link_timeout_ms : PIPC_REMOTE_LINK_MS;
   r->gen = pipc_os_fork_generation();
   r->alo = o != NULL && (o->flags & PIPC_REMOTE_AT_LEAST_ONCE) != 0;
+  r->pipe = pipe;
   if (id != NULL) {
     memcpy(r->client, id, sizeof r->client);
     r->ordered = 1;
@@ -789,7 +814,11 @@ static int rq_open(const char *url, const pipc_remote_opts *o, const unsigned ch
     pipc_os_sleep_ms(50);
   }
   r->need_open = 1;
-  rc = lane_open(r, &r->lanes[0], r->connect_ms);
+  /* a listener busy with other connections: tried again until the
+     connect timeout */
+  while ((rc = lane_open(r, &r->lanes[0], r->connect_ms)) == PIPC_EAGAIN && r->pipe &&
+         pipc_os_now_ms() < deadline)
+    pipc_os_sleep_ms(20);
   if (rc != PIPC_OK) {
     pipc__rq_close(r);
     return rc == PIPC_ECLOSED ? PIPC_ENOENT : rc; /* connected, but no answer */
@@ -924,6 +953,68 @@ int pipc__rq_shutdown(pipc__rq *r) {
   return rc;
 }
 
+/* ---- remote Pipe ends ---- */
+
+int pipc__rp_connect(const char *url, const pipc_remote_opts *o, int timeout_ms, pipc__rq **out) {
+  pipc_remote_opts c;
+  *out = NULL;
+  if (timeout_ms < PIPC_FOREVER) return PIPC_EINVAL;
+  if (o != NULL) c = *o;
+  else memset(&c, 0, sizeof c);
+  if (c.flags != 0) return PIPC_EINVAL; /* (at least once is a queue's) */
+  if (timeout_ms > 0 && (o == NULL || o->connect_timeout_ms == 0)) c.connect_timeout_ms = timeout_ms;
+  return rq_open(url, &c, NULL, 1, out);
+}
+
+int pipc__rp_send(pipc__rq *r, const void *msg, size_t len, int timeout_ms) {
+  nng_msg *m, *rep;
+  unsigned char *b;
+  int rc;
+  if (!rq_timeout_ok(timeout_ms)) return PIPC_EINVAL;
+  if (len > PIPE_MAX_MSG) return PIPC_EMSGSIZE;
+  if ((rc = req_alloc(&m, 4 + len)) != PIPC_OK) return rc;
+  b = (unsigned char *)nng_msg_body(m) + RW_HDR;
+  put32(b, (uint32_t)timeout_ms);
+  if (len) memcpy(b + 4, msg, len);
+  rc = rq_call(r, RT_PSEND, m, timeout_ms, &rep, 0, NULL);
+  if (rep) nng_msg_free(rep);
+  return rc;
+}
+
+int pipc__rp_recv(pipc__rq *r, void *buf, size_t cap, size_t *out_len, int timeout_ms) {
+  nng_msg *m, *rep;
+  unsigned char *b;
+  int rc;
+  if (!rq_timeout_ok(timeout_ms)) return PIPC_EINVAL;
+  if ((rc = req_alloc(&m, 12)) != PIPC_OK) return rc;
+  b = (unsigned char *)nng_msg_body(m) + RW_HDR;
+  put32(b, (uint32_t)timeout_ms);
+  put64(b + 4, (uint64_t)cap);
+  rc = rq_call(r, RT_PRECV, m, timeout_ms, &rep, 0, NULL);
+  if (rep == NULL) return rc;
+  return get_reply(rep, rc, buf, cap, out_len);
+}
+
+int pipc__rp_poll(pipc__rq *r, int timeout_ms) {
+  nng_msg *m, *rep;
+  int rc;
+  if (!rq_timeout_ok(timeout_ms)) return PIPC_EINVAL;
+  if ((rc = req_alloc(&m, 4)) != PIPC_OK) return rc;
+  put32((unsigned char *)nng_msg_body(m) + RW_HDR, (uint32_t)timeout_ms);
+  rc = rq_call(r, RT_PPOLL, m, timeout_ms, &rep, 0, NULL);
+  if (rc == PIPC_ETIMEDOUT || rc == PIPC_EAGAIN) { /* nothing came in time */
+    if (rep) nng_msg_free(rep);
+    return 0;
+  }
+  if (rep == NULL) return rc;
+  if (rc == PIPC_OK)
+    rc = nng_msg_len(rep) >= RW_REPLY + 4
+             ? get32((const unsigned char *)nng_msg_body(rep) + RW_REPLY) != 0
+             : PIPC_ECORRUPT;
+  nng_msg_free(rep);
+  return rc;
+}
+
 const char *pipc__rq_name(const pipc__rq *r) { return r->full; }
 
 void pipc__rq_close(pipc__rq *r) {
@@ -976,6 +1067,7 @@ typedef struct srv_req { /* a request being run, parked until it can */
   struct session *sess;
   int timeout;
   int no_handle; /* PEEK: every held handle of its queue is busy (no queue wait) */
+  int poll_out;  /* PSEND: the relay's end is full (pipc_wait has no OUT for it) */
   int64_t deadline, slice_end;
   nng_msg *reply; /* GET: the reply, made once */
 } srv_req;
@@ -999,8 +1091,20 @@ typedef struct session {
   int32_t last_res[LANES]; /* a put's result for last_seq, else PIPC__SST_NOREPLY */
   uint32_t rec;            /* its record in the state file, if any */
   uint32_t held_at[LANES]; /* a delivery held for the lane: index + 1 in held[] */
+  uint32_t relay;          /* a remote Pipe's relay: index + 1 in relays[] */
   lane_live *live;
 } session;
+
+/* A remote Pipe's local end: connected to a served listener for session
+   se (NULL: closing - its output still to push - or free). */
+typedef struct relay {
+  pipc_pipe *end; /* NULL: free */
+  session *se;
+  nng_pipe pipe;   /* the connection of its handle's last request */
+  int64_t gone_at; /* when that connection went (0: it is there) */
+  int pending;     /* output left in the end's buffer */
+  int item;        /* its index in the dispatcher's wait items, this round */
+} relay;
 
 /* An at-least-once delivery: a message held by a durable peek through a
    handle of its own, for (se, lane, seq), until that ACK comes. */
@@ -1042,6 +1146,10 @@ struct pipc_server {
   size_t nparked;
   size_t cached; /* bytes of replies kept */
   held *held;        /* nq * HELD_PER_QUEUE */
+  char (*lnames)[PIPC_NAME_MAX + 1]; /* served listeners */
+  size_t nl;
+  relay *relays;     /* relays_max of them */
+  size_t relays_max;
   uint32_t gone[GONE_MAX]; /* connections gone since the dispatcher looked (under mu) */
   unsigned ngone;
   int gone_lost;           /* more went than gone[] holds (under mu) */
@@ -1052,6 +1160,7 @@ struct pipc_server {
 };
 
 #ifdef PIPC_FAULT_INJECTION
+volatile uint32_t pipc__remote_pipe_grace_ms;
 volatile uint32_t pipc__remote_drop_replies;
 volatile uint32_t pipc__remote_sessions_max;
 volatile uint32_t pipc__remote_slice_ms;
@@ -1064,6 +1173,14 @@ static size_t sessions_max(void) {
   if (v > 0) return (size_t)v;
 #endif
   return SESSIONS_MAX;
+}
+
+static int64_t pipe_grace_ms(void) {
+#ifdef PIPC_FAULT_INJECTION
+  uint32_t v = pipc__load32(&pipc__remote_pipe_grace_ms);
+  if (v > 0) return v;
+#endif
+  return PIPE_GRACE_MS;
 }
 
 static int64_t slice_ms(void) {
@@ -1246,6 +1363,42 @@ static void held_gone(pipc_server *s) {
     }
     if (drop) held_drop(s, d);
   }
+  for (i = 0; i < s->relays_max; i++) {
+    relay *rl = &s->relays[i];
+    int drop = 0;
+    nng_sockaddr sa;
+    if (rl->se == NULL || rl->gone_at) continue;
+    for (j = 0; j < n && !drop; j++) drop = (int)gone[j] == nng_pipe_id(rl->pipe);
+    if (!drop && lost) {
+      int rv = nng_pipe_get_addr(rl->pipe, NNG_OPT_REMADDR, &sa);
+      drop = rv == NNG_ENOENT || rv == NNG_ECLOSED;
+    }
+    if (drop) rl->gone_at = pipc_os_now_ms();
+  }
+}
+
+/* Close relay rl's end once nothing is left to push (1: closed).  Its
+   session lets go of it first (rl->se NULL). */
+static int relay_close_try(relay *rl) {
+  int rc;
+  if (rl->end == NULL) return 1;
+  rc = pipc_pipe_flush(rl->end, 0);
+  if (rc == PIPC_EAGAIN || rc == PIPC_ETIMEDOUT) {
+    rl->pending = 1;
+    return 0; /* the local peer reads on: later */
+  }
+  pipc_pipe_close(rl->end); /* nothing left: at once */
+  memset(rl, 0, sizeof *rl);
+  return 1;
+}
+
+static void relay_drop(pipc_server *s, session *se) {
+  relay *rl;
+  if (se->relay == 0) return;
+  rl = &s->relays[se->relay - 1];
+  se->relay = 0;
+  rl->se = NULL;
+  relay_close_try(rl);
 }
 
 static void live_drop(pipc_server *s, session *se) {
@@ -1273,6 +1426,7 @@ static void session_free(pipc_server *s, session *se) {
   unsigned k;
   for (k = 0; k < LANES; k++) /* forgotten, or closed: what it held goes back */
     if (se->held_at[k]) held_drop(s, held_of(s, se, k));
+  relay_drop(s, se); /* and its pipe closes (the local peer sees the end) */
   while (*pp != se) pp = &(*pp)->hnext;
   *pp = se->hnext;
   s->sess[se->at] = s->sess[--s->nsess];
@@ -1384,7 +1538,7 @@ static void req_free(srv_req *r) {
 /* Run request r once, without waiting: 1 done (*rep is the reply), 0 it
    must wait (parked), or no memory (*rep NULL, 1). */
 static int req_run(pipc_server *s, srv_req *r, nng_msg **rep) {
-  pipc_queue *q = s->q[r->h.obj];
+  pipc_queue *q = r->h.obj < s->nq ? s->q[r->h.obj] : NULL; /* (a pipe's: its relay) */
   const unsigned char *b = (const unsigned char *)nng_msg_body(r->msg) + RW_HDR;
   size_t n = nng_msg_len(r->msg) - RW_HDR;
   int rc;
@@ -1483,6 +1637,59 @@ static int req_run(pipc_server *s, srv_req *r, nng_msg **rep) {
     }
     break;
   }
+  case RT_PSEND: case RT_PRECV: case RT_PPOLL: {
+    relay *rl = &s->relays[r->h.obj];
+    r->poll_out = 0;
+    if (rl->end == NULL || rl->se != r->sess) { /* closed since */
+      rc = PIPC_ECLOSED;
+      break;
+    }
+    if (r->h.type == RT_PSEND) {
+      rc = n < 4 ? PIPC_EINVAL : pipc_pipe_send(rl->end, b + 4, n - 4, 0);
+      if (rc == PIPC_EAGAIN) r->poll_out = 1;
+      if (rc == PIPC_OK) rl->pending = pipc_pipe_flush(rl->end, 0) == PIPC_EAGAIN;
+    } else if (r->h.type == RT_PPOLL) {
+      rc = pipc_pipe_poll(rl->end, 0);
+      if (rc == 1 || (rc == 0 && r->timeout == 0)) {
+        if ((*rep = reply_make(s, &r->h, PIPC_OK, 4)) != NULL)
+          put32((unsigned char *)nng_msg_body(*rep) + RW_REPLY, (uint32_t)rc);
+        return 1;
+      }
+      /* wait; its deadline is PIPC_ETIMEDOUT, which the handle reads as 0 */
+      if (rc == 0) rc = PIPC_EAGAIN;
+    } else {
+      size_t len = 0;
+      uint64_t cap;
+      unsigned char *o;
+      if (n < 12) {
+        rc = PIPC_EINVAL;
+        break;
+      }
+      cap = get64(b + 4);
+      rc = pipc_pipe_recv(rl->end, NULL, 0, &len, 0); /* its length, the message kept */
+      if (rc == PIPC_OK) { /* an empty message: taken */
+        if ((*rep = reply_make(s, &r->h, PIPC_OK, 8)) != NULL)
+          put64((unsigned char *)nng_msg_body(*rep) + RW_REPLY, 0);
+        return 1;
+      }
+      if (rc != PIPC_EMSGSIZE) break;
+      if (len > cap || len > PIPE_MAX_MSG) { /* kept: the client asks again with room */
+        if ((*rep = reply_make(s, &r->h, PIPC_EMSGSIZE, 8)) != NULL)
+          put64((unsigned char *)nng_msg_body(*rep) + RW_REPLY, len);
+        return 1;
+      }
+      if ((*rep = reply_make(s, &r->h, PIPC_OK, 8 + len)) == NULL) return 1;
+      o = (unsigned char *)nng_msg_body(*rep);
+      rc = pipc_pipe_recv(rl->end, o + RW_REPLY + 8, len, &len, 0);
+      if (rc == PIPC_OK) {
+        put64(o + RW_REPLY, len);
+        return 1;
+      }
+      nng_msg_free(*rep); /* (cannot be: the message was there) */
+      *rep = NULL;
+    }
+    break;
+  }
   case RT_STAT: {
     pipc_queue_stat_t st;
     unsigned char *o;
@@ -1528,7 +1735,7 @@ static void req_finish(pipc_server *s, srv_req *r, nng_msg *rep) {
   } else {
     int st = (int)get32((const unsigned char *)nng_msg_body(rep) + 48);
     se->last_seq[k] = r->h.seq;
-    se->last_res[k] = r->h.type == RT_PUT ? st : PIPC__SST_NOREPLY;
+    se->last_res[k] = r->h.type == RT_PUT || r->h.type == RT_PSEND ? st : PIPC__SST_NOREPLY;
     if (s->st) pipc__sstate_ran(s->st, se->rec, k, r->h.seq, se->last_res[k]);
     if (r->h.type != RT_PEEK) {
       cache_reply(s, se, k, rep);
@@ -1575,11 +1782,20 @@ static void serve_open(pipc_server *s, slot *sl, nng_msg *msg, rw_hdr *h) {
   }
   memcpy(name, b, n);
   name[n] = '\0';
-  for (i = 0; i < s->nq; i++)
-    if (strcmp(s->names[i], name) == 0) break;
-  if (i == s->nq) {
-    reply_status(s, sl, h, PIPC_ENOENT);
-    return;
+  if (h->type == RT_POPEN) {
+    for (i = 0; i < s->nl; i++)
+      if (strcmp(s->lnames[i], name) == 0) break;
+    if (i == s->nl) {
+      reply_status(s, sl, h, PIPC_ENOENT);
+      return;
+    }
+  } else {
+    for (i = 0; i < s->nq; i++)
+      if (strcmp(s->names[i], name) == 0) break;
+    if (i == s->nq) {
+      reply_status(s, sl, h, PIPC_ENOENT);
+      return;
+    }
   }
   known = (se = session_find(s, h->client)) != NULL;
   if (se == NULL && (se = session_add(s, h->client, -1)) == NULL) {
@@ -1592,7 +1808,29 @@ static void serve_open(pipc_server *s, slot *sl, nng_msg *msg, rw_hdr *h) {
     se->last_res[h->lane] = PIPC__SST_NOREPLY;
     if (s->st) pipc__sstate_ran(s->st, se->rec, h->lane, h->seq, PIPC__SST_NOREPLY);
   }
-  h->obj = (uint32_t)i;
+  if (h->type == RT_POPEN && se->relay == 0) { /* (a copy finds its relay) */
+    pipc_pipe *end = NULL;
+    size_t k;
+    int rc;
+    for (k = 0; k < s->relays_max && s->relays[k].end != NULL; k++) {
+    }
+    if (k == s->relays_max) { /* as many as it waits on */
+      reply_status(s, sl, h, PIPC_EAGAIN);
+      return;
+    }
+    /* the listener's, as a local client's (not waiting: busy is EAGAIN,
+       and the handle asks again) */
+    if ((rc = pipc_pipe_connect(name, &end, 0)) != PIPC_OK) {
+      reply_status(s, sl, h, rc == PIPC_ETIMEDOUT ? PIPC_EAGAIN : rc);
+      return;
+    }
+    memset(&s->relays[k], 0, sizeof s->relays[k]);
+    s->relays[k].end = end;
+    s->relays[k].se = se;
+    s->relays[k].pipe = nng_msg_get_pipe(msg);
+    se->relay = (uint32_t)k + 1;
+  }
+  h->obj = h->type == RT_POPEN ? se->relay - 1 : (uint32_t)i;
   if ((rep = reply_make(s, h, 0, 16)) == NULL) {
     slot_renew(s, sl);
     return;
@@ -1600,7 +1838,10 @@ static void serve_open(pipc_server *s, slot *sl, nng_msg *msg, rw_hdr *h) {
   /* [52]: 1 if this server knew the handle (its seqs go on), 0 if new */
   put32((unsigned char *)nng_msg_body(rep) + 52, (uint32_t)known);
   o = (unsigned char *)nng_msg_body(rep) + RW_REPLY;
-  {
+  if (h->type == RT_POPEN) {
+    put64(o, 0);
+    put64(o + 8, PIPE_MAX_MSG);
+  } else {
     pipc_queue_stat_t st;
     pipc_queue_stat(s->q[i], &st);
     put64(o, st.capacity);
@@ -1628,7 +1869,7 @@ static void serve_new(pipc_server *s, slot *sl) {
     nng_msg_free(msg);
     return;
   }
-  if (h.type == RT_OPEN) {
+  if (h.type == RT_OPEN || h.type == RT_POPEN) {
     serve_open(s, sl, msg, &h);
     nng_msg_free(msg);
     return;
@@ -1639,12 +1880,22 @@ static void serve_new(pipc_server *s, slot *sl) {
     nng_msg_free(msg);
     return;
   }
-  if (h.lane >= LANES || h.obj >= s->nq) {
+  if (h.type == RT_PSEND || h.type == RT_PRECV || h.type == RT_PPOLL) {
+    if (h.lane >= LANES || se->relay != h.obj + 1) { /* not its pipe, or closed */
+      reply_status(s, sl, &h, h.lane >= LANES ? PIPC_EINVAL : PIPC_ECLOSED);
+      nng_msg_free(msg);
+      return;
+    }
+  } else if (h.lane >= LANES || (h.type != RT_BYE && h.obj >= s->nq)) { /* (BYE: any handle's) */
     reply_status(s, sl, &h, PIPC_EINVAL);
     nng_msg_free(msg);
     return;
   }
   se->used = pipc_os_now_ms();
+  if (se->relay) { /* its handle is here: the relay lives on */
+    s->relays[se->relay - 1].pipe = nng_msg_get_pipe(msg);
+    s->relays[se->relay - 1].gone_at = 0;
+  }
   if (se->held_at[h.lane]) { /* a delivery held for the lane */
     held *d = held_of(s, se, h.lane);
     const unsigned char *body = (const unsigned char *)nng_msg_body(msg) + RW_HDR;
@@ -1671,13 +1922,14 @@ static void serve_new(pipc_server *s, slot *sl) {
      its copy runs again (a bridge sends a position again until it is
      stored; anyone else's copy comes while its sender still waits) */
   if (h.seq <= se->last_seq[h.lane] &&
-      !(h.seq == se->last_seq[h.lane] && h.type == RT_PUT && se->last_res[h.lane] < 0) &&
+      !(h.seq == se->last_seq[h.lane] && (h.type == RT_PUT || h.type == RT_PSEND) &&
+        se->last_res[h.lane] < 0) &&
       !(h.seq == se->last_seq[h.lane] && h.type == RT_PEEK)) { /* (given back: again) */
     nng_msg *copy = NULL;
     nng_msg *kept = se->live ? se->live->reply[h.lane] : NULL;
     if (h.seq == se->last_seq[h.lane] && kept && nng_msg_dup(&copy, kept) == 0)
       slot_reply(s, sl, copy);
-    else if (h.seq == se->last_seq[h.lane] && h.type == RT_PUT &&
+    else if (h.seq == se->last_seq[h.lane] && (h.type == RT_PUT || h.type == RT_PSEND) &&
              se->last_res[h.lane] != PIPC__SST_NOREPLY) /* a put's answer is its result */
       reply_status(s, sl, &h, se->last_res[h.lane]);
     else /* its reply is gone (idle, or over the budget): lost, never twice */
@@ -1715,7 +1967,8 @@ static void serve_new(pipc_server *s, slot *sl) {
   r->h = h;
   r->sess = se;
   r->timeout = 0;
-  if ((h.type == RT_PUT || h.type == RT_GET || h.type == RT_PEEK) &&
+  if ((h.type == RT_PUT || h.type == RT_GET || h.type == RT_PEEK || h.type == RT_PSEND ||
+       h.type == RT_PRECV || h.type == RT_PPOLL) &&
       nng_msg_len(msg) >= RW_HDR + 4)
     r->timeout = (int32_t)get32((const unsigned char *)nng_msg_body(msg) + RW_HDR);
   if (r->timeout < PIPC_FOREVER) r->timeout = 0;
@@ -1810,7 +2063,7 @@ static void dispatcher(void *arg) {
     slot *in;
     srv_req *r;
     int64_t now, wait_ms = 1000;
-    size_t i;
+    size_t i, nitems;
     held_gone(s);
     nng_mtx_lock(s->mu);
     in = s->in_head;
@@ -1831,15 +2084,43 @@ static void dispatcher(void *arg) {
       sessions_trim(s);
       last_trim = now;
     }
+    nitems = s->nq + 1;
     items[0] = pipc_wait_on_sem(s->wake);
     for (i = 0; i < s->nq; i++) items[i + 1] = pipc_wait_on_queue(s->q[i], 0);
+    for (i = 0; i < s->relays_max; i++) { /* relays: output to push, closing, gone */
+      relay *rl = &s->relays[i];
+      rl->item = -1;
+      if (rl->end == NULL) continue;
+      if (rl->se == NULL) {
+        if (!relay_close_try(rl)) wait_ms = POLL_OUT_MS;
+        continue;
+      }
+      if (rl->pending) rl->pending = pipc_pipe_flush(rl->end, 0) == PIPC_EAGAIN;
+      if (rl->pending) wait_ms = POLL_OUT_MS;
+      if (rl->gone_at && now - rl->gone_at >= pipe_grace_ms()) { /* its client is gone */
+        session *se = rl->se;
+        relay_drop(s, se);
+        continue;
+      }
+      if (rl->gone_at && pipe_grace_ms() - (now - rl->gone_at) < wait_ms)
+        wait_ms = pipe_grace_ms() - (now - rl->gone_at);
+    }
     for (r = s->parked; r; r = r->next) {
       int64_t until = r->deadline >= 0 && r->deadline < r->slice_end ? r->deadline : r->slice_end;
-      if (!r->no_handle) /* (else an ACK or a loss, on the semaphore, frees one) */
+      if (r->h.type == RT_PSEND || r->poll_out) {
+        wait_ms = POLL_OUT_MS; /* (pipc_wait cannot wait for a pipe's room) */
+      } else if (r->h.type == RT_PRECV || r->h.type == RT_PPOLL) {
+        relay *rl = &s->relays[r->h.obj];
+        if (rl->end != NULL && rl->item < 0 && nitems < PIPC_WAIT_MAX) {
+          rl->item = (int)nitems;
+          items[nitems++] = pipc_wait_on_pipe(rl->end);
+        }
+      } else if (!r->no_handle) { /* (else an ACK or a loss, on the semaphore, frees one) */
         items[r->h.obj + 1].events |= r->h.type == RT_PUT ? PIPC_WAIT_OUT : PIPC_WAIT_IN;
+      }
       if (until - now < wait_ms) wait_ms = until > now ? until - now : 0;
     }
-    if (pipc_wait(items, s->nq + 1, (int)wait_ms) < 0)
+    if (pipc_wait(items, nitems, (int)wait_ms) < 0)
       pipc_sleep_ms(10); /* a queue went bad: its parked requests end at their deadline */
     while (pipc_sem_wait(s->wake, 0) == PIPC_OK) {
     }
@@ -1853,6 +2134,22 @@ static void dispatcher(void *arg) {
     if (r->sess->live) r->sess->live->parked[r->h.lane] = NULL;
     if ((m = reply_make(s, &r->h, PIPC_ECLOSED, 0)) != NULL) slot_reply(s, r->sl, m);
     req_free(r);
+  }
+  /* relays: closed, their output pushed first for up to a second; one
+     whose local peer reads nothing still is left open (closing it would
+     wait for that peer) - its descriptor stays until this process ends */
+  if (s->relays) {
+    int64_t until = pipc_os_now_ms() + 1000;
+    size_t i, left = 1;
+    while (left && pipc_os_now_ms() < until) {
+      for (i = left = 0; i < s->relays_max; i++) {
+        s->relays[i].se = NULL;
+        if (!relay_close_try(&s->relays[i])) left++;
+      }
+      if (left) pipc_sleep_ms(POLL_OUT_MS);
+    }
+    for (i = 0; i < s->nsess; i++) s->sess[i]->relay = 0;
+    memset(s->relays, 0, s->relays_max * sizeof *s->relays); /* (left open: see above) */
   }
   /* held deliveries go back (orphans: the next server's first), then
      their handles close - by this thread, which holds their entries */
@@ -1884,12 +2181,19 @@ int pipc_serve_start(const char *url, const pipc_serve_opts *opts, pipc_server *
   if (kind == PIPC__REMOTE_TLS &&
       (opts->cert_file == NULL || opts->key_file == NULL || opts->ca_file == NULL))
     return PIPC_EINVAL;
-  if (opts->nqueues == 0 || opts->queues == NULL || opts->nqueues >= PIPC_WAIT_MAX)
-    return PIPC_EINVAL; /* the dispatcher waits on each and one semaphore */
+  if ((opts->nqueues == 0 && opts->nlisteners == 0) || (opts->nqueues && opts->queues == NULL) ||
+      (opts->nlisteners && opts->listeners == NULL) ||
+      opts->nqueues + (opts->nlisteners ? 1 : 0) >= PIPC_WAIT_MAX)
+    return PIPC_EINVAL; /* the dispatcher waits on each queue, a relay at least, one semaphore */
   for (i = 0; i < opts->nqueues; i++) {
     if (pipc_name_check(opts->queues[i]) != PIPC_OK) return PIPC_EINVAL;
     for (j = 0; j < i; j++)
       if (strcmp(opts->queues[i], opts->queues[j]) == 0) return PIPC_EINVAL;
+  }
+  for (i = 0; i < opts->nlisteners; i++) {
+    if (pipc_name_check(opts->listeners[i]) != PIPC_OK) return PIPC_EINVAL;
+    for (j = 0; j < i; j++)
+      if (strcmp(opts->listeners[i], opts->listeners[j]) == 0) return PIPC_EINVAL;
   }
   if (kind == PIPC__REMOTE_TLS &&
       (rc = tls_config(1, opts->cert_file, opts->key_file, opts->ca_file, NULL, &tls)) != PIPC_OK)
@@ -1898,15 +2202,22 @@ int pipc_serve_start(const char *url, const pipc_serve_opts *opts, pipc_server *
     if (tls) nng_tls_config_free(tls);
     return PIPC_ENOMEM;
   }
-  s->q = (pipc_queue **)calloc(opts->nqueues, sizeof *s->q);
-  s->names = calloc(opts->nqueues, sizeof *s->names);
-  s->max_msg = (uint64_t *)calloc(opts->nqueues, sizeof *s->max_msg);
-  s->items = (pipc_waitable *)calloc(opts->nqueues + 1, sizeof *s->items);
-  s->held = (held *)calloc(opts->nqueues * HELD_PER_QUEUE, sizeof *s->held);
+  s->q = (pipc_queue **)calloc(opts->nqueues + 1, sizeof *s->q);
+  s->names = calloc(opts->nqueues + 1, sizeof *s->names);
+  s->max_msg = (uint64_t *)calloc(opts->nqueues + 1, sizeof *s->max_msg);
+  s->items = (pipc_waitable *)calloc(PIPC_WAIT_MAX, sizeof *s->items);
+  s->held = (held *)calloc(opts->nqueues * HELD_PER_QUEUE + 1, sizeof *s->held);
+  s->lnames = calloc(opts->nlisteners + 1, sizeof *s->lnames);
+  /* relays: as many as the dispatcher can wait on beside the queues */
+  s->relays_max = opts->nlisteners ? PIPC_WAIT_MAX - 1 - opts->nqueues : 0;
+  s->relays = (relay *)calloc(s->relays_max + 1, sizeof *s->relays);
   s->port = -1;
   if (s->q == NULL || s->names == NULL || s->max_msg == NULL || s->items == NULL ||
-      s->held == NULL)
+      s->held == NULL || s->lnames == NULL || s->relays == NULL)
     rc = PIPC_ENOMEM;
+  for (i = 0; rc == PIPC_OK && i < opts->nlisteners; i++) strcpy(s->lnames[i], opts->listeners[i]);
+  s->nl = opts->nlisteners;
+  if (s->nl && biggest < PIPE_MAX_MSG) biggest = PIPE_MAX_MSG;
   for (i = 0; rc == PIPC_OK && i < opts->nqueues; i++) {
     pipc_queue_stat_t st;
     rc = pipc_queue_open(opts->queues[i], &s->q[i]);
@@ -2061,6 +2372,8 @@ int pipc_serve_stop(pipc_server *s) {
   free(s->max_msg);
   free(s->items);
   free(s->held);
+  free(s->lnames);
+  free(s->relays);
   free(s->sess);
   free(s->bucket);
   free(s);

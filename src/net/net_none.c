@@ -9,6 +9,7 @@ volatile uint32_t pipc__remote_drop_replies; /* no server here to use them */
 volatile uint32_t pipc__remote_sessions_max;
 volatile uint32_t pipc__remote_slice_ms;
 volatile uint32_t pipc__remote_late_gone;
+volatile uint32_t pipc__remote_pipe_grace_ms;
 #endif
 
 const char *pipc_remote_support(void) {
@@ -63,6 +64,30 @@ const char *pipc__rq_name(const pipc__rq *r) {
   return NULL;
 }
 void pipc__rq_close(pipc__rq *r) { (void)r; }
+
+int pipc__rp_connect(const char *url, const pipc_remote_opts *o, int timeout_ms, pipc__rq **out) {
+  char nurl[256], name[PIPC_NAME_MAX + 1];
+  int kind;
+  *out = NULL;
+  if (pipc__remote_split(url, nurl, sizeof nurl, name, &kind) != PIPC_OK) return PIPC_EINVAL;
+  if (timeout_ms < PIPC_FOREVER || (o != NULL && (o->connect_timeout_ms < 0 ||
+                                                  o->link_timeout_ms < 0 || o->flags != 0)))
+    return PIPC_EINVAL;
+  return PIPC_ENOTSUP;
+}
+/* Never reached: no remote end exists in this build. */
+int pipc__rp_send(pipc__rq *r, const void *msg, size_t len, int timeout_ms) {
+  (void)r, (void)msg, (void)len, (void)timeout_ms;
+  return PIPC_ENOTSUP;
+}
+int pipc__rp_recv(pipc__rq *r, void *buf, size_t cap, size_t *out_len, int timeout_ms) {
+  (void)r, (void)buf, (void)cap, (void)out_len, (void)timeout_ms;
+  return PIPC_ENOTSUP;
+}
+int pipc__rp_poll(pipc__rq *r, int timeout_ms) {
+  (void)r, (void)timeout_ms;
+  return PIPC_ENOTSUP;
+}
 
 int pipc_serve_start(const char *url, const pipc_serve_opts *opts, pipc_server **out) {
   int kind;
