@@ -313,6 +313,12 @@ char **pipc_os_environ_copy(void);
 /* 1 if environment names a[0..an) and b[0..bn) are one name here
    (Windows: case ignored), else 0. */
 int pipc_os_env_name_eq(const char *a, size_t an, const char *b, size_t bn);
+/* Environment variable `name` of this process now, as a malloc'd UTF-8
+   string (free it), or NULL when it is not set (or no memory).  Windows
+   reads the process's own block (GetEnvironmentVariableW: what a parent
+   or SetEnvironmentVariableW set), which the C runtime's getenv copy,
+   taken at startup, does not follow. */
+char *pipc_os_getenv(const char *name);
 /* Free a NULL-terminated array of malloc'd strings and the array (NULL:
    nothing; src/process.c). */
 void pipc__strv_free(char **v);

@@ -631,10 +631,12 @@ static char *strdup_(const char *v) {
 
 static int rq_timeout_ok(int timeout_ms) { return timeout_ms >= PIPC_FOREVER; }
 
-/* An option, else its environment variable (NULL when neither). */
-static const char *opt_env(const pipc_remote_opts *o, size_t off, const char *var) {
+/* An option, else its environment variable (NULL when neither); a value
+   from the environment is *held's (free it).  pipc_os_getenv: on Windows
+   getenv misses what SetEnvironmentVariableW set. */
+static const char *opt_env(const pipc_remote_opts *o, size_t off, const char *var, char **held) {
   const char *v = o ? *(const char *const *)((const char *)o + off) : NULL;
-  if (v == NULL) v = getenv(var);
+  if (v == NULL) v = *held = pipc_os_getenv(var);
   return v != NULL && *v ? v : NULL;
 }
 
@@ -678,12 +680,15 @@ static int rq_open(const char *url, const pipc_remote_opts *o, const unsigned ch
     return PIPC_EINVAL;
   }
   if (kind == PIPC__REMOTE_TLS) {
-    char host[URL_MAX];
-    const char *name = opt_env(o, offsetof(pipc_remote_opts, server_name), "PIPC_TLS_SERVER_NAME");
+    char host[URL_MAX], *env[4] = {NULL, NULL, NULL, NULL};
+    const char *name =
+        opt_env(o, offsetof(pipc_remote_opts, server_name), "PIPC_TLS_SERVER_NAME", &env[0]);
     if (name == NULL && pipc__remote_host(r->url, host, sizeof host) == PIPC_OK) name = host;
-    rc = tls_config(0, opt_env(o, offsetof(pipc_remote_opts, cert_file), "PIPC_TLS_CERT"),
-                    opt_env(o, offsetof(pipc_remote_opts, key_file), "PIPC_TLS_KEY"),
-                    opt_env(o, offsetof(pipc_remote_opts, ca_file), "PIPC_TLS_CA"), name, &r->tls);
+    rc = tls_config(0, opt_env(o, offsetof(pipc_remote_opts, cert_file), "PIPC_TLS_CERT", &env[1]),
+                    opt_env(o, offsetof(pipc_remote_opts, key_file), "PIPC_TLS_KEY", &env[2]),
+                    opt_env(o, offsetof(pipc_remote_opts, ca_file), "PIPC_TLS_CA", &env[3]), name,
+                    &r->tls);
+    for (i = 0; i < 4; i++) free(env[i]);
     if (rc != PIPC_OK) {
       free(r);
       return rc;
