@@ -1629,6 +1629,19 @@ static void dispatcher(void *arg) {
   }
 }
 
+/* An ipc:// endpoint for this user only: the socket file 0600 (POSIX), or
+   the named pipe's security descriptor (Windows, where nng refuses the
+   permissions option and would make the pipe with the default DACL).  An
+   option nng refuses is an error: the endpoint is never left open. */
+static int ipc_owner_only(nng_listener l) {
+  void *sd = NULL;
+  int rc = pipc_os_ipc_security(&sd), rv;
+  if (rc == PIPC_OK) rv = nng_listener_set_ptr(l, NNG_OPT_IPC_SECURITY_DESCRIPTOR, sd);
+  else if (rc == PIPC_ENOTSUP) rv = nng_listener_set_int(l, NNG_OPT_IPC_PERMISSIONS, 0600);
+  else return rc;
+  return map_nng(rv);
+}
+
 int pipc_serve_start(const char *url, const pipc_serve_opts *opts, pipc_server **out) {
   pipc_server *s;
   nng_tls_config *tls = NULL;
@@ -1699,8 +1712,7 @@ int pipc_serve_start(const char *url, const pipc_serve_opts *opts, pipc_server *
     if ((rv = nng_listener_create(&s->l, s->sock, url)) != 0) rc = map_nng(rv);
     else s->has_listener = 1;
   }
-  if (rc == PIPC_OK && kind == PIPC__REMOTE_IPC) /* the socket file is the owner's only */
-    nng_listener_set_int(s->l, NNG_OPT_IPC_PERMISSIONS, 0600);
+  if (rc == PIPC_OK && kind == PIPC__REMOTE_IPC) rc = ipc_owner_only(s->l);
   if (rc == PIPC_OK && tls && (rv = nng_listener_set_ptr(s->l, NNG_OPT_TLS_CONFIG, tls)) != 0)
     rc = map_nng(rv);
   if (rc == PIPC_OK && (rv = nng_listener_start(s->l, 0)) != 0) rc = map_nng(rv);

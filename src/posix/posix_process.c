@@ -656,6 +656,11 @@ int pipc_os_env_name_eq(const char *a, size_t an, const char *b, size_t bn) {
   return an == bn && memcmp(a, b, an) == 0;
 }
 
+int pipc_os_ipc_security(void **sd) {
+  *sd = NULL;
+  return PIPC_ENOTSUP; /* a socket file: its mode */
+}
+
 char *pipc_os_getenv(const char *name) {
   const char *v = getenv(name);
   char *c;
