@@ -570,9 +570,11 @@ void test_remote_forgotten_handle_goes_on(void) {
 }
 
 /* ---- TLS: certificates made here with openssl (a CA, a rogue CA, a
-   server certificate for pipc-b.test, a client one of each CA) ---- */
+   server certificate for pipc-b.test, a client one of each CA), or taken
+   from PIPC_TEST_TLS_DIR (tests/make-certs.sh, the same commands) ---- */
 
 static char tls_dir[200];
+static int tls_given; /* tls_dir is PIPC_TEST_TLS_DIR: kept, not ours to remove */
 
 static int make_certs(void) {
   static const char *script =
@@ -593,6 +595,14 @@ static int make_certs(void) {
   pipc_process *p;
   int code = -1;
   char name[80];
+  const char *given = getenv("PIPC_TEST_TLS_DIR");
+  if (given && *given) { /* made by the ctest fixture tls.certs (tests/make-certs.sh) */
+    snprintf(tls_dir, sizeof tls_dir, "%s/rclient.crt", given);
+    if (!t_os_path_exists(tls_dir)) return 0;
+    snprintf(tls_dir, sizeof tls_dir, "%s", given);
+    tls_given = 1;
+    return 1;
+  }
   if (pipc_process_spawn(probe, &p) != PIPC_OK) return 0; /* no openssl here */
   pipc_process_wait(p, 10000, &code);
   pipc_process_free(p);
@@ -616,6 +626,7 @@ static void drop_certs(void) {
   const char *rm[] = {"rm", "-rf", tls_dir, NULL};
   pipc_process *p;
   int code;
+  if (tls_given) return;
   if (tls_dir[0] && pipc_process_spawn(rm, &p) == PIPC_OK) {
     pipc_process_wait(p, 10000, &code);
     pipc_process_free(p);
@@ -1200,15 +1211,12 @@ void test_remote_state_file_no_put_in_doubt(void) {
   uint64_t v, want = 0;
   size_t len, k;
   if (pipc_remote_support()) T_SKIP(NO_NNG);
-#ifdef _WIN32
-  T_SKIP("the served path is a POSIX socket file here");
-#endif
   if (t_os_why_no_exec_errors()) /* (the state file itself: suite serve_state, under valgrind too) */
     T_SKIP("valgrind: nng 1.5.2 loses the 112-byte copy of a request whose connection died "
            "with its server (the leak threads_across_serve_kills skips for): this case runs "
            "natively and under the sanitizers");
   t_name(name, sizeof name, "rsf");
-  snprintf(surl, sizeof surl, "ipc:///tmp/pipc-test-%s.sock", name);
+  t_os_ipc_url(surl, sizeof surl, name);
   snprintf(url, sizeof url, "%s/%s", surl, name);
   snprintf(path, sizeof path, "%s.state", name);
   T_RC(pipc_queue_create(name, 256, 16, &local), PIPC_OK);
@@ -1237,8 +1245,9 @@ void test_remote_state_file_no_put_in_doubt(void) {
   }
   CU_ASSERT_EQUAL(sf.bad, 0);
   { /* one server per file */
-    char other[200];
-    snprintf(other, sizeof other, "ipc:///tmp/pipc-test-%s-2.sock", name);
+    char other[200], name2[100];
+    snprintf(name2, sizeof name2, "%s-2", name);
+    t_os_ipc_url(other, sizeof other, name2);
     CU_ASSERT_EQUAL(t_join(t_spawn("serve_state", other, name, path, "0", "0", NULL), 30000), 11);
   }
   pipc_process_kill(serve);
