@@ -14,6 +14,8 @@ extras=0
 for p in "${presets[@]}"; do
   if [ "$p" = mingw-wine ]; then
     scripts/fetch-cunit.sh build/_deps/cunit >/dev/null || exit 1
+    # nng + mbedTLS cross-built for the remote suites (minutes, once; cached)
+    nice -n 10 scripts/fetch-nng.sh build/_deps/nng-mingw >/dev/null || exit 1
     export WINEDEBUG=-all WINEDLLOVERRIDES="mscoree,mshtml="
     # Wine itself is started by the ctest fixture wine.start
     # (cmake/wine-start.cmake): prefix, one persistent wineserver, services.

@@ -313,6 +313,23 @@ char **pipc_os_environ_copy(void);
 /* 1 if environment names a[0..an) and b[0..bn) are one name here
    (Windows: case ignored), else 0. */
 int pipc_os_env_name_eq(const char *a, size_t an, const char *b, size_t bn);
+/* Environment variable `name` of this process now, as a malloc'd UTF-8
+   string (free it), or NULL when it is not set (or no memory).  Windows
+   reads the process's own block (GetEnvironmentVariableW: what a parent
+   or SetEnvironmentVariableW set), which the C runtime's getenv copy,
+   taken at startup, does not follow. */
+char *pipc_os_getenv(const char *name);
+
+/* The security descriptor (a Windows SECURITY_DESCRIPTOR, self-relative)
+   a server's ipc:// endpoint is made with, for nng's
+   NNG_OPT_IPC_SECURITY_DESCRIPTOR: on Windows nng makes a named pipe with
+   the default DACL and refuses NNG_OPT_IPC_PERMISSIONS, so the pipe is
+   this user's only by this: owner the user, a protected DACL granting the
+   user alone (as pipc's own pipes).  Made once; valid for the life of the
+   process (nng keeps the pointer for every instance it makes).  PIPC_OK
+   and *sd; PIPC_ENOTSUP where the endpoint is a socket file whose mode
+   does it (POSIX: NNG_OPT_IPC_PERMISSIONS 0600); PIPC_ESYS. */
+int pipc_os_ipc_security(void **sd);
 /* Free a NULL-terminated array of malloc'd strings and the array (NULL:
    nothing; src/process.c). */
 void pipc__strv_free(char **v);

@@ -280,4 +280,20 @@ void t_os_shared_dir_end(const char *path);
 /* chmod (POSIX; -1 on Windows). */
 int t_os_chmod(const char *path, unsigned mode);
 
+/* ---- remote names over ipc:// (test_remote.c, test_cli.c) ---- */
+
+/* The ipc:// endpoint (a URL without /NAME) for a test's unique name
+   `name` (from t_name), into buf[cap]: POSIX a socket file,
+   "ipc:///tmp/pipc-test-NAME.sock"; Windows, where nng's "ipc://X" is the
+   named pipe \\.\pipe\X (a path there would be a pipe name with
+   slashes, not a file), "ipc://pipc-test-NAME". */
+void t_os_ipc_url(char *buf, size_t cap, const char *name);
+
+/* 1 if the server listening at ipc:// endpoint `url` (t_os_ipc_url) can
+   be reached by its owner only: POSIX its socket file is ours and 0600;
+   Windows the pipe's DACL, read back with GetSecurityInfo through a client
+   end opened to it, is protected with one ACE, for the current user.  0 if
+   not, -1 if it cannot be looked at; why[cap] says what was seen. */
+int t_os_ipc_owner_only(const char *url, char *why, size_t cap);
+
 #endif

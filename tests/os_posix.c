@@ -784,3 +784,22 @@ void t_os_shared_dir_end(const char *path) {
   snprintf(cmd, sizeof cmd, "rm -rf '%s'", path);
   if (system(cmd) != 0) fprintf(stderr, "\n  could not remove %s", path);
 }
+
+/* ---- remote names over ipc:// ---- */
+
+void t_os_ipc_url(char *buf, size_t cap, const char *name) {
+  snprintf(buf, cap, "ipc:///tmp/pipc-test-%s.sock", name);
+}
+
+int t_os_ipc_owner_only(const char *url, char *why, size_t cap) {
+  const char *path = strncmp(url, "ipc://", 6) == 0 ? url + 6 : NULL;
+  int mode;
+  if (path == NULL) {
+    snprintf(why, cap, "%s is no ipc:// URL", url);
+    return -1;
+  }
+  mode = path_mode(path);
+  snprintf(why, cap, "%s: mode %04o%s", path, mode < 0 ? 0 : (unsigned)mode,
+           mode < 0 ? " (missing, or not ours)" : "");
+  return mode == 0600;
+}

@@ -13,6 +13,7 @@
 
 #include "harness.h"
 #include "kinds.h"
+#include "os.h"
 
 #ifdef _WIN32
 #ifndef WIN32_LEAN_AND_MEAN
@@ -146,6 +147,10 @@ typedef struct cli_proc {
 /* What the next cli_start gives the child as its stdin (then reset): NULL,
    this process's own. */
 static const char *cli_stdin;
+/* Set: the next cli_start's child gets a process group of its own
+   (PIPC_SPAWN_NEW_GROUP), so pipc_process_terminate can reach it on
+   Windows (Ctrl-Break to its group). */
+static int cli_new_group;
 static size_t cli_stdin_len;
 
 static char *as_text(const char *s, size_t len) {
@@ -163,6 +168,15 @@ static void run_free(cli_run *r) {
   free(r->out);
   free(r->err);
   memset(r, 0, sizeof *r);
+}
+
+static int cli_spawn(const char *const *argv, pipc_process **p) {
+  pipc_spawn_opts o;
+  if (!cli_new_group) return pipc_process_spawn(argv, p);
+  cli_new_group = 0;
+  memset(&o, 0, sizeof o); /* standard streams inherited, as the plain spawn */
+  o.flags = PIPC_SPAWN_NEW_GROUP;
+  return pipc_process_spawn_ex(argv, &o, p);
 }
 
 /* Start pipc with args (NULL-terminated) and its output captured. */
@@ -196,7 +210,7 @@ static int cli_start(cli_proc *c, const char *const *args) {
     SetStdHandle(STD_OUTPUT_HANDLE, c->out);
     SetStdHandle(STD_ERROR_HANDLE, c->err);
     if (in != CAP_NONE) SetStdHandle(STD_INPUT_HANDLE, in);
-    rc = pipc_process_spawn(argv, &c->p);
+    rc = cli_spawn(argv, &c->p);
     SetStdHandle(STD_OUTPUT_HANDLE, so);
     SetStdHandle(STD_ERROR_HANDLE, se);
     SetStdHandle(STD_INPUT_HANDLE, si);
@@ -215,7 +229,7 @@ static int cli_start(cli_proc *c, const char *const *args) {
       dup2(fileno(c->out), 1);
       dup2(fileno(c->err), 2);
       if (in != CAP_NONE) dup2(fileno(in), 0);
-      rc = pipc_process_spawn(argv, &c->p);
+      rc = cli_spawn(argv, &c->p);
       dup2(so, 1);
       dup2(se, 2);
       if (in != CAP_NONE) dup2(si, 0);
@@ -1360,6 +1374,7 @@ void test_cli_serve_and_remote_names(void) {
   cli_run r;
   const char *args[8];
   size_t len = 0;
+  int rc;
   if (pipc_remote_support() != NULL) {
     CU_ASSERT_EQUAL(cli("serve", "ipc:///tmp/x.sock", "--queue", "q", NULL), 1);
     CU_ASSERT(has(last.err, "nng"));
@@ -1367,7 +1382,7 @@ void test_cli_serve_and_remote_names(void) {
   }
   memset(&r, 0, sizeof r);
   t_name(name, sizeof name, "clisv");
-  snprintf(url, sizeof url, "ipc:///tmp/pipc-%s.sock", name);
+  t_os_ipc_url(url, sizeof url, name);
   snprintf(qurl, sizeof qurl, "%s/%s", url, name);
   CU_ASSERT_EQUAL(cli("serve", url, "--queue", name, NULL), 1); /* no such queue */
   snprintf(want, sizeof want, "pipc: serve: no queue named %s\n", name);
@@ -1383,6 +1398,7 @@ void test_cli_serve_and_remote_names(void) {
   snprintf(state, sizeof state, "%s.state", name);
   args[0] = "serve", args[1] = url, args[2] = "--queue", args[3] = name, args[4] = "--state",
   args[5] = state, args[6] = NULL;
+  cli_new_group = 1; /* Windows: Ctrl-Break reaches it */
   T_RC(cli_start(&c, args), PIPC_OK);
   CU_ASSERT_EQUAL(cli("send", qurl, "over the net", NULL), 0); /* waits for the server */
   snprintf(want, sizeof want, "%s-2", url); /* a second server on its state file */
@@ -1400,15 +1416,22 @@ void test_cli_serve_and_remote_names(void) {
   CU_ASSERT_STRING_EQUAL(last.err, want);
   snprintf(want, sizeof want, "%s/other", url);
   CU_ASSERT_EQUAL(cli("send", want, "x", NULL), 1); /* not served */
-  T_RC(pipc_process_terminate(c.p), PIPC_OK);
+  rc = pipc_process_terminate(c.p);
+  if (rc == PIPC_ENOTSUP) /* Wine: no console, no control event reaches a child */
+    pipc_process_kill(c.p);
+  else
+    T_RC(rc, PIPC_OK);
   cli_finish(&c, 30000, &r);
-  CU_ASSERT_EQUAL(r.code, 0);
+  if (rc != PIPC_ENOTSUP) CU_ASSERT_EQUAL(r.code, 0);
   snprintf(want, sizeof want, "serving %s\n", url);
   CU_ASSERT_STRING_EQUAL(r.out, want);
   run_free(&r);
   pipc_queue_close(q);
   pipc_queue_unlink(name);
   remove(state);
+  if (rc == PIPC_ENOTSUP)
+    t_skip("the stop request (Ctrl-Break) could not be sent: no console control event "
+           "reaches a child here (Wine); the rest of the case ran");
 }
 
 /* pipc serve --listener NAME: a remote pipc_pipe_connect(URL/NAME) is
@@ -1423,11 +1446,12 @@ void test_cli_serve_listener(void) {
   cli_run run;
   const char *args[8];
   size_t len = 0;
+  int rc;
   if (pipc_remote_support() != NULL) T_SKIP("built without nng: remote names are PIPC_ENOTSUP here");
   memset(&run, 0, sizeof run);
   t_name(name, sizeof name, "clisl");
   t_name(lname, sizeof lname, "clisll");
-  snprintf(url, sizeof url, "ipc:///tmp/pipc-%s.sock", name);
+  t_os_ipc_url(url, sizeof url, name);
   snprintf(purl, sizeof purl, "%s/%s", url, lname);
   T_RC(pipc_queue_create(name, 8, 32, &q), PIPC_OK);
   CU_ASSERT_EQUAL(cli("serve", url, "--listener", name, NULL), 1); /* a queue */
@@ -1436,6 +1460,7 @@ void test_cli_serve_listener(void) {
   T_RC(pipc_listener_create(lname, &l), PIPC_OK);
   CU_ASSERT_FATAL(l != NULL);
   args[0] = "serve", args[1] = url, args[2] = "--listener", args[3] = lname, args[4] = NULL;
+  cli_new_group = 1; /* Windows: Ctrl-Break reaches it */
   T_RC(cli_start(&c, args), PIPC_OK);
   T_RC(pipc_pipe_connect(purl, &r, 10000), PIPC_OK);
   T_RC(pipc_listener_accept(l, &local, 10000), PIPC_OK);
@@ -1449,13 +1474,20 @@ void test_cli_serve_listener(void) {
   pipc_pipe_close(r);
   T_RC(pipc_pipe_recv(local, buf, sizeof buf, &len, 5000), PIPC_ECLOSED);
   pipc_pipe_close(local);
-  T_RC(pipc_process_terminate(c.p), PIPC_OK);
+  rc = pipc_process_terminate(c.p);
+  if (rc == PIPC_ENOTSUP) /* Wine: no console, no control event reaches a child */
+    pipc_process_kill(c.p);
+  else
+    T_RC(rc, PIPC_OK);
   cli_finish(&c, 30000, &run);
-  CU_ASSERT_EQUAL(run.code, 0);
+  if (rc != PIPC_ENOTSUP) CU_ASSERT_EQUAL(run.code, 0);
   run_free(&run);
   pipc_listener_close(l);
   pipc_queue_close(q);
   pipc_queue_unlink(name);
+  if (rc == PIPC_ENOTSUP)
+    t_skip("the stop request (Ctrl-Break) could not be sent: no console control event "
+           "reaches a child here (Wine); the rest of the case ran");
 }
 
 /* A thread that ends holding a durable peek leaves an orphan: info counts

@@ -300,6 +300,7 @@
   PIPC_TEST(remote, not_served_is_enoent)         \
   PIPC_TEST(remote, exactly_once_when_replies_are_lost) \
   PIPC_TEST(remote, server_restarts)              \
+  PIPC_TEST(remote, ipc_owner_only)               \
   PIPC_TEST(remote, many_producers)               \
   PIPC_TEST(remote, lanes_busy_and_stop_answers)  \
   PIPC_TEST(remote, waits_in_slices)              \

@@ -827,17 +827,20 @@ static int cmd_listen(int argc, char **argv) {
 static const char *help_serve =
     "usage: pipc serve URL [--queue NAME]... [--listener NAME]...\n"
     "                  [--cert FILE --key FILE --ca FILE | --plain] [--state FILE]\n"
-    "  serves this user's queues NAME at URL until Ctrl-C / SIGTERM: another\n"
-    "  host opens one as URL/NAME (pipc_queue_open(\"tls+tcp://HOST:PORT/NAME\"),\n"
-    "  pipc send URL/NAME ..., pipc recv URL/NAME); and its listeners NAME: a\n"
-    "  remote pipc_pipe_connect(\"URL/NAME\") is relayed to listener NAME here,\n"
-    "  as a local connection (at least one --queue or --listener).  URL:\n"
+    "  serves this user's queues NAME at URL until Ctrl-C / SIGTERM (Windows:\n"
+    "  Ctrl-C / Ctrl-Break): another host opens one as URL/NAME\n"
+    "  (pipc_queue_open(\"tls+tcp://HOST:PORT/NAME\"), pipc send URL/NAME ...,\n"
+    "  pipc recv URL/NAME); and its listeners NAME: a remote\n"
+    "  pipc_pipe_connect(\"URL/NAME\") is relayed to listener NAME here, as a\n"
+    "  local connection (at least one --queue or --listener).  URL:\n"
     "    tls+tcp://ADDRESS:PORT  TLS; this server's certificate and key (PEM),\n"
     "                            and the CA that signs its clients' certificates\n"
     "                            (a client without one is refused)\n"
     "    tcp://ADDRESS:PORT      no authentication, no encryption: only with\n"
     "                            --plain, on a network you trust\n"
     "    ipc:///ABSOLUTE/PATH    a socket file only this user can use\n"
+    "    ipc://PIPENAME          Windows: the named pipe \\\\.\\pipe\\PIPENAME, only\n"
+    "                            this user's\n"
     "  PORT 0: any free one.  Prints \"serving URL\" (with the port chosen) on\n"
     "  stdout once it listens.  Clients' TLS files: PIPC_TLS_CERT, PIPC_TLS_KEY,\n"
     "  PIPC_TLS_CA, PIPC_TLS_SERVER_NAME in their environment.\n"
@@ -850,6 +853,18 @@ static volatile sig_atomic_t serve_stop;
 static void on_serve_signal(int sig) {
   (void)sig;
   serve_stop = 1;
+}
+
+/* The graceful stop: POSIX SIGINT / SIGTERM; Windows' C runtime raises
+   SIGINT for Ctrl-C and SIGBREAK for Ctrl-Break - the event
+   pipc_process_terminate sends a child in a group of its own (SIGTERM is
+   never raised there from outside). */
+static void on_stop_signals(void) {
+  signal(SIGINT, on_serve_signal);
+  signal(SIGTERM, on_serve_signal);
+#ifdef SIGBREAK
+  signal(SIGBREAK, on_serve_signal);
+#endif
 }
 
 static int cmd_serve(int argc, char **argv) {
@@ -953,8 +968,7 @@ static int cmd_serve(int argc, char **argv) {
     }
     return fail("serve", url, rc);
   }
-  signal(SIGINT, on_serve_signal);
-  signal(SIGTERM, on_serve_signal);
+  on_stop_signals();
   if (pipc_serve_port(s, &port) == PIPC_OK) {
     const char *colon = strrchr(url, ':');
     printf("serving %.*s:%d\n", (int)(colon - url), url, port);
@@ -1003,8 +1017,7 @@ static int cmd_bridge(int argc, char **argv) {
     if (rc == PIPC_EINVAL) return usage(help_bridge); /* a URL pipc does not take */
     return fail("bridge", argv[2], rc);
   }
-  signal(SIGINT, on_serve_signal);
-  signal(SIGTERM, on_serve_signal);
+  on_stop_signals();
   printf("bridging %s to %s\n", argv[2], argv[3]);
   fflush(stdout);
   while (!serve_stop && pipc_bridge_status(b, &forwarded, &ended) == PIPC_OK && ended == 0)

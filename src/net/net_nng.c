@@ -679,10 +679,12 @@ static char *strdup_(const char *v) {
 
 static int rq_timeout_ok(int timeout_ms) { return timeout_ms >= PIPC_FOREVER; }
 
-/* An option, else its environment variable (NULL when neither). */
-static const char *opt_env(const pipc_remote_opts *o, size_t off, const char *var) {
+/* An option, else its environment variable (NULL when neither); a value
+   from the environment is *held's (free it).  pipc_os_getenv: on Windows
+   getenv misses what SetEnvironmentVariableW set. */
+static const char *opt_env(const pipc_remote_opts *o, size_t off, const char *var, char **held) {
   const char *v = o ? *(const char *const *)((const char *)o + off) : NULL;
-  if (v == NULL) v = getenv(var);
+  if (v == NULL) v = *held = pipc_os_getenv(var);
   return v != NULL && *v ? v : NULL;
 }
 
@@ -728,12 +730,15 @@ static int rq_open(const char *url, const pipc_remote_opts *o, const unsigned ch
     return PIPC_EINVAL;
   }
   if (kind == PIPC__REMOTE_TLS) {
-    char host[URL_MAX];
-    const char *name = opt_env(o, offsetof(pipc_remote_opts, server_name), "PIPC_TLS_SERVER_NAME");
+    char host[URL_MAX], *env[4] = {NULL, NULL, NULL, NULL};
+    const char *name =
+        opt_env(o, offsetof(pipc_remote_opts, server_name), "PIPC_TLS_SERVER_NAME", &env[0]);
     if (name == NULL && pipc__remote_host(r->url, host, sizeof host) == PIPC_OK) name = host;
-    rc = tls_config(0, opt_env(o, offsetof(pipc_remote_opts, cert_file), "PIPC_TLS_CERT"),
-                    opt_env(o, offsetof(pipc_remote_opts, key_file), "PIPC_TLS_KEY"),
-                    opt_env(o, offsetof(pipc_remote_opts, ca_file), "PIPC_TLS_CA"), name, &r->tls);
+    rc = tls_config(0, opt_env(o, offsetof(pipc_remote_opts, cert_file), "PIPC_TLS_CERT", &env[1]),
+                    opt_env(o, offsetof(pipc_remote_opts, key_file), "PIPC_TLS_KEY", &env[2]),
+                    opt_env(o, offsetof(pipc_remote_opts, ca_file), "PIPC_TLS_CA", &env[3]), name,
+                    &r->tls);
+    for (i = 0; i < 4; i++) free(env[i]);
     if (rc != PIPC_OK) {
       free(r);
       return rc;
@@ -2167,6 +2172,19 @@ static void dispatcher(void *arg) {
   }
 }
 
+/* An ipc:// endpoint for this user only: the socket file 0600 (POSIX), or
+   the named pipe's security descriptor (Windows, where nng refuses the
+   permissions option and would make the pipe with the default DACL).  An
+   option nng refuses is an error: the endpoint is never left open. */
+static int ipc_owner_only(nng_listener l) {
+  void *sd = NULL;
+  int rc = pipc_os_ipc_security(&sd), rv;
+  if (rc == PIPC_OK) rv = nng_listener_set_ptr(l, NNG_OPT_IPC_SECURITY_DESCRIPTOR, sd);
+  else if (rc == PIPC_ENOTSUP) rv = nng_listener_set_int(l, NNG_OPT_IPC_PERMISSIONS, 0600);
+  else return rc;
+  return map_nng(rv);
+}
+
 int pipc_serve_start(const char *url, const pipc_serve_opts *opts, pipc_server **out) {
   pipc_server *s;
   nng_tls_config *tls = NULL;
@@ -2254,8 +2272,7 @@ int pipc_serve_start(const char *url, const pipc_serve_opts *opts, pipc_server *
     if ((rv = nng_listener_create(&s->l, s->sock, url)) != 0) rc = map_nng(rv);
     else s->has_listener = 1;
   }
-  if (rc == PIPC_OK && kind == PIPC__REMOTE_IPC) /* the socket file is the owner's only */
-    nng_listener_set_int(s->l, NNG_OPT_IPC_PERMISSIONS, 0600);
+  if (rc == PIPC_OK && kind == PIPC__REMOTE_IPC) rc = ipc_owner_only(s->l);
   if (rc == PIPC_OK && tls && (rv = nng_listener_set_ptr(s->l, NNG_OPT_TLS_CONFIG, tls)) != 0)
     rc = map_nng(rv);
   if (rc == PIPC_OK && (rv = nng_listener_start(s->l, 0)) != 0) rc = map_nng(rv);

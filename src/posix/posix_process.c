@@ -656,6 +656,21 @@ int pipc_os_env_name_eq(const char *a, size_t an, const char *b, size_t bn) {
   return an == bn && memcmp(a, b, an) == 0;
 }
 
+int pipc_os_ipc_security(void **sd) {
+  *sd = NULL;
+  return PIPC_ENOTSUP; /* a socket file: its mode */
+}
+
+char *pipc_os_getenv(const char *name) {
+  const char *v = getenv(name);
+  char *c;
+  size_t n;
+  if (v == NULL) return NULL;
+  n = strlen(v) + 1;
+  if ((c = (char *)malloc(n)) != NULL) memcpy(c, v, n);
+  return c;
+}
+
 long pipc_os_process_pid(const pipc_os_process *p) { return (long)p->pid; }
 
 long pipc_os_self_pid(void) { return (long)getpid(); }

@@ -245,6 +245,22 @@ int pipc__win32_security(const pipc_os_attr *attr, int for_pipe, PSECURITY_DESCR
   return PIPC_OK;
 }
 
+static INIT_ONCE ipc_once = INIT_ONCE_STATIC_INIT;
+static PSECURITY_DESCRIPTOR ipc_sd; /* kept for the life of the process */
+static int ipc_rc;
+
+static BOOL CALLBACK make_ipc_sd(PINIT_ONCE once, PVOID param, PVOID *ctx) {
+  (void)once; (void)param; (void)ctx;
+  ipc_rc = pipc__win32_security(NULL, 1, &ipc_sd); /* as pipc's own pipes */
+  return TRUE;
+}
+
+int pipc_os_ipc_security(void **sd) {
+  InitOnceExecuteOnce(&ipc_once, make_ipc_sd, NULL, NULL);
+  *sd = ipc_rc == PIPC_OK ? ipc_sd : NULL;
+  return ipc_rc;
+}
+
 SECURITY_ATTRIBUTES *pipc__win32_sa(SECURITY_ATTRIBUTES *buf, PSECURITY_DESCRIPTOR sd) {
   if (sd == NULL) return pipc__win32_owner_only();
   buf->nLength = sizeof *buf;

@@ -341,6 +341,30 @@ int pipc_os_env_name_eq(const char *a, size_t an, const char *b, size_t bn) {
   return name_cmp(wa, (size_t)na, wb, (size_t)nb) == 0;
 }
 
+char *pipc_os_getenv(const char *name) {
+  WCHAR *w = pipc__win32_wide(name), *v = NULL;
+  char *out = NULL;
+  DWORD n, cap = 256;
+  if (w == NULL) return NULL;
+  for (;;) { /* the value can grow between two calls: until it fits */
+    WCHAR *b = (WCHAR *)realloc(v, cap * sizeof(WCHAR));
+    if (b == NULL) break;
+    v = b;
+    SetLastError(0);
+    n = GetEnvironmentVariableW(w, v, cap);
+    if (n == 0 && GetLastError() == ERROR_ENVVAR_NOT_FOUND) break;
+    if (n < cap) {
+      v[n] = 0;
+      out = pipc__win32_utf8(v);
+      break;
+    }
+    cap = n + 1;
+  }
+  free(v);
+  free(w);
+  return out;
+}
+
 char **pipc_os_environ_copy(void) {
   WCHAR *block = GetEnvironmentStringsW(), *e;
   size_t n = 0, i = 0;
