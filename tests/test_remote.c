@@ -810,10 +810,11 @@ static void net_down(void) {
 
 /* The two hosts, or the reason they cannot be made here (NULL: made). */
 static const char *net_up(void) {
-  char cmd[1200];
 #ifdef _WIN32
+  (void)veth_b; /* (only Linux makes the pair) */
   return "network namespaces are Linux's";
 #else
+  char cmd[1200];
   unsigned long id = (unsigned long)(pipc__test_entropy() % 100000u);
   if (pipc_remote_support()) return NO_NNG;
   if (sh("test \"$(id -u)\" = 0") != 0) return "not root: network namespaces need root";
@@ -1792,13 +1793,12 @@ static pipc_pipe *big_from;
 static const char *big_buf;
 static size_t big_len;
 static int big_rc;
+/* Send and flush in one thread: on Windows a write still in flight when
+   the thread that started it ends is cancelled with it (issue 20). */
 static void push_main(void *arg) {
   (void)arg;
   big_rc = pipc_pipe_send(big_from, big_buf, big_len, 5000);
-}
-static void flush_main(void *arg) {
-  (void)arg;
-  big_rc = pipc_pipe_flush(big_from, 10000);
+  if (big_rc == PIPC_OK) big_rc = pipc_pipe_flush(big_from, 10000);
 }
 
 /* A remote end works as a local one: messages both ways (empty, big),
@@ -1863,13 +1863,11 @@ void test_remote_pipe_as_local(void) {
     big_len = sizeof buf;
     big_buf = buf;
     pusher = t_thread_start(push_main, NULL);
-    t_thread_join(pusher);
-    CU_ASSERT_EQUAL(big_rc, PIPC_OK);
-    pusher = t_thread_start(flush_main, NULL);
     {
       static char in[300000];
       T_RC(pipc_pipe_recv(r, in, sizeof in, &len, 10000), PIPC_OK);
       t_thread_join(pusher);
+      CU_ASSERT_EQUAL(big_rc, PIPC_OK);
       memcpy(buf, in, sizeof in);
     }
     CU_ASSERT_EQUAL(len, sizeof buf);

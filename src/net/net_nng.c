@@ -1671,7 +1671,13 @@ static int req_run(pipc_server *s, srv_req *r, nng_msg **rep) {
         break;
       }
       cap = get64(b + 4);
-      rc = pipc_pipe_recv(rl->end, NULL, 0, &len, 0); /* its length, the message kept */
+      /* a whole message first (Windows: its length is known once it is
+         all read, POSIX from its header), then its length, kept */
+      if ((rc = pipc_pipe_poll(rl->end, 0)) <= 0) {
+        rc = rc == 0 ? PIPC_EAGAIN : rc;
+        break;
+      }
+      rc = pipc_pipe_recv(rl->end, NULL, 0, &len, 0);
       if (rc == PIPC_OK) { /* an empty message: taken */
         if ((*rep = reply_make(s, &r->h, PIPC_OK, 8)) != NULL)
           put64((unsigned char *)nng_msg_body(*rep) + RW_REPLY, 0);
