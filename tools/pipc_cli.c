@@ -946,8 +946,9 @@ static int cmd_serve(int argc, char **argv) {
                                     wrong kind is said now, a missing one then */
     pipc_kind k = PIPC_KIND_NONE;
     if (pipc_kind_of(lnames[i], &k) == PIPC_OK && k != PIPC_KIND_LISTENER) {
+      const char *bad = lnames[i]; /* (argv's: lnames is freed with names) */
       free(names);
-      return wrong_kind("serve", lnames[i], k, "a listener");
+      return wrong_kind("serve", bad, k, "a listener");
     }
   }
   o.queues = names;
