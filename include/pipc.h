@@ -1490,7 +1490,9 @@ typedef struct pipc_remote_opts { /* zero-fill: every field its default */
    another - if its acknowledgement was cut.  pipc_queue_get returns
    PIPC_OK as soon as the message is here, whatever became of the
    acknowledgement.  A buffer too small: PIPC_EMSGSIZE with the length, the
-   message kept (first in line).  The server holds at most 8 such
+   message kept (given back: first in line for at-least-once gets and
+   durable peeks; plain gets pass it).  A client killed while its get
+   waits at the server takes nothing with it (nor does a plain get's).  The server holds at most 8 such
    deliveries per queue at once (more gets wait for one to end), each one
    of the queue's 64 registry entries.  Without the flag, gets are at most
    once (docs/remote.md). */
@@ -1518,9 +1520,13 @@ PIPC_API int pipc_queue_open_remote(const char *url, const pipc_remote_opts *opt
    pipc_pipe_peer (PIPC_ENOTSUP), pipc_wait / watches (PIPC_ENOTSUP).
    The connection: a server restarted has no relay (PIPC_ECLOSED: the peer
    is gone); a client whose connection went and that makes no call for
-   15 s is taken for gone (the server closes its end).  Connect does not
-   wait for the listener to appear: none there is PIPC_ENOENT; one busy
-   is asked again until the timeout.  A listener made with an authkey
+   15 s is taken for gone (the server closes its end).  A call that gives
+   up on a link down past its allowance is PIPC_ECLOSED too, but then the
+   relay may live on (a send in doubt, as a remote put's): close the end.
+   timeout_ms is how long to try to reach the server and a busy listener
+   (0 or PIPC_FOREVER: PIPC_REMOTE_CONNECT_MS); connect does not wait for
+   the listener to appear: none there is PIPC_ENOENT; one that stays busy
+   PIPC_ETIMEDOUT.  A listener made with an authkey
    cannot be served (the server has no key).
    Errors: as pipc_pipe_connect, and those of a remote name
    (pipc_queue_open); PIPC_EINVAL also for attributes with a remote name

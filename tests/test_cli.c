@@ -1456,9 +1456,11 @@ void test_cli_serve_listener(void) {
   T_RC(pipc_queue_create(name, 8, 32, &q), PIPC_OK);
   CU_ASSERT_EQUAL(cli("serve", url, "--listener", name, NULL), 1); /* a queue */
   CU_ASSERT(has(last.err, "a listener"));
-  CU_ASSERT_EQUAL(cli("serve", url, "--listener", "bad name", NULL), 2);
   T_RC(pipc_listener_create(lname, &l), PIPC_OK);
   CU_ASSERT_FATAL(l != NULL);
+  CU_ASSERT_EQUAL(cli("serve", url, "--queue", lname, NULL), 1); /* a listener */
+  CU_ASSERT(has(last.err, "a queue"));
+  CU_ASSERT_EQUAL(cli("serve", url, "--listener", "bad name", NULL), 2);
   args[0] = "serve", args[1] = url, args[2] = "--listener", args[3] = lname, args[4] = NULL;
   cli_new_group = 1; /* Windows: Ctrl-Break reaches it */
   T_RC(cli_start(&c, args), PIPC_OK);

@@ -314,6 +314,7 @@
   PIPC_TEST(remote, bridge_forgotten_or_far_shut) \
   PIPC_TEST(remote, at_least_once_get)            \
   PIPC_TEST(remote, at_least_once_client_killed)  \
+  PIPC_TEST(remote, at_least_once_waiting_client_killed) \
   PIPC_TEST(remote, pipe_as_local)                \
   PIPC_TEST(remote, pipe_replies_lost)            \
   PIPC_TEST(remote, pipe_client_killed)           \
@@ -373,6 +374,7 @@
   PIPC_ROLE(wait_subscriber)      \
   PIPC_ROLE(remote_put)           \
   PIPC_ROLE(remote_alo_get)       \
+  PIPC_ROLE(remote_alo_wait)      \
   PIPC_ROLE(remote_pipe_die)      \
   PIPC_ROLE(netns_produce)        \
   PIPC_ROLE(netns_consume)        \

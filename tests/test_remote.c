@@ -1697,6 +1697,61 @@ int role_remote_alo_get(int argc, char **argv) {
   return rc == PIPC_ETIMEDOUT ? 0 : 13;
 }
 
+/* remote_alo_wait URL SEM [plain]: an at-least-once get (plain: a
+   default one) that waits (nothing there), after posting semaphore SEM;
+   the test kills it meanwhile. */
+int role_remote_alo_wait(int argc, char **argv) {
+  pipc_queue *r = NULL;
+  pipc_sem *sem = NULL;
+  char buf[16];
+  size_t len;
+  if (argc < 3 || pipc_sem_open(argv[2], &sem) != PIPC_OK) return 10;
+  if (pipc_queue_open_remote(argv[1], argc > 3 ? &quick : &alo, &r) != PIPC_OK) return 11;
+  pipc_sem_post(sem);
+  pipc_queue_get(r, buf, sizeof buf, &len, PIPC_FOREVER);
+  return 12; /* (killed before anything comes) */
+}
+
+/* Clients killed while their gets wait at the server (at least once, and
+   plain): the message put afterwards must not be taken for them (the
+   reply would go nowhere: the message held for good, or lost) - another
+   client gets it. */
+void test_remote_at_least_once_waiting_client_killed(void) {
+  served sv;
+  char sname[80];
+  pipc_sem *sem = NULL;
+  pipc_queue *r = NULL;
+  pipc_process *p;
+  uint32_t v = 42;
+  size_t len = 0, n = 9;
+  int k;
+  if (pipc_remote_support()) T_SKIP(NO_NNG);
+  CU_ASSERT_FATAL(serve_tcp(&sv, "raw", 16, 8));
+  t_name(sname, sizeof sname, "raws");
+  T_RC(pipc_sem_create(sname, 0, 0, &sem), PIPC_OK);
+  CU_ASSERT_FATAL(sem != NULL);
+  for (k = 0; k < 3; k++) { /* three waiting clients killed */
+    p = t_spawn("remote_alo_wait", sv.url, sname, k == 1 ? "plain" : NULL, NULL);
+    T_RC(pipc_sem_wait(sem, 10000), PIPC_OK);
+    pipc_sleep_ms(300); /* its get is waiting at the server */
+    pipc_process_kill(p);
+    CU_ASSERT_EQUAL(t_join(p, 10000), -9);
+  }
+  pipc_sleep_ms(500); /* the server has heard of the lost connections */
+  T_RC(pipc_queue_put(sv.local, &v, sizeof v, 0), PIPC_OK);
+  T_RC(pipc_queue_open_remote(sv.url, &alo, &r), PIPC_OK);
+  CU_ASSERT_FATAL(r != NULL);
+  v = 0;
+  T_RC(pipc_queue_get(r, &v, sizeof v, &len, 4000), PIPC_OK);
+  CU_ASSERT(len == sizeof v && v == 42);
+  T_RC(pipc_queue_orphans(sv.local, &n), PIPC_OK);
+  CU_ASSERT_EQUAL(n, 0);
+  pipc_queue_close(r);
+  pipc_sem_close(sem);
+  pipc_sem_unlink(sname);
+  unserve(&sv);
+}
+
 /* Clients killed between a message's arrival and its acknowledgement, 12
    times: the server gives each such message back when the connection
    goes, and the next at-least-once get receives it - every value once

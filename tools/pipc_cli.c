@@ -930,14 +930,15 @@ static int cmd_serve(int argc, char **argv) {
   }
   for (i = 0; i < (int)n; i++) { /* say which name is wrong */
     pipc_kind k = PIPC_KIND_NONE;
-    rc = pipc_kind_of(names[i], &k);
+    const char *nm = names[i]; /* (argv's: names is freed below) */
+    rc = pipc_kind_of(nm, &k);
     if (rc == PIPC_OK && k != PIPC_KIND_QUEUE) {
       free(names);
-      return wrong_kind("serve", names[i], k, "a queue");
+      return wrong_kind("serve", nm, k, "a queue");
     }
     if (rc != PIPC_OK) {
       fprintf(stderr, "%s: serve: %s %s\n", prog,
-              rc == PIPC_ENOENT ? "no queue named" : pipc_strerror(rc), names[i]);
+              rc == PIPC_ENOENT ? "no queue named" : pipc_strerror(rc), nm);
       free(names);
       return 1;
     }

@@ -103,6 +103,7 @@ enum { RT_OPEN = 1, RT_PUT, RT_GET, RT_STAT, RT_SHUTDOWN, RT_BYE, RT_PEEK, RT_AC
 #define PIPE_GRACE_MS 15000      /* a relay whose client's connection went */
 #define POLL_OUT_MS 5            /* a relay with output to push: looked at again */
 #define GONE_MAX 64      /* connections gone, noted for the dispatcher */
+#define RECENT_GONE 1024 /* the last connections gone, as the dispatcher keeps them */
 
 const char *pipc_remote_support(void) { return NULL; }
 
@@ -826,6 +827,7 @@ static int rq_open(const char *url, const pipc_remote_opts *o, const unsigned ch
     pipc_os_sleep_ms(20);
   if (rc != PIPC_OK) {
     pipc__rq_close(r);
+    if (rc == PIPC_EAGAIN && pipe) return PIPC_ETIMEDOUT; /* the listener stayed busy */
     return rc == PIPC_ECLOSED ? PIPC_ENOENT : rc; /* connected, but no answer */
   }
   *out = r;
@@ -1073,6 +1075,8 @@ typedef struct srv_req { /* a request being run, parked until it can */
   int timeout;
   int no_handle; /* PEEK: every held handle of its queue is busy (no queue wait) */
   int poll_out;  /* PSEND: the relay's end is full (pipc_wait has no OUT for it) */
+  nng_pipe pipe; /* the connection its reply goes to (a copy's, once one took over) */
+  uint64_t gone_seen; /* s->gone_count when that connection was last looked up */
   int64_t deadline, slice_end;
   nng_msg *reply; /* GET: the reply, made once */
 } srv_req;
@@ -1158,6 +1162,8 @@ struct pipc_server {
   uint32_t gone[GONE_MAX]; /* connections gone since the dispatcher looked (under mu) */
   unsigned ngone;
   int gone_lost;           /* more went than gone[] holds (under mu) */
+  int recent_gone[RECENT_GONE]; /* the dispatcher's: ids of the last connections gone */
+  uint64_t gone_count;          /* how many it has noted there, ever */
   char *state_path;  /* the state file, or NULL */
   pipc__sstate *st;  /* opened by the dispatcher (it holds the file's Lock) */
   nng_cv *cv;        /* start and the dispatcher: ready, go */
@@ -1355,6 +1361,7 @@ static void held_gone(pipc_server *s) {
   s->gone_lost = 0;
   nng_mtx_unlock(s->mu);
   if (n == 0 && !lost) return;
+  for (j = 0; j < n; j++) s->recent_gone[s->gone_count++ % RECENT_GONE] = (int)gone[j];
   for (i = 0; i < s->nq * HELD_PER_QUEUE; i++) {
     held *d = &s->held[i];
     int drop = 0;
@@ -1380,6 +1387,27 @@ static void held_gone(pipc_server *s) {
     }
     if (drop) rl->gone_at = pipc_os_now_ms();
   }
+}
+
+/* Has connection p gone (looking at what was noted since *seen, then
+   *seen moved on)?  A request whose connection went must not take a
+   message: its reply would go nowhere (a live client's copy comes again
+   on its new connection).  Notes beyond RECENT_GONE back are forgotten. */
+static int conn_gone(pipc_server *s, nng_pipe p, uint64_t *seen) {
+  uint64_t i = *seen;
+  int id = nng_pipe_id(p);
+  if (s->gone_count - i > RECENT_GONE) i = s->gone_count - RECENT_GONE;
+  for (; i < s->gone_count; i++)
+    if (s->recent_gone[i % RECENT_GONE] == id) return 1;
+  *seen = s->gone_count;
+  return 0;
+}
+
+/* A request that takes a message (GET, PEEK, PRECV) whose connection has
+   gone: dropped, unanswered, nothing run. */
+static int req_dead(pipc_server *s, srv_req *r) {
+  return (r->h.type == RT_GET || r->h.type == RT_PEEK || r->h.type == RT_PRECV) &&
+         conn_gone(s, r->pipe, &r->gone_seen);
 }
 
 /* Close relay rl's end once nothing is left to push (1: closed).  Its
@@ -1599,9 +1627,19 @@ static int req_run(pipc_server *s, srv_req *r, nng_msg **rep) {
       rc = PIPC_EAGAIN;
       break;
     }
-    if (d->h == NULL && (rc = pipc_queue_open(s->names[r->h.obj], &d->h)) != PIPC_OK) {
-      d->h = NULL;
-      break;
+    if (d->h == NULL) { /* the served queue's name, as long as it names that queue */
+      uint64_t a = 0, b2 = 1;
+      if ((rc = pipc_queue_open(s->names[r->h.obj], &d->h)) == PIPC_OK &&
+          (pipc__queue_incarnation(d->h, &a) != PIPC_OK ||
+           pipc__queue_incarnation(q, &b2) != PIPC_OK || a != b2)) {
+        pipc_queue_close(d->h);
+        rc = PIPC_ENOENT;
+      }
+      if (rc != PIPC_OK) {
+        d->h = NULL;
+        rc = rc == PIPC_ENOENT ? PIPC_ECLOSED : rc; /* unlinked (or made anew) here */
+        break;
+      }
     }
     rc = pipc_queue_peek_ex(d->h, PIPC_PEEK_DURABLE, &msg, &len, 0);
     if (rc != PIPC_OK && rc != PIPC_EOWNERDEAD) break;
@@ -1622,7 +1660,7 @@ static int req_run(pipc_server *s, srv_req *r, nng_msg **rep) {
     d->se = r->sess;
     d->lane = r->h.lane;
     d->seq = r->h.seq;
-    d->pipe = nng_msg_get_pipe(r->msg);
+    d->pipe = r->pipe;
     d->msg = msg;
     d->len = len;
     d->again = rc == PIPC_EOWNERDEAD;
@@ -1696,7 +1734,7 @@ static int req_run(pipc_server *s, srv_req *r, nng_msg **rep) {
         put64(o + RW_REPLY, len);
         return 1;
       }
-      nng_msg_free(*rep); /* (cannot be: the message was there) */
+      nng_msg_free(*rep); /* (POSIX: a message over 64 KiB still coming in) */
       *rep = NULL;
     }
     break;
@@ -1782,6 +1820,7 @@ static void parked_remove(pipc_server *s, srv_req *r) {
 static void serve_open(pipc_server *s, slot *sl, nng_msg *msg, rw_hdr *h) {
   const unsigned char *b = (const unsigned char *)nng_msg_body(msg) + RW_HDR;
   size_t n = nng_msg_len(msg) - RW_HDR, i;
+  uint64_t seen;
   int known;
   char name[PIPC_NAME_MAX + 1];
   session *se;
@@ -1839,6 +1878,8 @@ static void serve_open(pipc_server *s, slot *sl, nng_msg *msg, rw_hdr *h) {
     s->relays[k].end = end;
     s->relays[k].se = se;
     s->relays[k].pipe = nng_msg_get_pipe(msg);
+    seen = 0;
+    if (conn_gone(s, s->relays[k].pipe, &seen)) s->relays[k].gone_at = pipc_os_now_ms();
     se->relay = (uint32_t)k + 1;
   }
   h->obj = h->type == RT_POPEN ? se->relay - 1 : (uint32_t)i;
@@ -1867,6 +1908,7 @@ static void serve_new(pipc_server *s, slot *sl) {
   rw_hdr h;
   session *se;
   srv_req *r;
+  uint64_t seen;
   int rc;
   sl->req = NULL;
   rc = hdr_read((const unsigned char *)nng_msg_body(msg), nng_msg_len(msg), &h);
@@ -1903,9 +1945,16 @@ static void serve_new(pipc_server *s, slot *sl) {
     return;
   }
   se->used = pipc_os_now_ms();
-  if (se->relay) { /* its handle is here: the relay lives on */
-    s->relays[se->relay - 1].pipe = nng_msg_get_pipe(msg);
-    s->relays[se->relay - 1].gone_at = 0;
+  if (se->relay) { /* its handle is here: the relay lives on - unless this
+                      request came on a connection that has gone since */
+    relay *rl = &s->relays[se->relay - 1];
+    seen = 0;
+    if (!conn_gone(s, nng_msg_get_pipe(msg), &seen)) {
+      rl->pipe = nng_msg_get_pipe(msg);
+      rl->gone_at = 0;
+    } else if (rl->gone_at == 0) {
+      rl->gone_at = pipc_os_now_ms();
+    }
   }
   if (se->held_at[h.lane]) { /* a delivery held for the lane */
     held *d = held_of(s, se, h.lane);
@@ -1921,7 +1970,8 @@ static void serve_new(pipc_server *s, slot *sl) {
         put32(o + 52, (uint32_t)d->again);
         put64(o + RW_REPLY, d->len);
         if (d->len) memcpy(o + RW_REPLY + 8, d->msg, d->len);
-        d->pipe = nng_msg_get_pipe(msg);
+        seen = 0;
+        if (!conn_gone(s, nng_msg_get_pipe(msg), &seen)) d->pipe = nng_msg_get_pipe(msg);
         slot_reply(s, sl, rep);
       }
       nng_msg_free(msg);
@@ -1953,6 +2003,8 @@ static void serve_new(pipc_server *s, slot *sl) {
     if (p->h.seq == h.seq) { /* a copy of the parked one: answer it here */
       slot_renew(s, p->sl);
       p->sl = sl;
+      p->pipe = nng_msg_get_pipe(msg); /* (the reply goes there now) */
+      p->gone_seen = 0;
       nng_msg_free(msg);
       return;
     }
@@ -1977,6 +2029,7 @@ static void serve_new(pipc_server *s, slot *sl) {
   r->msg = msg;
   r->h = h;
   r->sess = se;
+  r->pipe = nng_msg_get_pipe(msg);
   r->timeout = 0;
   if ((h.type == RT_PUT || h.type == RT_GET || h.type == RT_PEEK || h.type == RT_PSEND ||
        h.type == RT_PRECV || h.type == RT_PPOLL) &&
@@ -1985,6 +2038,11 @@ static void serve_new(pipc_server *s, slot *sl) {
   if (r->timeout < PIPC_FOREVER) r->timeout = 0;
   if (pipc__deadline(r->timeout, &r->deadline) != PIPC_OK) r->deadline = 0;
   r->slice_end = pipc_os_now_ms() + slice_ms();
+  if (req_dead(s, r)) { /* its client went before we got to it */
+    slot_renew(s, sl);
+    req_free(r);
+    return;
+  }
   if (req_run(s, r, &rep)) {
     req_finish(s, r, rep);
     return;
@@ -2009,7 +2067,14 @@ static void serve_parked(pipc_server *s) {
   while (*pp) {
     srv_req *r = *pp;
     nng_msg *rep;
-    if (req_run(s, r, &rep)) {
+    if (req_dead(s, r)) { /* its client went while it waited: nobody to answer */
+      *pp = r->next;
+      s->nparked--;
+      if (r->sess->live && r->sess->live->parked[r->h.lane] == r)
+        r->sess->live->parked[r->h.lane] = NULL;
+      slot_renew(s, r->sl);
+      req_free(r);
+    } else if (req_run(s, r, &rep)) {
       *pp = r->next;
       s->nparked--;
       req_finish(s, r, rep);
