@@ -1454,6 +1454,17 @@ static int session_busy(const session *se) {
   return 0;
 }
 
+/* A session with a relay or a held delivery: not crowded out while it has
+   them (that would close a remote Pipe, or give back a message its client
+   is about to acknowledge). */
+static int session_holds(const session *se) {
+  int k;
+  if (se->relay) return 1;
+  for (k = 0; k < LANES; k++)
+    if (se->held_at[k]) return 1;
+  return 0;
+}
+
 static void session_free(pipc_server *s, session *se) {
   session **pp = &s->bucket[id_hash(se->id, s->nbucket)];
   unsigned k;
@@ -1477,7 +1488,8 @@ static session *session_add(pipc_server *s, const unsigned char *id, int64_t rec
   if (s->nsess >= sessions_max()) {
     session *lru = NULL;
     for (i = 0; i < s->nsess; i++)
-      if (!session_busy(s->sess[i]) && (lru == NULL || s->sess[i]->used < lru->used))
+      if (!session_busy(s->sess[i]) && !session_holds(s->sess[i]) &&
+          (lru == NULL || s->sess[i]->used < lru->used))
         lru = s->sess[i];
     if (lru == NULL) return NULL;
     session_free(s, lru);
@@ -2056,8 +2068,13 @@ static void serve_new(pipc_server *s, slot *sl) {
     req_free(r);
     return;
   }
-  r->next = s->parked; /* parked: looked at again when its queue changes */
-  s->parked = r;
+  { /* parked, last in line: looked at again when its queue changes, the
+       oldest first (so waiting gets are served in the order they came) */
+    srv_req **pp = &s->parked;
+    while (*pp) pp = &(*pp)->next;
+    r->next = NULL;
+    *pp = r;
+  }
   s->nparked++;
   se->live->parked[h.lane] = r;
 }
