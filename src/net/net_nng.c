@@ -2213,8 +2213,13 @@ static void dispatcher(void *arg) {
       }
       if (until - now < wait_ms) wait_ms = until > now ? until - now : 0;
     }
-    if (pipc_wait(items, nitems, (int)wait_ms) < 0)
+    for (i = 1; i < nitems && items[i].events == 0; i++) {
+    }
+    if (i == nitems) { /* only new requests to wait for: the semaphore alone */
+      pipc_sem_wait(s->wake, (int)wait_ms);
+    } else if (pipc_wait(items, nitems, (int)wait_ms) < 0) {
       pipc_sleep_ms(10); /* a queue went bad: its parked requests end at their deadline */
+    }
     while (pipc_sem_wait(s->wake, 0) == PIPC_OK) {
     }
   }
