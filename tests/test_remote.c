@@ -528,6 +528,47 @@ void test_remote_forgotten_handle_goes_on(void) {
   unserve(&sv);
 }
 
+/* nng 1.5.2's reaper can wedge a client's socket for good (its dead
+   connection never reaped, no redial: docs/remote.md), played here by
+   pipc__remote_client_deaf.  A put that finds its handle's socket so goes
+   on once the handle has closed the silent connection and no new one came
+   within the link allowance: the handle makes a new socket and sends the
+   request again there, with its seq - stored once, PIPC_OK within its
+   timeout; and the handle goes on from there. */
+void test_remote_wedged_socket_replaced(void) {
+  served sv;
+  pipc_queue *r = NULL;
+  char buf[8];
+  size_t len, depth = 0;
+  int64_t t0, took;
+  int rc;
+  if (pipc_remote_support()) T_SKIP(NO_NNG);
+  CU_ASSERT_FATAL(serve_tcp(&sv, "rws", 16, 16));
+  T_RC(pipc_queue_open_remote(sv.url, &quick, &r), PIPC_OK);
+  CU_ASSERT_FATAL(r != NULL);
+  T_RC(pipc_queue_put(r, "a", 1, 1000), PIPC_OK);
+  pipc__store32(&pipc__remote_client_deaf, pipc__load32(&pipc__remote_client_socks));
+  t0 = t_now_ms();
+  /* silent for a slice (5 s) plus the link allowance (1.5 s): the
+     connection closed; none for 1.5 s more: a new socket */
+  rc = pipc_queue_put(r, "b", 1, 12000);
+  took = t_now_ms() - t0;
+  pipc__store32(&pipc__remote_client_deaf, 0);
+  T_RC(rc, PIPC_OK);
+  CU_ASSERT(took >= 7000 && took < 12000);
+  T_RC(pipc_queue_put(r, "c", 1, 1000), PIPC_OK); /* at once: the new socket */
+  T_RC(pipc_queue_size(sv.local, &depth), PIPC_OK);
+  CU_ASSERT_EQUAL(depth, 3);
+  T_RC(pipc_queue_get(sv.local, buf, sizeof buf, &len, 0), PIPC_OK);
+  CU_ASSERT(len == 1 && buf[0] == 'a');
+  T_RC(pipc_queue_get(sv.local, buf, sizeof buf, &len, 0), PIPC_OK);
+  CU_ASSERT(len == 1 && buf[0] == 'b');
+  T_RC(pipc_queue_get(r, buf, sizeof buf, &len, 1000), PIPC_OK);
+  CU_ASSERT(len == 1 && buf[0] == 'c');
+  pipc_queue_close(r);
+  unserve(&sv);
+}
+
 /* ---- TLS: certificates made here with openssl (a CA, a rogue CA, a
    server certificate for pipc-b.test, a client one of each CA) ---- */
 
