@@ -1759,20 +1759,13 @@ void test_remote_threads_across_serve_kills(void) {
     T_SKIP("valgrind: 24 threads across three server kills take many minutes here, and one "
            "run showed a 112-byte request copy lost inside nng (not seen by ASan's leak "
            "check): this case runs natively");
-  /* The cause of its hangs, found (gdb, 2026-12-02): after a server
-     SIGKILL under 24 writing threads, the client's nng:reap2 thread waits
-     forever, the dead connection is never reaped and the dialer never
-     dials the restarted (listening) server - nng 1.5.2's reaper wedge,
-     docs/remote.md.  About one run in eight here natively.  Until a
-     handle replaces a wedged nng socket by itself, this case would fail
-     CI at random on nng's bug, not pipc's: skipped, counted.  The promise
-     it checks is checked by state_file_no_put_in_doubt and
-     netns/serve_killed_and_restarted (one writer, where nng does not
-     wedge); PIPC_TEST_NNG_WEDGE=1 runs it anyway. */
-  if (getenv("PIPC_TEST_NNG_WEDGE") == NULL)
-    T_SKIP("nng 1.5.2's reaper wedge hangs this client about one run in eight (24 threads "
-           "writing while the server is SIGKILLed; the dead connection is never reaped, no "
-           "redial): PIPC_TEST_NNG_WEDGE=1 runs it");
+  /* Its hangs were nng 1.5.2's reaper wedge in the client (gdb,
+     2026-12-02: after a server SIGKILL under 24 writing threads, the
+     client's nng:reap2 waits forever, the dead connection is never reaped
+     and the dialer never dials the restarted server; about one run in
+     eight).  A handle now replaces such a socket by itself and sends what
+     was in flight again there (remote/wedged_socket_replaced plays it):
+     this case checks that the promise holds through it. */
   t_name(name, sizeof name, "rmt");
   snprintf(surl, sizeof surl, "ipc:///tmp/pipc-test-%s.sock", name);
   snprintf(url, sizeof url, "%s/%s", surl, name);
