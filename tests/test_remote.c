@@ -1791,6 +1791,14 @@ void test_remote_threads_across_serve_kills(void) {
     CU_ASSERT_FATAL(pipc_process_spawn(argv, &serve) == PIPC_OK);
   }
   for (k = 0; k < MT_THREADS; k++) t_thread_join(th[k]);
+  /* the handle goes on with the last server; and that server is past its
+     start (the puts may all be done before it is: a SIGTERM while it
+     starts, before its handler is set, would end it -15) */
+  {
+    size_t depth;
+    T_RC(pipc_queue_size(mt.r, &depth), PIPC_OK);
+    pipc_sleep_ms(200);
+  }
   pipc_process_terminate(serve);
   CU_ASSERT_EQUAL(t_join(serve, 30000), 0);
   memset(seen, 0, sizeof seen);
