@@ -702,6 +702,7 @@ static int lane_call(pipc__rq *r, rq_lane *l, unsigned type, nng_msg *m, int tim
     return rc == PIPC_ENOTSUP ? rc : PIPC_ECORRUPT;
   }
   rc = (int)get32(b + 48);
+  if (rc == RS_GAVEUP) rc = PIPC_ECORRUPT; /* (ours, never a server's) */
   if (rc > 0) { /* RS_*: this request did not run there */
     nng_msg_free(*reply);
     *reply = NULL;
