@@ -546,10 +546,6 @@ static void rq_replace(pipc__rq *r) {
     if (r->old[i].c == NULL) slot = i;
   nng_mtx_unlock(r->mu);
   ok = slot >= 0 && rq_socket(r, max_msg, &s) == 0;
-  if (ok && rq_dial(r, s, NNG_FLAG_NONBLOCK) != 0) { /* (the URL dialled before) */
-    nng_close(s);
-    ok = 0;
-  }
   nng_mtx_lock(r->mu);
   if (ok) {
     old = r->sock;
@@ -567,6 +563,9 @@ static void rq_replace(pipc__rq *r) {
   }
   nng_cv_wake(r->cv);
   nng_mtx_unlock(r->mu);
+  /* dialled once it is the handle's: its first connection counts (if this
+     fails, it has none for the link allowance and is replaced again) */
+  if (ok) rq_dial(r, s, NNG_FLAG_NONBLOCK);
   if (ok) c = closer_start(old, &t); /* its ctxs close: lanes waiting on them wake */
   nng_mtx_lock(r->mu);
   if (c != NULL) {
