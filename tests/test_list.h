@@ -368,6 +368,7 @@
   PIPC_ROLE(listen_die)           \
   PIPC_ROLE(wait_subscriber)      \
   PIPC_ROLE(remote_put)           \
+  PIPC_ROLE(remote_mt)            \
   PIPC_ROLE(remote_alo_get)       \
   PIPC_ROLE(netns_produce)        \
   PIPC_ROLE(netns_consume)        \
