@@ -143,6 +143,13 @@ extern volatile uint32_t pipc__remote_sessions_max;
    connection went, with no request of that client since (default 15 s). */
 extern volatile uint32_t pipc__remote_pipe_grace_ms;
 extern volatile uint32_t pipc__remote_slice_ms;
+/* Client sockets of remote handles made in this process so far (1, 2,
+   ...); those numbered up to pipc__remote_client_deaf (0: none) play
+   nng 1.5.2's wedged reaper: their connections die, the ends never seen,
+   and every new one is refused.  A test sets it to the count, so that the
+   handles open now wedge and the sockets they make afterwards work. */
+extern volatile uint32_t pipc__remote_client_socks;
+extern volatile uint32_t pipc__remote_client_deaf;
 
 /* Monotonic milliseconds, and a number that differs between processes and
    calls (for unique test names). */

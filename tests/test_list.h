@@ -305,6 +305,7 @@
   PIPC_TEST(remote, lanes_busy_and_stop_answers)  \
   PIPC_TEST(remote, waits_in_slices)              \
   PIPC_TEST(remote, forgotten_handle_goes_on)     \
+  PIPC_TEST(remote, wedged_socket_replaced)       \
   PIPC_TEST(remote, tls_both_sides_checked)       \
   PIPC_TEST(remote, tls_settings)                 \
   PIPC_TEST(remote, threads_across_serve_kills)   \
@@ -373,6 +374,7 @@
   PIPC_ROLE(listen_die)           \
   PIPC_ROLE(wait_subscriber)      \
   PIPC_ROLE(remote_put)           \
+  PIPC_ROLE(remote_mt)            \
   PIPC_ROLE(remote_alo_get)       \
   PIPC_ROLE(remote_alo_wait)      \
   PIPC_ROLE(remote_pipe_die)      \

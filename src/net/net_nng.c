@@ -263,29 +263,36 @@ static void closer_main(void *arg) {
   }
 }
 
-static int close_bounded(nng_socket sock) {
+/* Starts closing sock on a thread of its own (*t): the closer, or NULL when
+   none could be made - then sock was closed here, plainly. */
+static closer *closer_start(nng_socket sock, nng_thread **t) {
   closer *c = (closer *)calloc(1, sizeof *c);
-  nng_thread *t;
-  nng_time until = nng_clock() + CLOSE_WAIT_MS;
-  int done;
   if (c == NULL || nng_mtx_alloc(&c->mu) != 0 || nng_cv_alloc(&c->cv, c->mu) != 0) {
     if (c && c->mu) nng_mtx_free(c->mu);
     free(c);
     nng_close(sock); /* no memory for the guard: the plain close */
-    return 1;
+    return NULL;
   }
   c->sock = sock;
-  if (nng_thread_create(&t, closer_main, c) != 0) {
+  if (nng_thread_create(t, closer_main, c) != 0) {
     nng_cv_free(c->cv);
     nng_mtx_free(c->mu);
     free(c);
     nng_close(sock);
-    return 1;
+    return NULL;
   }
+  return c;
+}
+
+/* Waits for a closer until `until`: 1 closed (its thread joined, c freed),
+   0 not yet - then, if abandon, it is left behind (the thread frees c when
+   nng returns, if ever), else it may be waited for again. */
+static int closer_wait(closer *c, nng_thread *t, nng_time until, int abandon) {
+  int done;
   nng_mtx_lock(c->mu);
   while (!c->done && nng_clock() < until) nng_cv_until(c->cv, until);
   done = c->done;
-  if (!done) c->abandoned = 1;
+  if (!done && abandon) c->abandoned = 1;
   nng_mtx_unlock(c->mu);
   if (done) {
     nng_thread_destroy(t); /* joins it: it has returned */
@@ -294,6 +301,12 @@ static int close_bounded(nng_socket sock) {
     free(c);
   }
   return done;
+}
+
+static int close_bounded(nng_socket sock) {
+  nng_thread *t;
+  closer *c = closer_start(sock, &t);
+  return c == NULL || closer_wait(c, t, nng_clock() + CLOSE_WAIT_MS, 1);
 }
 
 /* ---- threads, for src/bridge.c (pipc's platform layer has none) ---- */
@@ -332,7 +345,14 @@ typedef struct rq_lane {
   unsigned sent_rems;  /* r->rems when the request was handed to a connection */
   uint64_t seq;        /* the lane's counter */
   uint64_t cur;        /* the seq of the request in flight */
+  unsigned sockgen;    /* the socket generation ctx belongs to (0: no ctx) */
 } rq_lane;
+
+/* A handle replaces its nng socket when it looks wedged (nng 1.5.2's
+   reaper: a dead connection never reaped, no redial - docs/remote.md):
+   while the closes of OLD_MAX sockets it left behind have not finished, it
+   makes no more. */
+#define OLD_MAX 4
 
 struct pipc__rq {
   nng_socket sock;
@@ -342,7 +362,14 @@ struct pipc__rq {
   int pipes;           /* connections up now */
   nng_pipe live[8];    /* (the first 8 of them) */
   unsigned rems;       /* connections that have gone, ever */
-  nng_time down_since; /* when the last one went */
+  nng_time down_since; /* when the last one went (or the socket was made) */
+  nng_time kicked_at;  /* a call gave up and closed the connections (0: not
+                          since the last new one): none came back since */
+  unsigned sockgen;    /* sock's generation: 1, 2, ... (replaced) */
+  int replacing;       /* a thread makes the next socket: the others wait */
+  int worn_out;        /* OLD_MAX left behind: replace no more */
+  uint32_t sock_no;    /* (tests: which client socket of the process) */
+  struct { closer *c; nng_thread *t; } old[OLD_MAX]; /* closes under way */
   uint64_t epoch, capacity, max_msg;
   uint32_t obj;
   int need_open; /* the server does not know this handle: OPEN first */
@@ -385,13 +412,45 @@ static void lane_cb(void *arg) {
   nng_mtx_unlock(r->mu);
 }
 
+#ifdef PIPC_FAULT_INJECTION
+volatile uint32_t pipc__remote_client_socks;
+volatile uint32_t pipc__remote_client_deaf;
+/* (under r->mu) the handle's socket plays wedged: pipc_testing.h */
+static int rq_deaf(const pipc__rq *r) {
+  return r->sock_no != 0 && r->sock_no <= pipc__load32(&pipc__remote_client_deaf);
+}
+static void deaf_cb(nng_pipe p, nng_pipe_ev ev, void *arg) {
+  pipc__rq *r = (pipc__rq *)arg;
+  int deaf;
+  (void)ev;
+  nng_mtx_lock(r->mu);
+  deaf = rq_deaf(r) && nng_socket_id(nng_pipe_socket(p)) == nng_socket_id(r->sock);
+  nng_mtx_unlock(r->mu);
+  if (deaf) nng_pipe_close(p); /* refused, and its events not counted */
+}
+#endif
+
+/* (under r->mu) an event of the handle's socket now, not of one it left
+   behind (whose connections count no more) */
+static int rq_current(const pipc__rq *r, nng_pipe p) {
+#ifdef PIPC_FAULT_INJECTION
+  if (rq_deaf(r)) return 0; /* as nng's wedged reaper: no event comes */
+#endif
+  return nng_socket_id(nng_pipe_socket(p)) == nng_socket_id(r->sock);
+}
+
 static void pipe_cb(nng_pipe p, nng_pipe_ev ev, void *arg) {
   pipc__rq *r = (pipc__rq *)arg;
   int i;
   nng_mtx_lock(r->mu);
+  if (!rq_current(r, p)) {
+    nng_mtx_unlock(r->mu);
+    return;
+  }
   if (ev == NNG_PIPE_EV_ADD_POST) {
     if (r->pipes < 8) r->live[r->pipes] = p;
     r->pipes++;
+    r->kicked_at = 0;
   } else if (ev == NNG_PIPE_EV_REM_POST) {
     r->rems++;
     for (i = 0; i < r->pipes && i < 8; i++)
@@ -440,6 +499,103 @@ static int req_alloc(nng_msg **m, size_t extra) {
   return nng_msg_alloc(m, RW_HDR + extra) == 0 ? PIPC_OK : PIPC_ENOMEM;
 }
 
+/* A req socket for the handle (its options and pipe notifications; max_msg
+   known: nng's reply limit), no dialer yet. */
+static int rq_socket(pipc__rq *r, uint64_t max_msg, nng_socket *out) {
+  nng_socket s;
+  int rv;
+  if ((rv = nng_req0_open(&s)) != 0) return rv;
+  /* nng sends a request again only when its connection went (never on a
+     live one, which would run a second copy), and redials quickly */
+  nng_socket_set_ms(s, NNG_OPT_REQ_RESENDTIME, 3600 * 1000);
+  nng_socket_set_ms(s, NNG_OPT_RECONNMINT, 100);
+  /* backing off to 2 s at most, and to a third of the link allowance: a
+     call that waits for the link sees at least three tries */
+  nng_socket_set_ms(s, NNG_OPT_RECONNMAXT,
+                    r->link_ms / 3 < 100 ? 100 : r->link_ms / 3 > 2000 ? 2000 : r->link_ms / 3);
+  if (max_msg) nng_socket_set_size(s, NNG_OPT_RECVMAXSZ, (size_t)(max_msg + RW_REPLY + 64));
+  nng_pipe_notify(s, NNG_PIPE_EV_ADD_POST, pipe_cb, r);
+  nng_pipe_notify(s, NNG_PIPE_EV_REM_POST, pipe_cb, r);
+#ifdef PIPC_FAULT_INJECTION
+  nng_pipe_notify(s, NNG_PIPE_EV_ADD_PRE, deaf_cb, r);
+#endif
+  *out = s;
+  return 0;
+}
+
+/* A dialer of the handle's URL on s, started (flags: nng_dialer_start's). */
+static int rq_dial(pipc__rq *r, nng_socket s, int flags) {
+  nng_dialer d;
+  int rv;
+  if ((rv = nng_dialer_create(&d, s, r->url)) == 0) {
+    if (r->tls) rv = nng_dialer_set_ptr(d, NNG_OPT_TLS_CONFIG, r->tls);
+    if (rv == 0) rv = nng_dialer_start(d, flags);
+    if (rv != 0) nng_dialer_close(d);
+  }
+  return rv;
+}
+
+/* (under r->mu) the handle's socket looks wedged: no connection for the
+   link allowance, or a call closed the connections that answered nothing
+   and none came back within it - nng 1.5.2's reaper can leave a dead
+   connection never reaped and the dialer never dialling again. */
+static int rq_wedged(const pipc__rq *r, nng_time now) {
+  if (r->replacing || r->worn_out) return 0;
+  return (r->pipes == 0 && now - r->down_since >= (nng_time)r->link_ms) ||
+         (r->kicked_at != 0 && now - r->kicked_at >= (nng_time)r->link_ms);
+}
+
+/* Replaces the handle's socket (r->replacing set by the caller): a new one
+   dialling the same URL; lanes move to it at their next send; the old one
+   is closed by a thread of its own and left behind if nng hangs there.
+   Connections of the old one count as gone: a put handed to one is in
+   doubt, as when a connection drops. */
+static void rq_replace(pipc__rq *r) {
+  nng_socket s, old;
+  nng_thread *t = NULL;
+  closer *c = NULL;
+  uint64_t max_msg;
+  int i, slot = -1, ok;
+  nng_mtx_lock(r->mu);
+  max_msg = r->max_msg;
+  for (i = 0; i < OLD_MAX; i++) /* closes that finished: their slots are free */
+    if (r->old[i].c != NULL && closer_wait(r->old[i].c, r->old[i].t, 0, 0))
+      r->old[i].c = NULL;
+  for (i = 0; i < OLD_MAX && slot < 0; i++)
+    if (r->old[i].c == NULL) slot = i;
+  nng_mtx_unlock(r->mu);
+  ok = slot >= 0 && rq_socket(r, max_msg, &s) == 0;
+  nng_mtx_lock(r->mu);
+  if (ok) {
+    old = r->sock;
+    r->sock = s;
+    r->sockgen++;
+#ifdef PIPC_FAULT_INJECTION
+    r->sock_no = pipc__add32(&pipc__remote_client_socks, 1);
+#endif
+    r->pipes = 0;
+    r->rems++; /* the old connections: gone */
+    r->down_since = nng_clock();
+    r->kicked_at = 0;
+  } else if (slot < 0) {
+    r->worn_out = 1; /* OLD_MAX closes hang: fail as before */
+  }
+  nng_cv_wake(r->cv);
+  nng_mtx_unlock(r->mu);
+  /* dialled once it is the handle's: its first connection counts (if this
+     fails, it has none for the link allowance and is replaced again) */
+  if (ok) rq_dial(r, s, NNG_FLAG_NONBLOCK);
+  if (ok) c = closer_start(old, &t); /* its ctxs close: lanes waiting on them wake */
+  nng_mtx_lock(r->mu);
+  if (c != NULL) {
+    r->old[slot].c = c;
+    r->old[slot].t = t;
+  }
+  r->replacing = 0;
+  nng_cv_wake(r->cv);
+  nng_mtx_unlock(r->mu);
+}
+
 /* The longest a server keeps a request unanswered: then it says RS_WAITING
    (nothing ran) and the client asks again with what is left of its
    timeout.  So an answer is due every WAIT_SLICE_MS, and a link that went
@@ -447,13 +603,37 @@ static int req_alloc(nng_msg **m, size_t extra) {
 #define WAIT_SLICE_MS 5000
 #define RETRY_MS 20 /* before asking again after RS_RETRY */
 
+/* lane_call's "no answer" (never a server's status): the connections that
+   answered nothing were closed, or the socket replaced; the request may be
+   sent again with its seq (a copy, as nng sends after a redial). */
+#define RS_GAVEUP 100
+
+/* (under r->mu, released and taken again) the lane's context on the
+   handle's socket now, once any replacement under way is done. */
+static void lane_bind(pipc__rq *r, rq_lane *l) {
+  while (r->replacing) nng_cv_wait(r->cv);
+  while (l->sockgen != r->sockgen) {
+    nng_socket s = r->sock;
+    unsigned gen = r->sockgen;
+    nng_ctx old = l->ctx;
+    int had = l->sockgen != 0;
+    nng_mtx_unlock(r->mu);
+    if (had) nng_ctx_close(old); /* (of a socket left behind: a no-op) */
+    if (nng_ctx_open(&l->ctx, s) != 0) memset(&l->ctx, 0, sizeof l->ctx); /* its calls fail */
+    nng_mtx_lock(r->mu);
+    l->sockgen = gen;
+    while (r->replacing) nng_cv_wait(r->cv);
+  }
+}
+
 /* Send request m on lane l (header written here: epoch and object as
    this handle knows them now) and wait for its reply, which is due by
    min(timeout, the slice) plus the link allowance: none by then is
-   PIPC_ECLOSED.  *reply: the reply, its header checked; returns its status
-   or an error, or RS_*: then *doubt says whether the request may have
-   reached a server that went since (a connection it was handed to is
-   gone). */
+   RS_GAVEUP, also when the socket was replaced under it (then, or when the
+   socket looks wedged, this call replaces it).  *reply: the reply, its
+   header checked; returns its status or an error, or RS_*: then *doubt
+   says whether the request may have reached a server that went since (a
+   connection it was handed to is gone). */
 static int lane_call(pipc__rq *r, rq_lane *l, unsigned type, nng_msg *m, int timeout_ms,
                      nng_msg **reply, int *doubt, uint64_t fixed) {
   rw_hdr h;
@@ -469,6 +649,13 @@ static int lane_call(pipc__rq *r, rq_lane *l, unsigned type, nng_msg *m, int tim
   h.lane = (uint32_t)(l - r->lanes);
   h.seq = l->cur = fixed ? fixed : ++l->seq;
   nng_mtx_lock(r->mu);
+  lane_bind(r, l);
+#ifdef PIPC_FAULT_INJECTION
+  if (rq_deaf(r)) { /* its connections die, their end never seen */
+    int i;
+    for (i = 0; i < r->pipes && i < 8; i++) nng_pipe_close(r->live[i]);
+  }
+#endif
   h.obj = r->obj;
   h.epoch = type == RT_OPEN ? 0 : r->epoch;
   l->done = 0;
@@ -487,26 +674,37 @@ static int lane_call(pipc__rq *r, rq_lane *l, unsigned type, nng_msg *m, int tim
     if (r->pipes == 0 &&
         now - (r->down_since > start ? r->down_since : start) >= (nng_time)r->link_ms)
       break;
+    if (l->sockgen != r->sockgen || rq_wedged(r, now)) break;
     nng_cv_until(r->cv, until < give_up ? until : give_up);
   }
-  if (!l->done) { /* no answer: drop the request, a fresh context for the lane */
+  if (!l->done || (l->rv != 0 && l->sockgen != r->sockgen)) {
+    /* no answer: drop the request, a fresh context for the lane */
     nng_pipe gone[8];
-    int i, ngone = r->pipes < 8 ? r->pipes : 8;
+    int i, ngone = 0, replace = 0;
     *doubt = l->phase == 2;
-    /* a connection that answers nothing for so long is dead whatever TCP
-       says (a pulled cable, a host gone, a server wedged): closing it makes
-       nng dial again */
-    memcpy(gone, r->live, sizeof gone);
+    if (l->sockgen == r->sockgen) {
+      if (rq_wedged(r, nng_clock())) {
+        replace = r->replacing = 1;
+      } else if (!r->replacing) {
+        /* a connection that answers nothing for so long is dead whatever
+           TCP says (a pulled cable, a host gone, a server wedged): closing
+           it makes nng dial again */
+        ngone = r->pipes < 8 ? r->pipes : 8;
+        memcpy(gone, r->live, sizeof gone);
+        if (r->kicked_at == 0) r->kicked_at = nng_clock();
+      }
+    }
     nng_mtx_unlock(r->mu);
     for (i = 0; i < ngone; i++) nng_pipe_close(gone[i]);
     nng_ctx_close(l->ctx); /* the callback sees the close */
     nng_mtx_lock(r->mu);
     while (!l->done) nng_cv_wait(r->cv);
+    l->sockgen = 0; /* a fresh context at the next send */
     nng_mtx_unlock(r->mu);
     nng_msg_free(nng_aio_get_msg(l->aio));
     nng_aio_set_msg(l->aio, NULL);
-    if (nng_ctx_open(&l->ctx, r->sock) != 0) memset(&l->ctx, 0, sizeof l->ctx); /* its calls fail */
-    return PIPC_ECLOSED;
+    if (replace) rq_replace(r);
+    return RS_GAVEUP;
   }
   *doubt = l->sent_rems != r->rems;
   nng_mtx_unlock(r->mu);
@@ -522,6 +720,7 @@ static int lane_call(pipc__rq *r, rq_lane *l, unsigned type, nng_msg *m, int tim
     return rc == PIPC_ENOTSUP ? rc : PIPC_ECORRUPT;
   }
   rc = (int)get32(b + 48);
+  if (rc == RS_GAVEUP) rc = PIPC_ECORRUPT; /* (ours, never a server's) */
   if (rc > 0) { /* RS_*: this request did not run there */
     nng_msg_free(*reply);
     *reply = NULL;
@@ -538,6 +737,7 @@ static int lane_open(pipc__rq *r, rq_lane *l, int timeout_ms) {
   size_t nl = strlen(r->name);
   uint64_t max_msg = 0;
   int rc, doubt;
+  nng_socket sock;
   nng_mtx_lock(r->mu);
   while (r->opening) nng_cv_wait(r->cv);
   if (!r->need_open) { /* another thread did it */
@@ -552,6 +752,7 @@ static int lane_open(pipc__rq *r, rq_lane *l, int timeout_ms) {
   }
   if (rc == PIPC_OK && nng_msg_len(rep) < RW_REPLY + 16) rc = PIPC_ECORRUPT;
   nng_mtx_lock(r->mu);
+  sock = r->sock;
   if (rc == PIPC_OK) {
     const unsigned char *b = (const unsigned char *)nng_msg_body(rep);
     rw_hdr h;
@@ -567,7 +768,7 @@ static int lane_open(pipc__rq *r, rq_lane *l, int timeout_ms) {
   nng_cv_wake(r->cv);
   nng_mtx_unlock(r->mu);
   if (rc == PIPC_OK) /* nng's own limit: no reply bigger than the largest message */
-    nng_socket_set_size(r->sock, NNG_OPT_RECVMAXSZ, (size_t)(max_msg + RW_REPLY + 64));
+    nng_socket_set_size(sock, NNG_OPT_RECVMAXSZ, (size_t)(max_msg + RW_REPLY + 64));
   if (rep) nng_msg_free(rep);
   return rc > 0 ? PIPC_ECLOSED : rc;
 }
@@ -582,7 +783,12 @@ static int lane_open(pipc__rq *r, rq_lane *l, int timeout_ms) {
    A lane is waited for until the call's own timeout. */
 static int rq_call_on(pipc__rq *r, rq_lane *l, unsigned type, nng_msg *tmpl, int timeout_ms,
                       nng_time end, nng_msg **reply, uint64_t fixed, uint64_t *sent) {
-  int rc = PIPC_ECLOSED, doubt, reopened = 0;
+  int rc = PIPC_ECLOSED, doubt, reopened = 0, again = 0, doubted = 0;
+  uint64_t cur = 0;
+  /* a request that got no answer goes again with its seq while the call
+     has time (PIPC_FOREVER: a slice), on a socket that replaced a wedged
+     one too; past that, PIPC_ECLOSED */
+  nng_time until = end ? end : nng_clock() + WAIT_SLICE_MS;
   *reply = NULL;
   for (;;) {
     nng_msg *m;
@@ -593,6 +799,13 @@ static int rq_call_on(pipc__rq *r, rq_lane *l, unsigned type, nng_msg *tmpl, int
     if (need && r->pipe) { /* its relay is gone with the server that had it */
       rc = PIPC_ECLOSED;
       break;
+    }
+    if (need && again) { /* another server since: as RS_EPOCH */
+      if (type == RT_PUT && doubted && !fixed) {
+        rc = PIPC_ECLOSED;
+        break;
+      }
+      again = doubted = 0;
     }
     if (need && (rc = lane_open(r, l, r->connect_ms)) != PIPC_OK) {
       rc = rc == PIPC_ENOENT ? PIPC_ECLOSED : rc;
@@ -620,7 +833,17 @@ static int rq_call_on(pipc__rq *r, rq_lane *l, unsigned type, nng_msg *tmpl, int
     if (type == RT_PUT || type == RT_GET || type == RT_PEEK || type == RT_PSEND ||
         type == RT_PRECV || type == RT_PPOLL)
       put32((unsigned char *)nng_msg_body(m) + RW_HDR, (uint32_t)left);
-    rc = lane_call(r, l, type, m, left, reply, &doubt, fixed);
+    rc = lane_call(r, l, type, m, left, reply, &doubt, again ? cur : fixed);
+    doubt = doubt || doubted; /* a copy: in doubt if the first one may have run */
+    again = doubted = 0;
+    if (rc == RS_GAVEUP) {
+      if (nng_clock() < until) {
+        again = 1, doubted = doubt, cur = l->cur;
+        continue;
+      }
+      rc = PIPC_ECLOSED;
+      break;
+    }
     if (rc == RS_WAITING || rc == RS_RETRY) {
       if (end && nng_clock() >= end) {
         rc = timeout_ms == 0 ? PIPC_EAGAIN : PIPC_ETIMEDOUT;
@@ -764,27 +987,22 @@ static int rq_open(const char *url, const pipc_remote_opts *o, const unsigned ch
     free(r);
     return map_nng(rv);
   }
-  if ((rv = nng_req0_open(&r->sock)) != 0) {
+  if ((rv = rq_socket(r, 0, &r->sock)) != 0) {
     nng_cv_free(r->cv);
     nng_mtx_free(r->mu);
     if (r->tls) nng_tls_config_free(r->tls);
     free(r);
     return map_nng(rv);
   }
-  /* nng sends a request again only when its connection went (never on a
-     live one, which would run a second copy), and redials quickly */
-  nng_socket_set_ms(r->sock, NNG_OPT_REQ_RESENDTIME, 3600 * 1000);
-  nng_socket_set_ms(r->sock, NNG_OPT_RECONNMINT, 100);
-  /* backing off to 2 s at most, and to a third of the link allowance: a
-     call that waits for the link sees at least three tries */
-  nng_socket_set_ms(r->sock, NNG_OPT_RECONNMAXT,
-                    r->link_ms / 3 < 100 ? 100 : r->link_ms / 3 > 2000 ? 2000 : r->link_ms / 3);
-  nng_pipe_notify(r->sock, NNG_PIPE_EV_ADD_POST, pipe_cb, r);
-  nng_pipe_notify(r->sock, NNG_PIPE_EV_REM_POST, pipe_cb, r);
+  r->sockgen = 1;
+#ifdef PIPC_FAULT_INJECTION
+  r->sock_no = pipc__add32(&pipc__remote_client_socks, 1);
+#endif
   r->down_since = nng_clock();
   for (i = 0; i < LANES; i++) {
     rq_lane *l = &r->lanes[i];
     l->r = r;
+    l->sockgen = 1;
     if ((rv = nng_ctx_open(&l->ctx, r->sock)) != 0 || (rv = nng_aio_alloc(&l->aio, lane_cb, l)) != 0) {
       pipc__rq_close(r);
       return map_nng(rv);
@@ -794,13 +1012,7 @@ static int rq_open(const char *url, const pipc_remote_opts *o, const unsigned ch
      is starting may not listen yet); after it nng redials by itself */
   pipc__deadline_in(r->connect_ms, &deadline);
   for (;;) {
-    nng_dialer d;
-    if ((rv = nng_dialer_create(&d, r->sock, r->url)) == 0) {
-      if (r->tls) rv = nng_dialer_set_ptr(d, NNG_OPT_TLS_CONFIG, r->tls);
-      if (rv == 0) rv = nng_dialer_start(d, 0);
-      if (rv != 0) nng_dialer_close(d);
-    }
-    if (rv == 0) break;
+    if ((rv = rq_dial(r, r->sock, 0)) == 0) break;
     if (rv == NNG_EADDRINVAL || rv == NNG_EINVAL || rv == NNG_ENOTSUP) {
       pipc__rq_close(r);
       return PIPC_EINVAL;
@@ -1025,8 +1237,9 @@ int pipc__rp_poll(pipc__rq *r, int timeout_ms) {
 const char *pipc__rq_name(const pipc__rq *r) { return r->full; }
 
 void pipc__rq_close(pipc__rq *r) {
-  int i;
+  int i, left;
   int bye;
+  nng_time until;
   if (r->gen != pipc_os_fork_generation()) { /* a fork child: nng is the parent's */
     free(r);
     return;
@@ -1046,7 +1259,11 @@ void pipc__rq_close(pipc__rq *r) {
     }
     if (l) lane_give(r, l);
   }
-  if (!close_bounded(r->sock)) return; /* left behind: its callbacks use r */
+  left = !close_bounded(r->sock);
+  until = nng_clock() + CLOSE_WAIT_MS;
+  for (i = 0; i < OLD_MAX; i++) /* sockets it replaced, still closing */
+    if (r->old[i].c != NULL && !closer_wait(r->old[i].c, r->old[i].t, until, 1)) left = 1;
+  if (left) return; /* left behind: its callbacks use r */
   for (i = 0; i < LANES; i++)
     if (r->lanes[i].aio) nng_aio_free(r->lanes[i].aio);
   nng_cv_free(r->cv);

@@ -10,6 +10,8 @@ volatile uint32_t pipc__remote_sessions_max;
 volatile uint32_t pipc__remote_slice_ms;
 volatile uint32_t pipc__remote_late_gone;
 volatile uint32_t pipc__remote_pipe_grace_ms;
+volatile uint32_t pipc__remote_client_socks;
+volatile uint32_t pipc__remote_client_deaf;
 #endif
 
 const char *pipc_remote_support(void) {
