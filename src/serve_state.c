@@ -472,6 +472,9 @@ int pipc__sstate_put(pipc__sstate *st, uint32_t rec, unsigned lane, uint64_t seq
   pipc__store64(&st->h[J_STATE], 1); /* I3: named, then run */
   PIPC__FAULT(PIPC__FAULT_SERVE_JOURNALED);
   rc = pipc__queue_put_tagged(st->q[qi], msg, len, tag, 0);
+  /* (the slot is one this thread holds for an at-least-once client: the
+     server waits for its ACK as for room - nothing stored, nothing kept) */
+  if (rc == PIPC_EINVAL) rc = PIPC_EAGAIN;
   PIPC__FAULT(PIPC__FAULT_SERVE_PUT_RETURNED);
   if (rc != PIPC_EAGAIN) pipc__sstate_ran(st, rec, lane, seq, rc);
   PIPC__FAULT(PIPC__FAULT_SERVE_RECORDED);

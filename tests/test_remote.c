@@ -1039,6 +1039,7 @@ int role_netns_consume(int argc, char **argv) {
     }
     pipc__add32(&c.seen[v], 1);
   }
+  if (rc != PIPC_ECLOSED && rc != 13) fprintf(stderr, "netns_consume: get: %s\n", pipc_strerror(rc));
   pipc_queue_close(q);
   pipc_shm_close(shm);
   return rc == PIPC_ECLOSED ? 0 : rc == 13 ? 13 : 14;

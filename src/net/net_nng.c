@@ -1811,6 +1811,10 @@ static int req_run(pipc_server *s, srv_req *r, nng_msg **rep) {
     else if (s->st) /* journaled: a crash inside is settled at the next start */
       rc = pipc__sstate_put(s->st, r->sess->rec, r->h.lane, r->h.seq, r->h.obj, b + 4, n - 4);
     else rc = pipc_queue_put(q, b + 4, n - 4, 0);
+    /* the ring came round to a message this thread holds for an
+       at-least-once client (its durable peek, through a held handle): not
+       a deadlock here - its ACK frees the slot - so wait as for room */
+    if (rc == PIPC_EINVAL) rc = PIPC_EAGAIN;
     break;
   case RT_GET: {
     uint64_t cap, take;
@@ -1825,6 +1829,7 @@ static int req_run(pipc_server *s, srv_req *r, nng_msg **rep) {
       return 1;
     rc = pipc_queue_get(q, (unsigned char *)nng_msg_body(r->reply) + RW_REPLY + 8, (size_t)take,
                         &len, 0);
+    if (rc == PIPC_EINVAL) rc = PIPC_EAGAIN; /* (as PEEK's: this thread's own claim in the way) */
     if (rc == PIPC_OK || rc == PIPC_EMSGSIZE) {
       unsigned char *o = (unsigned char *)nng_msg_body(r->reply);
       put32(o + 48, (uint32_t)rc);
@@ -1871,6 +1876,10 @@ static int req_run(pipc_server *s, srv_req *r, nng_msg **rep) {
       }
     }
     rc = pipc_queue_peek_ex(d->h, PIPC_PEEK_DURABLE, &msg, &len, 0);
+    /* a claim this thread holds through another handle is in the way (the
+       queue says EINVAL rather than wait for itself): it moves when this
+       thread does - wait, as for an empty queue */
+    if (rc == PIPC_EINVAL) rc = PIPC_EAGAIN;
     if (rc != PIPC_OK && rc != PIPC_EOWNERDEAD) break;
     if (len > cap) { /* back, first in line: the client asks again with room */
       pipc__queue_abandon(d->h);
