@@ -1127,19 +1127,25 @@ static int rq_get_alo(pipc__rq *r, void *buf, size_t cap, size_t *out_len, int t
   return rc;
 }
 
-int pipc__rq_get(pipc__rq *r, void *buf, size_t cap, size_t *out_len, int timeout_ms) {
+/* A GET (a queue's) or PRECV (a pipe's): at most once. */
+static int rq_take(pipc__rq *r, unsigned type, void *buf, size_t cap, size_t *out_len,
+                   int timeout_ms) {
   nng_msg *m, *rep;
   unsigned char *b;
   int rc;
-  if (!rq_timeout_ok(timeout_ms)) return PIPC_EINVAL;
-  if (r->alo) return rq_get_alo(r, buf, cap, out_len, timeout_ms);
   if ((rc = req_alloc(&m, 12)) != PIPC_OK) return rc;
   b = (unsigned char *)nng_msg_body(m) + RW_HDR;
   put32(b, (uint32_t)timeout_ms);
   put64(b + 4, (uint64_t)cap);
-  rc = rq_call(r, RT_GET, m, timeout_ms, &rep, 0, NULL);
+  rc = rq_call(r, type, m, timeout_ms, &rep, 0, NULL);
   if (rep == NULL) return rc;
   return get_reply(rep, rc, buf, cap, out_len);
+}
+
+int pipc__rq_get(pipc__rq *r, void *buf, size_t cap, size_t *out_len, int timeout_ms) {
+  if (!rq_timeout_ok(timeout_ms)) return PIPC_EINVAL;
+  if (r->alo) return rq_get_alo(r, buf, cap, out_len, timeout_ms);
+  return rq_take(r, RT_GET, buf, cap, out_len, timeout_ms);
 }
 
 int pipc__rq_stat(pipc__rq *r, pipc_queue_stat_t *out) {
@@ -1201,17 +1207,8 @@ int pipc__rp_send(pipc__rq *r, const void *msg, size_t len, int timeout_ms) {
 }
 
 int pipc__rp_recv(pipc__rq *r, void *buf, size_t cap, size_t *out_len, int timeout_ms) {
-  nng_msg *m, *rep;
-  unsigned char *b;
-  int rc;
   if (!rq_timeout_ok(timeout_ms)) return PIPC_EINVAL;
-  if ((rc = req_alloc(&m, 12)) != PIPC_OK) return rc;
-  b = (unsigned char *)nng_msg_body(m) + RW_HDR;
-  put32(b, (uint32_t)timeout_ms);
-  put64(b + 4, (uint64_t)cap);
-  rc = rq_call(r, RT_PRECV, m, timeout_ms, &rep, 0, NULL);
-  if (rep == NULL) return rc;
-  return get_reply(rep, rc, buf, cap, out_len);
+  return rq_take(r, RT_PRECV, buf, cap, out_len, timeout_ms);
 }
 
 int pipc__rp_poll(pipc__rq *r, int timeout_ms) {
@@ -1562,7 +1559,20 @@ static held *held_of(pipc_server *s, const session *se, unsigned k) {
   return se->held_at[k] ? &s->held[se->held_at[k] - 1] : NULL;
 }
 
-/* Deliveries whose connection has gone go back. */
+/* Is p among the n connections gone[]?  lost: more went than were noted -
+   then also any connection nng no longer knows. */
+static int pipe_went(const uint32_t *gone, unsigned n, int lost, nng_pipe p) {
+  nng_sockaddr sa;
+  unsigned j;
+  int rv;
+  for (j = 0; j < n; j++)
+    if ((int)gone[j] == nng_pipe_id(p)) return 1;
+  if (!lost) return 0;
+  rv = nng_pipe_get_addr(p, NNG_OPT_REMADDR, &sa);
+  return rv == NNG_ENOENT || rv == NNG_ECLOSED;
+}
+
+/* Deliveries whose connection has gone go back; relays start their grace. */
 static void held_gone(pipc_server *s) {
   uint32_t gone[GONE_MAX];
   unsigned n, i, j;
@@ -1579,30 +1589,13 @@ static void held_gone(pipc_server *s) {
   nng_mtx_unlock(s->mu);
   if (n == 0 && !lost) return;
   for (j = 0; j < n; j++) s->recent_gone[s->gone_count++ % RECENT_GONE] = (int)gone[j];
-  for (i = 0; i < s->nq * HELD_PER_QUEUE; i++) {
-    held *d = &s->held[i];
-    int drop = 0;
-    nng_sockaddr sa;
-    if (d->se == NULL) continue;
-    for (j = 0; j < n && !drop; j++) drop = (int)gone[j] == nng_pipe_id(d->pipe);
-    /* too many went to note each: a connection nng no longer knows */
-    if (!drop && lost) {
-      int rv = nng_pipe_get_addr(d->pipe, NNG_OPT_REMADDR, &sa);
-      drop = rv == NNG_ENOENT || rv == NNG_ECLOSED;
-    }
-    if (drop) held_drop(s, d);
-  }
+  for (i = 0; i < s->nq * HELD_PER_QUEUE; i++)
+    if (s->held[i].se != NULL && pipe_went(gone, n, lost, s->held[i].pipe))
+      held_drop(s, &s->held[i]);
   for (i = 0; i < s->relays_max; i++) {
     relay *rl = &s->relays[i];
-    int drop = 0;
-    nng_sockaddr sa;
-    if (rl->se == NULL || rl->gone_at) continue;
-    for (j = 0; j < n && !drop; j++) drop = (int)gone[j] == nng_pipe_id(rl->pipe);
-    if (!drop && lost) {
-      int rv = nng_pipe_get_addr(rl->pipe, NNG_OPT_REMADDR, &sa);
-      drop = rv == NNG_ENOENT || rv == NNG_ECLOSED;
-    }
-    if (drop) rl->gone_at = pipc_os_now_ms();
+    if (rl->se != NULL && !rl->gone_at && pipe_went(gone, n, lost, rl->pipe))
+      rl->gone_at = pipc_os_now_ms();
   }
 }
 
