@@ -353,6 +353,7 @@ typedef struct rq_lane {
    while the closes of OLD_MAX sockets it left behind have not finished, it
    makes no more. */
 #define OLD_MAX 4
+#define WORN_MS 60000 /* after OLD_MAX closes were found under way */
 
 struct pipc__rq {
   nng_socket sock;
@@ -367,7 +368,8 @@ struct pipc__rq {
                           since the last new one): none came back since */
   unsigned sockgen;    /* sock's generation: 1, 2, ... (replaced) */
   int replacing;       /* a thread makes the next socket: the others wait */
-  int worn_out;        /* OLD_MAX left behind: replace no more */
+  nng_time worn_at;    /* OLD_MAX closes under way: no replacing for a while
+                          (then the finished ones free their slots) */
   uint32_t sock_no;    /* (tests: which client socket of the process) */
   struct { closer *c; nng_thread *t; } old[OLD_MAX]; /* closes under way */
   uint64_t epoch, capacity, max_msg;
@@ -539,9 +541,10 @@ static int rq_dial(pipc__rq *r, nng_socket s, int flags) {
    link allowance, or a call closed the connections that answered nothing
    and none came back within it - nng 1.5.2's reaper can leave a dead
    connection never reaped and the dialer never dialling again. */
-static int rq_wedged(const pipc__rq *r, nng_time now) {
-  if (r->replacing || r->worn_out) return 0;
-  return (r->pipes == 0 && now - r->down_since >= (nng_time)r->link_ms) ||
+static int rq_wedged(const pipc__rq *r, nng_time now, nng_time start) {
+  nng_time since = r->down_since > start ? r->down_since : start; /* (this call's time) */
+  if (r->replacing || (r->worn_at && now - r->worn_at < WORN_MS)) return 0;
+  return (r->pipes == 0 && now - since >= (nng_time)r->link_ms) ||
          (r->kicked_at != 0 && now - r->kicked_at >= (nng_time)r->link_ms);
 }
 
@@ -578,13 +581,19 @@ static void rq_replace(pipc__rq *r) {
     r->down_since = nng_clock();
     r->kicked_at = 0;
   } else if (slot < 0) {
-    r->worn_out = 1; /* OLD_MAX closes hang: fail as before */
+    r->worn_at = nng_clock(); /* OLD_MAX closes hang: fail as before, for a while */
   }
   nng_cv_wake(r->cv);
   nng_mtx_unlock(r->mu);
   /* dialled once it is the handle's: its first connection counts (if this
      fails, it has none for the link allowance and is replaced again) */
-  if (ok) rq_dial(r, s, NNG_FLAG_NONBLOCK);
+  if (ok) { /* the reply limit as it is now (a reopen may have changed it) */
+    nng_mtx_lock(r->mu);
+    max_msg = r->max_msg;
+    nng_mtx_unlock(r->mu);
+    nng_socket_set_size(s, NNG_OPT_RECVMAXSZ, (size_t)(max_msg + RW_REPLY + 64));
+    rq_dial(r, s, NNG_FLAG_NONBLOCK);
+  }
   if (ok) c = closer_start(old, &t); /* its ctxs close: lanes waiting on them wake */
   nng_mtx_lock(r->mu);
   if (c != NULL) {
@@ -674,16 +683,15 @@ static int lane_call(pipc__rq *r, rq_lane *l, unsigned type, nng_msg *m, int tim
     if (r->pipes == 0 &&
         now - (r->down_since > start ? r->down_since : start) >= (nng_time)r->link_ms)
       break;
-    if (l->sockgen != r->sockgen || rq_wedged(r, now)) break;
+    if (l->sockgen != r->sockgen || rq_wedged(r, now, start)) break;
     nng_cv_until(r->cv, until < give_up ? until : give_up);
   }
   if (!l->done || (l->rv != 0 && l->sockgen != r->sockgen)) {
     /* no answer: drop the request, a fresh context for the lane */
     nng_pipe gone[8];
     int i, ngone = 0, replace = 0;
-    *doubt = l->phase == 2;
     if (l->sockgen == r->sockgen) {
-      if (rq_wedged(r, nng_clock())) {
+      if (type != RT_BYE && rq_wedged(r, nng_clock(), start)) {
         replace = r->replacing = 1;
       } else if (!r->replacing) {
         /* a connection that answers nothing for so long is dead whatever
@@ -691,7 +699,7 @@ static int lane_call(pipc__rq *r, rq_lane *l, unsigned type, nng_msg *m, int tim
            it makes nng dial again */
         ngone = r->pipes < 8 ? r->pipes : 8;
         memcpy(gone, r->live, sizeof gone);
-        if (r->kicked_at == 0) r->kicked_at = nng_clock();
+        if (ngone > 0 && r->kicked_at == 0) r->kicked_at = nng_clock();
       }
     }
     nng_mtx_unlock(r->mu);
@@ -699,6 +707,9 @@ static int lane_call(pipc__rq *r, rq_lane *l, unsigned type, nng_msg *m, int tim
     nng_ctx_close(l->ctx); /* the callback sees the close */
     nng_mtx_lock(r->mu);
     while (!l->done) nng_cv_wait(r->cv);
+    /* (read once its callbacks are done: a send handed to a connection
+       completes through a callback that may come after the close) */
+    *doubt = l->phase == 2;
     l->sockgen = 0; /* a fresh context at the next send */
     nng_mtx_unlock(r->mu);
     nng_msg_free(nng_aio_get_msg(l->aio));
@@ -783,12 +794,15 @@ static int lane_open(pipc__rq *r, rq_lane *l, int timeout_ms) {
    A lane is waited for until the call's own timeout. */
 static int rq_call_on(pipc__rq *r, rq_lane *l, unsigned type, nng_msg *tmpl, int timeout_ms,
                       nng_time end, nng_msg **reply, uint64_t fixed, uint64_t *sent) {
-  int rc = PIPC_ECLOSED, doubt, reopened = 0, again = 0, doubted = 0;
+  int rc = PIPC_ECLOSED, doubt, reopened = 0, again = 0, doubted = 0, same = 0;
   uint64_t cur = 0;
   /* a request that got no answer goes again with its seq while the call
-     has time (PIPC_FOREVER: a slice), on a socket that replaced a wedged
-     one too; past that, PIPC_ECLOSED */
-  nng_time until = end ? end : nng_clock() + WAIT_SLICE_MS;
+     has time (PIPC_FOREVER: a slice and twice the link allowance), on a
+     socket that replaced a wedged one too; past that, PIPC_ECLOSED.  And
+     a request the server ran nothing of (RS_WAITING, RS_RETRY) goes again
+     with its seq too: a late copy of an earlier try (queued on a closed
+     connection) is then the same request, never a second one. */
+  nng_time until = end ? end : nng_clock() + WAIT_SLICE_MS + 2 * (nng_time)r->link_ms;
   *reply = NULL;
   for (;;) {
     nng_msg *m;
@@ -800,12 +814,12 @@ static int rq_call_on(pipc__rq *r, rq_lane *l, unsigned type, nng_msg *tmpl, int
       rc = PIPC_ECLOSED;
       break;
     }
-    if (need && again) { /* another server since: as RS_EPOCH */
-      if (type == RT_PUT && doubted && !fixed) {
+    if (need && (again || same)) { /* another server since: as RS_EPOCH */
+      if ((type == RT_PUT || type == RT_PSEND) && doubted && !fixed) {
         rc = PIPC_ECLOSED;
         break;
       }
-      again = doubted = 0;
+      again = same = 0; /* a new seq there (doubted stays: it is this call's) */
     }
     if (need && (rc = lane_open(r, l, r->connect_ms)) != PIPC_OK) {
       rc = rc == PIPC_ENOENT ? PIPC_ECLOSED : rc;
@@ -833,12 +847,12 @@ static int rq_call_on(pipc__rq *r, rq_lane *l, unsigned type, nng_msg *tmpl, int
     if (type == RT_PUT || type == RT_GET || type == RT_PEEK || type == RT_PSEND ||
         type == RT_PRECV || type == RT_PPOLL)
       put32((unsigned char *)nng_msg_body(m) + RW_HDR, (uint32_t)left);
-    rc = lane_call(r, l, type, m, left, reply, &doubt, again ? cur : fixed);
-    doubt = doubt || doubted; /* a copy: in doubt if the first one may have run */
-    again = doubted = 0;
+    rc = lane_call(r, l, type, m, left, reply, &doubt, again || same ? cur : fixed);
+    doubted = doubted || doubt; /* some try of it may have run at a server gone since */
+    again = same = 0;
     if (rc == RS_GAVEUP) {
       if (nng_clock() < until) {
-        again = 1, doubted = doubt, cur = l->cur;
+        again = 1, cur = l->cur;
         continue;
       }
       rc = PIPC_ECLOSED;
@@ -850,6 +864,7 @@ static int rq_call_on(pipc__rq *r, rq_lane *l, unsigned type, nng_msg *tmpl, int
         break;
       }
       if (rc == RS_RETRY) nng_msleep(RETRY_MS);
+      same = 1, cur = l->cur;
       continue;
     }
     if (rc == RS_EPOCH) {
@@ -859,7 +874,7 @@ static int rq_call_on(pipc__rq *r, rq_lane *l, unsigned type, nng_msg *tmpl, int
       rc = PIPC_ECLOSED;
       if (r->pipe) break;
       /* (a position: the reopen's answer says whether it is in doubt) */
-      if ((type == RT_PUT && doubt && !fixed) || reopened++ > 2) break;
+      if ((type == RT_PUT && doubted && !fixed) || reopened++ > 2) break;
       continue; /* ran nowhere: once more, on the queue opened again */
     }
     if (rc == RS_STALE && fixed) rc = PIPC_ECORRUPT; /* a position before one it stored */
