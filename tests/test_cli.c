@@ -1367,6 +1367,23 @@ void test_cli_bench_not_found_says_how(void) {
    pipc send / recv; SIGTERM ends it with exit 0; TLS without its files
    and tcp without --plain are usage errors; a second server on the same
    --state file is refused, saying why. */
+/* Stop a `pipc serve` started by cli_start: its stop request (SIGTERM,
+   Windows Ctrl-Break), exit 0 asserted; where no control event reaches a
+   child (Wine: PIPC_ENOTSUP, returned) it is killed instead. */
+#define NO_STOP_REQUEST                                                              \
+  "the stop request (Ctrl-Break) could not be sent: no console control event "       \
+  "reaches a child here (Wine); the rest of the case ran"
+static int serve_stop(cli_proc *c, cli_run *r) {
+  int rc = pipc_process_terminate(c->p);
+  if (rc == PIPC_ENOTSUP)
+    pipc_process_kill(c->p);
+  else
+    T_RC(rc, PIPC_OK);
+  cli_finish(c, 30000, r);
+  if (rc != PIPC_ENOTSUP) CU_ASSERT_EQUAL(r->code, 0);
+  return rc;
+}
+
 void test_cli_serve_and_remote_names(void) {
   char name[80], url[200], qurl[300], want[400], buf[16], state[100];
   pipc_queue *q = NULL;
@@ -1416,13 +1433,7 @@ void test_cli_serve_and_remote_names(void) {
   CU_ASSERT_STRING_EQUAL(last.err, want);
   snprintf(want, sizeof want, "%s/other", url);
   CU_ASSERT_EQUAL(cli("send", want, "x", NULL), 1); /* not served */
-  rc = pipc_process_terminate(c.p);
-  if (rc == PIPC_ENOTSUP) /* Wine: no console, no control event reaches a child */
-    pipc_process_kill(c.p);
-  else
-    T_RC(rc, PIPC_OK);
-  cli_finish(&c, 30000, &r);
-  if (rc != PIPC_ENOTSUP) CU_ASSERT_EQUAL(r.code, 0);
+  rc = serve_stop(&c, &r);
   snprintf(want, sizeof want, "serving %s\n", url);
   CU_ASSERT_STRING_EQUAL(r.out, want);
   run_free(&r);
@@ -1430,8 +1441,7 @@ void test_cli_serve_and_remote_names(void) {
   pipc_queue_unlink(name);
   remove(state);
   if (rc == PIPC_ENOTSUP)
-    t_skip("the stop request (Ctrl-Break) could not be sent: no console control event "
-           "reaches a child here (Wine); the rest of the case ran");
+    t_skip(NO_STOP_REQUEST);
 }
 
 /* pipc serve --listener NAME: a remote pipc_pipe_connect(URL/NAME) is
@@ -1476,20 +1486,13 @@ void test_cli_serve_listener(void) {
   pipc_pipe_close(r);
   T_RC(pipc_pipe_recv(local, buf, sizeof buf, &len, 5000), PIPC_ECLOSED);
   pipc_pipe_close(local);
-  rc = pipc_process_terminate(c.p);
-  if (rc == PIPC_ENOTSUP) /* Wine: no console, no control event reaches a child */
-    pipc_process_kill(c.p);
-  else
-    T_RC(rc, PIPC_OK);
-  cli_finish(&c, 30000, &run);
-  if (rc != PIPC_ENOTSUP) CU_ASSERT_EQUAL(run.code, 0);
+  rc = serve_stop(&c, &run);
   run_free(&run);
   pipc_listener_close(l);
   pipc_queue_close(q);
   pipc_queue_unlink(name);
   if (rc == PIPC_ENOTSUP)
-    t_skip("the stop request (Ctrl-Break) could not be sent: no console control event "
-           "reaches a child here (Wine); the rest of the case ran");
+    t_skip(NO_STOP_REQUEST);
 }
 
 /* A thread that ends holding a durable peek leaves an orphan: info counts
