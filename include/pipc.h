@@ -610,6 +610,10 @@ typedef struct pipc_shm pipc_shm;
    Its bytes start at offset 0 of the OS object: on POSIX it is
    shm_open("/pipc.NAME"), so Python's SharedMemory(name="pipc.NAME")
    attaches to it; on Windows it is the mapping Local\pipc.NAME.
+   macOS takes shm names of at most 31 bytes: there a name longer than 25
+   characters is shm_open("/pipc=" + 24 hex digits of its digest) instead
+   (pipc_path(PIPC_PATH_SHM) says which), which Python reaches by that
+   name.
    The memory is allocated at create where the OS allows it (Linux: a full
    /dev/shm is PIPC_ENOMEM here, never a SIGBUS later).
    Errors: PIPC_EINVAL, PIPC_EEXIST, PIPC_ENOMEM (too large for memory, address
@@ -617,7 +621,10 @@ typedef struct pipc_shm pipc_shm;
 PIPC_API int pipc_shm_create(const char *name, size_t size, pipc_shm **out);
 
 /* pipc_shm_create with creation attributes (NULL: the same); errors as
-   pipc_queue_create_attr. */
+   pipc_queue_create_attr.  macOS: a segment's mode and group are set once,
+   by the create, and its group is the creator's effective group - sharing
+   with another group is PIPC_ENOTSUP there (for every kind of object in
+   shared memory: Queue, Semaphore, Lock too). */
 PIPC_API int pipc_shm_create_attr(const char *name, size_t size,
                                   const pipc_attr *attr, pipc_shm **out);
 /* pipc_shm_open for another user's segment shared as `attr` says; errors
@@ -626,7 +633,8 @@ PIPC_API int pipc_shm_open_attr(const char *name, const pipc_attr *attr, pipc_sh
 
 /* Open an existing segment and learn its size.  Windows: a segment made by
    pipc reports its exact size; one made by another program reports the size
-   rounded up to the page, as Python does.
+   rounded up to the page, as Python does.  macOS keeps only a segment's
+   size rounded up to the page: that is what open learns there.
    Errors: PIPC_EINVAL, PIPC_ENOENT, PIPC_EACCES, PIPC_ENOMEM, PIPC_ESYS. */
 PIPC_API int pipc_shm_open(const char *name, pipc_shm **out);
 
@@ -884,8 +892,9 @@ PIPC_API const char *pipc_kind_name(pipc_kind kind);
    name, a live listener is PIPC_KIND_LISTENER (a name held by both is
    reported as its segment).  A listener whose process died is nothing, as
    for pipc_pipe_connect: PIPC_ENOENT.
-   macOS, the BSDs: whether a listener's process lives cannot be read there
-   without disturbing it, so a socket left by a dead one is a listener too.
+   The BSDs: whether a listener's process lives cannot be read there
+   without disturbing it, so a socket left by a dead one is a listener too
+   (Linux reads /proc/locks, macOS asks F_GETLK: both tell).
    A Queue, Semaphore or Lock being created at this instant may read as
    PIPC_KIND_SHM (its header is written last).
    Errors (*out is PIPC_KIND_NONE): PIPC_EINVAL (bad name, NULL out),

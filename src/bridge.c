@@ -51,20 +51,14 @@ struct pipc_bridge {
   unsigned char id[16];
 };
 
-static uint64_t fnv(uint64_t h, const void *p, size_t n) {
-  const unsigned char *b = (const unsigned char *)p;
-  while (n--) h = (h ^ *b++) * 0x100000001b3ull;
-  return h;
-}
-
 /* The bridge's id: (local name, its incarnation, url). */
 static void bridge_id(pipc_bridge *b, uint64_t inc) {
-  uint64_t h[2] = {0xcbf29ce484222325ull, 0x84222325cbf29ce4ull};
+  uint64_t h[2] = {PIPC__FNV64_BASIS, 0x84222325cbf29ce4ull};
   int k;
   for (k = 0; k < 2; k++) {
-    h[k] = fnv(h[k], b->local, strlen(b->local) + 1);
-    h[k] = fnv(h[k], &inc, sizeof inc);
-    h[k] = fnv(h[k], b->url, strlen(b->url));
+    h[k] = pipc__fnv64(h[k], b->local, strlen(b->local) + 1);
+    h[k] = pipc__fnv64(h[k], &inc, sizeof inc);
+    h[k] = pipc__fnv64(h[k], b->url, strlen(b->url));
   }
   memcpy(b->id, h, 16);
 }

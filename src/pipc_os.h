@@ -138,6 +138,10 @@ int pipc_os_park_wait(pipc_os_park *p, volatile uint32_t *word,
 /* Wake up to n sleepers of this place (the caller changed the word first). */
 int pipc_os_park_wake(pipc_os_park *p, volatile uint32_t *word, int n);
 
+/* 1 where sleepers poll their word in slices (macOS before 14.4: no call
+   sleeps on a shared word there), so a wake has nothing to do; else 0. */
+int pipc_os_park_polls(void);
+
 void pipc_os_park_close(pipc_os_park *p);
 
 /* ---- robust mutex ---- */
@@ -445,6 +449,17 @@ int pipc__names_add(pipc__names *set, const char *name, unsigned seen);
 /* Forget every name added: a backend whose listing was cut short starts it
    again. */
 void pipc__names_clear(pipc__names *set);
+
+/* FNV-1a, 64 bits: h folded with n bytes at p (start with
+   PIPC__FNV64_BASIS). */
+#define PIPC__FNV64_BASIS 0xcbf29ce484222325ull
+uint64_t pipc__fnv64(uint64_t h, const void *p, size_t n);
+
+/* A name's digest, for an OS whose object names are shorter than pipc's
+   (macOS: 31 bytes for shared memory): nhex (at most 32) lowercase hex
+   digits of a 128-bit hash of the name, and a NUL, at out.  The same on
+   every platform and in every process. */
+void pipc__name_digest(const char *name, char *out, size_t nhex);
 
 /* Python's multiprocessing.connection framing on a stream: a message of n
    bytes is preceded by n as a 4-byte big-endian signed integer, or, for

@@ -155,6 +155,9 @@ extern volatile uint32_t pipc__remote_client_deaf;
    calls (for unique test names). */
 int64_t pipc__test_now_ms(void);
 uint64_t pipc__test_entropy(void);
+/* 1 when this process's parking polls the word (macOS before 14.4): a
+   wake then makes no kernel call. */
+int pipc__test_park_polls(void);
 /* Calls into the kernel the backends made for mutexes and parking (Win32
    waits and releases, futex, flock, semaphores; not robust pthread mutexes,
    which stay in user space when free), counted by PIPC__KERNEL_CALL() so

@@ -40,6 +40,8 @@ int64_t pipc__test_now_ms(void) { return pipc_os_now_ms(); }
 
 uint64_t pipc__test_entropy(void) { return pipc_os_entropy(); }
 
+int pipc__test_park_polls(void) { return pipc_os_park_polls(); }
+
 struct pipc__test_reg {
   pipc_os_map map;
   pipc__registry *r;

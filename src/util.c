@@ -16,6 +16,30 @@ int pipc_name_check(const char *name) {
   return PIPC_OK;
 }
 
+uint64_t pipc__fnv64(uint64_t h, const void *p, size_t n) {
+  const unsigned char *b = (const unsigned char *)p;
+  while (n--) h = (h ^ *b++) * 0x100000001b3ull;
+  return h;
+}
+
+/* splitmix64's finish: every bit of x moves every bit of the result */
+static uint64_t mix64(uint64_t x) {
+  x = (x ^ (x >> 30)) * 0xbf58476d1ce4e5b9ull;
+  x = (x ^ (x >> 27)) * 0x94d049bb133111ebull;
+  return x ^ (x >> 31);
+}
+
+void pipc__name_digest(const char *name, char *out, size_t nhex) {
+  static const char hex[] = "0123456789abcdef";
+  size_t len = strlen(name), i;
+  uint64_t h[2];
+  h[0] = mix64(pipc__fnv64(PIPC__FNV64_BASIS, name, len));
+  h[1] = mix64(pipc__fnv64(h[0] ^ 0x9e3779b97f4a7c15ull, name, len) + len);
+  if (nhex > 32) nhex = 32;
+  for (i = 0; i < nhex; i++) out[i] = hex[(h[i / 16] >> (60 - 4 * (i % 16))) & 15u];
+  out[nhex] = '\0';
+}
+
 static void make_unique(char *buf) {
   static const char digits[] = "0123456789abcdefghijklmnopqrstuv";
   uint64_t e = pipc_os_entropy();

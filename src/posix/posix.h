@@ -32,7 +32,9 @@
 /* Map an errno value to a PIPC code, remember it, return the code. */
 int pipc__posix_fail(int err);
 
-/* "/pipc.NAME", the shm_open name of a pipc name. */
+/* "/pipc.NAME", the shm_open name of a pipc name; where that is longer
+   than the OS takes (pipc__posix_shm_name_max: macOS), "/pipc=" and 24
+   hex digits (96 bits) of a digest of NAME. */
 #define PIPC__POSIX_SHM_PATH_MAX (PIPC_NAME_MAX + 8)
 void pipc__posix_shm_path(char *buf, const char *name);
 
@@ -161,14 +163,25 @@ int pipc__posix_preallocate(int fd, size_t size);
    the BSDs): there they cannot be listed. */
 const char *pipc__posix_shm_dir(void);
 
+/* The longest shm_open name this OS takes, its '/' counted (macOS's
+   PSHMNAMLEN: 31). */
+size_t pipc__posix_shm_name_max(void);
+
+/* 1 where a shared memory segment's mode and group are fixed when
+   shm_open makes it (macOS: fchmod and fchown of one fail EINVAL, and its
+   group is its creator's), 0 where they can be changed after. */
+int pipc__posix_shm_mode_fixed(void);
+
 /* Whether a socket listens at `path`, read without connecting to it (so
    that nothing disturbs a program listening there): 1 yes, 0 no, -1 this
    OS cannot tell. */
 int pipc__posix_unix_listening(const char *path);
 
-/* Whether a process holds an flock on the file with inode `ino`, read
-   without taking the lock, so that neither its holder nor a process about
-   to take it is disturbed: 1 held, 0 not, -1 this OS cannot tell. */
-int pipc__posix_flock_held(ino_t ino);
+/* Whether a process holds an flock on the file at `path` (inode `ino`),
+   read without taking the lock, so that neither its holder nor a process
+   about to take it is disturbed: 1 held, 0 not, -1 this OS cannot tell.
+   (Linux reads /proc/locks; macOS asks F_GETLK, which sees flock locks
+   there.) */
+int pipc__posix_flock_held(const char *path, ino_t ino);
 
 #endif

@@ -44,7 +44,12 @@ int pipc__posix_fail(int err) {
 }
 
 void pipc__posix_shm_path(char *buf, const char *name) {
+  size_t max = pipc__posix_shm_name_max();
   snprintf(buf, PIPC__POSIX_SHM_PATH_MAX, "/pipc.%s", name);
+  if (strlen(buf) > max) { /* '=' is never in a name: no clash with one */
+    memcpy(buf, "/pipc=", 6); /* 30 bytes: every OS here takes 31 or more */
+    pipc__name_digest(name, buf + 6, 24);
+  }
 }
 
 static int dir_private(const char *dir) {

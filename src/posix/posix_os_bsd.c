@@ -35,7 +35,8 @@ const char *pipc__posix_shm_dir(void) { return NULL; }
 
 /* No /proc/locks; F_GETLK does not see flock locks everywhere, and taking
    the lock to test it would make a listener being created fail. */
-int pipc__posix_flock_held(ino_t ino) {
+int pipc__posix_flock_held(const char *path, ino_t ino) {
+  (void)path;
   (void)ino;
   return -1;
 }
@@ -45,3 +46,7 @@ int pipc__posix_unix_listening(const char *path) {
   (void)path;
   return -1;
 }
+
+size_t pipc__posix_shm_name_max(void) { return 1023; /* FreeBSD: PATH_MAX - 1; the others more */ }
+
+int pipc__posix_shm_mode_fixed(void) { return 0; }

@@ -6,6 +6,7 @@
 
 #include <crt_externs.h>
 #include <errno.h>
+#include <fcntl.h>
 #include <limits.h>
 #include <mach-o/dyld.h>
 #include <stdlib.h>
@@ -50,11 +51,22 @@ int pipc__posix_preallocate(int fd, size_t size) {
 /* POSIX shared memory is no file system here: it cannot be listed. */
 const char *pipc__posix_shm_dir(void) { return NULL; }
 
-/* No /proc/locks; F_GETLK does not see flock locks everywhere, and taking
-   the lock to test it would make a listener being created fail. */
-int pipc__posix_flock_held(ino_t ino) {
+/* F_GETLK sees flock locks on macOS: xnu's lf_getblock (bsd/kern/
+   kern_lockf.c) compares a lock's owner with the asker's, not whether it
+   is an flock or a POSIX lock; an flock holder is reported with l_pid -1.
+   (The descriptor opened here holds no lock: closing it releases none.) */
+int pipc__posix_flock_held(const char *path, ino_t ino) {
+  struct flock fl;
+  int fd, r;
   (void)ino;
-  return -1;
+  if ((fd = open(path, O_RDWR | O_CLOEXEC | O_NOFOLLOW)) < 0) return errno == ENOENT ? 0 : -1;
+  memset(&fl, 0, sizeof fl);
+  fl.l_type = F_WRLCK;
+  fl.l_whence = SEEK_SET;
+  r = fcntl(fd, F_GETLK, &fl);
+  close(fd);
+  if (r != 0) return -1;
+  return fl.l_type != F_UNLCK;
 }
 
 /* No table of sockets to read: the caller probes with a connect. */
@@ -62,3 +74,7 @@ int pipc__posix_unix_listening(const char *path) {
   (void)path;
   return -1;
 }
+
+size_t pipc__posix_shm_name_max(void) { return 31; /* PSHMNAMLEN (xnu bsd/sys/posix_shm.h) */ }
+
+int pipc__posix_shm_mode_fixed(void) { return 1; }

@@ -23,6 +23,7 @@ int pipc_os_park_init(const char *name, const pipc_os_map *seg, unsigned slot,
   *out = (pipc_os_park *)calloc(1, sizeof(**out));
   return *out ? PIPC_OK : PIPC_ENOMEM;
 }
+int pipc_os_park_polls(void) { return 0; }
 
 int pipc_os_park_wait(pipc_os_park *p, volatile uint32_t *word,
                       uint32_t expected, int64_t deadline) {

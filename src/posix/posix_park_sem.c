@@ -24,6 +24,7 @@ size_t pipc_os_park_shared_size(void) { return sizeof(sem_t); }
 uint32_t pipc_os_park_abi(void) {
   return 0x53450000u | (uint32_t)(sizeof(sem_t) & 0xffffu); /* "SE" */
 }
+int pipc_os_park_polls(void) { return 0; }
 
 int pipc_os_park_init(const char *name, const pipc_os_map *seg, unsigned slot,
                       void *shared, int create, pipc_os_park **out) {

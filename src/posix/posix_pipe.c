@@ -865,7 +865,7 @@ int pipc_os_listener_state(const char *name, pipc_state *state) {
   /* Live while a process holds the flock on NAME.lock, read without taking
      it; where that cannot be told, a socket is taken for a live listener. */
   strcat(path, ".lock");
-  if (stat(path, &st) == 0 && pipc__posix_flock_held(st.st_ino) != 0) {
+  if (stat(path, &st) == 0 && pipc__posix_flock_held(path, st.st_ino) != 0) {
     *state = PIPC_STATE_LIVE;
   } else {
     /* no pipc listener: a dead one's socket, or another program's */

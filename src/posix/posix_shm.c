@@ -30,6 +30,15 @@ static int keep_scope(const pipc__posix_scope *sc, pipc_os_map *m) {
   return PIPC_OK;
 }
 
+/* Where a segment's mode is shm_open's alone: whether it came out as
+   asked (PIPC_ENOTSUP if the OS narrowed it). */
+static int made_as_asked(int fd, const pipc__posix_scope *sc) {
+  struct stat st;
+  if (fstat(fd, &st) != 0) return pipc__posix_fail(errno);
+  if ((st.st_mode & 0777) != pipc__posix_scope_mode(sc)) return pipc__os_fail(PIPC_ENOTSUP, EPERM);
+  return PIPC_OK;
+}
+
 int pipc_os_shm_create(const char *name, size_t size, const pipc_os_attr *attr,
                        pipc_os_map *out) {
   char path[PIPC__POSIX_SHM_PATH_MAX];
@@ -38,10 +47,20 @@ int pipc_os_shm_create(const char *name, size_t size, const pipc_os_attr *attr,
   pipc__posix_shm_path(path, name);
   if ((uint64_t)size > (uint64_t)INT64_MAX) return PIPC_ENOMEM;
   if ((rc = pipc__posix_scope_make(attr, &sc)) != PIPC_OK) return rc;
-  /* Made 0600 (umask can only narrow it); its group and exact mode next. */
-  fd = shm_open(path, O_RDWR | O_CREAT | O_EXCL, S_IRUSR | S_IWUSR);
-  if (fd < 0) return pipc__posix_fail(errno);
-  rc = pipc__posix_scope_apply(fd, &sc);
+  if (pipc__posix_shm_mode_fixed()) {
+    /* macOS: the mode is shm_open's (no umask), the group the creator's,
+       and neither changes later (fchmod, fchown: EINVAL) */
+    if (sc.access == PIPC_ACCESS_GROUP && sc.gid != getegid())
+      return pipc__os_fail(PIPC_ENOTSUP, EINVAL);
+    fd = shm_open(path, O_RDWR | O_CREAT | O_EXCL, pipc__posix_scope_mode(&sc));
+    if (fd < 0) return pipc__posix_fail(errno);
+    rc = made_as_asked(fd, &sc);
+  } else {
+    /* Made 0600 (umask can only narrow it); its group and exact mode next. */
+    fd = shm_open(path, O_RDWR | O_CREAT | O_EXCL, S_IRUSR | S_IWUSR);
+    if (fd < 0) return pipc__posix_fail(errno);
+    rc = pipc__posix_scope_apply(fd, &sc);
+  }
   if (rc == PIPC_OK && ftruncate(fd, (off_t)size) != 0) {
     rc = pipc__posix_fail(errno);
     if (rc == PIPC_EINVAL) rc = PIPC_ENOMEM; /* size beyond the fs limit */

@@ -13,6 +13,7 @@ struct pipc_os_park {
 
 size_t pipc_os_park_shared_size(void) { return 0; }
 uint32_t pipc_os_park_abi(void) { return 0x544f4b4eu; /* "TOKN" */ }
+int pipc_os_park_polls(void) { return 0; }
 
 int pipc_os_park_init(const char *name, const pipc_os_map *seg, unsigned slot,
                       void *shared, int create, pipc_os_park **out) {
