@@ -98,11 +98,14 @@ list(TRANSFORM sflags REPLACE "^-lpipc$" "${inst}/lib/libpipc.a")
 run("compile (pkg-config --static)" ${CC} ${SOURCE_DIR}/tests/package/consumer/main.c ${sflags}
     -o ${WORK}/consumer-pc-static)
 unset(ENV{LD_LIBRARY_PATH})
+if(EXISTS ${inst}/lib/libpipc_darwin_shim.so) # posix-darwin: the shim is a
+  set(ENV{LD_LIBRARY_PATH} ${inst}/lib)     # shared library of its own
+endif()
 run("run (pkg-config --static)" ${WORK}/consumer-pc-static)
 find_program(READELF readelf)
 if(READELF)
   run("readelf (pkg-config --static)" ${READELF} -d ${WORK}/consumer-pc-static)
-  if(last_out MATCHES "libpipc")
+  if(last_out MATCHES "libpipc\\.so")
     message(FATAL_ERROR "the --static consumer needs a shared libpipc:\n${last_out}")
   endif()
 endif()
