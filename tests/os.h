@@ -201,12 +201,29 @@ const char *t_os_why_no_squatter(void);
 void *t_os_squat_pipe(const char *name);
 int t_os_squat_reachable(void *squatter);
 int t_os_squat_pending(void *squatter);
+/* Whether pipc learns that a socket at a pipc name is served by connecting
+   to it (POSIX without a table of sockets to read: macOS, the BSDs), so a
+   squatter sees one connection that closes at once; 0: undisturbed
+   (Linux reads /proc/net/unix; Windows). */
+int t_os_probes_foreign_pipes(void);
 /* Whether pipc_list can see a squatter (as FOREIGN) here: Linux (its
    socket table), Windows but not Wine (which cannot list \\.\pipe\). */
 int t_os_lists_foreign_pipes(void);
 void t_os_unsquat(void *squatter);
 
 /* ---- sharing (test_sharing.c) ---- */
+
+/* The size pipc_shm_open learns of a segment made with `made` bytes:
+   `made`, or (macOS, whose kernel keeps no other) made rounded up to a
+   page. */
+size_t t_os_shm_size_learnt(size_t made);
+
+/* Where a shared memory segment takes its creator's effective group and
+   keeps it (macOS: no fchown of a segment), why, else NULL; then
+   t_os_set_egid makes this process's effective group `gid` (root), giving
+   the one before, or -1. */
+const char *t_os_shm_group_is_creators(void);
+long t_os_set_egid(long gid);
 
 /* A group every machine has, as pipc_attr.group takes it - Windows
    "S-1-5-32-545" (BUILTIN\Users), POSIX this process's primary group by

@@ -245,10 +245,10 @@ static int path_mode(const char *path) {
 }
 
 int t_os_object_owner_only(const char *name) {
-  char path[128];
+  char path[PIPC_PATH_MAX];
   struct stat st;
   int fd, ok = 0;
-  snprintf(path, sizeof path, "/pipc.%s", name);
+  if (pipc_path(name, PIPC_PATH_SHM, path, sizeof path) != PIPC_OK) return 0; /* macOS: maybe a digest */
   fd = shm_open(path, O_RDONLY, 0);
   if (fd < 0) return 0;
   if (fstat(fd, &st) == 0 && st.st_uid == geteuid() && (st.st_mode & 07777) == 0600) ok = 1;
@@ -385,7 +385,7 @@ const char *t_os_why_no_squatter(void) { return NULL; }
    Listener given `pipc path NAME` does): a plain listening socket. */
 struct squat {
   int fd;
-  char path[108];
+  char path[sizeof(((struct sockaddr_un *)0)->sun_path)];
 };
 
 void *t_os_squat_pipe(const char *name) {
@@ -430,6 +430,29 @@ int t_os_squat_reachable(void *squatter) {
 }
 
 int t_os_lists_foreign_pipes(void) { return access("/proc/net/unix", R_OK) == 0; }
+int t_os_probes_foreign_pipes(void) { return !t_os_lists_foreign_pipes(); }
+
+size_t t_os_shm_size_learnt(size_t made) {
+#ifdef __APPLE__
+  size_t page = (size_t)sysconf(_SC_PAGESIZE);
+  return (made + page - 1) / page * page;
+#else
+  return made;
+#endif
+}
+
+const char *t_os_shm_group_is_creators(void) {
+#ifdef __APPLE__
+  return "macOS: a segment's group is its creator's effective group, for good";
+#else
+  return NULL;
+#endif
+}
+
+long t_os_set_egid(long gid) {
+  long was = (long)getegid();
+  return setegid((gid_t)gid) == 0 ? was : -1;
+}
 
 int t_os_squat_pending(void *squatter) {
   /* nothing has connected to the squatter behind its back */
@@ -675,7 +698,7 @@ int t_os_object_access(const char *name, pipc_pipe *client, const char *group, c
   int rc;
   if (client == NULL) { /* the segment: shm_open works where /dev/shm is not */
     int fd;
-    snprintf(path, sizeof path, "/pipc.%s", name);
+    pipc_path(name, PIPC_PATH_SHM, path, sizeof path); /* macOS: maybe a digest */
     if ((fd = shm_open(path, O_RDONLY, 0)) < 0) {
       snprintf(why, cap, "shm_open %s: %s", path, strerror(errno));
       return -1;

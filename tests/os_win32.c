@@ -451,6 +451,14 @@ int t_os_lists_foreign_pipes(void) {
   return !(nt && GetProcAddress(nt, "wine_get_version")); /* Wine cannot list \\.\pipe\ */
 }
 
+int t_os_probes_foreign_pipes(void) { return 0; }
+size_t t_os_shm_size_learnt(size_t made) { return made; }
+const char *t_os_shm_group_is_creators(void) { return NULL; }
+long t_os_set_egid(long gid) {
+  (void)gid;
+  return -1;
+}
+
 /* Windows: a pipe instance takes one client; nothing to count. */
 int t_os_squat_pending(void *squatter) {
   (void)squatter;

@@ -8,6 +8,7 @@
   PIPC_SUITE(names)                                  \
   PIPC_TEST(names, invalid_names_rejected)           \
   PIPC_TEST(names, longest_name_works)               \
+  PIPC_TEST(names, long_names_stay_apart)            \
   PIPC_TEST(names, null_name_makes_unique_names)     \
   PIPC_TEST(names, one_name_one_object)              \
   PIPC_TEST(names, listener_and_segment_share_no_name) \

@@ -59,6 +59,49 @@ void test_names_longest_name_works(void) {
   pipc_shm_close(s);
 }
 
+/* Two longest names one character apart are two objects, of any kind -
+   also where the OS's names are shorter and pipc's OS name is a digest
+   (macOS: shm names of 31 bytes at most). */
+void test_names_long_names_stay_apart(void) {
+  char a[PIPC_NAME_MAX + 1], b[PIPC_NAME_MAX + 1], tag[8];
+  char pa[PIPC_PATH_MAX], pb[PIPC_PATH_MAX];
+  pipc_queue *q = NULL;
+  pipc_sem *m = NULL, *m2 = NULL;
+  pipc_lock *l = NULL;
+  t_name(tag, sizeof tag, "");
+  memset(a, 'y', PIPC_NAME_MAX);
+  a[PIPC_NAME_MAX] = '\0';
+  memcpy(a, tag, strlen(tag));
+  memcpy(b, a, sizeof b);
+  b[PIPC_NAME_MAX - 1] = 'z';
+  T_RC(pipc_path(a, PIPC_PATH_SHM, pa, sizeof pa), PIPC_OK);
+  T_RC(pipc_path(b, PIPC_PATH_SHM, pb, sizeof pb), PIPC_OK);
+  CU_ASSERT(strcmp(pa, pb) != 0);
+#ifdef __APPLE__
+  CU_ASSERT(strlen(pa) <= 31 && strlen(pb) <= 31); /* PSHMNAMLEN */
+#endif
+  T_RC(pipc_queue_create(a, 2, 8, &q), PIPC_OK);
+  T_RC(pipc_sem_create(b, 3, 0, &m), PIPC_OK);
+  T_RC(pipc_lock_create(b, &l), PIPC_EEXIST); /* b is taken, by the semaphore */
+  T_RC(pipc_sem_open(a, &m2), PIPC_EINVAL);  /* a is the queue's */
+  CU_ASSERT_PTR_NULL(m2);
+  T_RC(pipc_sem_open(b, &m2), PIPC_OK);
+  if (m2) {
+    unsigned v = 0;
+    T_RC(pipc_sem_value(m2, &v), PIPC_OK);
+    CU_ASSERT_EQUAL(v, 3);
+    pipc_sem_close(m2);
+  }
+  T_RC(pipc_queue_unlink(a), PIPC_OK);
+  T_RC(pipc_sem_open(b, &m2), PIPC_OK); /* untouched by a's unlink */
+  if (m2) pipc_sem_close(m2);
+  T_RC(pipc_sem_unlink(b), PIPC_OK);
+  T_RC(pipc_sem_open(b, &m2), PIPC_ENOENT);
+  if (q) pipc_queue_close(q);
+  if (m) pipc_sem_close(m);
+  if (l) pipc_lock_close(l);
+}
+
 void test_names_null_name_makes_unique_names(void) {
   pipc_shm *a = NULL, *b = NULL, *o = NULL;
   pipc_sem *sem = NULL;

@@ -1443,7 +1443,7 @@ void test_queue_damaged_waiter_counts(void) {
   memcpy(r + Q_WAITERS_OFF + 4, &v, 4);
   before = pipc__kernel_calls;
   T_RC(pipc_queue_cancel(q), PIPC_OK); /* wakes every sleeper of both sides */
-  CU_ASSERT(pipc__kernel_calls - before > 0);
+  if (!pipc__test_park_polls()) CU_ASSERT(pipc__kernel_calls - before > 0); /* polled: none */
   CU_ASSERT(pipc__kernel_calls - before <= 2 * (64 + 1));
   pipc_shm_close(raw);
   drop_queue(q);

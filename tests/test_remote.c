@@ -874,7 +874,7 @@ static void net_down(void) {
 
 /* The two hosts, or the reason they cannot be made here (NULL: made). */
 static const char *net_up(void) {
-#ifdef _WIN32
+#ifndef __linux__ /* Windows, macOS (and the posix-darwin configuration) */
   (void)veth_b; /* (only Linux makes the pair) */
   return "network namespaces are Linux's";
 #else

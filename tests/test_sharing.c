@@ -415,8 +415,12 @@ void test_sharing_global_create_and_open(void) {
   f.kind[0] = PIPC_KIND_QUEUE;
   f.name[1] = k.pipe;
   f.kind[1] = PIPC_KIND_LISTENER;
+#if defined(__linux__) || defined(_WIN32)
   T_RC(pipc_list(on_entry, &f), PIPC_OK);
   CU_ASSERT(f.seen[0] == 1 && f.seen[1] == 1);
+#else /* macOS, the BSDs: shared memory cannot be listed */
+  T_RC(pipc_list(on_entry, &f), PIPC_ENOTSUP);
+#endif
   T_RC(pipc_queue_create(k.queue, 4, 16, &q), PIPC_EEXIST); /* not a second one in Local\ */
   CU_ASSERT_PTR_NULL(q);
   if (q) pipc_queue_close(q);

@@ -27,6 +27,9 @@ import unittest
 
 import pipc
 
+# The library is macOS's (or plays it: the posix-darwin configuration).
+MACOS = sys.platform == "darwin" or os.environ.get("PIPC_TEST_MACOS") == "1"
+
 _count = itertools.count()
 _tag = os.urandom(3).hex()
 
