@@ -53,7 +53,7 @@ void test_names_longest_name_works(void) {
   T_RC(pipc_name_check(name), PIPC_OK);
   T_RC(pipc_shm_create(name, 100, &s), PIPC_OK);
   T_RC(pipc_shm_open(name, &o), PIPC_OK);
-  CU_ASSERT_STRING_EQUAL(pipc_shm_name(o), name);
+  if (o) CU_ASSERT_STRING_EQUAL(pipc_shm_name(o), name);
   T_RC(pipc_shm_unlink(name), PIPC_OK); /* while open: portable */
   pipc_shm_close(o);
   pipc_shm_close(s);
