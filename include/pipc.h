@@ -437,7 +437,14 @@ typedef struct pipc_listener pipc_listener;
    before reading do not deadlock.  Peer closed or died: recv returns the messages already
    sent, then PIPC_ECLOSED (Python's EOFError); send returns PIPC_ECLOSED,
    never SIGPIPE.  A peer that closes in the middle of a message: recv
-   returns PIPC_ECORRUPT, distinct from a clean PIPC_ECLOSED. */
+   returns PIPC_ECORRUPT, distinct from a clean PIPC_ECLOSED.
+
+   A message is at most PIPC_PIPE_MSG_MAX bytes: send refuses a longer one
+   (PIPC_EMSGSIZE, before any wait), and on POSIX a frame header that
+   announces more - a peer that is not pipc, or not well - makes recv
+   PIPC_ECORRUPT from then on (the stream cannot be trusted after it), and
+   poll 1 (recv would not wait). */
+#define PIPC_PIPE_MSG_MAX 0xffffffffull
 #define PIPC_PIPE_BUFFER (16u << 20)
 
 /* Two connected ends in this process; hand one to a child with
@@ -536,16 +543,20 @@ typedef struct pipc_peer {
    Errors: PIPC_EINVAL (NULL), PIPC_ECLOSED, PIPC_ESYS. */
 PIPC_API int pipc_pipe_peer(pipc_pipe *p, pipc_peer *out);
 
-/* Errors: PIPC_EINVAL, PIPC_EAGAIN / PIPC_ETIMEDOUT (the end's buffer is
-   full and the peer does not read), PIPC_ECLOSED, PIPC_ESYS. */
+/* Errors: PIPC_EINVAL, PIPC_EMSGSIZE (len > PIPC_PIPE_MSG_MAX),
+   PIPC_EAGAIN / PIPC_ETIMEDOUT (the end's buffer is full and the peer does
+   not read), PIPC_ECLOSED, PIPC_ESYS. */
 PIPC_API int pipc_pipe_send(pipc_pipe *p, const void *msg, size_t len,
                             int timeout_ms);
 
 /* Receive one message into buf[cap]; *out_len gets its length.  Too small a
-   buffer: PIPC_EMSGSIZE, *out_len = the size needed, the message kept.
+   buffer: PIPC_EMSGSIZE, *out_len = the size needed, the message kept -
+   unless the peer is known to have closed before sending all of it
+   (PIPC_ECORRUPT: it can never come).
    Errors: PIPC_EINVAL, PIPC_EMSGSIZE, PIPC_EAGAIN, PIPC_ETIMEDOUT,
    PIPC_ECLOSED (peer gone, all read), PIPC_ECORRUPT (peer closed
-   mid-message or sent a malformed length), PIPC_ESYS. */
+   mid-message, or sent a malformed length or one above
+   PIPC_PIPE_MSG_MAX; it stays so), PIPC_ESYS. */
 PIPC_API int pipc_pipe_recv(pipc_pipe *p, void *buf, size_t cap,
                             size_t *out_len, int timeout_ms);
 

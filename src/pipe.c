@@ -196,6 +196,7 @@ int pipc_pipe_send(pipc_pipe *p, const void *msg, size_t len, int timeout_ms) {
   int rc;
   if (p == NULL || (msg == NULL && len > 0)) return PIPC_EINVAL;
   if (pipc__deadline(timeout_ms, &deadline) != PIPC_OK) return PIPC_EINVAL;
+  if ((uint64_t)len > PIPC_PIPE_MSG_MAX) return PIPC_EMSGSIZE; /* a peer would refuse it */
   if (p->remote) return pipc__rp_send(p->remote, msg, len, timeout_ms);
   rc = pipc_os_pipe_send(p->os, msg, len, deadline);
   return rc == PIPC_ETIMEDOUT ? PIPC__EXPIRED(timeout_ms) : rc;

@@ -148,6 +148,7 @@
   PIPC_TEST(pipe, many_clients_at_once)              \
   PIPC_TEST(pipe, export_to_child_seed001)           \
   PIPC_TEST(pipe, killed_writer_never_yields_partial) \
+  PIPC_TEST(pipe, hostile_lengths)                   \
   PIPC_TEST(pipe, bad_arguments)                     \
   PIPC_SUITE(auth)                                   \
   PIPC_TEST(auth, right_key_then_messages)           \

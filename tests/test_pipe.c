@@ -1,5 +1,6 @@
 /* test_pipe.c - duplex message pipes: anonymous pairs, named listeners,
    ends handed to children, closed and killed peers. */
+#include <stdint.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -564,6 +565,71 @@ void test_pipe_killed_writer_never_yields_partial(void) {
     CU_ASSERT_EQUAL(t_os_write_handle(x, raw, 4), 4);
     T_RC(pipc_pipe_recv(y, in, sizeof in, &len, 5000), PIPC_ECORRUPT);
     pipc_pipe_close(x);
+    pipc_pipe_close(y);
+  }
+#endif
+}
+
+/* A frame header (POSIX) that announces more than PIPC_PIPE_MSG_MAX bytes
+   is PIPC_ECORRUPT - at once, for good, and poll says so instead of
+   leaving a "receive until PIPC_EAGAIN" loop to spin on PIPC_EMSGSIZE;
+   a legal length too big for the buffer stays PIPC_EMSGSIZE with the
+   message kept, until the stream is seen to end before it: then
+   PIPC_ECORRUPT too.  A send of more than PIPC_PIPE_MSG_MAX bytes is
+   refused before anything is sent. */
+void test_pipe_hostile_lengths(void) {
+  pipc_pipe *x = NULL, *y = NULL;
+  unsigned char in[64];
+  size_t len = 0;
+  int i;
+#if SIZE_MAX > 0xffffffffu
+  T_RC(pipc_pipe_pair(&x, &y), PIPC_OK);
+  CU_ASSERT_FATAL(x && y);
+  T_RC(pipc_pipe_send(x, in, (size_t)PIPC_PIPE_MSG_MAX + 1, 0), PIPC_EMSGSIZE);
+  T_RC(pipc_pipe_send(x, "ok", 2, 0), PIPC_OK); /* nothing of it went out */
+  T_RC(pipc_pipe_recv(y, in, sizeof in, &len, 5000), PIPC_OK);
+  CU_ASSERT(len == 2 && memcmp(in, "ok", 2) == 0);
+  pipc_pipe_close(x);
+  pipc_pipe_close(y);
+#endif
+#ifdef _WIN32
+  T_SKIP("Windows' message-mode pipes carry no length header to damage");
+#else
+  {
+    /* -1, then 8 bytes: 2^32 (just above the limit), 2^63, 2^64 - 1 */
+    static const unsigned char big[3][12] = {
+        {0xff, 0xff, 0xff, 0xff, 0, 0, 0, 1, 0, 0, 0, 0},
+        {0xff, 0xff, 0xff, 0xff, 0x80, 0, 0, 0, 0, 0, 0, 0},
+        {0xff, 0xff, 0xff, 0xff, 0xff, 0xff, 0xff, 0xff, 0xff, 0xff, 0xff, 0xff}};
+    for (i = 0; i < 3; i++) {
+      T_RC(pipc_pipe_pair(&x, &y), PIPC_OK);
+      CU_ASSERT_FATAL(x && y);
+      CU_ASSERT_EQUAL(t_os_write_handle(x, big[i], 12), 12L);
+      CU_ASSERT_EQUAL(pipc_pipe_poll(y, 5000), 1); /* recv would not wait */
+      T_RC(pipc_pipe_recv(y, in, sizeof in, &len, 0), PIPC_ECORRUPT);
+      T_RC(pipc_pipe_recv(y, in, sizeof in, &len, 0), PIPC_ECORRUPT); /* for good */
+      CU_ASSERT_EQUAL(pipc_pipe_poll(y, 0), 1);
+      pipc_pipe_close(x); /* and after the peer is gone */
+      T_RC(pipc_pipe_recv(y, in, sizeof in, &len, 5000), PIPC_ECORRUPT);
+      pipc_pipe_close(y);
+    }
+  }
+  {
+    /* the limit itself is legal: too big for this buffer, kept ... */
+    static const unsigned char max[12] = {0xff, 0xff, 0xff, 0xff, 0, 0, 0, 0,
+                                          0xff, 0xff, 0xff, 0xff};
+    T_RC(pipc_pipe_pair(&x, &y), PIPC_OK);
+    CU_ASSERT_FATAL(x && y);
+    CU_ASSERT_EQUAL(t_os_write_handle(x, max, 12), 12L);
+    CU_ASSERT_EQUAL(t_os_write_handle(x, "abc", 3), 3L);
+    T_RC(pipc_pipe_recv(y, in, sizeof in, &len, 5000), PIPC_EMSGSIZE);
+    CU_ASSERT_EQUAL((uint64_t)len, PIPC_PIPE_MSG_MAX);
+    T_RC(pipc_pipe_recv(y, in, sizeof in, &len, 0), PIPC_EMSGSIZE); /* kept */
+    /* ... until the peer closes with 3 of its bytes sent: it never comes */
+    pipc_pipe_close(x);
+    T_RC(pipc_pipe_recv(y, in, sizeof in, &len, 5000), PIPC_ECORRUPT);
+    T_RC(pipc_pipe_recv(y, in, sizeof in, &len, 0), PIPC_ECORRUPT);
+    CU_ASSERT_EQUAL(pipc_pipe_poll(y, 0), 1);
     pipc_pipe_close(y);
   }
 #endif

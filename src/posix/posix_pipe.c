@@ -485,7 +485,7 @@ static int need_header(pipc_os_pipe *p, int64_t deadline) {
     uint64_t len;
     ssize_t n;
     int r = pipc__frame_parse(p->rb + p->rb_start, p->rb_end - p->rb_start, &len);
-    if (r < 0) return p->rx_end = PIPC_ECORRUPT;
+    if (r < 0 || (r > 0 && len > PIPC_PIPE_MSG_MAX)) return p->rx_end = PIPC_ECORRUPT;
     if (r > 0) {
       p->rb_start += (size_t)r;
       p->have_len = 1;
@@ -513,6 +513,25 @@ static int need_header(pipc_os_pipe *p, int64_t deadline) {
   return PIPC_OK;
 }
 
+/* Buffer, without waiting, what has arrived (as much as the buffer
+   holds), noting the end of the stream if it came. */
+static void take_arrived(pipc_os_pipe *p) {
+  if (p->rb_start > 0) {
+    memmove(p->rb, p->rb + p->rb_start, p->rb_end - p->rb_start);
+    p->rb_end -= p->rb_start;
+    p->rb_start = 0;
+  }
+  while (p->rb_end < RX_BUF) {
+    ssize_t n = read_some(p, p->rb + p->rb_end, RX_BUF - p->rb_end);
+    if (n > 0) {
+      p->rb_end += (size_t)n;
+    } else {
+      if (n == 0) stream_ended(p);
+      return;
+    }
+  }
+}
+
 static int recv_locked(pipc_os_pipe *p, void *buf, size_t cap, size_t *out_len,
                        int64_t deadline) {
   unsigned char *dst = (unsigned char *)buf;
@@ -523,7 +542,14 @@ static int recv_locked(pipc_os_pipe *p, void *buf, size_t cap, size_t *out_len,
   if (p->msg_len > (uint64_t)SIZE_MAX) return PIPC_ECORRUPT; /* cannot be held */
   len = (size_t)p->msg_len;
   *out_len = len;
-  if (len > cap) return PIPC_EMSGSIZE; /* kept: the header stays parsed */
+  if (len > cap) {
+    /* kept, the header parsed - unless the stream is seen to end before
+       the message does: then it can never come */
+    if (!p->rx_end && p->part == NULL) take_arrived(p);
+    if (p->rx_end && (uint64_t)p->part_have + (p->rb_end - p->rb_start) < p->msg_len)
+      return p->rx_end = PIPC_ECORRUPT;
+    return PIPC_EMSGSIZE;
+  }
 
   /* Assemble the body in dst: the part an earlier call read, then buffered
      bytes, then straight from the socket. */
@@ -573,7 +599,7 @@ static int whole_buffered(const pipc_os_pipe *p) {
   int r;
   if (p->have_len) return (uint64_t)(p->part_have + avail) >= p->msg_len;
   r = pipc__frame_parse(p->rb + p->rb_start, avail, &len);
-  return r < 0 || (r > 0 && (uint64_t)(avail - (size_t)r) >= len);
+  return r < 0 || (r > 0 && (len > PIPC_PIPE_MSG_MAX || (uint64_t)(avail - (size_t)r) >= len));
 }
 
 /* 1 when recv would return without waiting: a whole message is buffered,
