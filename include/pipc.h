@@ -1001,8 +1001,14 @@ PIPC_API int pipc_process_spawn(const char *const argv[], pipc_process **out);
    exit status; a child ended by signal N reports -N (Python's convention;
    on Windows N as pipc_exit.signal maps it), and one ended by
    pipc_process_kill reports -9 on every platform.
+   A program that ignores SIGCHLD (the kernel reaps its children) or reaps
+   them in its own SIGCHLD handler: Linux 6.15+ still gives the code (the
+   child's pidfd keeps it, PIDFD_INFO_EXIT); elsewhere (older Linux, the
+   posix-generic build, macOS, the BSDs) the status is gone: PIPC_ESYS,
+   pipc_last_os_error() ECHILD.
    Errors: PIPC_EINVAL, PIPC_EAGAIN (timeout 0, still running),
-   PIPC_ETIMEDOUT.  Waiting again after success returns the same code. */
+   PIPC_ETIMEDOUT, PIPC_ESYS.  Waiting again after success returns the
+   same code. */
 PIPC_API int pipc_process_wait(pipc_process *p, int timeout_ms, int *exit_code);
 
 /* Kill the child at once (SIGKILL / TerminateProcess; with

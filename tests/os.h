@@ -211,6 +211,17 @@ int t_os_probes_foreign_pipes(void);
 int t_os_lists_foreign_pipes(void);
 void t_os_unsquat(void *squatter);
 
+/* ---- processes (test_process.c) ---- */
+
+/* This process's SIGCHLD: 0 the default, 1 ignored (the kernel reaps
+   children), 2 a handler that reaps every ended child (waitpid(-1)).
+   NULL, or why it cannot be (Windows has no SIGCHLD). */
+const char *t_os_set_sigchld(int how);
+/* POSIX: whether the running kernel is Linux major.minor or later; whether
+   descriptor h is a pidfd (Linux). */
+int t_os_linux_at_least(int major, int minor);
+int t_os_is_pidfd(intptr_t h);
+
 /* ---- sharing (test_sharing.c) ---- */
 
 /* The size pipc_shm_open learns of a segment made with `made` bytes:

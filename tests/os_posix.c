@@ -17,6 +17,7 @@
 #include <sys/stat.h>
 #include <sys/types.h>
 #include <sys/un.h>
+#include <sys/utsname.h>
 #include <sys/wait.h>
 #include <unistd.h>
 #ifdef __linux__
@@ -431,6 +432,41 @@ int t_os_squat_reachable(void *squatter) {
 
 int t_os_lists_foreign_pipes(void) { return access("/proc/net/unix", R_OK) == 0; }
 int t_os_probes_foreign_pipes(void) { return !t_os_lists_foreign_pipes(); }
+
+int t_os_linux_at_least(int major, int minor) {
+  struct utsname u;
+  int a = 0, b = 0;
+  if (uname(&u) != 0 || strcmp(u.sysname, "Linux") != 0) return 0;
+  if (sscanf(u.release, "%d.%d", &a, &b) != 2) return 0;
+  return a > major || (a == major && b >= minor);
+}
+
+int t_os_is_pidfd(intptr_t h) {
+  char link[64], to[128];
+  ssize_t n;
+  snprintf(link, sizeof link, "/proc/self/fd/%ld", (long)h);
+  n = readlink(link, to, sizeof to - 1);
+  if (n <= 0) return 0;
+  to[n] = '\0';
+  return strstr(to, "pidfd") != NULL; /* "anon_inode:[pidfd]", "pidfd:[N]" */
+}
+
+static void reap_all(int sig) {
+  int e = errno;
+  (void)sig;
+  while (waitpid(-1, NULL, WNOHANG) > 0) {
+  }
+  errno = e;
+}
+
+const char *t_os_set_sigchld(int how) {
+  struct sigaction sa;
+  memset(&sa, 0, sizeof sa);
+  sigemptyset(&sa.sa_mask);
+  sa.sa_handler = how == 1 ? SIG_IGN : how == 2 ? reap_all : SIG_DFL;
+  if (how == 2) sa.sa_flags = SA_RESTART;
+  return sigaction(SIGCHLD, &sa, NULL) == 0 ? NULL : "sigaction failed";
+}
 
 size_t t_os_shm_size_learnt(size_t made) {
 #ifdef __APPLE__

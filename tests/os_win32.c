@@ -451,6 +451,19 @@ int t_os_lists_foreign_pipes(void) {
   return !(nt && GetProcAddress(nt, "wine_get_version")); /* Wine cannot list \\.\pipe\ */
 }
 
+const char *t_os_set_sigchld(int how) {
+  (void)how;
+  return "Windows has no SIGCHLD: a child's exit code is its process's, for any waiter";
+}
+int t_os_linux_at_least(int major, int minor) {
+  (void)major;
+  (void)minor;
+  return 0;
+}
+int t_os_is_pidfd(intptr_t h) {
+  (void)h;
+  return 0;
+}
 int t_os_probes_foreign_pipes(void) { return 0; }
 size_t t_os_shm_size_learnt(size_t made) { return made; }
 const char *t_os_shm_group_is_creators(void) { return NULL; }

@@ -114,6 +114,13 @@ void pipc__posix_mutex_remove(const char *name, const pipc__posix_scope *sc);
    then the child is waited for by polling. */
 int pipc__posix_exit_fd(pid_t pid);
 
+/* The wait status of a child that someone else reaped - the program's
+   own SIGCHLD handler, or the kernel for a program that ignores SIGCHLD -
+   from its exit descriptor `fd` (pipc__posix_exit_fd; -1: none): 0 with
+   *status, or an errno value (ECHILD: the OS kept none - Linux before
+   6.15 (PIDFD_INFO_EXIT), macOS, the BSDs). */
+int pipc__posix_reaped_status(int fd, int *status);
+
 /* In a forked child, before exec (async-signal-safe): be ended by SIGKILL
    when the parent - the thread that forked it, so pipc forks from a thread
    it keeps - ends, and fail with ESRCH if parent `host` ended before that

@@ -14,7 +14,9 @@
 #include <linux/close_range.h>
 #include <signal.h>
 #include <stddef.h>
+#include <stdint.h>
 #include <stdio.h>
+#include <sys/ioctl.h>
 #include <sys/prctl.h>
 #include <string.h>
 #include <sys/socket.h>
@@ -29,6 +31,28 @@ int pipc__posix_exit_fd(pid_t pid) {
   (void)pid;
   return -1; /* headers older than the call */
 #endif
+}
+
+/* PIDFD_GET_INFO (Linux 6.13; its exit status: 6.15), from
+   <linux/pidfd.h>, which older headers lack: the first published layout
+   (64 bytes, PIDFD_INFO_SIZE_VER0), which every later kernel takes. */
+struct pipc_pidfd_info {
+  uint64_t mask, cgroupid;
+  uint32_t pid, tgid, ppid, ruid, rgid, euid, egid, suid, sgid, fsuid, fsgid;
+  int32_t exit_code; /* a wait status */
+};
+#define PIPC_PIDFD_INFO_EXIT (1ull << 3)
+#define PIPC_PIDFD_GET_INFO _IOWR(0xFF, 11, struct pipc_pidfd_info)
+
+int pipc__posix_reaped_status(int fd, int *status) {
+  struct pipc_pidfd_info info;
+  if (fd < 0) return ECHILD;
+  memset(&info, 0, sizeof info);
+  info.mask = PIPC_PIDFD_INFO_EXIT;
+  if (ioctl(fd, PIPC_PIDFD_GET_INFO, &info) != 0 || !(info.mask & PIPC_PIDFD_INFO_EXIT))
+    return ECHILD; /* ENOTTY, EINVAL: a kernel that keeps no status */
+  *status = info.exit_code;
+  return 0;
 }
 
 int pipc__posix_die_with_parent(pid_t host) {

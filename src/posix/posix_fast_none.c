@@ -31,6 +31,12 @@ int pipc__posix_die_with_parent(pid_t host) {
 
 int pipc__posix_can_die_with_parent(void) { return 0; }
 
+int pipc__posix_reaped_status(int fd, int *status) {
+  (void)fd;
+  (void)status;
+  return ECHILD; /* no exit descriptor keeps it */
+}
+
 void pipc__posix_cloexec_from(int low, int max) {
   for (; low < max; low++) fcntl(low, F_SETFD, FD_CLOEXEC);
 }
