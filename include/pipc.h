@@ -592,9 +592,16 @@ PIPC_API int pipc_pipe_flush(pipc_pipe *p, int timeout_ms);
    Errors: PIPC_EINVAL (*out is -1). */
 PIPC_API int pipc_pipe_os_handle(const pipc_pipe *p, intptr_t *out);
 
-/* Make this end inheritable by the next pipc_process_spawn and describe it
-   in token[cap] (pass the token to the child, e.g. as an argument).  The end
-   stays usable here; close it here once the child has it.
+/* Make this end inheritable by the next child pipc starts, and describe
+   it in token[cap] (pass the token to the child, e.g. as an argument).
+   It goes to exactly one child: the next pipc_process_spawn (which takes
+   every end exported and not yet handed over), or the
+   pipc_process_spawn_ex that passes it; after that spawn it is this
+   process's alone again - later children do not get it (export it again
+   to hand it to another).  Threads that spawn at once: pass ends with
+   pipc_process_spawn_ex, so that a plain spawn of another thread does not
+   take them.  The end stays usable here; close it here once the child
+   has it.
    Errors: PIPC_EINVAL, PIPC_EOVERFLOW (cap too small; 32 is enough). */
 PIPC_API int pipc_pipe_export(pipc_pipe *p, char *token, size_t cap);
 
@@ -1113,7 +1120,8 @@ typedef struct pipc_spawn_opts {
   pipc_stdio io[3];       /* stdin, stdout, stderr */
   unsigned flags;         /* PIPC_SPAWN_* */
   pipc_pipe *const *pass; /* pipe ends (each exported with pipc_pipe_export,
-                             whose token names it to the child) for this
+                             whose token names it to the child, and not
+                             handed to another child since) for this
                              child; npass of them */
   size_t npass;
 } pipc_spawn_opts;
@@ -1140,8 +1148,9 @@ typedef struct pipc_spawn_opts {
    PIPC_ESYS.  On an error nothing was started and no stream was made (an
    output file may have been created).
    POSIX: a process that sets SIGCHLD to SIG_IGN has its children reaped
-   by the kernel - pipc_process_wait then fails (PIPC_ESYS, ECHILD); leave
-   SIGCHLD at its default, or handle it without reaping pipc's children. */
+   by the kernel - pipc_process_wait still gives the exit code on Linux
+   6.15+, elsewhere it fails (PIPC_ESYS, ECHILD); leave SIGCHLD at its
+   default, or handle it without reaping pipc's children. */
 PIPC_API int pipc_process_spawn_ex(const char *const argv[], const pipc_spawn_opts *opts,
                                    pipc_process **out);
 

@@ -8,8 +8,60 @@
 struct pipc_pipe {
   pipc_os_pipe *os;   /* NULL for a remote end */
   pipc__rq *remote;   /* a remote end (src/net): nothing above is used */
-  int exported; /* pipc_pipe_export succeeded: it may be passed to a child */
+  int exported; /* pipc_pipe_export succeeded, and no spawn has taken it
+                   yet: it is inheritable and on the exported list */
+  pipc_pipe *next_exported;
 };
+
+/* The ends exported and not yet handed to a child: the next
+   pipc_process_spawn takes them all, a pipc_process_spawn_ex those it
+   passes; then they are this process's alone again (not inherited by
+   later children).  A short list under a spin lock. */
+static pipc_pipe *exported_list;
+static volatile uint32_t exported_lock;
+
+static void exported_take(void) {
+  uint32_t free_ = 0;
+  while (!pipc__cas32(&exported_lock, &free_, 1)) {
+    free_ = 0;
+    pipc_os_yield();
+  }
+}
+
+static void exported_give(void) { pipc__store32(&exported_lock, 0); }
+
+/* Take p off the list (the lock held); 1 if it was there. */
+static int exported_unlink(pipc_pipe *p) {
+  pipc_pipe **at;
+  for (at = &exported_list; *at; at = &(*at)->next_exported)
+    if (*at == p) {
+      *at = p->next_exported;
+      p->next_exported = NULL;
+      return 1;
+    }
+  return 0;
+}
+
+void pipc__pipe_handed(pipc_pipe *const *ends, size_t n) {
+  size_t i;
+  exported_take();
+  if (ends == NULL) { /* a plain spawn: it inherited every one */
+    while (exported_list) {
+      pipc_pipe *p = exported_list;
+      exported_list = p->next_exported;
+      p->next_exported = NULL;
+      p->exported = 0;
+      pipc_os_pipe_unexport(p->os);
+    }
+  } else {
+    for (i = 0; i < n; i++)
+      if (ends[i] && exported_unlink(ends[i])) {
+        ends[i]->exported = 0;
+        pipc_os_pipe_unexport(ends[i]->os);
+      }
+  }
+  exported_give();
+}
 
 int pipc__pipe_remote(const pipc_pipe *p) { return p->remote != NULL; }
 
@@ -245,8 +297,14 @@ int pipc_pipe_export(pipc_pipe *p, char *token, size_t cap) {
   int rc;
   if (p == NULL || token == NULL || cap == 0) return PIPC_EINVAL;
   if (p->remote) return PIPC_ENOTSUP; /* its connection is this process's */
+  exported_take();
   rc = pipc_os_pipe_export(p->os, token, cap);
-  if (rc == PIPC_OK) p->exported = 1;
+  if (rc == PIPC_OK && !p->exported) {
+    p->exported = 1;
+    p->next_exported = exported_list;
+    exported_list = p;
+  }
+  exported_give();
   return rc;
 }
 
@@ -268,6 +326,11 @@ int pipc_pipe_import(const char *token, pipc_pipe **out) {
 
 int pipc_pipe_close(pipc_pipe *p) {
   if (p == NULL) return PIPC_EINVAL;
+  if (p->exported) {
+    exported_take();
+    exported_unlink(p);
+    exported_give();
+  }
   if (p->remote) pipc__rq_close(p->remote); /* the server closes its end */
   else pipc_os_pipe_close(p->os);
   free(p);

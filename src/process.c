@@ -39,11 +39,20 @@ static int start(const char *const argv[], pipc_os_spawn *how, pipc_process **ou
   return PIPC_OK;
 }
 
+/* An exported end goes to one child: the next plain spawn (which inherits
+   every exported end), or the spawn_ex that passes it. */
+static int start_handing(const char *const argv[], pipc_os_spawn *how, pipc_pipe *const *pass,
+                         size_t npass, pipc_process **out) {
+  int rc = start(argv, how, out);
+  if (rc == PIPC_OK) pipc__pipe_handed(how ? pass : NULL, how ? npass : 0);
+  return rc;
+}
+
 int pipc_process_spawn(const char *const argv[], pipc_process **out) {
   if (out == NULL) return PIPC_EINVAL;
   *out = NULL;
   if (argv == NULL || argv[0] == NULL || argv[0][0] == '\0') return PIPC_EINVAL;
-  return start(argv, NULL, out);
+  return start_handing(argv, NULL, NULL, 0, out);
 }
 
 /* The length of entry e's name: up to its '=' (a leading '=' is part of
@@ -154,7 +163,7 @@ int pipc_process_spawn_ex(const char *const argv[], const pipc_spawn_opts *opts,
   if (out == NULL) return PIPC_EINVAL;
   *out = NULL;
   if (argv == NULL || argv[0] == NULL || argv[0][0] == '\0') return PIPC_EINVAL;
-  if (opts == NULL) return start(argv, NULL, out);
+  if (opts == NULL) return start_handing(argv, NULL, NULL, 0, out);
   if ((rc = check_opts(opts)) != PIPC_OK) return rc;
   memset(&how, 0, sizeof how);
   how.cwd = opts->cwd;
@@ -174,7 +183,7 @@ int pipc_process_spawn_ex(const char *const argv[], const pipc_spawn_opts *opts,
     if (opts->io[i].mode == PIPC_STDIO_STREAM &&
         (streams[i] = (pipc_stream *)calloc(1, sizeof(pipc_stream))) == NULL)
       goto done;
-  rc = start(argv, &how, out);
+  rc = start_handing(argv, &how, opts->pass, opts->npass, out);
   if (rc != PIPC_OK) goto done;
   for (i = 0; i < 3; i++) {
     if (streams[i] == NULL) continue;

@@ -20,6 +20,8 @@ int t_join(pipc_process *p, int timeout_ms);
 
 /* Milliseconds on a monotonic clock. */
 int64_t t_now_ms(void);
+/* The path of this test binary (what t_spawn starts). */
+const char *t_self_exe(void);
 
 /* Assert a pipc call's result, printing both codes' names on failure. */
 #define T_RC(expr, want)                                                    \

@@ -635,6 +635,49 @@ void test_pipe_hostile_lengths(void) {
 #endif
 }
 
+/* An exported end goes to one child - the next pipc_process_spawn (which
+   inherits every exported end) or the pipc_process_spawn_ex that passes
+   it - and no later child: the end's peer sees end of stream as soon as
+   that child and this process have let go, whatever later children do. */
+void test_pipe_exported_end_goes_to_one_child(void) {
+  int round;
+  for (round = 0; round < 2; round++) {
+    pipc_pipe *a = NULL, *b = NULL;
+    pipc_process *first = NULL, *later = NULL;
+    char token[64], buf[8];
+    size_t len = 0;
+    T_RC(pipc_pipe_pair(&a, &b), PIPC_OK);
+    CU_ASSERT_FATAL(a && b);
+    T_RC(pipc_pipe_export(b, token, sizeof token), PIPC_OK);
+    if (round == 0) {
+      first = t_spawn("exit", "0", token, NULL); /* inherits b, lets go at once */
+    } else {
+      const char *argv[] = {t_self_exe(), "--child", "exit", "0", token, NULL};
+      pipc_spawn_opts o;
+      pipc_process *again = NULL;
+      memset(&o, 0, sizeof o);
+      o.pass = &b;
+      o.npass = 1;
+      T_RC(pipc_process_spawn_ex(argv, &o, &first), PIPC_OK);
+      /* handed over: passing it again needs a new export */
+      T_RC(pipc_process_spawn_ex(argv, &o, &again), PIPC_EINVAL);
+      CU_ASSERT_PTR_NULL(again);
+    }
+    CU_ASSERT(first != NULL);
+    later = t_spawn("sleep", "30000", NULL); /* must not get b */
+    CU_ASSERT(later != NULL);
+    pipc_pipe_close(b);
+    if (first) CU_ASSERT_EQUAL(t_join(first, 30000), 0);
+    T_RC(pipc_pipe_recv(a, buf, sizeof buf, &len, 10000), PIPC_ECLOSED);
+    if (later) {
+      CU_ASSERT_EQUAL(pipc_process_alive(later), 1); /* it still runs */
+      pipc_process_kill(later);
+      CU_ASSERT_EQUAL(t_join(later, 30000), -9);
+    }
+    pipc_pipe_close(a);
+  }
+}
+
 void test_pipe_bad_arguments(void) {
   pipc_pipe *a = NULL, *b = NULL, *p = (pipc_pipe *)1;
   pipc_listener *l = (pipc_listener *)1;
