@@ -594,14 +594,14 @@ PIPC_API int pipc_pipe_os_handle(const pipc_pipe *p, intptr_t *out);
 
 /* Make this end inheritable by the next child pipc starts, and describe
    it in token[cap] (pass the token to the child, e.g. as an argument).
-   It goes to exactly one child: the next pipc_process_spawn (which takes
-   every end exported and not yet handed over), or the
-   pipc_process_spawn_ex that passes it; after that spawn it is this
-   process's alone again - later children do not get it (export it again
-   to hand it to another).  Threads that spawn at once: pass ends with
+   It is inherited by one plain spawn - the next pipc_process_spawn, which
+   takes every end exported and not yet taken - and given to each
+   pipc_process_spawn_ex that passes it (which takes it from the next
+   plain spawn); no other child gets it (export it again to hand it to a
+   later plain spawn).  Threads that spawn at once: pass ends with
    pipc_process_spawn_ex, so that a plain spawn of another thread does not
-   take them.  The end stays usable here; close it here once the child
-   has it.
+   take them.  The end stays usable here; close it here once the children
+   have it.
    Errors: PIPC_EINVAL, PIPC_EOVERFLOW (cap too small; 32 is enough). */
 PIPC_API int pipc_pipe_export(pipc_pipe *p, char *token, size_t cap);
 
@@ -1120,8 +1120,7 @@ typedef struct pipc_spawn_opts {
   pipc_stdio io[3];       /* stdin, stdout, stderr */
   unsigned flags;         /* PIPC_SPAWN_* */
   pipc_pipe *const *pass; /* pipe ends (each exported with pipc_pipe_export,
-                             whose token names it to the child, and not
-                             handed to another child since) for this
+                             whose token names it to the child) for this
                              child; npass of them */
   size_t npass;
 } pipc_spawn_opts;

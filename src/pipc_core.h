@@ -308,13 +308,15 @@ int pipc__lock_ready(pipc_lock *l, unsigned *revents);
 
 /* What src/wait.c needs of the other kinds (src/pipe.c, src/process.c). */
 pipc_os_pipe *pipc__pipe_os(pipc_pipe *p);
-/* 1 once pipc_pipe_export succeeded on it and no spawn has taken it yet
-   (it may be passed to a child). */
+/* 1 once pipc_pipe_export succeeded on it (it may be passed to a child). */
 int pipc__pipe_exported(const pipc_pipe *p);
-/* A child was started with these exported ends (ends NULL: a plain spawn,
-   which inherited every exported end): they are no longer inheritable,
-   nor exported. */
-void pipc__pipe_handed(pipc_pipe *const *ends, size_t n);
+/* A spawn was tried (started: it succeeded) - ends NULL: a plain one,
+   which inherits every end exported and not yet taken by a plain spawn;
+   else a spawn_ex that passed these ends (made inheritable by the backend
+   for it).  A started spawn takes those ends: they become inheritable by
+   no later child; every end passed is inheritable again only if a plain
+   spawn is still to take it. */
+void pipc__pipe_handed(pipc_pipe *const *ends, size_t n, int started);
 /* What src/wait.c needs of a stream (src/process.c): its backend end, and
    whether this process writes it (a child's stdin). */
 pipc_os_stream *pipc__stream_os(pipc_stream *s);

@@ -215,10 +215,11 @@ int pipc_os_pipe_poll(pipc_os_pipe *p, int64_t deadline);
 int pipc_os_pipe_flush(pipc_os_pipe *p, int64_t deadline);
 /* The OS handle: the socket fd, or the pipe HANDLE. */
 intptr_t pipc_os_pipe_handle(const pipc_os_pipe *p);
+/* Describe the end in token[cap] and make it inheritable. */
 int pipc_os_pipe_export(pipc_os_pipe *p, char *token, size_t cap);
-/* Undo export's inheritability: children started from now on do not get
-   the end (one that got it keeps it). */
-void pipc_os_pipe_unexport(pipc_os_pipe *p);
+/* Make the end inheritable (on) or not by children started from now on
+   (one that got it keeps it). */
+void pipc_os_pipe_inherit(pipc_os_pipe *p, int on);
 int pipc_os_pipe_import(const char *token, pipc_os_pipe **out);
 /* Flush pending output (while the peer lives), then close. */
 void pipc_os_pipe_close(pipc_os_pipe *p);

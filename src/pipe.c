@@ -8,59 +8,59 @@
 struct pipc_pipe {
   pipc_os_pipe *os;   /* NULL for a remote end */
   pipc__rq *remote;   /* a remote end (src/net): nothing above is used */
-  int exported; /* pipc_pipe_export succeeded, and no spawn has taken it
-                   yet: it is inheritable and on the exported list */
-  pipc_pipe *next_exported;
+  int exported; /* pipc_pipe_export succeeded: pipc_process_spawn_ex may
+                   pass it to children */
+  int pending;  /* exported, and no plain spawn has taken it yet: it is
+                   inheritable, and on the pending list */
+  pipc_pipe *next_pending;
 };
 
-/* The ends exported and not yet handed to a child: the next
-   pipc_process_spawn takes them all, a pipc_process_spawn_ex those it
-   passes; then they are this process's alone again (not inherited by
-   later children).  A short list under a spin lock. */
-static pipc_pipe *exported_list;
-static volatile uint32_t exported_lock;
+/* The ends exported and not yet taken by a plain spawn: the next
+   pipc_process_spawn inherits them all (a pipc_process_spawn_ex that
+   passes one takes it too); after that they are inherited by no later
+   child.  A short list under a spin lock. */
+static pipc_pipe *pending_list;
+static volatile uint32_t pending_lock;
 
-static void exported_take(void) {
+static void pending_take(void) {
   uint32_t free_ = 0;
-  while (!pipc__cas32(&exported_lock, &free_, 1)) {
+  while (!pipc__cas32(&pending_lock, &free_, 1)) {
     free_ = 0;
     pipc_os_yield();
   }
 }
 
-static void exported_give(void) { pipc__store32(&exported_lock, 0); }
+static void pending_give(void) { pipc__store32(&pending_lock, 0); }
 
-/* Take p off the list (the lock held); 1 if it was there. */
-static int exported_unlink(pipc_pipe *p) {
+/* Take p off the list (the lock held). */
+static void pending_unlink(pipc_pipe *p) {
   pipc_pipe **at;
-  for (at = &exported_list; *at; at = &(*at)->next_exported)
+  for (at = &pending_list; *at; at = &(*at)->next_pending)
     if (*at == p) {
-      *at = p->next_exported;
-      p->next_exported = NULL;
-      return 1;
+      *at = p->next_pending;
+      p->next_pending = NULL;
+      p->pending = 0;
+      return;
     }
-  return 0;
 }
 
-void pipc__pipe_handed(pipc_pipe *const *ends, size_t n) {
+void pipc__pipe_handed(pipc_pipe *const *ends, size_t n, int started) {
   size_t i;
-  exported_take();
-  if (ends == NULL) { /* a plain spawn: it inherited every one */
-    while (exported_list) {
-      pipc_pipe *p = exported_list;
-      exported_list = p->next_exported;
-      p->next_exported = NULL;
-      p->exported = 0;
-      pipc_os_pipe_unexport(p->os);
+  pending_take();
+  if (ends == NULL) { /* a plain spawn: it inherited every pending end */
+    while (started && pending_list) {
+      pipc_pipe *p = pending_list;
+      pending_unlink(p);
+      pipc_os_pipe_inherit(p->os, 0);
     }
-  } else {
-    for (i = 0; i < n; i++)
-      if (ends[i] && exported_unlink(ends[i])) {
-        ends[i]->exported = 0;
-        pipc_os_pipe_unexport(ends[i]->os);
-      }
+  } else { /* spawn_ex: the ends it passed are inheritable as pending says */
+    for (i = 0; i < n; i++) {
+      if (ends[i] == NULL) continue;
+      if (started && ends[i]->pending) pending_unlink(ends[i]);
+      pipc_os_pipe_inherit(ends[i]->os, ends[i]->pending);
+    }
   }
-  exported_give();
+  pending_give();
 }
 
 int pipc__pipe_remote(const pipc_pipe *p) { return p->remote != NULL; }
@@ -297,14 +297,17 @@ int pipc_pipe_export(pipc_pipe *p, char *token, size_t cap) {
   int rc;
   if (p == NULL || token == NULL || cap == 0) return PIPC_EINVAL;
   if (p->remote) return PIPC_ENOTSUP; /* its connection is this process's */
-  exported_take();
-  rc = pipc_os_pipe_export(p->os, token, cap);
-  if (rc == PIPC_OK && !p->exported) {
+  pending_take();
+  rc = pipc_os_pipe_export(p->os, token, cap); /* inheritable */
+  if (rc == PIPC_OK) {
     p->exported = 1;
-    p->next_exported = exported_list;
-    exported_list = p;
+    if (!p->pending) {
+      p->pending = 1;
+      p->next_pending = pending_list;
+      pending_list = p;
+    }
   }
-  exported_give();
+  pending_give();
   return rc;
 }
 
@@ -326,10 +329,10 @@ int pipc_pipe_import(const char *token, pipc_pipe **out) {
 
 int pipc_pipe_close(pipc_pipe *p) {
   if (p == NULL) return PIPC_EINVAL;
-  if (p->exported) {
-    exported_take();
-    exported_unlink(p);
-    exported_give();
+  if (p->pending) {
+    pending_take();
+    pending_unlink(p);
+    pending_give();
   }
   if (p->remote) pipc__rq_close(p->remote); /* the server closes its end */
   else pipc_os_pipe_close(p->os);

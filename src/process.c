@@ -39,12 +39,12 @@ static int start(const char *const argv[], pipc_os_spawn *how, pipc_process **ou
   return PIPC_OK;
 }
 
-/* An exported end goes to one child: the next plain spawn (which inherits
-   every exported end), or the spawn_ex that passes it. */
+/* An exported end is inherited by one plain spawn - the next - and passed
+   by each spawn_ex that lists it; no other child gets it. */
 static int start_handing(const char *const argv[], pipc_os_spawn *how, pipc_pipe *const *pass,
                          size_t npass, pipc_process **out) {
   int rc = start(argv, how, out);
-  if (rc == PIPC_OK) pipc__pipe_handed(how ? pass : NULL, how ? npass : 0);
+  if (how == NULL || npass > 0) pipc__pipe_handed(how ? pass : NULL, how ? npass : 0, rc == PIPC_OK);
   return rc;
 }
 

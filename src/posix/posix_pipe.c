@@ -954,7 +954,7 @@ int pipc_os_pipe_export(pipc_os_pipe *p, char *token, size_t cap) {
   return PIPC_OK;
 }
 
-void pipc_os_pipe_unexport(pipc_os_pipe *p) { fcntl(p->fd, F_SETFD, FD_CLOEXEC); }
+void pipc_os_pipe_inherit(pipc_os_pipe *p, int on) { fcntl(p->fd, F_SETFD, on ? 0 : FD_CLOEXEC); }
 
 int pipc_os_pipe_import(const char *token, pipc_os_pipe **out) {
   struct stat st;

@@ -790,7 +790,9 @@ int pipc_os_pipe_export(pipc_os_pipe *p, char *token, size_t cap) {
   return PIPC_OK;
 }
 
-void pipc_os_pipe_unexport(pipc_os_pipe *p) { SetHandleInformation(p->h, HANDLE_FLAG_INHERIT, 0); }
+void pipc_os_pipe_inherit(pipc_os_pipe *p, int on) {
+  SetHandleInformation(p->h, HANDLE_FLAG_INHERIT, on ? HANDLE_FLAG_INHERIT : 0);
+}
 
 int pipc_os_pipe_import(const char *token, pipc_os_pipe **out) {
   unsigned long long v;

@@ -657,6 +657,9 @@ static int spawn_how(const char *const argv[], pipc_os_spawn *how, pipc_os_proce
   }
   for (j = 0; j < how->npass; j++) {
     HANDLE h = (HANDLE)pipc_os_pipe_handle(how->pass[j]);
+    /* a handle list takes inheritable handles only; the shared code sets
+       it back after the spawn (src/pipe.c, pipc__pipe_handed) */
+    pipc_os_pipe_inherit(how->pass[j], 1);
     for (k = 0; k < nlist && list[k] != h; k++) ;
     if (k == nlist) list[nlist++] = h;
   }
