@@ -609,10 +609,28 @@ PIPC_API int pipc_pipe_export(pipc_pipe *p, char *token, size_t cap);
    Errors: PIPC_EINVAL (not a token, or not an inherited pipe end). */
 PIPC_API int pipc_pipe_import(const char *token, pipc_pipe **out);
 
-/* Close this end; buffered outgoing messages are delivered first (this
-   waits while the peer is alive and not reading: close returns at once
-   only after pipc_pipe_flush returned PIPC_OK or PIPC_ECLOSED).  The peer then sees PIPC_ECLOSED after the
-   last message.  Errors: PIPC_EINVAL (NULL). */
+/* Close this end, within a bound: output still in the end's own buffer
+   is pushed out for up to timeout_ms (PIPC_FOREVER: until the peer has
+   taken it or is gone), while what the peer sends meanwhile is read and
+   dropped - so two ends that close at once both finish - and what is left
+   then is dropped.  The end is closed in every case but PIPC_EINVAL.
+   PIPC_OK: nothing was left behind (the peer sees every message, then
+   PIPC_ECLOSED).  PIPC_ETIMEDOUT (PIPC_EAGAIN for timeout 0): output was
+   dropped at the deadline - the peer sees the whole messages before it,
+   then PIPC_ECORRUPT if one was cut (or PIPC_ECLOSED).  PIPC_ECLOSED: the
+   peer was gone with output left (dropped).
+   Errors: PIPC_EINVAL (NULL, a timeout below -1: nothing closed). */
+PIPC_API int pipc_pipe_close_flush(pipc_pipe *p, int timeout_ms);
+
+/* How long pipc_pipe_close pushes out what is left (milliseconds). */
+#define PIPC_PIPE_CLOSE_MS 2000
+
+/* pipc_pipe_close_flush(p, PIPC_PIPE_CLOSE_MS): close this end; output
+   still in its buffer goes out for up to 2 s, else it is dropped and
+   the result says so (PIPC_ETIMEDOUT, or PIPC_ECLOSED: the peer was gone).
+   A program that must not lose it calls pipc_pipe_flush(p, PIPC_FOREVER)
+   (or pipc_pipe_close_flush with the bound it wants) first.
+   Errors: PIPC_EINVAL (NULL). */
 PIPC_API int pipc_pipe_close(pipc_pipe *p);
 
 /* The OS path of pipe name `name`: the socket file on POSIX, the pipe name

@@ -221,7 +221,13 @@ int pipc_os_pipe_export(pipc_os_pipe *p, char *token, size_t cap);
    (one that got it keeps it). */
 void pipc_os_pipe_inherit(pipc_os_pipe *p, int on);
 int pipc_os_pipe_import(const char *token, pipc_os_pipe **out);
-/* Flush pending output (while the peer lives), then close. */
+/* Push pending output until the deadline (-1: none) - reading and
+   dropping what the peer sends meanwhile, so that two ends closing at
+   once both finish - then close: PIPC_OK (nothing was left behind),
+   PIPC_ETIMEDOUT (what was left at the deadline is dropped),
+   PIPC_ECLOSED (the peer was gone with output left: dropped). */
+int pipc_os_pipe_close_by(pipc_os_pipe *p, int64_t deadline);
+/* Close at once (an end that never sent: the error paths). */
 void pipc_os_pipe_close(pipc_os_pipe *p);
 int pipc_os_pipe_path(const char *name, char *buf, size_t cap);
 /* Whether a listener serves `name` now, read without disturbing it (nor a

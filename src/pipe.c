@@ -327,18 +327,22 @@ int pipc_pipe_import(const char *token, pipc_pipe **out) {
   return wrap(os, out);
 }
 
-int pipc_pipe_close(pipc_pipe *p) {
-  if (p == NULL) return PIPC_EINVAL;
+int pipc_pipe_close_flush(pipc_pipe *p, int timeout_ms) {
+  int64_t deadline;
+  int rc = PIPC_OK;
+  if (p == NULL || pipc__deadline(timeout_ms, &deadline) != PIPC_OK) return PIPC_EINVAL;
   if (p->pending) {
     pending_take();
     pending_unlink(p);
     pending_give();
   }
   if (p->remote) pipc__rq_close(p->remote); /* the server closes its end */
-  else pipc_os_pipe_close(p->os);
+  else rc = pipc_os_pipe_close_by(p->os, deadline);
   free(p);
-  return PIPC_OK;
+  return rc == PIPC_ETIMEDOUT ? PIPC__EXPIRED(timeout_ms) : rc;
 }
+
+int pipc_pipe_close(pipc_pipe *p) { return pipc_pipe_close_flush(p, PIPC_PIPE_CLOSE_MS); }
 
 int pipc_pipe_path(const char *name, char *buf, size_t cap) {
   if (buf == NULL || cap == 0 || pipc_name_check(name) != PIPC_OK) return PIPC_EINVAL;

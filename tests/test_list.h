@@ -148,6 +148,7 @@
   PIPC_TEST(pipe, many_clients_at_once)              \
   PIPC_TEST(pipe, export_to_child_seed001)           \
   PIPC_TEST(pipe, exported_end_goes_to_one_child)    \
+  PIPC_TEST(pipe, close_is_bounded)                  \
   PIPC_TEST(pipe, killed_writer_never_yields_partial) \
   PIPC_TEST(pipe, hostile_lengths)                   \
   PIPC_TEST(pipe, bad_arguments)                     \

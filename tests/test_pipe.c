@@ -632,6 +632,19 @@ void test_pipe_hostile_lengths(void) {
     CU_ASSERT_EQUAL(pipc_pipe_poll(y, 0), 1);
     pipc_pipe_close(y);
   }
+  {
+    /* a whole message, then the end: too small a buffer is PIPC_EMSGSIZE,
+       the message comes whole, then a clean PIPC_ECLOSED */
+    T_RC(pipc_pipe_pair(&x, &y), PIPC_OK);
+    CU_ASSERT_FATAL(x && y);
+    T_RC(pipc_pipe_send(x, "whole", 5, 0), PIPC_OK);
+    pipc_pipe_close(x);
+    T_RC(pipc_pipe_recv(y, in, 2, &len, 5000), PIPC_EMSGSIZE);
+    T_RC(pipc_pipe_recv(y, in, sizeof in, &len, 5000), PIPC_OK);
+    CU_ASSERT(len == 5 && memcmp(in, "whole", 5) == 0);
+    T_RC(pipc_pipe_recv(y, in, sizeof in, &len, 5000), PIPC_ECLOSED);
+    pipc_pipe_close(y);
+  }
 #endif
 }
 
@@ -676,6 +689,88 @@ void test_pipe_exported_end_goes_to_one_child(void) {
     }
     pipc_pipe_close(a);
   }
+}
+
+/* Closing an end with output still in its buffer, in the same process
+   (the send side of the pair). */
+typedef struct closer {
+  pipc_pipe *p;
+  int timeout, rc;
+} closer;
+
+static void close_it(void *arg) {
+  closer *c = (closer *)arg;
+  c->rc = pipc_pipe_close_flush(c->p, c->timeout);
+}
+
+/* Send 8 MiB in one message that the peer does not read: most of it stays
+   in the end's own buffer. */
+static void send_8mib(pipc_pipe *p, unsigned char *buf, uint32_t seed) {
+  fill_pattern(buf, 8u << 20, seed);
+  T_RC(pipc_pipe_send(p, buf, 8u << 20, 0), PIPC_OK);
+}
+
+/* Close is bounded: a peer that lives but does not read costs the bound
+   and a clear report (PIPC_ETIMEDOUT; the peer sees the cut message as
+   PIPC_ECORRUPT, never as a short message); two ends with output left that
+   close at once both finish (each drops what the other sends); with a
+   reader, close_flush delivers everything (PIPC_OK). */
+void test_pipe_close_is_bounded(void) {
+  unsigned char *buf = (unsigned char *)malloc(8u << 20);
+  pipc_pipe *a = NULL, *b = NULL;
+  size_t len = 0;
+  closer ca, cb;
+  t_thread *ta, *tb;
+  int rc;
+  CU_ASSERT_FATAL(buf != NULL);
+  T_RC(pipc_pipe_close_flush(NULL, 0), PIPC_EINVAL);
+
+  /* 1. the peer lives and does not read */
+  T_RC(pipc_pipe_pair(&a, &b), PIPC_OK);
+  CU_ASSERT_FATAL(a && b);
+  T_RC(pipc_pipe_send(a, "first", 5, 0), PIPC_OK);
+  send_8mib(a, buf, 1);
+  T_RC(pipc_pipe_close_flush(a, -5), PIPC_EINVAL); /* nothing closed */
+  T_RC(pipc_pipe_close_flush(a, 200), PIPC_ETIMEDOUT);
+  T_RC(pipc_pipe_recv(b, buf, 8u << 20, &len, 10000), PIPC_OK);
+  CU_ASSERT(len == 5 && memcmp(buf, "first", 5) == 0);
+  rc = pipc_pipe_recv(b, buf, 8u << 20, &len, 10000);
+  CU_ASSERT(rc == PIPC_ECORRUPT || rc == PIPC_ECLOSED); /* cut, or never begun */
+  pipc_pipe_close(b);
+
+  /* 2. both ends have output left and close at once */
+  T_RC(pipc_pipe_pair(&a, &b), PIPC_OK);
+  CU_ASSERT_FATAL(a && b);
+  send_8mib(a, buf, 2);
+  send_8mib(b, buf, 3);
+  ca.p = a;
+  cb.p = b;
+  ca.timeout = cb.timeout = 60000; /* would run out if they waited on each other */
+  ca.rc = cb.rc = 1;
+  ta = t_thread_start(close_it, &ca);
+  tb = t_thread_start(close_it, &cb);
+  t_thread_join(ta);
+  t_thread_join(tb);
+  /* each dropped what the other sent; the one that finished last may have
+     found the other gone */
+  CU_ASSERT(ca.rc == PIPC_OK || ca.rc == PIPC_ECLOSED);
+  CU_ASSERT(cb.rc == PIPC_OK || cb.rc == PIPC_ECLOSED);
+  CU_ASSERT(ca.rc == PIPC_OK || cb.rc == PIPC_OK);
+
+  /* 3. a reader takes everything: close_flush waits for it */
+  T_RC(pipc_pipe_pair(&a, &b), PIPC_OK);
+  CU_ASSERT_FATAL(a && b);
+  send_8mib(a, buf, 4);
+  ca.p = a;
+  ca.timeout = PIPC_FOREVER;
+  ta = t_thread_start(close_it, &ca);
+  T_RC(pipc_pipe_recv(b, buf, 8u << 20, &len, 60000), PIPC_OK);
+  CU_ASSERT(len == (8u << 20) && check_pattern(buf, len, 4));
+  t_thread_join(ta);
+  T_RC(ca.rc, PIPC_OK);
+  T_RC(pipc_pipe_recv(b, buf, 8u << 20, &len, 10000), PIPC_ECLOSED);
+  pipc_pipe_close(b);
+  free(buf);
 }
 
 void test_pipe_bad_arguments(void) {

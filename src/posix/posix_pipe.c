@@ -514,8 +514,9 @@ static int need_header(pipc_os_pipe *p, int64_t deadline) {
 }
 
 /* Buffer, without waiting, what has arrived (as much as the buffer
-   holds), noting the end of the stream if it came. */
-static void take_arrived(pipc_os_pipe *p) {
+   holds): 1 if the end of the stream came after it.  (The end is left for
+   the next read to see again: what precedes it decides clean or not.) */
+static int take_arrived(pipc_os_pipe *p) {
   if (p->rb_start > 0) {
     memmove(p->rb, p->rb + p->rb_start, p->rb_end - p->rb_start);
     p->rb_end -= p->rb_start;
@@ -523,13 +524,10 @@ static void take_arrived(pipc_os_pipe *p) {
   }
   while (p->rb_end < RX_BUF) {
     ssize_t n = read_some(p, p->rb + p->rb_end, RX_BUF - p->rb_end);
-    if (n > 0) {
-      p->rb_end += (size_t)n;
-    } else {
-      if (n == 0) stream_ended(p);
-      return;
-    }
+    if (n <= 0) return n == 0;
+    p->rb_end += (size_t)n;
   }
+  return 0;
 }
 
 static int recv_locked(pipc_os_pipe *p, void *buf, size_t cap, size_t *out_len,
@@ -545,8 +543,8 @@ static int recv_locked(pipc_os_pipe *p, void *buf, size_t cap, size_t *out_len,
   if (len > cap) {
     /* kept, the header parsed - unless the stream is seen to end before
        the message does: then it can never come */
-    if (!p->rx_end && p->part == NULL) take_arrived(p);
-    if (p->rx_end && (uint64_t)p->part_have + (p->rb_end - p->rb_start) < p->msg_len)
+    int ended = p->rx_end != 0 || (p->part == NULL && take_arrived(p));
+    if (ended && (uint64_t)p->part_have + (p->rb_end - p->rb_start) < p->msg_len)
       return p->rx_end = PIPC_ECORRUPT;
     return PIPC_EMSGSIZE;
   }
@@ -977,13 +975,30 @@ int pipc_os_pipe_import(const char *token, pipc_os_pipe **out) {
   return new_pipe((int)fd, out);
 }
 
-void pipc_os_pipe_close(pipc_os_pipe *p) {
-  if (p == NULL) return;
-  /* Deliver what was accepted for sending, while the peer is there. */
+/* Read and drop what has arrived (a closing end reads no more). */
+static void drop_input(pipc_os_pipe *p) {
+  int i;
+  for (i = 0; i < 16; i++) { /* at most 1 MiB a look: the deadline is kept */
+    ssize_t n = read_some(p, p->rb, RX_BUF);
+    if (n <= 0) return;
+  }
+}
+
+int pipc_os_pipe_close_by(pipc_os_pipe *p, int64_t deadline) {
+  int rc = PIPC_OK;
+  if (p == NULL) return PIPC_OK;
+  /* Deliver what was accepted for sending, while the peer is there, by
+     the deadline; what the peer sends meanwhile is dropped, so that a peer
+     closing at the same time finishes too. */
   while (p->tx_len > p->tx_off) {
     short ev = 0;
-    if (flush_some(p) != PIPC_OK || p->tx_len == p->tx_off) break;
-    if (wait_fd(p->fd, POLLOUT, -1, &ev) != PIPC_OK) break;
+    if ((rc = flush_some(p)) != PIPC_OK || p->tx_len == p->tx_off) break;
+    if (deadline >= 0 && pipc_os_now_ms() >= deadline) {
+      rc = PIPC_ETIMEDOUT;
+      break;
+    }
+    if ((rc = wait_fd(p->fd, POLLOUT | POLLIN, deadline, &ev)) != PIPC_OK) break;
+    if (ev & (POLLIN | POLLHUP)) drop_input(p);
   }
   close(p->fd);
   if (pipc__load32(&p->wake_r1)) {
@@ -996,4 +1011,7 @@ void pipc_os_pipe_close(pipc_os_pipe *p) {
   free(p->part);
   free(p->tx);
   free(p);
+  return rc;
 }
+
+void pipc_os_pipe_close(pipc_os_pipe *p) { pipc_os_pipe_close_by(p, 0); }

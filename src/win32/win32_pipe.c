@@ -807,11 +807,71 @@ int pipc_os_pipe_import(const char *token, pipc_os_pipe **out) {
   return new_pipe(h, out);
 }
 
-void pipc_os_pipe_close(pipc_os_pipe *p) {
+/* Read and drop what the peer sent (a closing end reads no more): 1 while
+   a read is in flight (p->rov.hEvent says when it ends), 0 once the input
+   ended. */
+static int drop_input(pipc_os_pipe *p) {
+  int i;
+  for (i = 0; i < 64; i++) { /* at most 64 reads a look: the deadline is kept */
+    DWORD n, e;
+    if (p->reading) {
+      if (!GetOverlappedResult(p->h, &p->rov, &n, FALSE)) {
+        e = GetLastError();
+        if (e == ERROR_IO_INCOMPLETE) return 1;
+        if (e != ERROR_MORE_DATA) {
+          p->reading = 0;
+          return 0;
+        }
+      }
+      p->reading = 0;
+    }
+    p->rb_len = 0;
+    p->msg_done = 0;
+    ResetEvent(p->rov.hEvent);
+    if (ReadFile(p->h, p->rb, (DWORD)p->rb_cap, &n, &p->rov)) continue;
+    e = GetLastError();
+    if (e == ERROR_MORE_DATA) continue;
+    if (e != ERROR_IO_PENDING) return 0;
+    p->reading = 1;
+  }
+  return 1;
+}
+
+int pipc_os_pipe_close_by(pipc_os_pipe *p, int64_t deadline) {
   DWORD n;
-  if (p == NULL) return;
-  /* Deliver what send accepted, while the peer is there to take it. */
-  tx_reap(p, 1, -1);
+  int rc = PIPC_OK, in = 1;
+  if (p == NULL) return PIPC_OK;
+  /* Deliver what send accepted, while the peer is there to take it, by
+     the deadline; what the peer sends meanwhile is dropped, so that a peer
+     closing at the same time finishes too.  What is left is cancelled. */
+  for (;;) {
+    HANDLE ev[2];
+    DWORD r, nev = 1;
+    if ((rc = tx_reap(p, 0, deadline)) != PIPC_OK || p->tx_head == NULL) break;
+    if (in) in = drop_input(p);
+    if (p->tx_head == NULL) break;
+    ev[0] = p->tx_head->ov.hEvent;
+    if (in && p->reading) ev[nev++] = p->rov.hEvent;
+    r = WaitForMultipleObjects(nev, ev, FALSE, pipc__win32_wait_ms(deadline));
+    if (r == WAIT_TIMEOUT) {
+      rc = PIPC_ETIMEDOUT;
+      break;
+    }
+    if (r == WAIT_FAILED) {
+      rc = pipc__win32_fail(GetLastError());
+      break;
+    }
+  }
+  while (p->tx_head) { /* dropped: the deadline came, or the peer went */
+    tx_op *op = p->tx_head;
+    p->tx_head = op->next;
+    CancelIoEx(p->h, &op->ov);
+    GetOverlappedResult(p->h, &op->ov, &n, TRUE);
+    CloseHandle(op->ov.hEvent);
+    free(op);
+  }
+  p->tx_tail = NULL;
+  p->tx_bytes = 0;
   if (p->reading) {
     CancelIoEx(p->h, &p->rov);
     GetOverlappedResult(p->h, &p->rov, &n, TRUE);
@@ -822,4 +882,7 @@ void pipc_os_pipe_close(pipc_os_pipe *p) {
   DeleteCriticalSection(&p->tx_cs);
   free(p->rb);
   free(p);
+  return rc;
 }
+
+void pipc_os_pipe_close(pipc_os_pipe *p) { pipc_os_pipe_close_by(p, 0); }
