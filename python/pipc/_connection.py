@@ -3,7 +3,6 @@ multiprocessing.connection over pipc_pipe_* and pipc_listener_*."""
 import ctypes
 import os
 import pickle
-import socket
 import time
 from multiprocessing import BufferTooShort
 
@@ -21,39 +20,13 @@ def _closed_handle():
 
 
 def _free_pipe(h):
-    # pipc_pipe_close delivers what the end still holds and waits for ever
-    # while the peer is alive and not reading.  A send that returned left
-    # nothing behind (_send pushes it all out), so something is left only
-    # when a send did not return (Ctrl-C in it, a close() from another
-    # thread during it): that message is dropped here, so close() - and
-    # __del__ - never wait for the peer.
-    L = _lib.load()
-    if L.pipc_pipe_flush(h, 0) not in (0, PIPC_ECLOSED):
-        _drop_output(L, h)
-    L.pipc_pipe_close(h)
-
-
-def _drop_output(L, h):
-    """Make pipc_pipe_close drop what is left to send: shut the socket's
-    sending side, so its push fails at once (the peer then reads what was
-    already sent and sees the cut message: pipc.Corrupt).  POSIX only: a
-    Windows pipe has no such call, and pipc_pipe_close there waits until
-    the peer reads or goes (the C library needs an abortive close)."""
-    if os.name != "posix":
-        return
-    fd = ctypes.c_ssize_t(-1)
-    if L.pipc_pipe_os_handle(h, ctypes.byref(fd)) != 0 or fd.value < 0:
-        return
-    try:
-        s = socket.fromfd(fd.value, socket.AF_UNIX, socket.SOCK_STREAM)  # a dup
-    except OSError:
-        return
-    try:
-        s.shutdown(socket.SHUT_WR)  # the socket's, not only the dup's
-    except OSError:
-        pass
-    finally:
-        s.close()
+    # A send that returned left nothing behind (_send pushes it all out), so
+    # something is left only when a send did not return (Ctrl-C in it, a
+    # close() from another thread during it): that message is dropped here
+    # (pipc_pipe_close_flush with timeout 0), so close() - and __del__ -
+    # never wait for the peer.  The peer then reads what was already sent
+    # and sees the cut message: pipc.Corrupt.
+    _lib.load().pipc_pipe_close_flush(h, 0)
 
 
 def _free_listener(h):
@@ -142,9 +115,8 @@ class Connection(Closing):
         Every message whose send returned is already with the OS, so close
         never waits for the peer.  A send that did not return (Ctrl-C in
         it, or a close() from another thread while it waited for the peer)
-        has its rest dropped on POSIX - the peer sees a cut message,
-        pipc.Corrupt; on Windows close then waits until the peer reads it or
-        goes (pipc_pipe_close has no abortive form yet).  A close() from
+        has its rest dropped - the peer sees a cut message, pipc.Corrupt.
+        A close() from
         another thread ends that thread's waiting call within a slice (it
         raises OSError("handle is closed")).  Idempotent."""
         self._g.close()

@@ -128,6 +128,7 @@ _PROTOTYPES = {
     "pipc_pipe_os_handle": (c_int, [_P, POINTER(ctypes.c_ssize_t)]),
     "pipc_pipe_peer": (c_int, [_P, POINTER(Peer)]),
     "pipc_pipe_close": (c_int, [_P]),
+    "pipc_pipe_close_flush": (c_int, [_P, c_int]),
     # shm
     "pipc_shm_create": (c_int, [c_char_p, c_size_t, _PP]),
     "pipc_shm_open": (c_int, [c_char_p, _PP]),
