@@ -581,7 +581,6 @@ void test_pipe_hostile_lengths(void) {
   pipc_pipe *x = NULL, *y = NULL;
   unsigned char in[64];
   size_t len = 0;
-  int i;
 #if SIZE_MAX > 0xffffffffu
   T_RC(pipc_pipe_pair(&x, &y), PIPC_OK);
   CU_ASSERT_FATAL(x && y);
@@ -597,6 +596,7 @@ void test_pipe_hostile_lengths(void) {
 #else
   {
     /* -1, then 8 bytes: 2^32 (just above the limit), 2^63, 2^64 - 1 */
+    int i;
     static const unsigned char big[3][12] = {
         {0xff, 0xff, 0xff, 0xff, 0, 0, 0, 1, 0, 0, 0, 0},
         {0xff, 0xff, 0xff, 0xff, 0x80, 0, 0, 0, 0, 0, 0, 0},
