@@ -1015,9 +1015,13 @@ typedef struct pipc_process pipc_process;
 
 /* Start argv[0] (searched in PATH when it has no directory part, as
    pipc_process_spawn_ex says) with the arguments argv[1..], NULL-terminated.  The child inherits standard input,
-   output and error, and no pipc object: every handle pipc opens is
-   close-on-exec / non-inheritable.
-   Errors: PIPC_EINVAL (NULL or empty argv), PIPC_ENOENT (no such program),
+   output and error, the pipe ends exported and not yet taken by a spawn
+   (pipc_pipe_export), and no other pipc object: every handle pipc opens
+   is close-on-exec / non-inheritable.  Arguments are bytes on POSIX,
+   passed as they are; Windows takes UTF-8 (passed on as UTF-16), so an
+   argument that is not valid UTF-8 is PIPC_EINVAL there.
+   Errors: PIPC_EINVAL (NULL or empty argv; Windows: not UTF-8),
+   PIPC_ENOENT (no such program),
    PIPC_EACCES (not executable, or an executable file that is no program
    the system can start), PIPC_ENOMEM, PIPC_ESYS. */
 PIPC_API int pipc_process_spawn(const char *const argv[], pipc_process **out);

@@ -174,6 +174,7 @@
   PIPC_TEST(process, arguments_arrive_intact)        \
   PIPC_TEST(process, wait_timeout_and_kill)          \
   PIPC_TEST(process, exit_code_when_reaped_elsewhere) \
+  PIPC_TEST(process, argument_not_utf8)              \
   PIPC_TEST(process, missing_program_is_enoent)      \
   PIPC_TEST(process, not_a_program_is_eacces)        \
   PIPC_TEST(process, self_exe)                       \

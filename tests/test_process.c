@@ -92,6 +92,32 @@ void test_process_exit_code_when_reaped_elsewhere(void) {
            "macOS, the BSDs, Linux before 6.15, valgrind): PIPC_ESYS checked");
 }
 
+/* An argument that is not UTF-8: POSIX passes the bytes as they are (the
+   child runs), Windows cannot say it in UTF-16 (PIPC_EINVAL, nothing
+   started) - with pipc_process_spawn and pipc_process_spawn_ex alike. */
+void test_process_argument_not_utf8(void) {
+  const char *argv[] = {t_self_exe(), "--child", "exit", "5", "bad-\xff\xfe-utf8", NULL};
+  pipc_spawn_opts o;
+  pipc_process *p = NULL;
+  int code = -1, ex;
+  memset(&o, 0, sizeof o);
+  for (ex = 0; ex < 2; ex++) {
+    int rc = ex ? pipc_process_spawn_ex(argv, &o, &p) : pipc_process_spawn(argv, &p);
+#ifdef _WIN32
+    T_RC(rc, PIPC_EINVAL);
+    CU_ASSERT_PTR_NULL(p);
+#else
+    T_RC(rc, PIPC_OK);
+    if (p) {
+      T_RC(pipc_process_wait(p, 30000, &code), PIPC_OK);
+      CU_ASSERT_EQUAL(code, 5);
+    }
+#endif
+    if (p) pipc_process_free(p);
+    p = NULL;
+  }
+}
+
 void test_process_wait_timeout_and_kill(void) {
   pipc_process *p = t_spawn("sleep", "60000", NULL);
   int code = 1234;
