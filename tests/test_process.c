@@ -99,7 +99,7 @@ void test_process_argument_not_utf8(void) {
   const char *argv[] = {t_self_exe(), "--child", "exit", "5", "bad-\xff\xfe-utf8", NULL};
   pipc_spawn_opts o;
   pipc_process *p = NULL;
-  int code = -1, ex;
+  int ex;
   memset(&o, 0, sizeof o);
   for (ex = 0; ex < 2; ex++) {
     int rc = ex ? pipc_process_spawn_ex(argv, &o, &p) : pipc_process_spawn(argv, &p);
@@ -109,6 +109,7 @@ void test_process_argument_not_utf8(void) {
 #else
     T_RC(rc, PIPC_OK);
     if (p) {
+      int code = -1;
       T_RC(pipc_process_wait(p, 30000, &code), PIPC_OK);
       CU_ASSERT_EQUAL(code, 5);
     }
