@@ -849,7 +849,11 @@ int pipc_os_pipe_close_by(pipc_os_pipe *p, int64_t deadline) {
     DWORD r, nev = 1;
     if ((rc = tx_reap(p, 0, deadline)) != PIPC_OK || p->tx_head == NULL) break;
     if (in) in = drop_input(p);
-    if (p->tx_head == NULL) break;
+    if (deadline >= 0 && pipc__win32_wait_ms(deadline) == 0) {
+      rc = PIPC_ETIMEDOUT;
+      break;
+    }
+    if (in && !p->reading) continue; /* more to drop at once: before any wait */
     ev[0] = p->tx_head->ov.hEvent;
     if (in && p->reading) ev[nev++] = p->rov.hEvent;
     r = WaitForMultipleObjects(nev, ev, FALSE, pipc__win32_wait_ms(deadline));
