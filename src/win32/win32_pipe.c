@@ -130,6 +130,21 @@ static void tx_reap_if_free(pipc_os_pipe *p, int64_t deadline);
 
 /* Retire finished writes; wait for the oldest if `block` (by deadline).
    PIPC_OK, PIPC_ETIMEDOUT, PIPC_ECLOSED or an error. */
+/* Cancel and free every write still in flight (their bytes are lost). */
+static void tx_drop(pipc_os_pipe *p) {
+  while (p->tx_head) {
+    tx_op *op = p->tx_head;
+    DWORD n;
+    p->tx_head = op->next;
+    CancelIoEx(p->h, &op->ov);
+    GetOverlappedResult(p->h, &op->ov, &n, TRUE);
+    CloseHandle(op->ov.hEvent);
+    free(op);
+  }
+  p->tx_tail = NULL;
+  p->tx_bytes = 0;
+}
+
 static int tx_reap(pipc_os_pipe *p, int block, int64_t deadline) {
   while (p->tx_head) {
     tx_op *op = p->tx_head;
@@ -143,17 +158,7 @@ static int tx_reap(pipc_os_pipe *p, int block, int64_t deadline) {
         if (r == WAIT_TIMEOUT) return PIPC_ETIMEDOUT;
         continue;
       }
-      /* the peer is gone: nothing in flight will arrive */
-      while (p->tx_head) {
-        op = p->tx_head;
-        p->tx_head = op->next;
-        CancelIoEx(p->h, &op->ov);
-        GetOverlappedResult(p->h, &op->ov, &n, TRUE);
-        CloseHandle(op->ov.hEvent);
-        free(op);
-      }
-      p->tx_tail = NULL;
-      p->tx_bytes = 0;
+      tx_drop(p); /* the peer is gone: nothing in flight will arrive */
       return (e == ERROR_BROKEN_PIPE || e == ERROR_NO_DATA || e == ERROR_PIPE_NOT_CONNECTED)
                  ? PIPC_ECLOSED : pipc__win32_fail(e);
     }
@@ -866,16 +871,7 @@ int pipc_os_pipe_close_by(pipc_os_pipe *p, int64_t deadline) {
       break;
     }
   }
-  while (p->tx_head) { /* dropped: the deadline came, or the peer went */
-    tx_op *op = p->tx_head;
-    p->tx_head = op->next;
-    CancelIoEx(p->h, &op->ov);
-    GetOverlappedResult(p->h, &op->ov, &n, TRUE);
-    CloseHandle(op->ov.hEvent);
-    free(op);
-  }
-  p->tx_tail = NULL;
-  p->tx_bytes = 0;
+  tx_drop(p); /* what is left: the deadline came, or the peer went */
   if (p->reading) {
     CancelIoEx(p->h, &p->rov);
     GetOverlappedResult(p->h, &p->rov, &n, TRUE);
