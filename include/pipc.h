@@ -440,7 +440,8 @@ typedef struct pipc_listener pipc_listener;
    returns PIPC_ECORRUPT, distinct from a clean PIPC_ECLOSED.
 
    A message is at most PIPC_PIPE_MSG_MAX bytes: send refuses a longer one
-   (PIPC_EMSGSIZE, before any wait), and on POSIX a frame header that
+   (PIPC_EMSGSIZE, before any wait), and (POSIX: Windows frames by the
+   pipe) a frame header that
    announces more - a peer that is not pipc, or not well - makes recv
    PIPC_ECORRUPT from then on (the stream cannot be trusted after it), and
    poll 1 (recv would not wait). */
@@ -551,8 +552,10 @@ PIPC_API int pipc_pipe_send(pipc_pipe *p, const void *msg, size_t len,
 
 /* Receive one message into buf[cap]; *out_len gets its length.  Too small a
    buffer: PIPC_EMSGSIZE, *out_len = the size needed, the message kept -
-   unless the peer is known to have closed before sending all of it
-   (PIPC_ECORRUPT: it can never come).
+   unless the peer is seen to have closed before sending all of it
+   (PIPC_ECORRUPT: it can never come; seen when the rest of what arrived
+   fits pipc's 64 KiB read buffer, else by the recv with a big enough
+   buffer).
    Errors: PIPC_EINVAL, PIPC_EMSGSIZE, PIPC_EAGAIN, PIPC_ETIMEDOUT,
    PIPC_ECLOSED (peer gone, all read), PIPC_ECORRUPT (peer closed
    mid-message, or sent a malformed length or one above
@@ -1032,7 +1035,8 @@ PIPC_API int pipc_process_spawn(const char *const argv[], pipc_process **out);
    pipc_process_kill reports -9 on every platform.
    A program that ignores SIGCHLD (the kernel reaps its children) or reaps
    them in its own SIGCHLD handler: Linux 6.15+ still gives the code (the
-   child's pidfd keeps it, PIDFD_INFO_EXIT); elsewhere (older Linux, the
+   child's pidfd keeps it, PIDFD_INFO_EXIT - for a child that was still
+   running when pipc_process_spawn returned); elsewhere (older Linux, the
    posix-generic build, macOS, the BSDs) the status is gone: PIPC_ESYS,
    pipc_last_os_error() ECHILD.
    Errors: PIPC_EINVAL, PIPC_EAGAIN (timeout 0, still running),

@@ -316,7 +316,12 @@ int pipc__pipe_exported(const pipc_pipe *p);
    for it).  A started spawn takes those ends: they become inheritable by
    no later child; every end passed is inheritable again only if a plain
    spawn is still to take it. */
-void pipc__pipe_handed(pipc_pipe *const *ends, size_t n, int started);
+void pipc__pipe_handed(pipc_pipe *const *ends, size_t n, int started, uint64_t before);
+/* How many exports there have been (a plain spawn takes only ends exported
+   before it began: pipc__pipe_handed's `before`). */
+uint64_t pipc__pipe_exports(void);
+/* In a forked child (pipc__forked): the pending list's lock is free. */
+void pipc__pipe_forked(void);
 /* What src/wait.c needs of a stream (src/process.c): its backend end, and
    whether this process writes it (a child's stdin). */
 pipc_os_stream *pipc__stream_os(pipc_stream *s);

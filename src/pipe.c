@@ -12,6 +12,7 @@ struct pipc_pipe {
                    pass it to children */
   int pending;  /* exported, and no plain spawn has taken it yet: it is
                    inheritable, and on the pending list */
+  uint64_t gen; /* when it was (last) exported: pending_gen then */
   pipc_pipe *next_pending;
 };
 
@@ -21,6 +22,7 @@ struct pipc_pipe {
    child.  A short list under a spin lock. */
 static pipc_pipe *pending_list;
 static volatile uint32_t pending_lock;
+static uint64_t pending_gen; /* exports so far (under the lock) */
 
 static void pending_take(void) {
   uint32_t free_ = 0;
@@ -31,6 +33,18 @@ static void pending_take(void) {
 }
 
 static void pending_give(void) { pipc__store32(&pending_lock, 0); }
+
+/* In a forked child: a thread of the parent that held the lock is not
+   here to give it back. */
+void pipc__pipe_forked(void) { pipc__store32(&pending_lock, 0); }
+
+uint64_t pipc__pipe_exports(void) {
+  uint64_t g;
+  pending_take();
+  g = pending_gen;
+  pending_give();
+  return g;
+}
 
 /* Take p off the list (the lock held). */
 static void pending_unlink(pipc_pipe *p) {
@@ -44,14 +58,19 @@ static void pending_unlink(pipc_pipe *p) {
     }
 }
 
-void pipc__pipe_handed(pipc_pipe *const *ends, size_t n, int started) {
+void pipc__pipe_handed(pipc_pipe *const *ends, size_t n, int started, uint64_t before) {
   size_t i;
   pending_take();
-  if (ends == NULL) { /* a plain spawn: it inherited every pending end */
-    while (started && pending_list) {
-      pipc_pipe *p = pending_list;
-      pending_unlink(p);
+  if (ends == NULL) { /* a plain spawn: it inherited every end pending when it began */
+    pipc_pipe **at = &pending_list;
+    while (started && *at) {
+      pipc_pipe *p = *at;
+      if (p->gen > before) { /* exported while it started: for the next one */
+        at = &p->next_pending;
+        continue;
+      }
       pipc_os_pipe_inherit(p->os, 0);
+      pending_unlink(p);
     }
   } else { /* spawn_ex: the ends it passed are inheritable as pending says */
     for (i = 0; i < n; i++) {
@@ -301,6 +320,7 @@ int pipc_pipe_export(pipc_pipe *p, char *token, size_t cap) {
   rc = pipc_os_pipe_export(p->os, token, cap); /* inheritable */
   if (rc == PIPC_OK) {
     p->exported = 1;
+    p->gen = ++pending_gen;
     if (!p->pending) {
       p->pending = 1;
       p->next_pending = pending_list;
@@ -331,9 +351,9 @@ int pipc_pipe_close_flush(pipc_pipe *p, int timeout_ms) {
   int64_t deadline;
   int rc = PIPC_OK;
   if (p == NULL || pipc__deadline(timeout_ms, &deadline) != PIPC_OK) return PIPC_EINVAL;
-  if (p->pending) {
+  if (p->exported) { /* a spawn in another thread may be taking it */
     pending_take();
-    pending_unlink(p);
+    if (p->pending) pending_unlink(p);
     pending_give();
   }
   if (p->remote) pipc__rq_close(p->remote); /* the server closes its end */

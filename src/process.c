@@ -43,8 +43,10 @@ static int start(const char *const argv[], pipc_os_spawn *how, pipc_process **ou
    by each spawn_ex that lists it; no other child gets it. */
 static int start_handing(const char *const argv[], pipc_os_spawn *how, pipc_pipe *const *pass,
                          size_t npass, pipc_process **out) {
+  uint64_t before = pipc__pipe_exports();
   int rc = start(argv, how, out);
-  if (how == NULL || npass > 0) pipc__pipe_handed(how ? pass : NULL, how ? npass : 0, rc == PIPC_OK);
+  if (how == NULL || npass > 0)
+    pipc__pipe_handed(how ? pass : NULL, how ? npass : 0, rc == PIPC_OK, before);
   return rc;
 }
 

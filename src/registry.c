@@ -173,7 +173,10 @@ static PIPC__NOINLINE int registry_find_or_take(pipc__registry *r, unsigned *ind
 
 /* A fork child's one thread forgets the hold it used last: the parent's
    (its generation is checked wherever the list is walked). */
-void pipc__forked(void) { last_hold = NULL; }
+void pipc__forked(void) {
+  last_hold = NULL;
+  pipc__pipe_forked();
+}
 
 int pipc__registry_me(pipc__registry *r, unsigned *index, int *fresh, uint64_t **local) {
   hold *h = last_hold; /* every put and get comes here: this one comparison */

@@ -337,6 +337,7 @@
 /* Helper-process roles: PIPC_ROLE(name) is int role_<name>(argc, argv). */
 #define PIPC_ROLE_LIST(PIPC_ROLE) \
   PIPC_ROLE(exit)                 \
+  PIPC_ROLE(exit_later)           \
   PIPC_ROLE(sleep)                \
   PIPC_ROLE(args)                 \
   PIPC_ROLE(handles)              \

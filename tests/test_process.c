@@ -8,6 +8,13 @@
 
 int role_exit(int argc, char **argv) { return argc > 1 ? atoi(argv[1]) : 0; }
 
+/* argv: exit_later MS CODE -> sleeps MS, exits CODE */
+int role_exit_later(int argc, char **argv) {
+  if (argc < 3) return 10;
+  pipc_sleep_ms(atoi(argv[1]));
+  return atoi(argv[2]);
+}
+
 int role_sleep(int argc, char **argv) {
   pipc_sleep_ms(argc > 1 ? atoi(argv[1]) : 60000);
   return 0;
@@ -66,7 +73,8 @@ void test_process_exit_code_when_reaped_elsewhere(void) {
     intptr_t h = -1;
     int rc;
     CU_ASSERT_PTR_NULL(t_os_set_sigchld(how));
-    p = t_spawn("exit", how == 1 ? "7" : "9", NULL);
+    /* it ends after pipc took its pidfd (pipc_process_spawn's return) */
+    p = t_spawn("exit_later", "300", how == 1 ? "7" : "9", NULL);
     CU_ASSERT(p != NULL);
     if (p == NULL) break;
 #if defined(__linux__) && defined(T_FAST_LINUX) /* a pidfd (not under valgrind) */

@@ -684,9 +684,10 @@ static int cmd_send(int argc, char **argv) {
     return fail("send: no queue or listener named", argv[2], rc);
   }
   rc = pipc_pipe_send(p, msg, len, t);
-  /* all of it out in time (-t 0: close delivers it) */
+  /* all of it out in time (-t 0: whenever the listener takes it) */
   if (rc == PIPC_OK && t != 0) rc = pipc_pipe_flush(p, t);
-  pipc_pipe_close(p);
+  if (rc == PIPC_OK) rc = pipc_pipe_close_flush(p, t == 0 ? PIPC_FOREVER : 0);
+  else pipc_pipe_close(p);
   free(in);
   return rc == PIPC_OK ? 0 : fail("send", argv[2], rc);
 }

@@ -46,13 +46,23 @@ struct pipc_pidfd_info {
 
 int pipc__posix_reaped_status(int fd, int *status) {
   struct pipc_pidfd_info info;
+  int tries;
   if (fd < 0) return ECHILD;
-  memset(&info, 0, sizeof info);
-  info.mask = PIPC_PIDFD_INFO_EXIT;
-  if (ioctl(fd, PIPC_PIDFD_GET_INFO, &info) != 0 || !(info.mask & PIPC_PIDFD_INFO_EXIT))
-    return ECHILD; /* ENOTTY, EINVAL: a kernel that keeps no status */
-  *status = info.exit_code;
-  return 0;
+  /* waitpid says ECHILD as soon as the reaper took the child; the kernel
+     stores its status for the pidfd a moment later (release_task): look
+     again for up to ~50 ms before deciding there is none */
+  for (tries = 0; tries < 50; tries++) {
+    memset(&info, 0, sizeof info);
+    info.mask = PIPC_PIDFD_INFO_EXIT;
+    if (ioctl(fd, PIPC_PIDFD_GET_INFO, &info) != 0)
+      return ECHILD; /* ENOTTY, EINVAL: a kernel that keeps no status */
+    if (info.mask & PIPC_PIDFD_INFO_EXIT) {
+      *status = info.exit_code;
+      return 0;
+    }
+    pipc_os_sleep_ms(1);
+  }
+  return ECHILD;
 }
 
 int pipc__posix_die_with_parent(pid_t host) {

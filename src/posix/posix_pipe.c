@@ -975,17 +975,21 @@ int pipc_os_pipe_import(const char *token, pipc_os_pipe **out) {
   return new_pipe((int)fd, out);
 }
 
-/* Read and drop what has arrived (a closing end reads no more). */
-static void drop_input(pipc_os_pipe *p) {
+/* Read and drop what has arrived (a closing end reads no more): 0 once
+   the input ended (or failed), 1 while it may bring more. */
+static int drop_input(pipc_os_pipe *p) {
   int i;
   for (i = 0; i < 16; i++) { /* at most 1 MiB a look: the deadline is kept */
     ssize_t n = read_some(p, p->rb, RX_BUF);
-    if (n <= 0) return;
+    if (n == PIPC_EAGAIN) return 1;
+    if (n <= 0) return 0;
   }
+  return 1;
 }
 
 int pipc_os_pipe_close_by(pipc_os_pipe *p, int64_t deadline) {
   int rc = PIPC_OK;
+  short in = POLLIN; /* 0 once the peer's input ended: no more to drop */
   if (p == NULL) return PIPC_OK;
   /* Deliver what was accepted for sending, while the peer is there, by
      the deadline; what the peer sends meanwhile is dropped, so that a peer
@@ -997,8 +1001,8 @@ int pipc_os_pipe_close_by(pipc_os_pipe *p, int64_t deadline) {
       rc = PIPC_ETIMEDOUT;
       break;
     }
-    if ((rc = wait_fd(p->fd, POLLOUT | POLLIN, deadline, &ev)) != PIPC_OK) break;
-    if (ev & (POLLIN | POLLHUP)) drop_input(p);
+    if ((rc = wait_fd(p->fd, POLLOUT | in, deadline, &ev)) != PIPC_OK) break;
+    if (in && (ev & (POLLIN | POLLHUP)) && !drop_input(p)) in = 0;
   }
   close(p->fd);
   if (pipc__load32(&p->wake_r1)) {

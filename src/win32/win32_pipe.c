@@ -128,14 +128,19 @@ static void tx_reap_if_free(pipc_os_pipe *p, int64_t deadline);
 
 /* ---------------------------------------------------------------- sending */
 
-/* Retire finished writes; wait for the oldest if `block` (by deadline).
-   PIPC_OK, PIPC_ETIMEDOUT, PIPC_ECLOSED or an error. */
-/* Cancel and free every write still in flight (their bytes are lost). */
+/* Cancel and free every write still in flight (their bytes are lost),
+   newest first: the oldest, which the reader may have begun, goes last,
+   so that no later message can follow the part of it that was read. */
 static void tx_drop(pipc_os_pipe *p) {
-  while (p->tx_head) {
-    tx_op *op = p->tx_head;
-    DWORD n;
+  tx_op *newest = NULL, *op;
+  while ((op = p->tx_head) != NULL) { /* reverse the list */
     p->tx_head = op->next;
+    op->next = newest;
+    newest = op;
+  }
+  while ((op = newest) != NULL) {
+    DWORD n;
+    newest = op->next;
     CancelIoEx(p->h, &op->ov);
     GetOverlappedResult(p->h, &op->ov, &n, TRUE);
     CloseHandle(op->ov.hEvent);
@@ -145,6 +150,8 @@ static void tx_drop(pipc_os_pipe *p) {
   p->tx_bytes = 0;
 }
 
+/* Retire finished writes; wait for the oldest if `block` (by deadline).
+   PIPC_OK, PIPC_ETIMEDOUT, PIPC_ECLOSED or an error. */
 static int tx_reap(pipc_os_pipe *p, int block, int64_t deadline) {
   while (p->tx_head) {
     tx_op *op = p->tx_head;

@@ -604,6 +604,8 @@ static int spawn_how(const char *const argv[], pipc_os_spawn *how, pipc_os_proce
   SIZE_T attrs_size = 0;
   WCHAR *app = NULL, *line = NULL, *cwd = NULL, *envb = NULL;
   HANDLE std[3] = {NULL, NULL, NULL}, *list = NULL, job = NULL;
+  DWORD *was = NULL; /* each passed handle's inherit flag before */
+  size_t nset = 0;   /* how many of them were made inheritable */
   int own[3] = {0, 0, 0}, rc, i, locked = 0;
   size_t nlist = 0, j, k;
   pipc_os_process *p = NULL;
@@ -631,7 +633,8 @@ static int spawn_how(const char *const argv[], pipc_os_spawn *how, pipc_os_proce
   if (how->env && (rc = env_block(how->env, &envb)) != PIPC_OK) goto done;
   p = (pipc_os_process *)calloc(1, sizeof(*p));
   list = (HANDLE *)calloc(3 + how->npass, sizeof(HANDLE));
-  if (p == NULL || list == NULL) {
+  was = (DWORD *)calloc(how->npass + 1, sizeof(DWORD));
+  if (p == NULL || list == NULL || was == NULL) {
     rc = PIPC_ENOMEM;
     goto done;
   }
@@ -639,7 +642,11 @@ static int spawn_how(const char *const argv[], pipc_os_spawn *how, pipc_os_proce
       (rc = make_job(how->flags, &job)) != PIPC_OK)
     goto done;
 
-  AcquireSRWLockShared(&spawn_lock);
+  /* Passing ends makes them inheritable for this CreateProcess: alone, so
+     that no other spawn (a plain one inherits every inheritable handle)
+     sees them so, and put back before the lock is let go. */
+  if (how->npass) AcquireSRWLockExclusive(&spawn_lock);
+  else AcquireSRWLockShared(&spawn_lock);
   locked = 1;
   for (i = 0; i < 3; i++) {
     if (i == 2 && how->io[2].mode == PIPC_STDIO_STDOUT) {
@@ -657,9 +664,13 @@ static int spawn_how(const char *const argv[], pipc_os_spawn *how, pipc_os_proce
   }
   for (j = 0; j < how->npass; j++) {
     HANDLE h = (HANDLE)pipc_os_pipe_handle(how->pass[j]);
-    /* a handle list takes inheritable handles only; the shared code sets
-       it back after the spawn (src/pipe.c, pipc__pipe_handed) */
-    pipc_os_pipe_inherit(how->pass[j], 1);
+    DWORD fl = 0;
+    /* a handle list takes inheritable handles only: made so for this call,
+       put back as it was below */
+    GetHandleInformation(h, &fl);
+    was[j] = fl & HANDLE_FLAG_INHERIT;
+    SetHandleInformation(h, HANDLE_FLAG_INHERIT, HANDLE_FLAG_INHERIT);
+    nset = j + 1;
     for (k = 0; k < nlist && list[k] != h; k++) ;
     if (k == nlist) list[nlist++] = h;
   }
@@ -741,7 +752,13 @@ done:
   /* the child has its copies: ours of what was made for it go */
   for (i = 0; i < 3; i++)
     if (own[i]) CloseHandle(std[i]);
-  if (locked) ReleaseSRWLockShared(&spawn_lock);
+  for (j = nset; j-- > 0;) /* newest first: a handle passed twice ends as it began */
+    SetHandleInformation((HANDLE)pipc_os_pipe_handle(how->pass[j]), HANDLE_FLAG_INHERIT, was[j]);
+  free(was);
+  if (locked) {
+    if (how->npass) ReleaseSRWLockExclusive(&spawn_lock);
+    else ReleaseSRWLockShared(&spawn_lock);
+  }
   if (attrs) {
     DeleteProcThreadAttributeList(attrs);
     free(attrs);
