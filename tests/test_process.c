@@ -1,4 +1,5 @@
 /* test_process.c - spawning, waiting, killing; and what a child inherits. */
+#include <errno.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -90,6 +91,9 @@ void test_process_exit_code_when_reaped_elsewhere(void) {
       CU_ASSERT_EQUAL(code, how == 1 ? 7 : 9);
     } else {
       T_RC(rc, PIPC_ESYS);
+#ifndef _WIN32
+      CU_ASSERT_EQUAL(pipc_last_os_error(), ECHILD); /* as pipc.h says */
+#endif
       CU_ASSERT_EQUAL(code, -1234);
     }
     pipc_process_free(p);

@@ -520,11 +520,14 @@ static int try_reap(pipc_os_process *p, pipc_exit *how) {
   do {
     r = waitpid(p->pid, &status, WNOHANG);
   } while (r < 0 && errno == EINTR);
-  if (r < 0 && errno == ECHILD && pipc__posix_reaped_status(p->pidfd, &status) == 0) {
-    decode(status, how); /* reaped by the program's handler, or the kernel */
-    return 1;
+  if (r < 0) {
+    int err = errno; /* the look below must not change what is reported */
+    if (err == ECHILD && pipc__posix_reaped_status(p->pidfd, &status) == 0) {
+      decode(status, how); /* reaped by the program's handler, or the kernel */
+      return 1;
+    }
+    return pipc__posix_fail(err);
   }
-  if (r < 0) return pipc__posix_fail(errno);
   if (r == 0) return 0;
   decode(status, how);
   return 1;
