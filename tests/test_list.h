@@ -141,6 +141,9 @@
   PIPC_TEST(pipe, one_end_two_threads)               \
   PIPC_TEST(pipe, receiver_waiting_while_send_leaves_output) \
   PIPC_TEST(pipe, flush_leaves_output_with_a_receiver_waiting) \
+  PIPC_TEST(pipe, send_returns_when_out_of_the_end)  \
+  PIPC_TEST(pipe, timed_out_send_sends_nothing)      \
+  PIPC_TEST(pipe, send_outlives_its_thread)          \
   PIPC_TEST(pipe, listener_twice_is_eexist)          \
   PIPC_TEST(pipe, listener_name_while_accepted_pipe_open) \
   PIPC_TEST(pipe, connect_waits_for_listener)        \

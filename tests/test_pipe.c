@@ -497,8 +497,9 @@ void test_pipe_export_to_child_seed001(void) {
   CU_ASSERT_EQUAL(t_join(child, 60000), 0);
 }
 
-/* argv: pipe_big_then_die TOKEN READY -> sends one 8 MiB message, says so,
-   waits to be killed */
+/* argv: pipe_big_then_die TOKEN READY -> sends one 8 MiB message (timeout
+   0: what the OS does not take is kept in the end), says so, waits to be
+   killed */
 int role_pipe_big_then_die(int argc, char **argv) {
   pipc_pipe *p = NULL;
   pipc_sem *ready = NULL;
@@ -506,7 +507,7 @@ int role_pipe_big_then_die(int argc, char **argv) {
   if (argc < 3 || !buf || pipc_pipe_import(argv[1], &p) || pipc_sem_open(argv[2], &ready))
     return 10;
   fill_pattern(buf, 8u << 20, 77);
-  pipc_pipe_send(p, buf, 8u << 20, 30000);
+  pipc_pipe_send(p, buf, 8u << 20, 0);
   pipc_sem_post(ready);
   pipc_sleep_ms(60000);
   return 11;
@@ -981,11 +982,11 @@ void test_pipe_listener_name_while_accepted_pipe_open(void) {
 }
 
 /* A request/reply over one end with a receiving thread already waiting
-   for the reply when the sending thread sends a request the socket cannot
-   take at once, to a peer that reads only after that send returned: the
-   rest the send left behind must still go out (the waiting receiver is
-   woken to push it) - before, the peer got part of the request and both
-   sides waited. */
+   for the reply when the sending thread sends, with timeout 0, a request
+   the socket cannot take at once, to a peer that reads only after that
+   send returned: the rest the send kept must still go out (the waiting
+   receiver is woken to push it) - before, the peer got part of the
+   request and both sides waited. */
 static pipc_pipe *rr_a;
 static int rr_rc = -100;
 static void rr_wait_reply(void *arg) {
@@ -1006,7 +1007,7 @@ void test_pipe_receiver_waiting_while_send_leaves_output(void) {
   th = t_thread_start(rr_wait_reply, NULL);
   pipc_sleep_ms(50); /* let it block in its recv (the test holds either way) */
   fill_pattern(m, 1u << 20, 4242);
-  T_RC(pipc_pipe_send(rr_a, m, 1u << 20, PIPC_FOREVER), PIPC_OK); /* b not reading yet */
+  T_RC(pipc_pipe_send(rr_a, m, 1u << 20, 0), PIPC_OK); /* b not reading yet: kept */
   T_RC(pipc_pipe_recv(b, r, 1u << 20, &n, 20000), PIPC_OK);
   CU_ASSERT(n == (1u << 20) && check_pattern(r, n, 4242));
   T_RC(pipc_pipe_send(b, "ok", 2, 5000), PIPC_OK);
@@ -1036,7 +1037,7 @@ void test_pipe_flush_leaves_output_with_a_receiver_waiting(void) {
   T_RC(pipc_pipe_pair(&rr_a, &b), PIPC_OK);
   CU_ASSERT_FATAL(rr_a && b && m && r);
   fill_pattern(m, 1u << 20, 4343);
-  T_RC(pipc_pipe_send(rr_a, m, 1u << 20, PIPC_FOREVER), PIPC_OK); /* b not reading yet */
+  T_RC(pipc_pipe_send(rr_a, m, 1u << 20, 0), PIPC_OK); /* b not reading yet: kept */
   th = t_thread_start(rr_wait_reply_later, NULL);
   rc = pipc_pipe_flush(rr_a, 400); /* b still not reading: runs out of time */
   CU_ASSERT(rc == PIPC_ETIMEDOUT || rc == PIPC_OK);
@@ -1049,4 +1050,193 @@ void test_pipe_flush_leaves_output_with_a_receiver_waiting(void) {
   pipc_pipe_close(b);
   free(m);
   free(r);
+}
+
+/* The send model (issue 20, item 1).  A send with a timeout returns
+   PIPC_OK once the whole message is out of the end: a sender that then
+   makes no more calls on the end - it blocks on something else - never
+   strands part of a message its peer waits for.  Before, the rest went
+   into the end's own buffer once the peer had read nothing for 2 ms, and
+   a peer that started reading later waited for it forever. */
+struct late_reader {
+  pipc_pipe *p;
+  pipc_sem *done;
+  unsigned char *buf;
+  size_t cap, len;
+  int rc;
+};
+
+static void late_reader_fn(void *arg) {
+  struct late_reader *r = (struct late_reader *)arg;
+  pipc_sleep_ms(200); /* not reading while the send begins */
+  r->rc = pipc_pipe_recv(r->p, r->buf, r->cap, &r->len, 20000);
+  pipc_sem_post(r->done);
+}
+
+void test_pipe_send_returns_when_out_of_the_end(void) {
+  enum { BIG = 4 << 20 };
+  static const int timeouts[2] = {PIPC_FOREVER, 60000};
+  unsigned char *out = (unsigned char *)malloc(BIG);
+  char sname[80];
+  struct late_reader r;
+  int i;
+  memset(&r, 0, sizeof r);
+  r.buf = (unsigned char *)malloc(BIG);
+  r.cap = BIG;
+  CU_ASSERT_FATAL(out != NULL && r.buf != NULL);
+  t_name(sname, sizeof sname, "late");
+  T_RC(pipc_sem_create(sname, 0, 0, &r.done), PIPC_OK);
+  CU_ASSERT_FATAL(r.done != NULL);
+  for (i = 0; i < 2; i++) {
+    pipc_pipe *a = NULL;
+    t_thread *t;
+    T_RC(pipc_pipe_pair(&a, &r.p), PIPC_OK);
+    CU_ASSERT_FATAL(a && r.p);
+    fill_pattern(out, BIG, 11 + i);
+    r.rc = -100;
+    r.len = 0;
+    t = t_thread_start(late_reader_fn, &r);
+    T_RC(pipc_pipe_send(a, out, BIG, timeouts[i]), PIPC_OK);
+#ifndef _WIN32
+    /* POSIX: all of it is in the socket - nothing kept (Windows: the
+       write may still be in flight, and goes on by itself) */
+    T_RC(pipc_pipe_flush(a, 0), PIPC_OK);
+#endif
+    /* no more calls on a until the reader has the whole message */
+    T_RC(pipc_sem_wait(r.done, 30000), PIPC_OK);
+    t_thread_join(t);
+    T_RC(r.rc, PIPC_OK);
+    CU_ASSERT(r.len == BIG && check_pattern(r.buf, r.len, 11 + i));
+    pipc_pipe_close(a);
+    pipc_pipe_close(r.p);
+  }
+  pipc_sem_close(r.done);
+  pipc_sem_unlink(sname);
+  free(out);
+  free(r.buf);
+}
+
+/* PIPC_ETIMEDOUT from a send means that nothing of that message was sent;
+   PIPC_OK for a message begun by the deadline means it arrives whole,
+   its rest kept in the end (pipc_pipe_flush says so) and pushed by later
+   calls. */
+struct drain_reader {
+  pipc_pipe *p;
+  unsigned char *buf;
+  size_t cap, len;
+  int rc;
+};
+
+static void drain_reader_fn(void *arg) {
+  struct drain_reader *r = (struct drain_reader *)arg;
+  r->rc = pipc_pipe_recv(r->p, r->buf, r->cap, &r->len, 30000);
+}
+
+void test_pipe_timed_out_send_sends_nothing(void) {
+  /* more than the OS and pipc's own budget take while nobody reads */
+  enum { BIG = (int)PIPC_PIPE_BUFFER + (1 << 20) };
+  unsigned char *out = (unsigned char *)malloc(BIG);
+  struct drain_reader r;
+  pipc_pipe *a = NULL;
+  char small[8];
+  size_t n = 0;
+  t_thread *t;
+  memset(&r, 0, sizeof r);
+  r.buf = (unsigned char *)malloc(BIG);
+  r.cap = BIG;
+  CU_ASSERT_FATAL(out != NULL && r.buf != NULL);
+  T_RC(pipc_pipe_pair(&a, &r.p), PIPC_OK);
+  CU_ASSERT_FATAL(a && r.p);
+  fill_pattern(out, BIG, 21);
+  /* begun, not finished by the deadline: accepted, the rest kept */
+  T_RC(pipc_pipe_send(a, out, BIG, 100), PIPC_OK);
+  T_RC(pipc_pipe_flush(a, 0), PIPC_EAGAIN);
+  /* cannot go by the deadline (what is kept goes first): not sent */
+  T_RC(pipc_pipe_send(a, "x", 1, 100), PIPC_ETIMEDOUT);
+  T_RC(pipc_pipe_send(a, "x", 1, 0), PIPC_EAGAIN);
+  T_RC(pipc_pipe_flush(a, 0), PIPC_EAGAIN);
+  /* the peer reads: the big message whole, and no "x" after it */
+  t = t_thread_start(drain_reader_fn, &r);
+  T_RC(pipc_pipe_flush(a, 30000), PIPC_OK);
+  t_thread_join(t);
+  T_RC(r.rc, PIPC_OK);
+  CU_ASSERT(r.len == BIG && check_pattern(r.buf, r.len, 21));
+  T_RC(pipc_pipe_recv(r.p, small, sizeof small, &n, 0), PIPC_EAGAIN);
+  T_RC(pipc_pipe_send(a, "y", 1, 5000), PIPC_OK);
+  T_RC(pipc_pipe_recv(r.p, small, sizeof small, &n, 5000), PIPC_OK);
+  CU_ASSERT(n == 1 && small[0] == 'y');
+  pipc_pipe_close(a);
+  pipc_pipe_close(r.p);
+
+  /* Nothing kept, the OS full: a message that cannot begin by the
+     deadline is not sent, and nothing of it is kept. */
+  {
+    enum { PART = 4096 };
+    int sent = 0, rc = PIPC_OK, got = 0;
+    T_RC(pipc_pipe_pair(&a, &r.p), PIPC_OK);
+    CU_ASSERT_FATAL(a && r.p);
+    while (sent < 8192 && (rc = pipc_pipe_send(a, out + sent % 64, PART, 20)) == PIPC_OK)
+      sent++;
+    T_RC(rc, PIPC_ETIMEDOUT);
+    CU_ASSERT(sent > 0);
+#ifndef _WIN32 /* Windows: writes in flight, which go on by themselves */
+    T_RC(pipc_pipe_flush(a, 0), PIPC_OK);
+#endif
+    while (got < sent &&
+           pipc_pipe_recv(r.p, r.buf, r.cap, &n, 5000) == PIPC_OK && n == PART &&
+           memcmp(r.buf, out + got % 64, PART) == 0)
+      got++;
+    CU_ASSERT_EQUAL(got, sent);
+    T_RC(pipc_pipe_recv(r.p, r.buf, r.cap, &n, 0), PIPC_EAGAIN); /* not the timed-out one */
+    pipc_pipe_close(a);
+    pipc_pipe_close(r.p);
+  }
+  free(out);
+  free(r.buf);
+}
+
+/* A thread that sends and ends: its message still arrives whole (Windows
+   cancels the I/O a thread started when it exits, unless the handle is
+   bound to a completion port - pipc's are). */
+struct exit_sender {
+  pipc_pipe *p;
+  const unsigned char *msg;
+  size_t len;
+  int rc;
+};
+
+static void exit_sender_fn(void *arg) {
+  struct exit_sender *s = (struct exit_sender *)arg;
+  s->rc = pipc_pipe_send(s->p, s->msg, s->len, 0); /* what the OS does not take is kept */
+}
+
+void test_pipe_send_outlives_its_thread(void) {
+  enum { BIG = 4 << 20 };
+  unsigned char *out = (unsigned char *)malloc(BIG), *in = (unsigned char *)malloc(BIG);
+  int i;
+  CU_ASSERT_FATAL(out != NULL && in != NULL);
+  for (i = 0; i < 3; i++) {
+    pipc_pipe *a = NULL, *b = NULL;
+    struct exit_sender s;
+    size_t n = 0;
+    int rc, rounds = 0;
+    T_RC(pipc_pipe_pair(&a, &b), PIPC_OK);
+    CU_ASSERT_FATAL(a && b);
+    fill_pattern(out, BIG, 31 + i);
+    s.p = a;
+    s.msg = out;
+    s.len = BIG;
+    s.rc = -100;
+    t_thread_join(t_thread_start(exit_sender_fn, &s));
+    T_RC(s.rc, PIPC_OK);
+    /* the sending thread is gone: what it left is pushed by this one */
+    while ((rc = pipc_pipe_recv(b, in, BIG, &n, 20)) == PIPC_ETIMEDOUT && rounds++ < 1500)
+      pipc_pipe_flush(a, 0);
+    T_RC(rc, PIPC_OK);
+    CU_ASSERT(n == BIG && check_pattern(in, n, 31 + i));
+    pipc_pipe_close(a);
+    pipc_pipe_close(b);
+  }
+  free(out);
+  free(in);
 }

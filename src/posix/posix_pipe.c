@@ -6,10 +6,14 @@
  * buffer, and kept aside if a timeout interrupts it.
  * Sending: header and body go out with one sendmsg(MSG_NOSIGNAL); the rest
  * of a frame the socket does not take goes out from the caller's memory as
- * the peer reads, while arriving bytes are buffered; what is left at the
- * deadline, or when the receive buffer is full, is copied into the end's
- * own buffer and drained by later calls - so two ends that both send
- * before reading never deadlock.
+ * the peer reads, until the deadline - a send with a timeout returns once
+ * the whole frame is in the socket.  Meanwhile arriving bytes are read
+ * into the receive buffer, which grows for them (up to PIPC_PIPE_BUFFER
+ * bytes, or one message however large), so two ends that both send before
+ * reading never deadlock.  Only what is left at the deadline (timeout 0:
+ * at once) of a frame already begun is copied into the end's own buffer,
+ * drained by later calls (pipc_pipe_flush); a frame not begun by then is
+ * not sent (PIPC_ETIMEDOUT) - except for timeout 0, which takes it whole.
  *
  * Names: sockets live in a 0700 directory owned by the user
  * (/tmp/pipc-UID), checked with lstat before every use - or, for a
@@ -42,8 +46,7 @@
 #define MSG_NOSIGNAL 0 /* macOS: SO_NOSIGPIPE is set on each socket instead */
 #endif
 
-#define RX_BUF (64u * 1024u)
-#define DIRECT_WAIT_MS 2 /* a peer that takes nothing for 1-2 ms is not reading */
+#define RX_BUF (64u * 1024u) /* the receive buffer's size, and what it shrinks back to */
 #define SIDE_SLICE_MS 2  /* a receiver's wait while the sending side is busy */
 
 /* One sending and one receiving thread may use an end at once: each side's
@@ -62,8 +65,8 @@ struct pipc_os_pipe {
   pthread_mutex_t rx_mu, tx_mu;
   volatile uint32_t wake_r1, wake_w1; /* the wake pipe's fds + 1; 0: none yet */
   /* receive side (rx_mu) */
-  unsigned char *rb; /* RX_BUF bytes; [rb_start, rb_end) unread */
-  size_t rb_start, rb_end;
+  unsigned char *rb; /* rb_cap bytes; [rb_start, rb_end) unread */
+  size_t rb_start, rb_end, rb_cap;
   int have_len;      /* a header has been read: msg_len is the next size */
   uint64_t msg_len;
   unsigned char *part; /* body bytes read before an interrupted recv */
@@ -150,6 +153,7 @@ static int new_pipe(int fd, pipc_os_pipe **out) {
   }
   pthread_mutex_init(&p->rx_mu, NULL);
   pthread_mutex_init(&p->tx_mu, NULL);
+  p->rb_cap = RX_BUF;
   p->fd = fd;
   *out = p;
   return PIPC_OK;
@@ -270,66 +274,92 @@ static int tx_append(pipc_os_pipe *p, const unsigned char *a, size_t alen,
 }
 
 static ssize_t read_some(pipc_os_pipe *p, void *dst, size_t cap);
+static int whole_buffered(const pipc_os_pipe *p);
 
-/* Read what has arrived into the receive buffer, without waiting: 1 if
-   bytes came; 0 if the buffer is full, nothing was there, or the stream's
-   end is known or seen (left for recv to find: a socket says it again);
-   or an error. */
+/* Unread bytes to the front of the receive buffer. */
+static void rx_compact(pipc_os_pipe *p) {
+  if (p->rb_start == 0) return;
+  memmove(p->rb, p->rb + p->rb_start, p->rb_end - p->rb_start);
+  p->rb_end -= p->rb_start;
+  p->rb_start = 0;
+}
+
+/* Read what has arrived into the receive buffer for a send that waits,
+   without waiting; the buffer grows while it holds less than
+   PIPC_PIPE_BUFFER bytes or less than its first message - a peer blocked
+   sending one message to us gets it all out, and can go on to read ours.
+   1: go on watching (bytes came, or none were there); 0: no more can be
+   taken now (the budget is full, memory ran out, or the stream's end is
+   known or seen - left for recv to find: a socket says it again); or an
+   error. */
 static int rx_take_in(pipc_os_pipe *p) {
   ssize_t n;
   if (p->rx_end) return 0;
-  if (p->rb_start > 0) { /* keep the unread bytes at the front */
-    memmove(p->rb, p->rb + p->rb_start, p->rb_end - p->rb_start);
-    p->rb_end -= p->rb_start;
-    p->rb_start = 0;
+  rx_compact(p);
+  if (p->rb_end == p->rb_cap) {
+    size_t cap = p->rb_cap * 2;
+    unsigned char *nb;
+    if (p->rb_end >= PIPC_PIPE_BUFFER && whole_buffered(p)) return 0;
+    nb = (unsigned char *)realloc(p->rb, cap);
+    if (nb == NULL) return 0;
+    p->rb = nb;
+    p->rb_cap = cap;
   }
-  if (p->rb_end == RX_BUF) return 0;
-  n = read_some(p, p->rb + p->rb_end, RX_BUF - p->rb_end);
+  n = read_some(p, p->rb + p->rb_end, p->rb_cap - p->rb_end);
   if (n > 0) p->rb_end += (size_t)n;
-  if (n == PIPC_EAGAIN || n == 0) return 0;
+  if (n == PIPC_EAGAIN) return 1;
+  if (n == 0) return 0;
   return n > 0 ? 1 : (int)n;
 }
 
-/* The rest of a frame the socket did not take at once goes out straight
-   from the caller's memory as the peer reads - no copy - while bytes that
-   arrive meanwhile are read into the receive buffer, so two ends that both
-   send a big message before reading still never deadlock.  Stops, with
-   *sent telling how far it got, when the frame is out, when the peer has
-   taken nothing for DIRECT_WAIT_MS (it is not reading now: send does not
-   wait for it) or by the deadline, or when the receive buffer is full
-   while the peer's bytes wait (it may be sending to us, not reading):
-   PIPC_OK, or PIPC_ECLOSED or another error of sendmsg.  Arriving bytes
-   are read in only while no receiving thread holds the receive side: one
-   that does reads them itself. */
+/* After a message is taken: a receive buffer grown by a send that waited
+   goes back to its size once empty. */
+static void rx_shrink(pipc_os_pipe *p) {
+  unsigned char *nb;
+  if (p->rb_start != p->rb_end || p->rb_cap == RX_BUF) return;
+  p->rb_start = p->rb_end = 0;
+  nb = (unsigned char *)realloc(p->rb, RX_BUF);
+  if (nb == NULL) return; /* keep the big one */
+  p->rb = nb;
+  p->rb_cap = RX_BUF;
+}
+
+/* Write hdr[hlen] then msg[len] from *sent on, straight from the caller's
+   memory as the peer reads - no copy - until all is out or the deadline
+   (*sent tells how far it got).  While it waits, bytes that arrive are
+   read into the receive buffer (rx_take_in), so two ends that both send a
+   big message before reading never deadlock; that only while no receiving
+   thread holds the receive side: one that does reads them itself.
+   PIPC_OK (all out), PIPC_ETIMEDOUT, PIPC_ECLOSED, or an error. */
 static int send_direct(pipc_os_pipe *p, const unsigned char *hdr, size_t hlen,
                        const unsigned char *msg, size_t len, size_t *sent,
                        int64_t deadline) {
+  int in_ok = 1;   /* 0 once nothing more can be read in: wait for room only */
+  int try_now = 1; /* write before any wait (the socket mostly has room) */
   while (*sent < hlen + len) {
     struct iovec iov[2], *v = iov;
     struct msghdr mh;
     size_t skip = *sent;
-    short ev = 0;
     ssize_t n;
-    int64_t until = pipc_os_now_ms() + DIRECT_WAIT_MS;
-    int rc, take_in = 0;
-    if (deadline >= 0 && deadline < until) until = deadline;
-    if (side_try(&p->rx_mu)) { /* nobody receiving: read in what arrives */
-      take_in = !p->rx_end;
-      side_unlock(&p->rx_mu);
+    if (!try_now) {
+      short ev = 0;
+      int rc, take_in = 0;
+      if (in_ok && side_try(&p->rx_mu)) { /* nobody receiving: read in what arrives */
+        take_in = !p->rx_end;
+        side_unlock(&p->rx_mu);
+      }
+      rc = wait_fd(p->fd, POLLOUT | (take_in ? POLLIN : 0), deadline, &ev);
+      if (rc != PIPC_OK) return rc;
+      if ((ev & POLLIN) && !(ev & POLLOUT)) {
+        if (!side_try(&p->rx_mu)) continue; /* a receiver came: it reads */
+        rc = rx_take_in(p);
+        side_unlock(&p->rx_mu);
+        if (rc <= 0) in_ok = 0; /* a read error is recv's to say */
+        continue;
+      }
+      if (!(ev & (POLLOUT | POLLERR | POLLHUP))) continue; /* a signal */
     }
-    rc = wait_fd(p->fd, POLLOUT | (take_in ? POLLIN : 0), until, &ev);
-    if (rc != PIPC_OK) return PIPC_OK; /* the peer is not reading (or the wait
-                                          failed): the rest is copied aside */
-    if ((ev & POLLIN) && !(ev & POLLOUT)) {
-      if (!side_try(&p->rx_mu)) continue; /* a receiver came: it reads */
-      rc = rx_take_in(p);
-      side_unlock(&p->rx_mu);
-      /* 0: nothing more can be read in (or a read failed, which recv will
-         say): the rest is copied aside */
-      if (rc <= 0) return PIPC_OK;
-      continue;
-    }
-    if (!(ev & (POLLOUT | POLLERR | POLLHUP))) continue; /* a signal */
+    try_now = 0;
     memset(&mh, 0, sizeof mh);
     iov[0].iov_base = (void *)hdr;
     iov[0].iov_len = hlen;
@@ -346,56 +376,57 @@ static int send_direct(pipc_os_pipe *p, const unsigned char *hdr, size_t hlen,
     mh.msg_iov = v;
     n = sendmsg(p->fd, &mh, MSG_NOSIGNAL);
     if (n < 0) {
+      try_now = errno == EINTR;
       if (errno == EINTR || errno == EAGAIN || errno == EWOULDBLOCK) continue;
       if (errno == EPIPE || errno == ECONNRESET) return PIPC_ECLOSED;
-      return PIPC_OK; /* part of the frame is out: the rest is kept, and the
-                         error comes back from the call that pushes it */
+      return pipc__posix_fail(errno);
     }
     *sent += (size_t)n;
+    in_ok = 1; /* the peer reads: it may have made room in our buffer too */
   }
   return PIPC_OK;
 }
 
+/* Push the output kept in the end by the deadline (reading arriving bytes
+   in meanwhile): PIPC_OK when none is left, PIPC_ETIMEDOUT, PIPC_ECLOSED
+   (the peer is gone: dropped), or an error. */
+static int push_kept(pipc_os_pipe *p, int64_t deadline) {
+  size_t sent = 0;
+  int rc;
+  if (p->tx_off == p->tx_len) return PIPC_OK;
+  rc = send_direct(p, NULL, 0, p->tx + p->tx_off, p->tx_len - p->tx_off, &sent, deadline);
+  p->tx_off += sent;
+  if (rc == PIPC_ECLOSED || p->tx_off == p->tx_len) p->tx_off = p->tx_len = 0;
+  return rc;
+}
+
+/* A send with a timeout (deadline != 0) returns PIPC_OK once the whole
+   frame is in the socket; at the deadline, the rest of a frame already
+   begun is kept in the end (PIPC_OK: the message goes, whole, with later
+   calls), and a frame not begun is not sent (PIPC_ETIMEDOUT).  Timeout 0
+   (deadline 0) keeps whatever the socket does not take at once - the
+   whole frame if need be, within PIPC_PIPE_BUFFER (else PIPC_ETIMEDOUT:
+   not sent). */
 static int send_locked(pipc_os_pipe *p, const void *msg, size_t len, int64_t deadline) {
   unsigned char hdr[PIPC__FRAME_MAX_HEADER];
   size_t hlen = pipc__frame_header(hdr, (uint64_t)len), sent = 0;
   int rc;
   if ((rc = flush_some(p)) != PIPC_OK) return rc;
-  /* Wait while the buffer is over budget (a message larger than the budget
-     still goes, alone). */
-  while (p->tx_len > p->tx_off &&
-         p->tx_len - p->tx_off + hlen + len > PIPC_PIPE_BUFFER) {
-    short ev = 0;
-    if ((rc = wait_fd(p->fd, POLLOUT, deadline, &ev)) != PIPC_OK) return rc;
-    if ((rc = flush_some(p)) != PIPC_OK) return rc;
-  }
-  if (p->tx_len == p->tx_off) { /* nothing queued: straight into the socket */
-    struct iovec iov[2];
-    struct msghdr mh;
-    ssize_t n;
-    memset(&mh, 0, sizeof mh);
-    iov[0].iov_base = hdr;
-    iov[0].iov_len = hlen;
-    iov[1].iov_base = (void *)msg;
-    iov[1].iov_len = len;
-    mh.msg_iov = iov;
-    mh.msg_iovlen = len ? 2 : 1;
-    do {
-      n = sendmsg(p->fd, &mh, MSG_NOSIGNAL);
-    } while (n < 0 && errno == EINTR);
-    if (n < 0) {
-      if (errno == EPIPE || errno == ECONNRESET) return PIPC_ECLOSED;
-      if (errno != EAGAIN && errno != EWOULDBLOCK) return pipc__posix_fail(errno);
-      n = 0;
+  if (p->tx_len > p->tx_off) {
+    if (deadline == 0) { /* behind what is kept, in order */
+      if (p->tx_len - p->tx_off + hlen + len > PIPC_PIPE_BUFFER) return PIPC_ETIMEDOUT;
+      return tx_append(p, hdr, hlen, (const unsigned char *)msg, len);
     }
-    sent = (size_t)n;
-    if (sent == hlen + len) return PIPC_OK;
-    if ((rc = send_direct(p, hdr, hlen, (const unsigned char *)msg, len, &sent, deadline)) !=
-        PIPC_OK)
-      return rc;
-    if (sent == hlen + len) return PIPC_OK;
+    /* what is kept goes first; nothing of this message goes if it
+       cannot all go by the deadline */
+    if ((rc = push_kept(p, deadline)) != PIPC_OK) return rc;
   }
-  /* Keep the rest of this frame for later. */
+  rc = send_direct(p, hdr, hlen, (const unsigned char *)msg, len, &sent, deadline);
+  if (sent == hlen + len) return PIPC_OK;
+  if (rc == PIPC_ECLOSED) return rc; /* nobody to finish it for */
+  if (sent == 0 && (deadline != 0 || rc != PIPC_ETIMEDOUT))
+    return rc; /* not begun: not sent */
+  /* Begun (or timeout 0): the rest of this frame is kept for later. */
   if (sent < hlen)
     return tx_append(p, hdr + sent, hlen - sent, (const unsigned char *)msg, len);
   return tx_append(p, (const unsigned char *)msg + (sent - hlen), len - (sent - hlen),
@@ -493,12 +524,8 @@ static int need_header(pipc_os_pipe *p, int64_t deadline) {
       break;
     }
     if (p->rx_end) return p->rx_end;
-    if (p->rb_start > 0) { /* keep the partial header at the front */
-      memmove(p->rb, p->rb + p->rb_start, p->rb_end - p->rb_start);
-      p->rb_end -= p->rb_start;
-      p->rb_start = 0;
-    }
-    n = read_some(p, p->rb + p->rb_end, RX_BUF - p->rb_end);
+    rx_compact(p); /* keep the partial header at the front */
+    n = read_some(p, p->rb + p->rb_end, p->rb_cap - p->rb_end);
     if (n > 0) {
       p->rb_end += (size_t)n;
     } else if (n == 0) {
@@ -517,13 +544,9 @@ static int need_header(pipc_os_pipe *p, int64_t deadline) {
    holds): 1 if the end of the stream came after it.  (The end is left for
    the next read to see again: what precedes it decides clean or not.) */
 static int take_arrived(pipc_os_pipe *p) {
-  if (p->rb_start > 0) {
-    memmove(p->rb, p->rb + p->rb_start, p->rb_end - p->rb_start);
-    p->rb_end -= p->rb_start;
-    p->rb_start = 0;
-  }
-  while (p->rb_end < RX_BUF) {
-    ssize_t n = read_some(p, p->rb + p->rb_end, RX_BUF - p->rb_end);
+  rx_compact(p);
+  while (p->rb_end < p->rb_cap) {
+    ssize_t n = read_some(p, p->rb + p->rb_end, p->rb_cap - p->rb_end);
     if (n <= 0) return n == 0;
     p->rb_end += (size_t)n;
   }
@@ -586,6 +609,7 @@ static int recv_locked(pipc_os_pipe *p, void *buf, size_t cap, size_t *out_len,
   }
   if (p->rb_start == p->rb_end) p->rb_start = p->rb_end = 0;
   p->have_len = 0;
+  rx_shrink(p);
   return PIPC_OK;
 }
 
@@ -612,16 +636,12 @@ static int poll_locked(pipc_os_pipe *p, int64_t deadline) {
   for (;;) {
     ssize_t n;
     if (p->rx_end || whole_buffered(p)) return 1;
-    if (p->rb_start > 0) { /* keep the unread bytes at the front */
-      memmove(p->rb, p->rb + p->rb_start, p->rb_end - p->rb_start);
-      p->rb_end -= p->rb_start;
-      p->rb_start = 0;
-    }
-    if (p->rb_end == RX_BUF) { /* a message larger than the buffer */
+    rx_compact(p); /* keep the unread bytes at the front */
+    if (p->rb_end == p->rb_cap) { /* a message larger than the buffer */
       rc = wait_readable(p, deadline);
       return rc == PIPC_OK ? 1 : rc;
     }
-    n = read_some(p, p->rb + p->rb_end, RX_BUF - p->rb_end);
+    n = read_some(p, p->rb + p->rb_end, p->rb_cap - p->rb_end);
     if (n > 0) {
       p->rb_end += (size_t)n;
     } else if (n == 0) {
@@ -653,17 +673,10 @@ int pipc_os_pipe_poll(pipc_os_pipe *p, int64_t deadline) {
 }
 
 static int flush_locked(pipc_os_pipe *p, int64_t deadline) {
-  int rc;
-  while (p->tx_len > p->tx_off) {
-    short ev = 0;
-    if ((rc = flush_some(p)) != PIPC_OK) {
-      if (rc == PIPC_ECLOSED) p->tx_off = p->tx_len = 0; /* nobody to get it */
-      return rc;
-    }
-    if (p->tx_len == p->tx_off) break;
-    if ((rc = wait_fd(p->fd, POLLOUT, deadline, &ev)) != PIPC_OK) return rc;
-  }
-  return PIPC_OK;
+  int rc = flush_some(p);
+  if (rc == PIPC_ECLOSED) p->tx_off = p->tx_len = 0; /* nobody to get it */
+  if (rc != PIPC_OK) return rc;
+  return push_kept(p, deadline);
 }
 
 int pipc_os_pipe_flush(pipc_os_pipe *p, int64_t deadline) {
@@ -980,7 +993,7 @@ int pipc_os_pipe_import(const char *token, pipc_os_pipe **out) {
 static int drop_input(pipc_os_pipe *p) {
   int i;
   for (i = 0; i < 16; i++) { /* at most 1 MiB a look: the deadline is kept */
-    ssize_t n = read_some(p, p->rb, RX_BUF);
+    ssize_t n = read_some(p, p->rb, p->rb_cap);
     if (n == PIPC_EAGAIN) return 1;
     if (n <= 0) return 0;
   }
