@@ -459,6 +459,13 @@ PIPC_API int pipc_pipe_pair(pipc_pipe **a, pipc_pipe **b);
    Linux's socket table rather than connecting, so that program is not
    disturbed); the socket of a listener that died is reclaimed.  Only the
    same user may connect (pipc_listener_create_ex: a group, everyone).
+   Clients that connect before accept wait for it, in its backlog: Linux
+   128 (the kernel's), Windows 16 (the listener keeps that many instances
+   of the pipe waiting); more clients wait up to their connect timeout for
+   room.  accept takes them in the order they came (Windows: as its looks
+   saw them); one that left meanwhile is handed out all the same, its end
+   at PIPC_ECLOSED; those not accepted when the listener closes see
+   PIPC_ECLOSED.
    Errors: PIPC_EINVAL, PIPC_EEXIST, PIPC_EACCES (socket directory not
    private to this user), PIPC_ESYS. */
 PIPC_API int pipc_listener_create(const char *name, pipc_listener **out);
@@ -482,7 +489,7 @@ PIPC_API int pipc_listener_close(pipc_listener *l);
    timeout.  Errors: PIPC_EINVAL, PIPC_ENOENT (no listener by the deadline;
    at once for timeout 0), PIPC_EAGAIN / PIPC_ETIMEDOUT (a listener is there
    but takes no more connections: it is not accepting and its backlog is
-   full - Linux: 128 waiting connections, Windows: one; macOS and the BSDs
+   full - Linux: 128 waiting connections, Windows: 16; macOS and the BSDs
    refuse such a connect like one to nobody: PIPC_ENOENT), PIPC_EACCES,
    PIPC_ESYS. */
 PIPC_API int pipc_pipe_connect(const char *name, pipc_pipe **out, int timeout_ms);

@@ -149,6 +149,8 @@
   PIPC_TEST(pipe, connect_waits_for_listener)        \
   PIPC_TEST(pipe, connect_to_a_full_backlog)         \
   PIPC_TEST(pipe, many_clients_at_once)              \
+  PIPC_TEST(pipe, clients_wait_for_accept)           \
+  PIPC_TEST(pipe, client_gone_before_accept)         \
   PIPC_TEST(pipe, export_to_child_seed001)           \
   PIPC_TEST(pipe, exported_end_goes_to_one_child)    \
   PIPC_TEST(pipe, close_is_bounded)                  \

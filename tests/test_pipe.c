@@ -943,6 +943,161 @@ void test_pipe_connect_to_a_full_backlog(void) {
   pipc_listener_close(l);
 }
 
+/* Clients that connect at once, before any accept, all wait for it - even
+   with timeout 0: a POSIX listener's backlog (Linux 128), the instances a
+   Windows listener keeps waiting (16, win32_pipe.c LISTEN_POOL).  The
+   listener's OS handle stays ready while any of them is not accepted yet
+   (each accept leaves it so: nothing else looks in between) and goes quiet
+   once all are; each accepted end is paired with its own client. */
+#define WAITING_CLIENTS 16
+typedef struct {
+  const char *name;
+  pipc_sem *gate;
+  int index;
+  pipc_pipe *p;
+  int rc, sent;
+} waiting_client;
+
+static void waiting_client_fn(void *arg) {
+  waiting_client *c = (waiting_client *)arg;
+  if (pipc_sem_wait(c->gate, 30000) != PIPC_OK) {
+    c->rc = -999;
+    return;
+  }
+  c->rc = pipc_pipe_connect(c->name, &c->p, 0);
+  if (c->rc == PIPC_OK) c->sent = pipc_pipe_send(c->p, &c->index, sizeof c->index, 30000);
+}
+
+void test_pipe_clients_wait_for_accept(void) {
+  char name[80], gname[80];
+  pipc_listener *l = NULL;
+  pipc_sem *gate = NULL;
+  pipc_watch *w = NULL;
+  pipc_waitable it[1];
+  waiting_client c[WAITING_CLIENTS];
+  t_thread *th[WAITING_CLIENTS];
+  pipc_pipe *s[WAITING_CLIENTS], *x = NULL;
+  int seen[WAITING_CLIENTS];
+  intptr_t h = -1;
+  int i, ok = 1;
+  t_name(name, sizeof name, "cwait");
+  t_name(gname, sizeof gname, "cwaitg");
+  T_RC(pipc_listener_create(name, &l), PIPC_OK);
+  CU_ASSERT_FATAL(l != NULL);
+  T_RC(pipc_sem_create(gname, 0, 0, &gate), PIPC_OK);
+  CU_ASSERT_FATAL(gate != NULL);
+  it[0] = pipc_wait_on_listener(l);
+  T_RC(pipc_watch_create(it, 1, &w), PIPC_OK);
+  CU_ASSERT_FATAL(w != NULL);
+  T_RC(pipc_watch_item_handle(w, 0, &h), PIPC_OK);
+  CU_ASSERT_EQUAL(pipc_watch_rearm(w), 0);
+  CU_ASSERT_EQUAL(t_os_wait_handles(&h, 1, 0), 0);
+  memset(c, 0, sizeof c);
+  memset(seen, 0, sizeof seen);
+  for (i = 0; i < WAITING_CLIENTS; i++) {
+    c[i].name = name;
+    c[i].gate = gate;
+    c[i].index = i;
+    c[i].rc = -1000;
+    th[i] = t_thread_start(waiting_client_fn, &c[i]);
+    CU_ASSERT_FATAL(th[i] != NULL);
+  }
+  for (i = 0; i < WAITING_CLIENTS; i++) pipc_sem_post(gate); /* all at once */
+  for (i = 0; i < WAITING_CLIENTS; i++) t_thread_join(th[i]);
+  for (i = 0; i < WAITING_CLIENTS; i++) {
+    if (c[i].rc != PIPC_OK || c[i].sent != PIPC_OK) {
+      fprintf(stderr, "\n  client %d: connect %s, send %s", i, pipc_strerror(c[i].rc),
+              pipc_strerror(c[i].sent));
+      ok = 0;
+    }
+  }
+  CU_ASSERT_FATAL(ok);
+  for (i = 0; i < WAITING_CLIENTS; i++) {
+    int v = -1;
+    size_t len = 0;
+    s[i] = NULL;
+    /* the OS handle alone, as a foreign event loop waits on it */
+    CU_ASSERT_EQUAL(t_os_wait_handles(&h, 1, 30000), 1);
+    CU_ASSERT_EQUAL(pipc_wait(it, 1, 30000), 1);
+    T_RC(pipc_listener_accept(l, &s[i], 30000), PIPC_OK);
+    CU_ASSERT_FATAL(s[i] != NULL);
+    T_RC(pipc_pipe_recv(s[i], &v, sizeof v, &len, 30000), PIPC_OK);
+    CU_ASSERT_FATAL(len == sizeof v && v >= 0 && v < WAITING_CLIENTS);
+    CU_ASSERT_EQUAL(seen[v], 0); /* each client's end once */
+    seen[v]++;
+    v = v * 7 + 1;
+    T_RC(pipc_pipe_send(s[i], &v, sizeof v, 30000), PIPC_OK);
+  }
+  /* all accepted: not ready, and the handle quiet after a look */
+  CU_ASSERT_EQUAL(pipc_wait(it, 1, 0), 0);
+  CU_ASSERT_EQUAL(pipc_watch_rearm(w), 0);
+  CU_ASSERT_EQUAL(t_os_wait_handles(&h, 1, 0), 0);
+  T_RC(pipc_listener_accept(l, &x, 0), PIPC_EAGAIN);
+  for (i = 0; i < WAITING_CLIENTS; i++) { /* each client got its own answer */
+    int v = -1;
+    size_t len = 0;
+    T_RC(pipc_pipe_recv(c[i].p, &v, sizeof v, &len, 30000), PIPC_OK);
+    CU_ASSERT(len == sizeof v && v == i * 7 + 1);
+  }
+  for (i = 0; i < WAITING_CLIENTS; i++) {
+    pipc_pipe_close(s[i]);
+    pipc_pipe_close(c[i].p);
+  }
+  pipc_watch_close(w);
+  pipc_sem_close(gate);
+  pipc_sem_unlink(gname);
+  pipc_listener_close(l);
+}
+
+/* A client that connects and closes before accept is handed out in its
+   turn - it came first - and its end says PIPC_ECLOSED (as Linux's accept
+   returns a connection whose peer already left); the live client that
+   came after it is next, whole.  A listener closed with a client still
+   waiting for accept: that client sees the end (PIPC_ECLOSED). */
+void test_pipe_client_gone_before_accept(void) {
+  char name[80], buf[8];
+  pipc_listener *l = NULL;
+  pipc_pipe *dead = NULL, *live = NULL, *s = NULL, *left = NULL;
+  pipc_waitable it[1];
+  size_t len = 0;
+  t_name(name, sizeof name, "cgone");
+  T_RC(pipc_listener_create(name, &l), PIPC_OK);
+  CU_ASSERT_FATAL(l != NULL);
+  it[0] = pipc_wait_on_listener(l);
+  T_RC(pipc_pipe_connect(name, &dead, 0), PIPC_OK);
+  CU_ASSERT_FATAL(dead != NULL);
+  pipc_pipe_close(dead);
+  CU_ASSERT_EQUAL(pipc_wait(it, 1, 30000), 1); /* seen before the next came */
+  T_RC(pipc_pipe_connect(name, &live, 0), PIPC_OK);
+  CU_ASSERT_FATAL(live != NULL);
+  T_RC(pipc_pipe_send(live, "live", 4, 30000), PIPC_OK);
+  /* first in: the one that left */
+  T_RC(pipc_listener_accept(l, &s, 30000), PIPC_OK);
+  CU_ASSERT_FATAL(s != NULL);
+  T_RC(pipc_pipe_recv(s, buf, sizeof buf, &len, 30000), PIPC_ECLOSED);
+  pipc_pipe_close(s);
+  s = NULL;
+  /* then the live one */
+  T_RC(pipc_listener_accept(l, &s, 30000), PIPC_OK);
+  CU_ASSERT_FATAL(s != NULL);
+  T_RC(pipc_pipe_recv(s, buf, sizeof buf, &len, 30000), PIPC_OK);
+  CU_ASSERT(len == 4 && memcmp(buf, "live", 4) == 0);
+  T_RC(pipc_pipe_send(s, "ok", 2, 30000), PIPC_OK);
+  T_RC(pipc_pipe_recv(live, buf, sizeof buf, &len, 30000), PIPC_OK);
+  CU_ASSERT(len == 2 && memcmp(buf, "ok", 2) == 0);
+  CU_ASSERT_EQUAL(pipc_wait(it, 1, 0), 0);
+  T_RC(pipc_listener_accept(l, &left, 0), PIPC_EAGAIN);
+  /* one more waits for accept; the listener closes instead */
+  T_RC(pipc_pipe_connect(name, &left, 0), PIPC_OK);
+  CU_ASSERT_FATAL(left != NULL);
+  CU_ASSERT_EQUAL(pipc_wait(it, 1, 30000), 1);
+  T_RC(pipc_listener_close(l), PIPC_OK);
+  T_RC(pipc_pipe_recv(left, buf, sizeof buf, &len, 30000), PIPC_ECLOSED);
+  pipc_pipe_close(left);
+  pipc_pipe_close(live);
+  pipc_pipe_close(s);
+}
+
 /* A closed listener whose accepted pipe is still open: a new listener of
    that name works on POSIX (the socket's name is free again), and is
    PIPC_EEXIST on Windows until that pipe is closed (the accepted pipe is

@@ -8,7 +8,9 @@
  *   - sending starts an overlapped write of a private copy and returns; up to
  *     PIPC_PIPE_BUFFER bytes may be in flight, so two ends that both send
  *     before reading do not deadlock;
- *   - a listener always has one instance waiting for the next client.
+ *   - a listener keeps LISTEN_POOL (16) instances waiting, so that many
+ *     clients connecting at once all wait for accept, as in a POSIX
+ *     listener's backlog.
  * Every instance is created with PIPE_REJECT_REMOTE_CLIENTS and the
  * listener's protected DACL: the current user only (pipc_listener_create),
  * or what its pipc_attr allows (pipc__win32_security: the group's SID or
@@ -74,16 +76,46 @@ struct pipc_os_pipe {
   size_t tx_bytes;
 };
 
+/* How many instances of the pipe a listener keeps waiting for clients:
+   up to this many clients can connect at once - even with timeout 0 - and
+   wait for accept, as they wait in a POSIX listener's backlog (Linux: 128).
+   A client that finds every instance taken waits up to its connect timeout
+   for one to be free (WaitNamedPipe; PIPC_EAGAIN at once for timeout 0).
+   Why 16: enough for a burst of one client per core of a usual machine
+   (a pool of workers that all connect as they start); every waiting
+   instance is a kernel object and a pending I/O that create makes up
+   front, so a larger pool makes every listener dearer for bursts that
+   connect timeouts already absorb.  Python's own Listener keeps one. */
+#define LISTEN_POOL 16
+
+enum {
+  I_NONE,    /* no instance (could not be made: tried again by settle) */
+  I_IDLE,    /* made or recycled, no ConnectNamedPipe pending */
+  I_WAITING, /* ConnectNamedPipe pending */
+  I_CLIENT   /* a client connected, not accepted yet */
+};
+
+typedef struct l_inst {
+  HANDLE h;
+  OVERLAPPED ov;           /* its ConnectNamedPipe; hEvent is the listener's */
+  int state;
+  unsigned long long seen; /* I_CLIENT: when a look first saw it */
+} l_inst;
+
+/* Several threads may use a listener at once: cs is held for each look
+   and hand-out, never across a wait. */
 struct pipc_os_listener {
   HANDLE owner;  /* named mutex Local\pipc.NAME:listener (Global\ for a
                     PIPC_ATTR_GLOBAL listener): who serves the name */
   PSECURITY_DESCRIPTOR sd; /* every instance's (LocalFree) */
   SECURITY_ATTRIBUTES sa;  /* with sd */
   WCHAR path[PIPC__WIN32_NAME_MAX + 16];
-  HANDLE next;   /* the instance waiting for a client */
-  OVERLAPPED ov; /* its pending ConnectNamedPipe */
-  int connecting;
-  int connected; /* a client came before ConnectNamedPipe: nothing pending */
+  CRITICAL_SECTION cs;
+  int cs_made;
+  HANDLE ev;     /* manual-reset, shared by every instance's OVERLAPPED */
+  l_inst in[LISTEN_POOL]; /* in[0] made with FILE_FLAG_FIRST_PIPE_INSTANCE */
+  unsigned long long clock; /* stamps of I_CLIENT instances */
+  int turn;      /* where the next look starts (after the last handed out) */
 };
 
 void pipc__win32_pipe_path(WCHAR *buf, const char *name) {
@@ -566,27 +598,134 @@ fail:
 
 /* ---------------------------------------------------------------- listeners */
 
-/* Start waiting for a client on l->next.  PIPC_OK (waiting or connected). */
-static int listen_next(pipc_os_listener *l) {
-  ResetEvent(l->ov.hEvent);
-  l->connected = 0;
-  if (ConnectNamedPipe(l->next, &l->ov)) {
-    l->connected = 1;
-  } else {
-    DWORD e = GetLastError();
-    if (e == ERROR_PIPE_CONNECTED) l->connected = 1; /* no I/O is pending */
-    else if (e != ERROR_IO_PENDING) return pipc__win32_fail(e);
+/* Start waiting for a client on instance i (made, nothing pending).  A
+   client already there (it came between CreateNamedPipe or a recycle and
+   now) makes it I_CLIENT at once; one that came and left already
+   (ERROR_NO_DATA) is dropped and the instance waits again.  PIPC_OK, or
+   the error of an instance that cannot wait (closed: I_NONE). */
+static int inst_listen(pipc_os_listener *l, int i) {
+  l_inst *in = &l->in[i];
+  int tries;
+  for (tries = 0; tries < 4; tries++) {
+    DWORD e;
+    memset(&in->ov, 0, sizeof in->ov);
+    in->ov.hEvent = l->ev; /* ConnectNamedPipe resets it: see settle */
+    if (ConnectNamedPipe(in->h, &in->ov)) e = ERROR_PIPE_CONNECTED;
+    else e = GetLastError();
+    if (e == ERROR_IO_PENDING) {
+      in->state = I_WAITING;
+      return PIPC_OK;
+    }
+    if (e == ERROR_PIPE_CONNECTED) { /* no I/O is pending */
+      in->state = I_CLIENT;
+      in->seen = ++l->clock;
+      return PIPC_OK;
+    }
+    if (e != ERROR_NO_DATA) {
+      CloseHandle(in->h);
+      in->h = NULL;
+      in->state = I_NONE;
+      return pipc__win32_fail(e);
+    }
+    DisconnectNamedPipe(in->h); /* the client left: recycle */
   }
-  if (l->connected) SetEvent(l->ov.hEvent);
-  l->connecting = 1;
+  in->state = I_IDLE; /* clients coming and going: the next look goes on */
   return PIPC_OK;
 }
 
-/* Free what listener_create made so far (l->next not yet made). */
-static void listener_undo(pipc_os_listener *l) {
-  if (l->ov.hEvent) CloseHandle(l->ov.hEvent);
+/* Look at waiting instance i, taking nothing: a client connected makes it
+   I_CLIENT (stamped: accept goes by when each was seen); a connect that
+   ended without one - cancelled (its thread ended) or failed - makes it
+   I_IDLE, to wait again. */
+static void inst_look(pipc_os_listener *l, int i) {
+  l_inst *in = &l->in[i];
+  DWORD n, e = 0;
+  if (!HasOverlappedIoCompleted(&in->ov)) return;
+  if (GetOverlappedResult(in->h, &in->ov, &n, FALSE) ||
+      (e = GetLastError()) == ERROR_PIPE_CONNECTED) {
+    in->state = I_CLIENT;
+    in->seen = ++l->clock;
+    return;
+  }
+  if (e != ERROR_OPERATION_ABORTED) DisconnectNamedPipe(in->h);
+  in->state = I_IDLE; /* (cancelled: nobody came, nothing to disconnect) */
+}
+
+/* Wait (the listener's event) until instance i's pending connect is over:
+   reset, look, wait - so its completion, or another's, wakes the wait. */
+static void inst_wait_done(pipc_os_listener *l, int i) {
+  DWORD n;
+  while (!HasOverlappedIoCompleted(&l->in[i].ov)) {
+    ResetEvent(l->ev);
+    if (HasOverlappedIoCompleted(&l->in[i].ov)) break;
+    WaitForSingleObject(l->ev, INFINITE);
+  }
+  GetOverlappedResult(l->in[i].h, &l->in[i].ov, &n, TRUE); /* done: at once */
+}
+
+/* Bring every instance to waiting or I_CLIENT and the event to the truth:
+   signalled while a client waits to be accepted, reset when none does.
+   Every ConnectNamedPipe resets the event (the I/O manager clears an
+   OVERLAPPED's event as the call starts), so all of them come first; then
+   the event is reset and only then is each instance looked at - a client
+   that connects after its instance was looked at sets the event again.
+   An instance a look finds without a client (its connect cancelled) waits
+   again, and the look is made anew.  A missing instance (one that could
+   not be made) is made now, the listener going on without it if it still
+   cannot be.  l->cs held.  1 a client waits, 0 none, <0 the error of a
+   listener that has no instance left. */
+static int settle(pipc_os_listener *l) {
+  int pass, i, k, any = 0, have = 0, rc = PIPC_OK;
+  for (pass = 0; pass < 4; pass++) {
+    int again = 0;
+    for (i = 0; i < LISTEN_POOL; i++) {
+      l_inst *in = &l->in[i];
+      if (in->state == I_NONE) {
+        HANDLE h = new_instance(l->path, 0, &l->sa);
+        if (h == INVALID_HANDLE_VALUE) {
+          rc = pipc__win32_fail(GetLastError());
+          continue;
+        }
+        in->h = h;
+        in->state = I_IDLE;
+      }
+      if (in->state == I_IDLE) {
+        int r = inst_listen(l, i);
+        if (r != PIPC_OK) rc = r;
+      }
+    }
+    ResetEvent(l->ev);
+    any = have = 0;
+    for (k = 0; k < LISTEN_POOL; k++) { /* from l->turn: the stamps' order */
+      l_inst *in = &l->in[i = (l->turn + k) % LISTEN_POOL];
+      if (in->state == I_WAITING) inst_look(l, i);
+      if (in->state == I_IDLE) again = 1;
+      if (in->state == I_CLIENT) any = 1;
+      if (in->state != I_NONE) have = 1;
+    }
+    if (!again) break;
+  }
+  /* a client waits - or clients came and went four times over: look again */
+  if (any || pass == 4) SetEvent(l->ev);
+  if (any) return 1;
+  return have ? 0 : rc;
+}
+
+/* Free the listener, whatever create made of it: every pending connect is
+   cancelled and waited for (its OVERLAPPED is in l), then every instance
+   closed - a client connected but not accepted sees the end. */
+static void listener_free(pipc_os_listener *l) {
+  int i;
+  for (i = 0; i < LISTEN_POOL; i++)
+    if (l->in[i].state == I_WAITING) CancelIoEx(l->in[i].h, &l->in[i].ov);
+  for (i = 0; i < LISTEN_POOL; i++)
+    if (l->in[i].state == I_WAITING) inst_wait_done(l, i);
+  for (i = 0; i < LISTEN_POOL; i++)
+    if (l->in[i].h) CloseHandle(l->in[i].h);
+  if (l->ev) CloseHandle(l->ev);
   if (l->owner) CloseHandle(l->owner);
   if (l->sd) LocalFree(l->sd);
+  if (l->cs_made) DeleteCriticalSection(&l->cs);
   free(l);
 }
 
@@ -596,15 +735,17 @@ int pipc_os_listener_create(const char *name, const pipc_os_attr *attr,
   SECURITY_ATTRIBUTES *sa, *pipe_sa;
   WCHAR oname[PIPC__WIN32_NAME_MAX];
   DWORD e;
-  int rc;
+  int rc, i;
   if (l == NULL) return PIPC_ENOMEM;
+  InitializeCriticalSection(&l->cs);
+  l->cs_made = 1;
   if ((rc = pipc__win32_security(attr, 1, &l->sd)) != PIPC_OK) {
-    free(l);
+    listener_free(l);
     return rc;
   }
   pipe_sa = pipc__win32_sa(&l->sa, l->sd);
   if ((sa = pipc__win32_owner_only()) == NULL || pipe_sa == NULL) {
-    listener_undo(l);
+    listener_free(l);
     return PIPC_ESYS;
   }
   l->sa = *pipe_sa; /* what every instance is made with */
@@ -622,15 +763,15 @@ int pipc_os_listener_create(const char *name, const pipc_os_attr *attr,
   l->owner = CreateMutexW(sa, FALSE, oname);
   if (l->owner == NULL || GetLastError() == ERROR_ALREADY_EXISTS) {
     e = l->owner ? ERROR_ALREADY_EXISTS : GetLastError();
-    listener_undo(l);
+    listener_free(l);
     return e == ERROR_ALREADY_EXISTS ? pipc__os_fail(PIPC_EEXIST, (int)e)
                                      : pipc__win32_fail(e);
   }
   pipc__win32_pipe_path(l->path, name);
-  l->ov.hEvent = CreateEventW(NULL, TRUE, FALSE, NULL);
-  if (l->ov.hEvent == NULL) {
+  l->ev = CreateEventW(NULL, TRUE, FALSE, NULL);
+  if (l->ev == NULL) {
     e = GetLastError();
-    listener_undo(l);
+    listener_free(l);
     return pipc__win32_fail(e);
   }
   /* A squatter's instance at the path (a server that did not come through
@@ -638,96 +779,96 @@ int pipc_os_listener_create(const char *name, const pipc_os_attr *attr,
      that flag, so look first - WaitNamedPipe finds any instance, idle
      (TRUE) or busy (ERROR_SEM_TIMEOUT). */
   if (WaitNamedPipeW(l->path, 1) || GetLastError() == ERROR_SEM_TIMEOUT) {
-    listener_undo(l);
+    listener_free(l);
     return pipc__os_fail(PIPC_EEXIST, ERROR_PIPE_BUSY);
   }
-  l->next = new_instance(l->path, 1, &l->sa);
-  if (l->next == INVALID_HANDLE_VALUE) {
+  l->in[0].h = new_instance(l->path, 1, &l->sa);
+  if (l->in[0].h == INVALID_HANDLE_VALUE) {
     e = GetLastError();
-    l->next = NULL;
-    listener_undo(l);
+    l->in[0].h = NULL;
+    listener_free(l);
     /* FIRST_PIPE_INSTANCE refused: somebody serves this name already */
     return e == ERROR_ACCESS_DENIED || e == ERROR_PIPE_BUSY
                ? pipc__os_fail(PIPC_EEXIST, (int)e) : pipc__win32_fail(e);
   }
-  if ((rc = listen_next(l)) != PIPC_OK) {
-    pipc_os_listener_close(l);
+  l->in[0].state = I_IDLE;
+  /* The rest of the pool; one that cannot be made now is tried again by
+     every accept and look (settle): the listener works with what it has. */
+  for (i = 1; i < LISTEN_POOL; i++) {
+    HANDLE h = new_instance(l->path, 0, &l->sa);
+    if (h == INVALID_HANDLE_VALUE) continue; /* I_NONE */
+    l->in[i].h = h;
+    l->in[i].state = I_IDLE;
+  }
+  if ((rc = settle(l)) < 0) {
+    listener_free(l);
     return rc;
   }
   *out = l;
   return PIPC_OK;
 }
 
+/* The client seen first: the smallest stamp (clients a look found at once
+   in pool order from l->turn, so none waits behind the others for ever). */
+static int first_client(pipc_os_listener *l) {
+  int i, best = -1;
+  for (i = 0; i < LISTEN_POOL; i++)
+    if (l->in[i].state == I_CLIENT && (best < 0 || l->in[i].seen < l->in[best].seen))
+      best = i;
+  return best;
+}
+
 int pipc_os_listener_accept(pipc_os_listener *l, pipc_os_pipe **out, int64_t deadline) {
-  HANDLE got, fresh;
-  DWORD n;
-  int rc;
-  for (;;) {
-    if (!l->connecting && (rc = listen_next(l)) != PIPC_OK) return rc;
-    if (WaitForSingleObject(l->ov.hEvent, pipc__win32_wait_ms(deadline)) == WAIT_TIMEOUT)
-      return PIPC_ETIMEDOUT; /* the instance keeps waiting */
-    l->connecting = 0;
-    if (!l->connected && !GetOverlappedResult(l->next, &l->ov, &n, FALSE) &&
-        GetLastError() != ERROR_PIPE_CONNECTED) {
-      /* the client left before we saw it: recycle the instance */
-      DisconnectNamedPipe(l->next);
-      continue;
-    }
-    break;
+  HANDLE got;
+  int rc, i;
+  EnterCriticalSection(&l->cs);
+  while ((rc = settle(l)) == 0) {
+    DWORD r;
+    LeaveCriticalSection(&l->cs);
+    /* settle reset the event before its look: a client since sets it */
+    r = WaitForSingleObject(l->ev, pipc__win32_wait_ms(deadline));
+    if (r == WAIT_FAILED) return pipc__win32_fail(GetLastError());
+    if (r == WAIT_TIMEOUT) return PIPC_ETIMEDOUT; /* every instance keeps waiting */
+    EnterCriticalSection(&l->cs);
   }
-  /* Put a fresh instance up before handing this one out: a listening
-     instance is always there for the next client. */
-  fresh = new_instance(l->path, 0, &l->sa);
-  if (fresh == INVALID_HANDLE_VALUE) {
-    DWORD e = GetLastError();
-    DisconnectNamedPipe(l->next);
-    return pipc__win32_fail(e);
-  }
-  got = l->next;
-  l->next = fresh;
-  if ((rc = listen_next(l)) != PIPC_OK) {
-    CloseHandle(got);
+  if (rc < 0) {
+    LeaveCriticalSection(&l->cs);
     return rc;
   }
+  i = first_client(l);
+  got = l->in[i].h;
+  /* A fresh instance in its place waits before this one is handed out (a
+     connected client is never dropped: if none can be made now, the slot
+     is made again by the next accept or look). */
+  l->in[i].h = new_instance(l->path, 0, &l->sa);
+  if (l->in[i].h == INVALID_HANDLE_VALUE) {
+    l->in[i].h = NULL;
+    l->in[i].state = I_NONE;
+  } else {
+    l->in[i].state = I_IDLE;
+  }
+  l->turn = (i + 1) % LISTEN_POOL;
+  settle(l); /* the event stays set if another client waits */
+  LeaveCriticalSection(&l->cs);
   return new_pipe(got, out);
 }
 
-/* One look, as accept makes it: a client that came and went before it was
-   seen is dropped and the instance listens again. */
+/* One look, as accept makes it, taking nothing. */
 int pipc_os_listener_ready(pipc_os_listener *l) {
-  int tries, rc;
-  for (tries = 0; tries < 4; tries++) {
-    DWORD n;
-    if (!l->connecting && (rc = listen_next(l)) != PIPC_OK) return rc;
-    if (l->connected) return 1;
-    if (WaitForSingleObject(l->ov.hEvent, 0) != WAIT_OBJECT_0) return 0;
-    if (GetOverlappedResult(l->next, &l->ov, &n, FALSE) ||
-        GetLastError() == ERROR_PIPE_CONNECTED)
-      return 1;
-    DisconnectNamedPipe(l->next); /* gone already: recycle the instance */
-    l->connecting = 0;
-  }
-  return 0;
+  int rc;
+  EnterCriticalSection(&l->cs);
+  rc = settle(l);
+  LeaveCriticalSection(&l->cs);
+  return rc;
 }
 
-/* The event of the pending ConnectNamedPipe (manual-reset; set too when a
-   client came before it, l->connected), made and closed with the listener. */
-intptr_t pipc_os_listener_wait_handle(pipc_os_listener *l) { return (intptr_t)l->ov.hEvent; }
+/* The event every instance's pending ConnectNamedPipe signals (manual-
+   reset; set too by a look that finds a client, left set while one waits
+   unaccepted), made and closed with the listener. */
+intptr_t pipc_os_listener_wait_handle(pipc_os_listener *l) { return (intptr_t)l->ev; }
 
 void pipc_os_listener_close(pipc_os_listener *l) {
-  if (l == NULL) return;
-  if (l->next && l->next != INVALID_HANDLE_VALUE) {
-    DWORD n;
-    if (l->connecting && !l->connected) {
-      CancelIoEx(l->next, &l->ov);
-      GetOverlappedResult(l->next, &l->ov, &n, TRUE);
-    }
-    CloseHandle(l->next);
-  }
-  if (l->owner) CloseHandle(l->owner);
-  CloseHandle(l->ov.hEvent);
-  if (l->sd) LocalFree(l->sd);
-  free(l);
+  if (l != NULL) listener_free(l);
 }
 
 int pipc_os_listener_state(const char *name, pipc_state *state) {
