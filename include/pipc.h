@@ -427,14 +427,18 @@ typedef struct pipc_listener pipc_listener;
    (an upper-case letter of NAME written as '^' and the lower-case letter:
    pipc_pipe_path gives the exact name).
 
-   send returns once the message is handed to the OS: what the OS buffer
-   cannot take goes out from the caller's memory while the peer reads it,
-   and whatever the peer has not taken once it stops reading (no progress
-   for about 2 ms) or by the timeout is copied into the end's own buffer
-   (up to PIPC_PIPE_BUFFER bytes, or one message if larger) - send never
-   waits for a peer that is not reading.  That buffer drains during later sends, recvs,
-   polls, pipc_pipe_flush and at close - so two ends that both send a lot
-   before reading do not deadlock.  Peer closed or died: recv returns the messages already
+   A send returns PIPC_OK once the whole message is out of the end - in
+   the OS, on its way without another call - except that what the OS
+   cannot take by the timeout (timeout 0: at once) of a message already
+   begun is kept in the end and pushed by the end's later calls
+   (pipc_pipe_flush says whether any is kept); PIPC_ETIMEDOUT / PIPC_EAGAIN
+   mean that nothing of the message was sent.  While a send waits, what
+   the peer sends is read into the end (up to PIPC_PIPE_BUFFER bytes, or
+   one message if larger), so two ends that both send a lot before reading
+   do not deadlock.  Windows: the OS holds a write the pipe cannot take
+   yet in flight (up to PIPC_PIPE_BUFFER bytes), so send returns at once;
+   such a write survives its thread's exit, not its process's - flush or
+   close (within its bound) first.  Peer closed or died: recv returns the messages already
    sent, then PIPC_ECLOSED (Python's EOFError); send returns PIPC_ECLOSED,
    never SIGPIPE.  A peer that closes in the middle of a message: recv
    returns PIPC_ECORRUPT, distinct from a clean PIPC_ECLOSED.
@@ -551,9 +555,10 @@ typedef struct pipc_peer {
    Errors: PIPC_EINVAL (NULL), PIPC_ECLOSED, PIPC_ESYS. */
 PIPC_API int pipc_pipe_peer(pipc_pipe *p, pipc_peer *out);
 
-/* Errors: PIPC_EINVAL, PIPC_EMSGSIZE (len > PIPC_PIPE_MSG_MAX),
-   PIPC_EAGAIN / PIPC_ETIMEDOUT (the end's buffer is full and the peer does
-   not read), PIPC_ECLOSED, PIPC_ESYS. */
+/* Send one message (see "A send returns PIPC_OK" above).
+   Errors: PIPC_EINVAL, PIPC_EMSGSIZE (len > PIPC_PIPE_MSG_MAX),
+   PIPC_EAGAIN / PIPC_ETIMEDOUT (not sent: the peer did not read in time),
+   PIPC_ECLOSED, PIPC_ESYS. */
 PIPC_API int pipc_pipe_send(pipc_pipe *p, const void *msg, size_t len,
                             int timeout_ms);
 
@@ -578,8 +583,8 @@ PIPC_API int pipc_pipe_recv(pipc_pipe *p, void *buf, size_t cap,
    on a message still arriving.  Drains pending output as a side effect. */
 PIPC_API int pipc_pipe_poll(pipc_pipe *p, int timeout_ms);
 
-/* Push out what send left in the end's own buffer (see "send returns once"
-   above), waiting up to timeout_ms for the peer to take it.  PIPC_OK when
+/* Push out what a send kept in the end (see "A send returns PIPC_OK"
+   above; Windows: wait for the writes in flight), waiting up to timeout_ms for the peer to take it.  PIPC_OK when
    nothing is left; PIPC_EAGAIN (timeout 0) / PIPC_ETIMEDOUT when some is;
    PIPC_ECLOSED when the peer is gone (what was left is dropped).  An event
    loop calls it with timeout 0 after sending, and again whenever the OS

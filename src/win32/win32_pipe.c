@@ -52,7 +52,10 @@
 #endif
 
 typedef struct tx_op {
-  OVERLAPPED ov;
+  OVERLAPPED ov; /* hEvent NULL when the end has a port (see tx_bind) */
+  HANDLE ev;     /* without a port: the event the write signals */
+  int done;      /* with a port: its completion packet was taken */
+  DWORD err;     /* then: 0, or the write's error */
   size_t len;
   struct tx_op *next;
   unsigned char data[1];
@@ -74,6 +77,8 @@ struct pipc_os_pipe {
   /* send (tx_cs): writes in flight, oldest first */
   tx_op *tx_head, *tx_tail;
   size_t tx_bytes;
+  HANDLE port;    /* the end's completion port, or NULL (tx_bind) */
+  int port_tried;
 };
 
 /* How many instances of the pipe a listener keeps waiting for clients:
@@ -160,6 +165,72 @@ static void tx_reap_if_free(pipc_os_pipe *p, int64_t deadline);
 
 /* ---------------------------------------------------------------- sending */
 
+/* Windows cancels the I/O a thread started when that thread exits - a
+   send that returned, from a thread that then ended, would be lost -
+   unless the handle is bound to an I/O completion port and the OVERLAPPED
+   has no event: then the write belongs to the file, not the thread (Wine
+   keeps the same rule: server/async.c, cancel_terminating_thread_asyncs).
+   So the first send binds the end to a port of its own, and writes go
+   without events; their completion packets are taken off the port.  A
+   handle that cannot be bound (its file is bound already: an end another
+   process sent on before handing it here) writes with an event whose low
+   bit is set - no packet to that port - and its writes stay the thread's. */
+static void tx_bind(pipc_os_pipe *p) {
+  if (p->port_tried) return;
+  p->port_tried = 1;
+  p->port = CreateIoCompletionPort(p->h, NULL, 1, 1);
+}
+
+/* Take the completion packets on the port, waiting up to wait_ms for the
+   first: the writes they finish are marked done (packets of the end's
+   reads, posted too since the handle is bound, are dropped).  1 if a
+   packet came. */
+static int port_take(pipc_os_pipe *p, DWORD wait_ms) {
+  int got = 0;
+  for (;;) {
+    DWORD n = 0;
+    ULONG_PTR key = 0;
+    OVERLAPPED *ov = NULL;
+    BOOL ok = GetQueuedCompletionStatus(p->port, &n, &key, &ov, got ? 0 : wait_ms);
+    DWORD e = ok ? 0 : GetLastError();
+    tx_op *op;
+    if (ov == NULL) return got;
+    got = 1;
+    for (op = p->tx_head; op; op = op->next)
+      if (&op->ov == ov) {
+        op->done = 1;
+        op->err = e;
+        break;
+      }
+  }
+}
+
+/* 1 when write op has finished (*err: 0 or its error), else 0. */
+static int tx_done(pipc_os_pipe *p, tx_op *op, DWORD *err) {
+  DWORD n;
+  if (p->port) {
+    *err = op->err;
+    return op->done;
+  }
+  if (GetOverlappedResult(p->h, &op->ov, &n, FALSE)) {
+    *err = 0;
+    return 1;
+  }
+  *err = GetLastError();
+  return *err != ERROR_IO_INCOMPLETE;
+}
+
+/* Wait up to wait_ms for write op to change: 0 if the time ran out. */
+static int tx_wait(pipc_os_pipe *p, tx_op *op, DWORD wait_ms) {
+  if (p->port) return port_take(p, wait_ms);
+  return WaitForSingleObject(op->ev, wait_ms) != WAIT_TIMEOUT;
+}
+
+static void tx_free(tx_op *op) {
+  if (op->ev) CloseHandle(op->ev);
+  free(op);
+}
+
 /* Cancel and free every write still in flight (their bytes are lost),
    newest first: the oldest, which the reader may have begun, goes last,
    so that no later message can follow the part of it that was read. */
@@ -170,13 +241,13 @@ static void tx_drop(pipc_os_pipe *p) {
     op->next = newest;
     newest = op;
   }
-  while ((op = newest) != NULL) {
-    DWORD n;
-    newest = op->next;
+  p->tx_head = newest; /* for port_take to find them */
+  while ((op = p->tx_head) != NULL) {
+    DWORD e;
     CancelIoEx(p->h, &op->ov);
-    GetOverlappedResult(p->h, &op->ov, &n, TRUE);
-    CloseHandle(op->ov.hEvent);
-    free(op);
+    while (!tx_done(p, op, &e)) tx_wait(p, op, INFINITE);
+    p->tx_head = op->next;
+    tx_free(op);
   }
   p->tx_tail = NULL;
   p->tx_bytes = 0;
@@ -185,18 +256,16 @@ static void tx_drop(pipc_os_pipe *p) {
 /* Retire finished writes; wait for the oldest if `block` (by deadline).
    PIPC_OK, PIPC_ETIMEDOUT, PIPC_ECLOSED or an error. */
 static int tx_reap(pipc_os_pipe *p, int block, int64_t deadline) {
+  if (p->port) port_take(p, 0);
   while (p->tx_head) {
     tx_op *op = p->tx_head;
-    DWORD n;
-    if (!GetOverlappedResult(p->h, &op->ov, &n, FALSE)) {
-      DWORD e = GetLastError();
-      if (e == ERROR_IO_INCOMPLETE) {
-        DWORD r;
-        if (!block) return PIPC_OK;
-        r = WaitForSingleObject(op->ov.hEvent, pipc__win32_wait_ms(deadline));
-        if (r == WAIT_TIMEOUT) return PIPC_ETIMEDOUT;
-        continue;
-      }
+    DWORD e;
+    if (!tx_done(p, op, &e)) {
+      if (!block) return PIPC_OK;
+      if (!tx_wait(p, op, pipc__win32_wait_ms(deadline))) return PIPC_ETIMEDOUT;
+      continue;
+    }
+    if (e != 0) {
       tx_drop(p); /* the peer is gone: nothing in flight will arrive */
       return (e == ERROR_BROKEN_PIPE || e == ERROR_NO_DATA || e == ERROR_PIPE_NOT_CONNECTED)
                  ? PIPC_ECLOSED : pipc__win32_fail(e);
@@ -204,8 +273,7 @@ static int tx_reap(pipc_os_pipe *p, int block, int64_t deadline) {
     p->tx_head = op->next;
     if (p->tx_head == NULL) p->tx_tail = NULL;
     p->tx_bytes -= op->len;
-    CloseHandle(op->ov.hEvent);
-    free(op);
+    tx_free(op);
   }
   return PIPC_OK;
 }
@@ -218,22 +286,28 @@ static int send_locked(pipc_os_pipe *p, const void *msg, size_t len, int64_t dea
   if ((rc = tx_reap(p, 0, deadline)) != PIPC_OK) return rc;
   while (p->tx_head && p->tx_bytes + len > PIPC_PIPE_BUFFER)
     if ((rc = tx_reap(p, 1, deadline)) != PIPC_OK) return rc;
+  tx_bind(p);
   op = (tx_op *)malloc(sizeof(tx_op) + len);
   if (op == NULL) return PIPC_ENOMEM;
   memset(&op->ov, 0, sizeof op->ov);
-  op->ov.hEvent = CreateEventW(NULL, TRUE, FALSE, NULL);
-  if (op->ov.hEvent == NULL) {
-    free(op);
-    return pipc__win32_fail(GetLastError());
+  op->ev = NULL;
+  op->done = 0;
+  op->err = 0;
+  if (p->port == NULL) {
+    op->ev = CreateEventW(NULL, TRUE, FALSE, NULL);
+    if (op->ev == NULL) {
+      free(op);
+      return pipc__win32_fail(GetLastError());
+    }
+    op->ov.hEvent = (HANDLE)((ULONG_PTR)op->ev | 1); /* no packet to a port */
   }
   op->len = len;
   op->next = NULL;
   if (len) memcpy(op->data, msg, len);
   if (!WriteFile(p->h, op->data, (DWORD)len, &n, &op->ov)) {
     DWORD e = GetLastError();
-    if (e != ERROR_IO_PENDING) {
-      CloseHandle(op->ov.hEvent);
-      free(op);
+    if (e != ERROR_IO_PENDING) { /* nothing started: no packet either */
+      tx_free(op);
       return (e == ERROR_BROKEN_PIPE || e == ERROR_NO_DATA || e == ERROR_PIPE_NOT_CONNECTED)
                  ? PIPC_ECLOSED : pipc__win32_fail(e);
     }
@@ -337,6 +411,8 @@ static int fill(pipc_os_pipe *p, int64_t deadline, size_t size_cap, size_t *tota
     } else {
       e = GetLastError();
       if (e == ERROR_MORE_DATA) got(p, n, 1);
+      else if (e == ERROR_OPERATION_ABORTED && n == 0) continue; /* its thread
+                                   ended (reads stay the thread's): read again */
       else return ended(p, e);
     }
   }
@@ -1007,7 +1083,15 @@ int pipc_os_pipe_close_by(pipc_os_pipe *p, int64_t deadline) {
       break;
     }
     if (in && !p->reading) continue; /* more to drop at once: before any wait */
-    ev[0] = p->tx_head->ov.hEvent;
+    if (p->port) { /* a port cannot be waited on with the read: slices */
+      int64_t until = in ? pipc_os_now_ms() + 10 : deadline;
+      if (deadline >= 0 && deadline < until) until = deadline;
+      rc = tx_reap(p, 1, until);
+      if (rc == PIPC_ETIMEDOUT) rc = PIPC_OK; /* the deadline is seen above */
+      if (rc != PIPC_OK) break;
+      continue;
+    }
+    ev[0] = p->tx_head->ev;
     if (in && p->reading) ev[nev++] = p->rov.hEvent;
     r = WaitForMultipleObjects(nev, ev, FALSE, pipc__win32_wait_ms(deadline));
     if (r == WAIT_TIMEOUT) {
@@ -1025,6 +1109,7 @@ int pipc_os_pipe_close_by(pipc_os_pipe *p, int64_t deadline) {
     GetOverlappedResult(p->h, &p->rov, &n, TRUE);
   }
   CloseHandle(p->h);
+  if (p->port) CloseHandle(p->port);
   CloseHandle(p->rov.hEvent);
   DeleteCriticalSection(&p->rx_cs);
   DeleteCriticalSection(&p->tx_cs);
