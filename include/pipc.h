@@ -443,7 +443,8 @@ typedef struct pipc_listener pipc_listener;
    never SIGPIPE.  A peer that closes in the middle of a message: recv
    returns PIPC_ECORRUPT, distinct from a clean PIPC_ECLOSED.
 
-   A message is at most PIPC_PIPE_MSG_MAX bytes: send refuses a longer one
+   A message is at most PIPC_PIPE_MSG_MAX bytes (under Wine 0x7fffe000:
+   Wine cannot carry more in one write): send refuses a longer one
    (PIPC_EMSGSIZE, before any wait), and (POSIX: Windows frames by the
    pipe) a frame header that
    announces more - a peer that is not pipc, or not well - makes recv

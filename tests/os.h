@@ -145,6 +145,9 @@ int t_os_object_owner_only(const char *name);
    Windows the protected one-ACE DACL for the current user.  Why that
    cannot be seen here, else NULL (Wine gives files a default DACL of its
    own, whatever CreateFile is asked for). */
+/* 1 when the tests run under Wine (Windows only), else 0. */
+int t_os_wine(void);
+
 const char *t_os_why_no_file_dacl(void);
 int t_os_file_owner_only(const char *path);
 

@@ -257,6 +257,8 @@ int t_os_object_owner_only(const char *name) {
   return ok;
 }
 
+int t_os_wine(void) { return 0; }
+
 const char *t_os_why_no_file_dacl(void) { return NULL; }
 
 int t_os_file_owner_only(const char *path) {

@@ -328,6 +328,11 @@ int t_os_object_owner_only(const char *name) {
   return ok;
 }
 
+int t_os_wine(void) {
+  HMODULE nt = GetModuleHandleW(L"ntdll.dll");
+  return nt != NULL && GetProcAddress(nt, "wine_get_version") != NULL;
+}
+
 const char *t_os_why_no_file_dacl(void) {
   HMODULE nt = GetModuleHandleW(L"ntdll.dll");
   if (nt && GetProcAddress(nt, "wine_get_version"))

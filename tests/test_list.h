@@ -144,6 +144,7 @@
   PIPC_TEST(pipe, send_returns_when_out_of_the_end)  \
   PIPC_TEST(pipe, timed_out_send_sends_nothing)      \
   PIPC_TEST(pipe, send_outlives_its_thread)          \
+  PIPC_TEST(pipe, wine_refuses_what_it_cannot_carry) \
   PIPC_TEST(pipe, listener_twice_is_eexist)          \
   PIPC_TEST(pipe, listener_name_while_accepted_pipe_open) \
   PIPC_TEST(pipe, connect_waits_for_listener)        \

@@ -278,11 +278,25 @@ static int tx_reap(pipc_os_pipe *p, int block, int64_t deadline) {
   return PIPC_OK;
 }
 
+/* Wine hands a write's bytes to its server in one writev, which Linux
+   caps at 0x7ffff000 bytes with the request's header: a larger message
+   ends the process ("wine client error: partial write") - and a
+   message-mode pipe cannot take one message in several writes.  So under
+   Wine a message is at most WINE_MSG_MAX bytes (a page under the cap);
+   Windows itself takes up to 2^32-1. */
+#define WINE_MSG_MAX 0x7fffe000u
+
+static int under_wine(void) {
+  HMODULE nt = GetModuleHandleW(L"ntdll.dll");
+  return nt != NULL && GetProcAddress(nt, "wine_get_version") != NULL;
+}
+
 static int send_locked(pipc_os_pipe *p, const void *msg, size_t len, int64_t deadline) {
   tx_op *op;
   DWORD n;
   int rc;
   if (len > 0xffffffffu) return PIPC_EMSGSIZE; /* one WriteFile */
+  if (len > WINE_MSG_MAX && under_wine()) return PIPC_EMSGSIZE;
   if ((rc = tx_reap(p, 0, deadline)) != PIPC_OK) return rc;
   while (p->tx_head && p->tx_bytes + len > PIPC_PIPE_BUFFER)
     if ((rc = tx_reap(p, 1, deadline)) != PIPC_OK) return rc;
