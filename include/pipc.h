@@ -1285,7 +1285,10 @@ PIPC_API int pipc_stdin_binary(void);
                     acquire (free, or its holder died), a Process's wait
                     (it has ended);
      PIPC_WAIT_OUT  a Queue's put would not wait (room, or shut down: put
-                    says PIPC_ECLOSED); Queues only;
+                    says PIPC_ECLOSED); a Pipe end keeps no output -
+                    pipc_pipe_flush(p, 0) would say PIPC_OK (the look
+                    pushes what it can; a peer gone: ready, and the next
+                    send says PIPC_ECLOSED); Queues and Pipes only;
      PIPC_WAIT_ERR  (revents only) the object is broken - .error says how
                     (PIPC_ECORRUPT for a damaged Queue, ...); a broken
                     object is ready, and never hides the others.
@@ -1374,7 +1377,7 @@ static inline pipc_waitable pipc_wait_on_stream(pipc_stream *s, unsigned events)
    the call itself, reported before any wait: PIPC_EINVAL (items NULL with
    n > 0, n > PIPC_WAIT_MAX, an unknown kind, a NULL object, events other
    than PIPC_WAIT_IN / PIPC_WAIT_OUT or PIPC_WAIT_OUT on anything but a
-   Queue or a Stream (IN on a stream the child reads, OUT on one it writes),
+   Queue, a Pipe or a Stream (IN on a stream the child reads, OUT on one it writes),
    a bad timeout, PIPC_FOREVER with nothing to wait for: n == 0 or
    every item's events 0), PIPC_ENOMEM, PIPC_ESYS.
    An item whose events is 0 is skipped.  An object's own trouble (a
@@ -1453,9 +1456,11 @@ PIPC_API int pipc_watch_item_handle(const pipc_watch *w, size_t index, intptr_t 
    allows itself).  A Process that has ended, a Listener with a client
    waiting, a Pipe with a message stay ready until acted on (accept, recv;
    a done item: see pipc_watch_item_handle).  Output a Pipe end keeps (a
-   send that could not finish) is pushed by pipc_wait, not by a watch: an
-   event loop calls pipc_pipe_flush(p, 0) after sending and whenever the
-   end is writable, until PIPC_OK (pipc_pipe_flush says how).
+   send that could not finish) is pushed by pipc_wait and by a rearm that
+   looks at the end for PIPC_WAIT_OUT, not by the handles: an event loop
+   calls pipc_pipe_flush(p, 0) (or rearms) after sending and whenever the
+   end is writable - POSIX: its fd polls POLLOUT; Windows: nothing
+   signals it, rearm from a timer - until nothing is kept.
    Errors: PIPC_EINVAL, PIPC_ESYS. */
 PIPC_API int pipc_watch_rearm(pipc_watch *w);
 

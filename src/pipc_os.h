@@ -426,10 +426,16 @@ intptr_t pipc_os_process_wait_handle(pipc_os_process *p);
 int pipc_os_wait_handles(const intptr_t *h, const unsigned char *out, size_t n,
                          int64_t deadline);
 
-/* 1 if end p keeps output it could not yet push (POSIX: in its own buffer;
-   a send in progress counts), 0 if not (Windows: writes in flight move on
-   their own). */
+/* Push what end p keeps without waiting (if no sending thread holds the
+   send side), then: 1 if output is still kept - in its own buffer (POSIX),
+   writes in flight (Windows) - or a send is in progress, 0 if not (a peer
+   gone: what was kept is dropped, 0). */
 int pipc_os_pipe_out_pending(pipc_os_pipe *p);
+
+/* 1 if pipc_os_wait_handles wakes when a pipe end's handle, given with
+   out[] set, can take more (POSIX: POLLOUT); 0 if nothing wakes for that
+   (Windows: a wait for a pipe's output runs in slices). */
+int pipc_os_pipe_out_wakes(void);
 
 /* ==== What the shared code gives every backend ==== */
 

@@ -71,7 +71,8 @@ static int check_items(const pipc_waitable *items, size_t n) {
     if (it->kind == PIPC_WAIT_STREAM) { /* the one direction it has here */
       if (it->events & (pipc__stream_writes(it->obj.stream) ? PIPC_WAIT_IN : PIPC_WAIT_OUT))
         return PIPC_EINVAL;
-    } else if ((it->events & PIPC_WAIT_OUT) && it->kind != PIPC_WAIT_QUEUE) {
+    } else if ((it->events & PIPC_WAIT_OUT) && it->kind != PIPC_WAIT_QUEUE &&
+               it->kind != PIPC_WAIT_PIPE) {
       return PIPC_EINVAL;
     }
   }
@@ -96,9 +97,16 @@ static int look(pipc_waitable *it) {
     rc = pipc__lock_ready(it->obj.lock, &rev);
     break;
   case PIPC_WAIT_PIPE:
-    rc = pipc_pipe_poll(it->obj.pipe, 0); /* leaves a read in flight (Windows) */
-    if (rc == 1) rev = PIPC_WAIT_IN;
-    if (rc >= 0) rc = PIPC_OK;
+    rc = PIPC_OK;
+    if (it->events & PIPC_WAIT_IN) {
+      rc = pipc_pipe_poll(it->obj.pipe, 0); /* leaves a read in flight (Windows) */
+      if (rc == 1) rev = PIPC_WAIT_IN;
+      if (rc >= 0) rc = PIPC_OK;
+    }
+    /* out: nothing kept in the end (what it could push, it pushed) */
+    if (rc == PIPC_OK && (it->events & PIPC_WAIT_OUT) &&
+        pipc_os_pipe_out_pending(pipc__pipe_os(it->obj.pipe)) == 0)
+      rev |= PIPC_WAIT_OUT;
     break;
   case PIPC_WAIT_LISTENER:
     rc = pipc_os_listener_ready(pipc__listener_os(it->obj.listener));
@@ -331,9 +339,15 @@ int pipc_wait(pipc_waitable *items, size_t n, int timeout_ms) {
        wait wakes when it can go on, and the next look pushes it - output
        never waits for the slice's end (nor for a recv that may never come). */
     for (i = 0; i < n; i++)
-      if (items[i].kind == PIPC_WAIT_PIPE && items[i].events && w->st[i].handle != -1)
-        w->out[w->st[i].hidx] = (unsigned char)(pipc_os_pipe_out_pending(
-                                     pipc__pipe_os(items[i].obj.pipe)) != 0);
+      if (items[i].kind == PIPC_WAIT_PIPE && items[i].events && w->st[i].handle != -1) {
+        int kept = pipc_os_pipe_out_pending(pipc__pipe_os(items[i].obj.pipe)) != 0;
+        /* POLLOUT alone for an end waited on for its output only */
+        w->out[w->st[i].hidx] =
+            (unsigned char)(kept ? ((items[i].events & PIPC_WAIT_IN) ? 1 : 2) : 0);
+        if (kept && (items[i].events & PIPC_WAIT_OUT) && !pipc_os_pipe_out_wakes() &&
+            until > now + WAIT_POLL_MS)
+          until = now + WAIT_POLL_MS; /* nothing wakes for it: look in slices */
+      }
     rc = pipc_os_wait_handles(w->handles, w->out, w->nh, until);
     if (rc != PIPC_OK && rc != PIPC_ETIMEDOUT) {
       ready = rc;

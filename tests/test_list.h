@@ -294,6 +294,7 @@
   PIPC_TEST(wait, many_unread_signals_never_silence) \
   PIPC_TEST(wait, idle_items_do_not_wake)         \
   PIPC_TEST(wait, fork_child_copy_of_a_watch) \
+  PIPC_TEST(wait, pipe_out_when_nothing_kept)     \
   PIPC_SUITE(serve_state)                         \
   PIPC_TEST(serve_state, kept_across_restarts)    \
   PIPC_TEST(serve_state, one_server_per_file)     \

@@ -788,3 +788,56 @@ void test_wait_fork_child_copy_of_a_watch(void) {
   T_RC(pipc_watch_close(f.w), PIPC_OK);
   drop_queue(q, name);
 }
+
+/* PIPC_WAIT_OUT on a Pipe end (issue 20, item 1: the pending state of a
+   send is visible to an event loop): ready when the end keeps nothing,
+   not while a timeout-0 send's rest is kept; it becomes ready once the
+   peer reads, with no other call on the end. */
+struct out_reader {
+  pipc_pipe *p;
+  unsigned char *buf;
+  size_t cap, len;
+  int rc;
+};
+
+static void out_reader_fn(void *arg) {
+  struct out_reader *r = (struct out_reader *)arg;
+  pipc_sleep_ms(100);
+  r->rc = pipc_pipe_recv(r->p, r->buf, r->cap, &r->len, 30000);
+}
+
+void test_wait_pipe_out_when_nothing_kept(void) {
+  enum { BIG = 4 << 20 };
+  pipc_pipe *a = NULL;
+  pipc_waitable it;
+  struct out_reader r;
+  unsigned char *out = (unsigned char *)malloc(BIG);
+  t_thread *t;
+  memset(&r, 0, sizeof r);
+  r.buf = (unsigned char *)malloc(BIG);
+  r.cap = BIG;
+  CU_ASSERT_FATAL(out != NULL && r.buf != NULL);
+  T_RC(pipc_pipe_pair(&a, &r.p), PIPC_OK);
+  CU_ASSERT_FATAL(a && r.p);
+  it = pipc_wait_on_pipe(a);
+  it.events = PIPC_WAIT_IN | PIPC_WAIT_OUT;
+  CU_ASSERT_EQUAL(pipc_wait(&it, 1, 0), 1); /* nothing kept: writable */
+  CU_ASSERT_EQUAL(it.revents, PIPC_WAIT_OUT);
+  memset(out, 0x5a, BIG);
+  T_RC(pipc_pipe_send(a, out, BIG, 0), PIPC_OK); /* more than the OS takes: kept */
+  it.events = PIPC_WAIT_OUT;
+  CU_ASSERT_EQUAL(pipc_wait(&it, 1, 0), 0);
+  CU_ASSERT_EQUAL(pipc_wait(&it, 1, 50), 0); /* nobody reads */
+  r.rc = -100;
+  t = t_thread_start(out_reader_fn, &r);
+  CU_ASSERT_EQUAL(pipc_wait(&it, 1, 30000), 1); /* the wait pushed it out */
+  CU_ASSERT_EQUAL(it.revents, PIPC_WAIT_OUT);
+  T_RC(pipc_pipe_flush(a, 0), PIPC_OK);
+  t_thread_join(t);
+  T_RC(r.rc, PIPC_OK);
+  CU_ASSERT(r.len == BIG && r.buf[0] == 0x5a && r.buf[BIG - 1] == 0x5a);
+  pipc_pipe_close(a);
+  pipc_pipe_close(r.p);
+  free(out);
+  free(r.buf);
+}

@@ -694,12 +694,11 @@ intptr_t pipc_os_pipe_handle(const pipc_os_pipe *p) { return (intptr_t)p->fd; }
 intptr_t pipc_os_pipe_wait_handle(pipc_os_pipe *p) { return (intptr_t)p->fd; }
 
 int pipc_os_pipe_out_pending(pipc_os_pipe *p) {
-  int left;
-  if (pthread_mutex_trylock(&p->tx_mu) != 0) return 1; /* a send in progress */
-  left = p->tx_len > p->tx_off;
-  pthread_mutex_unlock(&p->tx_mu);
-  return left;
+  int rc = drain_output(p);
+  return rc == 2 ? 1 : rc > 0; /* busy: a send in progress; an error: recv's to say */
 }
+
+int pipc_os_pipe_out_wakes(void) { return 1; }
 
 /* ---------------------------------------------------------------- pairs */
 

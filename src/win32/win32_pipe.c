@@ -496,11 +496,18 @@ int pipc_os_pipe_flush(pipc_os_pipe *p, int64_t deadline) {
 
 intptr_t pipc_os_pipe_handle(const pipc_os_pipe *p) { return (intptr_t)p->h; }
 
-/* Writes in flight complete on their own (overlapped): nothing to push. */
+/* Writes in flight complete on their own (overlapped): retire the
+   finished ones and say whether any is left. */
 int pipc_os_pipe_out_pending(pipc_os_pipe *p) {
-  (void)p;
-  return 0;
+  int left;
+  if (!TryEnterCriticalSection(&p->tx_cs)) return 1; /* a send in progress */
+  tx_reap(p, 0, 0);
+  left = p->tx_head != NULL;
+  LeaveCriticalSection(&p->tx_cs);
+  return left;
 }
+
+int pipc_os_pipe_out_wakes(void) { return 0; }
 
 /* The event of the end's reads (made with the end, closed with it): a read
    that pipc_os_pipe_poll leaves in flight signals it when data comes; it
