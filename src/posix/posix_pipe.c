@@ -672,17 +672,10 @@ int pipc_os_pipe_poll(pipc_os_pipe *p, int64_t deadline) {
   return rc;
 }
 
-static int flush_locked(pipc_os_pipe *p, int64_t deadline) {
-  int rc = flush_some(p);
-  if (rc == PIPC_ECLOSED) p->tx_off = p->tx_len = 0; /* nobody to get it */
-  if (rc != PIPC_OK) return rc;
-  return push_kept(p, deadline);
-}
-
 int pipc_os_pipe_flush(pipc_os_pipe *p, int64_t deadline) {
   int rc, left;
   side_lock(&p->tx_mu);
-  rc = flush_locked(p, deadline);
+  rc = push_kept(p, deadline); /* writes before it waits */
   left = p->tx_len > p->tx_off;
   side_unlock(&p->tx_mu);
   if (left) wake_receiver(p); /* as after a send: a blocked receiver takes over */
